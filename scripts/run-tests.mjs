@@ -1,0 +1,25 @@
+// Runs every compiled test file with node's test runner. Each file runs in its own
+// process with the guard from test/setup.ts preloaded, so an unhandled rejection or an
+// uncaught exception anywhere fails the run.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function find(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const filter = process.argv[2];
+const files = find('dist/test').filter((f) => !filter || f.includes(filter)).sort();
+const r = spawnSync(process.execPath, [
+  '--import', './dist/test/setup.js',
+  '--test', '--test-concurrency=2', '--test-reporter=spec',
+  ...files,
+], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

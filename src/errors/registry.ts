@@ -1,0 +1,79 @@
+// Every error Elanus can return is declared here, once: a stable code, a message
+// template, and how it maps onto each wire (Milvus error code, legacy common.ErrorCode,
+// gRPC status, HTTP status) plus whether retrying can help. docs/ERRORS.md lists the
+// same codes; test/errors.test.ts keeps the two in step.
+
+export interface ErrorSpec {
+  /** Message template; `{name}` is replaced by the detail of that name. */
+  readonly message: string;
+  /** Milvus 2.x `merr` code carried in `common.Status.code`. */
+  readonly milvusCode: number;
+  /** Legacy `common.ErrorCode` carried in `common.Status.error_code`. */
+  readonly legacyCode: number;
+  /** gRPC status for transports that use it (0 = OK: the error travels in the body). */
+  readonly grpcStatus: number;
+  readonly httpStatus: number;
+  readonly retryable: boolean;
+}
+
+const spec = (
+  message: string,
+  milvusCode: number,
+  legacyCode: number,
+  httpStatus: number,
+  retryable = false,
+): ErrorSpec => Object.freeze({ message, milvusCode, legacyCode, grpcStatus: 0, httpStatus, retryable });
+
+// Legacy codes from common.proto ErrorCode: 1 UnexpectedError, 4 CollectionNotExists,
+// 5 IllegalArgument, 11 IndexNotExist, 15 IllegalDimension, 17 IllegalCollectionName,
+// 18 IllegalTYPE, 26 MetaFailed, 33 NotReadyServe, 40 CollectionNameNotFound, 65 NotShardLeader.
+export const errorRegistry = Object.freeze({
+  // Input that the user can fix.
+  INVALID_ARGUMENT: spec('invalid argument: {detail}', 1100, 5, 400),
+  INVALID_NAME: spec('invalid {what} name "{name}": {reason}', 1100, 17, 400),
+  INVALID_SCHEMA: spec('invalid schema: {detail}', 105, 5, 400),
+  FIELD_NOT_FOUND: spec('field "{field}" does not exist in collection "{collection}"', 1100, 5, 400),
+  MISSING_FIELD: spec('field "{field}" is required but missing in row {row}', 1100, 5, 400),
+  WRONG_TYPE: spec('field "{field}" in row {row} expects {expected}, got {got}', 1100, 18, 400),
+  WRONG_DIMENSION: spec('vector field "{field}" in row {row} expects dimension {expected}, got {got}', 1100, 15, 400),
+  VALUE_NOT_FINITE: spec('vector field "{field}" in row {row} holds a NaN or infinite value at position {position}', 1100, 5, 400),
+  VALUE_OUT_OF_RANGE: spec('field "{field}" in row {row}: value {value} is out of range for {type}', 1100, 5, 400),
+  STRING_TOO_LONG: spec('field "{field}" in row {row} is {length} characters long, max_length is {max}', 1100, 5, 400),
+  ARRAY_TOO_LONG: spec('field "{field}" in row {row} has {length} elements, max_capacity is {max}', 1100, 5, 400),
+  NULL_NOT_ALLOWED: spec('field "{field}" in row {row} is not nullable', 1100, 5, 400),
+  DUPLICATE_PRIMARY_KEY: spec('primary key {pk} appears more than once in the batch (rows {first} and {second})', 1100, 5, 400),
+  UNKNOWN_FIELD: spec('field "{field}" in row {row} is not in the schema and the collection has no dynamic field', 1100, 5, 400),
+  AUTO_ID_GIVEN: spec('primary key field "{field}" is auto-generated; rows must not carry it', 1100, 5, 400),
+  BATCH_TOO_LARGE: spec('batch of {size} {unit} exceeds the limit of {max} {unit}', 1100, 5, 413),
+  LIMIT_EXCEEDED: spec('{what} limit exceeded: {detail}', 1100, 5, 400),
+  // Things that do not exist, or no longer exist.
+  DATABASE_NOT_FOUND: spec('database "{name}" does not exist', 800, 1, 404),
+  COLLECTION_NOT_FOUND: spec('collection "{name}" does not exist in database "{db}"', 100, 4, 404),
+  PARTITION_NOT_FOUND: spec('partition "{name}" does not exist in collection "{collection}"', 200, 1, 404),
+  ALIAS_NOT_FOUND: spec('alias "{name}" does not exist in database "{db}"', 1600, 1, 404),
+  INDEX_NOT_FOUND: spec('index "{name}" does not exist on collection "{collection}"', 700, 11, 404),
+  // Conflicts with the current state.
+  DATABASE_ALREADY_EXISTS: spec('database "{name}" already exists', 801, 1, 409),
+  DATABASE_NOT_EMPTY: spec('database "{name}" still holds {count} collection(s); drop them first', 801, 1, 409),
+  COLLECTION_ALREADY_EXISTS: spec('collection "{name}" already exists in database "{db}" with a different schema', 1100, 1, 409),
+  PARTITION_ALREADY_EXISTS: spec('partition "{name}" already exists in collection "{collection}"', 1100, 1, 409),
+  ALIAS_ALREADY_EXISTS: spec('alias "{name}" already exists in database "{db}" (for collection "{collection}")', 1602, 1, 409),
+  ALIAS_CONFLICTS: spec('name "{name}" is already used by a {what} in database "{db}"', 1601, 1, 409),
+  COLLECTION_HAS_ALIASES: spec('collection "{name}" still has aliases ({aliases}); drop them first', 1100, 1, 409),
+  DEFAULT_PARTITION: spec('partition "_default" cannot be {action}', 1100, 1, 409),
+  PARTITION_LOADED: spec('partition "{name}" is loaded; release it before dropping', 1100, 1, 409),
+  PARTITION_KEY_MODE: spec('collection "{collection}" uses a partition key; partitions are managed automatically', 1100, 1, 409),
+  COLLECTION_NOT_LOADED: spec('collection "{name}" is not loaded; call loadCollection first', 101, 1, 409),
+  PARTITION_NOT_LOADED: spec('partition "{name}" of collection "{collection}" is not loaded', 201, 1, 409),
+  DROPPING: spec('{what} "{name}" is being dropped', 100, 4, 409, false),
+  // The engine itself.
+  STORAGE_IO: spec('storage I/O failed on {path}: {detail}', 1, 1, 500, true),
+  CORRUPT_DATA: spec('corrupt data in {path} at offset {offset}: {detail}', 1, 26, 500),
+  DATA_DIR_LOCKED: spec('data folder {path} is in use by process {pid}; stop it first or choose another folder', 1, 1, 409),
+  CLOSED: spec('the engine is closed', 1, 33, 503),
+  TIMEOUT: spec('{what} timed out after {ms} ms', 1, 1, 504, true),
+  NOT_SUPPORTED: spec('{what} is not supported yet', 1100, 1, 501),
+  INTERNAL: spec('internal error: {detail}', 1, 1, 500),
+} as const satisfies Record<string, ErrorSpec>);
+
+export type ErrorCode = keyof typeof errorRegistry;
