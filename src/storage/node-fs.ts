@@ -129,40 +129,65 @@ export class NodeFileSystem implements FileSystem {
 }
 
 /**
- * A lock file holding the owner's pid, created with O_EXCL. Node has no flock; a pid
- * file is the portable choice. A lock left by a process that died (kill -9) is taken
- * over, since that process can no longer write.
+ * A lock file holding the owner's pid. Node has no flock; a pid file is the portable
+ * choice. A lock left by a process that died (kill -9) is taken over, since that
+ * process can no longer write.
+ *
+ * The pid is written and synced into a private file first and then hard-linked to
+ * LOCK (link fails with EEXIST like O_EXCL), so LOCK never exists without its pid.
+ * Creating LOCK empty and writing the pid afterwards let a competitor read it empty in
+ * between, take it for a crashed owner's, delete it and win as well: two owners.
+ * Still not closed: two processes that find the same dead owner's lock at once can
+ * both take it over; only a kernel lock (flock) would close that.
  */
 async function takePidLock(fs: NodeFileSystem, dir: string): Promise<FileLock> {
   const path = `${dir}/LOCK`;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const mine = `${dir}/LOCK.${process.pid}.${lockAttempts++}`;
+  await io(mine, async () => {
+    const h = await fsp.open(mine, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
     try {
-      const h = await fsp.open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o644);
       await h.write(`${process.pid}\n`);
       await h.datasync();
+    } finally {
       await h.close();
-      let released = false;
-      return {
-        async release() {
-          if (released) return;
-          released = true;
-          await fs.unlink(path);
-        },
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(path, e);
     }
-    const text = await fsp.readFile(path, 'utf8').catch(() => '');
-    const pid = Number.parseInt(text, 10);
-    if (Number.isFinite(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new ElanusError('DATA_DIR_LOCKED', { path: dir, pid });
+  });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await fsp.link(mine, path);
+        let released = false;
+        return {
+          async release() {
+            if (released) return;
+            released = true;
+            await fs.unlink(path);
+          },
+        };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(path, e);
+      }
+      const text = await fsp.readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return undefined;
+        throw ioError(path, e);
+      });
+      // Released meanwhile: try again, and do not delete what a third party may have linked since.
+      if (text === undefined) continue;
+      const pid = Number.parseInt(text, 10);
+      if (Number.isFinite(pid) && pid > 0 && (pid === process.pid || isAlive(pid))) {
+        throw new ElanusError('DATA_DIR_LOCKED', { path: dir, pid });
+      }
+      // The owner is gone (or wrote no pid, under an older version): take over.
+      await fsp.rm(path, { force: true });
     }
-    if (pid === process.pid) throw new ElanusError('DATA_DIR_LOCKED', { path: dir, pid });
-    // The owner is gone (or the file is empty from a crash during creation).
-    await fsp.rm(path, { force: true });
+    throw new ElanusError('DATA_DIR_LOCKED', { path: dir, pid: 'unknown' });
+  } finally {
+    await fsp.rm(mine, { force: true });
   }
-  throw new ElanusError('DATA_DIR_LOCKED', { path: dir, pid: 'unknown' });
 }
+
+// Names each attempt's private pid file, so concurrent attempts in one process differ.
+let lockAttempts = 0;
 
 function isAlive(pid: number): boolean {
   try {
