@@ -66,6 +66,11 @@ export const errorRegistry = Object.freeze({
   COLLECTION_NOT_LOADED: spec('collection "{name}" is not loaded; call loadCollection first', 101, 1, 409),
   PARTITION_NOT_LOADED: spec('partition "{name}" of collection "{collection}" is not loaded', 201, 1, 409),
   DROPPING: spec('{what} "{name}" is being dropped', 100, 4, 409, false),
+  // The embedded log (wal/). 1300 and 1302 are Milvus's ErrMqTopicNotFound and ErrMqInternal.
+  TOPIC_NOT_FOUND: spec('log topic "{topic}" does not exist', 1300, 1, 404),
+  CONSUMER_GROUP_NOT_FOUND: spec('consumer group "{group}" does not exist on log topic "{topic}"', 1302, 1, 404),
+  CONSUMER_GROUP_ALREADY_EXISTS: spec('consumer group "{group}" already exists on log topic "{topic}"', 1302, 1, 409),
+  OFFSET_TRUNCATED: spec('offset {offset} of log topic "{topic}" was removed by retention; the earliest stored offset is {start}', 1302, 1, 410),
   // The engine itself.
   STORAGE_IO: spec('storage I/O failed on {path}: {detail}', 1, 1, 500, true),
   CORRUPT_DATA: spec('corrupt data in {path} at offset {offset}: {detail}', 1, 26, 500),

@@ -1,0 +1,185 @@
+// Turns a createCollection request (in the Milvus Node SDK's shape) into a validated,
+// frozen CollectionSchema. Every rule that Milvus enforces at creation is checked here,
+// each with a coded error, so that nothing downstream meets a schema it cannot store.
+import { fail } from '../errors/index.js';
+import {
+  arrayCapacityMax, fieldsPerCollectionMax, nameLengthMax, varcharLengthMax,
+  vectorDimMax, vectorFieldsPerCollectionMax,
+} from './limits.js';
+import {
+  type CollectionSchema, DataType, type FieldSchema, arrayElementTypes, dataTypeName, isVector, parseDataType,
+} from './types.js';
+
+/** A field as the SDK describes it. */
+export interface FieldInput {
+  name: string;
+  data_type: DataType | string;
+  description?: string;
+  is_primary_key?: boolean;
+  autoID?: boolean;
+  is_partition_key?: boolean;
+  dim?: number | string;
+  max_length?: number | string;
+  element_type?: DataType | string;
+  max_capacity?: number | string;
+  nullable?: boolean;
+  default_value?: unknown;
+  type_params?: Record<string, unknown>;
+}
+
+export const dynamicFieldName = '$meta';
+export const firstFieldId = 100;
+
+const namePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function validateName(what: string, name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) fail('INVALID_NAME', { what, name: String(name ?? ''), reason: 'must be a non-empty string' });
+  if (name.length > nameLengthMax) fail('INVALID_NAME', { what, name, reason: `longer than ${nameLengthMax} characters` });
+  if (!namePattern.test(name)) fail('INVALID_NAME', { what, name, reason: 'must start with a letter or underscore and hold only letters, digits and underscores' });
+  return name;
+}
+
+function intParam(field: string, what: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    fail('INVALID_SCHEMA', { detail: `field "${field}": ${what} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}` });
+  }
+  return n;
+}
+
+export function normalizeSchema(input: {
+  fields: readonly FieldInput[];
+  enableDynamicField?: boolean;
+  description?: string;
+  partitionKeyField?: string;
+}): CollectionSchema {
+  if (!Array.isArray(input.fields) || input.fields.length === 0) fail('INVALID_SCHEMA', { detail: 'a collection needs at least a primary key and a vector field' });
+  if (input.fields.length > fieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `more than ${fieldsPerCollectionMax} fields` });
+  const seen = new Set<string>();
+  const fields: FieldSchema[] = [];
+  input.fields.forEach((f, i) => {
+    const field = normalizeField(f, firstFieldId + i, input.partitionKeyField);
+    if (seen.has(field.name)) fail('INVALID_SCHEMA', { detail: `duplicate field name "${field.name}"` });
+    seen.add(field.name);
+    fields.push(field);
+  });
+  const primaries = fields.filter((f) => f.isPrimary);
+  if (primaries.length !== 1) fail('INVALID_SCHEMA', { detail: `exactly one primary key field is required, found ${primaries.length}` });
+  const vectors = fields.filter((f) => isVector(f.type));
+  if (vectors.length === 0) fail('INVALID_SCHEMA', { detail: 'at least one vector field is required' });
+  if (vectors.length > vectorFieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `at most ${vectorFieldsPerCollectionMax} vector fields, found ${vectors.length}` });
+  const keys = fields.filter((f) => f.isPartitionKey);
+  if (keys.length > 1) fail('INVALID_SCHEMA', { detail: 'at most one partition key field' });
+  if (input.partitionKeyField && keys.length === 0) fail('INVALID_SCHEMA', { detail: `partition key field "${input.partitionKeyField}" is not in the schema` });
+  const enableDynamicField = input.enableDynamicField === true;
+  if (enableDynamicField) {
+    if (seen.has(dynamicFieldName)) fail('INVALID_SCHEMA', { detail: `"${dynamicFieldName}" is reserved for the dynamic field` });
+    fields.push(Object.freeze({
+      fieldId: firstFieldId + fields.length, name: dynamicFieldName, description: 'dynamic field', type: DataType.JSON,
+      isPrimary: false, autoId: false, nullable: false, isPartitionKey: false, isDynamic: true,
+    }));
+  }
+  return Object.freeze({ fields: Object.freeze(fields), enableDynamicField, description: input.description ?? '' });
+}
+
+function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: string | undefined): FieldSchema {
+  if (typeof f !== 'object' || f === null) fail('INVALID_SCHEMA', { detail: 'each field must be an object' });
+  const name = validateName('field', f.name);
+  const type = parseDataType(f.data_type);
+  if (type === undefined || type === DataType.None || type === DataType.String) {
+    fail('INVALID_SCHEMA', { detail: `field "${name}": unknown or unsupported data type ${JSON.stringify(f.data_type)}` });
+  }
+  const tp = f.type_params ?? {};
+  const isPrimary = f.is_primary_key === true;
+  const autoId = f.autoID === true;
+  const isPartitionKey = f.is_partition_key === true || (partitionKeyField !== undefined && partitionKeyField === name);
+  const nullable = f.nullable === true;
+  const out: { -readonly [K in keyof FieldSchema]: FieldSchema[K] } = {
+    fieldId, name, description: f.description ?? '', type, isPrimary, autoId, nullable, isPartitionKey, isDynamic: false,
+  };
+  if (isPrimary) {
+    if (type !== DataType.Int64 && type !== DataType.VarChar) fail('INVALID_SCHEMA', { detail: `primary key "${name}" must be Int64 or VarChar, not ${dataTypeName(type)}` });
+    if (nullable) fail('INVALID_SCHEMA', { detail: `primary key "${name}" cannot be nullable` });
+    if (f.default_value !== undefined) fail('INVALID_SCHEMA', { detail: `primary key "${name}" cannot have a default value` });
+  } else if (autoId) {
+    fail('INVALID_SCHEMA', { detail: `autoID is only allowed on the primary key, not on "${name}"` });
+  }
+  if (isPartitionKey) {
+    if (isPrimary) fail('INVALID_SCHEMA', { detail: `the primary key "${name}" cannot be the partition key` });
+    if (type !== DataType.Int64 && type !== DataType.VarChar) fail('INVALID_SCHEMA', { detail: `partition key "${name}" must be Int64 or VarChar` });
+    if (nullable) fail('INVALID_SCHEMA', { detail: `partition key "${name}" cannot be nullable` });
+  }
+  if (isVector(type)) {
+    if (nullable) fail('INVALID_SCHEMA', { detail: `vector field "${name}" cannot be nullable` });
+    if (f.default_value !== undefined) fail('INVALID_SCHEMA', { detail: `vector field "${name}" cannot have a default value` });
+    if (type !== DataType.SparseFloatVector) {
+      const dim = intParam(name, 'dim', f.dim ?? tp.dim, 1, vectorDimMax);
+      if (type === DataType.BinaryVector && dim % 8 !== 0) fail('INVALID_SCHEMA', { detail: `binary vector field "${name}": dim must be a multiple of 8, got ${dim}` });
+      out.dim = dim;
+    }
+  }
+  if (type === DataType.VarChar) {
+    out.maxLength = intParam(name, 'max_length', f.max_length ?? tp.max_length, 1, varcharLengthMax);
+  }
+  if (type === DataType.Array) {
+    const et = parseDataType(f.element_type ?? tp.element_type);
+    if (et === undefined || !arrayElementTypes.has(et)) fail('INVALID_SCHEMA', { detail: `array field "${name}": element_type must be one of ${[...arrayElementTypes].map(dataTypeName).join(', ')}` });
+    out.elementType = et;
+    out.maxCapacity = intParam(name, 'max_capacity', f.max_capacity ?? tp.max_capacity, 1, arrayCapacityMax);
+    if (et === DataType.VarChar) out.maxLength = intParam(name, 'max_length', f.max_length ?? tp.max_length, 1, varcharLengthMax);
+  }
+  if (f.default_value !== undefined && f.default_value !== null) {
+    if (type === DataType.JSON || type === DataType.Array) fail('INVALID_SCHEMA', { detail: `field "${name}": ${dataTypeName(type)} fields cannot have a default value` });
+    const problem = scalarProblem(out as FieldSchema, f.default_value);
+    if (problem) fail('INVALID_SCHEMA', { detail: `field "${name}": default value ${JSON.stringify(f.default_value)} ${problem}` });
+    out.defaultValue = type === DataType.Int64 ? String(f.default_value) : f.default_value;
+  }
+  return Object.freeze(out);
+}
+
+const intRanges: Partial<Record<DataType, [number, number]>> = {
+  [DataType.Int8]: [-128, 127],
+  [DataType.Int16]: [-32768, 32767],
+  [DataType.Int32]: [-2147483648, 2147483647],
+};
+
+/** Why `v` cannot be stored in scalar field `f`, or undefined when it can. */
+export function scalarProblem(f: FieldSchema, v: unknown): string | undefined {
+  switch (f.type) {
+    case DataType.Bool:
+      return typeof v === 'boolean' ? undefined : 'is not a boolean';
+    case DataType.Int8:
+    case DataType.Int16:
+    case DataType.Int32: {
+      const [lo, hi] = intRanges[f.type]!;
+      if (typeof v !== 'number' || !Number.isInteger(v)) return 'is not an integer';
+      return v < lo || v > hi ? `is out of range [${lo}, ${hi}]` : undefined;
+    }
+    case DataType.Int64:
+      return int64Of(v) === undefined ? 'is not a 64-bit integer' : undefined;
+    case DataType.Float:
+    case DataType.Double:
+      if (typeof v !== 'number') return 'is not a number';
+      return Number.isFinite(v) ? undefined : 'is not finite';
+    case DataType.VarChar:
+      if (typeof v !== 'string') return 'is not a string';
+      return v.length > (f.maxLength ?? varcharLengthMax) ? `is longer than max_length ${f.maxLength}` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const int64Min = -(2n ** 63n);
+const int64Max = 2n ** 63n - 1n;
+
+/** Parses an Int64 given as a safe integer number, a bigint, or a decimal string. */
+export function int64Of(v: unknown): bigint | undefined {
+  let b: bigint;
+  if (typeof v === 'bigint') b = v;
+  else if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) return undefined;
+    b = BigInt(v);
+  } else if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) b = BigInt(v);
+  else return undefined;
+  return b < int64Min || b > int64Max ? undefined : b;
+}

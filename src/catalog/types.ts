@@ -1,0 +1,130 @@
+// Data types, numbered as Milvus's schema.proto numbers them, so that the wire layer
+// passes them through unchanged.
+export enum DataType {
+  None = 0,
+  Bool = 1,
+  Int8 = 2,
+  Int16 = 3,
+  Int32 = 4,
+  Int64 = 5,
+  Float = 10,
+  Double = 11,
+  String = 20,
+  VarChar = 21,
+  Array = 22,
+  JSON = 23,
+  BinaryVector = 100,
+  FloatVector = 101,
+  Float16Vector = 102,
+  BFloat16Vector = 103,
+  SparseFloatVector = 104,
+}
+
+export const vectorTypes: ReadonlySet<DataType> = new Set([
+  DataType.BinaryVector,
+  DataType.FloatVector,
+  DataType.Float16Vector,
+  DataType.BFloat16Vector,
+  DataType.SparseFloatVector,
+]);
+
+export const arrayElementTypes: ReadonlySet<DataType> = new Set([
+  DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64,
+  DataType.Float, DataType.Double, DataType.VarChar,
+]);
+
+export function isVector(t: DataType): boolean {
+  return vectorTypes.has(t);
+}
+
+export function dataTypeName(t: DataType): string {
+  return DataType[t] ?? `Unknown(${t})`;
+}
+
+/** Accepts a DataType number or its name ("Int64", "FloatVector", ...), as the SDK does. */
+export function parseDataType(v: unknown): DataType | undefined {
+  if (typeof v === 'number' && DataType[v] !== undefined) return v as DataType;
+  if (typeof v === 'string') {
+    const byName = (DataType as unknown as Record<string, number>)[v];
+    if (typeof byName === 'number') return byName as DataType;
+    const lower = v.toLowerCase();
+    for (const [name, num] of Object.entries(DataType)) {
+      if (typeof num === 'number' && name.toLowerCase() === lower) return num as DataType;
+    }
+  }
+  return undefined;
+}
+
+export interface FieldSchema {
+  readonly fieldId: number;
+  readonly name: string;
+  readonly description: string;
+  readonly type: DataType;
+  readonly isPrimary: boolean;
+  readonly autoId: boolean;
+  /** Vectors (except sparse): the dimension. */
+  readonly dim?: number;
+  /** VarChar, and Array of VarChar: the maximum length in characters. */
+  readonly maxLength?: number;
+  readonly elementType?: DataType;
+  readonly maxCapacity?: number;
+  readonly nullable: boolean;
+  /** The default used when a row omits the field or gives null. */
+  readonly defaultValue?: unknown;
+  readonly isPartitionKey: boolean;
+  /** The `$meta` field that holds the dynamic fields. */
+  readonly isDynamic: boolean;
+}
+
+export interface CollectionSchema {
+  readonly fields: readonly FieldSchema[];
+  readonly enableDynamicField: boolean;
+  readonly description: string;
+}
+
+export type ConsistencyLevel = 'Strong' | 'Session' | 'Bounded' | 'Eventually';
+export const consistencyLevels: readonly ConsistencyLevel[] = ['Strong', 'Session', 'Bounded', 'Eventually'];
+
+export type LoadState = 'NotLoad' | 'Loading' | 'Loaded';
+
+export interface PartitionMeta {
+  readonly id: number;
+  readonly name: string;
+  readonly createdTs: string;
+}
+
+export interface CollectionMeta {
+  readonly id: number;
+  readonly db: string;
+  readonly name: string;
+  readonly schema: CollectionSchema;
+  readonly shardsNum: number;
+  /** Partition-key collections: how many partitions keys are hashed onto. */
+  readonly numPartitions: number;
+  readonly partitions: readonly PartitionMeta[];
+  readonly properties: Readonly<Record<string, string>>;
+  readonly consistencyLevel: ConsistencyLevel;
+  readonly createdTs: string;
+  readonly loaded: boolean;
+  /** Loaded partitions when only some are; empty with loaded=true means all. */
+  readonly loadedPartitions: readonly number[];
+}
+
+export interface DatabaseMeta {
+  readonly id: number;
+  readonly name: string;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly createdTs: string;
+}
+
+export interface AliasMeta {
+  readonly db: string;
+  readonly alias: string;
+  readonly collectionId: number;
+}
+
+export function primaryField(schema: CollectionSchema): FieldSchema {
+  const f = schema.fields.find((x) => x.isPrimary);
+  if (!f) throw new Error('schema without primary key');
+  return f;
+}

@@ -1,0 +1,454 @@
+// The data of one collection: its shards, and the flush, compaction and recovery that
+// move rows between the log, memory and segment files in the order DESIGN.md sets out
+// ("Flush and recovery"). Metadata commits run in the engine's coordinator queue, so
+// they are ordered with DDL: a drop and a flush cannot interleave their commits.
+import { ElanusError, assert } from '../errors/index.js';
+import type { CollectionMeta, CollectionSchema } from '../catalog/index.js';
+import { SerialQueue } from '../concurrency/index.js';
+import { type Column, typedCtorOf, widthOf } from '../segments/columns.js';
+import { decodeColumns, encodeColumns, timestampFieldId } from '../segments/codec.js';
+import type { PkKey } from '../segments/pk.js';
+import { decodeRecord, encodeRecord } from '../segments/records.js';
+import { Segment, tsMax } from '../segments/segment.js';
+import { type PendingDelete, Shard } from '../segments/shard.js';
+import { DataType, type FieldSchema } from '../catalog/types.js';
+import { frameRecord, joinPath, mkdirDurable, scanRecord, writeFileDurable, type FileSystem, type MetaTxn } from '../storage/index.js';
+import type { Wal } from '../wal/index.js';
+import type { CrashPoint, EngineLimits } from './options.js';
+import { pkKeys } from '../gateway/validate.js';
+
+export interface SegmentMeta {
+  id: number;
+  collectionId: number;
+  partitionId: number;
+  shard: number;
+  file: string;
+  rows: number;
+  bytes: number;
+  startOffset: number;
+  endOffset: number;
+  cleanTs: string;
+}
+
+export interface L0Meta {
+  id: number;
+  collectionId: number;
+  shard: number;
+  file: string;
+  count: number;
+  /** Largest log offset of a delete in it. */
+  upTo: number;
+}
+
+export const metaKeys = {
+  segment: (c: number, id: number) => `seg/${c}/${id}`,
+  segments: (c: number) => `seg/${c}/`,
+  l0: (c: number, id: number) => `l0/${c}/${id}`,
+  l0s: (c: number) => `l0/${c}/`,
+  checkpoint: (c: number, shard: number) => `ckpt/${c}/${shard}`,
+  checkpoints: (c: number) => `ckpt/${c}/`,
+};
+
+export const topicOf = (collectionId: number, shard: number) => `c${collectionId}s${shard}`;
+export const collectionDir = (collectionId: number) => `segments/${collectionId}`;
+
+/** What a collection's data needs from the engine. */
+export interface EngineContext {
+  readonly fs: FileSystem;
+  readonly root: string;
+  readonly wal: Wal;
+  readonly limits: EngineLimits;
+  /** Runs a step in the coordinator queue (DDL and metadata commits, one at a time). */
+  coordinate<T>(task: () => Promise<T>): Promise<T>;
+  commit(txn: MetaTxn): Promise<void>;
+  metaScan(prefix: string): Array<[string, unknown]>;
+  collection(id: number): CollectionMeta | undefined;
+  newId(): number;
+  crash(point: CrashPoint): void;
+  /** The timestamp every current and future read is at or above. */
+  safeTs(): bigint;
+  /** Reports background failures (never thrown to a caller who did not ask). */
+  onBackgroundError(e: unknown): void;
+}
+
+export class CollectionData {
+  readonly shards: Shard[];
+  private readonly flushQueues: SerialQueue[];
+  /** 'dropping': new writes fail at once; in-flight ones finish. */
+  state: 'ready' | 'dropping' | 'dropped' = 'ready';
+  readonly droppingPartitions = new Set<number>();
+  private l0: L0Meta[] = [];
+  private flushScheduled = false;
+
+  constructor(readonly id: number, private readonly ctx: EngineContext, shardsNum: number) {
+    this.shards = [];
+    this.flushQueues = [];
+    for (let i = 0; i < shardsNum; i++) {
+      const topic = topicOf(id, i);
+      this.shards.push(new Shard({
+        collectionId: id,
+        index: i,
+        schema: () => this.meta().schema,
+        log: { append: (payload) => ctx.wal.append(topic, payload) },
+        encode: encodeRecord,
+        newSegmentId: () => ctx.newId(),
+        segmentRowsMax: ctx.limits.segmentRowsMax,
+        segmentBytesMax: ctx.limits.segmentBytesMax,
+        onSealed: () => this.scheduleFlush(),
+        partitionExists: (p) => this.partitionExists(p),
+      }));
+      this.flushQueues.push(new SerialQueue());
+    }
+  }
+
+  meta(): CollectionMeta {
+    const m = this.ctx.collection(this.id);
+    assert(m, `collection ${this.id} has data but no metadata`);
+    return m;
+  }
+
+  private partitionExists(p: number): boolean {
+    const m = this.ctx.collection(this.id);
+    return m !== undefined && m.partitions.some((x) => x.id === p) && !this.droppingPartitions.has(p);
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /** Loads flushed segments and L0 deletes, rebuilds the key index, replays the log. */
+  async recover(): Promise<void> {
+    const schema = this.meta().schema;
+    const segMetas = this.ctx.metaScan(metaKeys.segments(this.id)).map(([, v]) => v as SegmentMeta);
+    this.l0 = this.ctx.metaScan(metaKeys.l0s(this.id)).map(([, v]) => v as L0Meta);
+    for (const sm of segMetas) {
+      const shard = this.shards[sm.shard];
+      if (!shard) throw new ElanusError('CORRUPT_DATA', { path: sm.file, offset: 0, detail: `segment of shard ${sm.shard}, collection has ${this.shards.length}` });
+      const seg = await this.readSegment(sm, schema);
+      shard.addRecovered(seg);
+    }
+    for (const shard of this.shards) {
+      const deletes: Array<{ pk: PkKey; ts: bigint }> = [];
+      for (const l of this.l0.filter((x) => x.shard === shard.index)) deletes.push(...(await this.readL0(l)));
+      shard.rebuildIndex(deletes);
+      const ckpt = this.ctx.metaScan(metaKeys.checkpoint(this.id, shard.index))[0]?.[1] as number | undefined;
+      shard.checkpoint = ckpt ?? -1;
+      shard.appliedOffset = shard.checkpoint;
+      await this.replay(shard, schema);
+    }
+  }
+
+  private async replay(shard: Shard, schema: CollectionSchema): Promise<void> {
+    const topic = topicOf(this.id, shard.index);
+    if (!this.ctx.wal.topics().includes(topic)) await this.ctx.wal.createTopic(topic);
+    const pkField = schema.fields.find((f) => f.isPrimary)!;
+    let from = shard.checkpoint + 1;
+    const end = this.ctx.wal.endOffset(topic);
+    if (from < this.ctx.wal.startOffset(topic)) {
+      throw new ElanusError('CORRUPT_DATA', { path: topic, offset: from, detail: `log starts at ${this.ctx.wal.startOffset(topic)}, after the checkpoint ${shard.checkpoint}` });
+    }
+    while (from < end) {
+      const batch = await this.ctx.wal.read(topic, from, 1024);
+      if (batch.length === 0) break;
+      for (const r of batch) {
+        const rec = decodeRecord(r.payload, schema, (col, n) => pkKeys(pkField, col, n), `${topic}@${r.offset}`);
+        shard.apply(rec, r.offset);
+      }
+      from = batch[batch.length - 1]!.offset + 1;
+    }
+  }
+
+  private async readSegment(sm: SegmentMeta, schema: CollectionSchema): Promise<Segment> {
+    const path = joinPath(this.ctx.root, sm.file);
+    const buf = await this.ctx.fs.readFile(path);
+    const r = scanRecord(buf, 0);
+    if (r.kind !== 'record' || r.next !== buf.length) {
+      throw new ElanusError('CORRUPT_DATA', { path, offset: 0, detail: r.kind === 'corrupt' ? r.detail : 'segment file is incomplete' });
+    }
+    const byId = new Map<number, FieldSchema>(schema.fields.map((f) => [f.fieldId, f]));
+    byId.set(timestampFieldId, tsField);
+    const d = decodeColumns(r.payload, (id) => byId.get(id), path);
+    const got = new Map(d.columns.map((c) => [c.fieldId, c]));
+    const ts = got.get(timestampFieldId)!.values as BigInt64Array;
+    const columns = schema.fields.map((f) => got.get(f.fieldId) ?? nullColumn(f, d.count));
+    const pkIdx = schema.fields.findIndex((f) => f.isPrimary);
+    const pks = pkKeys(schema.fields[pkIdx]!, columns[pkIdx]!, d.count);
+    const seg = Segment.sealedFrom({ id: sm.id, partitionId: sm.partitionId, shard: sm.shard, schema, startOffset: sm.startOffset }, columns, pks, ts, sm.endOffset);
+    seg.state = 'flushed';
+    seg.file = sm.file;
+    seg.fileBytes = sm.bytes;
+    seg.cleanTs = BigInt(sm.cleanTs);
+    return seg;
+  }
+
+  private async readL0(l: L0Meta): Promise<Array<{ pk: PkKey; ts: bigint }>> {
+    const path = joinPath(this.ctx.root, l.file);
+    const buf = await this.ctx.fs.readFile(path);
+    const r = scanRecord(buf, 0);
+    if (r.kind !== 'record') throw new ElanusError('CORRUPT_DATA', { path, offset: 0, detail: 'L0 delete file is incomplete' });
+    const d = decodeColumns(r.payload, (id) => (id === timestampFieldId ? tsField : undefined), path);
+    const pks = d.columns[0]!.values as PkKey[];
+    const ts = d.columns[1]!.values as BigInt64Array;
+    return pks.map((pk, i) => ({ pk, ts: ts[i]! }));
+  }
+
+  // ---------------------------------------------------------------- flush
+
+  /** Flushes every shard: all rows acknowledged before the call end up in segment files. */
+  async flush(): Promise<void> {
+    await Promise.all(this.shards.map((s) => this.flushShard(s)));
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.state !== 'ready') return;
+      this.flush().catch((e) => this.ctx.onBackgroundError(e));
+    });
+  }
+
+  private flushShard(shard: Shard): Promise<void> {
+    return this.flushQueues[shard.index]!.run(async () => {
+      if (this.state !== 'ready') return;
+      const job = shard.beginFlush();
+      if (job.segments.length === 0 && job.deletes.length === 0 && job.upTo <= shard.checkpoint) return;
+      await mkdirDurable(this.ctx.fs, joinPath(this.ctx.root, collectionDir(this.id)));
+      const written: Array<{ seg: Segment; file: string; bytes: number }> = [];
+      for (const seg of job.segments) {
+        if (seg.state !== 'sealed' || seg.rowCount === 0) continue;
+        written.push(await this.writeSegment(seg));
+      }
+      const l0 = job.deletes.length > 0 ? await this.writeL0(shard.index, job.deletes, job.upTo) : undefined;
+      this.ctx.crash('flush:segment-files-written');
+      await this.ctx.coordinate(async () => {
+        const live = written.filter((w) => w.seg.state === 'sealed' && this.partitionExists(w.seg.partitionId));
+        if (this.state !== 'ready') {
+          await this.removeFiles([...written.map((w) => w.file), ...(l0 ? [l0.file] : [])]);
+          return;
+        }
+        const put: Record<string, unknown> = { [metaKeys.checkpoint(this.id, shard.index)]: job.upTo };
+        for (const w of live) put[metaKeys.segment(this.id, w.seg.id)] = segmentMeta(this.id, w.seg, w.file, w.bytes);
+        if (l0) put[metaKeys.l0(this.id, l0.id)] = l0;
+        await this.ctx.commit({ put });
+        this.ctx.crash('flush:committed');
+        if (l0) this.l0 = [...this.l0, l0];
+        shard.finishFlush(job.upTo, live);
+        // Sealed segments of partitions dropped meanwhile never reach the metadata.
+        await this.removeFiles(written.filter((w) => !live.includes(w)).map((w) => w.file));
+      });
+      if (this.state === 'ready') await this.ctx.wal.retain(topicOf(this.id, shard.index), shard.checkpoint + 1);
+    });
+  }
+
+  private async writeSegment(seg: Segment): Promise<{ seg: Segment; file: string; bytes: number }> {
+    const cols: Column[] = [...seg.columns(), { fieldId: timestampFieldId, values: seg.timestamps() }];
+    const bytes = frameRecord(encodeColumns({ segment: seg.id, partition: seg.partitionId }, seg.rowCount, cols));
+    const file = `${collectionDir(this.id)}/${seg.id}.seg`;
+    await writeFileDurable(this.ctx.fs, joinPath(this.ctx.root, file), bytes);
+    return { seg, file, bytes: bytes.length };
+  }
+
+  private async writeL0(shard: number, deletes: readonly PendingDelete[] | ReadonlyArray<{ pk: PkKey; ts: bigint }>, upTo: number): Promise<L0Meta> {
+    const id = this.ctx.newId();
+    const ts = BigInt64Array.from(deletes, (d) => d.ts);
+    const bytes = frameRecord(encodeColumns({ l0: id }, deletes.length, [
+      { fieldId: 0, values: deletes.map((d) => d.pk) },
+      { fieldId: timestampFieldId, values: ts },
+    ]));
+    const file = `${collectionDir(this.id)}/L0-${shard}-${id}.del`;
+    await writeFileDurable(this.ctx.fs, joinPath(this.ctx.root, file), bytes);
+    return { id, collectionId: this.id, shard, file, count: deletes.length, upTo };
+  }
+
+  async removeFiles(files: readonly string[]): Promise<void> {
+    for (const f of files) await this.ctx.fs.unlink(joinPath(this.ctx.root, f));
+  }
+
+  /** Flushes when the oldest growing segment is older than the age limit. */
+  flushIfOld(nowMs: number, tsToMs: (ts: bigint) => number): void {
+    const old = this.shards.some((s) => s.growingSegments().some((g) => g.rowCount > 0 && nowMs - tsToMs(g.minTs) >= this.ctx.limits.segmentAgeMaxMs));
+    if (old) this.scheduleFlush();
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  /** Merges small flushed segments and rewrites those with many deleted rows. */
+  async compact(): Promise<{ merged: number; removedRows: number }> {
+    let merged = 0;
+    let removedRows = 0;
+    for (const shard of this.shards) {
+      const r = await this.flushQueues[shard.index]!.run(() => this.compactShard(shard));
+      merged += r.merged;
+      removedRows += r.removedRows;
+    }
+    return { merged, removedRows };
+  }
+
+  private async compactShard(shard: Shard): Promise<{ merged: number; removedRows: number }> {
+    if (this.state !== 'ready') return { merged: 0, removedRows: 0 };
+    const safeTs = this.ctx.safeTs();
+    const { compactionSmallRowsMax: small, compactionDeletedRatioMin: ratio } = this.ctx.limits;
+    const byPartition = new Map<number, Segment[]>();
+    for (const s of shard.segments()) {
+      if (s.state !== 'flushed') continue;
+      const dead = s.rowCount - s.countVisible(safeTs);
+      if (s.rowCount < small || dead >= s.rowCount * ratio) {
+        let list = byPartition.get(s.partitionId);
+        if (!list) byPartition.set(s.partitionId, (list = []));
+        list.push(s);
+      }
+    }
+    let merged = 0;
+    let removedRows = 0;
+    for (const group of byPartition.values()) {
+      const dead = group.reduce((n, s) => n + s.rowCount - s.countVisible(safeTs), 0);
+      if (group.length < 2 && dead === 0) continue;
+      const r = await this.compactGroup(shard, group, safeTs);
+      if (r) {
+        merged += group.length;
+        removedRows += r;
+      }
+    }
+    await this.compactL0(shard);
+    return { merged, removedRows };
+  }
+
+  /** Rewrites `group` into one segment without the rows deleted at or before `safeTs`. */
+  private async compactGroup(shard: Shard, group: Segment[], safeTs: bigint): Promise<number | undefined> {
+    const schema = this.meta().schema;
+    const origin: Array<{ seg: Segment; row: number }> = [];
+    for (const s of group) for (let i = 0; i < s.rowCount; i++) if (s.deleteTsAt(i) > safeTs) origin.push({ seg: s, row: i });
+    const total = group.reduce((n, s) => n + s.rowCount, 0);
+    let added: Segment | undefined;
+    let file: string | undefined;
+    let bytes = 0;
+    if (origin.length > 0) {
+      const columns = schema.fields.map((f, c) => gather(f, origin, c));
+      const ts = BigInt64Array.from(origin, (o) => o.seg.tsAt(o.row));
+      const id = this.ctx.newId();
+      added = Segment.sealedFrom(
+        { id, partitionId: group[0]!.partitionId, shard: shard.index, schema, startOffset: Math.min(...group.map((s) => s.startOffset)) },
+        columns, origin.map((o) => o.seg.pks[o.row]!), ts, Math.max(...group.map((s) => s.endOffset)),
+      );
+      added.cleanTs = safeTs;
+      const w = await this.writeSegment(added);
+      file = w.file;
+      bytes = w.bytes;
+    }
+    this.ctx.crash('compaction:file-written');
+    return this.ctx.coordinate(async () => {
+      if (this.state !== 'ready' || group.some((s) => s.state !== 'flushed')) {
+        if (file) await this.removeFiles([file]);
+        return undefined;
+      }
+      const put: Record<string, unknown> = {};
+      if (added) put[metaKeys.segment(this.id, added.id)] = segmentMeta(this.id, added, file!, bytes);
+      await this.ctx.commit({ put, del: group.map((s) => metaKeys.segment(this.id, s.id)) });
+      this.ctx.crash('compaction:committed');
+      if (added) {
+        added.state = 'flushed';
+        added.file = file;
+        added.fileBytes = bytes;
+      }
+      shard.swap(group, added, origin);
+      await this.removeFiles(group.map((s) => s.file!));
+      return total - origin.length;
+    });
+  }
+
+  /**
+   * Merges a shard's L0 delete files once there are many, dropping deletes that can no
+   * longer match a stored row: every flushed segment either holds only newer rows or was
+   * rewritten by a compaction that already dropped the rows the delete hid.
+   */
+  private async compactL0(shard: Shard): Promise<void> {
+    const files = this.l0.filter((l) => l.shard === shard.index);
+    if (files.length <= this.ctx.limits.l0FilesMax) return;
+    const segs = shard.segments().filter((s) => s.state === 'flushed');
+    const needed = (d: { ts: bigint }) => segs.some((s) => s.minTs < d.ts && s.cleanTs < d.ts);
+    const keep: Array<{ pk: PkKey; ts: bigint }> = [];
+    for (const l of files) for (const d of await this.readL0(l)) if (needed(d)) keep.push(d);
+    const upTo = Math.max(...files.map((l) => l.upTo));
+    const merged = keep.length > 0 ? await this.writeL0(shard.index, keep, upTo) : undefined;
+    await this.ctx.coordinate(async () => {
+      if (this.state !== 'ready') {
+        if (merged) await this.removeFiles([merged.file]);
+        return;
+      }
+      await this.ctx.commit({
+        put: merged ? { [metaKeys.l0(this.id, merged.id)]: merged } : {},
+        del: files.map((l) => metaKeys.l0(this.id, l.id)),
+      });
+      const gone = new Set(files);
+      this.l0 = [...this.l0.filter((l) => !gone.has(l)), ...(merged ? [merged] : [])];
+      await this.removeFiles(files.map((l) => l.file));
+    });
+  }
+
+  /** Files that committed metadata names (for garbage collection). */
+  liveFiles(): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.shards) for (const seg of s.segments()) if (seg.file) out.add(seg.file);
+    for (const l of this.l0) out.add(l.file);
+    return out;
+  }
+
+  l0Files(): readonly L0Meta[] {
+    return this.l0;
+  }
+
+  /** Waits for flushes and compactions in progress. */
+  async idle(): Promise<void> {
+    await Promise.all(this.flushQueues.map((q) => q.idle()));
+  }
+
+  /** Waits until every write submitted so far is applied. */
+  async barrier(): Promise<void> {
+    await Promise.all(this.shards.map((s) => s.barrier()));
+  }
+}
+
+const tsField: FieldSchema = Object.freeze({
+  fieldId: timestampFieldId, name: '$ts', description: '', type: DataType.Int64,
+  isPrimary: false, autoId: false, nullable: false, isPartitionKey: false, isDynamic: false,
+});
+
+function segmentMeta(collectionId: number, seg: Segment, file: string, bytes: number): SegmentMeta {
+  return {
+    id: seg.id, collectionId, partitionId: seg.partitionId, shard: seg.shard, file, rows: seg.rowCount, bytes,
+    startOffset: seg.startOffset, endOffset: seg.endOffset, cleanTs: seg.cleanTs.toString(),
+  };
+}
+
+/** Copies the listed rows of column `c` from their segments into one new column. */
+function gather(f: FieldSchema, origin: ReadonlyArray<{ seg: Segment; row: number }>, c: number): Column {
+  const n = origin.length;
+  const ctor = typedCtorOf(f.type);
+  const w = widthOf(f);
+  const valid = f.nullable ? new Uint8Array(n) : undefined;
+  if (ctor) {
+    const out = new ctor(n * w) as Uint8Array;
+    for (let i = 0; i < n; i++) {
+      const col = origin[i]!.seg.column(c);
+      const r = origin[i]!.row;
+      out.set((col.values as Uint8Array).subarray(r * w, (r + 1) * w), i * w);
+      if (valid) valid[i] = col.valid ? col.valid[r]! : 1;
+    }
+    return { fieldId: f.fieldId, values: out, valid };
+  }
+  const list = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    const col = origin[i]!.seg.column(c);
+    const r = origin[i]!.row;
+    list[i] = (col.values as readonly unknown[])[r];
+    if (valid) valid[i] = col.valid ? col.valid[r]! : 1;
+  }
+  return { fieldId: f.fieldId, values: list, valid };
+}
+
+function nullColumn(f: FieldSchema, n: number): Column {
+  const ctor = typedCtorOf(f.type);
+  return { fieldId: f.fieldId, values: ctor ? new ctor(n * widthOf(f)) : new Array(n).fill(f.defaultValue ?? null), valid: new Uint8Array(n) };
+}
+
+export { tsMax };

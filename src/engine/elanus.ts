@@ -1,0 +1,1090 @@
+// The embedded engine and its in-process API. `Elanus.open({ path })` opens (or creates)
+// a data folder; the methods follow the Milvus Node SDK's names and argument shapes.
+//
+// Ownership (DESIGN.md, concurrency model):
+//  - the coordinator queue runs every catalog change and every metadata commit of flush
+//    and compaction, one at a time;
+//  - each shard owns its segments and key index, and changes them only by applying log
+//    records in order (writes) or inside the coordinator queue (swap, drop);
+//  - a write checks the catalog and submits its log record in one synchronous step, so
+//    no DDL can slip between the check and the append.
+import { ElanusError, fail } from '../errors/index.js';
+import {
+  Catalog, type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, IdAllocator,
+  type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, isVector,
+  normalizeSchema, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax,
+  validateName, type FieldInput, databasesMax, collectionsPerDatabaseMax, dataTypeName,
+} from '../catalog/index.js';
+import { SerialQueue } from '../concurrency/index.js';
+import { pkKeyOf, validateRows } from '../gateway/validate.js';
+import { parsePkFilter } from '../query/pk-filter.js';
+import { planOutput, rowObject } from '../query/rows.js';
+import { bruteForceSearch, prepareQueries } from '../query/search.js';
+import { metricFor } from '../query/distance.js';
+import type { PkKey } from '../segments/pk.js';
+import type { InsertRecord } from '../segments/records.js';
+import type { Segment } from '../segments/segment.js';
+import {
+  EmbeddedMetaStore, type FileLock, type FileSystem, type MetaTxn, NodeFileSystem, joinPath, mkdirDurable,
+} from '../storage/index.js';
+import { Tso, physicalOf, systemClock, type Clock } from '../tso/index.js';
+import { Wal } from '../wal/index.js';
+import { CollectionData, type EngineContext, collectionDir, metaKeys, topicOf } from './collection.js';
+import { type CrashPoint, type EngineLimits, type OpenOptions, resolveLimits } from './options.js';
+import {
+  type CollectionReq, type CreateCollectionReq, type DbScoped, type DeleteReq, type GetReq, type InsertReq,
+  type PartitionReq, type QueryReq, type ReadReq, type SearchReq, status,
+} from './requests.js';
+import { crc32 } from 'node:zlib';
+
+const searchTopKMax = 16_384;
+const nqMax = 16_384;
+
+export class Elanus {
+  private readonly coord = new SerialQueue();
+  private readonly data = new Map<number, CollectionData>();
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private backgroundRunning = false;
+  /** Background failures (flush or compaction that could not finish); surfaced by health(). */
+  readonly backgroundErrors: unknown[] = [];
+
+  private constructor(
+    private readonly fs: FileSystem,
+    private readonly root: string,
+    private readonly lockHandle: FileLock,
+    private readonly meta: EmbeddedMetaStore,
+    private readonly tso: Tso,
+    private readonly ids: IdAllocator,
+    private readonly catalog: Catalog,
+    private readonly wal: Wal,
+    private readonly clock: Clock,
+    readonly limits: EngineLimits,
+    private readonly crashPoint: ((p: CrashPoint) => void) | undefined,
+    private readonly shardsDefault: number,
+  ) {}
+
+  static async open(opts: OpenOptions): Promise<Elanus> {
+    if (typeof opts?.path !== 'string' || opts.path === '') fail('INVALID_ARGUMENT', { detail: 'open needs a data folder path' });
+    const limits = resolveLimits(opts.limits);
+    const fs = opts.fs ?? new NodeFileSystem();
+    const root = opts.path.replace(/\/+$/, '');
+    const clock = opts.clock ?? systemClock;
+    await mkdirDurable(fs, root);
+    const lock = await fs.lock(root);
+    try {
+      const meta = await EmbeddedMetaStore.open({ fs, dir: joinPath(root, 'meta') });
+      const tso = await Tso.open({
+        clock,
+        loadHighWater: () => (meta.get('tso') as number | undefined) ?? 0,
+        storeHighWater: (hw) => meta.commit({ put: { tso: hw } }),
+      });
+      const ids = await IdAllocator.open({
+        load: () => (meta.get('ids') as number | undefined) ?? 0,
+        store: (hw) => meta.commit({ put: { ids: hw } }),
+      });
+      const catalog = new Catalog(meta);
+      if (!catalog.hasDatabase(defaultDatabase)) {
+        await catalog.commit({ put: { [catalogKeys.database(defaultDatabase)]: { id: 1, name: defaultDatabase, properties: {}, createdTs: tso.next().toString() } } });
+      }
+      const wal = await Wal.open({ fs, dir: joinPath(root, 'wal') });
+      const engine = new Elanus(fs, root, lock, meta, tso, ids, catalog, wal, clock, limits, opts.crashPoint, opts.shardsDefault ?? 1);
+      try {
+        await engine.recover();
+      } catch (e) {
+        await wal.close().catch(() => {});
+        await meta.close().catch(() => {});
+        throw e;
+      }
+      engine.startBackground();
+      return engine;
+    } catch (e) {
+      await lock.release().catch(() => {});
+      throw e;
+    }
+  }
+
+  private context(): EngineContext {
+    return {
+      fs: this.fs,
+      root: this.root,
+      wal: this.wal,
+      limits: this.limits,
+      coordinate: (task) => this.coord.run(task),
+      commit: (txn) => this.catalog.commit(txn),
+      metaScan: (prefix) => this.meta.scan(prefix),
+      collection: (id) => this.catalog.collectionById(id),
+      newId: () => this.ids.next(),
+      crash: (p) => this.crashPoint?.(p),
+      safeTs: () => this.globalSafeTs(),
+      onBackgroundError: (e) => this.noteBackgroundError(e),
+    };
+  }
+
+  private async recover(): Promise<void> {
+    for (const c of this.catalog.allCollections()) {
+      const d = new CollectionData(c.id, this.context(), c.shardsNum);
+      await d.recover();
+      this.data.set(c.id, d);
+    }
+    await this.collectGarbage();
+  }
+
+  /** Removes files and log topics that no committed metadata names (left by a crash mid-flush, -compaction or -drop). */
+  private async collectGarbage(): Promise<void> {
+    const live = new Set<string>();
+    for (const d of this.data.values()) for (const f of d.liveFiles()) live.add(f);
+    const segRoot = joinPath(this.root, 'segments');
+    for (const dir of await this.fs.readdir(segRoot)) {
+      const id = Number(dir);
+      if (!this.data.has(id)) {
+        await this.fs.rmdir(joinPath(segRoot, dir));
+        continue;
+      }
+      for (const name of await this.fs.readdir(joinPath(segRoot, dir))) {
+        const rel = `${collectionDir(id)}/${name}`;
+        if (!live.has(rel)) await this.fs.unlink(joinPath(this.root, rel));
+      }
+    }
+    const topics = new Set([...this.data.values()].flatMap((d) => d.shards.map((s) => topicOf(d.id, s.index))));
+    for (const t of this.wal.topics()) if (!topics.has(t)) await this.wal.dropTopic(t);
+  }
+
+  private startBackground(): void {
+    if (this.limits.backgroundIntervalMs <= 0) return;
+    this.timer = setInterval(() => void this.backgroundPass(), this.limits.backgroundIntervalMs);
+    this.timer.unref();
+  }
+
+  private async backgroundPass(): Promise<void> {
+    if (this.backgroundRunning || this.closed) return;
+    this.backgroundRunning = true;
+    try {
+      const now = this.clock.now();
+      for (const d of [...this.data.values()]) {
+        if (this.closed) break;
+        d.flushIfOld(now, physicalOf);
+        await d.compact();
+      }
+    } catch (e) {
+      this.noteBackgroundError(e);
+    } finally {
+      this.backgroundRunning = false;
+    }
+  }
+
+  private noteBackgroundError(e: unknown): void {
+    // A collection dropped or an engine closed under a background task is expected.
+    if (e instanceof ElanusError && (e.code === 'CLOSED' || e.code === 'COLLECTION_NOT_FOUND')) return;
+    if (this.closed) return;
+    this.backgroundErrors.push(e);
+    if (this.backgroundErrors.length > 100) this.backgroundErrors.shift();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) fail('CLOSED');
+  }
+
+  /** Releases everything. Idempotent; writes in flight finish or fail with a coded error. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      if (this.timer) clearInterval(this.timer);
+      await Promise.all([...this.data.values()].map((d) => d.barrier()));
+      await this.coord.idle();
+      await Promise.all([...this.data.values()].map((d) => d.idle().catch(() => {})));
+      await this.tso.settle();
+      await this.ids.settle();
+      await this.wal.close();
+      await this.meta.close();
+      await this.lockHandle.release();
+    })();
+    return this.closing;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private dbOf(req: DbScoped | undefined): string {
+    const db = req?.db_name ?? defaultDatabase;
+    if (typeof db !== 'string' || db === '') fail('INVALID_NAME', { what: 'database', name: String(db), reason: 'must be a non-empty string' });
+    return db;
+  }
+
+  private requireObject<T>(req: T): T {
+    if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', { detail: 'the request must be an object' });
+    return req;
+  }
+
+  /** The collection and its data, for an operation that may not proceed once a drop began. */
+  private live(req: CollectionReq): { coll: CollectionMeta; data: CollectionData } {
+    this.checkOpen();
+    this.requireObject(req);
+    const db = this.dbOf(req);
+    if (typeof req.collection_name !== 'string') fail('INVALID_ARGUMENT', { detail: 'collection_name is required' });
+    const coll = this.catalog.collection(db, req.collection_name);
+    const data = this.data.get(coll.id);
+    if (!data || data.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name: req.collection_name, db });
+    return { coll, data };
+  }
+
+  private partitionByName(coll: CollectionMeta, name: string): PartitionMeta {
+    const p = coll.partitions.find((x) => x.name === name);
+    if (!p) fail('PARTITION_NOT_FOUND', { name, collection: coll.name });
+    return p;
+  }
+
+  private livePartition(coll: CollectionMeta, data: CollectionData, name: string): PartitionMeta {
+    const p = this.partitionByName(coll, name);
+    if (data.droppingPartitions.has(p.id)) fail('PARTITION_NOT_FOUND', { name, collection: coll.name });
+    return p;
+  }
+
+  /** Runs a DDL step in the coordinator queue. */
+  private ddl<T>(task: () => Promise<T>): Promise<T> {
+    this.checkOpen();
+    return this.coord.run(async () => {
+      this.checkOpen();
+      return task();
+    });
+  }
+
+  // ---------------------------------------------------------------- databases
+
+  createDatabase(req: { db_name: string; properties?: Record<string, string> }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const name = validateName('database', this.requireObject(req).db_name);
+      if (this.catalog.hasDatabase(name)) fail('DATABASE_ALREADY_EXISTS', { name });
+      if (this.catalog.listDatabases().length >= databasesMax) fail('LIMIT_EXCEEDED', { what: 'database', detail: `at most ${databasesMax} databases` });
+      await this.catalog.commit({ put: { [catalogKeys.database(name)]: { id: this.ids.next(), name, properties: stringProps(req.properties), createdTs: this.tso.next().toString() } } });
+      return status;
+    });
+  }
+
+  dropDatabase(req: { db_name: string }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const name = this.requireObject(req).db_name;
+      if (name === defaultDatabase) fail('INVALID_ARGUMENT', { detail: 'the default database cannot be dropped' });
+      this.catalog.database(name);
+      const n = this.catalog.listCollections(name).length;
+      if (n > 0) fail('DATABASE_NOT_EMPTY', { name, count: n });
+      await this.catalog.commit({ del: [catalogKeys.database(name), ...this.catalog.listAliases(name).map((a) => catalogKeys.alias(name, a.alias))] });
+      return status;
+    });
+  }
+
+  async listDatabases(): Promise<{ status: typeof status; db_names: string[] }> {
+    this.checkOpen();
+    return { status, db_names: this.catalog.listDatabases().map((d) => d.name) };
+  }
+
+  async describeDatabase(req: { db_name: string }): Promise<{ status: typeof status; db_name: string; dbID: number; properties: Array<{ key: string; value: string }>; created_timestamp: string }> {
+    this.checkOpen();
+    const d = this.catalog.database(this.requireObject(req).db_name);
+    return { status, db_name: d.name, dbID: d.id, properties: kv(d.properties), created_timestamp: d.createdTs };
+  }
+
+  alterDatabase(req: { db_name: string; properties: Record<string, string> }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const d = this.catalog.database(this.requireObject(req).db_name);
+      await this.catalog.commit({ put: { [catalogKeys.database(d.name)]: { ...d, properties: { ...d.properties, ...stringProps(req.properties) } } } });
+      return status;
+    });
+  }
+
+  // ---------------------------------------------------------------- collections
+
+  createCollection(req: CreateCollectionReq): Promise<typeof status> {
+    return this.ddl(async () => {
+      this.requireObject(req);
+      const db = this.dbOf(req);
+      this.catalog.database(db);
+      const name = validateName('collection', req.collection_name);
+      const quick = req.dimension !== undefined && !req.fields && !req.schema;
+      const fields = quick ? quickFields(req) : (req.fields ?? req.schema);
+      if (!Array.isArray(fields)) fail('INVALID_SCHEMA', { detail: 'fields (or dimension for quick setup) is required' });
+      const schema = normalizeSchema({
+        fields,
+        enableDynamicField: req.enable_dynamic_field ?? req.enableDynamicField ?? (quick ? true : false),
+        description: req.description,
+        partitionKeyField: req.partition_key_field,
+      });
+      const existing = this.catalog.findCollection(db, name);
+      if (existing) {
+        // Creating the same collection again succeeds, as in Milvus; a different schema is a conflict.
+        if (this.catalog.isCollectionName(db, name) && sameSchema(existing.schema, schema)) return status;
+        if (!this.catalog.isCollectionName(db, name)) fail('ALIAS_CONFLICTS', { name, what: 'alias', db });
+        fail('COLLECTION_ALREADY_EXISTS', { name, db });
+      }
+      if (this.catalog.listCollections(db).length >= collectionsPerDatabaseMax) fail('LIMIT_EXCEEDED', { what: 'collection', detail: `at most ${collectionsPerDatabaseMax} per database` });
+      const shardsNum = intOption('shards_num', req.shards_num, this.shardsDefault, 1, shardsPerCollectionMax);
+      const hasKey = schema.fields.some((f) => f.isPartitionKey);
+      if (!hasKey && req.num_partitions !== undefined) fail('INVALID_ARGUMENT', { detail: 'num_partitions needs a partition key field' });
+      const numPartitions = hasKey ? intOption('num_partitions', req.num_partitions, partitionKeyPartitionsDefault, 1, partitionsPerCollectionMax) : 0;
+      const level = req.consistency_level ?? 'Bounded';
+      if (!consistencyLevels.includes(level)) fail('INVALID_ARGUMENT', { detail: `consistency_level must be one of ${consistencyLevels.join(', ')}` });
+      const createdTs = this.tso.next().toString();
+      const partitions: PartitionMeta[] = hasKey
+        ? Array.from({ length: numPartitions }, (_, i) => ({ id: this.ids.next(), name: `${defaultPartition}_${i}`, createdTs }))
+        : [{ id: this.ids.next(), name: defaultPartition, createdTs }];
+      const coll: CollectionMeta = {
+        id: this.ids.next(), db, name, schema, shardsNum, numPartitions, partitions,
+        properties: stringProps(req.properties), consistencyLevel: level, createdTs,
+        loaded: quick, loadedPartitions: [],
+      };
+      const data = new CollectionData(coll.id, this.context(), shardsNum);
+      for (let i = 0; i < shardsNum; i++) await this.wal.createTopic(topicOf(coll.id, i));
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: coll } });
+      this.data.set(coll.id, data);
+      return status;
+    });
+  }
+
+  dropCollection(req: CollectionReq): Promise<typeof status> {
+    return this.ddl(async () => {
+      this.requireObject(req);
+      const db = this.dbOf(req);
+      if (!this.catalog.isCollectionName(db, req.collection_name)) {
+        this.catalog.database(db);
+        if (this.catalog.alias(db, req.collection_name)) fail('INVALID_ARGUMENT', { detail: `"${req.collection_name}" is an alias; drop the collection by its name` });
+        fail('COLLECTION_NOT_FOUND', { name: req.collection_name, db });
+      }
+      const coll = this.catalog.collection(db, req.collection_name);
+      const aliases = this.catalog.listAliases(db, coll.id);
+      if (aliases.length > 0) fail('COLLECTION_HAS_ALIASES', { name: coll.name, aliases: aliases.map((a) => a.alias).join(', ') });
+      const data = this.data.get(coll.id)!;
+      // From here new operations fail at once; writes already submitted are applied first.
+      data.state = 'dropping';
+      await data.barrier();
+      const del = [
+        catalogKeys.collection(coll.id),
+        ...this.meta.scan(metaKeys.segments(coll.id)).map(([k]) => k),
+        ...this.meta.scan(metaKeys.l0s(coll.id)).map(([k]) => k),
+        ...this.meta.scan(metaKeys.checkpoints(coll.id)).map(([k]) => k),
+      ];
+      try {
+        await this.catalog.commit({ del });
+      } catch (e) {
+        data.state = 'ready';
+        throw e;
+      }
+      this.crashPoint?.('drop:committed');
+      data.state = 'dropped';
+      this.data.delete(coll.id);
+      for (const s of data.shards) await this.wal.dropTopic(topicOf(coll.id, s.index));
+      await this.fs.rmdir(joinPath(this.root, collectionDir(coll.id)));
+      return status;
+    });
+  }
+
+  async hasCollection(req: CollectionReq): Promise<{ status: typeof status; value: boolean }> {
+    this.checkOpen();
+    const db = this.dbOf(this.requireObject(req));
+    this.catalog.database(db);
+    const c = this.catalog.findCollection(db, req.collection_name);
+    return { status, value: c !== undefined && this.data.get(c.id)?.state === 'ready' };
+  }
+
+  async describeCollection(req: CollectionReq) {
+    const { coll } = this.live(req);
+    return {
+      status,
+      collection_name: coll.name,
+      collectionID: coll.id,
+      db_name: coll.db,
+      schema: {
+        name: coll.name,
+        description: coll.schema.description,
+        enable_dynamic_field: coll.schema.enableDynamicField,
+        fields: coll.schema.fields.filter((f) => !f.isDynamic).map(describeField),
+      },
+      shards_num: coll.shardsNum,
+      num_partitions: coll.numPartitions || coll.partitions.length,
+      consistency_level: coll.consistencyLevel,
+      aliases: this.catalog.listAliases(coll.db, coll.id).map((a) => a.alias),
+      properties: kv(coll.properties),
+      created_timestamp: coll.createdTs,
+    };
+  }
+
+  async showCollections(req: DbScoped = {}): Promise<{ status: typeof status; data: Array<{ name: string; id: number; loadedPercentage: number; timestamp: string }> }> {
+    this.checkOpen();
+    const db = this.dbOf(req);
+    const data = this.catalog.listCollections(db)
+      .filter((c) => this.data.get(c.id)?.state === 'ready')
+      .map((c) => ({ name: c.name, id: c.id, loadedPercentage: c.loaded ? 100 : 0, timestamp: c.createdTs }));
+    return { status, data };
+  }
+
+  renameCollection(req: CollectionReq & { new_collection_name: string; new_db_name?: string }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      if (!this.catalog.isCollectionName(coll.db, req.collection_name)) fail('INVALID_ARGUMENT', { detail: 'rename a collection by its name, not an alias' });
+      const newName = validateName('collection', req.new_collection_name);
+      const newDb = req.new_db_name ?? coll.db;
+      this.catalog.database(newDb);
+      if (this.catalog.findCollection(newDb, newName)) fail(this.catalog.isCollectionName(newDb, newName) ? 'COLLECTION_ALREADY_EXISTS' : 'ALIAS_CONFLICTS', { name: newName, db: newDb, what: 'alias' });
+      if (newDb !== coll.db && this.catalog.listAliases(coll.db, coll.id).length > 0) fail('COLLECTION_HAS_ALIASES', { name: coll.name, aliases: this.catalog.listAliases(coll.db, coll.id).map((a) => a.alias).join(', ') });
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, name: newName, db: newDb } } });
+      return status;
+    });
+  }
+
+  alterCollection(req: CollectionReq & { properties: Record<string, string | number | boolean> }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      if (typeof req.properties !== 'object' || req.properties === null) fail('INVALID_ARGUMENT', { detail: 'properties must be an object' });
+      const properties = { ...coll.properties, ...stringProps(req.properties) };
+      validateProperties(properties);
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, properties } } });
+      return status;
+    });
+  }
+
+  /** The SDK's name for alterCollection. */
+  alterCollectionProperties(req: CollectionReq & { properties: Record<string, string | number | boolean> }): Promise<typeof status> {
+    return this.alterCollection(req);
+  }
+
+  dropCollectionProperties(req: CollectionReq & { properties: string[] }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      const properties = { ...coll.properties };
+      for (const k of req.properties ?? []) delete properties[k];
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, properties } } });
+      return status;
+    });
+  }
+
+  async getCollectionStatistics(req: CollectionReq): Promise<{ status: typeof status; stats: Array<{ key: string; value: string }>; data: { row_count: number } }> {
+    const { data } = this.live(req);
+    await data.barrier();
+    const at = this.tso.next();
+    const rows = data.shards.reduce((n, s) => n + s.count(at), 0);
+    return { status, stats: [{ key: 'row_count', value: String(rows) }], data: { row_count: rows } };
+  }
+
+  // ---------------------------------------------------------------- partitions
+
+  createPartition(req: PartitionReq): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      const name = validateName('partition', req.partition_name);
+      if (coll.schema.fields.some((f) => f.isPartitionKey)) fail('PARTITION_KEY_MODE', { collection: coll.name });
+      if (coll.partitions.some((p) => p.name === name)) fail('PARTITION_ALREADY_EXISTS', { name, collection: coll.name });
+      if (coll.partitions.length >= partitionsPerCollectionMax) fail('LIMIT_EXCEEDED', { what: 'partition', detail: `at most ${partitionsPerCollectionMax} per collection` });
+      const p: PartitionMeta = { id: this.ids.next(), name, createdTs: this.tso.next().toString() };
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, partitions: [...coll.partitions, p] } } });
+      return status;
+    });
+  }
+
+  dropPartition(req: PartitionReq): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll, data } = this.live(req);
+      if (coll.schema.fields.some((f) => f.isPartitionKey)) fail('PARTITION_KEY_MODE', { collection: coll.name });
+      const p = this.partitionByName(coll, req.partition_name);
+      if (p.name === defaultPartition) fail('DEFAULT_PARTITION', { action: 'dropped' });
+      if (isPartitionLoaded(coll, p.id)) fail('PARTITION_LOADED', { name: p.name });
+      data.droppingPartitions.add(p.id);
+      try {
+        await data.barrier();
+        const del: string[] = [];
+        for (const s of data.shards) for (const seg of s.segments()) if (seg.partitionId === p.id && seg.state === 'flushed') del.push(metaKeys.segment(coll.id, seg.id));
+        const fresh = this.catalog.collectionById(coll.id)!;
+        await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...fresh, partitions: fresh.partitions.filter((x) => x.id !== p.id) } }, del });
+        this.crashPoint?.('drop:committed');
+        const files: string[] = [];
+        for (const s of data.shards) for (const seg of s.dropPartition(p.id)) if (seg.file) files.push(seg.file);
+        await data.removeFiles(files);
+      } finally {
+        data.droppingPartitions.delete(p.id);
+      }
+      return status;
+    });
+  }
+
+  async hasPartition(req: PartitionReq): Promise<{ status: typeof status; value: boolean }> {
+    const { coll, data } = this.live(req);
+    const p = coll.partitions.find((x) => x.name === req.partition_name);
+    return { status, value: p !== undefined && !data.droppingPartitions.has(p.id) };
+  }
+
+  async showPartitions(req: CollectionReq): Promise<{ status: typeof status; partition_names: string[]; partitionIDs: number[]; created_utc_timestamps: string[]; loadedPercentages: number[] }> {
+    const { coll, data } = this.live(req);
+    const ps = coll.partitions.filter((p) => !data.droppingPartitions.has(p.id));
+    return {
+      status,
+      partition_names: ps.map((p) => p.name),
+      partitionIDs: ps.map((p) => p.id),
+      created_utc_timestamps: ps.map((p) => String(physicalOf(BigInt(p.createdTs)))),
+      loadedPercentages: ps.map((p) => (isPartitionLoaded(coll, p.id) ? 100 : 0)),
+    };
+  }
+
+  async getPartitionStatistics(req: PartitionReq): Promise<{ status: typeof status; stats: Array<{ key: string; value: string }>; data: { row_count: number } }> {
+    const { coll, data } = this.live(req);
+    const p = this.livePartition(coll, data, req.partition_name);
+    await data.barrier();
+    const at = this.tso.next();
+    const rows = data.shards.reduce((n, s) => n + s.count(at, new Set([p.id])), 0);
+    return { status, stats: [{ key: 'row_count', value: String(rows) }], data: { row_count: rows } };
+  }
+
+  // ---------------------------------------------------------------- aliases
+
+  createAlias(req: CollectionReq & { alias: string }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      const alias = validateName('alias', req.alias);
+      if (this.catalog.isCollectionName(coll.db, alias)) fail('ALIAS_CONFLICTS', { name: alias, what: 'collection', db: coll.db });
+      const existing = this.catalog.alias(coll.db, alias);
+      if (existing) {
+        if (existing.collectionId === coll.id) return status;
+        fail('ALIAS_ALREADY_EXISTS', { name: alias, db: coll.db, collection: this.catalog.collectionById(existing.collectionId)?.name ?? '?' });
+      }
+      await this.catalog.commit({ put: { [catalogKeys.alias(coll.db, alias)]: { db: coll.db, alias, collectionId: coll.id } } });
+      return status;
+    });
+  }
+
+  alterAlias(req: CollectionReq & { alias: string }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      const existing = this.catalog.alias(coll.db, req.alias);
+      if (!existing) fail('ALIAS_NOT_FOUND', { name: req.alias, db: coll.db });
+      await this.catalog.commit({ put: { [catalogKeys.alias(coll.db, req.alias)]: { db: coll.db, alias: req.alias, collectionId: coll.id } } });
+      return status;
+    });
+  }
+
+  dropAlias(req: DbScoped & { alias: string }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const db = this.dbOf(this.requireObject(req));
+      this.catalog.database(db);
+      if (!this.catalog.alias(db, req.alias)) fail('ALIAS_NOT_FOUND', { name: req.alias, db });
+      await this.catalog.commit({ del: [catalogKeys.alias(db, req.alias)] });
+      return status;
+    });
+  }
+
+  async describeAlias(req: DbScoped & { alias: string }): Promise<{ status: typeof status; alias: string; collection: string; db_name: string }> {
+    this.checkOpen();
+    const db = this.dbOf(this.requireObject(req));
+    this.catalog.database(db);
+    const a = this.catalog.alias(db, req.alias);
+    if (!a) fail('ALIAS_NOT_FOUND', { name: req.alias, db });
+    return { status, alias: a.alias, collection: this.catalog.collectionById(a.collectionId)!.name, db_name: db };
+  }
+
+  async listAliases(req: DbScoped & { collection_name?: string } = {}): Promise<{ status: typeof status; aliases: string[] }> {
+    this.checkOpen();
+    const db = this.dbOf(req);
+    this.catalog.database(db);
+    const id = req.collection_name === undefined ? undefined : this.catalog.collection(db, req.collection_name).id;
+    return { status, aliases: this.catalog.listAliases(db, id).map((a) => a.alias) };
+  }
+
+  // ---------------------------------------------------------------- load / release
+
+  loadCollection(req: CollectionReq): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      if (coll.loaded && coll.loadedPartitions.length === 0) return status;
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: true, loadedPartitions: [] } } });
+      return status;
+    });
+  }
+
+  /** Loading is immediate here (all data is in memory), so the sync form is the same. */
+  loadCollectionSync(req: CollectionReq): Promise<typeof status> {
+    return this.loadCollection(req);
+  }
+
+  releaseCollection(req: CollectionReq): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: false, loadedPartitions: [] } } });
+      return status;
+    });
+  }
+
+  loadPartitions(req: CollectionReq & { partition_names: string[] }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll, data } = this.live(req);
+      const ids = this.partitionIds(coll, data, req.partition_names);
+      if (coll.loaded && coll.loadedPartitions.length === 0) return status;
+      const loadedPartitions = [...new Set([...(coll.loaded ? coll.loadedPartitions : []), ...ids])];
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: true, loadedPartitions } } });
+      return status;
+    });
+  }
+
+  releasePartitions(req: CollectionReq & { partition_names: string[] }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll, data } = this.live(req);
+      const ids = new Set(this.partitionIds(coll, data, req.partition_names));
+      if (!coll.loaded) return status;
+      const before = coll.loadedPartitions.length === 0 ? coll.partitions.map((p) => p.id) : coll.loadedPartitions;
+      const loadedPartitions = before.filter((id) => !ids.has(id));
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: loadedPartitions.length > 0, loadedPartitions } } });
+      return status;
+    });
+  }
+
+  private partitionIds(coll: CollectionMeta, data: CollectionData, names: unknown): number[] {
+    if (!Array.isArray(names) || names.length === 0) fail('INVALID_ARGUMENT', { detail: 'partition_names must be a non-empty array' });
+    return names.map((n) => this.livePartition(coll, data, String(n)).id);
+  }
+
+  async getLoadState(req: CollectionReq & { partition_names?: string[] }): Promise<{ status: typeof status; state: 'LoadStateNotLoad' | 'LoadStateLoaded' }> {
+    const { coll, data } = this.live(req);
+    const ids = req.partition_names?.length ? this.partitionIds(coll, data, req.partition_names) : undefined;
+    const loaded = ids ? ids.every((id) => isPartitionLoaded(coll, id)) : coll.loaded;
+    return { status, state: loaded ? 'LoadStateLoaded' : 'LoadStateNotLoad' };
+  }
+
+  async getLoadingProgress(req: CollectionReq & { partition_names?: string[] }): Promise<{ status: typeof status; progress: number }> {
+    const s = await this.getLoadState(req);
+    return { status, progress: s.state === 'LoadStateLoaded' ? 100 : 0 };
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  async insert(req: InsertReq): Promise<{ status: typeof status; succ_index: number[]; err_index: number[]; IDs: { int_id: { data: Array<number | string> } } | { str_id: { data: string[] } }; insert_cnt: number; timestamp: string }> {
+    const r = await this.write(req, false);
+    return { status, succ_index: r.ids.map((_, i) => i), err_index: [], IDs: r.idsOut, insert_cnt: r.ids.length, timestamp: r.ts.toString() };
+  }
+
+  async upsert(req: InsertReq): Promise<{ status: typeof status; succ_index: number[]; err_index: number[]; IDs: { int_id: { data: Array<number | string> } } | { str_id: { data: string[] } }; upsert_cnt: number; timestamp: string }> {
+    const r = await this.write(req, true);
+    return { status, succ_index: r.ids.map((_, i) => i), err_index: [], IDs: r.idsOut, upsert_cnt: r.ids.length, timestamp: r.ts.toString() };
+  }
+
+  /**
+   * Validates, then — in one synchronous step — checks the catalog, takes a timestamp and
+   * submits one record per shard. Acknowledged once every record is durable and applied.
+   */
+  private async write(req: InsertReq, upsert: boolean) {
+    const { coll, data } = this.live(req);
+    const rows = req.data ?? req.fields_data ?? (req.columns ? columnsToRows(req.columns) : undefined);
+    const keyField = coll.schema.fields.find((f) => f.isPartitionKey);
+    if (keyField && req.partition_name !== undefined) fail('PARTITION_KEY_MODE', { collection: coll.name });
+    const partition = keyField ? undefined : this.livePartition(coll, data, req.partition_name ?? defaultPartition);
+    const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
+    if (upsert && pkField.autoId) {
+      for (const [i, row] of (Array.isArray(rows) ? rows : []).entries()) {
+        if (row && typeof row === 'object' && !(pkField.name in row)) fail('MISSING_FIELD', { field: pkField.name, row: i });
+      }
+    }
+    const batch = validateRows(coll, rows, { upsert, autoIds: (n) => Array.from({ length: n }, () => this.tso.next()) });
+    const keyIndex = keyField ? coll.schema.fields.indexOf(keyField) : -1;
+    const ts = this.tso.next();
+    const shardOf = shardRouter(data.shards.length);
+    const byShard: number[][] = data.shards.map(() => []);
+    for (let i = 0; i < batch.count; i++) byShard[shardOf(batch.pks[i]!)]!.push(i);
+    const waits: Promise<void>[] = [];
+    for (let s = 0; s < byShard.length; s++) {
+      const rowsOf = byShard[s]!;
+      if (rowsOf.length === 0) continue;
+      const sub = rowsOf.length === batch.count ? batch : subsetBatch(batch, rowsOf);
+      let rowPartitions: Int32Array | undefined;
+      if (keyField) {
+        const values = sub.columns[keyIndex]!.values;
+        rowPartitions = Int32Array.from({ length: sub.count }, (_, i) => coll.partitions[partitionIndex(values, i, coll.partitions.length)]!.id);
+      }
+      const record: InsertRecord = { kind: 'insert', ts, count: sub.count, columns: sub.columns, pks: sub.pks, partitionId: partition?.id ?? -1, rowPartitions };
+      waits.push(data.shards[s]!.submit(record));
+    }
+    await Promise.all(waits);
+    const ids = batch.pks;
+    const idsOut = pkField.type === DataType.Int64
+      ? { int_id: { data: ids.slice() } }
+      : { str_id: { data: ids.map(String) } };
+    return { ids, idsOut, ts };
+  }
+
+  async delete(req: DeleteReq): Promise<{ status: typeof status; delete_cnt: number; timestamp: string }> {
+    const { coll, data } = this.live(req);
+    const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
+    let keys: PkKey[];
+    if (req.ids !== undefined) {
+      if (!Array.isArray(req.ids)) fail('INVALID_ARGUMENT', { detail: 'ids must be an array' });
+      keys = req.ids.map((v) => pkKeyOf(pkField, v));
+    } else {
+      const f = parsePkFilter(pkField, req.filter ?? req.expr);
+      if (f.kind === 'all') fail('INVALID_ARGUMENT', { detail: 'delete needs ids or a filter; to remove every row, drop or truncate the collection' });
+      keys = f.values.map((v) => pkKeyOf(pkField, v));
+    }
+    const partition = req.partition_name === undefined ? undefined : this.livePartition(coll, data, req.partition_name);
+    keys = [...new Set(keys)];
+    // Count what this delete will hide, as Milvus reports it, at the moment it is submitted.
+    const ts = this.tso.next();
+    const shardOf = shardRouter(data.shards.length);
+    const byShard: PkKey[][] = data.shards.map(() => []);
+    for (const k of keys) byShard[shardOf(k)]!.push(k);
+    const waits: Promise<void>[] = [];
+    for (let s = 0; s < byShard.length; s++) {
+      if (byShard[s]!.length === 0) continue;
+      waits.push(data.shards[s]!.submit({ kind: 'delete', ts, pks: byShard[s]!, partitionId: partition?.id ?? -1 }));
+    }
+    await Promise.all(waits);
+    return { status, delete_cnt: keys.length, timestamp: ts.toString() };
+  }
+
+  // ---------------------------------------------------------------- flush & compaction
+
+  async flush(req: DbScoped & { collection_names: string[] }): Promise<{ status: typeof status; coll_segIDs: Record<string, { data: number[] }> }> {
+    this.checkOpen();
+    const names = this.requireObject(req).collection_names;
+    if (!Array.isArray(names) || names.length === 0) fail('INVALID_ARGUMENT', { detail: 'collection_names must be a non-empty array' });
+    const targets = names.map((n) => ({ name: n, ...this.live({ collection_name: n, db_name: req.db_name }) }));
+    const out: Record<string, { data: number[] }> = {};
+    for (const t of targets) {
+      await this.guardDrop(t.data, t.name, () => t.data.flush());
+      out[t.name] = { data: t.data.shards.flatMap((s) => s.segments().filter((x) => x.state === 'flushed').map((x) => x.id)) };
+    }
+    return { status, coll_segIDs: out };
+  }
+
+  /** Flush returns once the data is flushed, so the sync form is the same. */
+  flushSync(req: DbScoped & { collection_names: string[] }) {
+    return this.flush(req);
+  }
+
+  async compact(req: CollectionReq): Promise<{ status: typeof status; compactionID: number; merged: number; removedRows: number }> {
+    const { data } = this.live(req);
+    const r = await this.guardDrop(data, req.collection_name, () => data.compact());
+    return { status, compactionID: this.ids.next(), ...r };
+  }
+
+  /** Turns failures of work that raced a drop into the drop's coded error. */
+  private async guardDrop<T>(data: CollectionData, name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      const r = await work();
+      if (data.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name, db: '(dropped)' });
+      return r;
+    } catch (e) {
+      if (data.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name, db: '(dropped)' });
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * Pins what a read sees: a timestamp and the segments. Strong waits for every write
+   * submitted before it; Bounded waits only for writes older than boundedStalenessMs;
+   * Session and Eventually read what is applied (a client's own acknowledged writes
+   * are always applied, so Session is read-your-writes).
+   */
+  private async readView(req: ReadReq, partitionNames: string[] | undefined) {
+    const { coll, data } = this.live(req);
+    if (!coll.loaded) fail('COLLECTION_NOT_LOADED', { name: coll.name });
+    let partitions: Set<number> | undefined;
+    if (partitionNames && partitionNames.length > 0) {
+      partitions = new Set(partitionNames.map((n) => {
+        const p = this.livePartition(coll, data, String(n));
+        if (!isPartitionLoaded(coll, p.id)) fail('PARTITION_NOT_LOADED', { name: p.name, collection: coll.name });
+        return p.id;
+      }));
+    } else if (coll.loadedPartitions.length > 0) {
+      partitions = new Set(coll.loadedPartitions);
+    }
+    const level = req.consistency_level ?? coll.consistencyLevel;
+    if (!consistencyLevels.includes(level as ConsistencyLevel)) fail('INVALID_ARGUMENT', { detail: `consistency_level must be one of ${consistencyLevels.join(', ')}` });
+    let at: bigint;
+    if (level === 'Strong' || (level === 'Bounded' && this.staleBeyondBound(data))) {
+      at = this.tso.next();
+      await data.barrier();
+      // The collection may have been dropped while we waited.
+      this.live(req);
+    } else {
+      at = this.collectionSafeTs(data);
+    }
+    return { coll, data, at, partitions, segments: data.shards.flatMap((s) => s.segments()) };
+  }
+
+  private staleBeyondBound(data: CollectionData): boolean {
+    const now = this.clock.now();
+    return data.shards.some((s) => {
+      const t = s.oldestInFlightTs();
+      return t !== undefined && now - physicalOf(t) >= this.limits.boundedStalenessMs;
+    });
+  }
+
+  private collectionSafeTs(data: CollectionData): bigint {
+    let at = this.tso.last();
+    for (const s of data.shards) {
+      const t = s.oldestInFlightTs();
+      if (t !== undefined && t - 1n < at) at = t - 1n;
+    }
+    return at;
+  }
+
+  private globalSafeTs(): bigint {
+    let at = this.tso.last();
+    for (const d of this.data.values()) {
+      const t = this.collectionSafeTs(d);
+      if (t < at) at = t;
+    }
+    return at;
+  }
+
+  async query(req: QueryReq): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
+    this.requireObject(req);
+    const limit = optionalCount('limit', req.limit);
+    const offset = optionalCount('offset', req.offset) ?? 0;
+    if (limit !== undefined && limit + offset > this.limits.resultRowsMax) fail('LIMIT_EXCEEDED', { what: 'query result', detail: `offset + limit must be at most ${this.limits.resultRowsMax}` });
+    const view = await this.readView(req, req.partition_names);
+    const { coll, at, partitions, segments } = view;
+    const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
+    const filter = req.ids !== undefined
+      ? { kind: 'keys' as const, values: req.ids as unknown[] }
+      : parsePkFilter(pkField, req.filter ?? req.expr);
+    const outputs = req.output_fields ?? [];
+    const counting = outputs.some((o) => o.replace(/\s/g, '').toLowerCase() === 'count(*)');
+    if (counting) {
+      if (outputs.length > 1) fail('INVALID_ARGUMENT', { detail: 'count(*) cannot be combined with other output fields' });
+      let n = 0;
+      if (filter.kind === 'all') {
+        for (const s of view.data.shards) n += s.count(at, partitions);
+      } else {
+        n = this.lookup(view.data, pkField, filter.values, at, partitions).length;
+      }
+      return { status, data: [{ 'count(*)': n }] };
+    }
+    if (filter.kind === 'all' && limit === undefined) fail('INVALID_ARGUMENT', { detail: 'a query without a filter needs a limit' });
+    const plan = planOutput(coll.schema, coll.name, outputs);
+    const rows: Array<Record<string, unknown>> = [];
+    const want = limit === undefined ? Infinity : offset + limit;
+    let skipped = 0;
+    const emit = (seg: Segment, r: number): boolean => {
+      if (skipped < offset) {
+        skipped++;
+        return true;
+      }
+      rows.push(rowObject(plan, seg, r));
+      return rows.length + offset < want;
+    };
+    if (filter.kind === 'keys') {
+      for (const loc of this.lookup(view.data, pkField, filter.values, at, partitions)) if (!emit(loc.seg, loc.row)) break;
+    } else {
+      outer: for (const seg of segments) {
+        if (partitions && !partitions.has(seg.partitionId)) continue;
+        for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && !emit(seg, r)) break outer;
+      }
+    }
+    return { status, data: rows };
+  }
+
+  /** Rows visible at `at` with the given keys: through the key index when reading the latest state, else by scan. */
+  private lookup(data: CollectionData, pkField: CollectionSchema['fields'][number], values: unknown[], at: bigint, partitions: ReadonlySet<number> | undefined): Array<{ seg: Segment; row: number }> {
+    if (!Array.isArray(values)) fail('INVALID_ARGUMENT', { detail: 'ids must be an array' });
+    const keys = new Set(values.map((v) => pkKeyOf(pkField, v)));
+    const shardOf = shardRouter(data.shards.length);
+    const out: Array<{ seg: Segment; row: number }> = [];
+    for (const k of keys) {
+      const shard = data.shards[shardOf(k)]!;
+      const loc = shard.pkIndex.get(k);
+      if (loc && loc.seg.visible(loc.row, at)) {
+        if (!partitions || partitions.has(loc.seg.partitionId)) out.push(loc);
+        continue;
+      }
+      // The live row is newer than `at` (or gone): an older version may be the one visible at `at`.
+      for (const seg of shard.segments()) {
+        if (partitions && !partitions.has(seg.partitionId)) continue;
+        for (let r = 0; r < seg.rowCount; r++) {
+          if (seg.pks[r] === k && seg.visible(r, at)) out.push({ seg, row: r });
+        }
+      }
+    }
+    return out;
+  }
+
+  async get(req: GetReq): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
+    this.requireObject(req);
+    if (!Array.isArray(req.ids)) fail('INVALID_ARGUMENT', { detail: 'ids must be an array' });
+    return this.query({ ...req, ids: req.ids, output_fields: req.output_fields ?? ['*'] });
+  }
+
+  async count(req: ReadReq & { filter?: string }): Promise<{ status: typeof status; data: number }> {
+    const r = await this.query({ ...req, output_fields: ['count(*)'] });
+    return { status, data: r.data[0]!['count(*)'] as number };
+  }
+
+  async search(req: SearchReq): Promise<{ status: typeof status; results: Array<Record<string, unknown>> | Array<Array<Record<string, unknown>>> }> {
+    this.requireObject(req);
+    const limit = optionalCount('limit', req.limit ?? req.topk) ?? 10;
+    const offset = optionalCount('offset', req.offset) ?? 0;
+    if (limit < 1) fail('INVALID_ARGUMENT', { detail: 'limit must be at least 1' });
+    if (limit + offset > searchTopKMax) fail('LIMIT_EXCEEDED', { what: 'search topk', detail: `offset + limit must be at most ${searchTopKMax}` });
+    const { coll } = this.live(req);
+    const vectorFields = coll.schema.fields.filter((f) => isVector(f.type));
+    let field = vectorFields[0]!;
+    if (req.anns_field !== undefined) {
+      const f = coll.schema.fields.find((x) => x.name === req.anns_field);
+      if (!f) fail('FIELD_NOT_FOUND', { field: req.anns_field, collection: coll.name });
+      if (!isVector(f.type)) fail('INVALID_ARGUMENT', { detail: `anns_field "${f.name}" is ${dataTypeName(f.type)}, not a vector field` });
+      field = f;
+    } else if (vectorFields.length > 1) {
+      fail('INVALID_ARGUMENT', { detail: `the collection has ${vectorFields.length} vector fields; say which one with anns_field` });
+    }
+    const metric = metricFor(field, req.metric_type ?? (req.params as { metric_type?: unknown } | undefined)?.metric_type);
+    const raw = req.data ?? req.vectors ?? req.vector;
+    const queries = prepareQueries(field, raw);
+    if (queries.length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query vectors` });
+    const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
+    const filter = parsePkFilter(pkField, req.filter ?? req.expr);
+    const plan = planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
+    const view = await this.readView(req, req.partition_names);
+    let accept: ((seg: Segment, row: number) => boolean) | undefined;
+    if (filter.kind === 'keys') {
+      const keys = new Set(filter.values.map((v) => pkKeyOf(pkField, v)));
+      accept = (seg, row) => keys.has(seg.pks[row]!);
+    }
+    const fieldIndex = coll.schema.fields.indexOf(field);
+    const hits = bruteForceSearch(view.segments, { field, fieldIndex, metric, queries, k: offset + limit, at: view.at, partitions: view.partitions, accept });
+    const results = hits.map((list) => list.slice(offset).map((h) => {
+      const row = rowObject(plan, h.seg, h.row);
+      return { ...row, id: row[pkField.name], score: h.score };
+    }));
+    return { status, results: queries.length === 1 && !isBatch(raw) ? results[0]! : results };
+  }
+
+  // ---------------------------------------------------------------- introspection
+
+  /** Segment-level facts for tests, tools and the server's GetPersistentSegmentInfo. */
+  segmentInfo(req: CollectionReq): Array<{ id: number; partitionId: number; shard: number; state: string; rows: number; file: string | undefined }> {
+    const { data } = this.live(req);
+    return data.shards.flatMap((s) => s.segments().map((seg) => ({ id: seg.id, partitionId: seg.partitionId, shard: seg.shard, state: seg.state, rows: seg.rowCount, file: seg.file })));
+  }
+
+  /** Bytes of memory held by a collection's rows (columns, timestamps, keys). */
+  memoryBytes(req: CollectionReq): number {
+    const { data } = this.live(req);
+    return data.shards.reduce((n, s) => n + s.segments().reduce((m, seg) => m + seg.memoryBytes(), 0), 0);
+  }
+}
+
+// ---------------------------------------------------------------- small helpers
+
+function isBatch(raw: unknown): boolean {
+  return Array.isArray(raw) && raw.length > 0 && (Array.isArray(raw[0]) || ArrayBuffer.isView(raw[0]) || (typeof raw[0] === 'object' && raw[0] !== null));
+}
+
+function isPartitionLoaded(coll: CollectionMeta, id: number): boolean {
+  return coll.loaded && (coll.loadedPartitions.length === 0 || coll.loadedPartitions.includes(id));
+}
+
+function stringProps(p: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p ?? {})) out[k] = String(v);
+  return out;
+}
+
+function validateProperties(p: Record<string, string>): void {
+  const ttl = p['collection.ttl.seconds'];
+  if (ttl !== undefined && !/^\d+$/.test(ttl)) fail('INVALID_ARGUMENT', { detail: `collection.ttl.seconds must be a non-negative integer, got ${JSON.stringify(ttl)}` });
+}
+
+function kv(p: Readonly<Record<string, string>>): Array<{ key: string; value: string }> {
+  return Object.entries(p).map(([key, value]) => ({ key, value }));
+}
+
+function intOption(name: string, v: unknown, dflt: number, min: number, max: number): number {
+  if (v === undefined || v === null) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) fail('INVALID_ARGUMENT', { detail: `${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}` });
+  return n;
+}
+
+function optionalCount(name: string, v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) fail('INVALID_ARGUMENT', { detail: `${name} must be a non-negative integer, got ${JSON.stringify(v)}` });
+  return n;
+}
+
+function quickFields(req: CreateCollectionReq): FieldInput[] {
+  const idType = req.id_type ?? 'Int64';
+  return [
+    { name: req.primary_field_name ?? 'id', data_type: idType, is_primary_key: true, autoID: req.auto_id ?? false, ...(idType === 'VarChar' ? { max_length: req.max_length ?? 512 } : {}) },
+    { name: req.vector_field_name ?? 'vector', data_type: DataType.FloatVector, dim: req.dimension },
+  ];
+}
+
+function sameSchema(a: CollectionSchema, b: CollectionSchema): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function describeField(f: CollectionSchema['fields'][number]) {
+  const type_params: Array<{ key: string; value: string }> = [];
+  if (f.dim !== undefined) type_params.push({ key: 'dim', value: String(f.dim) });
+  if (f.maxLength !== undefined) type_params.push({ key: 'max_length', value: String(f.maxLength) });
+  if (f.maxCapacity !== undefined) type_params.push({ key: 'max_capacity', value: String(f.maxCapacity) });
+  return {
+    fieldID: f.fieldId,
+    name: f.name,
+    description: f.description,
+    data_type: DataType[f.type],
+    dataType: f.type,
+    is_primary_key: f.isPrimary,
+    autoID: f.autoId,
+    is_partition_key: f.isPartitionKey,
+    is_dynamic: f.isDynamic,
+    nullable: f.nullable,
+    default_value: f.defaultValue,
+    element_type: f.elementType === undefined ? undefined : DataType[f.elementType],
+    type_params,
+    dim: f.dim,
+    max_length: f.maxLength,
+    max_capacity: f.maxCapacity,
+  };
+}
+
+function columnsToRows(columns: Record<string, unknown[]>): Array<Record<string, unknown>> {
+  if (typeof columns !== 'object' || columns === null) fail('INVALID_ARGUMENT', { detail: 'columns must be an object of arrays' });
+  const names = Object.keys(columns);
+  if (names.length === 0) return [];
+  const n = columns[names[0]!]?.length ?? 0;
+  for (const k of names) {
+    if (!Array.isArray(columns[k])) fail('INVALID_ARGUMENT', { detail: `column "${k}" must be an array` });
+    if (columns[k]!.length !== n) fail('INVALID_ARGUMENT', { detail: `column "${k}" has ${columns[k]!.length} values, "${names[0]}" has ${n}` });
+  }
+  return Array.from({ length: n }, (_, i) => {
+    const row: Record<string, unknown> = {};
+    for (const k of names) row[k] = columns[k]![i];
+    return row;
+  });
+}
+
+/** Keys go to shards by a hash of their text form (stable across restarts and platforms). */
+function shardRouter(n: number): (k: PkKey) => number {
+  if (n === 1) return () => 0;
+  return (k) => crc32(String(k)) % n;
+}
+
+function partitionIndex(values: unknown, i: number, n: number): number {
+  const v = ArrayBuffer.isView(values) ? String((values as BigInt64Array)[i]) : String((values as readonly unknown[])[i]);
+  return crc32(v) % n;
+}
+
+function subsetBatch(b: { count: number; columns: readonly import('../segments/columns.js').Column[]; pks: readonly PkKey[] }, rows: number[]) {
+  const columns = b.columns.map((c) => {
+    const values = c.values;
+    let out: import('../segments/columns.js').Column['values'];
+    if (ArrayBuffer.isView(values)) {
+      const w = (values as Uint8Array).length / b.count;
+      const t = new (values.constructor as new (n: number) => Uint8Array)(rows.length * w);
+      rows.forEach((r, i) => t.set((values as Uint8Array).subarray(r * w, (r + 1) * w), i * w));
+      out = t as unknown as import('../segments/columns.js').TypedValues;
+    } else {
+      out = rows.map((r) => (values as readonly unknown[])[r]);
+    }
+    return { fieldId: c.fieldId, values: out, valid: c.valid ? Uint8Array.from(rows, (r) => c.valid![r]!) : undefined };
+  });
+  return { count: rows.length, columns, pks: rows.map((r) => b.pks[r]!) };
+}
+
+export type { MetaTxn };

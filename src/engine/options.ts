@@ -1,0 +1,72 @@
+// Engine options: what the embedder may set, with defaults, validated once and frozen.
+import { fail } from '../errors/index.js';
+import type { FileSystem } from '../storage/index.js';
+import type { Clock } from '../tso/index.js';
+
+export interface EngineLimits {
+  /** A growing segment is sealed past this many rows... */
+  readonly segmentRowsMax: number;
+  /** ...or past this many bytes in memory... */
+  readonly segmentBytesMax: number;
+  /** ...or when its oldest row is this old (then the shard is flushed). */
+  readonly segmentAgeMaxMs: number;
+  /** Flushed segments smaller than this are merged by compaction. */
+  readonly compactionSmallRowsMax: number;
+  /** A flushed segment with this share of deleted rows is rewritten. */
+  readonly compactionDeletedRatioMin: number;
+  /** How often the background flush/compaction pass runs; 0 turns it off. */
+  readonly backgroundIntervalMs: number;
+  /** Bounded consistency waits only for writes older than this. */
+  readonly boundedStalenessMs: number;
+  /** offset + limit of a query or search. */
+  readonly resultRowsMax: number;
+  /** Merge L0 delete files of a shard past this many. */
+  readonly l0FilesMax: number;
+}
+
+export const defaultLimits: EngineLimits = Object.freeze({
+  segmentRowsMax: 100_000,
+  segmentBytesMax: 256 * 1024 * 1024,
+  segmentAgeMaxMs: 10 * 60 * 1000,
+  compactionSmallRowsMax: 20_000,
+  compactionDeletedRatioMin: 0.2,
+  backgroundIntervalMs: 5_000,
+  boundedStalenessMs: 5_000,
+  resultRowsMax: 16_384,
+  l0FilesMax: 8,
+});
+
+export interface OpenOptions {
+  /** The data folder. */
+  path: string;
+  /** File system to use (tests pass a fault-injecting one). */
+  fs?: FileSystem;
+  clock?: Clock;
+  limits?: Partial<EngineLimits>;
+  /**
+   * Named crash points: called at each step of flush and compaction where a crash must
+   * be harmless. Tests use it to stop the process at exactly that step.
+   */
+  crashPoint?: (name: CrashPoint) => void;
+  /** Shards of new collections unless the request says otherwise. */
+  shardsDefault?: number;
+}
+
+export type CrashPoint =
+  | 'flush:segment-files-written'
+  | 'flush:committed'
+  | 'compaction:file-written'
+  | 'compaction:committed'
+  | 'drop:committed';
+
+export const crashPoints: readonly CrashPoint[] = [
+  'flush:segment-files-written', 'flush:committed', 'compaction:file-written', 'compaction:committed', 'drop:committed',
+];
+
+export function resolveLimits(given: Partial<EngineLimits> | undefined): EngineLimits {
+  const l = { ...defaultLimits, ...given };
+  for (const [k, v] of Object.entries(l)) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail('INVALID_ARGUMENT', { detail: `limit ${k} must be a non-negative number, got ${String(v)}` });
+  }
+  return Object.freeze(l);
+}

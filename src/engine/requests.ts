@@ -1,0 +1,86 @@
+// Request shapes of the in-process API. They follow the Milvus Node SDK's argument names
+// (collection_name, partition_name(s), output_fields, ...), so code written for the SDK
+// ports by changing the constructor.
+import type { ConsistencyLevel, FieldInput } from '../catalog/index.js';
+
+export interface DbScoped {
+  db_name?: string;
+}
+
+export interface CreateCollectionReq extends DbScoped {
+  collection_name: string;
+  fields?: FieldInput[];
+  schema?: FieldInput[];
+  description?: string;
+  enable_dynamic_field?: boolean;
+  enableDynamicField?: boolean;
+  num_partitions?: number;
+  shards_num?: number;
+  consistency_level?: ConsistencyLevel;
+  properties?: Record<string, string | number | boolean>;
+  partition_key_field?: string;
+  /** Quick setup: a collection with an id and a vector of this dimension. */
+  dimension?: number;
+  primary_field_name?: string;
+  id_type?: 'Int64' | 'VarChar';
+  vector_field_name?: string;
+  auto_id?: boolean;
+  max_length?: number;
+}
+
+export interface CollectionReq extends DbScoped {
+  collection_name: string;
+}
+
+export interface PartitionReq extends CollectionReq {
+  partition_name: string;
+}
+
+export interface InsertReq extends CollectionReq {
+  data?: Array<Record<string, unknown>>;
+  fields_data?: Array<Record<string, unknown>>;
+  /** Column form: field name → values. */
+  columns?: Record<string, unknown[]>;
+  partition_name?: string;
+}
+
+export interface DeleteReq extends CollectionReq {
+  ids?: Array<string | number | bigint>;
+  filter?: string;
+  expr?: string;
+  partition_name?: string;
+}
+
+export interface ReadReq extends CollectionReq {
+  partition_names?: string[];
+  consistency_level?: ConsistencyLevel;
+  output_fields?: string[];
+}
+
+export interface QueryReq extends ReadReq {
+  filter?: string;
+  expr?: string;
+  limit?: number;
+  offset?: number;
+  ids?: Array<string | number | bigint>;
+}
+
+export interface GetReq extends ReadReq {
+  ids: Array<string | number | bigint>;
+}
+
+export interface SearchReq extends ReadReq {
+  data?: unknown;
+  vectors?: unknown;
+  vector?: unknown;
+  anns_field?: string;
+  limit?: number;
+  topk?: number;
+  offset?: number;
+  metric_type?: string;
+  filter?: string;
+  expr?: string;
+  params?: Record<string, unknown>;
+}
+
+export const status = Object.freeze({ error_code: 'Success', code: 0, reason: '' });

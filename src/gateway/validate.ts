@@ -1,0 +1,292 @@
+// Validates a batch of rows against a collection's schema and turns it into columns.
+// The whole batch is checked before anything is stored: the first problem rejects it
+// with a coded error naming the field and row, and nothing of it reaches the log.
+import { fail } from '../errors/index.js';
+import {
+  type CollectionMeta, DataType, type FieldSchema, dataTypeName, int64Of, isVector, scalarProblem,
+} from '../catalog/index.js';
+import { type Column, type TypedValues, f32ToBf16, f32ToF16, typedCtorOf, widthOf } from '../segments/columns.js';
+
+import type { PkKey } from "../segments/pk.js";
+export type { PkKey };
+
+export interface ValidatedBatch {
+  readonly count: number;
+  /** Every schema field's column, in schema order (the primary key's included). */
+  readonly columns: readonly Column[];
+  /** Primary keys as map keys: Int64 as a number when safe, else its decimal string. */
+  readonly pks: readonly PkKey[];
+}
+
+export const batchRowsMax = 100_000;
+
+type Row = Record<string, unknown>;
+
+/**
+ * `autoIds` supplies primary keys for auto-id collections (called once with the count,
+ * only after every row passed validation).
+ */
+export function validateRows(
+  coll: CollectionMeta,
+  rows: unknown,
+  opts: { autoIds?: (n: number) => bigint[]; upsert?: boolean } = {},
+): ValidatedBatch {
+  if (!Array.isArray(rows)) fail('INVALID_ARGUMENT', { detail: 'data must be an array of rows' });
+  if (rows.length === 0) fail('INVALID_ARGUMENT', { detail: 'data is empty' });
+  if (rows.length > batchRowsMax) fail('BATCH_TOO_LARGE', { size: rows.length, max: batchRowsMax, unit: 'rows' });
+  const schema = coll.schema;
+  const known = new Set(schema.fields.map((f) => f.name));
+  const dynamic = schema.fields.find((f) => f.isDynamic);
+  const pkField = schema.fields.find((f) => f.isPrimary)!;
+  const generatePk = pkField.autoId && !opts.upsert;
+  const count = rows.length;
+
+  for (let r = 0; r < count; r++) {
+    const row = rows[r];
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) fail('WRONG_TYPE', { field: '(row)', row: r, expected: 'an object', got: describe(row) });
+    for (const k of Object.keys(row)) {
+      if (!known.has(k) && !dynamic) fail('UNKNOWN_FIELD', { field: k, row: r });
+      if (k === pkField.name && generatePk) fail('AUTO_ID_GIVEN', { field: k });
+    }
+  }
+
+  const columns: Column[] = [];
+  let pks: PkKey[] = [];
+  for (const f of schema.fields) {
+    if (f.isDynamic) {
+      columns.push(dynamicColumn(f, rows as Row[], known));
+    } else if (f.isPrimary && generatePk) {
+      columns.push({ fieldId: f.fieldId, values: f.type === DataType.Int64 ? new BigInt64Array(count) : new Array<string>(count) });
+    } else {
+      columns.push(buildColumn(f, rows as Row[]));
+    }
+  }
+  const pkIndex = schema.fields.indexOf(pkField);
+  if (generatePk) {
+    const ids = opts.autoIds!(count);
+    const col = columns[pkIndex]!;
+    if (pkField.type === DataType.Int64) (col.values as BigInt64Array).set(ids);
+    else for (let i = 0; i < count; i++) (col.values as string[])[i] = ids[i]!.toString();
+  }
+  pks = pkKeys(pkField, columns[pkIndex]!, count);
+  if (!generatePk) {
+    const first = new Map<PkKey, number>();
+    for (let i = 0; i < count; i++) {
+      const prev = first.get(pks[i]!);
+      if (prev !== undefined) fail('DUPLICATE_PRIMARY_KEY', { pk: String(pks[i]), first: prev, second: i });
+      first.set(pks[i]!, i);
+    }
+  }
+  return { count, columns, pks };
+}
+
+export function pkKeys(pkField: FieldSchema, col: Column, count: number): PkKey[] {
+  const out = new Array<PkKey>(count);
+  if (pkField.type === DataType.Int64) {
+    const v = col.values as BigInt64Array;
+    for (let i = 0; i < count; i++) out[i] = pkKeyOfBigint(v[i]!);
+  } else {
+    const v = col.values as readonly string[];
+    for (let i = 0; i < count; i++) out[i] = v[i]!;
+  }
+  return out;
+}
+
+export function pkKeyOfBigint(b: bigint): PkKey {
+  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b.toString();
+}
+
+/** Normalizes a user-given primary key (for delete and get). */
+export function pkKeyOf(pkField: FieldSchema, v: unknown): PkKey {
+  if (pkField.type === DataType.Int64) {
+    const b = int64Of(v);
+    if (b === undefined) fail('WRONG_TYPE', { field: pkField.name, row: 0, expected: 'Int64', got: describe(v) });
+    return pkKeyOfBigint(b);
+  }
+  if (typeof v !== 'string') fail('WRONG_TYPE', { field: pkField.name, row: 0, expected: 'VarChar', got: describe(v) });
+  return v;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v)}`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+function dynamicColumn(f: FieldSchema, rows: Row[], known: Set<string>): Column {
+  const values = rows.map((row) => {
+    const extra: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) {
+      if (k === f.name && typeof v === 'object' && v !== null && !Array.isArray(v)) Object.assign(extra, v);
+      else if (!known.has(k)) extra[k] = v;
+    }
+    return extra;
+  });
+  for (let r = 0; r < values.length; r++) checkJson(f, values[r], r);
+  return { fieldId: f.fieldId, values };
+}
+
+function buildColumn(f: FieldSchema, rows: Row[]): Column {
+  const n = rows.length;
+  const width = widthOf(f);
+  const ctor = typedCtorOf(f.type);
+  const typed = ctor ? new ctor(n * width) : undefined;
+  const list = ctor ? undefined : new Array<unknown>(n);
+  const valid = f.nullable ? new Uint8Array(n) : undefined;
+  for (let r = 0; r < n; r++) {
+    let v = rows[r]![f.name];
+    if (v === undefined || v === null) {
+      if (f.defaultValue !== undefined) v = f.defaultValue;
+      else if (f.nullable) {
+        if (list) list[r] = null;
+        continue; // valid[r] stays 0
+      } else if (v === null) fail('NULL_NOT_ALLOWED', { field: f.name, row: r });
+      else fail('MISSING_FIELD', { field: f.name, row: r });
+    }
+    if (valid) valid[r] = 1;
+    if (isVector(f.type)) {
+      if (f.type === DataType.SparseFloatVector) list![r] = sparseOf(f, v, r);
+      else writeVector(f, v, r, typed!);
+    } else if (typed) {
+      writeScalar(f, v, r, typed);
+    } else if (f.type === DataType.VarChar) {
+      if (typeof v !== 'string') fail('WRONG_TYPE', { field: f.name, row: r, expected: 'VarChar', got: describe(v) });
+      if (v.length > f.maxLength!) fail('STRING_TOO_LONG', { field: f.name, row: r, length: v.length, max: f.maxLength! });
+      list![r] = v;
+    } else if (f.type === DataType.JSON) {
+      list![r] = checkJson(f, v, r);
+    } else if (f.type === DataType.Array) {
+      list![r] = arrayOf(f, v, r);
+    }
+  }
+  return { fieldId: f.fieldId, values: (typed ?? list)!, valid };
+}
+
+function writeScalar(f: FieldSchema, v: unknown, r: number, out: TypedValues): void {
+  if (f.type === DataType.Int64) {
+    const b = int64Of(v);
+    if (b === undefined) {
+      if (typeof v === 'number' && Number.isInteger(v)) fail('VALUE_OUT_OF_RANGE', { field: f.name, row: r, value: v, type: 'Int64 (pass integers beyond 2^53 as strings or bigint)' });
+      fail('WRONG_TYPE', { field: f.name, row: r, expected: 'Int64', got: describe(v) });
+    }
+    (out as BigInt64Array)[r] = b;
+    return;
+  }
+  if (f.type === DataType.Bool) {
+    if (typeof v !== 'boolean') fail('WRONG_TYPE', { field: f.name, row: r, expected: 'Bool', got: describe(v) });
+    (out as Uint8Array)[r] = v ? 1 : 0;
+    return;
+  }
+  const problem = scalarProblem(f, v);
+  if (problem) {
+    if (typeof v === 'number' && problem.startsWith('is out of range')) fail('VALUE_OUT_OF_RANGE', { field: f.name, row: r, value: v, type: dataTypeName(f.type) });
+    fail('WRONG_TYPE', { field: f.name, row: r, expected: dataTypeName(f.type), got: describe(v) });
+  }
+  (out as Float64Array)[r] = v as number;
+}
+
+function writeVector(f: FieldSchema, v: unknown, r: number, out: TypedValues): void {
+  const w = widthOf(f);
+  if (f.type === DataType.BinaryVector) {
+    const bytes = v instanceof Uint8Array ? v : Array.isArray(v) ? v : fail('WRONG_TYPE', { field: f.name, row: r, expected: `BinaryVector (${w} bytes)`, got: describe(v) });
+    if (bytes.length !== w) fail('WRONG_DIMENSION', { field: f.name, row: r, expected: f.dim!, got: bytes.length * 8 });
+    for (let i = 0; i < w; i++) {
+      const b = bytes[i];
+      if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) fail('WRONG_TYPE', { field: f.name, row: r, expected: 'bytes 0..255', got: describe(b) });
+      (out as Uint8Array)[r * w + i] = b;
+    }
+    return;
+  }
+  // Float16/BFloat16 also accept their raw little-endian bytes (2 per value).
+  if ((f.type === DataType.Float16Vector || f.type === DataType.BFloat16Vector) && v instanceof Uint8Array) {
+    if (v.length !== 2 * w) fail('WRONG_DIMENSION', { field: f.name, row: r, expected: w, got: v.length / 2 });
+    for (let i = 0; i < w; i++) (out as Uint16Array)[r * w + i] = v[2 * i]! | (v[2 * i + 1]! << 8);
+    return;
+  }
+  const arr = Array.isArray(v) || v instanceof Float32Array || v instanceof Float64Array ? v : fail('WRONG_TYPE', { field: f.name, row: r, expected: `${dataTypeName(f.type)} (${w} numbers)`, got: describe(v) });
+  if (arr.length !== w) fail('WRONG_DIMENSION', { field: f.name, row: r, expected: w, got: arr.length });
+  const conv = f.type === DataType.Float16Vector ? f32ToF16 : f.type === DataType.BFloat16Vector ? f32ToBf16 : undefined;
+  for (let i = 0; i < w; i++) {
+    const x = arr[i];
+    if (typeof x !== 'number') fail('WRONG_TYPE', { field: f.name, row: r, expected: 'numbers', got: describe(x) });
+    if (!Number.isFinite(x)) fail('VALUE_NOT_FINITE', { field: f.name, row: r, position: i });
+    (out as Float32Array)[r * w + i] = conv ? conv(x) : x;
+  }
+  if (conv) {
+    // A finite float32 can overflow half precision; that is a value the field cannot hold.
+    for (let i = 0; i < w; i++) if (((out as Uint16Array)[r * w + i]! & 0x7c00) === 0x7c00 && f.type === DataType.Float16Vector) fail('VALUE_OUT_OF_RANGE', { field: f.name, row: r, value: arr[i] as number, type: 'Float16' });
+  } else if (f.type === DataType.FloatVector) {
+    for (let i = 0; i < w; i++) if (!Number.isFinite((out as Float32Array)[r * w + i]!)) fail('VALUE_OUT_OF_RANGE', { field: f.name, row: r, value: arr[i] as number, type: 'Float32' });
+  }
+}
+
+export interface SparseRow {
+  readonly indices: readonly number[];
+  readonly values: readonly number[];
+}
+
+export const sparseIndexMax = 2 ** 32 - 2;
+
+/** Accepts `{index: value}`, `[{index, value}]` or `{indices, values}`; returns sorted indices. */
+function sparseOf(f: FieldSchema, v: unknown, r: number): SparseRow {
+  let pairs: Array<[number, unknown]>;
+  if (Array.isArray(v)) {
+    pairs = v.map((e) => (typeof e === 'object' && e !== null ? [Number((e as { index: unknown }).index), (e as { value: unknown }).value] : [NaN, e]));
+  } else if (typeof v === 'object' && v !== null && 'indices' in v && 'values' in v) {
+    const { indices, values } = v as { indices: unknown[]; values: unknown[] };
+    if (!Array.isArray(indices) || !Array.isArray(values) || indices.length !== values.length) fail('WRONG_TYPE', { field: f.name, row: r, expected: 'indices and values of equal length', got: 'mismatched arrays' });
+    pairs = indices.map((i, k) => [Number(i), values[k]]);
+  } else if (typeof v === 'object' && v !== null) {
+    pairs = Object.entries(v).map(([k, x]) => [Number(k), x]);
+  } else {
+    fail('WRONG_TYPE', { field: f.name, row: r, expected: 'SparseFloatVector', got: describe(v) });
+  }
+  pairs.sort((a, b) => a[0] - b[0]);
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (const [i, x] of pairs) {
+    if (!Number.isInteger(i) || i < 0 || i > sparseIndexMax) fail('WRONG_TYPE', { field: f.name, row: r, expected: `sparse indices in [0, ${sparseIndexMax}]`, got: String(i) });
+    if (indices.length && indices[indices.length - 1] === i) fail('WRONG_TYPE', { field: f.name, row: r, expected: 'distinct sparse indices', got: `index ${i} twice` });
+    if (typeof x !== 'number') fail('WRONG_TYPE', { field: f.name, row: r, expected: 'numbers', got: describe(x) });
+    if (!Number.isFinite(x)) fail('VALUE_NOT_FINITE', { field: f.name, row: r, position: i });
+    indices.push(i);
+    values.push(x);
+  }
+  return { indices, values };
+}
+
+export const jsonBytesMax = 65536;
+
+function checkJson(f: FieldSchema, v: unknown, r: number): unknown {
+  let text: string;
+  try {
+    text = JSON.stringify(v);
+  } catch {
+    fail('WRONG_TYPE', { field: f.name, row: r, expected: 'a JSON value', got: 'a value JSON cannot encode' });
+  }
+  if (text === undefined) fail('WRONG_TYPE', { field: f.name, row: r, expected: 'a JSON value', got: describe(v) });
+  if (text.length > jsonBytesMax) fail('STRING_TOO_LONG', { field: f.name, row: r, length: text.length, max: jsonBytesMax });
+  // Stored as parsed from its own text, so the engine never holds a caller's object.
+  return JSON.parse(text);
+}
+
+function arrayOf(f: FieldSchema, v: unknown, r: number): unknown[] {
+  if (!Array.isArray(v)) fail('WRONG_TYPE', { field: f.name, row: r, expected: `Array of ${dataTypeName(f.elementType!)}`, got: describe(v) });
+  if (v.length > f.maxCapacity!) fail('ARRAY_TOO_LONG', { field: f.name, row: r, length: v.length, max: f.maxCapacity! });
+  const el: FieldSchema = { ...f, type: f.elementType!, nullable: false };
+  return v.map((x) => {
+    if (el.type === DataType.Int64) {
+      const b = int64Of(x);
+      if (b === undefined) fail('WRONG_TYPE', { field: f.name, row: r, expected: 'Int64 elements', got: describe(x) });
+      return typeof x === 'string' ? x : Number(b) === Number(x) ? x : b.toString();
+    }
+    const problem = scalarProblem(el, x);
+    if (problem) {
+      if (el.type === DataType.VarChar && typeof x === 'string') fail('STRING_TOO_LONG', { field: f.name, row: r, length: x.length, max: f.maxLength! });
+      fail('WRONG_TYPE', { field: f.name, row: r, expected: `${dataTypeName(el.type)} elements`, got: describe(x) });
+    }
+    return x;
+  });
+}

@@ -1,0 +1,55 @@
+// Materializes result rows: the requested output fields of (segment, row) pairs, as
+// plain objects shaped like the Milvus SDK's results.
+import { fail } from '../errors/index.js';
+import { type CollectionSchema, type FieldSchema, isVector } from '../catalog/types.js';
+import { valueAt } from '../segments/columns.js';
+import type { Segment } from '../segments/segment.js';
+
+export interface OutputPlan {
+  readonly fields: ReadonlyArray<{ field: FieldSchema; index: number }>;
+  /** Dynamic keys to lift out of `$meta`; '*' = all of them. */
+  readonly dynamicKeys: readonly string[] | '*';
+  readonly dynamicIndex: number;
+}
+
+/**
+ * Resolves output_fields: schema fields by name, '*' for every field, other names as
+ * dynamic keys when the collection has the dynamic field. The primary key is always
+ * returned.
+ */
+export function planOutput(schema: CollectionSchema, collection: string, requested: readonly string[] | undefined, opts: { includeVectorsByDefault?: boolean } = {}): OutputPlan {
+  const byName = new Map(schema.fields.map((f, index) => [f.name, { field: f, index }]));
+  const dynamicIndex = schema.fields.findIndex((f) => f.isDynamic);
+  const chosen = new Map<string, { field: FieldSchema; index: number }>();
+  const pk = schema.fields.findIndex((f) => f.isPrimary);
+  chosen.set(schema.fields[pk]!.name, { field: schema.fields[pk]!, index: pk });
+  let dynamicKeys: string[] | '*' = [];
+  for (const name of requested ?? []) {
+    if (typeof name !== 'string') fail('INVALID_ARGUMENT', { detail: 'output_fields must be strings' });
+    if (name === '*') {
+      for (const [n, e] of byName) if (!e.field.isDynamic && (opts.includeVectorsByDefault !== false || !isVector(e.field.type))) chosen.set(n, e);
+      if (dynamicIndex >= 0) dynamicKeys = '*';
+      continue;
+    }
+    const e = byName.get(name);
+    if (e && e.field.isDynamic) dynamicKeys = '*';
+    else if (e) chosen.set(name, e);
+    else if (dynamicIndex >= 0) {
+      if (dynamicKeys !== '*') dynamicKeys.push(name);
+    } else fail('FIELD_NOT_FOUND', { field: name, collection });
+  }
+  return { fields: [...chosen.values()], dynamicKeys, dynamicIndex };
+}
+
+export function rowObject(plan: OutputPlan, seg: Segment, row: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { field, index } of plan.fields) out[field.name] = valueAt(field, seg.column(index), row);
+  if (plan.dynamicIndex >= 0 && (plan.dynamicKeys === '*' || plan.dynamicKeys.length > 0)) {
+    const meta = (seg.column(plan.dynamicIndex).values as readonly unknown[])[row] as Record<string, unknown> | null;
+    if (meta) {
+      if (plan.dynamicKeys === '*') Object.assign(out, meta);
+      else for (const k of plan.dynamicKeys) if (k in meta) out[k] = meta[k];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,201 @@
+// Columnar data: one column per field, in the compact form each type allows (typed
+// arrays for numbers and vectors, 2 bytes per value for Float16/BFloat16). Growing
+// segments append into ColumnBuilders; sealed segments and log records hold Columns.
+import { assert } from '../errors/index.js';
+import { DataType, type FieldSchema } from '../catalog/types.js';
+
+export type TypedValues =
+  | Uint8Array | Int8Array | Int16Array | Int32Array | BigInt64Array
+  | Float32Array | Float64Array | Uint16Array;
+
+export interface Column {
+  readonly fieldId: number;
+  /** Typed array for fixed-size types (vectors: `width` values per row), else one JS value per row. */
+  readonly values: TypedValues | readonly unknown[];
+  /** For nullable fields: 1 = has a value, 0 = null. */
+  readonly valid?: Uint8Array;
+}
+
+/** Values per row in the typed array (vectors), or 1. */
+export function widthOf(f: FieldSchema): number {
+  switch (f.type) {
+    case DataType.FloatVector:
+    case DataType.Float16Vector:
+    case DataType.BFloat16Vector:
+      return f.dim!;
+    case DataType.BinaryVector:
+      return f.dim! / 8;
+    default:
+      return 1;
+  }
+}
+
+type TypedCtor = { new (n: number): TypedValues; BYTES_PER_ELEMENT: number };
+
+export function typedCtorOf(t: DataType): TypedCtor | undefined {
+  switch (t) {
+    case DataType.Bool: return Uint8Array;
+    case DataType.Int8: return Int8Array;
+    case DataType.Int16: return Int16Array;
+    case DataType.Int32: return Int32Array;
+    case DataType.Int64: return BigInt64Array as unknown as TypedCtor;
+    case DataType.Float: return Float32Array;
+    case DataType.Double: return Float64Array;
+    case DataType.FloatVector: return Float32Array;
+    case DataType.BinaryVector: return Uint8Array;
+    case DataType.Float16Vector:
+    case DataType.BFloat16Vector: return Uint16Array;
+    default: return undefined;
+  }
+}
+
+/** An appendable column with amortized doubling. Owned by one growing segment. */
+export class ColumnBuilder {
+  private typed: TypedValues | undefined;
+  private readonly list: unknown[] | undefined;
+  private valid: Uint8Array | undefined;
+  private rows = 0;
+  readonly width: number;
+
+  constructor(readonly field: FieldSchema, capacityRows = 64) {
+    this.width = widthOf(field);
+    const ctor = typedCtorOf(field.type);
+    if (ctor) this.typed = new ctor(capacityRows * this.width);
+    else this.list = [];
+    if (field.nullable) this.valid = new Uint8Array(capacityRows);
+  }
+
+  get length(): number {
+    return this.rows;
+  }
+
+  /** Appends rows [from, to) of `col`. */
+  appendFrom(col: Column, from: number, to: number): void {
+    const n = to - from;
+    this.reserve(this.rows + n);
+    if (this.typed) {
+      const src = col.values as TypedValues;
+      (this.typed as Uint8Array).set((src as Uint8Array).subarray(from * this.width, to * this.width), this.rows * this.width);
+    } else {
+      const src = col.values as readonly unknown[];
+      for (let i = from; i < to; i++) this.list!.push(src[i]);
+    }
+    if (this.valid) {
+      if (col.valid) this.valid.set(col.valid.subarray(from, to), this.rows);
+      else this.valid.fill(1, this.rows, this.rows + n);
+    }
+    this.rows += n;
+  }
+
+  private reserve(rows: number): void {
+    if (this.typed && this.typed.length < rows * this.width) {
+      let cap = Math.max(64, this.typed.length / this.width);
+      while (cap < rows) cap *= 2;
+      const next = new (this.typed.constructor as TypedCtor)(cap * this.width);
+      (next as Uint8Array).set(this.typed as Uint8Array);
+      this.typed = next;
+    }
+    if (this.valid && this.valid.length < rows) {
+      let cap = Math.max(64, this.valid.length);
+      while (cap < rows) cap *= 2;
+      const next = new Uint8Array(cap);
+      next.set(this.valid);
+      this.valid = next;
+    }
+  }
+
+  /** A read-only view of the first `rows` rows (valid until the next append reallocates). */
+  view(rows = this.rows): Column {
+    assert(rows <= this.rows, 'view past the end of a column');
+    const values = this.typed ? (this.typed as Uint8Array).subarray(0, rows * this.width) as unknown as TypedValues : this.list!.slice(0, rows);
+    return { fieldId: this.field.fieldId, values, valid: this.valid?.subarray(0, rows) };
+  }
+
+  /** Bytes held, for memory accounting. Strings and JSON are estimated. */
+  bytes(): number {
+    let b = this.typed ? this.typed.byteLength : 0;
+    if (this.list) for (const v of this.list) b += estimateBytes(v);
+    if (this.valid) b += this.valid.length;
+    return b;
+  }
+}
+
+export function estimateBytes(v: unknown): number {
+  if (v === null || v === undefined) return 8;
+  if (typeof v === 'string') return 16 + v.length * 2;
+  if (typeof v === 'number' || typeof v === 'boolean') return 8;
+  return 16 + JSON.stringify(v).length * 2;
+}
+
+/** Reads row `i` of a column as a plain JS value (Int64 as number when safe, else string). */
+export function valueAt(f: FieldSchema, col: Column, i: number): unknown {
+  if (col.valid && col.valid[i] === 0) return null;
+  const w = widthOf(f);
+  const v = col.values;
+  switch (f.type) {
+    case DataType.Bool: return (v as Uint8Array)[i] === 1;
+    case DataType.Int64: return int64Out((v as BigInt64Array)[i]!);
+    case DataType.Float: return (v as Float32Array)[i];
+    case DataType.FloatVector: return Array.from((v as Float32Array).subarray(i * w, (i + 1) * w));
+    case DataType.BinaryVector: return Array.from((v as Uint8Array).subarray(i * w, (i + 1) * w));
+    case DataType.Float16Vector:
+    case DataType.BFloat16Vector: return Array.from((v as Uint16Array).subarray(i * w, (i + 1) * w), f.type === DataType.Float16Vector ? f16ToF32 : bf16ToF32);
+    default:
+      return typedCtorOf(f.type) ? (v as Int32Array)[i] : (v as readonly unknown[])[i];
+  }
+}
+
+export function int64Out(b: bigint): number | string {
+  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b.toString();
+}
+
+// IEEE half precision and bfloat16 conversions, used at the edges (input and output);
+// the engine keeps the 2-byte form.
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+export function f32ToBf16(x: number): number {
+  f32[0] = x;
+  const bits = u32[0]!;
+  // Round to nearest even on the dropped 16 bits.
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+export function bf16ToF32(h: number): number {
+  u32[0] = h << 16;
+  return f32[0]!;
+}
+
+export function f32ToF16(x: number): number {
+  f32[0] = x;
+  const b = u32[0]!;
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  let mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && (half & 1))) half++;
+    return sign | half;
+  }
+  let half = sign | (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++;
+  return half;
+}
+
+export function f16ToF32(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}

@@ -1,0 +1,191 @@
+// A segment: rows of one partition of one shard, column by column, with each row's
+// insert timestamp and the timestamp at which it stopped being visible (deleted or
+// replaced). Growing segments append; sealed ones are frozen in memory and become
+// "flushed" once their file is named by committed metadata.
+//
+// Visibility at timestamp T: ts[i] <= T < deleteTs[i]. Only deleteTs changes after a row
+// is written, and only from MAX to a smaller value, by the shard that owns the segment.
+import { assert } from '../errors/index.js';
+import type { CollectionSchema, FieldSchema } from '../catalog/types.js';
+import { type Column, ColumnBuilder } from './columns.js';
+import type { PkKey } from './pk.js';
+
+export const tsMax = 2n ** 63n - 1n;
+
+export type SegmentState = 'growing' | 'sealed' | 'flushed' | 'dropped';
+
+export interface SegmentInit {
+  id: number;
+  partitionId: number;
+  shard: number;
+  schema: CollectionSchema;
+  /** Log offset of the first record whose rows it holds. */
+  startOffset: number;
+}
+
+export class Segment {
+  readonly id: number;
+  readonly partitionId: number;
+  readonly shard: number;
+  readonly schema: CollectionSchema;
+  state: SegmentState = 'growing';
+  readonly startOffset: number;
+  /** Log offset of the last record whose rows it holds. */
+  endOffset: number;
+  /** File name (relative to the data folder) once flushed. */
+  file: string | undefined;
+  fileBytes = 0;
+  /** Compaction wrote this segment dropping every row deleted at or before this ts. */
+  cleanTs = 0n;
+
+  private builders: ColumnBuilder[] | undefined;
+  private sealedColumns: Column[] | undefined;
+  readonly pks: PkKey[] = [];
+  private tsCol: BigInt64Array;
+  private delCol: BigInt64Array;
+  private rows = 0;
+  /** Rows whose deleteTs is set, and the largest such deleteTs: fast paths for counts. */
+  deletedRows = 0;
+  maxDeleteTs = 0n;
+  minTs = tsMax;
+  maxTs = 0n;
+
+  constructor(init: SegmentInit) {
+    this.id = init.id;
+    this.partitionId = init.partitionId;
+    this.shard = init.shard;
+    this.schema = init.schema;
+    this.startOffset = init.startOffset;
+    this.endOffset = init.startOffset;
+    this.builders = init.schema.fields.map((f) => new ColumnBuilder(f));
+    this.tsCol = new BigInt64Array(64);
+    this.delCol = new BigInt64Array(64).fill(tsMax);
+  }
+
+  /** Builds a sealed segment from stored columns (recovery and compaction). */
+  static sealedFrom(init: SegmentInit, columns: Column[], pks: PkKey[], ts: BigInt64Array, endOffset: number): Segment {
+    const s = new Segment(init);
+    s.builders = undefined;
+    s.sealedColumns = columns;
+    s.pks.push(...pks);
+    s.rows = pks.length;
+    s.tsCol = ts;
+    s.delCol = new BigInt64Array(pks.length).fill(tsMax);
+    s.endOffset = endOffset;
+    s.state = 'sealed';
+    for (const t of ts) {
+      if (t < s.minTs) s.minTs = t;
+      if (t > s.maxTs) s.maxTs = t;
+    }
+    return s;
+  }
+
+  get rowCount(): number {
+    return this.rows;
+  }
+
+  /** Appends rows [from, to) of `columns` (schema order), all inserted at `ts`. */
+  append(columns: readonly Column[], pks: readonly PkKey[], from: number, to: number, ts: bigint, offset: number): number {
+    assert(this.state === 'growing' && this.builders, `append to a ${this.state} segment`);
+    const first = this.rows;
+    for (let c = 0; c < this.builders.length; c++) this.builders[c]!.appendFrom(columns[c]!, from, to);
+    const n = to - from;
+    this.reserve(first + n);
+    this.tsCol.fill(ts, first, first + n);
+    for (let i = from; i < to; i++) this.pks.push(pks[i]!);
+    this.rows += n;
+    this.endOffset = offset;
+    if (ts < this.minTs) this.minTs = ts;
+    if (ts > this.maxTs) this.maxTs = ts;
+    return first;
+  }
+
+  private reserve(rows: number): void {
+    if (this.tsCol.length >= rows) return;
+    let cap = this.tsCol.length;
+    while (cap < rows) cap *= 2;
+    const ts = new BigInt64Array(cap);
+    ts.set(this.tsCol);
+    const del = new BigInt64Array(cap).fill(tsMax);
+    del.set(this.delCol);
+    this.tsCol = ts;
+    this.delCol = del;
+  }
+
+  /** Marks row `i` invisible from `ts` on. Returns false when it already was. */
+  markDeleted(i: number, ts: bigint): boolean {
+    if (this.delCol[i]! <= ts) return false;
+    if (this.delCol[i] === tsMax) this.deletedRows++;
+    this.delCol[i] = ts;
+    if (ts > this.maxDeleteTs) this.maxDeleteTs = ts;
+    return true;
+  }
+
+  seal(): void {
+    assert(this.state === 'growing' && this.builders, 'seal of a segment that is not growing');
+    this.sealedColumns = this.builders.map((b) => b.view());
+    this.builders = undefined;
+    this.tsCol = this.tsCol.slice(0, this.rows);
+    this.delCol = this.delCol.slice(0, this.rows);
+    this.state = 'sealed';
+  }
+
+  tsAt(i: number): bigint {
+    return this.tsCol[i]!;
+  }
+
+  deleteTsAt(i: number): bigint {
+    return this.delCol[i]!;
+  }
+
+  visible(i: number, at: bigint): boolean {
+    return this.tsCol[i]! <= at && this.delCol[i]! > at;
+  }
+
+  /** True when every row's visibility at `at` is decided by deleteTs alone being MAX. */
+  allInsertedBy(at: bigint): boolean {
+    return this.maxTs <= at;
+  }
+
+  /** Rows visible at `at`. */
+  countVisible(at: bigint): number {
+    if (this.rows === 0) return 0;
+    if (this.maxTs <= at && this.maxDeleteTs <= at) return this.rows - this.deletedRows;
+    let n = 0;
+    for (let i = 0; i < this.rows; i++) if (this.visible(i, at)) n++;
+    return n;
+  }
+
+  /** Column of a field (a view that is valid until the next append). */
+  column(index: number): Column {
+    if (this.sealedColumns) return this.sealedColumns[index]!;
+    return this.builders![index]!.view();
+  }
+
+  columns(): Column[] {
+    return this.schema.fields.map((_, i) => this.column(i));
+  }
+
+  timestamps(): BigInt64Array {
+    return this.tsCol.subarray(0, this.rows);
+  }
+
+  field(index: number): FieldSchema {
+    return this.schema.fields[index]!;
+  }
+
+  /** Bytes held in memory (columns, timestamps, primary keys), for accounting. */
+  memoryBytes(): number {
+    let b = this.tsCol.byteLength + this.delCol.byteLength + this.pks.length * 16;
+    if (this.builders) for (const c of this.builders) b += c.bytes();
+    else for (const c of this.sealedColumns!) b += columnBytes(c);
+    return b;
+  }
+}
+
+function columnBytes(c: Column): number {
+  let b = c.valid?.byteLength ?? 0;
+  if (ArrayBuffer.isView(c.values)) b += c.values.byteLength;
+  else for (const v of c.values) b += typeof v === 'string' ? 16 + v.length * 2 : 16 + JSON.stringify(v ?? null).length * 2;
+  return b;
+}

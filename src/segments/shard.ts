@@ -1,0 +1,332 @@
+// One shard of a collection: its growing and sealed segments, the primary-key index,
+// and the explicit deletes not yet flushed. The shard is the single owner of all of it.
+// Writes reach it in log order: `submit` appends a record to the shard's topic and
+// applies it once durable, strictly in offset order, and only then acknowledges it.
+import { ElanusError, assert } from '../errors/index.js';
+import type { CollectionSchema } from '../catalog/types.js';
+import type { PkKey } from './pk.js';
+import type { DeleteRecord, InsertRecord, LogRecord } from './records.js';
+import { Segment } from './segment.js';
+
+export interface ShardLog {
+  /** Appends durably; resolves with the record's offset. */
+  append(payload: Uint8Array): Promise<number>;
+}
+
+export interface PkLocation {
+  seg: Segment;
+  row: number;
+}
+
+export interface PendingDelete {
+  readonly pk: PkKey;
+  readonly ts: bigint;
+  readonly offset: number;
+}
+
+interface InFlight {
+  readonly record: LogRecord;
+  offset: number;
+  done: boolean;
+  error: unknown;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export interface ShardOptions {
+  collectionId: number;
+  index: number;
+  schema: () => CollectionSchema;
+  log: ShardLog;
+  encode: (r: LogRecord) => Uint8Array;
+  newSegmentId: () => number;
+  /** Growing segments are sealed past these. */
+  segmentRowsMax: number;
+  segmentBytesMax: number;
+  /** Called (synchronously) when a growing segment is sealed by size, so a flush can be scheduled. */
+  onSealed: () => void;
+  /** Partitions whose rows are dropped instead of applied (dropped while records were in the log). */
+  partitionExists: (id: number) => boolean;
+}
+
+export class Shard {
+  readonly collectionId: number;
+  readonly index: number;
+  /** Every live segment; replaced (never mutated) on change, so a reader can keep the array it got. */
+  private segs: readonly Segment[] = [];
+  private readonly growing = new Map<number, Segment>();
+  readonly pkIndex = new Map<PkKey, PkLocation>();
+  private pendingDeletes: PendingDelete[] = [];
+  private readonly inflight: InFlight[] = [];
+  private drainWaiters: Array<{ until: number; resolve: () => void }> = [];
+  private enqueued = 0;
+  private applied = 0;
+  /** Offset of the last applied record (-1 before any). */
+  appliedOffset = -1;
+  /** Everything at or below this offset is in flushed segments and L0 delete files. */
+  checkpoint = -1;
+  /** Set when an append failed: the log and memory may disagree, so the shard stops writing. */
+  private broken: unknown;
+
+  constructor(private readonly opts: ShardOptions) {
+    this.collectionId = opts.collectionId;
+    this.index = opts.index;
+  }
+
+  segments(): readonly Segment[] {
+    return this.segs;
+  }
+
+  pendingDeleteCount(): number {
+    return this.pendingDeletes.length;
+  }
+
+  /**
+   * Appends and applies a record. The append is issued synchronously, so records
+   * submitted in one order get offsets (and, since callers take the timestamp in the same
+   * step, timestamps) in that order.
+   */
+  submit(record: LogRecord): Promise<void> {
+    if (this.broken) return Promise.reject(new ElanusError('STORAGE_IO', { path: `shard ${this.index}`, detail: `an earlier write failed (${errorText(this.broken)}); reopen the engine` }));
+    let entry!: InFlight;
+    const p = new Promise<void>((resolve, reject) => {
+      entry = { record, offset: -1, done: false, error: undefined, resolve, reject };
+    });
+    this.inflight.push(entry);
+    this.enqueued++;
+    const payload = this.opts.encode(record);
+    this.opts.log.append(payload).then(
+      (offset) => {
+        entry.offset = offset;
+        entry.done = true;
+        this.drain();
+      },
+      (e: unknown) => {
+        entry.error = e;
+        entry.done = true;
+        this.drain();
+      },
+    );
+    return p;
+  }
+
+  /** Applies finished appends in order. A failed append stops the shard: later records may depend on it. */
+  private drain(): void {
+    while (this.inflight.length > 0 && this.inflight[0]!.done) {
+      const e = this.inflight.shift()!;
+      this.applied++;
+      if (e.error !== undefined || this.broken) {
+        this.broken ??= e.error;
+        e.reject(e.error ?? new ElanusError('STORAGE_IO', { path: `shard ${this.index}`, detail: 'an earlier write failed' }));
+        continue;
+      }
+      this.apply(e.record, e.offset);
+      e.resolve();
+    }
+    if (this.drainWaiters.length > 0) {
+      const still: typeof this.drainWaiters = [];
+      for (const w of this.drainWaiters) (this.applied >= w.until ? w.resolve() : still.push(w));
+      this.drainWaiters = still;
+    }
+  }
+
+  /** Resolves once every record submitted before this call is applied (or failed). */
+  barrier(): Promise<void> {
+    if (this.applied >= this.enqueued) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push({ until: this.enqueued, resolve }));
+  }
+
+  /** The timestamp below which everything submitted is applied: the oldest in-flight one, or none. */
+  oldestInFlightTs(): bigint | undefined {
+    return this.inflight[0]?.record.ts;
+  }
+
+  hasInFlight(): boolean {
+    return this.inflight.length > 0;
+  }
+
+  /** Applies one record. Idempotent under replay: records at or below appliedOffset are skipped. */
+  apply(record: LogRecord, offset: number): void {
+    if (offset <= this.appliedOffset) return;
+    assert(offset > this.appliedOffset, 'records applied out of order');
+    if (record.kind === 'insert') this.applyInsert(record, offset);
+    else this.applyDelete(record, offset);
+    this.appliedOffset = offset;
+  }
+
+  private applyInsert(r: InsertRecord, offset: number): void {
+    // Group the rows by partition; a partition-key record holds several.
+    const runs = new Map<number, number[]>();
+    if (r.rowPartitions) {
+      for (let i = 0; i < r.count; i++) {
+        const p = r.rowPartitions[i]!;
+        let rows = runs.get(p);
+        if (!rows) runs.set(p, (rows = []));
+        rows.push(i);
+      }
+    }
+    const parts = r.rowPartitions ? [...runs.keys()] : [r.partitionId];
+    for (const partitionId of parts) {
+      if (!this.opts.partitionExists(partitionId)) continue;
+      const seg = this.growingFor(partitionId, offset);
+      const rows = runs.get(partitionId);
+      if (!rows) {
+        this.replaceKeys(r.pks, 0, r.count, r.ts);
+        const first = seg.append(r.columns, r.pks, 0, r.count, r.ts, offset);
+        for (let i = 0; i < r.count; i++) this.pkIndex.set(r.pks[i]!, { seg, row: first + i });
+      } else {
+        for (const i of rows) {
+          this.replaceKeys(r.pks, i, i + 1, r.ts);
+          const at = seg.append(r.columns, r.pks, i, i + 1, r.ts, offset);
+          this.pkIndex.set(r.pks[i]!, { seg, row: at });
+        }
+      }
+      this.maybeSeal(seg);
+    }
+  }
+
+  /** The rows being written replace any visible row with the same key. */
+  private replaceKeys(pks: readonly PkKey[], from: number, to: number, ts: bigint): void {
+    for (let i = from; i < to; i++) {
+      const old = this.pkIndex.get(pks[i]!);
+      if (old) old.seg.markDeleted(old.row, ts);
+    }
+  }
+
+  private applyDelete(r: DeleteRecord, offset: number): void {
+    for (const pk of r.pks) {
+      const loc = this.pkIndex.get(pk);
+      if (!loc) continue;
+      if (r.partitionId !== -1 && loc.seg.partitionId !== r.partitionId) continue;
+      if (loc.seg.tsAt(loc.row) >= r.ts) continue;
+      loc.seg.markDeleted(loc.row, r.ts);
+      this.pkIndex.delete(pk);
+      this.pendingDeletes.push({ pk, ts: r.ts, offset });
+    }
+  }
+
+  private growingFor(partitionId: number, offset: number): Segment {
+    let seg = this.growing.get(partitionId);
+    if (!seg) {
+      seg = new Segment({ id: this.opts.newSegmentId(), partitionId, shard: this.index, schema: this.opts.schema(), startOffset: offset });
+      this.growing.set(partitionId, seg);
+      this.segs = [...this.segs, seg];
+    }
+    return seg;
+  }
+
+  private maybeSeal(seg: Segment): void {
+    if (seg.rowCount >= this.opts.segmentRowsMax || seg.memoryBytes() >= this.opts.segmentBytesMax) {
+      this.growing.delete(seg.partitionId);
+      seg.seal();
+      this.opts.onSealed();
+    }
+  }
+
+  /** The oldest growing segment's age anchor, for age-based sealing. */
+  growingSegments(): Segment[] {
+    return [...this.growing.values()];
+  }
+
+  /**
+   * Starts a flush: seals every growing segment and takes the deletes applied so far.
+   * Everything at or below the returned offset is covered by the returned segments, the
+   * segments already flushed, and the returned deletes.
+   */
+  beginFlush(): { upTo: number; segments: Segment[]; deletes: PendingDelete[] } {
+    for (const seg of this.growing.values()) seg.seal();
+    this.growing.clear();
+    const segments = this.segs.filter((s) => s.state === 'sealed');
+    return { upTo: this.appliedOffset, segments, deletes: this.pendingDeletes.slice() };
+  }
+
+  /** After the flush's metadata commit: the segments are flushed and the deletes stored. */
+  finishFlush(upTo: number, flushed: ReadonlyArray<{ seg: Segment; file: string; bytes: number }>): void {
+    for (const f of flushed) {
+      if (f.seg.state !== 'sealed') continue; // dropped meanwhile
+      f.seg.state = 'flushed';
+      f.seg.file = f.file;
+      f.seg.fileBytes = f.bytes;
+    }
+    this.pendingDeletes = this.pendingDeletes.filter((d) => d.offset > upTo);
+    if (upTo > this.checkpoint) this.checkpoint = upTo;
+  }
+
+  /** Adds a segment loaded at recovery. */
+  addRecovered(seg: Segment): void {
+    this.segs = [...this.segs, seg];
+  }
+
+  /** Swaps compacted segments for their replacement (after the metadata commit). */
+  swap(removed: readonly Segment[], added: Segment | undefined, origin: ReadonlyArray<{ seg: Segment; row: number }>): void {
+    if (added) {
+      // Deletes that happened while the replacement was written carry over, and keys
+      // whose live row moved now point into the replacement.
+      for (let i = 0; i < origin.length; i++) {
+        const o = origin[i]!;
+        const d = o.seg.deleteTsAt(o.row);
+        if (d !== tsMaxLocal) added.markDeleted(i, d);
+        const pk = added.pks[i]!;
+        const loc = this.pkIndex.get(pk);
+        if (loc && loc.seg === o.seg && loc.row === o.row) this.pkIndex.set(pk, { seg: added, row: i });
+      }
+    }
+    const gone = new Set(removed);
+    for (const s of removed) s.state = 'dropped';
+    this.segs = [...this.segs.filter((s) => !gone.has(s)), ...(added ? [added] : [])];
+  }
+
+  /** Removes a partition's rows (drop partition). */
+  dropPartition(partitionId: number): Segment[] {
+    const removed = this.segs.filter((s) => s.partitionId === partitionId);
+    for (const seg of removed) {
+      for (let i = 0; i < seg.rowCount; i++) {
+        const loc = this.pkIndex.get(seg.pks[i]!);
+        if (loc && loc.seg === seg) this.pkIndex.delete(seg.pks[i]!);
+      }
+      seg.state = 'dropped';
+    }
+    this.growing.delete(partitionId);
+    this.segs = this.segs.filter((s) => s.partitionId !== partitionId);
+    return removed;
+  }
+
+  /** Recovery: rebuilds the primary-key index from loaded segments and stored deletes. */
+  rebuildIndex(deletes: ReadonlyArray<{ pk: PkKey; ts: bigint }>): void {
+    this.pkIndex.clear();
+    for (const seg of this.segs) {
+      for (let i = 0; i < seg.rowCount; i++) {
+        const pk = seg.pks[i]!;
+        const ts = seg.tsAt(i);
+        const cur = this.pkIndex.get(pk);
+        if (!cur) this.pkIndex.set(pk, { seg, row: i });
+        else if (cur.seg.tsAt(cur.row) < ts) {
+          cur.seg.markDeleted(cur.row, ts);
+          this.pkIndex.set(pk, { seg, row: i });
+        } else {
+          seg.markDeleted(i, cur.seg.tsAt(cur.row));
+        }
+      }
+    }
+    for (const d of deletes) {
+      const cur = this.pkIndex.get(d.pk);
+      if (cur && cur.seg.tsAt(cur.row) < d.ts) {
+        cur.seg.markDeleted(cur.row, d.ts);
+        this.pkIndex.delete(d.pk);
+      }
+    }
+  }
+
+  /** Rows visible at `at` in the given partitions (all when undefined). */
+  count(at: bigint, partitions?: ReadonlySet<number>): number {
+    let n = 0;
+    for (const s of this.segs) if (!partitions || partitions.has(s.partitionId)) n += s.countVisible(at);
+    return n;
+  }
+}
+
+const tsMaxLocal = 2n ** 63n - 1n;
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

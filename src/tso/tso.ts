@@ -1,0 +1,101 @@
+// Hybrid timestamps: (physical ms << 18) | logical, as Milvus allocates them.
+// Timestamps are strictly increasing, also across restarts: the allocator never hands
+// out a physical time at or above a high-water mark that is durably stored first, and
+// on start it begins above the stored mark.
+import { ElanusError } from '../errors/index.js';
+
+export const logicalBits = 18n;
+const logicalMax = (1 << 18) - 1;
+
+export interface Clock {
+  /** Wall-clock milliseconds. */
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+export type Timestamp = bigint;
+
+export function composeTs(physicalMs: number, logical: number): Timestamp {
+  return (BigInt(physicalMs) << logicalBits) | BigInt(logical);
+}
+export function physicalOf(ts: Timestamp): number {
+  return Number(ts >> logicalBits);
+}
+
+export interface TsoOptions {
+  clock: Clock;
+  /** Loads the stored high-water mark (physical ms). */
+  loadHighWater: () => number;
+  /** Stores a new high-water mark durably. */
+  storeHighWater: (physicalMs: number) => Promise<void>;
+  /** How far ahead of the clock the stored mark is kept. */
+  windowMs?: number;
+}
+
+export class Tso {
+  private physical: number;
+  private logical = 0;
+  private highWater: number;
+  private renewing: Promise<void> | null = null;
+  private readonly windowMs: number;
+
+  private constructor(private readonly opts: TsoOptions, start: number, highWater: number) {
+    this.physical = start;
+    this.highWater = highWater;
+    this.windowMs = opts.windowMs ?? 3000;
+  }
+
+  static async open(opts: TsoOptions): Promise<Tso> {
+    const stored = opts.loadHighWater();
+    // Start strictly above anything the previous run could have handed out.
+    const start = Math.max(opts.clock.now(), stored + 1);
+    const highWater = start + (opts.windowMs ?? 3000);
+    await opts.storeHighWater(highWater);
+    return new Tso(opts, start, highWater);
+  }
+
+  /** Allocates the next timestamp. Synchronous, so callers can allocate and append in one step. */
+  next(): Timestamp {
+    const now = this.opts.clock.now();
+    if (now > this.physical && now < this.highWater) {
+      this.physical = now;
+      this.logical = 0;
+    } else if (this.logical < logicalMax) {
+      this.logical++;
+    } else if (this.physical + 1 < this.highWater) {
+      this.physical++;
+      this.logical = 0;
+    } else {
+      this.renew();
+      throw new ElanusError('TIMEOUT', { what: 'timestamp allocation (high-water mark not yet stored)', ms: this.windowMs });
+    }
+    if (this.highWater - this.physical < this.windowMs / 2) this.renew();
+    return composeTs(this.physical, this.logical);
+  }
+
+  /** The last timestamp handed out (or the start). */
+  last(): Timestamp {
+    return composeTs(this.physical, this.logical);
+  }
+
+  private renew(): void {
+    if (this.renewing) return;
+    const target = Math.max(this.opts.clock.now(), this.physical) + this.windowMs;
+    this.renewing = this.opts
+      .storeHighWater(target)
+      .then(() => {
+        this.highWater = Math.max(this.highWater, target);
+      })
+      // A failed store only means the window does not move: allocation stays below the
+      // old mark and reports TIMEOUT when it runs out.
+      .catch(() => {})
+      .finally(() => {
+        this.renewing = null;
+      });
+  }
+
+  /** Waits for a high-water renewal in flight (used by close). */
+  async settle(): Promise<void> {
+    await this.renewing;
+  }
+}
