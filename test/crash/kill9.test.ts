@@ -1,0 +1,107 @@
+// kill -9 at random moments (and at each named crash point) during concurrent upserts,
+// inserts, deletes, flushes and compactions; after every restart the data must match
+// the model of acknowledged operations exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Elanus, crashPoints } from '../../src/index.js';
+import { Random } from '../../src/testing/index.js';
+import { Model } from './model.js';
+import type { Op } from './workload.js';
+
+const childPath = fileURLToPath(new URL('./child.js', import.meta.url));
+const killPoints = Number(process.env.ELANUS_KILL_POINTS ?? 50);
+
+interface ChildRun {
+  ops: number;
+  signal: NodeJS.Signals | null;
+}
+
+/** Runs the child until it has been up `runMs` (then SIGKILL), or until it kills itself. */
+function runChild(path: string, model: Model, seed: number, base: number, runMs: number | undefined, crashAt?: string, skip?: number): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const args = [childPath, path, String(seed), String(base), ...(crashAt ? [crashAt, String(skip ?? 1)] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ops = new Map<number, Op>();
+    let buffer = '';
+    let stderr = '';
+    let acked = 0;
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line === 'READY') {
+          if (runMs !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), runMs);
+        } else if (line.startsWith('I ')) {
+          const op = JSON.parse(line.slice(2)) as Op;
+          ops.set(op.id, op);
+          model.invoke(op);
+        } else if (line.startsWith('A ')) {
+          model.ack(ops.get(Number(line.slice(2)))!);
+          acked++;
+        }
+      }
+    });
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code ?? signal}: ${stderr}`));
+      else resolve({ ops: acked, signal });
+    });
+    // A child that never reaches its crash point is stopped after a while.
+    if (runMs === undefined) setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+  });
+}
+
+async function verify(path: string, model: Model, where: string): Promise<number> {
+  const db = await Elanus.open({ path, limits: { backgroundIntervalMs: 0 } });
+  try {
+    await db.loadCollection({ collection_name: 'crash' });
+    return (await model.check(db, where)).rows;
+  } finally {
+    await db.close();
+  }
+}
+
+test(`kill -9 at ${killPoints} random moments: count(*) exact, no acknowledged write lost, no key twice`, { timeout: 600_000 }, async () => {
+  const path = mkdtempSync(join(tmpdir(), 'elanus-kill9-'));
+  try {
+    const model = new Model();
+    const rnd = new Random(20261121);
+    let acked = 0;
+    for (let i = 0; i < killPoints; i++) {
+      const run = await runChild(path, model, 1000 + i, (i + 1) * 1_000_000, 30 + rnd.int(400));
+      acked += run.ops;
+      await verify(path, model, `kill ${i}`);
+    }
+    assert.ok(acked > killPoints * 5, `the workload made progress (${acked} acknowledged operations)`);
+    console.log(`# ${killPoints} kills, ${acked} acknowledged operations, ${model.expectedLive()} live keys at the end`);
+  } finally {
+    rmSync(path, { recursive: true, force: true });
+  }
+});
+
+for (const point of crashPoints.filter((p) => p !== 'drop:committed')) {
+  test(`kill -9 exactly at ${point}`, { timeout: 120_000 }, async () => {
+    const path = mkdtempSync(join(tmpdir(), 'elanus-point-'));
+    try {
+      const model = new Model();
+      for (let i = 0; i < 3; i++) {
+        const run = await runChild(path, model, 77 + i, (i + 1) * 1_000_000, undefined, point, 2 + i);
+        assert.equal(run.signal, 'SIGKILL');
+        await verify(path, model, `${point} #${i}`);
+      }
+    } finally {
+      rmSync(path, { recursive: true, force: true });
+    }
+  });
+}
