@@ -55,6 +55,8 @@ export class ColumnBuilder {
   private readonly list: unknown[] | undefined;
   private valid: Uint8Array | undefined;
   private rows = 0;
+  /** Estimated bytes of the JS values in `list`, kept as they are appended. */
+  private listBytes = 0;
   readonly width: number;
 
   constructor(readonly field: FieldSchema, capacityRows = 64) {
@@ -78,7 +80,10 @@ export class ColumnBuilder {
       (this.typed as Uint8Array).set((src as Uint8Array).subarray(from * this.width, to * this.width), this.rows * this.width);
     } else {
       const src = col.values as readonly unknown[];
-      for (let i = from; i < to; i++) this.list!.push(src[i]);
+      for (let i = from; i < to; i++) {
+        this.list!.push(src[i]);
+        this.listBytes += estimateBytes(src[i]);
+      }
     }
     if (this.valid) {
       if (col.valid) this.valid.set(col.valid.subarray(from, to), this.rows);
@@ -107,16 +112,24 @@ export class ColumnBuilder {
   /** A read-only view of the first `rows` rows (valid until the next append reallocates). */
   view(rows = this.rows): Column {
     assert(rows <= this.rows, 'view past the end of a column');
-    const values = this.typed ? (this.typed as Uint8Array).subarray(0, rows * this.width) as unknown as TypedValues : this.list!.slice(0, rows);
+    // The list is append-only, so handing it out whole is safe: rows a reader knows
+    // about never change, and rows past its count are ones it does not look at.
+    const values = this.typed ? (this.typed as Uint8Array).subarray(0, rows * this.width) as unknown as TypedValues
+      : rows === this.rows ? this.list! : this.list!.slice(0, rows);
     return { fieldId: this.field.fieldId, values, valid: this.valid?.subarray(0, rows) };
+  }
+
+  /** The final column of a sealed segment: typed arrays copied to their exact size. */
+  freeze(): Column {
+    const v = this.view();
+    return ArrayBuffer.isView(v.values)
+      ? { fieldId: v.fieldId, values: (v.values as Uint8Array).slice() as unknown as TypedValues, valid: v.valid?.slice() }
+      : { fieldId: v.fieldId, values: v.values, valid: v.valid?.slice() };
   }
 
   /** Bytes held, for memory accounting. Strings and JSON are estimated. */
   bytes(): number {
-    let b = this.typed ? this.typed.byteLength : 0;
-    if (this.list) for (const v of this.list) b += estimateBytes(v);
-    if (this.valid) b += this.valid.length;
-    return b;
+    return (this.typed ? this.typed.byteLength : 0) + this.listBytes + (this.valid ? this.valid.length : 0);
   }
 }
 

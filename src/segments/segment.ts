@@ -123,7 +123,7 @@ export class Segment {
 
   seal(): void {
     assert(this.state === 'growing' && this.builders, 'seal of a segment that is not growing');
-    this.sealedColumns = this.builders.map((b) => b.view());
+    this.sealedColumns = this.builders.map((b) => b.freeze());
     this.builders = undefined;
     this.tsCol = this.tsCol.slice(0, this.rows);
     this.delCol = this.delCol.slice(0, this.rows);
