@@ -132,11 +132,16 @@ export class CollectionData {
       const ckpt = this.ctx.metaScan(metaKeys.checkpoint(this.id, shard.index))[0]?.[1] as number | undefined;
       shard.checkpoint = ckpt ?? -1;
       shard.appliedOffset = shard.checkpoint;
-      await this.replay(shard, schema);
+      // Stored deletes also cover rows the replay brings back: a partition drop stores
+      // its keys' deletes at once, while older versions of those keys may still be in
+      // the log past the checkpoint (DESIGN.md, lesson 8: deletes cover every gap).
+      const latestDelete = new Map<PkKey, bigint>();
+      for (const d of deletes) if ((latestDelete.get(d.pk) ?? -1n) < d.ts) latestDelete.set(d.pk, d.ts);
+      await this.replay(shard, schema, latestDelete);
     }
   }
 
-  private async replay(shard: Shard, schema: CollectionSchema): Promise<void> {
+  private async replay(shard: Shard, schema: CollectionSchema, latestDelete: ReadonlyMap<PkKey, bigint>): Promise<void> {
     const topic = topicOf(this.id, shard.index);
     if (!this.ctx.wal.topics().includes(topic)) await this.ctx.wal.createTopic(topic);
     const pkField = schema.fields.find((f) => f.isPrimary)!;
@@ -151,6 +156,12 @@ export class CollectionData {
       for (const r of batch) {
         const rec = decodeRecord(r.payload, schema, (col, n) => pkKeys(pkField, col, n), `${topic}@${r.offset}`);
         shard.apply(rec, r.offset);
+        if (rec.kind === 'insert' && latestDelete.size > 0) {
+          for (const pk of rec.pks) {
+            const d = latestDelete.get(pk);
+            if (d !== undefined && d > rec.ts) shard.deleteIfOlder(pk, d);
+          }
+        }
       }
       from = batch[batch.length - 1]!.offset + 1;
     }
@@ -258,6 +269,34 @@ export class CollectionData {
     const file = `${collectionDir(this.id)}/L0-${shard}-${id}.del`;
     await writeFileDurable(this.ctx.fs, joinPath(this.ctx.root, file), bytes);
     return { id, collectionId: this.id, shard, file, count: deletes.length, upTo };
+  }
+
+  /**
+   * Stores deletes (at `ts`) of every key whose live row is in `partitionId`, so that no
+   * older version of such a key in another partition comes back after a restart.
+   * Runs inside the coordinator queue, during a partition drop, before its commit.
+   */
+  async writeDropTombstones(partitionId: number, ts: bigint): Promise<L0Meta[]> {
+    const out: L0Meta[] = [];
+    for (const shard of this.shards) {
+      const keys: Array<{ pk: PkKey; ts: bigint }> = [];
+      for (const seg of shard.segments()) {
+        if (seg.partitionId !== partitionId) continue;
+        for (let i = 0; i < seg.rowCount; i++) {
+          const loc = shard.pkIndex.get(seg.pks[i]!);
+          if (loc && loc.seg === seg && loc.row === i) keys.push({ pk: seg.pks[i]!, ts });
+        }
+      }
+      if (keys.length === 0) continue;
+      await mkdirDurable(this.ctx.fs, joinPath(this.ctx.root, collectionDir(this.id)));
+      out.push(await this.writeL0(shard.index, keys, shard.appliedOffset));
+    }
+    return out;
+  }
+
+  /** After the drop's commit: the tombstones are part of the stored deletes. */
+  addL0(files: readonly L0Meta[]): void {
+    this.l0 = [...this.l0, ...files];
   }
 
   async removeFiles(files: readonly string[]): Promise<void> {

@@ -323,13 +323,17 @@ export class Elanus {
       const numPartitions = hasKey ? intOption('num_partitions', req.num_partitions, partitionKeyPartitionsDefault, 1, partitionsPerCollectionMax) : 0;
       const level = req.consistency_level ?? 'Bounded';
       if (!consistencyLevels.includes(level)) fail('INVALID_ARGUMENT', { detail: `consistency_level must be one of ${consistencyLevels.join(', ')}` });
+      // Properties follow the same rules at creation as in alterCollection; without this
+      // check a collection could be created with a TTL that alterCollection would refuse.
+      const properties = stringProps(req.properties);
+      validateProperties(properties);
       const createdTs = this.tso.next().toString();
       const partitions: PartitionMeta[] = hasKey
         ? Array.from({ length: numPartitions }, (_, i) => ({ id: this.ids.next(), name: `${defaultPartition}_${i}`, createdTs }))
         : [{ id: this.ids.next(), name: defaultPartition, createdTs }];
       const coll: CollectionMeta = {
         id: this.ids.next(), db, name, schema, shardsNum, numPartitions, partitions,
-        properties: stringProps(req.properties), consistencyLevel: level, createdTs,
+        properties, consistencyLevel: level, createdTs,
         loaded: quick, loadedPartitions: [],
       };
       const data = new CollectionData(coll.id, this.context(), shardsNum);
@@ -491,8 +495,18 @@ export class Elanus {
         await data.barrier();
         const del: string[] = [];
         for (const s of data.shards) for (const seg of s.segments()) if (seg.partitionId === p.id && seg.state === 'flushed') del.push(metaKeys.segment(coll.id, seg.id));
+        const tombstones = await data.writeDropTombstones(p.id, this.tso.next());
+        const put: Record<string, unknown> = {};
+        for (const t of tombstones) put[metaKeys.l0(coll.id, t.id)] = t;
         const fresh = this.catalog.collectionById(coll.id)!;
-        await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...fresh, partitions: fresh.partitions.filter((x) => x.id !== p.id) } }, del });
+        put[catalogKeys.collection(coll.id)] = { ...fresh, partitions: fresh.partitions.filter((x) => x.id !== p.id) };
+        try {
+          await this.catalog.commit({ put, del });
+        } catch (e) {
+          await data.removeFiles(tombstones.map((t) => t.file)).catch(() => {});
+          throw e;
+        }
+        data.addL0(tombstones);
         this.crashPoint?.('drop:committed');
         const files: string[] = [];
         for (const s of data.shards) for (const seg of s.dropPartition(p.id)) if (seg.file) files.push(seg.file);
@@ -843,6 +857,8 @@ export class Elanus {
       ? { kind: 'keys' as const, values: req.ids as unknown[] }
       : parsePkFilter(pkField, req.filter ?? req.expr);
     const outputs = req.output_fields ?? [];
+    // Checked before the count(*) test below reads them as strings (else a TypeError, not a coded error).
+    if (!Array.isArray(outputs) || outputs.some((o) => typeof o !== 'string')) fail('INVALID_ARGUMENT', { detail: 'output_fields must be an array of strings' });
     const counting = outputs.some((o) => o.replace(/\s/g, '').toLowerCase() === 'count(*)');
     if (counting) {
       if (outputs.length > 1) fail('INVALID_ARGUMENT', { detail: 'count(*) cannot be combined with other output fields' });
@@ -855,6 +871,9 @@ export class Elanus {
       return { status, data: [{ 'count(*)': n }] };
     }
     if (filter.kind === 'all' && limit === undefined) fail('INVALID_ARGUMENT', { detail: 'a query without a filter needs a limit' });
+    // As in search: `emit` below stores a row before it compares with the limit, so a
+    // limit of 0 would return one row.
+    if (limit === 0) fail('INVALID_ARGUMENT', { detail: 'limit must be at least 1' });
     const plan = planOutput(coll.schema, coll.name, outputs);
     const rows: Array<Record<string, unknown>> = [];
     const want = limit === undefined ? Infinity : offset + limit;

@@ -88,13 +88,16 @@ export class Shard {
    */
   submit(record: LogRecord): Promise<void> {
     if (this.broken) return Promise.reject(new ElanusError('STORAGE_IO', { path: `shard ${this.index}`, detail: `an earlier write failed (${errorText(this.broken)}); reopen the engine` }));
+    // Encoded before the record joins the in-flight queue: an encoder that throws would
+    // otherwise leave an entry that never completes, and every later write and Strong
+    // read of the shard would wait for it forever.
+    const payload = this.opts.encode(record);
     let entry!: InFlight;
     const p = new Promise<void>((resolve, reject) => {
       entry = { record, offset: -1, done: false, error: undefined, resolve, reject };
     });
     this.inflight.push(entry);
     this.enqueued++;
-    const payload = this.opts.encode(record);
     this.opts.log.append(payload).then(
       (offset) => {
         entry.offset = offset;
@@ -289,6 +292,15 @@ export class Shard {
     this.growing.delete(partitionId);
     this.segs = this.segs.filter((s) => s.partitionId !== partitionId);
     return removed;
+  }
+
+  /** Recovery: hides the live row of `pk` when it is older than a stored delete. */
+  deleteIfOlder(pk: PkKey, ts: bigint): void {
+    const cur = this.pkIndex.get(pk);
+    if (cur && cur.seg.tsAt(cur.row) < ts) {
+      cur.seg.markDeleted(cur.row, ts);
+      this.pkIndex.delete(pk);
+    }
   }
 
   /** Recovery: rebuilds the primary-key index from loaded segments and stored deletes. */
