@@ -1,0 +1,7 @@
+export { Wal, walDefaults, readRecordsMax, type WalOptions } from './wal.js';
+export type { WalRecord } from './log.js';
+export type { Subscription, SubscriptionState, NotifyCallback } from './subscription.js';
+export type { GroupStart } from './topic.js';
+export { walPayloadBytesMax } from './record.js';
+export { topicNameBytesMax, groupNameBytesMax } from './names.js';
+export { subscriptionsPerGroupMax } from './topic.js';
