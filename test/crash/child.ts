@@ -4,7 +4,7 @@
 // really made before any kill that follows it.
 //   node child.js <path> <seed> <base> [crash-point] [crash-skip]
 import { Elanus, type CrashPoint } from '../../src/index.js';
-import { ensureCollection, runWorkload } from './workload.js';
+import { ensureCollection, ensureMoverPartitions, runWorkload } from './workload.js';
 
 const [path, seedText, baseText, crashAt, skipText] = process.argv.slice(2);
 let skip = Number(skipText ?? 1);
@@ -13,13 +13,18 @@ const db = await Elanus.open({
   path: path!,
   limits: { backgroundIntervalMs: 0, segmentRowsMax: 300, compactionSmallRowsMax: 2000, l0FilesMax: 3 },
   crashPoint: (p: CrashPoint) => {
-    if (p === crashAt && --skip <= 0) process.kill(process.pid, 'SIGKILL');
+    if (p === crashAt && --skip <= 0) {
+      process.stdout.write(`CRASH ${p}\n`);
+      process.kill(process.pid, 'SIGKILL');
+    }
   },
 });
 await ensureCollection(db);
+await ensureMoverPartitions(db);
 process.stdout.write('READY\n');
 await runWorkload(db, {
   workers: 4,
+  mover: true,
   seed: Number(seedText),
   base: Number(baseText),
   stop: () => false,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Elanus } from '../../src/index.js';
 import { collection, type Op } from './workload.js';
 
-type KeyState = { live: false } | { live: true; v: number };
+type KeyState = { live: false } | { live: true; v: number; partition?: string };
 
 export class Model {
   readonly keys = new Map<number, KeyState>();
@@ -18,7 +18,15 @@ export class Model {
 
   ack(op: Op): void {
     this.inFlight.delete(op.id);
-    for (const k of op.keys) this.keys.set(k, op.kind === 'delete' ? { live: false } : { live: true, v: op.v });
+    for (const [k, s] of this.outcome(op)) this.keys.set(k, s);
+  }
+
+  /** The state of every key an operation changes, had it taken effect. */
+  private outcome(op: Op): Array<[number, KeyState]> {
+    if (op.kind === 'drop') {
+      return [...this.keys].filter(([, s]) => s.live && s.partition === op.partition).map(([k]) => [k, { live: false }]);
+    }
+    return op.keys.map((k) => [k, op.kind === 'delete' ? { live: false } : { live: true, v: op.v, partition: op.partition }]);
   }
 
   /** An operation that failed before the crash with a coded error. Its outcome is still unknown after a crash. */
@@ -37,9 +45,9 @@ export class Model {
     const unknown = this.unknown();
     const maybe = new Map<number, KeyState[]>();
     for (const op of unknown) {
-      for (const k of op.keys) {
+      for (const [k, s] of this.outcome(op)) {
         const list = maybe.get(k) ?? [];
-        list.push(op.kind === 'delete' ? { live: false } : { live: true, v: op.v });
+        list.push(s);
         maybe.set(k, list);
       }
     }
@@ -57,9 +65,9 @@ export class Model {
       const expected = this.keys.get(k) ?? { live: false };
       const options = [expected, ...(maybe.get(k) ?? [])];
       const got: KeyState = seen.has(k) ? { live: true, v: seen.get(k)! } : { live: false };
-      const ok = options.some((o) => o.live === got.live && (!o.live || (got.live && o.v === got.v)));
-      assert.ok(ok, `${where}: key ${k} is ${JSON.stringify(got)}, expected one of ${JSON.stringify(options)}`);
-      this.keys.set(k, got);
+      const match = options.find((o) => o.live === got.live && (!o.live || (got.live && o.v === got.v)));
+      assert.ok(match, `${where}: key ${k} is ${JSON.stringify(got)}, expected one of ${JSON.stringify(options)}`);
+      this.keys.set(k, match);
     }
     this.inFlight.clear();
     let min = 0;

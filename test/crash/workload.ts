@@ -11,11 +11,16 @@ export const keysPerWorker = 400;
 export interface Op {
   readonly id: number;
   readonly worker: number;
-  readonly kind: 'upsert' | 'insert' | 'delete';
+  /** 'drop' drops `partition` with every key in it (the model knows which keys those are). */
+  readonly kind: 'upsert' | 'insert' | 'delete' | 'drop';
   readonly keys: readonly number[];
   /** The value written (upsert/insert). */
   readonly v: number;
+  readonly partition?: string;
 }
+
+/** Partitions the mover moves its keys between, and drops. */
+export const moverPartitions = ['pa', 'pb'];
 
 export interface Reporter {
   invoke(op: Op): void;
@@ -37,6 +42,16 @@ export async function ensureCollection(db: Elanus): Promise<void> {
   await db.loadCollection({ collection_name: collection });
 }
 
+/** The mover's partitions exist and are loaded (a crash may have hit between a drop and its re-creation). */
+export async function ensureMoverPartitions(db: Elanus): Promise<void> {
+  for (const p of moverPartitions) {
+    if (!(await db.hasPartition({ collection_name: collection, partition_name: p })).value) {
+      await db.createPartition({ collection_name: collection, partition_name: p });
+    }
+    await db.loadPartitions({ collection_name: collection, partition_names: [p] });
+  }
+}
+
 export function rowOf(key: number, v: number) {
   return { id: key, v, tag: `k${key}-v${v}`, vec: [key % 7, v % 11, 1, 0.5] };
 }
@@ -45,7 +60,7 @@ export function rowOf(key: number, v: number) {
  * Runs until `stop()` says so. `base` makes written values unique across restarts.
  * Errors of single operations are reported, not thrown (after a crash they are expected).
  */
-export async function runWorkload(db: Elanus, opts: { workers: number; seed: number; base: number; stop: () => boolean; report: Reporter; maintenance?: boolean; opsMax?: number }): Promise<void> {
+export async function runWorkload(db: Elanus, opts: { workers: number; seed: number; base: number; stop: () => boolean; report: Reporter; maintenance?: boolean; mover?: boolean; opsMax?: number }): Promise<void> {
   let nextId = 0;
   let v = opts.base;
   let ops = 0;
@@ -73,6 +88,42 @@ export async function runWorkload(db: Elanus, opts: { workers: number; seed: num
       }
     }
   };
+  // The mover upserts its keys into the mover partitions (moving a key hides its row in
+  // the other one) and now and then drops a partition and creates it again.
+  const mover = async () => {
+    const w = opts.workers;
+    const rnd = new Random(opts.seed * 31 + 5);
+    while (!opts.stop() && (opts.opsMax === undefined || ops < opts.opsMax)) {
+      ops++;
+      const partition = rnd.pick(moverPartitions);
+      if (rnd.next() < 0.1) {
+        const op: Op = { id: nextId++, worker: w, kind: 'drop', keys: [], v: 0, partition };
+        opts.report.invoke(op);
+        try {
+          await db.releasePartitions({ collection_name: collection, partition_names: [partition] });
+          await db.dropPartition({ collection_name: collection, partition_name: partition });
+          opts.report.ack(op);
+          await db.createPartition({ collection_name: collection, partition_name: partition });
+          await db.loadPartitions({ collection_name: collection, partition_names: [partition] });
+        } catch (e) {
+          opts.report.fail(op, e);
+          return;
+        }
+        continue;
+      }
+      const keys = new Set<number>();
+      for (let i = 0, n = 1 + rnd.int(10); i < n; i++) keys.add(w * keysPerWorker + rnd.int(keysPerWorker));
+      const op: Op = { id: nextId++, worker: w, kind: 'upsert', keys: [...keys], v: ++v, partition };
+      opts.report.invoke(op);
+      try {
+        await db.upsert({ collection_name: collection, partition_name: partition, data: op.keys.map((k) => rowOf(k, op.v)) });
+        opts.report.ack(op);
+      } catch (e) {
+        opts.report.fail(op, e);
+        return;
+      }
+    }
+  };
   const maintenance = async () => {
     const rnd = new Random(opts.seed);
     while (!opts.stop() && (opts.opsMax === undefined || ops < opts.opsMax)) {
@@ -85,5 +136,9 @@ export async function runWorkload(db: Elanus, opts: { workers: number; seed: num
       }
     }
   };
-  await Promise.all([...Array.from({ length: opts.workers }, (_, w) => worker(w)), ...(opts.maintenance === false ? [] : [maintenance()])]);
+  await Promise.all([
+    ...Array.from({ length: opts.workers }, (_, w) => worker(w)),
+    ...(opts.mover ? [mover()] : []),
+    ...(opts.maintenance === false ? [] : [maintenance()]),
+  ]);
 }
