@@ -397,13 +397,15 @@ export class CollectionData {
 
   /**
    * Merges a shard's L0 delete files once there are many, dropping deletes that can no
-   * longer match a stored row: every flushed segment either holds only newer rows or was
-   * rewritten by a compaction that already dropped the rows the delete hid.
+   * longer match a row: every segment either holds only newer rows or was rewritten by a
+   * compaction that already dropped the rows the delete hid.
    */
   private async compactL0(shard: Shard): Promise<void> {
     const files = this.l0.filter((l) => l.shard === shard.index);
     if (files.length <= this.ctx.limits.l0FilesMax) return;
-    const segs = shard.segments().filter((s) => s.state === 'flushed');
+    // Every segment counts, flushed or not: a partition drop's deletes hide rows that may
+    // still be only in the log, and would come back in the replay after a crash.
+    const segs = shard.segments();
     const needed = (d: { ts: bigint }) => segs.some((s) => s.minTs < d.ts && s.cleanTs < d.ts);
     const keep: Array<{ pk: PkKey; ts: bigint }> = [];
     for (const l of files) for (const d of await this.readL0(l)) if (needed(d)) keep.push(d);

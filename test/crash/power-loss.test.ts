@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Elanus, ElanusError } from '../../src/index.js';
 import { FaultFileSystem, Random, ScheduledFileSystem } from '../../src/testing/index.js';
 import { Model } from './model.js';
-import { collection, ensureCollection, runWorkload } from './workload.js';
+import { collection, ensureCollection, ensureMoverPartitions, runWorkload } from './workload.js';
 
 const points = Number(process.env.ELANUS_POWER_POINTS ?? 120);
 const limits = { backgroundIntervalMs: 0, segmentRowsMax: 200, compactionSmallRowsMax: 1000, l0FilesMax: 2 };
@@ -23,8 +23,9 @@ async function runUntilCrash(fault: FaultFileSystem, seed: number, model: Model)
   try {
     const db = await Elanus.open({ path: '/data', fs: view, limits });
     await ensureCollection(db);
+    await ensureMoverPartitions(db);
     await runWorkload(db, {
-      workers: 3, seed, base: 1_000_000, opsMax, stop: () => fault.crashed,
+      workers: 3, mover: true, seed, base: 1_000_000, opsMax, stop: () => fault.crashed,
       report: { invoke: (op) => model.invoke(op), ack: (op) => model.ack(op), fail: () => {} },
     });
     if (!fault.crashed) await db.close();
