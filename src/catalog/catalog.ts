@@ -66,7 +66,9 @@ export class Catalog {
 
   private putCollection(c: CollectionMeta): void {
     const old = this.collections.get(c.id);
-    if (old && old.name !== c.name) this.names.get(old.db)?.delete(old.name);
+    // A rename may change the name, the database, or both (a move to another database
+    // under the same name): the old (db, name) entry goes whenever either differs.
+    if (old && (old.name !== c.name || old.db !== c.db)) this.names.get(old.db)?.delete(old.name);
     this.collections.set(c.id, deepFreeze(c));
     let byName = this.names.get(c.db);
     if (!byName) this.names.set(c.db, (byName = new Map()));

@@ -160,7 +160,9 @@ export function scalarProblem(f: FieldSchema, v: unknown): string | undefined {
     case DataType.Float:
     case DataType.Double:
       if (typeof v !== 'number') return 'is not a number';
-      return Number.isFinite(v) ? undefined : 'is not finite';
+      if (!Number.isFinite(v)) return 'is not finite';
+      // A finite double beyond float32's range (1e39) would be stored as Infinity.
+      return f.type === DataType.Float && !Number.isFinite(Math.fround(v)) ? 'is out of range for Float (float32)' : undefined;
     case DataType.VarChar:
       if (typeof v !== 'string') return 'is not a string';
       return v.length > (f.maxLength ?? varcharLengthMax) ? `is longer than max_length ${f.maxLength}` : undefined;

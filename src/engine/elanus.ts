@@ -242,7 +242,9 @@ export class Elanus {
 
   /** Runs a DDL step in the coordinator queue. */
   private ddl<T>(task: () => Promise<T>): Promise<T> {
-    this.checkOpen();
+    // Rejects rather than throws: the DDL methods are not `async`, and a caller that
+    // chains .catch() on the returned promise must see CLOSED there.
+    if (this.closed) return Promise.reject(new ElanusError('CLOSED'));
     return this.coord.run(async () => {
       this.checkOpen();
       return task();
@@ -453,8 +455,10 @@ export class Elanus {
   dropCollectionProperties(req: CollectionReq & { properties: string[] }): Promise<typeof status> {
     return this.ddl(async () => {
       const { coll } = this.live(req);
+      // A string would be iterated character by character, deleting one-letter keys.
+      if (!Array.isArray(req.properties)) fail('INVALID_ARGUMENT', { detail: 'properties must be an array of property names' });
       const properties = { ...coll.properties };
-      for (const k of req.properties ?? []) delete properties[k];
+      for (const k of req.properties) delete properties[k];
       await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, properties } } });
       return status;
     });

@@ -124,7 +124,9 @@ function dynamicColumn(f: FieldSchema, rows: Row[], known: Set<string>): Column 
     }
     return extra;
   });
-  for (let r = 0; r < values.length; r++) checkJson(f, values[r], r);
+  // Keep checkJson's parsed copy, not the caller's objects: a caller that changes its
+  // row objects after the insert must not change what is stored.
+  for (let r = 0; r < values.length; r++) values[r] = checkJson(f, values[r], r) as Record<string, unknown>;
   return { fieldId: f.fieldId, values };
 }
 
@@ -280,7 +282,9 @@ function arrayOf(f: FieldSchema, v: unknown, r: number): unknown[] {
     if (el.type === DataType.Int64) {
       const b = int64Of(x);
       if (b === undefined) fail('WRONG_TYPE', { field: f.name, row: r, expected: 'Int64 elements', got: describe(x) });
-      return typeof x === 'string' ? x : Number(b) === Number(x) ? x : b.toString();
+      // Stored as Int64 scalars read back: a number when safe, else the decimal string.
+      // A bigint kept as given could not be encoded into the log record (JSON).
+      return pkKeyOfBigint(b);
     }
     const problem = scalarProblem(el, x);
     if (problem) {

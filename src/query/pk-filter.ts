@@ -24,6 +24,12 @@ export function parsePkFilter(pk: FieldSchema, expr: unknown): PkFilter {
     // Int64 literals beyond 2^53 must keep every digit: parse them as strings.
     values = JSON.parse(json.replace(/(?<=[[,\s])(-?\d{16,})(?=\s*[\],])/g, '"$1"'));
   } catch {
+    // `id in [1] or id in [2]` and `id == 1 && id == 2` match the patterns above too, with
+    // the rest of the expression inside the "list": names or operators outside string
+    // literals mean a valid expression this parser does not handle yet, not a typo.
+    if (/[A-Za-z_&|<>=!()+*/%]/.test(json.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) {
+      fail('NOT_SUPPORTED', { what: `filter ${JSON.stringify(expr.length > 60 ? expr.slice(0, 60) + '…' : expr)} (only "${pk.name} in [...]" and "${pk.name} == value" until filter expressions land)` });
+    }
     fail('INVALID_ARGUMENT', { detail: `cannot parse the key list in filter ${JSON.stringify(expr)}` });
   }
   return { kind: 'keys', values: values as unknown[] };

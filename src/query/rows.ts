@@ -1,7 +1,7 @@
 // Materializes result rows: the requested output fields of (segment, row) pairs, as
 // plain objects shaped like the Milvus SDK's results.
 import { fail } from '../errors/index.js';
-import { type CollectionSchema, type FieldSchema, isVector } from '../catalog/types.js';
+import { type CollectionSchema, DataType, type FieldSchema, isVector } from '../catalog/types.js';
 import { valueAt } from '../segments/columns.js';
 import type { Segment } from '../segments/segment.js';
 
@@ -18,6 +18,8 @@ export interface OutputPlan {
  * returned.
  */
 export function planOutput(schema: CollectionSchema, collection: string, requested: readonly string[] | undefined, opts: { includeVectorsByDefault?: boolean } = {}): OutputPlan {
+  // A string would otherwise be iterated character by character.
+  if (requested !== undefined && !Array.isArray(requested)) fail('INVALID_ARGUMENT', { detail: 'output_fields must be an array of strings' });
   const byName = new Map(schema.fields.map((f, index) => [f.name, { field: f, index }]));
   const dynamicIndex = schema.fields.findIndex((f) => f.isDynamic);
   const chosen = new Map<string, { field: FieldSchema; index: number }>();
@@ -43,13 +45,28 @@ export function planOutput(schema: CollectionSchema, collection: string, request
 
 export function rowObject(plan: OutputPlan, seg: Segment, row: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const { field, index } of plan.fields) out[field.name] = valueAt(field, seg.column(index), row);
+  for (const { field, index } of plan.fields) {
+    const v = valueAt(field, seg.column(index), row);
+    out[field.name] = heldByReference.has(field.type) ? copyOut(v) : v;
+  }
   if (plan.dynamicIndex >= 0 && (plan.dynamicKeys === '*' || plan.dynamicKeys.length > 0)) {
     const meta = (seg.column(plan.dynamicIndex).values as readonly unknown[])[row] as Record<string, unknown> | null;
     if (meta) {
-      if (plan.dynamicKeys === '*') Object.assign(out, meta);
-      else for (const k of plan.dynamicKeys) if (k in meta) out[k] = meta[k];
+      if (plan.dynamicKeys === '*') Object.assign(out, copyOut(meta));
+      else for (const k of plan.dynamicKeys) if (k in meta) out[k] = copyOut(meta[k]);
     }
   }
   return out;
+}
+
+/**
+ * Types whose stored values are JS objects (JSON, arrays, sparse vectors): valueAt hands
+ * back the stored object itself, so it is copied on the way out — a caller that changes a
+ * result must not change the stored row (engine/README.md: nothing returned aliases engine
+ * memory). Typed columns (numbers, dense vectors) are already copied by valueAt.
+ */
+const heldByReference: ReadonlySet<DataType> = new Set([DataType.JSON, DataType.Array, DataType.SparseFloatVector]);
+
+function copyOut(v: unknown): unknown {
+  return typeof v === 'object' && v !== null ? structuredClone(v) : v;
 }

@@ -22,7 +22,8 @@ export function prepareQueries(f: FieldSchema, data: unknown): PreparedQuery[] {
   const list = Array.isArray(data) && data.length > 0 && (Array.isArray(data[0]) || ArrayBuffer.isView(data[0]) || (typeof data[0] === 'object' && data[0] !== null && f.type === DataType.SparseFloatVector))
     ? (data as unknown[])
     : [data];
-  if (list.length === 0) fail('INVALID_ARGUMENT', { detail: 'no query vectors' });
+  // An empty array is "no query vectors", not one vector of dimension 0 (it would be wrapped above).
+  if (list.length === 0 || (Array.isArray(data) && data.length === 0)) fail('INVALID_ARGUMENT', { detail: 'no query vectors' });
   return list.map((q, i) => {
     if (f.type === DataType.SparseFloatVector) {
       if (typeof q !== 'object' || q === null) fail('INVALID_ARGUMENT', { detail: `query ${i} is not a sparse vector` });
