@@ -343,7 +343,7 @@ export class CollectionData {
       const dead = group.reduce((n, s) => n + s.rowCount - s.countVisible(safeTs), 0);
       if (group.length < 2 && dead === 0) continue;
       const r = await this.compactGroup(shard, group, safeTs);
-      if (r) {
+      if (r !== undefined) {
         merged += group.length;
         removedRows += r;
       }

@@ -38,6 +38,10 @@ import {
 import { crc32 } from 'node:zlib';
 
 const searchTopKMax = 16_384;
+/** Measured cost of one primary-key index entry (Map slot plus its location object), bytes. */
+const pkIndexEntryBytes = 80;
+/** The log rolls to a new file past this size; retention deletes whole files. */
+const walSegmentBytesMax = 16 * 1024 * 1024;
 const nqMax = 16_384;
 
 export class Elanus {
@@ -88,7 +92,7 @@ export class Elanus {
       if (!catalog.hasDatabase(defaultDatabase)) {
         await catalog.commit({ put: { [catalogKeys.database(defaultDatabase)]: { id: 1, name: defaultDatabase, properties: {}, createdTs: tso.next().toString() } } });
       }
-      const wal = await Wal.open({ fs, dir: joinPath(root, 'wal') });
+      const wal = await Wal.open({ fs, dir: joinPath(root, 'wal'), segmentBytesMax: walSegmentBytesMax });
       const engine = new Elanus(fs, root, lock, meta, tso, ids, catalog, wal, clock, limits, opts.crashPoint, opts.shardsDefault ?? 1);
       try {
         await engine.recover();
@@ -983,10 +987,10 @@ export class Elanus {
     return data.shards.flatMap((s) => s.segments().map((seg) => ({ id: seg.id, partitionId: seg.partitionId, shard: seg.shard, state: seg.state, rows: seg.rowCount, file: seg.file })));
   }
 
-  /** Bytes of memory held by a collection's rows (columns, timestamps, keys). */
+  /** Bytes of memory held by a collection's rows (columns, timestamps, keys) and its key index. */
   memoryBytes(req: CollectionReq): number {
     const { data } = this.live(req);
-    return data.shards.reduce((n, s) => n + s.segments().reduce((m, seg) => m + seg.memoryBytes(), 0), 0);
+    return data.shards.reduce((n, s) => n + s.pkIndex.size * pkIndexEntryBytes + s.segments().reduce((m, seg) => m + seg.memoryBytes(), 0), 0);
   }
 }
 

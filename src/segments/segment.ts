@@ -40,7 +40,8 @@ export class Segment {
 
   private builders: ColumnBuilder[] | undefined;
   private sealedColumns: Column[] | undefined;
-  readonly pks: PkKey[] = [];
+  /** Primary key of each row. Appended to only while growing; never changed after. */
+  private pkList: PkKey[] = [];
   private tsCol: BigInt64Array;
   private delCol: BigInt64Array;
   private rows = 0;
@@ -67,7 +68,8 @@ export class Segment {
     const s = new Segment(init);
     s.builders = undefined;
     s.sealedColumns = columns;
-    s.pks.push(...pks);
+    // Taken over, not copied: a spread into push() overflows the stack past ~125k rows.
+    s.pkList = pks;
     s.rows = pks.length;
     s.tsCol = ts;
     s.delCol = new BigInt64Array(pks.length).fill(tsMax);
@@ -78,6 +80,10 @@ export class Segment {
       if (t > s.maxTs) s.maxTs = t;
     }
     return s;
+  }
+
+  get pks(): readonly PkKey[] {
+    return this.pkList;
   }
 
   get rowCount(): number {
@@ -92,7 +98,7 @@ export class Segment {
     const n = to - from;
     this.reserve(first + n);
     this.tsCol.fill(ts, first, first + n);
-    for (let i = from; i < to; i++) this.pks.push(pks[i]!);
+    for (let i = from; i < to; i++) this.pkList.push(pks[i]!);
     this.rows += n;
     this.endOffset = offset;
     if (ts < this.minTs) this.minTs = ts;
@@ -176,7 +182,7 @@ export class Segment {
 
   /** Bytes held in memory (columns, timestamps, primary keys), for accounting. */
   memoryBytes(): number {
-    let b = this.tsCol.byteLength + this.delCol.byteLength + this.pks.length * 16;
+    let b = this.tsCol.byteLength + this.delCol.byteLength + this.pkList.length * 16;
     if (this.builders) for (const c of this.builders) b += c.bytes();
     else for (const c of this.sealedColumns!) b += columnBytes(c);
     return b;
