@@ -57,6 +57,8 @@ export class Tso {
   /** Allocates the next timestamp. Synchronous, so callers can allocate and append in one step. */
   next(): Timestamp {
     const now = this.opts.clock.now();
+    // Keep the stored mark a window ahead of the clock, also when the clock jumps forward.
+    if (Math.max(now, this.physical) > this.highWater - this.windowMs / 2) this.renew();
     if (now > this.physical && now < this.highWater) {
       this.physical = now;
       this.logical = 0;
@@ -69,7 +71,6 @@ export class Tso {
       this.renew();
       throw new ElanusError('TIMEOUT', { what: 'timestamp allocation (high-water mark not yet stored)', ms: this.windowMs });
     }
-    if (this.highWater - this.physical < this.windowMs / 2) this.renew();
     return composeTs(this.physical, this.logical);
   }
 

@@ -67,3 +67,17 @@ test('allocation past the stored high-water mark is refused with a retryable cod
   clock.ms += 100;
   assert.throws(() => { for (let i = 0; i < 3 * 262_144; i++) tso.next(); }, { code: 'TIMEOUT' });
 });
+
+test('a clock that jumps forward moves the stored mark with it', async () => {
+  const fs = new FaultFileSystem();
+  const meta = await EmbeddedMetaStore.open({ fs, dir: '/m' });
+  const clock = new ManualClock(1_000_000);
+  const tso = await openTso(meta, clock);
+  tso.next();
+  clock.ms += 60_000;
+  tso.next();
+  await tso.settle();
+  tso.next();
+  assert.equal(physicalOf(tso.next()), clock.ms, 'timestamps follow the clock again once the mark is stored');
+  assert.ok((meta.get('tso') as number) > clock.ms);
+});
