@@ -108,6 +108,26 @@ export interface CollectionMeta {
   readonly loaded: boolean;
   /** Loaded partitions when only some are; empty with loaded=true means all. */
   readonly loadedPartitions: readonly number[];
+  /** Index specifications, at most one per field. Absent in folders written before indexes existed: read it through indexesOf(). */
+  readonly indexes?: readonly IndexMeta[];
+}
+
+/**
+ * One index specification, as createIndex recorded it (catalog/indexes.ts validates it).
+ * Search is exact for now, so nothing is built from it yet.
+ */
+export interface IndexMeta {
+  readonly indexId: number;
+  readonly indexName: string;
+  readonly fieldId: number;
+  readonly fieldName: string;
+  /** Canonical Milvus name: HNSW, IVF_FLAT, ..., INVERTED, BITMAP, STL_SORT, Trie, AUTOINDEX. */
+  readonly indexType: string;
+  /** Vector indexes only: L2, IP, COSINE, HAMMING or JACCARD. */
+  readonly metricType?: string;
+  /** Every parameter as a string: index_type, metric_type, build parameters and properties (mmap.enabled). */
+  readonly params: Readonly<Record<string, string>>;
+  readonly createdTs: string;
 }
 
 export interface DatabaseMeta {

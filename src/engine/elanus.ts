@@ -20,7 +20,11 @@ import { pkKeyOf, validateRows } from '../gateway/validate.js';
 import { parsePkFilter } from '../query/pk-filter.js';
 import { planOutput, rowObject } from '../query/rows.js';
 import { bruteForceSearch, prepareQueries } from '../query/search.js';
-import { metricFor } from '../query/distance.js';
+import {
+  type AlterIndexReq, type CreateIndexReq, type DropIndexPropertiesReq, type IndexDescription, type IndexReq,
+  describeIndexRow, findIndexByName, isVectorIndex, matchIndexes, planCreateIndex, searchMetric, selectIndexes,
+} from './indexes.js';
+import { type IndexMeta, indexesOf, indexPropertyRules, normalizeIndexProperty, requireIndexProperty } from '../catalog/index.js';
 import type { PkKey } from '../segments/pk.js';
 import type { InsertRecord } from '../segments/records.js';
 import type { Segment } from '../segments/segment.js';
@@ -476,6 +480,41 @@ export class Elanus {
     return { status, stats: [{ key: 'row_count', value: String(rows) }], data: { row_count: rows } };
   }
 
+  /**
+   * Removes every row and keeps everything else (schema, partitions, indexes, aliases,
+   * load state). One metadata transaction forgets the segments and moves each shard's
+   * checkpoint to the end of its log, so nothing written before comes back in a replay.
+   */
+  truncateCollection(req: CollectionReq): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll, data } = this.live(req);
+      data.state = 'dropping';
+      let fresh: CollectionData;
+      try {
+        await data.barrier();
+        fresh = new CollectionData(coll.id, this.context(), coll.shardsNum);
+        const put: Record<string, unknown> = {};
+        for (const s of fresh.shards) {
+          const upTo = this.wal.endOffset(topicOf(coll.id, s.index)) - 1;
+          s.checkpoint = upTo;
+          s.appliedOffset = upTo;
+          put[metaKeys.checkpoint(coll.id, s.index)] = upTo;
+        }
+        const del = [...this.meta.scan(metaKeys.segments(coll.id)).map(([k]) => k), ...this.meta.scan(metaKeys.l0s(coll.id)).map(([k]) => k)];
+        await this.catalog.commit({ put, del });
+      } catch (e) {
+        data.state = 'ready';
+        throw e;
+      }
+      data.state = 'dropped';
+      this.data.set(coll.id, fresh);
+      const files = [...data.liveFiles()];
+      await data.removeFiles(files);
+      for (const s of fresh.shards) await this.wal.retain(topicOf(coll.id, s.index), s.checkpoint + 1);
+      return status;
+    });
+  }
+
   // ---------------------------------------------------------------- partitions
 
   createPartition(req: PartitionReq): Promise<typeof status> {
@@ -669,6 +708,148 @@ export class Elanus {
   async getLoadingProgress(req: CollectionReq & { partition_names?: string[] }): Promise<{ status: typeof status; progress: number }> {
     const s = await this.getLoadState(req);
     return { status, progress: s.state === 'LoadStateLoaded' ? 100 : 0 };
+  }
+
+  // ---------------------------------------------------------------- indexes
+  //
+  // Index specifications, recorded and validated as Milvus does (engine/indexes.ts,
+  // catalog/indexes.ts). Nothing is built yet: search is exact over every segment, which
+  // satisfies any index's recall, so an index is 'Finished' once committed and every
+  // visible row counts as indexed. The later index issue builds structures and reports
+  // real progress. Every change is one catalog commit in the coordinator queue.
+
+  /** Records an index on a field. The same definition again succeeds; a different one is INDEX_CONFLICT. */
+  createIndex(req: CreateIndexReq | CreateIndexReq[]): Promise<typeof status> {
+    if (Array.isArray(req)) {
+      // The SDK accepts a list and sends one request per index; so do we, in order.
+      return (async () => {
+        for (const r of req) await this.createIndex(r);
+        return status;
+      })();
+    }
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      const plan = planCreateIndex(coll, req);
+      if (plan.kind === 'exists') return status;
+      const index: IndexMeta = {
+        indexId: this.ids.next(),
+        indexName: plan.name,
+        fieldId: plan.field.fieldId,
+        fieldName: plan.field.name,
+        indexType: plan.spec.indexType,
+        ...(plan.spec.metricType !== undefined ? { metricType: plan.spec.metricType } : {}),
+        params: plan.spec.params,
+        createdTs: this.tso.next().toString(),
+      };
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, indexes: [...indexesOf(coll), index] } } });
+      return status;
+    });
+  }
+
+  async describeIndex(req: IndexReq): Promise<{ status: typeof status; index_descriptions: IndexDescription[] }> {
+    const { coll, data } = this.live(req);
+    const found = selectIndexes(coll, req);
+    const rows = await this.indexedRows(data);
+    return { status, index_descriptions: found.map((i) => describeIndexRow(i, rows)) };
+  }
+
+  /** Milvus's GetIndexStatistics answers with the same descriptions as DescribeIndex. */
+  getIndexStatistics(req: IndexReq): Promise<{ status: typeof status; index_descriptions: IndexDescription[] }> {
+    return this.describeIndex(req);
+  }
+
+  async listIndexes(req: CollectionReq & { field_name?: string }): Promise<{ status: typeof status; indexes: string[] }> {
+    const { coll } = this.live(req);
+    const fieldName = req.field_name;
+    return { status, indexes: indexesOf(coll).filter((i) => !fieldName || i.fieldName === fieldName).map((i) => i.indexName) };
+  }
+
+  async hasIndex(req: IndexReq): Promise<{ status: typeof status; value: boolean }> {
+    const { coll } = this.live(req);
+    return { status, value: matchIndexes(coll, req).length > 0 };
+  }
+
+  /** Always 'Finished': exact search needs nothing built (see the section comment). */
+  async getIndexState(req: IndexReq): Promise<{ status: typeof status; state: 'Finished'; fail_reason: string }> {
+    const { coll } = this.live(req);
+    selectIndexes(coll, req);
+    return { status, state: 'Finished', fail_reason: '' };
+  }
+
+  async getIndexBuildProgress(req: IndexReq): Promise<{ status: typeof status; indexed_rows: number; total_rows: number; pending_index_rows: number }> {
+    const { coll, data } = this.live(req);
+    selectIndexes(coll, req);
+    const rows = await this.indexedRows(data);
+    return { status, indexed_rows: rows, total_rows: rows, pending_index_rows: 0 };
+  }
+
+  /**
+   * Drops the named index (by index_name or field_name; with neither, the collection's only
+   * index). As in Milvus, dropping an index that does not exist succeeds, and a vector
+   * field's index cannot be dropped while the collection is loaded.
+   */
+  dropIndex(req: IndexReq): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      const targets = matchIndexes(coll, req);
+      if (targets.length === 0) return status;
+      if (targets.length > 1) fail('INVALID_ARGUMENT', { detail: `collection "${coll.name}" has ${targets.length} indexes (${targets.map((i) => i.indexName).join(', ')}); say which with index_name` });
+      const index = targets[0]!;
+      if (coll.loaded && isVectorIndex(coll, index)) fail('COLLECTION_LOADED', { name: coll.name, action: `dropping index "${index.indexName}" of vector field "${index.fieldName}"` });
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, indexes: indexesOf(coll).filter((i) => i.indexId !== index.indexId) } } });
+      return status;
+    });
+  }
+
+  /** Sets index properties (mmap.enabled); build parameters cannot change. Refused while loaded, as in Milvus. */
+  alterIndex(req: AlterIndexReq): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      const index = findIndexByName(coll, req.index_name);
+      const given = req.params ?? req.properties;
+      if (typeof given !== 'object' || given === null || Array.isArray(given) || Object.keys(given).length === 0) {
+        fail('INVALID_ARGUMENT', { detail: `params must be an object of index properties (${Object.keys(indexPropertyRules).join(', ')})` });
+      }
+      const params = { ...index.params };
+      for (const [k, v] of Object.entries(given)) params[k] = normalizeIndexProperty(index, k, v);
+      if (coll.loaded) fail('COLLECTION_LOADED', { name: coll.name, action: `altering index "${index.indexName}"` });
+      await this.commitIndex(coll, { ...index, params });
+      return status;
+    });
+  }
+
+  /** The SDK's name for alterIndex. */
+  alterIndexProperties(req: AlterIndexReq): Promise<typeof status> {
+    return this.alterIndex(req);
+  }
+
+  /** Removes index properties (mmap.enabled), returning them to their defaults. */
+  dropIndexProperties(req: DropIndexPropertiesReq): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      const index = findIndexByName(coll, req.index_name);
+      if (!Array.isArray(req.properties) || req.properties.length === 0) fail('INVALID_ARGUMENT', { detail: 'properties must be a non-empty array of property names' });
+      const params = { ...index.params };
+      for (const k of req.properties) {
+        requireIndexProperty(index, String(k));
+        delete params[String(k)];
+      }
+      if (coll.loaded) fail('COLLECTION_LOADED', { name: coll.name, action: `altering index "${index.indexName}"` });
+      await this.commitIndex(coll, { ...index, params });
+      return status;
+    });
+  }
+
+  private async commitIndex(coll: CollectionMeta, index: IndexMeta): Promise<void> {
+    const indexes = indexesOf(coll).map((i) => (i.indexId === index.indexId ? index : i));
+    await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, indexes } } });
+  }
+
+  /** Rows an index covers: every visible row, at a timestamp after all acknowledged writes. */
+  private async indexedRows(data: CollectionData): Promise<number> {
+    await data.barrier();
+    const at = this.tso.next();
+    return data.shards.reduce((n, s) => n + s.count(at), 0);
   }
 
   // ---------------------------------------------------------------- writes
@@ -957,7 +1138,7 @@ export class Elanus {
     } else if (vectorFields.length > 1) {
       fail('INVALID_ARGUMENT', { detail: `the collection has ${vectorFields.length} vector fields; say which one with anns_field` });
     }
-    const metric = metricFor(field, req.metric_type ?? (req.params as { metric_type?: unknown } | undefined)?.metric_type);
+    const metric = searchMetric(coll, field, req.metric_type ?? (req.params as { metric_type?: unknown } | undefined)?.metric_type);
     const raw = req.data ?? req.vectors ?? req.vector;
     const queries = prepareQueries(field, raw);
     if (queries.length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query vectors` });
@@ -979,12 +1160,95 @@ export class Elanus {
     return { status, results: queries.length === 1 && !isBatch(raw) ? results[0]! : results };
   }
 
+  /**
+   * Several vector searches (usually on different vector fields) fused by a ranker, as
+   * Milvus's hybrid search: RRF scores a hit by Σ 1/(k + rank) over the lists it is in
+   * (rank from 1); Weighted by Σ wᵢ·norm(scoreᵢ), where norm maps each metric onto [0, 1]
+   * with larger = nearer (IP: ½ + atan(s)/π, L2 and other distances: 1 − 2·atan(d)/π,
+   * COSINE: (1 + s)/2), unless norm_score is false.
+   */
+  async hybridSearch(req: ReadReq & {
+    data: Array<{ anns_field: string; data: unknown; limit?: number; params?: Record<string, unknown>; filter?: string; expr?: string; metric_type?: string }>;
+    rerank?: { strategy: string; params?: { k?: number; weights?: number[]; norm_score?: boolean } };
+    limit?: number;
+    offset?: number;
+  }): Promise<{ status: typeof status; results: Array<Record<string, unknown>> | Array<Array<Record<string, unknown>>> }> {
+    this.requireObject(req);
+    if (!Array.isArray(req.data) || req.data.length === 0) fail('INVALID_ARGUMENT', { detail: 'hybrid search needs at least one search request in data' });
+    if (req.data.length > hybridRequestsMax) fail('LIMIT_EXCEEDED', { what: 'hybrid search', detail: `at most ${hybridRequestsMax} search requests` });
+    const limit = optionalCount('limit', req.limit) ?? 10;
+    const offset = optionalCount('offset', req.offset) ?? 0;
+    if (limit < 1) fail('INVALID_ARGUMENT', { detail: 'limit must be at least 1' });
+    const strategy = (req.rerank?.strategy ?? 'rrf').toLowerCase();
+    if (strategy !== 'rrf' && strategy !== 'weighted') fail('INVALID_ARGUMENT', { detail: `rerank strategy must be rrf or weighted, got ${JSON.stringify(req.rerank?.strategy)}` });
+    const k = Number(req.rerank?.params?.k ?? 60);
+    if (strategy === 'rrf' && !(k > 0 && k < 16_384)) fail('INVALID_ARGUMENT', { detail: `RRF k must be in (0, 16384), got ${String(req.rerank?.params?.k)}` });
+    const weights = req.rerank?.params?.weights ?? [];
+    if (strategy === 'weighted') {
+      if (!Array.isArray(weights) || weights.length !== req.data.length) fail('INVALID_ARGUMENT', { detail: `weighted rerank needs one weight per search request (${req.data.length}), got ${Array.isArray(weights) ? weights.length : 0}` });
+      for (const w of weights) if (typeof w !== 'number' || !(w >= 0 && w <= 1)) fail('INVALID_ARGUMENT', { detail: `weights must be numbers in [0, 1], got ${JSON.stringify(w)}` });
+    }
+    const normalize = req.rerank?.params?.norm_score !== false;
+    // Every sub-search reads the same view: take it once, with the request's consistency.
+    const { coll } = this.live(req);
+    const pk = coll.schema.fields.find((f) => f.isPrimary)!;
+    const lists = [];
+    for (const [i, sub] of req.data.entries()) {
+      const r = await this.search({
+        db_name: req.db_name, collection_name: req.collection_name, partition_names: req.partition_names,
+        consistency_level: i === 0 ? req.consistency_level : 'Eventually',
+        anns_field: sub.anns_field, data: [sub.data], limit: sub.limit ?? limit, params: sub.params,
+        filter: sub.filter ?? sub.expr, metric_type: sub.metric_type, output_fields: req.output_fields,
+      });
+      const field = coll.schema.fields.find((f) => f.name === sub.anns_field)!;
+      lists.push({ hits: (r.results as Array<Array<Record<string, unknown>>>)[0]!, metric: searchMetric(coll, field, sub.metric_type) });
+    }
+    const fused = new Map<unknown, { score: number; row: Record<string, unknown> }>();
+    lists.forEach((list, i) => {
+      list.hits.forEach((h, rank) => {
+        const id = h[pk.name];
+        const add = strategy === 'rrf' ? 1 / (k + rank + 1) : weights[i]! * (normalize ? normScore(list.metric, h.score as number) : (h.score as number));
+        const cur = fused.get(id);
+        if (cur) cur.score += add;
+        else fused.set(id, { score: add, row: h });
+      });
+    });
+    const ranked = [...fused.values()].sort((a, b) => b.score - a.score).slice(offset, offset + limit);
+    return { status, results: ranked.map(({ score, row }) => ({ ...row, score })) };
+  }
+
   // ---------------------------------------------------------------- introspection
 
+  /** The collection's frozen metadata (for the wire layers, which encode it themselves). */
+  collectionMeta(req: CollectionReq): CollectionMeta {
+    return this.live(req).coll;
+  }
+
+  /** Whether `db` exists (the wire layers check the database a request names). */
+  hasDatabase(db: string): boolean {
+    return this.catalog.hasDatabase(db);
+  }
+
   /** Segment-level facts for tests, tools and the server's GetPersistentSegmentInfo. */
-  segmentInfo(req: CollectionReq): Array<{ id: number; partitionId: number; shard: number; state: string; rows: number; file: string | undefined }> {
+  segmentInfo(req: CollectionReq): Array<{ id: number; partitionId: number; shard: number; state: string; rows: number; file: string | undefined; minTs: bigint; memoryBytes: number }> {
     const { data } = this.live(req);
-    return data.shards.flatMap((s) => s.segments().map((seg) => ({ id: seg.id, partitionId: seg.partitionId, shard: seg.shard, state: seg.state, rows: seg.rowCount, file: seg.file })));
+    return data.shards.flatMap((s) => s.segments().map((seg) => ({
+      id: seg.id, partitionId: seg.partitionId, shard: seg.shard, state: seg.state, rows: seg.rowCount, file: seg.file,
+      minTs: seg.minTs, memoryBytes: seg.memoryBytes(),
+    })));
+  }
+
+  /** A collection's metadata by id (GetReplicas and friends address collections by id). */
+  collectionMetaById(db: string, id: number): CollectionMeta {
+    const c = this.catalog.collectionById(id);
+    if (!c || c.db !== db || this.data.get(id)?.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name: `#${id}`, db });
+    return c;
+  }
+
+  /** Allocates a timestamp (AllocTimestamp, flush timestamps). */
+  allocTimestamp(): bigint {
+    this.checkOpen();
+    return this.tso.next();
   }
 
   /** Bytes of memory held by a collection's rows (columns, timestamps, keys) and its key index. */
@@ -995,6 +1259,15 @@ export class Elanus {
 }
 
 // ---------------------------------------------------------------- small helpers
+
+const hybridRequestsMax = 1024;
+
+/** Maps a metric's score onto [0, 1], larger = nearer, as Milvus's weighted ranker does. */
+function normScore(metric: string, s: number): number {
+  if (metric === 'IP') return 0.5 + Math.atan(s) / Math.PI;
+  if (metric === 'COSINE') return (1 + s) / 2;
+  return 1 - (2 * Math.atan(s)) / Math.PI;
+}
 
 function isBatch(raw: unknown): boolean {
   return Array.isArray(raw) && raw.length > 0 && (Array.isArray(raw[0]) || ArrayBuffer.isView(raw[0]) || (typeof raw[0] === 'object' && raw[0] !== null));

@@ -46,6 +46,12 @@ export const errorRegistry = Object.freeze({
   AUTO_ID_GIVEN: spec('primary key field "{field}" is auto-generated; rows must not carry it', 1100, 5, 400),
   BATCH_TOO_LARGE: spec('batch of {size} {unit} exceeds the limit of {max} {unit}', 1100, 5, 413),
   LIMIT_EXCEEDED: spec('{what} limit exceeded: {detail}', 1100, 5, 400),
+  // Index specifications (catalog/indexes.ts). Milvus reports these as parameter errors (1100).
+  INDEX_TYPE_INVALID: spec('index type "{type}" cannot be built on {what} "{field}"; allowed: {allowed}', 1100, 5, 400),
+  METRIC_TYPE_INVALID: spec('metric type "{metric}" is not valid for {what}; allowed: {allowed}', 1100, 5, 400),
+  INDEX_PARAM_INVALID: spec('invalid {type} index on field "{field}": {detail}', 1100, 5, 400),
+  INDEX_PROPERTY_NOT_ALTERABLE: spec('"{param}" cannot be altered: {reason}; alterable index properties: {allowed}', 1100, 5, 400),
+  METRIC_MISMATCH: spec('metric type not match: the index on field "{field}" uses {expected}, the search asked for {actual}', 1100, 5, 400),
   // Things that do not exist, or no longer exist.
   DATABASE_NOT_FOUND: spec('database "{name}" does not exist', 800, 1, 404),
   COLLECTION_NOT_FOUND: spec('collection "{name}" does not exist in database "{db}"', 100, 4, 404),
@@ -66,6 +72,9 @@ export const errorRegistry = Object.freeze({
   COLLECTION_NOT_LOADED: spec('collection "{name}" is not loaded; call loadCollection first', 101, 1, 409),
   PARTITION_NOT_LOADED: spec('partition "{name}" of collection "{collection}" is not loaded', 201, 1, 409),
   DROPPING: spec('{what} "{name}" is being dropped', 100, 4, 409, false),
+  COLLECTION_LOADED: spec('collection "{name}" is loaded; release it before {action}', 104, 1, 409),
+  INDEX_CONFLICT: spec('field "{field}" of collection "{collection}" already has index "{name}" with a different definition; at most one distinct index is allowed per field, so drop it first', 1100, 1, 409),
+  INDEX_NAME_TAKEN: spec('index name "{name}" is already used by field "{field}" of collection "{collection}"', 1100, 1, 409),
   // The embedded log (wal/). 1300 and 1302 are Milvus's ErrMqTopicNotFound and ErrMqInternal.
   TOPIC_NOT_FOUND: spec('log topic "{topic}" does not exist', 1300, 1, 404),
   CONSUMER_GROUP_NOT_FOUND: spec('consumer group "{group}" does not exist on log topic "{topic}"', 1302, 1, 404),
