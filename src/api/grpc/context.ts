@@ -1,0 +1,11 @@
+import type { Elanus } from '../../engine/index.js';
+
+/** What a handler gets besides its request. Built per call; never shared between calls. */
+export interface CallContext {
+  readonly engine: Elanus;
+  /** The database the call addresses: the request's db_name, else the `dbname` header, else "default". */
+  readonly db: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handler = (req: any, ctx: CallContext) => Promise<Record<string, unknown>>;

@@ -1,0 +1,426 @@
+// Protobuf ⇄ Elanus, for the gRPC side: schemas, columnar FieldData ⇄ rows, placeholder
+// groups (query vectors), key-value parameter lists. Everything that knows Milvus's
+// message shapes lives here and in the handlers; the engine never sees a protobuf.
+import { fail } from '../../errors/index.js';
+import { type CollectionMeta, DataType, type FieldInput, type FieldSchema, isVector } from '../../catalog/index.js';
+import { f16ToF32, bf16ToF32 } from '../../segments/columns.js';
+import { types } from '../proto.js';
+
+export type Kv = Array<{ key: string; value: string }>;
+
+export function kvToObject(kv: Kv | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { key, value } of kv ?? []) out[key] = value;
+  return out;
+}
+
+export function objectToKv(o: Readonly<Record<string, unknown>>): Kv {
+  return Object.entries(o).filter(([, v]) => v !== undefined).map(([key, value]) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) }));
+}
+
+// ---------------------------------------------------------------- schemas
+
+interface ProtoValueField {
+  data?: string;
+  bool_data?: boolean; int_data?: number; long_data?: string; float_data?: number; double_data?: number; string_data?: string;
+}
+
+interface ProtoFieldSchema {
+  fieldID?: string; name: string; is_primary_key?: boolean; description?: string; data_type: number;
+  type_params?: Kv; index_params?: Kv; autoID?: boolean; element_type?: number; default_value?: ProtoValueField | null;
+  is_dynamic?: boolean; is_partition_key?: boolean; nullable?: boolean; is_function_output?: boolean;
+}
+
+export interface ProtoCollectionSchema {
+  name?: string; description?: string; autoID?: boolean; fields: ProtoFieldSchema[]; enable_dynamic_field?: boolean; properties?: Kv; functions?: unknown[];
+}
+
+/** Decodes CreateCollectionRequest.schema (serialized CollectionSchema bytes). */
+export function decodeSchema(bytes: Uint8Array): ProtoCollectionSchema {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) fail('INVALID_SCHEMA', { detail: 'the request carries no schema' });
+  let msg;
+  try {
+    msg = types.collectionSchema.decode(bytes);
+  } catch (e) {
+    fail('INVALID_SCHEMA', { detail: `cannot decode the schema: ${(e as Error).message}` });
+  }
+  return types.collectionSchema.toObject(msg, { longs: String, enums: Number, oneofs: true, defaults: true, bytes: Buffer }) as ProtoCollectionSchema;
+}
+
+export function fieldsFromProto(schema: ProtoCollectionSchema): FieldInput[] {
+  if ((schema.functions ?? []).length > 0) fail('NOT_SUPPORTED', { what: 'schema functions (BM25, text embedding)' });
+  return schema.fields.filter((f) => !f.is_dynamic).map((f) => {
+    const params = kvToObject(f.type_params);
+    const out: FieldInput = {
+      name: f.name,
+      data_type: f.data_type,
+      description: f.description ?? '',
+      is_primary_key: f.is_primary_key === true,
+      autoID: f.autoID === true || (f.is_primary_key === true && schema.autoID === true),
+      is_partition_key: f.is_partition_key === true,
+      nullable: f.nullable === true,
+      type_params: params,
+    };
+    if (f.element_type) out.element_type = f.element_type;
+    const dv = valueFieldToJs(f.default_value);
+    if (dv !== undefined) out.default_value = dv;
+    return out;
+  });
+}
+
+function valueFieldToJs(v: ProtoValueField | null | undefined): unknown {
+  if (!v || !v.data) return undefined;
+  const x = (v as Record<string, unknown>)[v.data];
+  return x;
+}
+
+function valueFieldOf(f: FieldSchema): ProtoValueField | undefined {
+  const v = f.defaultValue;
+  if (v === undefined || v === null) return undefined;
+  switch (f.type) {
+    case DataType.Bool: return { bool_data: v as boolean };
+    case DataType.Int8: case DataType.Int16: case DataType.Int32: return { int_data: v as number };
+    case DataType.Int64: return { long_data: String(v) };
+    case DataType.Float: return { float_data: v as number };
+    case DataType.Double: return { double_data: v as number };
+    case DataType.VarChar: return { string_data: v as string };
+    default: return undefined;
+  }
+}
+
+export function fieldToProto(f: FieldSchema) {
+  const type_params: Kv = [];
+  if (f.dim !== undefined) type_params.push({ key: 'dim', value: String(f.dim) });
+  if (f.maxLength !== undefined) type_params.push({ key: 'max_length', value: String(f.maxLength) });
+  if (f.maxCapacity !== undefined) type_params.push({ key: 'max_capacity', value: String(f.maxCapacity) });
+  return {
+    fieldID: String(f.fieldId),
+    name: f.name,
+    is_primary_key: f.isPrimary,
+    description: f.description,
+    data_type: f.type,
+    type_params,
+    index_params: [],
+    autoID: f.autoId,
+    state: 0,
+    element_type: f.elementType ?? 0,
+    default_value: valueFieldOf(f),
+    is_dynamic: f.isDynamic,
+    is_partition_key: f.isPartitionKey,
+    is_clustering_key: false,
+    nullable: f.nullable,
+    is_function_output: false,
+  };
+}
+
+const consistencyNumbers = { Strong: 0, Session: 1, Bounded: 2, Eventually: 3 } as const;
+const consistencyNames = ['Strong', 'Session', 'Bounded', 'Eventually'] as const;
+
+export function consistencyToProto(level: CollectionMeta['consistencyLevel']): number {
+  return consistencyNumbers[level];
+}
+
+/** common.ConsistencyLevel: 0 Strong, 1 Session, 2 Bounded, 3 Eventually, 4 Customized (treated as Bounded). */
+export function consistencyFromProto(n: number | undefined, useDefault: boolean | undefined): CollectionMeta['consistencyLevel'] | undefined {
+  if (useDefault || n === undefined || n === null) return undefined;
+  return consistencyNames[n] ?? (n === 4 ? 'Bounded' : undefined);
+}
+
+export function schemaToProto(c: CollectionMeta) {
+  return {
+    name: c.name,
+    description: c.schema.description,
+    autoID: c.schema.fields.some((f) => f.isPrimary && f.autoId),
+    fields: c.schema.fields.map(fieldToProto),
+    enable_dynamic_field: c.schema.enableDynamicField,
+    properties: objectToKv(c.properties),
+    functions: [],
+    dbName: c.db,
+  };
+}
+
+// ---------------------------------------------------------------- FieldData → rows
+
+interface ScalarField {
+  data?: string;
+  bool_data?: { data: boolean[] }; int_data?: { data: number[] }; long_data?: { data: string[] };
+  float_data?: { data: number[] }; double_data?: { data: number[] }; string_data?: { data: string[] };
+  bytes_data?: { data: Uint8Array[] }; array_data?: { data: ScalarField[]; element_type: number }; json_data?: { data: Uint8Array[] };
+}
+
+interface VectorField {
+  data?: string; dim?: string;
+  float_vector?: { data: number[] }; binary_vector?: Uint8Array; float16_vector?: Uint8Array; bfloat16_vector?: Uint8Array;
+  sparse_float_vector?: { contents: Uint8Array[]; dim: string };
+}
+
+export interface ProtoFieldData {
+  type: number; field_name: string; scalars?: ScalarField | null; vectors?: VectorField | null; field_id?: string; is_dynamic?: boolean; valid_data?: boolean[];
+}
+
+const decoder = new TextDecoder();
+
+function scalarValues(s: ScalarField | null | undefined): unknown[] {
+  if (!s || !s.data) return [];
+  switch (s.data) {
+    case 'bool_data': return s.bool_data!.data;
+    case 'int_data': return s.int_data!.data;
+    case 'long_data': return s.long_data!.data;
+    case 'float_data': return s.float_data!.data;
+    case 'double_data': return s.double_data!.data;
+    case 'string_data': return s.string_data!.data;
+    case 'json_data': return s.json_data!.data.map((b) => parseJsonBytes(b));
+    case 'array_data': return s.array_data!.data.map((x) => scalarValues(x));
+    case 'bytes_data': return s.bytes_data!.data;
+    default: fail('NOT_SUPPORTED', { what: `scalar data of kind ${s.data}` });
+  }
+}
+
+function parseJsonBytes(b: Uint8Array): unknown {
+  if (b.length === 0) return null;
+  try {
+    return JSON.parse(decoder.decode(b));
+  } catch {
+    fail('WRONG_TYPE', { field: '(json)', row: 0, expected: 'JSON text', got: 'bytes that are not JSON' });
+  }
+}
+
+export function sparseFromBytes(b: Uint8Array): { indices: number[]; values: number[] } {
+  if (b.length % 8 !== 0) fail('WRONG_TYPE', { field: '(sparse)', row: 0, expected: 'sparse vector bytes (8 per entry)', got: `${b.length} bytes` });
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let o = 0; o < b.length; o += 8) {
+    indices.push(view.getUint32(o, true));
+    values.push(view.getFloat32(o + 4, true));
+  }
+  return { indices, values };
+}
+
+/** Splits one FieldData column into per-row values (null where valid_data says so). */
+export function columnValues(fd: ProtoFieldData, rows: number): unknown[] {
+  let values: unknown[];
+  if (fd.vectors) {
+    const v = fd.vectors;
+    const dim = Number(v.dim ?? 0);
+    switch (v.data) {
+      case 'float_vector': {
+        const flat = v.float_vector!.data;
+        if (dim <= 0 || flat.length !== dim * rows) fail('WRONG_DIMENSION', { field: fd.field_name, row: 0, expected: dim, got: rows ? flat.length / rows : 0 });
+        values = Array.from({ length: rows }, (_, i) => flat.slice(i * dim, (i + 1) * dim));
+        break;
+      }
+      case 'binary_vector':
+        values = chunk(v.binary_vector!, dim / 8, rows, fd.field_name, dim, 8);
+        values = values.map((b) => Array.from(b as Uint8Array));
+        break;
+      case 'float16_vector':
+        values = chunk(v.float16_vector!, dim * 2, rows, fd.field_name, dim, 0.5);
+        break;
+      case 'bfloat16_vector':
+        values = chunk(v.bfloat16_vector!, dim * 2, rows, fd.field_name, dim, 0.5);
+        break;
+      case 'sparse_float_vector':
+        values = v.sparse_float_vector!.contents.map(sparseFromBytes);
+        break;
+      default:
+        fail('NOT_SUPPORTED', { what: `vector data of kind ${String(v.data)}` });
+    }
+  } else {
+    values = scalarValues(fd.scalars);
+  }
+  const valid = fd.valid_data ?? [];
+  if (valid.length > 0) {
+    if (valid.length !== rows) fail('INVALID_ARGUMENT', { detail: `field "${fd.field_name}": valid_data has ${valid.length} entries for ${rows} rows` });
+    // The SDK sends only the valid values; tolerate full-length columns as well.
+    if (values.length !== rows) {
+      const it = values[Symbol.iterator]();
+      values = valid.map((ok) => (ok ? it.next().value : null));
+    } else {
+      values = values.map((x, i) => (valid[i] ? x : null));
+    }
+  }
+  if (values.length !== rows) fail('INVALID_ARGUMENT', { detail: `field "${fd.field_name}" has ${values.length} values for ${rows} rows` });
+  return values;
+}
+
+function chunk(bytes: Uint8Array, width: number, rows: number, field: string, dim: number, perByte: number): Uint8Array[] {
+  if (!(width > 0) || bytes.length !== width * rows) {
+    fail('WRONG_DIMENSION', { field, row: 0, expected: dim, got: rows ? Math.round((bytes.length / rows) * perByte) : 0 });
+  }
+  return Array.from({ length: rows }, (_, i) => bytes.subarray(i * width, (i + 1) * width));
+}
+
+/** InsertRequest.fields_data → rows for the engine. */
+export function rowsFromFieldsData(fields: ProtoFieldData[], numRows: number): Array<Record<string, unknown>> {
+  if (!Array.isArray(fields) || fields.length === 0) fail('INVALID_ARGUMENT', { detail: 'fields_data is empty' });
+  const rows = numRows > 0 ? numRows : inferRows(fields[0]!);
+  const out: Array<Record<string, unknown>> = Array.from({ length: rows }, () => ({}));
+  for (const fd of fields) {
+    const values = columnValues(fd, rows);
+    for (let i = 0; i < rows; i++) {
+      const v = values[i];
+      if (fd.is_dynamic) {
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out[i]!, { $meta: v });
+        else if (v !== null) fail('WRONG_TYPE', { field: '$meta', row: i, expected: 'a JSON object', got: typeof v });
+      } else if (v !== null) out[i]![fd.field_name] = v;
+    }
+  }
+  return out;
+}
+
+function inferRows(fd: ProtoFieldData): number {
+  if (fd.valid_data?.length) return fd.valid_data.length;
+  if (fd.vectors) {
+    const v = fd.vectors;
+    const dim = Number(v.dim ?? 0);
+    if (v.data === 'float_vector') return dim ? v.float_vector!.data.length / dim : 0;
+    if (v.data === 'sparse_float_vector') return v.sparse_float_vector!.contents.length;
+    const bytes = (v as Record<string, unknown>)[v.data ?? ''] as Uint8Array | undefined;
+    const width = v.data === 'binary_vector' ? dim / 8 : dim * 2;
+    return bytes && width ? bytes.length / width : 0;
+  }
+  return scalarValues(fd.scalars).length;
+}
+
+// ---------------------------------------------------------------- rows → FieldData
+
+/** Encodes result rows column by column, as Milvus returns query and search results. */
+export function fieldsDataFromRows(coll: CollectionMeta, rows: ReadonlyArray<Record<string, unknown>>, names: readonly string[]): ProtoFieldData[] {
+  const byName = new Map(coll.schema.fields.map((f) => [f.name, f]));
+  const dynamic = coll.schema.fields.find((f) => f.isDynamic);
+  const out: ProtoFieldData[] = [];
+  const dynamicKeys: string[] = [];
+  for (const name of names) {
+    const f = byName.get(name);
+    if (!f || f.isDynamic) {
+      if (dynamic) dynamicKeys.push(name);
+      continue;
+    }
+    out.push(columnOf(f, rows.map((r) => r[name])));
+  }
+  if (dynamic && dynamicKeys.length > 0) {
+    const values = rows.map((r) => {
+      const o: Record<string, unknown> = {};
+      for (const k of dynamicKeys) if (k in r) o[k] = r[k];
+      return o;
+    });
+    out.push({ ...columnOf(dynamic, values), is_dynamic: true });
+  }
+  return out;
+}
+
+const encoder = new TextEncoder();
+
+function columnOf(f: FieldSchema, values: unknown[]): ProtoFieldData {
+  const base = { type: f.type, field_name: f.name, field_id: String(f.fieldId), is_dynamic: false };
+  const valid_data = f.nullable ? values.map((v) => v !== null && v !== undefined) : [];
+  if (isVector(f.type)) {
+    const dim = String(f.dim ?? 0);
+    switch (f.type) {
+      case DataType.FloatVector:
+        return { ...base, vectors: { dim, float_vector: { data: values.flatMap((v) => v as number[]) } } };
+      case DataType.BinaryVector:
+        return { ...base, vectors: { dim, binary_vector: Uint8Array.from(values.flatMap((v) => v as number[])) } };
+      case DataType.Float16Vector:
+      case DataType.BFloat16Vector: {
+        const key = f.type === DataType.Float16Vector ? 'float16_vector' : 'bfloat16_vector';
+        return { ...base, vectors: { dim, [key]: halfBytes(values as number[][], f.type) } };
+      }
+      case DataType.SparseFloatVector: {
+        const rows = values as Array<{ indices: number[]; values: number[] }>;
+        const maxIndex = rows.reduce((m, r) => Math.max(m, ...r.indices.map((i) => i + 1)), 0);
+        return { ...base, vectors: { dim: String(maxIndex), sparse_float_vector: { dim: String(maxIndex), contents: rows.map(sparseToBytes) } } };
+      }
+    }
+  }
+  const filled = (d: unknown) => values.map((v) => (v === null || v === undefined ? d : v));
+  let scalars: ScalarField;
+  switch (f.type) {
+    case DataType.Bool: scalars = { bool_data: { data: filled(false) as boolean[] } }; break;
+    case DataType.Int8: case DataType.Int16: case DataType.Int32: scalars = { int_data: { data: filled(0) as number[] } }; break;
+    case DataType.Int64: scalars = { long_data: { data: filled(0).map(String) } }; break;
+    case DataType.Float: scalars = { float_data: { data: filled(0) as number[] } }; break;
+    case DataType.Double: scalars = { double_data: { data: filled(0) as number[] } }; break;
+    case DataType.VarChar: scalars = { string_data: { data: filled('') as string[] } }; break;
+    case DataType.JSON: scalars = { json_data: { data: values.map((v) => (v === null || v === undefined ? new Uint8Array(0) : encoder.encode(JSON.stringify(v)))) } }; break;
+    case DataType.Array:
+      scalars = { array_data: { element_type: f.elementType!, data: values.map((v) => arrayScalar(f.elementType!, (v ?? []) as unknown[])) } };
+      break;
+    default:
+      fail('NOT_SUPPORTED', { what: `results of type ${DataType[f.type]}` });
+  }
+  return { ...base, scalars, valid_data };
+}
+
+function arrayScalar(t: DataType, v: unknown[]): ScalarField {
+  switch (t) {
+    case DataType.Bool: return { bool_data: { data: v as boolean[] } };
+    case DataType.Int8: case DataType.Int16: case DataType.Int32: return { int_data: { data: v as number[] } };
+    case DataType.Int64: return { long_data: { data: v.map(String) } };
+    case DataType.Float: return { float_data: { data: v as number[] } };
+    case DataType.Double: return { double_data: { data: v as number[] } };
+    default: return { string_data: { data: v as string[] } };
+  }
+}
+
+function sparseToBytes(r: { indices: readonly number[]; values: readonly number[] }): Uint8Array {
+  const out = new Uint8Array(8 * r.indices.length);
+  const view = new DataView(out.buffer);
+  r.indices.forEach((idx, i) => {
+    view.setUint32(i * 8, idx, true);
+    view.setFloat32(i * 8 + 4, r.values[i]!, true);
+  });
+  return out;
+}
+
+/** Results carry half-precision vectors as floats (valueAt widens them); the wire wants their 2-byte form. */
+function halfBytes(rows: number[][], t: DataType): Uint8Array {
+  const total = rows.reduce((n, r) => n + r.length, 0);
+  const out = new Uint8Array(total * 2);
+  const view = new DataView(out.buffer);
+  let o = 0;
+  for (const r of rows) for (const x of r) {
+    view.setUint16(o, t === DataType.Float16Vector ? toF16(x) : toBf16(x), true);
+    o += 2;
+  }
+  return out;
+}
+
+import { f32ToBf16 as toBf16, f32ToF16 as toF16 } from '../../segments/columns.js';
+
+// ---------------------------------------------------------------- query vectors
+
+/** PlaceholderType: 100 BinaryVector, 101 FloatVector, 102 Float16, 103 BFloat16, 104 SparseFloatVector. */
+export function vectorsFromPlaceholderGroup(bytes: Uint8Array, field: FieldSchema): unknown[] {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) fail('INVALID_ARGUMENT', { detail: 'the search request carries no query vectors' });
+  let group: { placeholders: Array<{ tag: string; type: number; values: Uint8Array[] }> };
+  try {
+    group = types.placeholderGroup.toObject(types.placeholderGroup.decode(bytes), { enums: Number, bytes: Buffer, defaults: true }) as typeof group;
+  } catch (e) {
+    fail('INVALID_ARGUMENT', { detail: `cannot decode the query vectors: ${(e as Error).message}` });
+  }
+  const ph = group.placeholders[0];
+  if (!ph || ph.values.length === 0) fail('INVALID_ARGUMENT', { detail: 'the search request carries no query vectors' });
+  return ph.values.map((b, i) => {
+    switch (ph.type) {
+      case 101: {
+        if (b.length % 4 !== 0) fail('WRONG_DIMENSION', { field: field.name, row: i, expected: field.dim ?? 0, got: b.length / 4 });
+        const copy = new Uint8Array(b);
+        return Array.from(new Float32Array(copy.buffer, 0, copy.length / 4));
+      }
+      case 100: return Array.from(b);
+      case 102:
+      case 103: {
+        const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        return Array.from({ length: b.length >> 1 }, (_, k) => (ph.type === 102 ? f16ToF32 : bf16ToF32)(view.getUint16(k * 2, true)));
+      }
+      case 104: {
+        const s = sparseFromBytes(b);
+        return Object.fromEntries(s.indices.map((idx, k) => [idx, s.values[k]]));
+      }
+      default:
+        fail('NOT_SUPPORTED', { what: `query vectors of placeholder type ${ph.type}` });
+    }
+  });
+}

@@ -1,0 +1,308 @@
+// Insert, upsert, delete, query, search, flush, compaction and segment introspection.
+import { fail } from '../../../errors/index.js';
+import { type CollectionMeta, DataType, isVector } from '../../../catalog/index.js';
+import { okStatus } from '../../status.js';
+import type { CallContext, Handler } from '../context.js';
+import { consistencyFromProto, fieldsDataFromRows, kvToObject, rowsFromFieldsData, vectorsFromPlaceholderGroup } from '../convert.js';
+
+const ok = okStatus;
+
+function idsOf(coll: CollectionMeta, ids: ReadonlyArray<number | string>) {
+  const pk = coll.schema.fields.find((f) => f.isPrimary)!;
+  return pk.type === DataType.Int64 ? { int_id: { data: ids.map(String) } } : { str_id: { data: ids.map(String) } };
+}
+
+async function write(r: { collection_name: string; partition_name?: string; fields_data: never[]; num_rows: number }, ctx: CallContext, upsert: boolean) {
+  const req = { db_name: ctx.db, collection_name: r.collection_name };
+  const coll = ctx.engine.collectionMeta(req);
+  const data = rowsFromFieldsData(r.fields_data, r.num_rows);
+  const partition_name = r.partition_name || undefined;
+  const res = upsert ? await ctx.engine.upsert({ ...req, data, partition_name }) : await ctx.engine.insert({ ...req, data, partition_name });
+  const ids = 'int_id' in res.IDs ? res.IDs.int_id.data : res.IDs.str_id.data;
+  const n = String(ids.length);
+  return {
+    status: ok, IDs: idsOf(coll, ids), succ_index: res.succ_index, err_index: [], acknowledged: true,
+    insert_cnt: upsert ? '0' : n, delete_cnt: '0', upsert_cnt: upsert ? n : '0', timestamp: res.timestamp,
+  };
+}
+
+/** Names of the columns to return, in schema order, then dynamic keys as they appear. */
+function outputNames(coll: CollectionMeta, rows: ReadonlyArray<Record<string, unknown>>, skip: ReadonlySet<string> = new Set()): string[] {
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const f of coll.schema.fields) if (!f.isDynamic && rows.some((r) => f.name in r)) { names.push(f.name); seen.add(f.name); }
+  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k) && !skip.has(k)) { names.push(k); seen.add(k); }
+  return names;
+}
+
+function optionalNumber(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) fail('INVALID_ARGUMENT', { detail: `${name} must be a number, got ${JSON.stringify(v)}` });
+  return n;
+}
+
+const compactions = new Map<string, { plans: number }>();
+const compactionsMax = 1024;
+
+export const dataHandlers: Record<string, Handler> = {
+  Insert: (r, ctx) => write(r, ctx, false),
+  Upsert: (r, ctx) => write(r, ctx, true),
+
+  async Delete(r, ctx) {
+    const req = { db_name: ctx.db, collection_name: r.collection_name };
+    const coll = ctx.engine.collectionMeta(req);
+    const res = await ctx.engine.delete({ ...req, filter: r.expr, partition_name: r.partition_name || undefined });
+    return { status: ok, IDs: idsOf(coll, []), succ_index: [], err_index: [], acknowledged: true, insert_cnt: '0', delete_cnt: String(res.delete_cnt), upsert_cnt: '0', timestamp: res.timestamp };
+  },
+
+  async Query(r, ctx) {
+    const req = { db_name: ctx.db, collection_name: r.collection_name };
+    const coll = ctx.engine.collectionMeta(req);
+    const params = kvToObject(r.query_params);
+    const output: string[] = r.output_fields ?? [];
+    const res = await ctx.engine.query({
+      ...req,
+      filter: r.expr,
+      output_fields: output,
+      partition_names: r.partition_names,
+      limit: optionalNumber(params.limit, 'limit'),
+      offset: optionalNumber(params.offset, 'offset'),
+      consistency_level: consistencyFromProto(r.consistency_level, r.use_default_consistency),
+    });
+    const pk = coll.schema.fields.find((f) => f.isPrimary)!;
+    if (output.some((o) => o.replace(/\s/g, '').toLowerCase() === 'count(*)')) {
+      const n = res.data[0]!['count(*)'] as number;
+      return {
+        status: ok, collection_name: coll.name, output_fields: ['count(*)'], primary_field_name: pk.name,
+        fields_data: [{ type: DataType.Int64, field_name: 'count(*)', field_id: '0', is_dynamic: false, scalars: { long_data: { data: [String(n)] } }, valid_data: [] }],
+      };
+    }
+    const names = outputNames(coll, res.data);
+    return { status: ok, collection_name: coll.name, output_fields: names, primary_field_name: pk.name, fields_data: fieldsDataFromRows(coll, res.data, names) };
+  },
+
+  async Search(r, ctx) {
+    const req = { db_name: ctx.db, collection_name: r.collection_name };
+    const coll = ctx.engine.collectionMeta(req);
+    const sp = kvToObject(r.search_params);
+    const extra = sp.params ? parseJsonObject(sp.params, 'search params') : {};
+    for (const k of ['radius', 'range_filter', 'group_by_field', 'group_size', 'iterator_v2']) {
+      if (sp[k] !== undefined || extra[k] !== undefined) fail('NOT_SUPPORTED', { what: `search parameter ${k}` });
+    }
+    if (r.search_by_primary_keys || (r.ids && (r.ids.int_id || r.ids.str_id))) fail('NOT_SUPPORTED', { what: 'search by primary keys' });
+    const vectorFields = coll.schema.fields.filter((f) => isVector(f.type));
+    const field = sp.anns_field ? coll.schema.fields.find((f) => f.name === sp.anns_field) : vectorFields.length === 1 ? vectorFields[0] : undefined;
+    if (!field) {
+      if (sp.anns_field) fail('FIELD_NOT_FOUND', { field: sp.anns_field, collection: coll.name });
+      fail('INVALID_ARGUMENT', { detail: `the collection has ${vectorFields.length} vector fields; say which one with anns_field` });
+    }
+    const vectors = vectorsFromPlaceholderGroup(r.placeholder_group, field);
+    const limit = optionalNumber(sp.topk ?? sp.limit, 'topk') ?? 10;
+    const offset = optionalNumber(sp.offset, 'offset') ?? 0;
+    const roundDecimal = optionalNumber(sp.round_decimal, 'round_decimal') ?? -1;
+    const res = await ctx.engine.search({
+      ...req,
+      anns_field: field.name,
+      data: vectors,
+      limit,
+      offset,
+      metric_type: sp.metric_type || undefined,
+      filter: r.dsl,
+      output_fields: r.output_fields ?? [],
+      partition_names: r.partition_names,
+      params: extra,
+      consistency_level: consistencyFromProto(r.consistency_level, r.use_default_consistency),
+    });
+    const lists = res.results as Array<Array<Record<string, unknown>>>;
+    const pk = coll.schema.fields.find((f) => f.isPrimary)!;
+    const flat = lists.flat();
+    const round = (x: number) => (roundDecimal >= 0 ? Number(x.toFixed(roundDecimal)) : x);
+    const rows = flat.map((h) => {
+      const { id, score: _score, ...rest } = h;
+      return { ...rest, [pk.name]: id };
+    });
+    // Milvus always returns the primary key among a search's output fields; the SDK
+    // builds each hit from output_fields, so this is where a hit gets its id.
+    const names = outputNames(coll, rows);
+    if (!names.includes(pk.name)) names.unshift(pk.name);
+    const ids = flat.map((h) => h.id as number | string);
+    return {
+      status: ok,
+      collection_name: coll.name,
+      results: {
+        num_queries: String(lists.length),
+        top_k: String(limit),
+        fields_data: fieldsDataFromRows(coll, rows, names),
+        scores: flat.map((h) => round(h.score as number)),
+        ids: idsOf(coll, ids),
+        topks: lists.map((l) => String(l.length)),
+        output_fields: names,
+        primary_field_name: pk.name,
+      },
+    };
+  },
+
+  async HybridSearch(r, ctx) {
+    const req = { db_name: ctx.db, collection_name: r.collection_name };
+    const coll = ctx.engine.collectionMeta(req);
+    const rank = kvToObject(r.rank_params);
+    const rankParams = rank.params ? parseJsonObject(rank.params, 'rank params') : {};
+    const subs = (r.requests ?? []).map((sr: { search_params: never; placeholder_group: Uint8Array; dsl: string }) => {
+      const sp = kvToObject(sr.search_params);
+      const field = coll.schema.fields.find((f) => f.name === sp.anns_field);
+      if (!field) fail('FIELD_NOT_FOUND', { field: sp.anns_field ?? '', collection: coll.name });
+      const vectors = vectorsFromPlaceholderGroup(sr.placeholder_group, field);
+      if (vectors.length !== 1) fail('NOT_SUPPORTED', { what: 'hybrid search with more than one query vector per request' });
+      return {
+        anns_field: field.name, data: vectors[0], limit: optionalNumber(sp.topk ?? sp.limit, 'topk'),
+        metric_type: sp.metric_type || undefined, filter: sr.dsl || undefined,
+        params: sp.params ? parseJsonObject(sp.params, 'search params') : undefined,
+      };
+    });
+    const limit = optionalNumber(rank.limit, 'limit') ?? 10;
+    const roundDecimal = optionalNumber(rank.round_decimal, 'round_decimal') ?? -1;
+    const res = await ctx.engine.hybridSearch({
+      ...req,
+      data: subs,
+      rerank: { strategy: rank.strategy ?? 'rrf', params: rankParams as { k?: number; weights?: number[]; norm_score?: boolean } },
+      limit,
+      offset: optionalNumber(rank.offset, 'offset'),
+      output_fields: r.output_fields ?? [],
+      partition_names: r.partition_names,
+      consistency_level: consistencyFromProto(r.consistency_level, r.use_default_consistency),
+    });
+    const hits = res.results as Array<Record<string, unknown>>;
+    const pk = coll.schema.fields.find((f) => f.isPrimary)!;
+    const rows = hits.map((h) => {
+      const { id, score: _score, ...rest } = h;
+      return { ...rest, [pk.name]: id ?? rest[pk.name] };
+    });
+    const names = outputNames(coll, rows);
+    if (!names.includes(pk.name)) names.unshift(pk.name);
+    const round = (x: number) => (roundDecimal >= 0 ? Number(x.toFixed(roundDecimal)) : x);
+    return {
+      status: ok,
+      collection_name: coll.name,
+      results: {
+        num_queries: '1', top_k: String(limit), fields_data: fieldsDataFromRows(coll, rows, names),
+        scores: hits.map((h) => round(h.score as number)), ids: idsOf(coll, rows.map((x) => x[pk.name] as number | string)),
+        topks: [String(hits.length)], output_fields: names, primary_field_name: pk.name,
+      },
+    };
+  },
+
+  async TruncateCollection(r, ctx) {
+    await ctx.engine.truncateCollection({ db_name: ctx.db, collection_name: r.collection_name });
+    return { status: ok };
+  },
+
+  async Flush(r, ctx) {
+    const names: string[] = r.collection_names ?? [];
+    const res = await ctx.engine.flush({ db_name: ctx.db, collection_names: names });
+    const ts = ctx.engine.allocTimestamp().toString();
+    const coll_segIDs: Record<string, { data: string[] }> = {};
+    const coll_seal_times: Record<string, string> = {};
+    const coll_flush_ts: Record<string, string> = {};
+    for (const [n, v] of Object.entries(res.coll_segIDs)) {
+      coll_segIDs[n] = { data: v.data.map(String) };
+      coll_seal_times[n] = String(Math.floor(Date.now() / 1000));
+      coll_flush_ts[n] = ts;
+    }
+    return { status: ok, db_name: ctx.db, coll_segIDs, flush_coll_segIDs: coll_segIDs, coll_seal_times, coll_flush_ts, channel_cps: {} };
+  },
+
+  async GetFlushState(r, ctx) {
+    // Flush returns only once its segments are flushed, so a segment named here is flushed
+    // unless it is still growing or sealed (never flushed) — or a later compaction merged it.
+    if (!r.collection_name) return { status: ok, flushed: true };
+    const segs = ctx.engine.segmentInfo({ db_name: r.db_name || ctx.db, collection_name: r.collection_name });
+    const ids = new Set((r.segmentIDs ?? []).map(String));
+    const flushTs = BigInt(r.flush_ts || '0');
+    const pending = segs.some((s) => s.state !== 'flushed' && (ids.has(String(s.id)) || (flushTs > 0n && s.rows > 0 && s.minTs <= flushTs)));
+    return { status: ok, flushed: !pending };
+  },
+
+  async FlushAll(r, ctx) {
+    const db = r.db_name || ctx.db;
+    const { data } = await ctx.engine.showCollections({ db_name: db });
+    if (data.length > 0) await ctx.engine.flush({ db_name: db, collection_names: data.map((c) => c.name) });
+    return { status: ok, flush_all_ts: ctx.engine.allocTimestamp().toString(), flush_results: [] };
+  },
+
+  async GetFlushAllState(r, ctx) {
+    const db = r.db_name || ctx.db;
+    const ts = BigInt(r.flush_all_ts || '0');
+    const { data } = await ctx.engine.showCollections({ db_name: db });
+    const flushed = data.every((c) => ctx.engine.segmentInfo({ db_name: db, collection_name: c.name }).every((s) => s.state === 'flushed' || s.rows === 0 || s.minTs > ts));
+    return { status: ok, flushed, flush_states: [] };
+  },
+
+  async ManualCompaction(r, ctx) {
+    const db = r.db_name || ctx.db;
+    const coll = r.collection_name ? ctx.engine.collectionMeta({ db_name: db, collection_name: r.collection_name }) : ctx.engine.collectionMetaById(db, Number(r.collectionID));
+    const res = await ctx.engine.compact({ db_name: db, collection_name: coll.name });
+    const id = String(res.compactionID);
+    compactions.set(id, { plans: res.merged > 0 ? 1 : 0 });
+    if (compactions.size > compactionsMax) compactions.delete(compactions.keys().next().value!);
+    return { status: ok, compactionID: id, compactionPlanCount: res.merged > 0 ? 1 : 0 };
+  },
+
+  async GetCompactionState(r) {
+    const c = compactions.get(String(r.compactionID));
+    // Compaction runs to completion inside ManualCompaction.
+    return { status: ok, state: c ? 2 : 0, executingPlanNo: '0', timeoutPlanNo: '0', completedPlanNo: String(c?.plans ?? 0), failedPlanNo: '0' };
+  },
+
+  async GetCompactionStateWithPlans(r) {
+    const c = compactions.get(String(r.compactionID));
+    return { status: ok, state: c ? 2 : 0, mergeInfos: [] };
+  },
+
+  async GetPersistentSegmentInfo(r, ctx) {
+    const req = { db_name: r.dbName || ctx.db, collection_name: r.collectionName };
+    const coll = ctx.engine.collectionMeta(req);
+    const infos = ctx.engine.segmentInfo(req).filter((s) => s.state === 'flushed').map((s) => ({
+      segmentID: String(s.id), collectionID: String(coll.id), partitionID: String(s.partitionId), num_rows: String(s.rows),
+      state: 4, level: 2, is_sorted: false, storage_version: '0',
+    }));
+    return { status: ok, infos };
+  },
+
+  async GetQuerySegmentInfo(r, ctx) {
+    const req = { db_name: r.dbName || ctx.db, collection_name: r.collectionName };
+    const coll = ctx.engine.collectionMeta(req);
+    if (!coll.loaded) return { status: ok, infos: [] };
+    const states: Record<string, number> = { growing: 2, sealed: 3, flushed: 4 };
+    const infos = ctx.engine.segmentInfo(req).map((s) => ({
+      segmentID: String(s.id), collectionID: String(coll.id), partitionID: String(s.partitionId), mem_size: String(s.memoryBytes),
+      num_rows: String(s.rows), index_name: '', indexID: '0', nodeID: '1', state: states[s.state] ?? 0, nodeIds: ['1'], level: 2, is_sorted: false, storage_version: '0',
+    }));
+    return { status: ok, infos };
+  },
+
+  async GetReplicas(r, ctx) {
+    const db = r.db_name || ctx.db;
+    const coll = r.collection_name ? ctx.engine.collectionMeta({ db_name: db, collection_name: r.collection_name }) : ctx.engine.collectionMetaById(db, Number(r.collectionID));
+    if (!coll.loaded) return { status: ok, replicas: [] };
+    return {
+      status: ok,
+      replicas: [{
+        replicaID: '1', collectionID: String(coll.id),
+        partition_ids: (coll.loadedPartitions.length ? coll.loadedPartitions : coll.partitions.map((p) => p.id)).map(String),
+        shard_replicas: Array.from({ length: coll.shardsNum }, (_, i) => ({ leaderID: '1', leader_addr: 'embedded', dm_channel_name: `c${coll.id}s${i}`, node_ids: ['1'] })),
+        node_ids: ['1'], resource_group_name: '__default_resource_group', num_outbound_node: {},
+      }],
+    };
+  },
+};
+
+function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  fail('INVALID_ARGUMENT', { detail: `${what} must be a JSON object, got ${JSON.stringify(text.slice(0, 80))}` });
+}
