@@ -18,6 +18,7 @@ export const root = protobuf.Root.fromJSON(milvusJson);
 
 export const types = {
   collectionSchema: root.lookupType('milvus.proto.schema.CollectionSchema'),
+  fieldSchema: root.lookupType('milvus.proto.schema.FieldSchema'),
   placeholderGroup: root.lookupType('milvus.proto.common.PlaceholderGroup'),
 };
 

@@ -1,6 +1,6 @@
 export * from './types.js';
 export * from './limits.js';
-export { normalizeSchema, validateName, scalarProblem, int64Of, dynamicFieldName, type FieldInput } from './schema.js';
+export { normalizeSchema, normalizeAddedField, validateName, scalarProblem, int64Of, dynamicFieldName, type FieldInput } from './schema.js';
 export { Catalog, keys as catalogKeys, defaultDatabase, defaultPartition, deepFreeze } from './catalog.js';
 export { IdAllocator } from './id-allocator.js';
 export {

@@ -185,3 +185,20 @@ export function int64Of(v: unknown): bigint | undefined {
   else return undefined;
   return b < int64Min || b > int64Max ? undefined : b;
 }
+
+/**
+ * A field added to an existing collection (AddCollectionField). Rows stored before it
+ * must read as something, so it has to be nullable (they read null) or have a default;
+ * it cannot be the primary key, a partition key or a vector, as in Milvus.
+ */
+export function normalizeAddedField(schema: CollectionSchema, input: FieldInput): CollectionSchema {
+  if (typeof input !== 'object' || input === null) fail('INVALID_SCHEMA', { detail: 'field must be an object' });
+  if (schema.fields.length >= fieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `more than ${fieldsPerCollectionMax} fields` });
+  const fieldId = Math.max(...schema.fields.map((f) => f.fieldId)) + 1;
+  const field = normalizeField(input, fieldId, undefined);
+  if (schema.fields.some((f) => f.name === field.name)) fail('INVALID_SCHEMA', { detail: `duplicate field name "${field.name}"` });
+  if (field.isPrimary || field.isPartitionKey) fail('INVALID_SCHEMA', { detail: `an added field cannot be the primary key or a partition key ("${field.name}")` });
+  if (isVector(field.type)) fail('INVALID_SCHEMA', { detail: `vector field "${field.name}" cannot be added to an existing collection` });
+  if (!field.nullable) fail('INVALID_SCHEMA', { detail: `added field "${field.name}" must be nullable: rows stored before it have no value` });
+  return Object.freeze({ ...schema, fields: Object.freeze([...schema.fields, field]) });
+}

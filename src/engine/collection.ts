@@ -5,7 +5,7 @@
 import { ElanusError, assert } from '../errors/index.js';
 import type { CollectionMeta, CollectionSchema } from '../catalog/index.js';
 import { SerialQueue } from '../concurrency/index.js';
-import { type Column, typedCtorOf, widthOf } from '../segments/columns.js';
+import { type Column, defaultColumn, typedCtorOf, widthOf } from '../segments/columns.js';
 import { decodeColumns, encodeColumns, timestampFieldId } from '../segments/codec.js';
 import type { PkKey } from '../segments/pk.js';
 import { decodeRecord, encodeRecord } from '../segments/records.js';
@@ -179,7 +179,7 @@ export class CollectionData {
     const d = decodeColumns(r.payload, (id) => byId.get(id), path);
     const got = new Map(d.columns.map((c) => [c.fieldId, c]));
     const ts = got.get(timestampFieldId)!.values as BigInt64Array;
-    const columns = schema.fields.map((f) => got.get(f.fieldId) ?? nullColumn(f, d.count));
+    const columns = schema.fields.map((f) => got.get(f.fieldId) ?? defaultColumn(f, d.count));
     const pkIdx = schema.fields.findIndex((f) => f.isPrimary);
     const pks = pkKeys(schema.fields[pkIdx]!, columns[pkIdx]!, d.count);
     const seg = Segment.sealedFrom({ id: sm.id, partitionId: sm.partitionId, shard: sm.shard, schema, startOffset: sm.startOffset }, columns, pks, ts, sm.endOffset);
@@ -485,11 +485,6 @@ function gather(f: FieldSchema, origin: ReadonlyArray<{ seg: Segment; row: numbe
     if (valid) valid[i] = col.valid ? col.valid[r]! : 1;
   }
   return { fieldId: f.fieldId, values: list, valid };
-}
-
-function nullColumn(f: FieldSchema, n: number): Column {
-  const ctor = typedCtorOf(f.type);
-  return { fieldId: f.fieldId, values: ctor ? new ctor(n * widthOf(f)) : new Array(n).fill(f.defaultValue ?? null), valid: new Uint8Array(n) };
 }
 
 export { tsMax };

@@ -12,7 +12,7 @@ import { ElanusError, fail } from '../errors/index.js';
 import {
   Catalog, type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, IdAllocator,
   type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, isVector,
-  normalizeSchema, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax,
+  normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax,
   validateName, type FieldInput, databasesMax, collectionsPerDatabaseMax, dataTypeName,
 } from '../catalog/index.js';
 import { SerialQueue } from '../concurrency/index.js';
@@ -478,6 +478,17 @@ export class Elanus {
     const at = this.tso.next();
     const rows = data.shards.reduce((n, s) => n + s.count(at), 0);
     return { status, stats: [{ key: 'row_count', value: String(rows) }], data: { row_count: rows } };
+  }
+
+  /** Adds a nullable scalar field; rows stored before it read null (or its default). */
+  addCollectionField(req: CollectionReq & { field: FieldInput }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll, data } = this.live(req);
+      const schema = normalizeAddedField(coll.schema, this.requireObject(req).field);
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, schema } } });
+      for (const s of data.shards) s.conform(this.catalog.collectionById(coll.id)!.schema);
+      return status;
+    });
   }
 
   /**

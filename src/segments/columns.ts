@@ -212,3 +212,23 @@ export function f16ToF32(h: number): number {
   if (exp === 0x1f) return mant ? NaN : sign * Infinity;
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
+
+/**
+ * The column a field has in rows written before it existed (a field added to the
+ * schema later): its default value where it has one, else null.
+ */
+export function defaultColumn(f: FieldSchema, n: number): Column {
+  const ctor = typedCtorOf(f.type);
+  const hasDefault = f.defaultValue !== undefined && f.defaultValue !== null;
+  let values: Column['values'];
+  if (!ctor) values = new Array(n).fill(hasDefault ? f.defaultValue : null);
+  else {
+    const t = new ctor(n * widthOf(f));
+    if (hasDefault) {
+      const v = f.type === DataType.Int64 ? BigInt(f.defaultValue as string) : f.type === DataType.Bool ? (f.defaultValue ? 1 : 0) : (f.defaultValue as number);
+      (t as unknown as { fill(v: unknown): void }).fill(v);
+    }
+    values = t;
+  }
+  return { fieldId: f.fieldId, values, valid: f.nullable || !hasDefault ? new Uint8Array(n).fill(hasDefault ? 1 : 0) : undefined };
+}

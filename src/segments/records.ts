@@ -5,7 +5,7 @@
 //   delete  primary keys at one timestamp, optionally only within one partition
 import { ElanusError } from '../errors/index.js';
 import { DataType, type CollectionSchema, type FieldSchema } from '../catalog/types.js';
-import { type Column, typedCtorOf } from './columns.js';
+import { type Column, defaultColumn } from './columns.js';
 import { decodeColumns, encodeColumns } from './codec.js';
 import type { PkKey } from './pk.js';
 
@@ -56,23 +56,7 @@ export function decodeRecord(buf: Uint8Array, schema: CollectionSchema, pkKeysOf
   const got = new Map(d.columns.map((c) => [c.fieldId, c]));
   const rowPartitions = got.get(partitionsFieldId)?.values as Int32Array | undefined;
   // A field added to the schema after this record was written reads as null (or its default).
-  const columns = schema.fields.map((f) => got.get(f.fieldId) ?? missingColumn(f, d.count));
+  const columns = schema.fields.map((f) => got.get(f.fieldId) ?? defaultColumn(f, d.count));
   const pkIndex = schema.fields.findIndex((f) => f.isPrimary);
   return { kind: 'insert', ts, count: d.count, columns, partitionId, rowPartitions, pks: pkKeysOf(columns[pkIndex]!, d.count) };
-}
-
-function missingColumn(f: FieldSchema, n: number): Column {
-  const ctor = typedCtorOf(f.type);
-  const hasDefault = f.defaultValue !== undefined;
-  let values: Column['values'];
-  if (!ctor) values = new Array(n).fill(hasDefault ? f.defaultValue : null);
-  else {
-    const t = new ctor(n);
-    if (hasDefault) {
-      const v = f.type === DataType.Int64 ? BigInt(f.defaultValue as string) : f.type === DataType.Bool ? (f.defaultValue ? 1 : 0) : (f.defaultValue as number);
-      (t as unknown as { fill(v: unknown): void }).fill(v);
-    }
-    values = t;
-  }
-  return { fieldId: f.fieldId, values, valid: f.nullable ? new Uint8Array(n).fill(hasDefault ? 1 : 0) : undefined };
 }

@@ -7,7 +7,7 @@
 // is written, and only from MAX to a smaller value, by the shard that owns the segment.
 import { assert } from '../errors/index.js';
 import type { CollectionSchema, FieldSchema } from '../catalog/types.js';
-import { type Column, ColumnBuilder } from './columns.js';
+import { type Column, ColumnBuilder, defaultColumn } from './columns.js';
 import type { PkKey } from './pk.js';
 
 export const tsMax = 2n ** 63n - 1n;
@@ -27,7 +27,8 @@ export class Segment {
   readonly id: number;
   readonly partitionId: number;
   readonly shard: number;
-  readonly schema: CollectionSchema;
+  /** The schema its columns follow; grows (never shrinks) when fields are added. */
+  schema: CollectionSchema;
   state: SegmentState = 'growing';
   readonly startOffset: number;
   /** Log offset of the last record whose rows it holds. */
@@ -94,7 +95,11 @@ export class Segment {
   append(columns: readonly Column[], pks: readonly PkKey[], from: number, to: number, ts: bigint, offset: number): number {
     assert(this.state === 'growing' && this.builders, `append to a ${this.state} segment`);
     const first = this.rows;
-    for (let c = 0; c < this.builders.length; c++) this.builders[c]!.appendFrom(columns[c]!, from, to);
+    // A record written before a field was added lacks that (last) column.
+    for (let c = 0; c < this.builders.length; c++) {
+      const col = columns[c] ?? defaultColumn(this.schema.fields[c]!, to);
+      this.builders[c]!.appendFrom(col, from, to);
+    }
     const n = to - from;
     this.reserve(first + n);
     this.tsCol.fill(ts, first, first + n);
@@ -125,6 +130,18 @@ export class Segment {
     this.delCol[i] = ts;
     if (ts > this.maxDeleteTs) this.maxDeleteTs = ts;
     return true;
+  }
+
+  /**
+   * Follows a schema that gained fields (added at the end): rows stored before read
+   * each new field as its default, or null. Only sealed segments: a growing one is
+   * sealed first, since its builders follow the schema it was created with.
+   */
+  conform(schema: CollectionSchema): void {
+    if (schema.fields.length <= this.schema.fields.length) return;
+    assert(this.sealedColumns, 'conform of a growing segment');
+    for (let i = this.schema.fields.length; i < schema.fields.length; i++) this.sealedColumns.push(defaultColumn(schema.fields[i]!, this.rows));
+    this.schema = schema;
   }
 
   seal(): void {
@@ -164,6 +181,10 @@ export class Segment {
 
   /** Column of a field (a view that is valid until the next append). */
   column(index: number): Column {
+    if (index >= this.schema.fields.length) {
+      // A field added a moment ago, before this segment was conformed: all null.
+      return { fieldId: -1, values: new Array(this.rows).fill(null), valid: new Uint8Array(this.rows) };
+    }
     if (this.sealedColumns) return this.sealedColumns[index]!;
     return this.builders![index]!.view();
   }

@@ -171,7 +171,7 @@ export class Shard {
     const parts = r.rowPartitions ? [...runs.keys()] : [r.partitionId];
     for (const partitionId of parts) {
       if (!this.opts.partitionExists(partitionId)) continue;
-      const seg = this.growingFor(partitionId, offset);
+      const seg = this.growingFor(partitionId, offset, r.columns.length);
       const rows = runs.get(partitionId);
       if (!rows) {
         this.replaceKeys(r.pks, 0, r.count, r.ts);
@@ -208,8 +208,16 @@ export class Shard {
     }
   }
 
-  private growingFor(partitionId: number, offset: number): Segment {
+  private growingFor(partitionId: number, offset: number, columns: number): Segment {
     let seg = this.growing.get(partitionId);
+    if (seg && seg.schema.fields.length < columns) {
+      // The schema gained a field since this segment began: seal it and start one that
+      // has the column.
+      this.growing.delete(partitionId);
+      seg.seal();
+      this.opts.onSealed();
+      seg = undefined;
+    }
     if (!seg) {
       seg = new Segment({ id: this.opts.newSegmentId(), partitionId, shard: this.index, schema: this.opts.schema(), startOffset: offset });
       this.growing.set(partitionId, seg);
@@ -224,6 +232,14 @@ export class Shard {
       seg.seal();
       this.opts.onSealed();
     }
+  }
+
+  /** A field was added: every segment follows the new schema (growing ones are sealed first). */
+  conform(schema: CollectionSchema): void {
+    for (const seg of this.growing.values()) seg.seal();
+    if (this.growing.size > 0) this.opts.onSealed();
+    this.growing.clear();
+    for (const seg of this.segs) seg.conform(schema);
   }
 
   /** The oldest growing segment's age anchor, for age-based sealing. */
@@ -263,6 +279,8 @@ export class Shard {
   /** Swaps compacted segments for their replacement (after the metadata commit). */
   swap(removed: readonly Segment[], added: Segment | undefined, origin: ReadonlyArray<{ seg: Segment; row: number }>): void {
     if (added) {
+      // A field may have been added while the replacement was written.
+      added.conform(this.opts.schema());
       // Deletes that happened while the replacement was written carry over, and keys
       // whose live row moved now point into the replacement.
       for (let i = 0; i < origin.length; i++) {

@@ -47,6 +47,18 @@ export function decodeSchema(bytes: Uint8Array): ProtoCollectionSchema {
   return types.collectionSchema.toObject(msg, { longs: String, enums: Number, oneofs: true, defaults: true, bytes: Buffer }) as ProtoCollectionSchema;
 }
 
+/** Decodes AddCollectionFieldRequest.schema (one serialized FieldSchema). */
+export function decodeField(bytes: Uint8Array): FieldInput {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) fail('INVALID_SCHEMA', { detail: 'the request carries no field' });
+  let f: ProtoFieldSchema;
+  try {
+    f = types.fieldSchema.toObject(types.fieldSchema.decode(bytes), { longs: String, enums: Number, oneofs: true, defaults: true, bytes: Buffer }) as ProtoFieldSchema;
+  } catch (e) {
+    fail('INVALID_SCHEMA', { detail: `cannot decode the field: ${(e as Error).message}` });
+  }
+  return fieldsFromProto({ fields: [f] })[0]!;
+}
+
 export function fieldsFromProto(schema: ProtoCollectionSchema): FieldInput[] {
   if ((schema.functions ?? []).length > 0) fail('NOT_SUPPORTED', { what: 'schema functions (BM25, text embedding)' });
   return schema.fields.filter((f) => !f.is_dynamic).map((f) => {

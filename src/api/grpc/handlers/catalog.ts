@@ -3,7 +3,7 @@ import { fail } from '../../../errors/index.js';
 import type { CollectionMeta } from '../../../catalog/index.js';
 import { okStatus } from '../../status.js';
 import type { CallContext, Handler } from '../context.js';
-import { consistencyFromProto, consistencyToProto, decodeSchema, fieldsFromProto, kvToObject, objectToKv, schemaToProto, type Kv } from '../convert.js';
+import { consistencyFromProto, consistencyToProto, decodeField, decodeSchema, fieldsFromProto, kvToObject, objectToKv, schemaToProto, type Kv } from '../convert.js';
 
 const ok = okStatus;
 const tsMs = (ts: string) => String(BigInt(ts) >> 18n);
@@ -128,6 +128,10 @@ export const catalogHandlers: Record<string, Handler> = {
     if ((r.properties ?? []).length > 0) await ctx.engine.alterCollection({ ...req, properties: kvToObject(r.properties) });
     if ((r.delete_keys ?? []).length > 0) await ctx.engine.dropCollectionProperties({ ...req, properties: r.delete_keys });
     if ((r.properties ?? []).length === 0 && (r.delete_keys ?? []).length === 0) ctx.engine.collectionMeta(req);
+    return ok as unknown as Record<string, unknown>;
+  },
+  async AddCollectionField(r, ctx) {
+    await ctx.engine.addCollectionField({ db_name: ctx.db, collection_name: r.collection_name, field: decodeField(r.schema) });
     return ok as unknown as Record<string, unknown>;
   },
   async GetCollectionStatistics(r, ctx) {

@@ -1,0 +1,43 @@
+// A field added to a collection that already holds rows: old rows read null (or the
+// default), new rows carry values, through flush, compaction, the log and a restart.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DataType, openEngine } from './helpers.js';
+
+test('addCollectionField: old rows read null, new rows their value, across flush, compaction and restart', async () => {
+  const h = await openEngine({ storage: 'memory' });
+  try {
+    const name = 'grow';
+    await h.db.createCollection({ collection_name: name, fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'vec', data_type: DataType.FloatVector, dim: 2 },
+    ], enable_dynamic_field: true });
+    await h.db.insert({ collection_name: name, data: [{ id: 1, vec: [1, 1] }] });
+    await h.db.flush({ collection_names: [name] });
+    await h.db.insert({ collection_name: name, data: [{ id: 2, vec: [2, 2], tag: 'dyn' }] });
+    await assert.rejects(h.db.addCollectionField({ collection_name: name, field: { name: 'score', data_type: DataType.Int32 } }), { code: 'INVALID_SCHEMA' });
+    await assert.rejects(h.db.addCollectionField({ collection_name: name, field: { name: 'v2', data_type: DataType.FloatVector, dim: 2, nullable: true } }), { code: 'INVALID_SCHEMA' });
+    await h.db.addCollectionField({ collection_name: name, field: { name: 'score', data_type: DataType.Int32, nullable: true } });
+    await h.db.addCollectionField({ collection_name: name, field: { name: 'label', data_type: DataType.VarChar, max_length: 8, nullable: true, default_value: 'none' } });
+    await h.db.insert({ collection_name: name, data: [{ id: 3, vec: [3, 3], score: 7, label: 'x' }] });
+    await h.db.loadCollection({ collection_name: name });
+    const read = async () => (await h.db.query({ collection_name: name, filter: 'id in [1, 2, 3]', output_fields: ['score', 'label', 'tag'], consistency_level: 'Strong' })).data
+      .sort((a, b) => (a.id as number) - (b.id as number));
+    const expected = [
+      { id: 1, score: null, label: 'none' },
+      { id: 2, score: null, label: 'none', tag: 'dyn' },
+      { id: 3, score: 7, label: 'x' },
+    ];
+    assert.deepEqual(await read(), expected);
+    await h.db.flush({ collection_names: [name] });
+    await h.db.compact({ collection_name: name });
+    assert.deepEqual(await read(), expected);
+    const db = await h.reopen();
+    await db.loadCollection({ collection_name: name });
+    assert.deepEqual(await read(), expected);
+    const described = await db.describeCollection({ collection_name: name });
+    assert.deepEqual(described.schema.fields.map((f) => f.name), ['id', 'vec', 'score', 'label']);
+  } finally {
+    await h.dispose();
+  }
+});
