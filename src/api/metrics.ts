@@ -1,0 +1,161 @@
+// Prometheus metrics for one server: request counts and latencies per RPC and outcome,
+// what the engine holds (rows and segments per collection, rows not yet flushed) and the
+// process's own figures. Each server gets a fresh Registry, so two servers in one process
+// (tests) never add to each other's counters, and nothing lands in prom-client's global one.
+//
+// Engine figures are read when Prometheus scrapes, not kept up to date on every write: a
+// scrape walks the catalog once (listDatabases → showCollections → segmentInfo), which
+// costs nothing between scrapes and cannot drift from the engine's own state.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Elanus } from '../engine/index.js';
+import { isElanusError } from '../errors/index.js';
+import type { CallObserver } from './grpc/service.js';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** The gRPC call observer to hand to startServer. */
+  readonly observe: CallObserver;
+  /** Serves GET /metrics and counts every HTTP request (a fastify onResponse hook). */
+  register(app: FastifyInstance): void;
+}
+
+/** Latency buckets, seconds: 0.5 ms to 10 s (a point lookup to a large flush). */
+const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface CollectionFigures {
+  readonly db: string;
+  readonly collection: string;
+  readonly rowsStored: number;
+  readonly rowsUnflushed: number;
+  readonly segmentsByState: ReadonlyMap<string, number>;
+}
+
+export function createMetrics(engine: Elanus): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'elanus_requests_total',
+    help: 'Requests answered, by protocol, RPC (gRPC method or HTTP route) and outcome (error code, or HTTP status)',
+    labelNames: ['protocol', 'rpc', 'code'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'elanus_request_duration_seconds',
+    help: 'Time from a request\'s arrival to its reply, by protocol, RPC and outcome',
+    labelNames: ['protocol', 'rpc', 'code'] as const,
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
+
+  // Prometheus asks every metric for its value at once, so the gauges share one walk of
+  // the catalog per scrape instead of making three.
+  let pending: Promise<CollectionFigures[]> | undefined;
+  const figures = (): Promise<CollectionFigures[]> => {
+    pending ??= engineFigures(engine).finally(() => setImmediate(() => (pending = undefined)));
+    return pending;
+  };
+
+  new Gauge({
+    name: 'elanus_collection_rows',
+    help: 'Rows held in a collection\'s segments (deleted rows included until compaction rewrites their segment)',
+    labelNames: ['db', 'collection'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const f of await figures()) this.set({ db: f.db, collection: f.collection }, f.rowsStored);
+    },
+  });
+  new Gauge({
+    name: 'elanus_segments',
+    help: 'Segments of a collection by state (growing, sealed, flushed)',
+    labelNames: ['db', 'collection', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const f of await figures()) {
+        for (const [state, n] of f.segmentsByState) this.set({ db: f.db, collection: f.collection, state }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'elanus_log_lag_rows',
+    help: 'Rows in the log past the flush checkpoint: rows of growing and sealed segments not yet flushed (deletes not counted); a restart replays them',
+    labelNames: ['db', 'collection'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const f of await figures()) this.set({ db: f.db, collection: f.collection }, f.rowsUnflushed);
+    },
+  });
+  new Gauge({
+    name: 'elanus_background_errors',
+    help: 'Background flush or compaction failures the engine is holding (the last 100)',
+    registers: [registry],
+    collect() {
+      this.set(engine.backgroundErrors.length);
+    },
+  });
+
+  const count = (protocol: string, rpc: string, code: string, seconds: number) => {
+    requests.inc({ protocol, rpc, code });
+    latency.observe({ protocol, rpc, code }, seconds);
+  };
+
+  return {
+    registry,
+    observe: (rpc, ms, code) => count('grpc', rpc, code, ms / 1000),
+    register(app) {
+      app.addHook('onResponse', async (request, reply) => {
+        // The route pattern, not the URL: one series per route, whatever ids URLs carry.
+        count('http', request.routeOptions.url ?? 'unmatched', String(reply.statusCode), reply.elapsedTime / 1000);
+      });
+      app.get('/metrics', async (_request, reply) => {
+        reply.type(registry.contentType);
+        return registry.metrics();
+      });
+    },
+  };
+}
+
+/** One walk of the catalog. A collection dropped during the walk, or an engine closing, is skipped. */
+async function engineFigures(engine: Elanus): Promise<CollectionFigures[]> {
+  const out: CollectionFigures[] = [];
+  let dbs: string[];
+  try {
+    dbs = (await engine.listDatabases()).db_names;
+  } catch (e) {
+    if (isElanusError(e)) return out; // CLOSED while shutting down: no engine figures
+    throw e;
+  }
+  for (const db of dbs) {
+    let names: string[];
+    try {
+      names = (await engine.showCollections({ db_name: db })).data.map((c) => c.name);
+    } catch (e) {
+      if (isElanusError(e)) continue;
+      throw e;
+    }
+    for (const collection of names) {
+      let segments: ReturnType<Elanus['segmentInfo']>;
+      try {
+        segments = engine.segmentInfo({ db_name: db, collection_name: collection });
+      } catch (e) {
+        if (isElanusError(e)) continue;
+        throw e;
+      }
+      let rowsStored = 0;
+      let rowsUnflushed = 0;
+      const segmentsByState = new Map<string, number>();
+      for (const s of segments) {
+        if (s.state === 'dropped') continue;
+        rowsStored += s.rows;
+        if (s.state !== 'flushed') rowsUnflushed += s.rows;
+        segmentsByState.set(s.state, (segmentsByState.get(s.state) ?? 0) + 1);
+      }
+      out.push({ db, collection, rowsStored, rowsUnflushed, segmentsByState });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,131 @@
+// /v2/vectordb/entities/{get, query, search}; hybrid_search (and its older name
+// advanced_search) answer NOT_SUPPORTED until the engine has hybrid search.
+//
+// Defaults follow Milvus: query returns at most 100 rows and every field ("*") unless
+// told otherwise; count(*) is a query whose only output field is "count(*)"; search
+// returns at most 100 hits per query vector, each with the primary key as `id` and its
+// score as `distance`, and `topks` beside `data` gives the hits per query vector.
+import { type CollectionMeta, type ConsistencyLevel, DataType } from '../../catalog/index.js';
+import { fail } from '../../errors/index.js';
+import {
+  type Body, bad, optionalInt, optionalObject, optionalString, optionalStringList, requireString, typeName,
+} from './body.js';
+import { Reply, type RestCall, type RestHandler } from './envelope.js';
+import { int64Out, numbersOnly, rowsOut } from './int64.js';
+
+/** Milvus's default limit of a query and of a search when the body gives none. */
+const limitDefault = 100;
+
+function readReq(c: RestCall) {
+  const collection_name = requireString(c.body, 'collectionName');
+  const partitions = optionalStringList(c.body, 'partitionNames');
+  const level = optionalString(c.body, 'consistencyLevel');
+  return {
+    db_name: c.db,
+    collection_name,
+    ...(partitions !== undefined ? { partition_names: partitions } : {}),
+    ...(level !== undefined ? { consistency_level: level as ConsistencyLevel } : {}),
+  };
+}
+
+function isCount(outputs: readonly string[]): boolean {
+  return outputs.some((o) => o.replace(/\s/g, '').toLowerCase() === 'count(*)');
+}
+
+function refuseTemplates(body: Body): void {
+  const p = optionalObject(body, 'exprParams');
+  if (p !== undefined && Object.keys(p).length > 0) fail('NOT_SUPPORTED', { what: 'filter templates (exprParams)' });
+}
+
+/** count(*) is an Int64 column in Milvus, so it follows the Int64 header like any other. */
+function countRows(rows: ReadonlyArray<Record<string, unknown>>, int64AsNumbers: boolean) {
+  return rows.map((r) => ({ ...r, 'count(*)': int64Out(r['count(*)'], int64AsNumbers) }));
+}
+
+export const readRoutes: Readonly<Record<string, RestHandler>> = {
+  'entities/get': async (c) => {
+    const req = readReq(c);
+    const id = c.body['id'];
+    if (id === undefined || id === null) bad('id is required: one primary key or a list of them');
+    const ids = (Array.isArray(id) ? id : [id]) as Array<string | number | bigint>;
+    const outputs = optionalStringList(c.body, 'outputFields') ?? ['*'];
+    const coll = c.engine.collectionMeta(req);
+    const r = await c.engine.get({ ...req, ids, output_fields: outputs });
+    return rowsOut(coll, r.data, c.int64AsNumbers);
+  },
+
+  'entities/query': async (c) => {
+    const req = readReq(c);
+    refuseTemplates(c.body);
+    const outputs = optionalStringList(c.body, 'outputFields') ?? ['*'];
+    const counting = isCount(outputs);
+    // As in Milvus: a limit of 0 means "none given"; count(*) takes no limit.
+    const limitGiven = optionalInt(c.body, 'limit');
+    const limit = counting ? undefined : limitGiven === undefined ? limitDefault : limitGiven === 0 ? undefined : limitGiven;
+    const offset = optionalInt(c.body, 'offset');
+    const filter = optionalString(c.body, 'filter');
+    const coll = c.engine.collectionMeta(req);
+    const r = await c.engine.query({
+      ...req, output_fields: outputs,
+      ...(filter !== undefined ? { filter } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(offset !== undefined && offset > 0 ? { offset } : {}),
+    });
+    return counting ? countRows(r.data, c.int64AsNumbers) : rowsOut(coll, r.data, c.int64AsNumbers);
+  },
+
+  'entities/search': async (c) => {
+    const req = readReq(c);
+    const { body } = c;
+    refuseTemplates(body);
+    for (const k of ['groupingField', 'ids', 'searchAggregation', 'functionChains']) {
+      const v = body[k];
+      if (v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)) fail('NOT_SUPPORTED', { what: `search with ${k}` });
+    }
+    const functions = optionalObject(body, 'functionScore')?.['functions'];
+    if (Array.isArray(functions) && functions.length > 0) fail('NOT_SUPPORTED', { what: 'search with functionScore (rerankers)' });
+    const data = body['data'];
+    if (!Array.isArray(data) || data.length === 0) bad(`data is required: a non-empty list of query vectors, got ${typeName(data)}`);
+    const sp = optionalObject(body, 'searchParams') ?? {};
+    const inner = optionalObject(sp, 'params', 'searchParams.params') ?? {};
+    for (const k of ['radius', 'range_filter', 'group_by_field']) {
+      if (sp[k] !== undefined || inner[k] !== undefined) fail('NOT_SUPPORTED', { what: `search parameter ${k}` });
+    }
+    const metric = optionalString(sp, 'metricType', 'searchParams.metricType') ?? optionalString(sp, 'metric_type', 'searchParams.metric_type');
+    const anns = optionalString(body, 'annsField');
+    const filter = optionalString(body, 'filter');
+    const outputs = optionalStringList(body, 'outputFields') ?? [];
+    const limit = optionalInt(body, 'limit', 1) ?? limitDefault;
+    const offset = optionalInt(body, 'offset') ?? 0;
+    const coll = c.engine.collectionMeta(req);
+    const r = await c.engine.search({
+      ...req, data: numbersOnly(data), limit, offset, output_fields: outputs, params: numbersOnly(inner) as Record<string, unknown>,
+      ...(anns !== undefined ? { anns_field: anns } : {}),
+      ...(metric !== undefined ? { metric_type: metric } : {}),
+      ...(filter !== undefined ? { filter } : {}),
+    });
+    const results = r.results as unknown[];
+    // One list per query vector; a single query written without its outer list comes back flat.
+    const lists = (results.length === 0 || Array.isArray(results[0]) ? results : [results]) as Array<Array<Record<string, unknown>>>;
+    return new Reply(lists.flatMap((hits) => hitsOut(coll, hits, c.int64AsNumbers)), { topks: lists.map((l) => l.length) });
+  },
+
+  'entities/hybrid_search': notSupportedHybrid,
+  'entities/advanced_search': notSupportedHybrid,
+};
+
+async function notSupportedHybrid(c: RestCall): Promise<never> {
+  requireString(c.body, 'collectionName');
+  fail('NOT_SUPPORTED', { what: 'hybrid search' });
+}
+
+function hitsOut(coll: CollectionMeta, hits: ReadonlyArray<Record<string, unknown>>, int64AsNumbers: boolean): Array<Record<string, unknown>> {
+  const pk = coll.schema.fields.find((f) => f.isPrimary)!;
+  const rows = hits.map((h) => {
+    const { id, score, ...fields } = h;
+    return { ...fields, id, distance: score };
+  });
+  const out = rowsOut(coll, rows, int64AsNumbers);
+  if (pk.name === 'id') return out;
+  return out.map((r) => ({ ...r, id: pk.type === DataType.Int64 ? int64Out(r['id'], int64AsNumbers) : r['id'] }));
+}

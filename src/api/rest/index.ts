@@ -1,0 +1,1 @@
+export { registerRestRoutes, restPrefix } from './routes.js';

@@ -1,0 +1,137 @@
+// The layered configuration: defaults → file → environment → flags, each value checked
+// where it enters, and an error that names the key and the place it came from.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { keySpecs, loadConfig, type LoadInput } from '../../src/config/index.js';
+import { defaultLimits } from '../../src/engine/index.js';
+import { isElanusError } from '../../src/errors/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'elanus-config-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: unknown): string {
+  const p = join(dir, name);
+  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+  return p;
+}
+
+/** Loading must fail with INVALID_ARGUMENT naming this key and this source. */
+function assertInvalid(input: LoadInput, key: string, source: RegExp): void {
+  assert.throws(() => loadConfig(input), (e: unknown) => {
+    assert.ok(isElanusError(e, 'INVALID_ARGUMENT'), `expected INVALID_ARGUMENT, got ${String(e)}`);
+    assert.equal(e.details.key, key);
+    assert.match(String(e.details.source), source);
+    assert.ok(e.message.includes(key), `message names the key: ${e.message}`);
+    return true;
+  });
+}
+
+test('defaults, frozen', () => {
+  const { config, origin } = loadConfig({ env: {}, flags: {} });
+  assert.deepEqual(config, {
+    host: '127.0.0.1',
+    port: 19530,
+    dataDir: './data',
+    logLevel: 'info',
+    messageBytesMax: 256 * 1024 * 1024,
+    shutdownDeadlineMs: 10_000,
+    metrics: true,
+    shardsDefault: 1,
+    limits: { ...defaultLimits },
+  });
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.limits));
+  assert.ok(Object.values(origin).every((o) => o === 'default'));
+});
+
+test('file over defaults, environment over file, flags over environment', () => {
+  const path = file('layers.json', { host: '0.0.0.0', port: 1111, logLevel: 'warn', metrics: false, limits: { segmentRowsMax: 500, backgroundIntervalMs: 0 } });
+  const { config, origin } = loadConfig({
+    flags: { config: path, port: '3333', segmentRowsMax: '700' },
+    env: { ELANUS_PORT: '2222', ELANUS_LOG_LEVEL: 'debug', ELANUS_DATA_DIR: '/srv/elanus', ELANUS_SEGMENT_ROWS_MAX: '600' },
+  });
+  assert.equal(config.host, '0.0.0.0'); // file only
+  assert.equal(config.metrics, false); // file only
+  assert.equal(config.limits.backgroundIntervalMs, 0); // file only
+  assert.equal(config.logLevel, 'debug'); // env over file
+  assert.equal(config.dataDir, '/srv/elanus'); // env over default
+  assert.equal(config.port, 3333); // flag over env over file
+  assert.equal(config.limits.segmentRowsMax, 700); // flag over env over file
+  assert.equal(config.messageBytesMax, 256 * 1024 * 1024); // default
+  assert.equal(origin.host, `file ${path}`);
+  assert.equal(origin.logLevel, 'env ELANUS_LOG_LEVEL');
+  assert.equal(origin.port, 'flag --port');
+  assert.equal(origin['limits.segmentRowsMax'], 'flag --segment-rows-max');
+  assert.equal(origin.messageBytesMax, 'default');
+});
+
+test('the config file comes from --config, else ELANUS_CONFIG; relative paths resolve from cwd', () => {
+  file('a.json', { port: 1 });
+  file('b.json', { port: 2 });
+  assert.equal(loadConfig({ env: { ELANUS_CONFIG: 'b.json' }, cwd: dir }).config.port, 2);
+  assert.equal(loadConfig({ flags: { config: 'a.json' }, env: { ELANUS_CONFIG: 'b.json' }, cwd: dir }).config.port, 1);
+});
+
+test('booleans: --no-metrics, and true/false/on/off/1/0 in the environment', () => {
+  assert.equal(loadConfig({ flags: { metrics: false } }).config.metrics, false);
+  for (const [text, want] of [['off', false], ['0', false], ['FALSE', false], ['on', true], ['1', true], ['yes', true]] as const) {
+    assert.equal(loadConfig({ env: { ELANUS_METRICS: text } }).config.metrics, want, text);
+  }
+  assert.equal(loadConfig({ env: { ELANUS_METRICS: 'off' }, flags: { metrics: true } }).config.metrics, true);
+});
+
+test('an empty environment variable counts as unset', () => {
+  assert.equal(loadConfig({ env: { ELANUS_PORT: '', ELANUS_HOST: '' } }).config.port, 19530);
+});
+
+test('port 0 (pick a free port) is allowed', () => {
+  assert.equal(loadConfig({ flags: { port: '0' } }).config.port, 0);
+});
+
+test('invalid values are coded errors naming the key and where it came from', () => {
+  assertInvalid({ env: { ELANUS_PORT: 'abc' } }, 'port', /^env ELANUS_PORT$/);
+  assertInvalid({ env: { ELANUS_PORT: '0x10' } }, 'port', /^env ELANUS_PORT$/);
+  assertInvalid({ flags: { port: '70000' } }, 'port', /^flag --port$/);
+  assertInvalid({ flags: { port: '1.5' } }, 'port', /^flag --port$/);
+  assertInvalid({ env: { ELANUS_LOG_LEVEL: 'loud' } }, 'logLevel', /^env ELANUS_LOG_LEVEL$/);
+  assertInvalid({ env: { ELANUS_METRICS: 'maybe' } }, 'metrics', /^env ELANUS_METRICS$/);
+  assertInvalid({ flags: { messageBytesMax: '10' } }, 'messageBytesMax', /^flag --message-bytes-max$/);
+  assertInvalid({ env: { ELANUS_SEGMENT_ROWS_MAX: '-1' } }, 'limits.segmentRowsMax', /^env ELANUS_SEGMENT_ROWS_MAX$/);
+  assertInvalid({ flags: { compactionDeletedRatioMin: '1.5' } }, 'limits.compactionDeletedRatioMin', /^flag --compaction-deleted-ratio-min$/);
+  assertInvalid({ flags: { config: file('bad-port.json', { port: 'many' }) } }, 'port', /^file .*bad-port\.json$/);
+  assertInvalid({ flags: { config: file('str-port.json', { port: '19530' }) } }, 'port', /^file .*str-port\.json$/);
+  assertInvalid({ flags: { config: file('bad-host.json', { host: '' }) } }, 'host', /^file /);
+  assertInvalid({ flags: { config: file('bad-limit.json', { limits: { segmentRowsMax: 1.5 } }) } }, 'limits.segmentRowsMax', /^file /);
+});
+
+test('config file problems are coded errors naming the file', () => {
+  assertInvalid({ flags: { config: file('typo.json', { prot: 1 }) } }, 'prot', /^file .*typo\.json$/);
+  assertInvalid({ flags: { config: file('typo-limit.json', { limits: { segmentRows: 1 } }) } }, 'limits.segmentRows', /^file /);
+  assertInvalid({ flags: { config: file('limits-not-object.json', { limits: 5 }) } }, 'limits', /^file /);
+  assertInvalid({ flags: { config: file('broken.json', '{ "port": ') } }, 'config', /^flag --config$/);
+  assertInvalid({ flags: { config: file('array.json', [1]) } }, 'config', /^flag --config$/);
+  assertInvalid({ env: { ELANUS_CONFIG: join(dir, 'missing.json') } }, 'config', /^env ELANUS_CONFIG$/);
+});
+
+test('an ELANUS_ variable that is no setting gives a warning, not an error', () => {
+  const { warnings } = loadConfig({ env: { ELANUS_PROT: '1' } });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /ELANUS_PROT/);
+});
+
+test('every engine limit is a setting, and nothing else is under limits', () => {
+  const limitKeys = keySpecs.filter((s) => s.key.startsWith('limits.')).map((s) => s.key.slice('limits.'.length));
+  assert.deepEqual(limitKeys.sort(), Object.keys(defaultLimits).sort());
+});
+
+test('the README lists every setting with its environment variable and flag', () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../../src/config/README.md', import.meta.url)), 'utf8');
+  for (const s of keySpecs) {
+    assert.ok(readme.includes(`\`${s.key}\``), `README names ${s.key}`);
+    assert.ok(readme.includes(`\`${s.env}\``), `README names ${s.env}`);
+    assert.ok(readme.includes(`\`--${s.flag}\``), `README names --${s.flag}`);
+  }
+});
