@@ -13,6 +13,7 @@ const benchmarks: Array<{ name: string; nodeArgs: string[] }> = [
   { name: 'insert-throughput', nodeArgs: ['--expose-gc'] },
   { name: 'recovery', nodeArgs: [] },
   { name: 'memory', nodeArgs: ['--expose-gc'] },
+  { name: 'protocol', nodeArgs: [] },
 ];
 
 const args = parseArgs(process.argv.slice(2));

@@ -12,6 +12,8 @@ import { addMilvusService, type CallObserver } from './grpc/service.js';
 import type { Handler } from './grpc/context.js';
 
 const http2Preface = Buffer.from('PRI * HTTP/2.0');
+/** How long a new connection may take to send enough bytes to tell its protocol. */
+const routeTimeoutMs = 10_000;
 
 export interface ServerOptions {
   readonly engine: Elanus;
@@ -64,16 +66,27 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   /** Reads just enough of the first bytes to tell the protocols apart, then hands the socket over. */
   function route(socket: net.Socket): void {
     let head = Buffer.alloc(0);
+    // Until the first bytes decide, neither fastify's nor gRPC's timeouts apply: a client
+    // that connects and sends nothing (or only the start of the HTTP/2 preface) would hold
+    // its socket forever. Cut it after routeTimeoutMs; the side it goes to takes over then.
+    const onTimeout = () => socket.destroy();
+    socket.setTimeout(routeTimeoutMs, onTimeout);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
       const n = Math.min(head.length, http2Preface.length);
       const isH2 = head.subarray(0, n).equals(http2Preface.subarray(0, n));
       if (isH2 && head.length < http2Preface.length) return; // need more bytes to be sure
       socket.off('data', onData);
+      socket.setTimeout(0);
+      socket.off('timeout', onTimeout);
       socket.pause();
       if (isH2) {
         // Node's HTTP/2 session reads the socket's native handle directly and would miss
         // the bytes already read here, so gRPC gets a JS stream over the socket instead.
+        // grpc-js turns Nagle off on the sockets it accepts itself but cannot reach this
+        // one through the stream: without this every small reply waited for the client's
+        // delayed ACK (~40 ms per unary call).
+        socket.setNoDelay(true);
         injector.injectConnection(new SocketView(socket, head));
       } else {
         socket.unshift(head);

@@ -24,18 +24,22 @@ const spec = (
   retryable = false,
 ): ErrorSpec => Object.freeze({ message, milvusCode, legacyCode, grpcStatus: 0, httpStatus, retryable });
 
-// Legacy codes from common.proto ErrorCode: 1 UnexpectedError, 4 CollectionNotExists,
-// 5 IllegalArgument, 11 IndexNotExist, 15 IllegalDimension, 17 IllegalCollectionName,
-// 18 IllegalTYPE, 26 MetaFailed, 33 NotReadyServe, 40 CollectionNameNotFound, 65 NotShardLeader.
+// Legacy codes from common.proto ErrorCode (as numbered in the pinned SDK's proto):
+// 1 UnexpectedError, 4 CollectionNotExists, 5 IllegalArgument, 7 IllegalDimension,
+// 9 IllegalCollectionName, 15 MetaFailed, 25 IndexNotExist, 56 NotReadyServe.
+// (Fixed: these were numbered 17, 15, 11, 26, 33 before, which the SDK decoded as
+// CannotCreateFolder, CacheFailed, IllegalRowRecord, ...; its quick-setup createCollection
+// compares describeIndex's error_code with IndexNotExist. Wrong types use IllegalArgument:
+// the enum has no type error.)
 export const errorRegistry = Object.freeze({
   // Input that the user can fix.
   INVALID_ARGUMENT: spec('invalid argument: {detail}', 1100, 5, 400),
-  INVALID_NAME: spec('invalid {what} name "{name}": {reason}', 1100, 17, 400),
+  INVALID_NAME: spec('invalid {what} name "{name}": {reason}', 1100, 9, 400),
   INVALID_SCHEMA: spec('invalid schema: {detail}', 105, 5, 400),
   FIELD_NOT_FOUND: spec('field "{field}" does not exist in collection "{collection}"', 1100, 5, 400),
   MISSING_FIELD: spec('field "{field}" is required but missing in row {row}', 1100, 5, 400),
-  WRONG_TYPE: spec('field "{field}" in row {row} expects {expected}, got {got}', 1100, 18, 400),
-  WRONG_DIMENSION: spec('vector field "{field}" in row {row} expects dimension {expected}, got {got}', 1100, 15, 400),
+  WRONG_TYPE: spec('field "{field}" in row {row} expects {expected}, got {got}', 1100, 5, 400),
+  WRONG_DIMENSION: spec('vector field "{field}" in row {row} expects dimension {expected}, got {got}', 1100, 7, 400),
   VALUE_NOT_FINITE: spec('vector field "{field}" in row {row} holds a NaN or infinite value at position {position}', 1100, 5, 400),
   VALUE_OUT_OF_RANGE: spec('field "{field}" in row {row}: value {value} is out of range for {type}', 1100, 5, 400),
   STRING_TOO_LONG: spec('field "{field}" in row {row} is {length} characters long, max_length is {max}', 1100, 5, 400),
@@ -57,7 +61,7 @@ export const errorRegistry = Object.freeze({
   COLLECTION_NOT_FOUND: spec('collection "{name}" does not exist in database "{db}"', 100, 4, 404),
   PARTITION_NOT_FOUND: spec('partition "{name}" does not exist in collection "{collection}"', 200, 1, 404),
   ALIAS_NOT_FOUND: spec('alias "{name}" does not exist in database "{db}"', 1600, 1, 404),
-  INDEX_NOT_FOUND: spec('index "{name}" does not exist on collection "{collection}"', 700, 11, 404),
+  INDEX_NOT_FOUND: spec('index "{name}" does not exist on collection "{collection}"', 700, 25, 404),
   // Conflicts with the current state.
   DATABASE_ALREADY_EXISTS: spec('database "{name}" already exists', 801, 1, 409),
   DATABASE_NOT_EMPTY: spec('database "{name}" still holds {count} collection(s); drop them first', 801, 1, 409),
@@ -82,9 +86,9 @@ export const errorRegistry = Object.freeze({
   OFFSET_TRUNCATED: spec('offset {offset} of log topic "{topic}" was removed by retention; the earliest stored offset is {start}', 1302, 1, 410),
   // The engine itself.
   STORAGE_IO: spec('storage I/O failed on {path}: {detail}', 1, 1, 500, true),
-  CORRUPT_DATA: spec('corrupt data in {path} at offset {offset}: {detail}', 1, 26, 500),
+  CORRUPT_DATA: spec('corrupt data in {path} at offset {offset}: {detail}', 1, 15, 500),
   DATA_DIR_LOCKED: spec('data folder {path} is in use by process {pid}; stop it first or choose another folder', 1, 1, 409),
-  CLOSED: spec('the engine is closed', 1, 33, 503),
+  CLOSED: spec('the engine is closed', 1, 56, 503),
   TIMEOUT: spec('{what} timed out after {ms} ms', 1, 1, 504, true),
   NOT_SUPPORTED: spec('{what} is not supported yet', 1100, 1, 501),
   INTERNAL: spec('internal error: {detail}', 1, 1, 500),

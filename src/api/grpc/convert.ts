@@ -264,12 +264,43 @@ function chunk(bytes: Uint8Array, width: number, rows: number, field: string, di
 }
 
 /** InsertRequest.fields_data → rows for the engine. */
-export function rowsFromFieldsData(fields: ProtoFieldData[], numRows: number): Array<Record<string, unknown>> {
+/** Which FieldData member carries each type's values. */
+const dataKeyOf: Partial<Record<DataType, string>> = {
+  [DataType.Bool]: 'bool_data', [DataType.Int8]: 'int_data', [DataType.Int16]: 'int_data', [DataType.Int32]: 'int_data',
+  [DataType.Int64]: 'long_data', [DataType.Float]: 'float_data', [DataType.Double]: 'double_data', [DataType.VarChar]: 'string_data',
+  [DataType.JSON]: 'json_data', [DataType.Array]: 'array_data', [DataType.FloatVector]: 'float_vector', [DataType.BinaryVector]: 'binary_vector',
+  [DataType.Float16Vector]: 'float16_vector', [DataType.BFloat16Vector]: 'bfloat16_vector', [DataType.SparseFloatVector]: 'sparse_float_vector',
+};
+
+/**
+ * A column must be of its field's type, in that type's member, with the field's
+ * dimension: otherwise bytes meant as one thing would be stored as another (raw bytes
+ * read as floats, a number column read as strings).
+ */
+function checkColumnKind(coll: CollectionMeta, fd: ProtoFieldData): void {
+  if (fd.is_dynamic) return;
+  const f = coll.schema.fields.find((x) => x.name === fd.field_name);
+  if (!f) return; // the engine reports unknown fields with their own code
+  const kind = fd.vectors ? fd.vectors.data : fd.scalars?.data;
+  if (fd.type !== f.type || (kind !== undefined && kind !== dataKeyOf[f.type])) {
+    fail('WRONG_TYPE', { field: f.name, row: 0, expected: `${DataType[f.type]} (${dataKeyOf[f.type]})`, got: `${DataType[fd.type] ?? fd.type} (${kind ?? 'no data'})` });
+  }
+  if (fd.vectors && f.dim !== undefined && Number(fd.vectors.dim ?? 0) !== f.dim) {
+    fail('WRONG_DIMENSION', { field: f.name, row: 0, expected: f.dim, got: Number(fd.vectors.dim ?? 0) });
+  }
+}
+
+export function rowsFromFieldsData(fields: ProtoFieldData[], numRows: number, coll?: CollectionMeta): Array<Record<string, unknown>> {
   if (!Array.isArray(fields) || fields.length === 0) fail('INVALID_ARGUMENT', { detail: 'fields_data is empty' });
+  if (coll) for (const fd of fields) checkColumnKind(coll, fd);
   const rows = numRows > 0 ? numRows : inferRows(fields[0]!);
+  // Every column is checked against the row count before any row is allocated: num_rows
+  // comes from the client (up to 2^32-1), and allocating that many rows first ran the
+  // process out of memory. columnValues works in proportion to the data actually sent.
+  const columns = fields.map((fd) => columnValues(fd, rows));
   const out: Array<Record<string, unknown>> = Array.from({ length: rows }, () => ({}));
-  for (const fd of fields) {
-    const values = columnValues(fd, rows);
+  for (const [k, fd] of fields.entries()) {
+    const values = columns[k]!;
     for (let i = 0; i < rows; i++) {
       const v = values[i];
       if (fd.is_dynamic) {

@@ -24,7 +24,9 @@ function describe(c: CollectionMeta, ctx: CallContext) {
     collection_name: c.name,
     properties: objectToKv(c.properties),
     db_name: c.db,
-    num_partitions: String(c.numPartitions),
+    // Fix: numPartitions is set only for partition-key collections (0 otherwise); Milvus,
+    // like the engine's describeCollection, reports how many partitions there are.
+    num_partitions: String(c.numPartitions || c.partitions.length),
     db_id: '0',
     update_timestamp: c.createdTs,
     update_timestamp_str: c.createdTs,

@@ -15,7 +15,7 @@ function idsOf(coll: CollectionMeta, ids: ReadonlyArray<number | string>) {
 async function write(r: { collection_name: string; partition_name?: string; fields_data: never[]; num_rows: number }, ctx: CallContext, upsert: boolean) {
   const req = { db_name: ctx.db, collection_name: r.collection_name };
   const coll = ctx.engine.collectionMeta(req);
-  const data = rowsFromFieldsData(r.fields_data, r.num_rows);
+  const data = rowsFromFieldsData(r.fields_data, r.num_rows, coll);
   const partition_name = r.partition_name || undefined;
   const res = upsert ? await ctx.engine.upsert({ ...req, data, partition_name }) : await ctx.engine.insert({ ...req, data, partition_name });
   const ids = 'int_id' in res.IDs ? res.IDs.int_id.data : res.IDs.str_id.data;
@@ -240,8 +240,8 @@ export const dataHandlers: Record<string, Handler> = {
 
   async ManualCompaction(r, ctx) {
     const db = r.db_name || ctx.db;
-    const coll = r.collection_name ? ctx.engine.collectionMeta({ db_name: db, collection_name: r.collection_name }) : ctx.engine.collectionMetaById(db, Number(r.collectionID));
-    const res = await ctx.engine.compact({ db_name: db, collection_name: coll.name });
+    const coll = r.collection_name ? ctx.engine.collectionMeta({ db_name: db, collection_name: r.collection_name }) : await collectionByIdAnyDb(ctx, db, Number(r.collectionID));
+    const res = await ctx.engine.compact({ db_name: coll.db, collection_name: coll.name });
     const id = String(res.compactionID);
     compactions.set(id, { plans: res.merged > 0 ? 1 : 0 });
     if (compactions.size > compactionsMax) compactions.delete(compactions.keys().next().value!);
@@ -283,7 +283,7 @@ export const dataHandlers: Record<string, Handler> = {
 
   async GetReplicas(r, ctx) {
     const db = r.db_name || ctx.db;
-    const coll = r.collection_name ? ctx.engine.collectionMeta({ db_name: db, collection_name: r.collection_name }) : ctx.engine.collectionMetaById(db, Number(r.collectionID));
+    const coll = r.collection_name ? ctx.engine.collectionMeta({ db_name: db, collection_name: r.collection_name }) : await collectionByIdAnyDb(ctx, db, Number(r.collectionID));
     if (!coll.loaded) return { status: ok, replicas: [] };
     return {
       status: ok,
@@ -296,6 +296,28 @@ export const dataHandlers: Record<string, Handler> = {
     };
   },
 };
+
+/**
+ * A collection by id. Ids are unique across databases (as in Milvus), and the SDK's
+ * compact() and getReplicas() send only the id, without a database: so after the
+ * addressed database, every other is tried. (Fix: only the addressed database — usually
+ * "default" — was searched, and a collection elsewhere was reported as not found.)
+ */
+async function collectionByIdAnyDb(ctx: CallContext, db: string, id: number): Promise<CollectionMeta> {
+  try {
+    return ctx.engine.collectionMetaById(db, id);
+  } catch (e) {
+    for (const other of (await ctx.engine.listDatabases()).db_names) {
+      if (other === db) continue;
+      try {
+        return ctx.engine.collectionMetaById(other, id);
+      } catch {
+        // not there either
+      }
+    }
+    throw e; // the addressed database's coded COLLECTION_NOT_FOUND
+  }
+}
 
 function parseJsonObject(text: string, what: string): Record<string, unknown> {
   try {
