@@ -78,7 +78,8 @@ async function overGrpc(): Promise<Target> {
       return r.results.length;
     },
     close: async () => {
-      const m = JSON.parse((await c.getMetric({ request: { metric_type: 'system_info' } })).response as unknown as string) as { memory: { rss: number } };
+      const raw = (await c.getMetric({ request: { metric_type: 'system_info' } })).response as unknown;
+      const m = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { memory: { rss: number } };
       rss = m.memory.rss / 1e6;
       await c.closeConnection();
       child.kill('SIGTERM');

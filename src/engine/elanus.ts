@@ -13,7 +13,7 @@ import {
   Catalog, type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, IdAllocator,
   type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, isVector,
   normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax,
-  validateName, type FieldInput, databasesMax, collectionsPerDatabaseMax, dataTypeName,
+  validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName,
 } from '../catalog/index.js';
 import { SerialQueue } from '../concurrency/index.js';
 import { pkKeyOf, validateRows } from '../gateway/validate.js';
@@ -478,6 +478,30 @@ export class Elanus {
     const at = this.tso.next();
     const rows = data.shards.reduce((n, s) => n + s.count(at), 0);
     return { status, stats: [{ key: 'row_count', value: String(rows) }], data: { row_count: rows } };
+  }
+
+  /**
+   * Changes a field's properties. Only `max_length` of a VarChar (or Array of VarChar)
+   * field, and only upwards: every stored value still fits.
+   */
+  alterCollectionField(req: CollectionReq & { field_name: string; properties: Record<string, string | number> }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const { coll } = this.live(req);
+      const f = coll.schema.fields.find((x) => x.name === req.field_name && !x.isDynamic);
+      if (!f) fail('FIELD_NOT_FOUND', { field: String(req.field_name), collection: coll.name });
+      const props = this.requireObject(req.properties);
+      let maxLength = f.maxLength;
+      for (const [k, v] of Object.entries(props)) {
+        if (k !== 'max_length') fail('INVALID_ARGUMENT', { detail: `field property ${JSON.stringify(k)} cannot be altered; allowed: max_length` });
+        if (f.maxLength === undefined) fail('INVALID_ARGUMENT', { detail: `field "${f.name}" has no max_length (it is ${dataTypeName(f.type)})` });
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < f.maxLength || n > varcharLengthMax) fail('INVALID_ARGUMENT', { detail: `max_length of "${f.name}" can only grow, up to ${varcharLengthMax}: from ${f.maxLength}, got ${JSON.stringify(v)}` });
+        maxLength = n;
+      }
+      const fields = coll.schema.fields.map((x) => (x === f ? Object.freeze({ ...x, maxLength }) : x));
+      await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, schema: Object.freeze({ ...coll.schema, fields: Object.freeze(fields) }) } } });
+      return status;
+    });
   }
 
   /** Adds a nullable scalar field; rows stored before it read null (or its default). */

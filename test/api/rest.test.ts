@@ -343,7 +343,15 @@ test('entities: insert, upsert, get, query, count(*), search, delete', async () 
   assert.deepEqual(filtered.map((h: Json) => h.id), [4, 5]);
   fails(await sdk.search({ collectionName: 'ents', data: [[1, 0, 0]], searchParams: { metricType: 'IP' } }), 1100, 'METRIC_MISMATCH');
   fails(await sdk.search({ collectionName: 'ents', data: [[1, 0, 0]], groupingField: 'color' }), 1100, 'NOT_SUPPORTED');
-  fails(await sdk.hybridSearch({ collectionName: 'ents', search: [{ data: [[1, 0, 0]], limit: 1 }], rerank: { strategy: 'rrf' } }), 1100, 'NOT_SUPPORTED');
+  // Hybrid search: the same query twice fused by RRF keeps the plain order, each hit
+  // scoring 2 / (k + rank).
+  const hy = ok(await sdkNum.hybridSearch({
+    collectionName: 'ents', search: [{ data: [[0.9, 0, 0]], annsField: 'vector', limit: 2 }, { data: [[0.9, 0, 0]], annsField: 'vector', limit: 2 }],
+    rerank: { strategy: 'rrf', params: { k: 10 } }, limit: 2,
+  }));
+  assert.deepEqual(hy.map((h: Json) => h.id), [1, 2]);
+  assert.deepEqual(hy.map((h: Json) => Math.round(h.distance * 1e6)), [Math.round((2 / 11) * 1e6), Math.round((2 / 12) * 1e6)]);
+  fails(await sdk.hybridSearch({ collectionName: 'ents', search: [{ data: [[1, 0, 0]], limit: 1 }], rerank: { strategy: 'rrf' } }), 1100, 'INVALID_ARGUMENT');
 
   assert.deepEqual(ok(await sdk.delete({ collectionName: 'ents', filter: 'id in [1, 2]' })), { deleteCount: 2 });
   assert.deepEqual(ok((await post('/v2/vectordb/entities/delete', { collectionName: 'ents', id: [3] })).json), { deleteCount: 1 });

@@ -41,3 +41,26 @@ test('addCollectionField: old rows read null, new rows their value, across flush
     await h.dispose();
   }
 });
+
+test('alterCollectionField grows max_length and refuses everything else', async () => {
+  const h = await openEngine({ storage: 'memory' });
+  try {
+    await h.db.createCollection({ collection_name: 'c', fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 's', data_type: DataType.VarChar, max_length: 4 },
+      { name: 'vec', data_type: DataType.FloatVector, dim: 2 },
+    ] });
+    await assert.rejects(h.db.insert({ collection_name: 'c', data: [{ id: 1, s: 'hello', vec: [1, 2] }] }), { code: 'STRING_TOO_LONG' });
+    await h.db.alterCollectionField({ collection_name: 'c', field_name: 's', properties: { max_length: 8 } });
+    await h.db.insert({ collection_name: 'c', data: [{ id: 1, s: 'hello', vec: [1, 2] }] });
+    await assert.rejects(h.db.alterCollectionField({ collection_name: 'c', field_name: 's', properties: { max_length: 2 } }), { code: 'INVALID_ARGUMENT' });
+    await assert.rejects(h.db.alterCollectionField({ collection_name: 'c', field_name: 'vec', properties: { max_length: 9 } }), { code: 'INVALID_ARGUMENT' });
+    await assert.rejects(h.db.alterCollectionField({ collection_name: 'c', field_name: 's', properties: { 'mmap.enabled': 'true' } }), { code: 'INVALID_ARGUMENT' });
+    await assert.rejects(h.db.alterCollectionField({ collection_name: 'c', field_name: 'nope', properties: { max_length: 9 } }), { code: 'FIELD_NOT_FOUND' });
+    const db = await h.reopen();
+    const d = await db.describeCollection({ collection_name: 'c' });
+    assert.equal(d.schema.fields.find((f) => f.name === 's')!.max_length, 8);
+  } finally {
+    await h.dispose();
+  }
+});

@@ -1,5 +1,5 @@
-// /v2/vectordb/entities/{get, query, search}; hybrid_search (and its older name
-// advanced_search) answer NOT_SUPPORTED until the engine has hybrid search.
+// /v2/vectordb/entities/{get, query, search, hybrid_search (and its older name
+// advanced_search)}.
 //
 // Defaults follow Milvus: query returns at most 100 rows and every field ("*") unless
 // told otherwise; count(*) is a query whose only output field is "count(*)"; search
@@ -110,13 +110,48 @@ export const readRoutes: Readonly<Record<string, RestHandler>> = {
     return new Reply(lists.flatMap((hits) => hitsOut(coll, hits, c.int64AsNumbers)), { topks: lists.map((l) => l.length) });
   },
 
-  'entities/hybrid_search': notSupportedHybrid,
-  'entities/advanced_search': notSupportedHybrid,
+  'entities/hybrid_search': hybridSearch,
+  'entities/advanced_search': hybridSearch,
 };
 
-async function notSupportedHybrid(c: RestCall): Promise<never> {
-  requireString(c.body, 'collectionName');
-  fail('NOT_SUPPORTED', { what: 'hybrid search' });
+/**
+ * Body: { collectionName, search: [{ data: [vector], annsField, limit?, filter?,
+ * searchParams?: { metricType?, params? } }], rerank: { strategy: 'rrf' | 'weighted',
+ * params: { k } | { weights, norm_score? } }, limit?, offset?, outputFields? }.
+ */
+async function hybridSearch(c: RestCall): Promise<Reply> {
+  const req = readReq(c);
+  const { body } = c;
+  const search = body['search'];
+  if (!Array.isArray(search) || search.length === 0) bad(`search is required: a non-empty list of search requests, got ${typeName(search)}`);
+  const subs = search.map((s, i) => {
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) bad(`search[${i}] must be an object`);
+    const sub = s as Body;
+    const data = sub['data'];
+    if (!Array.isArray(data) || data.length !== 1) bad(`search[${i}].data must hold exactly one query vector`);
+    const anns = requireString(sub, 'annsField', `search[${i}].annsField`);
+    const sp = optionalObject(sub, 'searchParams', `search[${i}].searchParams`) ?? {};
+    const metric = optionalString(sp, 'metricType', `search[${i}].searchParams.metricType`);
+    const filter = optionalString(sub, 'filter', `search[${i}].filter`);
+    const limit = optionalInt(sub, "limit", 1, Number.MAX_SAFE_INTEGER, `search[${i}].limit`);
+    return {
+      anns_field: anns, data: numbersOnly(data[0]),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(metric !== undefined ? { metric_type: metric } : {}),
+      ...(filter !== undefined ? { filter } : {}),
+      params: (optionalObject(sp, 'params', `search[${i}].searchParams.params`) ?? {}) as Record<string, unknown>,
+    };
+  });
+  const rerank = optionalObject(body, 'rerank') ?? { strategy: 'rrf', params: {} };
+  const strategy = optionalString(rerank, 'strategy', 'rerank.strategy') ?? 'rrf';
+  const params = (optionalObject(rerank, 'params', 'rerank.params') ?? {}) as { k?: number; weights?: number[]; norm_score?: boolean };
+  const limit = optionalInt(body, 'limit', 1) ?? limitDefault;
+  const offset = optionalInt(body, 'offset') ?? 0;
+  const outputs = optionalStringList(body, 'outputFields') ?? [];
+  const coll = c.engine.collectionMeta(req);
+  const r = await c.engine.hybridSearch({ ...req, data: subs, rerank: { strategy, params }, limit, offset, output_fields: outputs });
+  const hits = r.results as Array<Record<string, unknown>>;
+  return new Reply(hitsOut(coll, hits, c.int64AsNumbers), { topks: [hits.length] });
 }
 
 function hitsOut(coll: CollectionMeta, hits: ReadonlyArray<Record<string, unknown>>, int64AsNumbers: boolean): Array<Record<string, unknown>> {

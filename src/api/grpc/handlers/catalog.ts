@@ -132,6 +132,11 @@ export const catalogHandlers: Record<string, Handler> = {
     if ((r.properties ?? []).length === 0 && (r.delete_keys ?? []).length === 0) ctx.engine.collectionMeta(req);
     return ok as unknown as Record<string, unknown>;
   },
+  async AlterCollectionField(r, ctx) {
+    if ((r.delete_keys ?? []).length > 0) fail('NOT_SUPPORTED', { what: 'deleting field properties' });
+    await ctx.engine.alterCollectionField({ db_name: ctx.db, collection_name: r.collection_name, field_name: r.field_name, properties: kvToObject(r.properties) });
+    return ok as unknown as Record<string, unknown>;
+  },
   async AddCollectionField(r, ctx) {
     await ctx.engine.addCollectionField({ db_name: ctx.db, collection_name: r.collection_name, field: decodeField(r.schema) });
     return ok as unknown as Record<string, unknown>;
