@@ -28,6 +28,8 @@ interface CollectionFigures {
   readonly collection: string;
   readonly rowsStored: number;
   readonly rowsUnflushed: number;
+  /** Log records past the flush checkpoint, summed over shards. */
+  readonly logRecords: number;
   readonly segmentsByState: ReadonlyMap<string, number>;
 }
 
@@ -87,6 +89,16 @@ export function createMetrics(engine: Elanus): Metrics {
     async collect() {
       this.reset();
       for (const f of await figures()) this.set({ db: f.db, collection: f.collection }, f.rowsUnflushed);
+    },
+  });
+  new Gauge({
+    name: 'elanus_log_lag_records',
+    help: 'Log records past the flush checkpoint, exactly: what a restart would replay',
+    labelNames: ['db', 'collection'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const f of await figures()) this.set({ db: f.db, collection: f.collection }, f.logRecords);
     },
   });
   new Gauge({
@@ -154,7 +166,13 @@ async function engineFigures(engine: Elanus): Promise<CollectionFigures[]> {
         if (s.state !== 'flushed') rowsUnflushed += s.rows;
         segmentsByState.set(s.state, (segmentsByState.get(s.state) ?? 0) + 1);
       }
-      out.push({ db, collection, rowsStored, rowsUnflushed, segmentsByState });
+      let logRecords = 0;
+      try {
+        for (const l of engine.logLag({ db_name: db, collection_name: collection })) logRecords += l.records;
+      } catch (e) {
+        if (!isElanusError(e)) throw e;
+      }
+      out.push({ db, collection, rowsStored, rowsUnflushed, logRecords, segmentsByState });
     }
   }
   return out;

@@ -1273,6 +1273,15 @@ export class Elanus {
     })));
   }
 
+  /** Per shard: records in the log past the flush checkpoint (what a restart would replay). */
+  logLag(req: CollectionReq): Array<{ shard: number; checkpoint: number; endOffset: number; records: number }> {
+    const { coll, data } = this.live(req);
+    return data.shards.map((s) => {
+      const endOffset = this.wal.endOffset(topicOf(coll.id, s.index));
+      return { shard: s.index, checkpoint: s.checkpoint, endOffset, records: Math.max(0, endOffset - (s.checkpoint + 1)) };
+    });
+  }
+
   /** A collection's metadata by id (GetReplicas and friends address collections by id). */
   collectionMetaById(db: string, id: number): CollectionMeta {
     const c = this.catalog.collectionById(id);

@@ -58,6 +58,8 @@ test('serve: /healthz, /metrics after an SDK call, SIGTERM flushes and exits 0, 
     assert.match(text, /^elanus_request_duration_seconds_count\{protocol="grpc",rpc="GetVersion",code="OK"\} 1$/m);
     assert.match(text, new RegExp(`^elanus_collection_rows\\{db="default",collection="books"\\} ${rowsInserted}$`, 'm'));
     assert.match(text, new RegExp(`^elanus_log_lag_rows\\{db="default",collection="books"\\} ${rowsInserted}$`, 'm'));
+    // Each insert call is one log record, and nothing is flushed yet.
+    assert.match(text, /^elanus_log_lag_records\{db="default",collection="books"\} [1-9]\d*$/m);
     assert.match(text, /^elanus_segments\{db="default",collection="books",state="growing"\} 1$/m);
     assert.match(text, /^process_cpu_user_seconds_total /m, 'process metrics');
     assert.match(text, /^nodejs_eventloop_lag_seconds /m, 'process metrics');
