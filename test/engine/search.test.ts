@@ -14,7 +14,9 @@ import { DataType, basicFields, basicRows, createBasic, range, vec, withEngine }
 // From dist/test/engine/ up to /work (the repo's parent) and into shared/datasets.
 const loaderUrl = new URL('../../../../shared/datasets/load.mjs', import.meta.url);
 const siftDir = new URL('./siftsmall/', loaderUrl);
-const siftMissing = existsSync(fileURLToPath(loaderUrl)) ? false : `the SIFT-small loader is not at ${fileURLToPath(loaderUrl)}`;
+// CI always has ../shared beside the clone: there a missing data set fails the run
+// instead of skipping the recall check.
+const siftMissing = existsSync(fileURLToPath(loaderUrl)) || process.env.CI ? false : `the SIFT-small loader is not at ${fileURLToPath(loaderUrl)}`;
 
 interface Vectors { n: number; d: number; data: Float32Array }
 interface Loader {
