@@ -17,7 +17,7 @@ import {
 } from '../catalog/index.js';
 import { SerialQueue } from '../concurrency/index.js';
 import { pkKeyOf, validateRows } from '../gateway/validate.js';
-import { parsePkFilter } from '../query/pk-filter.js';
+import { resolveFilter } from '../query/filter.js';
 import { planOutput, rowObject } from '../query/rows.js';
 import { bruteForceSearch, prepareQueries } from '../query/search.js';
 import {
@@ -950,9 +950,17 @@ export class Elanus {
       if (!Array.isArray(req.ids)) fail('INVALID_ARGUMENT', { detail: 'ids must be an array' });
       keys = req.ids.map((v) => pkKeyOf(pkField, v));
     } else {
-      const f = parsePkFilter(pkField, req.filter ?? req.expr);
+      const f = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
       if (f.kind === 'all') fail('INVALID_ARGUMENT', { detail: 'delete needs ids or a filter; to remove every row, drop or truncate the collection' });
-      keys = f.values.map((v) => pkKeyOf(pkField, v));
+      if (f.kind === 'keys') keys = f.values.map((v) => pkKeyOf(pkField, v));
+      else {
+        // Delete by expression is "find the matching keys, delete them": every write
+        // submitted before is applied first, then matching and submitting happen in one
+        // synchronous step, so no write can slip between what was matched and the delete.
+        const partitionId = req.partition_name === undefined ? undefined : this.livePartition(coll, data, req.partition_name).id;
+        await data.barrier();
+        return this.deleteMatching(req, f.test, partitionId);
+      }
     }
     const partition = req.partition_name === undefined ? undefined : this.livePartition(coll, data, req.partition_name);
     keys = [...new Set(keys)];
@@ -968,6 +976,26 @@ export class Elanus {
     }
     await Promise.all(waits);
     return { status, delete_cnt: keys.length, timestamp: ts.toString() };
+  }
+
+  /** The second half of a delete by expression; see delete(). No await before the submits. */
+  private async deleteMatching(req: DeleteReq, test: (seg: Segment, row: number) => boolean, partitionId: number | undefined) {
+    const { data } = this.live(req);
+    const at = this.collectionSafeTs(data);
+    const ts = this.tso.next();
+    let count = 0;
+    const waits: Promise<void>[] = [];
+    for (const shard of data.shards) {
+      const pks: PkKey[] = [];
+      for (const seg of shard.segments()) {
+        if (partitionId !== undefined && seg.partitionId !== partitionId) continue;
+        for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && test(seg, r)) pks.push(seg.pks[r]!);
+      }
+      count += pks.length;
+      if (pks.length > 0) waits.push(shard.submit({ kind: 'delete', ts, pks, partitionId: partitionId ?? -1 }));
+    }
+    await Promise.all(waits);
+    return { status, delete_cnt: count, timestamp: ts.toString() };
   }
 
   // ---------------------------------------------------------------- flush & compaction
@@ -1079,7 +1107,7 @@ export class Elanus {
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
     const filter = req.ids !== undefined
       ? { kind: 'keys' as const, values: req.ids as unknown[] }
-      : parsePkFilter(pkField, req.filter ?? req.expr);
+      : resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
     const outputs = req.output_fields ?? [];
     // Checked before the count(*) test below reads them as strings (else a TypeError, not a coded error).
     if (!Array.isArray(outputs) || outputs.some((o) => typeof o !== 'string')) fail('INVALID_ARGUMENT', { detail: 'output_fields must be an array of strings' });
@@ -1089,8 +1117,13 @@ export class Elanus {
       let n = 0;
       if (filter.kind === 'all') {
         for (const s of view.data.shards) n += s.count(at, partitions);
+      } else if (filter.kind === 'keys') {
+        n = this.lookup(view.data, pkField, filter.values as unknown[], at, partitions).length;
       } else {
-        n = this.lookup(view.data, pkField, filter.values, at, partitions).length;
+        for (const seg of segments) {
+          if (partitions && !partitions.has(seg.partitionId)) continue;
+          for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && filter.test(seg, r)) n++;
+        }
       }
       return { status, data: [{ 'count(*)': n }] };
     }
@@ -1111,11 +1144,12 @@ export class Elanus {
       return rows.length + offset < want;
     };
     if (filter.kind === 'keys') {
-      for (const loc of this.lookup(view.data, pkField, filter.values, at, partitions)) if (!emit(loc.seg, loc.row)) break;
+      for (const loc of this.lookup(view.data, pkField, filter.values as unknown[], at, partitions)) if (!emit(loc.seg, loc.row)) break;
     } else {
+      const test = filter.kind === 'predicate' ? filter.test : undefined;
       outer: for (const seg of segments) {
         if (partitions && !partitions.has(seg.partitionId)) continue;
-        for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && !emit(seg, r)) break outer;
+        for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && (!test || test(seg, r)) && !emit(seg, r)) break outer;
       }
     }
     return { status, data: rows };
@@ -1178,13 +1212,15 @@ export class Elanus {
     const queries = prepareQueries(field, raw);
     if (queries.length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query vectors` });
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
-    const filter = parsePkFilter(pkField, req.filter ?? req.expr);
+    const filter = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
     const plan = planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
     const view = await this.readView(req, req.partition_names);
     let accept: ((seg: Segment, row: number) => boolean) | undefined;
     if (filter.kind === 'keys') {
       const keys = new Set(filter.values.map((v) => pkKeyOf(pkField, v)));
       accept = (seg, row) => keys.has(seg.pks[row]!);
+    } else if (filter.kind === 'predicate') {
+      accept = filter.test;
     }
     const fieldIndex = coll.schema.fields.indexOf(field);
     const hits = bruteForceSearch(view.segments, { field, fieldIndex, metric, queries, k: offset + limit, at: view.at, partitions: view.partitions, accept });
@@ -1311,6 +1347,14 @@ function normScore(metric: string, s: number): number {
   if (metric === 'IP') return 0.5 + Math.atan(s) / Math.PI;
   if (metric === 'COSINE') return (1 + s) / 2;
   return 1 - (2 * Math.atan(s)) / Math.PI;
+}
+
+/** Template values of a filter (`{name}` placeholders): the SDK's exprValues, or expr_params. */
+function exprParamsOf(req: { exprValues?: unknown; expr_params?: unknown }): Record<string, unknown> | undefined {
+  const p = req.exprValues ?? req.expr_params;
+  if (p === undefined || p === null) return undefined;
+  if (typeof p !== 'object' || Array.isArray(p)) fail('INVALID_ARGUMENT', { detail: 'exprValues must be an object of template values' });
+  return p as Record<string, unknown>;
 }
 
 function isBatch(raw: unknown): boolean {

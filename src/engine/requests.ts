@@ -44,7 +44,13 @@ export interface InsertReq extends CollectionReq {
   partition_name?: string;
 }
 
-export interface DeleteReq extends CollectionReq {
+/** Values of `{name}` placeholders in a filter (the SDK calls them exprValues). */
+export interface FilterParams {
+  exprValues?: Record<string, unknown>;
+  expr_params?: Record<string, unknown>;
+}
+
+export interface DeleteReq extends CollectionReq, FilterParams {
   ids?: Array<string | number | bigint>;
   filter?: string;
   expr?: string;
@@ -57,7 +63,7 @@ export interface ReadReq extends CollectionReq {
   output_fields?: string[];
 }
 
-export interface QueryReq extends ReadReq {
+export interface QueryReq extends ReadReq, FilterParams {
   filter?: string;
   expr?: string;
   limit?: number;
@@ -69,7 +75,7 @@ export interface GetReq extends ReadReq {
   ids: Array<string | number | bigint>;
 }
 
-export interface SearchReq extends ReadReq {
+export interface SearchReq extends ReadReq, FilterParams {
   data?: unknown;
   vectors?: unknown;
   vector?: unknown;

@@ -50,6 +50,10 @@ export const errorRegistry = Object.freeze({
   AUTO_ID_GIVEN: spec('primary key field "{field}" is auto-generated; rows must not carry it', 1100, 5, 400),
   BATCH_TOO_LARGE: spec('batch of {size} {unit} exceeds the limit of {max} {unit}', 1100, 5, 413),
   LIMIT_EXCEEDED: spec('{what} limit exceeded: {detail}', 1100, 5, 400),
+  // Filter expressions (query/expr/). Milvus reports every filter error as a parameter error (1100).
+  FILTER_SYNTAX: spec('filter: {detail} at column {column}{hint}', 1100, 5, 400),
+  FILTER_TYPE: spec('filter: {detail} at column {column}{hint}', 1100, 5, 400),
+  FILTER_PARAM: spec('filter: {detail} at column {column}{hint}', 1100, 5, 400),
   // Index specifications (catalog/indexes.ts). Milvus reports these as parameter errors (1100).
   INDEX_TYPE_INVALID: spec('index type "{type}" cannot be built on {what} "{field}"; allowed: {allowed}', 1100, 5, 400),
   METRIC_TYPE_INVALID: spec('metric type "{metric}" is not valid for {what}; allowed: {allowed}', 1100, 5, 400),

@@ -358,7 +358,8 @@ test('entities: insert, upsert, get, query, count(*), search, delete', async () 
   assert.deepEqual(ok(await sdkNum.query({ collectionName: 'ents', outputFields: ['count(*)'] })), [{ 'count(*)': 3 }]);
   assert.deepEqual(ok(await sdk.get({ collectionName: 'ents', id: [1, 2, 3] })), []);
   fails(await sdk.delete({ collectionName: 'ents' }), 1100, 'INVALID_ARGUMENT');
-  fails(await sdk.query({ collectionName: 'ents', filter: 'color == "c4"' }), 1100, 'NOT_SUPPORTED');
+  assert.deepEqual(ok(await sdkNum.query({ collectionName: 'ents', filter: 'color == "c4"', outputFields: ['color'] })), [{ id: 4, color: 'c4' }]);
+  fails(await sdk.query({ collectionName: 'ents', filter: 'color ==' }), 1100, 'FILTER_SYNTAX');
   fails(await sdk.query({ collectionName: 'ents', outputFields: ['count(*)', 'color'] }), 1100, 'INVALID_ARGUMENT');
 });
 

@@ -78,14 +78,18 @@ describe('insert, upsert and delete', () => {
     await db.insert({ collection_name: 'c', data: basicRows(0, 1) });
     assert.equal(await countOf(db, 'c'), 22);
 
-    await assert.rejects(db.delete({ collection_name: 'c', filter: 'id > 3' }), { code: 'NOT_SUPPORTED' });
-    await assert.rejects(db.delete({ collection_name: 'c', filter: 'color == "red"' }), { code: 'NOT_SUPPORTED' });
+    await assert.rejects(db.delete({ collection_name: 'c', filter: 'color == "red"' }), { code: 'FILTER_TYPE' }, 'no such field');
     await assert.rejects(db.delete({ collection_name: 'c' }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(db.delete({ collection_name: 'c', filter: '' }), { code: 'INVALID_ARGUMENT' });
-    await assert.rejects(db.delete({ collection_name: 'c', filter: 'id in [1, 2' }), { code: 'NOT_SUPPORTED' });
-    await assert.rejects(db.delete({ collection_name: 'c', filter: 'id in [1, 2,]' }), { code: 'INVALID_ARGUMENT' });
+    await assert.rejects(db.delete({ collection_name: 'c', filter: 'id in [1, 2' }), { code: 'FILTER_SYNTAX' });
     await assert.rejects(db.delete({ collection_name: 'c', ids: ['x'] }), { code: 'WRONG_TYPE' });
     assert.equal(await countOf(db, 'c'), 22);
+    // Delete by a general expression: exactly the matching visible rows.
+    const matching = await countOf(db, 'c', { filter: 'id > 25' });
+    assert.ok(matching > 0);
+    assert.equal((await db.delete({ collection_name: 'c', filter: 'id > 25' })).delete_cnt, matching);
+    assert.equal(await countOf(db, 'c'), 22 - matching);
+    assert.equal(await countOf(db, 'c', { filter: 'id > 25' }), 0);
   }, { storage: 'memory' }));
 
   test('auto ids are unique, returned in order, and stay unique across restarts', () => withEngine(async (_db, h) => {

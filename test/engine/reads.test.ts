@@ -93,14 +93,18 @@ describe('get, query and count', () => {
     await assert.rejects(q({ limit: 1.5 }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(q({ limit: 10, offset: -2 }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(q({ limit: 16_000, offset: 1000 }), { code: 'LIMIT_EXCEEDED' });
-    await assert.rejects(q({ filter: 'year > 2000', limit: 1 }), { code: 'NOT_SUPPORTED' });
-    await assert.rejects(q({ filter: 'title like "t%"', limit: 1 }), { code: 'NOT_SUPPORTED' });
-    await assert.rejects(q({ filter: 'id in [1] and year == 2001' }), { code: 'NOT_SUPPORTED' });
-    await assert.rejects(q({ filter: 'id in [1] or id in [2]' }), { code: 'NOT_SUPPORTED' });
-    await assert.rejects(q({ filter: 'id == 1 || id == 2' }), { code: 'NOT_SUPPORTED' });
-    await assert.rejects(q({ filter: 'id in [1, 2] && year in [2001]' }), { code: 'NOT_SUPPORTED' });
-    await assert.rejects(q({ filter: 'not id in [1]', limit: 1 }), { code: 'NOT_SUPPORTED' });
-    await assert.rejects(q({ filter: 'id in [1, 2,]' }), { code: 'INVALID_ARGUMENT' }, 'a malformed key list');
+    // General filters (the expression language), on rows 0..2 (year 2000 + id).
+    const ids = async (req: Record<string, unknown>) => idsOf((await q({ consistency_level: 'Strong', ...req })).data);
+    assert.deepEqual(await ids({ filter: 'year > 2000', limit: 5 }), [1, 2]);
+    assert.equal((await q({ filter: 'title like "t%"', limit: 1 })).data.length, 1);
+    assert.deepEqual(await ids({ filter: 'id in [1] and year == 2001' }), [1]);
+    assert.deepEqual(await ids({ filter: 'id in [1] or id in [2]' }), [1, 2]);
+    assert.deepEqual(await ids({ filter: 'id == 1 || id == 2' }), [1, 2]);
+    assert.deepEqual(await ids({ filter: 'id in [1, 2] && year in [2001]' }), [1]);
+    assert.deepEqual(await ids({ filter: 'id in [1, 2,]' }), [1, 2], 'a trailing comma is allowed, as in Milvus');
+    await assert.rejects(q({ filter: 'not id in [1]', limit: 1 }), { code: 'FILTER_TYPE' }, 'not binds tighter than in, as in Milvus');
+    await assert.rejects(q({ filter: 'id in [1, 2' }), { code: 'FILTER_SYNTAX' }, 'a malformed key list');
+    await assert.rejects(q({ filter: 'yaer > 1', limit: 1 }), { code: 'FILTER_TYPE' });
     await assert.rejects(q({ filter: 42 }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(q({ output_fields: ['count(*)', 'title'], filter: 'id == 1' }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(q({ output_fields: 'title', filter: 'id == 1' }), { code: 'INVALID_ARGUMENT' });

@@ -262,8 +262,13 @@ describe('search options and refusals', () => {
     await assert.rejects(s({ limit: 0 }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(s({ limit: -3 }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(s({ limit: 16_000, offset: 1_000 }), { code: 'LIMIT_EXCEEDED' });
-    await assert.rejects(s({ filter: 'title == "t1"' }), { code: 'NOT_SUPPORTED' });
-    await assert.rejects(s({ filter: 'id > 5' }), { code: 'NOT_SUPPORTED' });
+    // Filtered search returns only matching rows.
+    const only = (await s({ filter: 'title == "t1"', limit: 5, metric_type: 'L2', output_fields: ['title'] })).results as Array<Record<string, unknown>>;
+    assert.deepEqual(only.map((h) => h.title), ['t1']);
+    const above = (await s({ filter: 'id > 5', limit: 30, metric_type: 'L2' })).results as Array<Record<string, unknown>>;
+    assert.equal(above.length, 24);
+    assert.ok(above.every((h) => (h.id as number) > 5));
+    await assert.rejects(s({ filter: 'titel == "t1"' }), { code: 'FILTER_TYPE' });
     await assert.rejects(s({ output_fields: ['nope'] }), { code: 'FIELD_NOT_FOUND' });
     await assert.rejects(s({ output_fields: 'title' }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(s({ partition_names: ['nope'] }), { code: 'PARTITION_NOT_FOUND' });

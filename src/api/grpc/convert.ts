@@ -467,3 +467,50 @@ export function vectorsFromPlaceholderGroup(bytes: Uint8Array, field: FieldSchem
     }
   });
 }
+
+// ---------------------------------------------------------------- filter templates
+
+interface TemplateValue {
+  val?: string; bool_val?: boolean; int64_val?: string; float_val?: number; string_val?: string; array_val?: TemplateArray;
+}
+interface TemplateArray {
+  data?: string;
+  bool_data?: { data: boolean[] }; long_data?: { data: string[] }; double_data?: { data: number[] }; string_data?: { data: string[] };
+  array_data?: { data: TemplateArray[] }; json_data?: { data: Uint8Array[] };
+}
+
+/** expr_template_values (map<string, TemplateValue>) → plain values for the filter's `{name}` placeholders. */
+export function templateValues(m: Record<string, TemplateValue> | undefined): Record<string, unknown> | undefined {
+  if (!m || Object.keys(m).length === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(m)) out[k] = templateValue(v);
+  return out;
+}
+
+function templateValue(v: TemplateValue): unknown {
+  switch (v.val) {
+    case 'bool_val': return v.bool_val;
+    case 'int64_val': return int64Value(v.int64_val!);
+    case 'float_val': return v.float_val;
+    case 'string_val': return v.string_val;
+    case 'array_val': return templateArray(v.array_val!);
+    default: fail('INVALID_ARGUMENT', { detail: 'a filter template value is empty' });
+  }
+}
+
+function int64Value(s: string): number | string {
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : s;
+}
+
+function templateArray(a: TemplateArray): unknown[] {
+  switch (a.data) {
+    case 'bool_data': return a.bool_data!.data;
+    case 'long_data': return a.long_data!.data.map(int64Value);
+    case 'double_data': return a.double_data!.data;
+    case 'string_data': return a.string_data!.data;
+    case 'array_data': return a.array_data!.data.map(templateArray);
+    case 'json_data': return a.json_data!.data.map((b) => parseJsonBytes(b));
+    default: return [];
+  }
+}

@@ -32,9 +32,10 @@ function isCount(outputs: readonly string[]): boolean {
   return outputs.some((o) => o.replace(/\s/g, '').toLowerCase() === 'count(*)');
 }
 
-function refuseTemplates(body: Body): void {
+/** Values of the filter's `{name}` placeholders. */
+function templates(body: Body): { exprValues?: Record<string, unknown> } {
   const p = optionalObject(body, 'exprParams');
-  if (p !== undefined && Object.keys(p).length > 0) fail('NOT_SUPPORTED', { what: 'filter templates (exprParams)' });
+  return p !== undefined && Object.keys(p).length > 0 ? { exprValues: numbersOnly(p) as Record<string, unknown> } : {};
 }
 
 /** count(*) is an Int64 column in Milvus, so it follows the Int64 header like any other. */
@@ -55,8 +56,7 @@ export const readRoutes: Readonly<Record<string, RestHandler>> = {
   },
 
   'entities/query': async (c) => {
-    const req = readReq(c);
-    refuseTemplates(c.body);
+    const req = { ...readReq(c), ...templates(c.body) };
     const outputs = optionalStringList(c.body, 'outputFields') ?? ['*'];
     const counting = isCount(outputs);
     // As in Milvus: a limit of 0 means "none given"; count(*) takes no limit.
@@ -75,9 +75,8 @@ export const readRoutes: Readonly<Record<string, RestHandler>> = {
   },
 
   'entities/search': async (c) => {
-    const req = readReq(c);
+    const req = { ...readReq(c), ...templates(c.body) };
     const { body } = c;
-    refuseTemplates(body);
     for (const k of ['groupingField', 'ids', 'searchAggregation', 'functionChains']) {
       const v = body[k];
       if (v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)) fail('NOT_SUPPORTED', { what: `search with ${k}` });

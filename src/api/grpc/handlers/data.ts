@@ -3,7 +3,7 @@ import { fail } from '../../../errors/index.js';
 import { type CollectionMeta, DataType, isVector } from '../../../catalog/index.js';
 import { okStatus } from '../../status.js';
 import type { CallContext, Handler } from '../context.js';
-import { consistencyFromProto, fieldsDataFromRows, kvToObject, rowsFromFieldsData, vectorsFromPlaceholderGroup } from '../convert.js';
+import { consistencyFromProto, fieldsDataFromRows, kvToObject, rowsFromFieldsData, templateValues, vectorsFromPlaceholderGroup } from '../convert.js';
 
 const ok = okStatus;
 
@@ -52,7 +52,7 @@ export const dataHandlers: Record<string, Handler> = {
   async Delete(r, ctx) {
     const req = { db_name: ctx.db, collection_name: r.collection_name };
     const coll = ctx.engine.collectionMeta(req);
-    const res = await ctx.engine.delete({ ...req, filter: r.expr, partition_name: r.partition_name || undefined });
+    const res = await ctx.engine.delete({ ...req, filter: r.expr, exprValues: templateValues(r.expr_template_values), partition_name: r.partition_name || undefined });
     return { status: ok, IDs: idsOf(coll, []), succ_index: [], err_index: [], acknowledged: true, insert_cnt: '0', delete_cnt: String(res.delete_cnt), upsert_cnt: '0', timestamp: res.timestamp };
   },
 
@@ -64,6 +64,7 @@ export const dataHandlers: Record<string, Handler> = {
     const res = await ctx.engine.query({
       ...req,
       filter: r.expr,
+      exprValues: templateValues(r.expr_template_values),
       output_fields: output,
       partition_names: r.partition_names,
       limit: optionalNumber(params.limit, 'limit'),
@@ -109,6 +110,7 @@ export const dataHandlers: Record<string, Handler> = {
       offset,
       metric_type: sp.metric_type || undefined,
       filter: r.dsl,
+      exprValues: templateValues(r.expr_template_values),
       output_fields: r.output_fields ?? [],
       partition_names: r.partition_names,
       params: extra,

@@ -1,0 +1,64 @@
+// The checked tree: what check.ts hands to evaluation (and, later, to the planner).
+// Every name is resolved to a field or a JSON path, every template parameter is bound,
+// constant arithmetic is folded, and each node's result is one of:
+//   a value   — Value, `null` for SQL null (a null field), `undefined` for missing (a JSON
+//               key that is absent or JSON null, an array index out of range);
+//   a truth   — true, false, or null for unknown (three-valued logic, see README.md).
+import type { FieldSchema } from '../../catalog/types.js';
+
+/** Integers are bigint everywhere after checking, so that Int64 compares exactly. */
+export type Value = bigint | number | string | boolean | readonly Value[];
+
+export type StaticType = 'bool' | 'int' | 'float' | 'string' | 'json' | 'array';
+
+export interface Typed { readonly type: StaticType; readonly pos: number }
+
+export interface Const extends Typed { readonly kind: 'const'; readonly value: Value }
+/** A typed scalar or Array field, read whole. `elem` is the element type of an Array field. */
+export interface FieldRef extends Typed { readonly kind: 'field'; readonly field: FieldSchema; readonly elem?: StaticType }
+/** A path into a JSON field, or into the dynamic field when `field` is null. */
+export interface JsonRef extends Typed {
+  readonly kind: 'json';
+  readonly field: FieldSchema | null;
+  readonly path: readonly (string | number)[];
+}
+/** `arr[2]` on an Array field. */
+export interface ElemRef extends Typed { readonly kind: 'elem'; readonly field: FieldSchema; readonly index: number }
+export interface Arith extends Typed {
+  readonly kind: 'arith';
+  readonly op: '+' | '-' | '*' | '/' | '%' | '**';
+  readonly left: Checked;
+  readonly right: Checked;
+}
+export interface Neg extends Typed { readonly kind: 'neg'; readonly operand: Checked }
+export interface Length extends Typed { readonly kind: 'length'; readonly target: Checked }
+
+export interface Compare extends Typed {
+  readonly kind: 'compare';
+  readonly op: '==' | '!=' | '<' | '<=' | '>' | '>=';
+  readonly left: Checked;
+  readonly right: Checked;
+}
+export interface InList extends Typed { readonly kind: 'in'; readonly value: Checked; readonly values: readonly Value[] }
+export interface Like extends Typed { readonly kind: 'like'; readonly value: Checked; readonly pattern: string; readonly regex: RegExp }
+export interface IsNull extends Typed { readonly kind: 'is_null'; readonly target: Checked; readonly negated: boolean }
+export interface Exists extends Typed { readonly kind: 'exists'; readonly target: JsonRef }
+export interface Contains extends Typed {
+  readonly kind: 'contains';
+  readonly mode: 'one' | 'all' | 'any';
+  readonly target: Checked;
+  /** mode 'one': [the value sought]; 'all'/'any': the list. */
+  readonly values: readonly Value[];
+}
+export interface Logic extends Typed { readonly kind: 'and' | 'or'; readonly items: readonly Checked[] }
+export interface Not extends Typed { readonly kind: 'not'; readonly operand: Checked }
+/** A JSON value used as a condition: true only when it is the boolean true. */
+export interface Truth extends Typed { readonly kind: 'truth'; readonly operand: Checked }
+
+export type Checked =
+  | Const | FieldRef | JsonRef | ElemRef | Arith | Neg | Length
+  | Compare | InList | Like | IsNull | Exists | Contains | Logic | Not | Truth;
+
+export function checked<T extends Checked>(n: T): T {
+  return Object.freeze(n);
+}

@@ -1,0 +1,47 @@
+// Filter expressions over gRPC: query, count, search and delete with general filters and
+// template values (expr_template_values), as the SDK sends them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DataType } from '@zilliz/milvus2-sdk-node';
+import { assertErr, assertOk, startHarness } from './helpers.js';
+
+test('query, count, search and delete with filters and template values', async () => {
+  const h = await startHarness();
+  try {
+    const c = h.client;
+    assertOk(await c.createCollection({ collection_name: 'f', enable_dynamic_field: true, fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'n', data_type: DataType.Int32 },
+      { name: 'color', data_type: DataType.VarChar, max_length: 10, nullable: true },
+      { name: 'tags', data_type: DataType.Array, element_type: DataType.VarChar, max_capacity: 4, max_length: 8 },
+      { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+    ] }));
+    const rows = Array.from({ length: 10 }, (_, i) => ({ id: i, n: i * 10, color: i % 3 === 0 ? null : i % 2 ? 'red' : 'blue', tags: i % 2 ? ['sale'] : [], v: [i, 1], extra: { k: i } }));
+    assertOk((await c.insert({ collection_name: 'f', data: rows })).status);
+    assertOk(await c.loadCollection({ collection_name: 'f' }));
+    const ids = async (filter: string, exprValues?: Record<string, unknown>) => {
+      const r = await c.query({ collection_name: 'f', filter, exprValues, output_fields: ['n'], consistency_level: 'Strong' as never });
+      assertOk(r.status);
+      return r.data.map((x) => Number(x.id)).sort((a, b) => a - b);
+    };
+    const expect = (pred: (r: (typeof rows)[number]) => boolean) => rows.filter(pred).map((r) => r.id);
+    assert.deepEqual(await ids('n > 40 and color == "red"'), expect((r) => r.n > 40 && r.color === 'red'));
+    assert.deepEqual(await ids('color is null'), expect((r) => r.color === null));
+    assert.deepEqual(await ids('array_contains(tags, "sale") or n < 15'), expect((r) => r.tags.includes('sale') || r.n < 15));
+    assert.deepEqual(await ids('extra["k"] >= 7'), expect((r) => r.extra.k >= 7));
+    assert.deepEqual(await ids('n in {ns} and id > {min}', { ns: [10, 20, 30, 90], min: 1 }), [2, 3, 9]);
+    const counted = await c.count({ collection_name: 'f', expr: 'color like "r%"' });
+    assert.equal(counted.data, expect((r) => r.color === 'red').length);
+    const hits = await c.search({ collection_name: 'f', data: [0, 1], limit: 3, metric_type: 'L2', filter: 'n >= {x}', exprValues: { x: 50 } });
+    assertOk(hits.status);
+    assert.deepEqual(hits.results.map((r) => Number(r.id)), [5, 6, 7]);
+    const del = await c.delete({ collection_name: 'f', filter: 'color == "blue"' });
+    assertOk(del.status);
+    assert.equal(Number(del.delete_cnt), expect((r) => r.color === 'blue').length);
+    assert.deepEqual(await ids('n >= 0'), expect((r) => r.color !== 'blue'));
+    assertErr((await c.query({ collection_name: 'f', filter: 'n >', output_fields: ['n'] })).status, { code: 1100, elanus: 'FILTER_SYNTAX' });
+    assertErr((await c.query({ collection_name: 'f', filter: 'color > 3', output_fields: ['n'] })).status, { code: 1100, elanus: 'FILTER_TYPE' });
+  } finally {
+    await h.close();
+  }
+});
