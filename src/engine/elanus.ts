@@ -1132,26 +1132,22 @@ export class Elanus {
     // limit of 0 would return one row.
     if (limit === 0) fail('INVALID_ARGUMENT', { detail: 'limit must be at least 1' });
     const plan = planOutput(coll.schema, coll.name, outputs);
-    const rows: Array<Record<string, unknown>> = [];
+    // Results come in primary-key order, as Milvus returns them (its reduce merges by key):
+    // the SDK's query iterator pages with `pk > last` and relies on it. Only the first
+    // offset + limit keys are kept while scanning.
     const want = limit === undefined ? Infinity : offset + limit;
-    let skipped = 0;
-    const emit = (seg: Segment, r: number): boolean => {
-      if (skipped < offset) {
-        skipped++;
-        return true;
-      }
-      rows.push(rowObject(plan, seg, r));
-      return rows.length + offset < want;
-    };
+    const byKey = pkOrder(pkField.type === DataType.Int64);
+    const matches = new KeyHeap<{ seg: Segment; row: number }>(want, (a, b) => byKey(a.seg.pks[a.row]!, b.seg.pks[b.row]!));
     if (filter.kind === 'keys') {
-      for (const loc of this.lookup(view.data, pkField, filter.values as unknown[], at, partitions)) if (!emit(loc.seg, loc.row)) break;
+      for (const loc of this.lookup(view.data, pkField, filter.values as unknown[], at, partitions)) matches.push(loc);
     } else {
       const test = filter.kind === 'predicate' ? filter.test : undefined;
-      outer: for (const seg of segments) {
+      for (const seg of segments) {
         if (partitions && !partitions.has(seg.partitionId)) continue;
-        for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && (!test || test(seg, r)) && !emit(seg, r)) break outer;
+        for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && (!test || test(seg, r))) matches.push({ seg, row: r });
       }
     }
+    const rows = matches.sorted().slice(offset).map((m) => rowObject(plan, m.seg, m.row));
     return { status, data: rows };
   }
 
@@ -1347,6 +1343,63 @@ function normScore(metric: string, s: number): number {
   if (metric === 'IP') return 0.5 + Math.atan(s) / Math.PI;
   if (metric === 'COSINE') return (1 + s) / 2;
   return 1 - (2 * Math.atan(s)) / Math.PI;
+}
+
+/** Orders primary keys: Int64 numerically (exactly, also past 2^53), VarChar by code units. */
+function pkOrder(int64: boolean): (a: PkKey, b: PkKey) => number {
+  if (!int64) return (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  return (a, b) => {
+    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+}
+
+/** Keeps the `max` smallest items seen (all of them when max is Infinity). */
+class KeyHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly max: number, private readonly cmp: (a: T, b: T) => number) {}
+
+  push(x: T): void {
+    const h = this.items;
+    if (h.length < this.max) {
+      h.push(x);
+      if (Number.isFinite(this.max)) this.up(h.length - 1);
+    } else if (this.cmp(x, h[0]!) < 0) {
+      h[0] = x;
+      this.down(0);
+    }
+  }
+
+  sorted(): T[] {
+    return [...this.items].sort(this.cmp);
+  }
+
+  // A max-heap on cmp: the root is the largest kept item.
+  private up(i: number): void {
+    const h = this.items;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.cmp(h[i]!, h[p]!) <= 0) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const h = this.items;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.cmp(h[l]!, h[m]!) > 0) m = l;
+      if (r < h.length && this.cmp(h[r]!, h[m]!) > 0) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
 }
 
 /** Template values of a filter (`{name}` placeholders): the SDK's exprValues, or expr_params. */

@@ -45,3 +45,31 @@ test('query, count, search and delete with filters and template values', async (
     await h.close();
   }
 });
+
+test('query results come in primary-key order, so the SDK query iterator pages through every row once', async () => {
+  const h = await startHarness();
+  try {
+    const c = h.client;
+    assertOk(await c.createCollection({ collection_name: 'it', fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'n', data_type: DataType.Int32 },
+      { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+    ] }));
+    // Keys spread over several segments and out of order.
+    const keys = Array.from({ length: 250 }, (_, i) => (i * 7919) % 1000);
+    for (let b = 0; b < keys.length; b += 50) {
+      assertOk((await c.insert({ collection_name: 'it', data: keys.slice(b, b + 50).map((id) => ({ id, n: id % 7, v: [id, 1] })) })).status);
+      if (b === 100) await c.flushSync({ collection_names: ['it'] });
+    }
+    assertOk(await c.loadCollection({ collection_name: 'it' }));
+    const page = await c.query({ collection_name: 'it', filter: 'n != 3', limit: 10, output_fields: ['n'], consistency_level: 'Strong' as never });
+    const expected = keys.filter((k) => k % 7 !== 3).sort((a, b) => a - b);
+    assert.deepEqual(page.data.map((r) => Number(r.id)), expected.slice(0, 10));
+    const seen: number[] = [];
+    const it = await c.queryIterator({ collection_name: 'it', filter: 'n != 3', batchSize: 37, output_fields: ['n'] });
+    for await (const batch of it) for (const r of batch) seen.push(Number(r.id));
+    assert.deepEqual(seen, expected);
+  } finally {
+    await h.close();
+  }
+});
