@@ -14,6 +14,7 @@ const benchmarks: Array<{ name: string; nodeArgs: string[] }> = [
   { name: 'recovery', nodeArgs: [] },
   { name: 'memory', nodeArgs: ['--expose-gc'] },
   { name: 'protocol', nodeArgs: [] },
+  { name: 'filter', nodeArgs: [] },
 ];
 
 const args = parseArgs(process.argv.slice(2));

@@ -1,0 +1,87 @@
+// Filtered scans on 1,000,000 rows: count(*) with each of the issue's filters, through
+// the engine, beside a plain loop over the same values in typed arrays / JS arrays (the
+// floor any scan has to pay). Scalar indexes come later; this measures the scan path.
+//
+//   node dist/bench/filter.js [--rows 1000000] [--reps 3]
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Elanus, DataType } from '../src/index.js';
+import { FaultFileSystem } from '../src/testing/index.js';
+import { fmt, fmtInt, median, now, parseArgs, resultsDir, rng } from './lib.js';
+
+const args = parseArgs(process.argv.slice(2));
+const rows = Number(args.rows ?? 1_000_000);
+const reps = Number(args.reps ?? 3);
+const rand = rng(7);
+const cat = new Int32Array(rows);
+const price = new Float64Array(rows);
+const name: string[] = new Array(rows);
+const info: Array<{ a: number }> = new Array(rows);
+const arr: number[][] = new Array(rows);
+for (let i = 0; i < rows; i++) {
+  cat[i] = Math.floor(rand() * 10);
+  price[i] = rand() * 1000;
+  name[i] = `${['abc', 'abd', 'xyz', 'qrs'][i % 4]}-${i}`;
+  info[i] = { a: Math.floor(rand() * 100) };
+  arr[i] = Array.from({ length: 1 + (i % 4) }, () => Math.floor(rand() * 50));
+}
+const inList = Array.from({ length: 100 }, (_, k) => k * 7);
+
+// The memory file system: what is measured is the scan, not the disk.
+const db = await Elanus.open({ path: '/bench', fs: new FaultFileSystem(), limits: { backgroundIntervalMs: 0, segmentRowsMax: 200_000 } });
+await db.createCollection({ collection_name: 'f', fields: [
+  { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+  { name: 'cat', data_type: DataType.Int32 },
+  { name: 'price', data_type: DataType.Double },
+  { name: 'name', data_type: DataType.VarChar, max_length: 32 },
+  { name: 'info', data_type: DataType.JSON },
+  { name: 'arr', data_type: DataType.Array, element_type: DataType.Int32, max_capacity: 8 },
+  { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+] });
+const t0 = now();
+for (let b = 0; b < rows; b += 10_000) {
+  const data = Array.from({ length: Math.min(10_000, rows - b) }, (_, k) => {
+    const i = b + k;
+    return { id: i, cat: cat[i], price: price[i], name: name[i], info: info[i], arr: arr[i], v: [0, 0] };
+  });
+  await db.insert({ collection_name: 'f', data });
+}
+await db.flush({ collection_names: ['f'] });
+await db.loadCollection({ collection_name: 'f' });
+console.log(`loaded ${fmtInt(rows)} rows in ${fmt((now() - t0) / 1000, 1)} s`);
+
+const cases: Array<{ name: string; filter: string; floor: () => number }> = [
+  { name: 'equality, low cardinality', filter: 'cat == 3', floor: () => { let n = 0; for (let i = 0; i < rows; i++) if (cat[i] === 3) n++; return n; } },
+  { name: 'numeric range', filter: '100 <= price < 200', floor: () => { let n = 0; for (let i = 0; i < rows; i++) if (price[i]! >= 100 && price[i]! < 200) n++; return n; } },
+  { name: 'in with 100 values', filter: `cat in [${inList.join(', ')}]`, floor: () => { const s = new Set(inList); let n = 0; for (let i = 0; i < rows; i++) if (s.has(cat[i]!)) n++; return n; } },
+  { name: 'JSON path comparison', filter: 'info["a"] > 90', floor: () => { let n = 0; for (let i = 0; i < rows; i++) if (info[i]!.a > 90) n++; return n; } },
+  { name: 'array_contains', filter: 'array_contains(arr, 7)', floor: () => { let n = 0; for (let i = 0; i < rows; i++) if (arr[i]!.includes(7)) n++; return n; } },
+  { name: "like 'abc%'", filter: 'name like "abc%"', floor: () => { let n = 0; for (let i = 0; i < rows; i++) if (name[i]!.startsWith('abc')) n++; return n; } },
+];
+
+const out: Array<Record<string, unknown>> = [];
+console.log('| filter | expression | matches | Elanus rows/s | plain loop rows/s | Elanus / loop |');
+console.log('|---|---|---:|---:|---:|---:|');
+for (const c of cases) {
+  const mine: number[] = [];
+  const floor: number[] = [];
+  let matches = 0;
+  for (let r = 0; r < reps; r++) {
+    let t = now();
+    matches = (await db.count({ collection_name: 'f', filter: c.filter, consistency_level: 'Eventually' })).data;
+    mine.push(rows / ((now() - t) / 1000));
+    t = now();
+    const expected = c.floor();
+    floor.push(rows / ((now() - t) / 1000));
+    if (expected !== matches) throw new Error(`${c.name}: engine counted ${matches}, the loop ${expected}`);
+  }
+  const m = median(mine);
+  const f = median(floor);
+  console.log(`| ${c.name} | \`${c.filter.length > 40 ? c.filter.slice(0, 40) + '…' : c.filter}\` | ${fmtInt(matches)} | ${fmtInt(m)} | ${fmtInt(f)} | ${fmt((m / f) * 100, 1)}% |`);
+  out.push({ name: c.name, filter: c.filter, matches, rowsPerSecond: mine, floorRowsPerSecond: floor });
+}
+const mem = process.memoryUsage();
+console.log(`memory: heap ${fmt(mem.heapUsed / 1e6, 0)} MB, array buffers ${fmt(mem.arrayBuffers / 1e6, 0)} MB, RSS ${fmt(mem.rss / 1e6, 0)} MB; engine memoryBytes ${fmt(db.memoryBytes({ collection_name: 'f' }) / 1e6, 0)} MB`);
+await db.close();
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, 'filter.json'), JSON.stringify({ rows, reps, cases: out }, null, 2));
