@@ -1,11 +1,13 @@
 // What a request's filter selects, in the form the reads need: everything, a set of
 // primary keys (looked up through the key index), or a predicate over (segment, row)
-// compiled from the filter expression language (expr/).
+// compiled from the filter expression language (expr/). The predicate evaluates the
+// filter over a whole segment at once (exec/) the first time a read asks about one of
+// its rows, and answers every later row of that segment from the cached bytes.
 import { ElanusError } from '../errors/index.js';
 import type { CollectionSchema } from '../catalog/types.js';
-import { valueAt } from '../segments/columns.js';
 import type { Segment } from '../segments/segment.js';
 import { compileFilter } from './expr/index.js';
+import { evaluateSegment } from './exec/index.js';
 import { parsePkFilter } from './pk-filter.js';
 
 export type Filter =
@@ -26,13 +28,19 @@ export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: 
   }
   if (typeof expr !== 'string') throw new ElanusError('INVALID_ARGUMENT', { detail: 'filter must be a string' });
   const compiled = compileFilter(schema, expr, params);
-  const index = new Map(schema.fields.map((f, i) => [f.fieldId, i]));
-  const dynamic = schema.fields.findIndex((f) => f.isDynamic);
+  // A Filter lives for one read, so this cache does too. A growing segment may gain rows
+  // while a read runs; a row past the cached end evaluates the segment again. Rows never
+  // change once written, so earlier answers stay right.
+  const cache = new WeakMap<Segment, Uint8Array>();
   return {
     kind: 'predicate',
-    test: (seg, row) => compiled.test(
-      (f) => valueAt(f, seg.column(index.get(f.fieldId)!), row),
-      () => (dynamic >= 0 ? ((seg.column(dynamic).values as readonly unknown[])[row] as Record<string, unknown> | null) : null),
-    ),
+    test: (seg, row) => {
+      let bits = cache.get(seg);
+      if (bits === undefined || row >= bits.length) {
+        bits = evaluateSegment(compiled.checked, schema, seg);
+        cache.set(seg, bits);
+      }
+      return bits[row] === 1;
+    },
   };
 }

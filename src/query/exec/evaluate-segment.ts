@@ -1,0 +1,76 @@
+// The column-at-a-time executor: evaluates a checked filter over every row of a segment
+// at once and returns one byte per row (1 = the filter is true there). Conditions on a
+// field and a constant run as loops over the column (compare.ts, in-list.ts, like.ts),
+// `is null` reads the validity bytes, and/or/not combine three-valued results (tri.ts).
+// Every other subtree is handed to the reference evaluator row by row (fallback.ts), so
+// the result is always exactly the reference's; test/exec/differential.test.ts checks that.
+import type { CollectionSchema } from '../../catalog/types.js';
+import type { Segment } from '../../segments/segment.js';
+import type { Checked } from '../expr/index.js';
+import { compareColumn, flipOp } from './compare.js';
+import { rowByRow } from './fallback.js';
+import { inColumn } from './in-list.js';
+import { likeColumn } from './like.js';
+import { andTri, constTri, maskNulls, notTri, orTri, type Tri } from './tri.js';
+import { segmentView, type SegmentView } from './view.js';
+
+/** One byte per row of `seg`: 1 where `checked` is true, 0 where it is false or unknown. */
+export function evaluateSegment(checked: Checked, schema: CollectionSchema, seg: Segment): Uint8Array {
+  return evaluateView(checked, segmentView(schema, seg)).t;
+}
+
+/** The three-valued result, for tests that compare unknowns too. */
+export function evaluateSegmentTri(checked: Checked, schema: CollectionSchema, seg: Segment): Tri {
+  return evaluateView(checked, segmentView(schema, seg));
+}
+
+export function evaluateView(c: Checked, view: SegmentView): Tri {
+  return condition(c, view) ?? rowByRow(c, view);
+}
+
+/** The Tri of a condition node, or undefined when it has no columnar form. */
+function condition(c: Checked, view: SegmentView): Tri | undefined {
+  const rows = view.rows;
+  switch (c.kind) {
+    case 'and': return andTri(c.items.map((x) => evaluateView(x, view)), rows);
+    case 'or': return orTri(c.items.map((x) => evaluateView(x, view)), rows);
+    case 'not': return notTri(evaluateView(c.operand, view), rows);
+    case 'const': return typeof c.value === 'boolean' ? constTri(rows, c.value) : undefined;
+    case 'field': {
+      // A bare Bool field used as a condition.
+      const col = view.column(c.field);
+      if (!(col.values instanceof Uint8Array) || c.type !== 'bool') return undefined;
+      return maskNulls(col.values.slice(0, rows), col.valid, rows);
+    }
+    case 'compare': {
+      if (c.left.kind === 'field' && c.right.kind === 'const') {
+        return compareColumn(c.left.field, view.column(c.left.field), c.op, c.right.value, rows);
+      }
+      if (c.left.kind === 'const' && c.right.kind === 'field') {
+        return compareColumn(c.right.field, view.column(c.right.field), flipOp(c.op), c.left.value, rows);
+      }
+      return undefined;
+    }
+    case 'in':
+      return c.value.kind === 'field' ? inColumn(c.value.field, view.column(c.value.field), c.values, rows) : undefined;
+    case 'like':
+      return c.value.kind === 'field' ? likeColumn(view.column(c.value.field), c.pattern, c.regex, rows) : undefined;
+    case 'is_null': {
+      if (c.target.kind !== 'field') return undefined;
+      const col = view.column(c.target.field);
+      const t = new Uint8Array(rows);
+      const hit = c.negated ? 0 : 1;
+      if (col.valid !== undefined) {
+        for (let i = 0; i < rows; i++) t[i] = (col.valid[i] === 0 ? 1 : 0) === hit ? 1 : 0;
+      } else if (!ArrayBuffer.isView(col.values)) {
+        // A list column without validity bytes: null is what the list holds.
+        const v = col.values as readonly unknown[];
+        for (let i = 0; i < rows; i++) t[i] = (v[i] === null || v[i] === undefined ? 1 : 0) === hit ? 1 : 0;
+      } else {
+        t.fill(c.negated ? 1 : 0);
+      }
+      return { t, n: null };
+    }
+    default: return undefined;
+  }
+}

@@ -1,0 +1,37 @@
+// What the executor reads from a segment: its row count, the column of a field (fetched
+// once per evaluation, not once per row), and a row's dynamic fields. Columns are found
+// by the collection schema's field order, as filter.ts always found them.
+import type { CollectionSchema, FieldSchema } from '../../catalog/types.js';
+import type { Column } from '../../segments/columns.js';
+import { valueAt } from '../../segments/columns.js';
+import type { Segment } from '../../segments/segment.js';
+
+export interface SegmentView {
+  readonly rows: number;
+  column(field: FieldSchema): Column;
+  /** The `$meta` object of a row, or null when the collection has no dynamic field. */
+  meta(row: number): Record<string, unknown> | null;
+  /** A field's value in a row as the reference evaluator reads it (valueAt). */
+  value(field: FieldSchema, row: number): unknown;
+}
+
+export function segmentView(schema: CollectionSchema, seg: Segment): SegmentView {
+  const index = new Map(schema.fields.map((f, i) => [f.fieldId, i]));
+  const dynamic = schema.fields.findIndex((f) => f.isDynamic);
+  const cache = new Map<number, Column>();
+  const column = (f: FieldSchema): Column => {
+    let c = cache.get(f.fieldId);
+    if (c === undefined) {
+      c = seg.column(index.get(f.fieldId)!);
+      cache.set(f.fieldId, c);
+    }
+    return c;
+  };
+  const metaCol = dynamic >= 0 ? column(schema.fields[dynamic]!) : undefined;
+  return {
+    rows: seg.rowCount,
+    column,
+    meta: (row) => (metaCol === undefined ? null : ((metaCol.values as readonly unknown[])[row] as Record<string, unknown> | null)),
+    value: (f, row) => valueAt(f, column(f), row),
+  };
+}

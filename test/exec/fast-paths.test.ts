@@ -1,0 +1,121 @@
+// Goldens for the executor's columnar fast paths: each filter against a small table,
+// checked by the rows it selects; the shapes `like` patterns take; and the predicate
+// filter.ts builds, which evaluates a segment once and looks rows up afterwards.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkFilter, parseFilter } from '../../src/query/expr/index.js';
+import { evaluateSegment, likeShape } from '../../src/query/exec/index.js';
+import { resolveFilter } from '../../src/query/filter.js';
+import { schemaOf, segmentOf, type Options, type Row } from './gen.js';
+
+// Every field nullable except b (Bool), i8 and s (VarChar); dynamic field on.
+const o: Options = { nullable: [false, false, true, true, true, true, true, false, true, true, true], dynamic: true, growing: false };
+const schema = schemaOf(o);
+//            b      i8    i16   i32          i64                   f                   d     s        j             ai       av     $meta
+const rows: Row[] = [
+  [true,  1,    10,   -5,          9007199254740993n,    Math.fround(0.1),   0.5,  'abc',   { a: 1 },     [1, 2],  ['a'], { k: 1 }],
+  [false, 2,    null, 2,           9007199254740992n,    1,                  null, 'abd',   null,         null,    null,  {}],
+  [true,  -128, 20,   3,           -(2n ** 63n),         null,               3,    'xabcx', { a: 'x' },   [],      [],    { k: 'v' }],
+  [false, 127,  30,   null,        null,                 2.5,                -0,   '😀ab',  { b: [1] },   [3],     ['b'], {}],
+];
+const seg = segmentOf(schema, o, rows);
+
+function ids(filter: string): number[] {
+  const bits = evaluateSegment(checkFilter(schema, parseFilter(filter)), schema, seg);
+  return [...bits.keys()].filter((i) => bits[i] === 1);
+}
+
+const goldens: [string, number[]][] = [
+  // Comparisons with a constant, as loops over typed arrays.
+  ['i8 > 1', [1, 3]],
+  ['1 < i8', [1, 3]],
+  ['i8 == 127', [3]],
+  ['i32 < 2.5', [0, 1]],
+  ['i32 <= 2.0', [0, 1]],
+  ['i32 == 2.5', []],
+  ['i32 != 2.5', [0, 1, 2]],
+  ['i32 > 9223372036854775807', []],
+  ['i64 == 9007199254740993', [0]],
+  ['i64 > 9007199254740992', [0]],
+  ['i64 > 9007199254740992.0', [0]],
+  ['i64 >= 9007199254740992.0', [0, 1]],
+  ['i32 >= 2.5', [2]],
+  ['i64 < 0.5', [2]],
+  ['i64 < -9223372036854775807', [2]],
+  ['f == 0.1', [0]],
+  ['f > 1', [3]],
+  ['d == 0', [3]],
+  ['d < 1e300', [0, 2, 3]],
+  ['s > "abc"', [1, 2, 3]],
+  ['s < "abd"', [0]],
+  ['s >= "\uFFFF"', [3]],
+  ['b == true', [0, 2]],
+  ['b != true', [1, 3]],
+  ['b', [0, 2]],
+  ['not b', [1, 3]],
+  // in, through a Set of the column's own type.
+  ['i8 in [1, 127, 5.5]', [0, 3]],
+  ['i64 in [9007199254740993, -9223372036854775807 - 1]', [0, 2]],
+  ['i64 not in [9007199254740993]', [1, 2]],
+  ['d in [0.5, 3]', [0, 2]],
+  ['d in [0.0]', [3]],
+  ['f in [0.1]', [0]],
+  ['s in ["abc", "zzz"]', [0]],
+  ['s not in ["abc"]', [1, 2, 3]],
+  ['b in [false]', [1, 3]],
+  // like: prefix, suffix, infix, exact, and the regex for the rest.
+  ['s like "ab%"', [0, 1]],
+  ['s like "%ab"', [3]],
+  ['s like "%abc%"', [0, 2]],
+  ['s like "abc"', [0]],
+  ['s like "a_c"', [0]],
+  ['s like "_ab"', [3]],
+  ['s like "%"', [0, 1, 2, 3]],
+  // is null from the validity bytes, and three-valued and/or/not.
+  ['i32 is null', [3]],
+  ['i32 is not null', [0, 1, 2]],
+  ['s is null', []],
+  ['ai is null', [1]],
+  ['not (i32 > 2)', [0, 1]],
+  ['i32 > 2 or i16 > 5', [0, 2, 3]],
+  // Row 1: i32 > 2 is false and i16 is null, so the or is unknown, and so is its not.
+  ['not (i32 > 2 or i16 > 5)', []],
+  ['not (i32 > 2 or i8 > 5)', [0, 1]],
+  ['not (i32 > 0 and i16 > 5)', [0]],
+  ['(i16 > 100) or not (i16 > 100)', [0, 2, 3]],
+  ['true', [0, 1, 2, 3]],
+  // Subtrees without a fast path go row by row, inside the same bitset algebra.
+  ['i8 < 1 and k == "v"', [2]],
+  ['array_contains(ai, 2) or j["a"] == "x"', [0, 2]],
+  ['i8 + i16 > 20', [3]],
+];
+
+for (const [filter, want] of goldens) {
+  test(`exec: ${filter}`, () => {
+    assert.deepEqual(ids(filter), want);
+  });
+}
+
+test('like patterns take the fast shape they spell', () => {
+  assert.deepEqual(likeShape('abc%'), { kind: 'prefix', text: 'abc' });
+  assert.deepEqual(likeShape('%abc'), { kind: 'suffix', text: 'abc' });
+  assert.deepEqual(likeShape('%%abc%%'), { kind: 'infix', text: 'abc' });
+  assert.deepEqual(likeShape('abc'), { kind: 'exact', text: 'abc' });
+  assert.deepEqual(likeShape('%'), { kind: 'suffix', text: '' });
+  assert.deepEqual(likeShape(''), { kind: 'exact', text: '' });
+  for (const p of ['a_c', 'a%c', 'a\\%', '\\_%', '%😀', 'x\\y']) assert.deepEqual(likeShape(p), { kind: 'regex' }, p);
+});
+
+test('the filter predicate evaluates a segment once and sees rows appended later', () => {
+  const growing = segmentOf(schema, { ...o, growing: true }, rows.slice(0, 2));
+  const f = resolveFilter(schema, 'i8 >= 2');
+  assert.equal(f.kind, 'predicate');
+  if (f.kind !== 'predicate') return;
+  assert.deepEqual([0, 1].map((r) => f.test(growing, r)), [false, true]);
+  // Two more rows arrive while the read is running: the row past the cached end
+  // evaluates the segment again, and the earlier answers stay.
+  const more = segmentOf(schema, o, rows.slice(2));
+  growing.append(more.columns(), [2, 3], 0, 2, 2n, 1);
+  assert.deepEqual([0, 1, 2, 3].map((r) => f.test(growing, r)), [false, true, false, true]);
+  assert.deepEqual([0, 1, 2, 3].map((r) => f.test(seg, r)), [false, true, false, true]);
+});
