@@ -1122,7 +1122,9 @@ export class Elanus {
       } else {
         for (const seg of segments) {
           if (partitions && !partitions.has(seg.partitionId)) continue;
-          for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && filter.test(seg, r)) n++;
+          const bits = filter.bits(seg);
+          const rows = Math.min(seg.rowCount, bits.length);
+          for (let r = 0; r < rows; r++) if (bits[r] === 1 && seg.visible(r, at)) n++;
         }
       }
       return { status, data: [{ 'count(*)': n }] };
@@ -1141,10 +1143,11 @@ export class Elanus {
     if (filter.kind === 'keys') {
       for (const loc of this.lookup(view.data, pkField, filter.values as unknown[], at, partitions)) matches.push(loc);
     } else {
-      const test = filter.kind === 'predicate' ? filter.test : undefined;
       for (const seg of segments) {
         if (partitions && !partitions.has(seg.partitionId)) continue;
-        for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && (!test || test(seg, r))) matches.push({ seg, row: r });
+        const bits = filter.kind === 'predicate' ? filter.bits(seg) : undefined;
+        const rows = bits ? Math.min(seg.rowCount, bits.length) : seg.rowCount;
+        for (let r = 0; r < rows; r++) if ((!bits || bits[r] === 1) && seg.visible(r, at)) matches.push({ seg, row: r });
       }
     }
     const rows = matches.sorted().slice(offset).map((m) => rowObject(plan, m.seg, m.row));

@@ -13,7 +13,12 @@ import { parsePkFilter } from './pk-filter.js';
 export type Filter =
   | { readonly kind: 'all' }
   | { readonly kind: 'keys'; readonly values: readonly unknown[] }
-  | { readonly kind: 'predicate'; readonly test: (seg: Segment, row: number) => boolean };
+  | {
+    readonly kind: 'predicate';
+    readonly test: (seg: Segment, row: number) => boolean;
+    /** The whole segment's answers (1 = matches), for scans that visit every row. */
+    readonly bits: (seg: Segment) => Uint8Array;
+  };
 
 export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>): Filter {
   const pk = schema.fields.find((f) => f.isPrimary)!;
@@ -32,15 +37,13 @@ export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: 
   // while a read runs; a row past the cached end evaluates the segment again. Rows never
   // change once written, so earlier answers stay right.
   const cache = new WeakMap<Segment, Uint8Array>();
-  return {
-    kind: 'predicate',
-    test: (seg, row) => {
-      let bits = cache.get(seg);
-      if (bits === undefined || row >= bits.length) {
-        bits = evaluateSegment(compiled.checked, schema, seg);
-        cache.set(seg, bits);
-      }
-      return bits[row] === 1;
-    },
+  const bits = (seg: Segment, row = seg.rowCount - 1) => {
+    let b = cache.get(seg);
+    if (b === undefined || row >= b.length) {
+      b = evaluateSegment(compiled.checked, schema, seg);
+      cache.set(seg, b);
+    }
+    return b;
   };
+  return { kind: 'predicate', test: (seg, row) => bits(seg, row)[row] === 1, bits: (seg) => bits(seg) };
 }

@@ -45,6 +45,8 @@ export class Segment {
   private pkList: PkKey[] = [];
   private tsCol: BigInt64Array;
   private delCol: BigInt64Array;
+  /** 1 where deleteTs is set: reading the latest state needs only this byte, not two 64-bit timestamps. */
+  private deleted: Uint8Array;
   private rows = 0;
   /** Rows whose deleteTs is set, and the largest such deleteTs: fast paths for counts. */
   deletedRows = 0;
@@ -62,6 +64,7 @@ export class Segment {
     this.builders = init.schema.fields.map((f) => new ColumnBuilder(f));
     this.tsCol = new BigInt64Array(64);
     this.delCol = new BigInt64Array(64).fill(tsMax);
+    this.deleted = new Uint8Array(64);
   }
 
   /** Builds a sealed segment from stored columns (recovery and compaction). */
@@ -74,6 +77,7 @@ export class Segment {
     s.rows = pks.length;
     s.tsCol = ts;
     s.delCol = new BigInt64Array(pks.length).fill(tsMax);
+    s.deleted = new Uint8Array(pks.length);
     s.endOffset = endOffset;
     s.state = 'sealed';
     for (const t of ts) {
@@ -119,6 +123,9 @@ export class Segment {
     ts.set(this.tsCol);
     const del = new BigInt64Array(cap).fill(tsMax);
     del.set(this.delCol);
+    const flags = new Uint8Array(cap);
+    flags.set(this.deleted);
+    this.deleted = flags;
     this.tsCol = ts;
     this.delCol = del;
   }
@@ -128,6 +135,7 @@ export class Segment {
     if (this.delCol[i]! <= ts) return false;
     if (this.delCol[i] === tsMax) this.deletedRows++;
     this.delCol[i] = ts;
+    this.deleted[i] = 1;
     if (ts > this.maxDeleteTs) this.maxDeleteTs = ts;
     return true;
   }
@@ -150,6 +158,7 @@ export class Segment {
     this.builders = undefined;
     this.tsCol = this.tsCol.slice(0, this.rows);
     this.delCol = this.delCol.slice(0, this.rows);
+    this.deleted = this.deleted.slice(0, this.rows);
     this.state = 'sealed';
   }
 
@@ -162,6 +171,9 @@ export class Segment {
   }
 
   visible(i: number, at: bigint): boolean {
+    // Reading at or after every insert and delete of this segment (the common case):
+    // a row is visible exactly when it was never deleted.
+    if (at >= this.maxTs && at >= this.maxDeleteTs) return this.deleted[i] === 0;
     return this.tsCol[i]! <= at && this.delCol[i]! > at;
   }
 
@@ -203,7 +215,7 @@ export class Segment {
 
   /** Bytes held in memory (columns, timestamps, primary keys), for accounting. */
   memoryBytes(): number {
-    let b = this.tsCol.byteLength + this.delCol.byteLength + this.pkList.length * 16;
+    let b = this.tsCol.byteLength + this.delCol.byteLength + this.deleted.byteLength + this.pkList.length * 16;
     if (this.builders) for (const c of this.builders) b += c.bytes();
     else for (const c of this.sealedColumns!) b += columnBytes(c);
     return b;
