@@ -42,6 +42,8 @@ import {
 import { crc32 } from 'node:zlib';
 
 const searchTopKMax = 16_384;
+/** A query iterator unused for this long releases its snapshot. */
+const iteratorLeaseMs = 10 * 60 * 1000;
 /** Measured cost of one primary-key index entry (Map slot plus its location object), bytes. */
 const pkIndexEntryBytes = 80;
 /** The log rolls to a new file past this size; retention deletes whole files. */
@@ -51,6 +53,9 @@ const nqMax = 16_384;
 export class Elanus {
   private readonly coord = new SerialQueue();
   private readonly data = new Map<number, CollectionData>();
+  /** Snapshots pinned by query iterators: compaction keeps every row visible at them. */
+  private readonly pins = new Map<number, { ts: bigint; lastUsedMs: number }>();
+  private nextPin = 1;
   private closed = false;
   private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -1044,7 +1049,7 @@ export class Elanus {
    * Session and Eventually read what is applied (a client's own acknowledged writes
    * are always applied, so Session is read-your-writes).
    */
-  private async readView(req: ReadReq, partitionNames: string[] | undefined) {
+  private async readView(req: ReadReq, partitionNames: string[] | undefined, pinnedAt?: bigint) {
     const { coll, data } = this.live(req);
     if (!coll.loaded) fail('COLLECTION_NOT_LOADED', { name: coll.name });
     let partitions: Set<number> | undefined;
@@ -1060,7 +1065,9 @@ export class Elanus {
     const level = req.consistency_level ?? coll.consistencyLevel;
     if (!consistencyLevels.includes(level as ConsistencyLevel)) fail('INVALID_ARGUMENT', { detail: `consistency_level must be one of ${consistencyLevels.join(', ')}` });
     let at: bigint;
-    if (level === 'Strong' || (level === 'Bounded' && this.staleBeyondBound(data))) {
+    if (pinnedAt !== undefined) {
+      at = pinnedAt;
+    } else if (level === 'Strong' || (level === 'Bounded' && this.staleBeyondBound(data))) {
       at = this.tso.next();
       await data.barrier();
       // The collection may have been dropped while we waited.
@@ -1094,15 +1101,89 @@ export class Elanus {
       const t = this.collectionSafeTs(d);
       if (t < at) at = t;
     }
+    const now = this.clock.now();
+    for (const [id, pin] of this.pins) {
+      // An iterator left unfinished and unused past its lease no longer holds rows back.
+      if (now - pin.lastUsedMs > iteratorLeaseMs) this.pins.delete(id);
+      else if (pin.ts < at) at = pin.ts;
+    }
     return at;
   }
 
   async query(req: QueryReq): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
+    return this.queryAt(req, undefined, undefined);
+  }
+
+  /**
+   * A query iterator (the OLAP path): pages of up to `batchSize` rows in primary-key
+   * order, all read at ONE pinned snapshot, so a long scan sees neither rows written
+   * after it began nor any row twice, while writes, flushes and compactions go on.
+   * The pin holds compaction back until the iterator ends, is closed, or sits unused
+   * past its lease (then its next page fails with TIMEOUT).
+   */
+  async queryIterator(req: QueryReq & { batchSize?: number }): Promise<AsyncIterableIterator<Array<Record<string, unknown>>> & { readonly snapshotTs: string; close(): void }> {
+    this.requireObject(req);
+    const batchSize = optionalCount('batchSize', req.batchSize) ?? 1000;
+    if (batchSize < 1 || batchSize > this.limits.resultRowsMax) fail('INVALID_ARGUMENT', { detail: `batchSize must be in [1, ${this.limits.resultRowsMax}]` });
+    const total = optionalCount('limit', req.limit) ?? Infinity;
+    const view = await this.readView(req, req.partition_names);
+    const pkField = view.coll.schema.fields.find((f) => f.isPrimary)!;
+    const pin = this.nextPin++;
+    this.pins.set(pin, { ts: view.at, lastUsedMs: this.clock.now() });
+    let after: PkKey | undefined;
+    let returned = 0;
+    let finished = false;
+    const release = () => {
+      finished = true;
+      this.pins.delete(pin);
+    };
+    const engine = this;
+    const it = {
+      snapshotTs: view.at.toString(),
+      close: release,
+      async next(): Promise<IteratorResult<Array<Record<string, unknown>>>> {
+        if (finished || returned >= total) {
+          release();
+          return { done: true, value: undefined };
+        }
+        const p = engine.pins.get(pin);
+        if (!p) {
+          finished = true;
+          fail('TIMEOUT', { what: 'query iterator (unused past its lease)', ms: iteratorLeaseMs });
+        }
+        p.lastUsedMs = engine.clock.now();
+        const limit = Math.min(batchSize, total - returned);
+        try {
+          const { data } = await engine.queryAt({ ...req, limit, offset: 0 }, view.at, after);
+          if (data.length === 0) {
+            release();
+            return { done: true, value: undefined };
+          }
+          after = pkKeyOf(pkField, data[data.length - 1]![pkField.name]);
+          returned += data.length;
+          return { done: false, value: data };
+        } catch (e) {
+          release();
+          throw e;
+        }
+      },
+      async return(): Promise<IteratorResult<Array<Record<string, unknown>>>> {
+        release();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+    };
+    return it;
+  }
+
+  private async queryAt(req: QueryReq, pinnedAt: bigint | undefined, after: PkKey | undefined): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
     this.requireObject(req);
     const limit = optionalCount('limit', req.limit);
     const offset = optionalCount('offset', req.offset) ?? 0;
     if (limit !== undefined && limit + offset > this.limits.resultRowsMax) fail('LIMIT_EXCEEDED', { what: 'query result', detail: `offset + limit must be at most ${this.limits.resultRowsMax}` });
-    const view = await this.readView(req, req.partition_names);
+    const view = await this.readView(req, req.partition_names, pinnedAt);
     const { coll, at, partitions, segments } = view;
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
     const filter = req.ids !== undefined
@@ -1140,6 +1221,13 @@ export class Elanus {
     const want = limit === undefined ? Infinity : offset + limit;
     const byKey = pkOrder(pkField.type === DataType.Int64);
     const matches = new KeyHeap<{ seg: Segment; row: number }>(want, (a, b) => byKey(a.seg.pks[a.row]!, b.seg.pks[b.row]!));
+    if (after !== undefined) {
+      // An iterator's next page: only keys after the last one it returned.
+      const push = matches.push.bind(matches);
+      matches.push = (m) => {
+        if (byKey(m.seg.pks[m.row]!, after) > 0) push(m);
+      };
+    }
     if (filter.kind === 'keys') {
       for (const loc of this.lookup(view.data, pkField, filter.values as unknown[], at, partitions)) matches.push(loc);
     } else {
