@@ -114,7 +114,7 @@ export interface CollectionMeta {
 
 /**
  * One index specification, as createIndex recorded it (catalog/indexes.ts validates it).
- * Search is exact for now, so nothing is built from it yet.
+ * Search is exact for now; scalar specs build per-segment filter indexes (query/exec/scalar-index.ts).
  */
 export interface IndexMeta {
   readonly indexId: number;

@@ -955,7 +955,7 @@ export class Elanus {
       if (!Array.isArray(req.ids)) fail('INVALID_ARGUMENT', { detail: 'ids must be an array' });
       keys = req.ids.map((v) => pkKeyOf(pkField, v));
     } else {
-      const f = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
+      const f = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), coll.indexes);
       if (f.kind === 'all') fail('INVALID_ARGUMENT', { detail: 'delete needs ids or a filter; to remove every row, drop or truncate the collection' });
       if (f.kind === 'keys') keys = f.values.map((v) => pkKeyOf(pkField, v));
       else {
@@ -1188,7 +1188,7 @@ export class Elanus {
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
     const filter = req.ids !== undefined
       ? { kind: 'keys' as const, values: req.ids as unknown[] }
-      : resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
+      : resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), coll.indexes);
     const outputs = req.output_fields ?? [];
     // Checked before the count(*) test below reads them as strings (else a TypeError, not a coded error).
     if (!Array.isArray(outputs) || outputs.some((o) => typeof o !== 'string')) fail('INVALID_ARGUMENT', { detail: 'output_fields must be an array of strings' });
@@ -1299,7 +1299,7 @@ export class Elanus {
     const queries = prepareQueries(field, raw);
     if (queries.length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query vectors` });
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
-    const filter = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
+    const filter = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), coll.indexes);
     const plan = planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
     const view = await this.readView(req, req.partition_names);
     let accept: ((seg: Segment, row: number) => boolean) | undefined;

@@ -4,7 +4,7 @@
 // filter over a whole segment at once (exec/) the first time a read asks about one of
 // its rows, and answers every later row of that segment from the cached bytes.
 import { ElanusError } from '../errors/index.js';
-import type { CollectionSchema } from '../catalog/types.js';
+import type { CollectionSchema, IndexMeta } from '../catalog/types.js';
 import type { Segment } from '../segments/segment.js';
 import { compileFilter } from './expr/index.js';
 import { evaluateSegment } from './exec/index.js';
@@ -20,7 +20,8 @@ export type Filter =
     readonly bits: (seg: Segment) => Uint8Array;
   };
 
-export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>): Filter {
+/** `indexes`, the collection's index specs, lets sealed segments answer from scalar indexes (exec/). */
+export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>, indexes?: readonly IndexMeta[]): Filter {
   const pk = schema.fields.find((f) => f.isPrimary)!;
   if (expr === undefined || expr === null || (typeof expr === 'string' && expr.trim() === '')) return { kind: 'all' };
   if (params === undefined || Object.keys(params).length === 0) {
@@ -40,7 +41,7 @@ export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: 
   const bits = (seg: Segment, row = seg.rowCount - 1) => {
     let b = cache.get(seg);
     if (b === undefined || row >= b.length) {
-      b = evaluateSegment(compiled.checked, schema, seg);
+      b = evaluateSegment(compiled.checked, schema, seg, indexes);
       cache.set(seg, b);
     }
     return b;

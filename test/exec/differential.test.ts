@@ -3,7 +3,10 @@
 // three-valued result (true / false / unknown) must be the reference's. Runs
 // EXEC_DIFF_RUNS scenarios (default 2000) of up to 100 filters each, about 100,000
 // filters in all and never fewer than 50,000; a failure shrinks to a small filter over a
-// few rows and names the filter, the row and both answers.
+// few rows and names the filter, the row and both answers. Every filter runs twice: over
+// the scenario's segment without indexes, and over a sealed segment of the same rows with
+// an index spec (random type) on every indexable scalar field, so that the scalar indexes
+// (exec/scalar-index.ts) are held to the same reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -13,7 +16,7 @@ import { evaluateSegmentTri } from '../../src/query/exec/index.js';
 import { valueAt } from '../../src/segments/columns.js';
 import type { Segment } from '../../src/segments/segment.js';
 import type { CollectionSchema } from '../../src/catalog/types.js';
-import { filterOf, options, rowOf, schemaOf, segmentOf } from './gen.js';
+import { filterOf, indexesOf, options, rowOf, schemaOf, segmentOf } from './gen.js';
 
 const filtersPerRun = 100;
 // About 50 filters per scenario on average (the count is uniform up to filtersPerRun).
@@ -40,11 +43,15 @@ test('executor agrees with the reference evaluator on random filters and data', 
     o: fc.constant(o),
     rows: fc.array(rowOf(o), { minLength: 1, maxLength: 40, size: 'max' }),
     filters: fc.array(filterOf(o), { minLength: 1, maxLength: filtersPerRun, size: 'max' }),
+    indexes: indexesOf(schemaOf(o)),
   }));
   const started = Date.now();
-  fc.assert(fc.property(scenario, ({ o, rows, filters }) => {
+  let indexedFilters = 0;
+  fc.assert(fc.property(scenario, ({ o, rows, filters, indexes }) => {
     const schema = schemaOf(o);
     const seg = segmentOf(schema, o, rows);
+    const sealed = segmentOf(schema, { ...o, growing: false }, rows);
+    const indexNames = indexes.map((x) => `${x.fieldName}:${x.indexType}`).join(' ');
     for (const f of filters) {
       const text = printFilter(f as Expr);
       let tree: Checked;
@@ -57,16 +64,23 @@ test('executor agrees with the reference evaluator on random filters and data', 
       }
       checkedFilters++;
       const got = evaluateSegmentTri(tree, schema, seg);
+      const withIndexes = evaluateSegmentTri(tree, schema, sealed, indexes);
+      indexedFilters++;
       for (let r = 0; r < rows.length; r++) {
         const want = reference(tree, schema, seg, r);
+        const wantTruth = want === true ? true : want === null ? null : false;
         const gotTruth = got.t[r] === 1 ? true : got.n !== null && got.n[r] === 1 ? null : false;
-        if (gotTruth !== (want === true ? true : want === null ? null : false)) {
+        if (gotTruth !== wantTruth) {
           assert.fail(`filter ${text}\nrow ${r}: ${show(rows[r])}\nexecutor ${gotTruth}, reference ${String(want)}`);
+        }
+        const ixTruth = withIndexes.t[r] === 1 ? true : withIndexes.n !== null && withIndexes.n[r] === 1 ? null : false;
+        if (ixTruth !== wantTruth) {
+          assert.fail(`filter ${text}\nindexes ${indexNames}\nrow ${r}: ${show(rows[r])}\nexecutor with indexes ${ixTruth}, reference ${String(want)}`);
         }
       }
     }
   }), { numRuns: runs, seed: process.env.EXEC_DIFF_SEED ? Number(process.env.EXEC_DIFF_SEED) : undefined });
   const ms = Date.now() - started;
-  console.log(`exec differential: ${checkedFilters} filters checked (${refused} refused by the checker) in ${ms} ms`);
+  console.log(`exec differential: ${checkedFilters} filters checked (${refused} refused by the checker), ${indexedFilters} also with scalar indexes, in ${ms} ms`);
   if (runs >= runsDefault) assert.ok(checkedFilters >= filtersMin, `only ${checkedFilters} filters checked; raise the runs`);
 });

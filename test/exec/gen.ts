@@ -4,7 +4,7 @@
 // every operator and function, printed with printFilter so that they go through the
 // parser and checker exactly as a user's text does.
 import fc from 'fast-check';
-import { DataType, type CollectionSchema, type FieldSchema } from '../../src/catalog/types.js';
+import { DataType, type CollectionSchema, type FieldSchema, type IndexMeta } from '../../src/catalog/types.js';
 import type { Expr } from '../../src/query/expr/index.js';
 import type { Column } from '../../src/segments/columns.js';
 import { Segment } from '../../src/segments/segment.js';
@@ -199,4 +199,28 @@ export function filterOf(o: Options): fc.Arbitrary<Expr> {
       tie('cond').map((x): Expr => ({ kind: 'unary', op: 'not', operand: x as Expr, ...at }))),
   }));
   return cond;
+}
+
+// ---- index specs ----------------------------------------------------------------------
+
+/** Scalar index types a field of each type may carry (exec/scalar-index.ts builds them on sealed segments). */
+function indexTypesOf(t: DataType): readonly string[] {
+  switch (t) {
+    case DataType.Bool: return ['BITMAP', 'INVERTED', 'AUTOINDEX'];
+    case DataType.Int8: case DataType.Int16: case DataType.Int32: case DataType.Int64:
+      return ['STL_SORT', 'INVERTED', 'AUTOINDEX', 'BITMAP'];
+    case DataType.Float: case DataType.Double: return ['STL_SORT', 'INVERTED', 'AUTOINDEX'];
+    case DataType.VarChar: return ['BITMAP', 'INVERTED', 'AUTOINDEX', 'Trie', 'STL_SORT'];
+    default: return [];
+  }
+}
+
+/** An index spec on every indexable scalar field of `schema` (not the primary key), each of a random type. */
+export function indexesOf(schema: CollectionSchema): fc.Arbitrary<IndexMeta[]> {
+  const fields = schema.fields.filter((f) => !f.isPrimary && !f.isDynamic && indexTypesOf(f.type).length > 0);
+  return fc.tuple(...fields.map((f) => fc.constantFrom(...indexTypesOf(f.type)))).map((types) =>
+    fields.map((f, i): IndexMeta => ({
+      indexId: 100 + i, indexName: `${f.name}_idx`, fieldId: f.fieldId, fieldName: f.name,
+      indexType: types[i]!, params: { index_type: types[i]! }, createdTs: '0',
+    })));
 }

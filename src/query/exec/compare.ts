@@ -69,7 +69,7 @@ export function compareColumn(field: FieldSchema, col: Column, op: CompareOp, c:
  * `i <= 2`, `i == 2.5` never holds. true/false when the answer is the same for every
  * (non-null) row. Matches compareNumbers, which compares without rounding.
  */
-function intBound(op: CompareOp, f: number): { op: CompareOp; c: bigint } | boolean {
+export function intBound(op: CompareOp, f: number): { op: CompareOp; c: bigint } | boolean {
   if (Number.isNaN(f)) return op === '!=';
   if (f === Infinity) return op === '<' || op === '<=' || op === '!=';
   if (f === -Infinity) return op === '>' || op === '>=' || op === '!=';

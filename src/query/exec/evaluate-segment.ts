@@ -4,24 +4,36 @@
 // `is null` reads the validity bytes, and/or/not combine three-valued results (tri.ts).
 // Every other subtree is handed to the reference evaluator row by row (fallback.ts), so
 // the result is always exactly the reference's; test/exec/differential.test.ts checks that.
-import type { CollectionSchema } from '../../catalog/types.js';
+import type { CollectionSchema, FieldSchema, IndexMeta } from '../../catalog/types.js';
 import type { Segment } from '../../segments/segment.js';
-import type { Checked } from '../expr/index.js';
-import { compareColumn, flipOp } from './compare.js';
+import type { Checked, Value } from '../expr/index.js';
+import { compareColumn, flipOp, type CompareOp } from './compare.js';
 import { rowByRow } from './fallback.js';
 import { inColumn } from './in-list.js';
 import { likeColumn } from './like.js';
+import { indexCompare, indexIn } from './scalar-index.js';
 import { andTri, constTri, maskNulls, notTri, orTri, type Tri } from './tri.js';
 import { segmentView, type SegmentView } from './view.js';
 
-/** One byte per row of `seg`: 1 where `checked` is true, 0 where it is false or unknown. */
-export function evaluateSegment(checked: Checked, schema: CollectionSchema, seg: Segment): Uint8Array {
-  return evaluateView(checked, segmentView(schema, seg)).t;
+/**
+ * One byte per row of `seg`: 1 where `checked` is true, 0 where it is false or unknown.
+ * `indexes`, the collection's index specs, lets a sealed segment answer comparisons and
+ * `in` on an indexed scalar field from its index (scalar-index.ts) instead of a scan.
+ */
+export function evaluateSegment(checked: Checked, schema: CollectionSchema, seg: Segment, indexes?: readonly IndexMeta[]): Uint8Array {
+  return evaluateView(checked, segmentView(schema, seg, indexes)).t;
 }
 
 /** The three-valued result, for tests that compare unknowns too. */
-export function evaluateSegmentTri(checked: Checked, schema: CollectionSchema, seg: Segment): Tri {
-  return evaluateView(checked, segmentView(schema, seg));
+export function evaluateSegmentTri(checked: Checked, schema: CollectionSchema, seg: Segment, indexes?: readonly IndexMeta[]): Tri {
+  return evaluateView(checked, segmentView(schema, seg, indexes));
+}
+
+/** `field op c`: from the field's index when the segment has one that can answer, else a scan. */
+function compareField(field: FieldSchema, op: CompareOp, c: Value, view: SegmentView): Tri | undefined {
+  const col = view.column(field);
+  const ix = view.index(field);
+  return (ix !== undefined ? indexCompare(ix, field, col, op, c, view.rows) : undefined) ?? compareColumn(field, col, op, c, view.rows);
 }
 
 export function evaluateView(c: Checked, view: SegmentView): Tri {
@@ -44,15 +56,19 @@ function condition(c: Checked, view: SegmentView): Tri | undefined {
     }
     case 'compare': {
       if (c.left.kind === 'field' && c.right.kind === 'const') {
-        return compareColumn(c.left.field, view.column(c.left.field), c.op, c.right.value, rows);
+        return compareField(c.left.field, c.op, c.right.value, view);
       }
       if (c.left.kind === 'const' && c.right.kind === 'field') {
-        return compareColumn(c.right.field, view.column(c.right.field), flipOp(c.op), c.left.value, rows);
+        return compareField(c.right.field, flipOp(c.op), c.left.value, view);
       }
       return undefined;
     }
-    case 'in':
-      return c.value.kind === 'field' ? inColumn(c.value.field, view.column(c.value.field), c.values, rows) : undefined;
+    case 'in': {
+      if (c.value.kind !== 'field') return undefined;
+      const col = view.column(c.value.field);
+      const ix = view.index(c.value.field);
+      return (ix !== undefined ? indexIn(ix, c.value.field, col, c.values, rows) : undefined) ?? inColumn(c.value.field, col, c.values, rows);
+    }
     case 'like':
       return c.value.kind === 'field' ? likeColumn(view.column(c.value.field), c.pattern, c.regex, rows) : undefined;
     case 'is_null': {

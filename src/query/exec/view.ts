@@ -1,10 +1,11 @@
 // What the executor reads from a segment: its row count, the column of a field (fetched
 // once per evaluation, not once per row), and a row's dynamic fields. Columns are found
 // by the collection schema's field order, as filter.ts always found them.
-import type { CollectionSchema, FieldSchema } from '../../catalog/types.js';
+import type { CollectionSchema, FieldSchema, IndexMeta } from '../../catalog/types.js';
 import type { Column } from '../../segments/columns.js';
 import { valueAt } from '../../segments/columns.js';
 import type { Segment } from '../../segments/segment.js';
+import { scalarIndexOf, type ScalarIndex } from './scalar-index.js';
 
 export interface SegmentView {
   readonly rows: number;
@@ -13,9 +14,11 @@ export interface SegmentView {
   meta(row: number): Record<string, unknown> | null;
   /** A field's value in a row as the reference evaluator reads it (valueAt). */
   value(field: FieldSchema, row: number): unknown;
+  /** The field's scalar index in this segment (sealed segments with an index spec only). */
+  index(field: FieldSchema): ScalarIndex | undefined;
 }
 
-export function segmentView(schema: CollectionSchema, seg: Segment): SegmentView {
+export function segmentView(schema: CollectionSchema, seg: Segment, indexes?: readonly IndexMeta[]): SegmentView {
   const index = new Map(schema.fields.map((f, i) => [f.fieldId, i]));
   const dynamic = schema.fields.findIndex((f) => f.isDynamic);
   const cache = new Map<number, Column>();
@@ -33,5 +36,6 @@ export function segmentView(schema: CollectionSchema, seg: Segment): SegmentView
     column,
     meta: (row) => (metaCol === undefined ? null : ((metaCol.values as readonly unknown[])[row] as Record<string, unknown> | null)),
     value: (f, row) => valueAt(f, column(f), row),
+    index: (f) => (indexes === undefined || indexes.length === 0 ? undefined : scalarIndexOf(seg, f, column(f), seg.rowCount, indexes)),
   };
 }

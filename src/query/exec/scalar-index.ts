@@ -1,0 +1,278 @@
+// Scalar indexes over sealed (and flushed) segments, built from the collection's index
+// specs the first time a filter asks, and kept with the segment object (a sealed
+// segment's columns never change). Two kinds:
+//   sorted — the non-null row ids ordered by value (STL_SORT, and INVERTED/AUTOINDEX on a
+//            number field): ==, !=, <, <=, >, >= and `in` as binary searches;
+//   bitmap — value → row ids (BITMAP, INVERTED/AUTOINDEX on Bool/VarChar, STL_SORT and
+//            Trie on VarChar): ==, != and `in`.
+// The answers are exactly the column scans' (compare.ts, in-list.ts): the constant is
+// converted the same way, NaN rows match only !=, and null rows come out unknown through
+// the same validity masking. Anything an index cannot answer returns undefined and the
+// caller scans. test/exec/differential.test.ts runs every scenario with and without indexes.
+import { DataType, type FieldSchema, type IndexMeta } from '../../catalog/types.js';
+import { effectiveIndexType } from '../../catalog/indexes.js';
+import type { Column } from '../../segments/columns.js';
+import type { Segment } from '../../segments/segment.js';
+import type { Value } from '../expr/index.js';
+import { intBound, type CompareOp } from './compare.js';
+import { constTri, maskNulls, type Tri } from './tri.js';
+
+type Key = number | bigint | string;
+
+interface SortedIndex {
+  readonly kind: 'sorted';
+  /** Non-null, non-NaN values in ascending order, and the row each came from. */
+  readonly keys: ArrayLike<number> | ArrayLike<bigint>;
+  readonly order: Uint32Array;
+  /** Non-null rows holding NaN: they satisfy only `!=`. */
+  readonly nan: Uint32Array;
+}
+
+interface BitmapIndex {
+  readonly kind: 'bitmap';
+  /** Rows of each value (NaN left out: it equals nothing). */
+  readonly rowsOf: ReadonlyMap<Key, readonly number[]>;
+  /** Strings only: rows the scan treats as unknown (null or not a string), else null. */
+  readonly unknown: Uint8Array | null;
+}
+
+export type ScalarIndex = SortedIndex | BitmapIndex;
+
+const isNumeric = (t: DataType) =>
+  t === DataType.Int8 || t === DataType.Int16 || t === DataType.Int32 || t === DataType.Int64 || t === DataType.Float || t === DataType.Double;
+const isString = (t: DataType) => t === DataType.VarChar || t === DataType.String;
+
+/** Which index the spec builds on this field, if any. */
+export function scalarIndexKind(index: IndexMeta, field: FieldSchema): 'sorted' | 'bitmap' | undefined {
+  if (!isNumeric(field.type) && !isString(field.type) && field.type !== DataType.Bool) return undefined;
+  switch (effectiveIndexType(index, field)) {
+    case 'STL_SORT': case 'INVERTED': return isNumeric(field.type) ? 'sorted' : 'bitmap';
+    case 'BITMAP': return 'bitmap';
+    case 'Trie': return isString(field.type) ? 'bitmap' : undefined;
+    default: return undefined;
+  }
+}
+
+const built = new WeakMap<Segment, Map<number, ScalarIndex | null>>();
+
+/**
+ * The index of `field` in `seg`, built on first use, or undefined when the segment can
+ * still change (growing) or no spec indexes the field.
+ */
+export function scalarIndexOf(seg: Segment, field: FieldSchema, col: Column, rows: number, indexes: readonly IndexMeta[] | undefined): ScalarIndex | undefined {
+  if (indexes === undefined || indexes.length === 0) return undefined;
+  if (seg.state !== 'sealed' && seg.state !== 'flushed') return undefined;
+  const spec = indexes.find((x) => x.fieldId === field.fieldId);
+  if (spec === undefined) return undefined;
+  const kind = scalarIndexKind(spec, field);
+  if (kind === undefined) return undefined;
+  let m = built.get(seg);
+  if (m === undefined) built.set(seg, (m = new Map()));
+  let ix = m.get(field.fieldId);
+  if (ix === undefined || (ix !== null && ix.kind !== kind)) {
+    ix = (kind === 'sorted' ? buildSorted(col, rows) : buildBitmap(field, col, rows)) ?? null;
+    m.set(field.fieldId, ix);
+  }
+  return ix ?? undefined;
+}
+
+function buildSorted(col: Column, rows: number): SortedIndex | undefined {
+  const v = col.values;
+  if (!(v instanceof Int8Array || v instanceof Int16Array || v instanceof Int32Array || v instanceof BigInt64Array || v instanceof Float32Array || v instanceof Float64Array)) return undefined;
+  const valid = col.valid;
+  const a = v as ArrayLike<number>;
+  const ids: number[] = [];
+  const nan: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    if (valid !== undefined && valid[i] === 0) continue;
+    if (a[i] !== a[i]) nan.push(i); else ids.push(i);
+  }
+  const order = Uint32Array.from(ids);
+  order.sort((x, y) => (a[x]! < a[y]! ? -1 : a[x]! > a[y]! ? 1 : x - y));
+  let keys: Float64Array | BigInt64Array;
+  if (v instanceof BigInt64Array) {
+    keys = new BigInt64Array(order.length);
+    for (let i = 0; i < order.length; i++) keys[i] = v[order[i]!]!;
+  } else {
+    keys = new Float64Array(order.length);
+    for (let i = 0; i < order.length; i++) keys[i] = a[order[i]!]!;
+  }
+  return { kind: 'sorted', keys, order, nan: Uint32Array.from(nan) };
+}
+
+function buildBitmap(field: FieldSchema, col: Column, rows: number): BitmapIndex | undefined {
+  const v = col.values;
+  const valid = col.valid;
+  const rowsOf = new Map<Key, number[]>();
+  const add = (k: Key, i: number) => {
+    const l = rowsOf.get(k);
+    if (l === undefined) rowsOf.set(k, [i]); else l.push(i);
+  };
+  if (isString(field.type)) {
+    if (ArrayBuffer.isView(v)) return undefined;
+    const list = v as readonly unknown[];
+    let unknown: Uint8Array | null = null;
+    for (let i = 0; i < rows; i++) {
+      const s = list[i];
+      if ((valid !== undefined && valid[i] === 0) || typeof s !== 'string') (unknown ??= new Uint8Array(rows))[i] = 1;
+      else add(s, i);
+    }
+    return { kind: 'bitmap', rowsOf, unknown };
+  }
+  if (!ArrayBuffer.isView(v) || v instanceof DataView) return undefined;
+  const a = v as ArrayLike<number | bigint>;
+  for (let i = 0; i < rows; i++) {
+    if (valid !== undefined && valid[i] === 0) continue;
+    const x = a[i]!;
+    if (x === x) add(x, i);
+  }
+  return { kind: 'bitmap', rowsOf, unknown: null };
+}
+
+// ---- constants, converted exactly as compare.ts and in-list.ts convert them ----------
+
+/** `field op c` as `key op' k` over the index keys, a constant answer, or undefined to scan. */
+function compareKey(field: FieldSchema, op: CompareOp, c: Value): { op: CompareOp; k: Key } | boolean | undefined {
+  switch (field.type) {
+    case DataType.Int8: case DataType.Int16: case DataType.Int32:
+      return typeof c === 'bigint' || typeof c === 'number' ? { op, k: Number(c) } : undefined;
+    case DataType.Int64: {
+      if (typeof c === 'bigint') return { op, k: c };
+      if (typeof c !== 'number') return undefined;
+      const b = intBound(op, c);
+      return typeof b === 'boolean' ? b : { op: b.op, k: b.c };
+    }
+    case DataType.Float: case DataType.Double:
+      if (typeof c === 'number') return { op, k: c };
+      if (typeof c === 'bigint' && BigInt(Number(c)) === c) return { op, k: Number(c) };
+      return undefined;
+    case DataType.Bool:
+      return typeof c === 'boolean' && (op === '==' || op === '!=') ? { op, k: c ? 1 : 0 } : undefined;
+    case DataType.VarChar: case DataType.String:
+      return typeof c === 'string' ? { op, k: c } : undefined;
+    default: return undefined;
+  }
+}
+
+/** The keys of an `in` list that some row could equal (the Set in-list.ts builds). */
+function inKeys(field: FieldSchema, values: readonly Value[]): Key[] | undefined {
+  const out: Key[] = [];
+  switch (field.type) {
+    case DataType.Int8: case DataType.Int16: case DataType.Int32: case DataType.Float: case DataType.Double:
+      for (const x of values) {
+        if (typeof x === 'number' && !Number.isNaN(x)) out.push(x);
+        else if (typeof x === 'bigint' && BigInt(Number(x)) === x) out.push(Number(x));
+      }
+      return out;
+    case DataType.Int64:
+      for (const x of values) {
+        if (typeof x === 'bigint') out.push(x);
+        else if (typeof x === 'number' && Number.isInteger(x)) out.push(BigInt(x));
+      }
+      return out;
+    case DataType.Bool:
+      for (const x of values) if (typeof x === 'boolean') out.push(x ? 1 : 0);
+      return out;
+    case DataType.VarChar: case DataType.String:
+      for (const x of values) if (typeof x === 'string') out.push(x);
+      return out;
+    default: return undefined;
+  }
+}
+
+// ---- answers --------------------------------------------------------------------------
+
+/** `field op c` through the index, or undefined when the index cannot answer it. */
+export function indexCompare(ix: ScalarIndex, field: FieldSchema, col: Column, op: CompareOp, c: Value, rows: number): Tri | undefined {
+  const b = compareKey(field, op, c);
+  if (b === undefined) return undefined;
+  if (typeof b === 'boolean') return maskNulls(constTri(rows, b).t, col.valid, rows);
+  const t = new Uint8Array(rows);
+  if (ix.kind === 'sorted') {
+    if (typeof b.k !== (ix.keys instanceof BigInt64Array ? 'bigint' : 'number')) return undefined;
+    const { keys, order, nan } = ix;
+    const n = order.length;
+    if (typeof b.k === 'number' && Number.isNaN(b.k)) {
+      // NaN is unordered and unequal to everything: only != holds, for every non-null row.
+      if (b.op !== '!=') return maskNulls(t, col.valid, rows);
+      for (let i = 0; i < n; i++) t[order[i]!] = 1;
+      for (let i = 0; i < nan.length; i++) t[nan[i]!] = 1;
+      return maskNulls(t, col.valid, rows);
+    }
+    const lo = lowerBound(keys, b.k);
+    const hi = upperBound(keys, b.k);
+    const set = (from: number, to: number) => { for (let i = from; i < to; i++) t[order[i]!] = 1; };
+    switch (b.op) {
+      case '==': set(lo, hi); break;
+      case '!=': set(0, lo); set(hi, n); for (let i = 0; i < nan.length; i++) t[nan[i]!] = 1; break;
+      case '<': set(0, lo); break;
+      case '<=': set(0, hi); break;
+      case '>': set(hi, n); break;
+      case '>=': set(lo, n); break;
+    }
+    return maskNulls(t, col.valid, rows);
+  }
+  if (b.op !== '==' && b.op !== '!=') return undefined;
+  const k = typeof b.k === 'number' && Number.isNaN(b.k) ? undefined : b.k;
+  const hits = k === undefined ? undefined : ix.rowsOf.get(k);
+  if (b.op === '!=') t.fill(1);
+  const mark = b.op === '==' ? 1 : 0;
+  if (hits !== undefined) for (const r of hits) t[r] = mark;
+  return bitmapNulls(ix, t, col, rows);
+}
+
+/** `field in values` through the index, or undefined when the index cannot answer it. */
+export function indexIn(ix: ScalarIndex, field: FieldSchema, col: Column, values: readonly Value[], rows: number): Tri | undefined {
+  const ks = inKeys(field, values);
+  if (ks === undefined) return undefined;
+  const t = new Uint8Array(rows);
+  if (ix.kind === 'sorted') {
+    const kind = ix.keys instanceof BigInt64Array ? 'bigint' : 'number';
+    for (const k of ks) {
+      if (typeof k !== kind) return undefined;
+      const hi = upperBound(ix.keys, k);
+      for (let i = lowerBound(ix.keys, k); i < hi; i++) t[ix.order[i]!] = 1;
+    }
+  } else {
+    for (const k of ks) {
+      const hits = ix.rowsOf.get(k);
+      if (hits !== undefined) for (const r of hits) t[r] = 1;
+    }
+  }
+  // As in-list.ts: only the validity bytes make a row unknown.
+  return maskNulls(t, col.valid, rows);
+}
+
+/** As compare.ts: a string row is unknown when null or not a string; other types by validity. */
+function bitmapNulls(ix: BitmapIndex, t: Uint8Array, col: Column, rows: number): Tri {
+  if (ix.unknown === null) return maskNulls(t, col.valid, rows);
+  const n = ix.unknown.slice(0, rows);
+  for (let i = 0; i < rows; i++) if (n[i] === 1) t[i] = 0;
+  return { t, n };
+}
+
+/** First position whose key is not below k (keys and k of one kind: number or bigint). */
+function lowerBound(keys: ArrayLike<number> | ArrayLike<bigint>, k: Key): number {
+  const a = keys as ArrayLike<number>;
+  const x = k as number;
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** First position whose key is above k. */
+function upperBound(keys: ArrayLike<number> | ArrayLike<bigint>, k: Key): number {
+  const a = keys as ArrayLike<number>;
+  const x = k as number;
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
