@@ -99,6 +99,8 @@ for (const c of cases) {
 const indexed: Array<{ field: string; type: string; cases: string[] }> = [
   { field: 'cat', type: 'BITMAP', cases: ['equality, low cardinality', 'in with 100 values'] },
   { field: 'price', type: 'STL_SORT', cases: ['numeric range'] },
+  { field: 'name', type: 'Trie', cases: ["like 'abc%'"] },
+  { field: 'arr', type: 'INVERTED', cases: ['array_contains'] },
 ];
 console.log('\n| filter | index | Elanus rows/s without index | with index | with / without |');
 console.log('|---|---|---:|---:|---:|');

@@ -164,6 +164,55 @@ test('scalar indexes: nulls stay unknown, NaN matches only !=', () => {
   assert.deepEqual(idsWith('i8 >= -128.5', sortedSpecs, d), [0, 1, 2, 3]);
 });
 
+test('scalar indexes: prefix like from the sorted values, array_contains from an inverted index', () => {
+  // s (not null) sorted in code-point order: 'a' < 'ab\uFFFF' < 'ab😀' < 'abc' < 'abd' < 'b'.
+  const s = ['abc', 'ab\uFFFF', 'ab😀', 'b', 'a', 'abd'];
+  const ai = [[1, 2], null, [], [3], [2, '9007199254740993', 2], [-1]];
+  const av = [['a'], null, [], ['b'], ['a', 'b', 'a'], ['é']];
+  const six = segmentOf(schema, o, s.map((_, i) => rows[i % 4]!.map((x, k) => (k === 7 ? s[i] : k === 9 ? ai[i] : k === 10 ? av[i] : x))));
+  const cases: [string, number[]][] = [
+    ['s like "ab%"', [0, 1, 2, 5]],
+    ['s like "abc%"', [0]],
+    ['s like "a%%"', [0, 1, 2, 4, 5]],
+    ['s like "zz%"', []],
+    ['s like "a"', [4]],
+    ['s like ""', []],
+    ['not (s like "ab%")', [3, 4]],
+    ['s like "%b%"', [0, 1, 2, 3, 5]],
+    ['array_contains(ai, 2)', [0, 4]],
+    ['array_contains(ai, 2.0)', [0, 4]],
+    ['array_contains(ai, 9007199254740993)', [4]],
+    ['array_contains_any(ai, [3, 9007199254740993])', [3, 4]],
+    ['array_contains_any(ai, [])', []],
+    ['array_contains_all(ai, [2, 9007199254740993])', [4]],
+    ['array_contains_all(ai, [1, 2])', [0]],
+    ['array_contains_all(ai, [2, 5])', []],
+    // Row 1's array is null: unknown, under not as well.
+    ['array_contains_all(ai, [])', [0, 2, 3, 4, 5]],
+    ['not array_contains_all(ai, [])', []],
+    ['not array_contains(ai, 2)', [2, 3, 5]],
+    ['array_contains(av, "a")', [0, 4]],
+    ['array_contains_all(av, ["a", "b"])', [4]],
+    ['array_contains_any(av, ["é", "b"])', [3, 4, 5]],
+  ];
+  const specSets = [
+    [spec('s', 'Trie'), spec('ai', 'INVERTED'), spec('av', 'BITMAP')],
+    [spec('s', 'INVERTED'), spec('ai', 'AUTOINDEX'), spec('av', 'INVERTED')],
+    [spec('s', 'BITMAP'), spec('ai', 'BITMAP'), spec('av', 'AUTOINDEX')],
+  ];
+  for (const [filter, want] of cases) {
+    assert.deepEqual(idsWith(filter, [], six), want, `${filter} (scan)`);
+    for (const specs of specSets) assert.deepEqual(idsWith(filter, specs, six), want, `${filter} with ${specs.map((x) => x.indexType).join(',')}`);
+  }
+  const field = (n: string) => schema.fields.find((f) => f.name === n)!;
+  const col = (n: string) => six.column(schema.fields.findIndex((f) => f.name === n));
+  const ix = scalarIndexOf(six, field('ai'), col('ai'), 6, [spec('ai', 'INVERTED')]);
+  assert.equal(ix?.kind, 'array');
+  // Row 4 holds 2 twice: listed once.
+  if (ix?.kind === 'array') assert.deepEqual(ix.rowsOf.get(2), [0, 4]);
+  assert.equal(scalarIndexOf(six, field('s'), col('s'), 6, [spec('s', 'Trie')])?.kind, 'bitmap');
+});
+
 test('like patterns take the fast shape they spell', () => {
   assert.deepEqual(likeShape('abc%'), { kind: 'prefix', text: 'abc' });
   assert.deepEqual(likeShape('%abc'), { kind: 'suffix', text: 'abc' });

@@ -211,6 +211,8 @@ function indexTypesOf(t: DataType): readonly string[] {
       return ['STL_SORT', 'INVERTED', 'AUTOINDEX', 'BITMAP'];
     case DataType.Float: case DataType.Double: return ['STL_SORT', 'INVERTED', 'AUTOINDEX'];
     case DataType.VarChar: return ['BITMAP', 'INVERTED', 'AUTOINDEX', 'Trie', 'STL_SORT'];
+    // Array<Int64> and Array<VarChar>: an inverted index of the elements.
+    case DataType.Array: return ['INVERTED', 'AUTOINDEX', 'BITMAP'];
     default: return [];
   }
 }

@@ -11,14 +11,15 @@ import { compareColumn, flipOp, type CompareOp } from './compare.js';
 import { rowByRow } from './fallback.js';
 import { inColumn } from './in-list.js';
 import { likeColumn } from './like.js';
-import { indexCompare, indexIn } from './scalar-index.js';
+import { indexCompare, indexContains, indexIn, indexLike } from './scalar-index.js';
 import { andTri, constTri, maskNulls, notTri, orTri, type Tri } from './tri.js';
 import { segmentView, type SegmentView } from './view.js';
 
 /**
  * One byte per row of `seg`: 1 where `checked` is true, 0 where it is false or unknown.
- * `indexes`, the collection's index specs, lets a sealed segment answer comparisons and
- * `in` on an indexed scalar field from its index (scalar-index.ts) instead of a scan.
+ * `indexes`, the collection's index specs, lets a sealed segment answer comparisons, `in`
+ * and prefix `like` on an indexed scalar field, and array_contains(_any/_all) on an
+ * indexed Array field, from its index (scalar-index.ts) instead of a scan.
  */
 export function evaluateSegment(checked: Checked, schema: CollectionSchema, seg: Segment, indexes?: readonly IndexMeta[]): Uint8Array {
   return evaluateView(checked, segmentView(schema, seg, indexes)).t;
@@ -69,8 +70,18 @@ function condition(c: Checked, view: SegmentView): Tri | undefined {
       const ix = view.index(c.value.field);
       return (ix !== undefined ? indexIn(ix, c.value.field, col, c.values, rows) : undefined) ?? inColumn(c.value.field, col, c.values, rows);
     }
-    case 'like':
-      return c.value.kind === 'field' ? likeColumn(view.column(c.value.field), c.pattern, c.regex, rows) : undefined;
+    case 'like': {
+      if (c.value.kind !== 'field') return undefined;
+      const col = view.column(c.value.field);
+      const ix = view.index(c.value.field);
+      return (ix !== undefined ? indexLike(ix, c.value.field, col, c.pattern, rows) : undefined) ?? likeColumn(col, c.pattern, c.regex, rows);
+    }
+    case 'contains': {
+      // Array fields with an index only; everything else (and growing segments) row by row.
+      if (c.target.kind !== 'field') return undefined;
+      const ix = view.index(c.target.field);
+      return ix !== undefined ? indexContains(ix, c.mode, c.values, rows) : undefined;
+    }
     case 'is_null': {
       if (c.target.kind !== 'field') return undefined;
       const col = view.column(c.target.field);

@@ -4,7 +4,12 @@
 //   sorted — the non-null row ids ordered by value (STL_SORT, and INVERTED/AUTOINDEX on a
 //            number field): ==, !=, <, <=, >, >= and `in` as binary searches;
 //   bitmap — value → row ids (BITMAP, INVERTED/AUTOINDEX on Bool/VarChar, STL_SORT and
-//            Trie on VarChar): ==, != and `in`.
+//            Trie on VarChar): ==, != and `in`; on strings also `like` with a prefix
+//            pattern (`abc%`) as a binary search over the distinct values, sorted on
+//            first use in code-point order (compareStrings), and an exact pattern as ==;
+//   array  — element value → rows (INVERTED/AUTOINDEX/BITMAP on an Array field), each
+//            row once per distinct element: array_contains / _any as a union of row
+//            lists, array_contains_all as their intersection.
 // The answers are exactly the column scans' (compare.ts, in-list.ts): the constant is
 // converted the same way, NaN rows match only !=, and null rows come out unknown through
 // the same validity masking. Anything an index cannot answer returns undefined and the
@@ -14,7 +19,9 @@ import { effectiveIndexType } from '../../catalog/indexes.js';
 import type { Column } from '../../segments/columns.js';
 import type { Segment } from '../../segments/segment.js';
 import type { Value } from '../expr/index.js';
+import { compareStrings, toInt } from '../expr/values.js';
 import { intBound, type CompareOp } from './compare.js';
+import { likeShape } from './like.js';
 import { constTri, maskNulls, type Tri } from './tri.js';
 
 type Key = number | bigint | string;
@@ -36,14 +43,43 @@ interface BitmapIndex {
   readonly unknown: Uint8Array | null;
 }
 
-export type ScalarIndex = SortedIndex | BitmapIndex;
+interface ArrayIndex {
+  readonly kind: 'array';
+  /** Rows holding each element (by elementKey), each row once per distinct element. */
+  readonly rowsOf: ReadonlyMap<ElemKey, readonly number[]>;
+  /** Rows whose array is null (the scan's unknown), else null. */
+  readonly unknown: Uint8Array | null;
+}
+
+export type ScalarIndex = SortedIndex | BitmapIndex | ArrayIndex;
+
+/**
+ * One key per value that compareValues finds equal: integers within ±(2^53 − 1) as
+ * numbers, larger ones as bigints, other numbers as themselves (NaN: no key, it equals
+ * nothing), strings and booleans as themselves. Anything else has no key.
+ */
+type ElemKey = number | bigint | string | boolean;
+function elementKey(v: unknown): ElemKey | undefined {
+  switch (typeof v) {
+    case 'bigint': return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+    case 'number':
+      if (v !== v) return undefined;
+      return Number.isInteger(v) && !Number.isSafeInteger(v) ? BigInt(v) : v === 0 ? 0 : v;
+    case 'string': case 'boolean': return v;
+    default: return undefined;
+  }
+}
 
 const isNumeric = (t: DataType) =>
   t === DataType.Int8 || t === DataType.Int16 || t === DataType.Int32 || t === DataType.Int64 || t === DataType.Float || t === DataType.Double;
 const isString = (t: DataType) => t === DataType.VarChar || t === DataType.String;
 
 /** Which index the spec builds on this field, if any. */
-export function scalarIndexKind(index: IndexMeta, field: FieldSchema): 'sorted' | 'bitmap' | undefined {
+export function scalarIndexKind(index: IndexMeta, field: FieldSchema): ScalarIndex['kind'] | undefined {
+  if (field.type === DataType.Array) {
+    const t = effectiveIndexType(index, field);
+    return t === 'INVERTED' || t === 'BITMAP' ? 'array' : undefined;
+  }
   if (!isNumeric(field.type) && !isString(field.type) && field.type !== DataType.Bool) return undefined;
   switch (effectiveIndexType(index, field)) {
     case 'STL_SORT': case 'INVERTED': return isNumeric(field.type) ? 'sorted' : 'bitmap';
@@ -70,7 +106,7 @@ export function scalarIndexOf(seg: Segment, field: FieldSchema, col: Column, row
   if (m === undefined) built.set(seg, (m = new Map()));
   let ix = m.get(field.fieldId);
   if (ix === undefined || (ix !== null && ix.kind !== kind)) {
-    ix = (kind === 'sorted' ? buildSorted(col, rows) : buildBitmap(field, col, rows)) ?? null;
+    ix = (kind === 'sorted' ? buildSorted(col, rows) : kind === 'bitmap' ? buildBitmap(field, col, rows) : buildArray(field, col, rows)) ?? null;
     m.set(field.fieldId, ix);
   }
   return ix ?? undefined;
@@ -127,6 +163,34 @@ function buildBitmap(field: FieldSchema, col: Column, rows: number): BitmapIndex
     if (x === x) add(x, i);
   }
   return { kind: 'bitmap', rowsOf, unknown: null };
+}
+
+/** Elements read as the reference reads them (evaluate.ts readScalar): integers via toInt. */
+function buildArray(field: FieldSchema, col: Column, rows: number): ArrayIndex | undefined {
+  const v = col.values;
+  if (ArrayBuffer.isView(v)) return undefined;
+  const list = v as readonly unknown[];
+  const valid = col.valid;
+  const et = field.elementType;
+  const ints = et === DataType.Int8 || et === DataType.Int16 || et === DataType.Int32 || et === DataType.Int64;
+  const rowsOf = new Map<ElemKey, number[]>();
+  let unknown: Uint8Array | null = null;
+  for (let i = 0; i < rows; i++) {
+    const a = list[i];
+    if ((valid !== undefined && valid[i] === 0) || a === null || a === undefined) {
+      (unknown ??= new Uint8Array(rows))[i] = 1;
+      continue;
+    }
+    if (!Array.isArray(a)) return undefined;
+    for (const x of a) {
+      const k = elementKey(ints && x !== null && x !== undefined ? toInt(x) : x);
+      if (k === undefined) continue;
+      const l = rowsOf.get(k);
+      if (l === undefined) rowsOf.set(k, [i]);
+      else if (l[l.length - 1] !== i) l.push(i);
+    }
+  }
+  return { kind: 'array', rowsOf, unknown };
 }
 
 // ---- constants, converted exactly as compare.ts and in-list.ts convert them ----------
@@ -187,6 +251,7 @@ export function indexCompare(ix: ScalarIndex, field: FieldSchema, col: Column, o
   const b = compareKey(field, op, c);
   if (b === undefined) return undefined;
   if (typeof b === 'boolean') return maskNulls(constTri(rows, b).t, col.valid, rows);
+  if (ix.kind === 'array') return undefined;
   const t = new Uint8Array(rows);
   if (ix.kind === 'sorted') {
     if (typeof b.k !== (ix.keys instanceof BigInt64Array ? 'bigint' : 'number')) return undefined;
@@ -223,6 +288,7 @@ export function indexCompare(ix: ScalarIndex, field: FieldSchema, col: Column, o
 
 /** `field in values` through the index, or undefined when the index cannot answer it. */
 export function indexIn(ix: ScalarIndex, field: FieldSchema, col: Column, values: readonly Value[], rows: number): Tri | undefined {
+  if (ix.kind === 'array') return undefined;
   const ks = inKeys(field, values);
   if (ks === undefined) return undefined;
   const t = new Uint8Array(rows);
@@ -241,6 +307,90 @@ export function indexIn(ix: ScalarIndex, field: FieldSchema, col: Column, values
   }
   // As in-list.ts: only the validity bytes make a row unknown.
   return maskNulls(t, col.valid, rows);
+}
+
+/** The distinct string keys of a bitmap in code-point order, with their rows (built on first use). */
+const sortedKeys = new WeakMap<BitmapIndex, { keys: string[]; rows: (readonly number[])[] }>();
+function sortedKeysOf(ix: BitmapIndex): { keys: string[]; rows: (readonly number[])[] } {
+  let s = sortedKeys.get(ix);
+  if (s === undefined) {
+    const keys = [...ix.rowsOf.keys()] as string[];
+    // Without surrogates, UTF-16 order is code-point order and the native comparison is faster.
+    if (keys.some((k) => /[\uD800-\uDFFF]/.test(k))) keys.sort(compareStrings);
+    else keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    s = { keys, rows: keys.map((k) => ix.rowsOf.get(k)!) };
+    sortedKeys.set(ix, s);
+  }
+  return s;
+}
+
+/**
+ * `field like pattern` through a string bitmap, when the pattern is a prefix (`abc%`) or
+ * exact (`abc`) — as like.ts's startsWith and === — else undefined.
+ */
+export function indexLike(ix: ScalarIndex, field: FieldSchema, col: Column, pattern: string, rows: number): Tri | undefined {
+  if (ix.kind !== 'bitmap' || !isString(field.type)) return undefined;
+  const shape = likeShape(pattern);
+  if (shape.kind === 'exact') return indexCompare(ix, field, col, '==', shape.text, rows);
+  if (shape.kind !== 'prefix') return undefined;
+  const p = shape.text;
+  const { keys, rows: lists } = sortedKeysOf(ix);
+  // The keys starting with p are contiguous in any lexicographic order, from the first key >= p.
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareStrings(keys[mid]!, p) < 0) lo = mid + 1; else hi = mid;
+  }
+  const from = lo;
+  hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]!.startsWith(p)) lo = mid + 1; else hi = mid;
+  }
+  const t = new Uint8Array(rows);
+  for (let k = from; k < lo; k++) for (const r of lists[k]!) t[r] = 1;
+  return bitmapNulls(ix, t, col, rows);
+}
+
+/**
+ * array_contains (mode 'one'), _any and _all on an Array field through its index, as
+ * evaluate.ts: a null array is unknown; an element equals a value when compareValues
+ * says 0 (elementKey gives both the same key).
+ */
+export function indexContains(ix: ScalarIndex, mode: 'one' | 'any' | 'all', values: readonly Value[], rows: number): Tri | undefined {
+  if (ix.kind !== 'array') return undefined;
+  const t = new Uint8Array(rows);
+  const keys = new Set<ElemKey>();
+  let unmatchable = false;
+  for (const x of values) {
+    const k = elementKey(x);
+    if (k === undefined) unmatchable = true; else keys.add(k);
+  }
+  if (mode !== 'all') {
+    for (const k of keys) {
+      const hits = ix.rowsOf.get(k);
+      if (hits !== undefined) for (const r of hits) t[r] = 1;
+    }
+  } else if (!unmatchable) {
+    if (keys.size === 0) t.fill(1);
+    else {
+      // Rows listed under every key: count per row (each row is listed once per key).
+      const need = keys.size;
+      const count = need < 256 ? new Uint8Array(rows) : new Uint32Array(rows);
+      let k0 = true;
+      for (const k of keys) {
+        const hits = ix.rowsOf.get(k);
+        if (hits === undefined) { count.fill(0); break; }
+        if (k0) { for (const r of hits) count[r] = 1; k0 = false; } else for (const r of hits) count[r]!++;
+      }
+      for (let i = 0; i < rows; i++) if (count[i] === need) t[i] = 1;
+    }
+  }
+  if (ix.unknown === null) return { t, n: null };
+  const n = ix.unknown.slice(0, rows);
+  for (let i = 0; i < rows; i++) if (n[i] === 1) t[i] = 0;
+  return { t, n };
 }
 
 /** As compare.ts: a string row is unknown when null or not a string; other types by validity. */
