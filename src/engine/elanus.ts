@@ -18,6 +18,7 @@ import {
 import { SerialQueue } from '../concurrency/index.js';
 import { pkKeyOf, validateRows } from '../gateway/validate.js';
 import { resolveFilter } from '../query/filter.js';
+import { explainFilter } from '../query/exec/explain.js';
 import { planOutput, rowObject } from '../query/rows.js';
 import { bruteForceSearch, prepareQueries } from '../query/search.js';
 import {
@@ -1112,6 +1113,19 @@ export class Elanus {
 
   async query(req: QueryReq): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
     return this.queryAt(req, undefined, undefined);
+  }
+
+  /**
+   * The filter's plan (query/exec/explain.ts): the checked tree with each leaf's access
+   * path (index, scan or row-by-row) and the index estimates over the current segments.
+   */
+  async explain(req: CollectionReq & { filter?: string; expr?: string; exprValues?: unknown; expr_params?: unknown }): Promise<{ status: typeof status; plan: string }> {
+    this.requireObject(req);
+    const { coll, data } = this.live(req);
+    const text = req.filter ?? req.expr ?? '';
+    if (typeof text !== 'string') fail('INVALID_ARGUMENT', { detail: 'filter must be a string' });
+    const plan = explainFilter(coll.schema, text, exprParamsOf(req), coll.indexes, data.shards.flatMap((s) => s.segments()));
+    return { status, plan };
   }
 
   /**

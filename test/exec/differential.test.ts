@@ -6,7 +6,9 @@
 // few rows and names the filter, the row and both answers. Every filter runs twice: over
 // the scenario's segment without indexes, and over a sealed segment of the same rows with
 // an index spec (random type) on every indexable scalar field, so that the scalar indexes
-// (exec/scalar-index.ts) are held to the same reference.
+// (exec/scalar-index.ts) are held to the same reference — three times: with the planner's
+// default indexSelectivityMax and with it forced to 0 (every leaf scans) and 1 (every leaf
+// an index can answer takes it), so both sides of the planner's choice are checked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -64,7 +66,13 @@ test('executor agrees with the reference evaluator on random filters and data', 
       }
       checkedFilters++;
       const got = evaluateSegmentTri(tree, schema, seg);
-      const withIndexes = evaluateSegmentTri(tree, schema, sealed, indexes);
+      // The planner's default threshold, and both branches forced: 0 always scans, 1
+      // always takes an index that can answer (exec/scalar-index.ts indexSelectivityMax).
+      const planned = [
+        { name: 'default', tri: evaluateSegmentTri(tree, schema, sealed, indexes) },
+        { name: 'indexSelectivityMax 0', tri: evaluateSegmentTri(tree, schema, sealed, indexes, { indexSelectivityMax: 0 }) },
+        { name: 'indexSelectivityMax 1', tri: evaluateSegmentTri(tree, schema, sealed, indexes, { indexSelectivityMax: 1 }) },
+      ];
       indexedFilters++;
       for (let r = 0; r < rows.length; r++) {
         const want = reference(tree, schema, seg, r);
@@ -73,9 +81,11 @@ test('executor agrees with the reference evaluator on random filters and data', 
         if (gotTruth !== wantTruth) {
           assert.fail(`filter ${text}\nrow ${r}: ${show(rows[r])}\nexecutor ${gotTruth}, reference ${String(want)}`);
         }
-        const ixTruth = withIndexes.t[r] === 1 ? true : withIndexes.n !== null && withIndexes.n[r] === 1 ? null : false;
-        if (ixTruth !== wantTruth) {
-          assert.fail(`filter ${text}\nindexes ${indexNames}\nrow ${r}: ${show(rows[r])}\nexecutor with indexes ${ixTruth}, reference ${String(want)}`);
+        for (const { name, tri } of planned) {
+          const ixTruth = tri.t[r] === 1 ? true : tri.n !== null && tri.n[r] === 1 ? null : false;
+          if (ixTruth !== wantTruth) {
+            assert.fail(`filter ${text}\nindexes ${indexNames} (${name})\nrow ${r}: ${show(rows[r])}\nexecutor with indexes ${ixTruth}, reference ${String(want)}`);
+          }
         }
       }
     }

@@ -11,29 +11,43 @@ import { compareColumn, flipOp, type CompareOp } from './compare.js';
 import { rowByRow } from './fallback.js';
 import { inColumn } from './in-list.js';
 import { likeColumn } from './like.js';
-import { indexCompare, indexContains, indexIn, indexLike } from './scalar-index.js';
+import { estimateCompare, estimateContains, estimateIn, estimateLike, indexCompare, indexContains, indexIn, indexLike, indexWorthIt, type ScalarIndex } from './scalar-index.js';
 import { andTri, constTri, maskNulls, notTri, orTri, type Tri } from './tri.js';
-import { segmentView, type SegmentView } from './view.js';
+import { segmentView, type ExecOptions, type SegmentView } from './view.js';
 
 /**
  * One byte per row of `seg`: 1 where `checked` is true, 0 where it is false or unknown.
  * `indexes`, the collection's index specs, lets a sealed segment answer comparisons, `in`
  * and prefix `like` on an indexed scalar field, and array_contains(_any/_all) on an
- * indexed Array field, from its index (scalar-index.ts) instead of a scan.
+ * indexed Array field, from its index (scalar-index.ts) instead of a scan — when the
+ * index estimates that the leaf matches at most indexSelectivityMax of the segment's rows
+ * (`options` overrides the threshold); above it the scan runs. Either way the answer is the same.
  */
-export function evaluateSegment(checked: Checked, schema: CollectionSchema, seg: Segment, indexes?: readonly IndexMeta[]): Uint8Array {
-  return evaluateView(checked, segmentView(schema, seg, indexes)).t;
+export function evaluateSegment(checked: Checked, schema: CollectionSchema, seg: Segment, indexes?: readonly IndexMeta[], options?: ExecOptions): Uint8Array {
+  return evaluateView(checked, segmentView(schema, seg, indexes, options)).t;
 }
 
 /** The three-valued result, for tests that compare unknowns too. */
-export function evaluateSegmentTri(checked: Checked, schema: CollectionSchema, seg: Segment, indexes?: readonly IndexMeta[]): Tri {
-  return evaluateView(checked, segmentView(schema, seg, indexes));
+export function evaluateSegmentTri(checked: Checked, schema: CollectionSchema, seg: Segment, indexes?: readonly IndexMeta[], options?: ExecOptions): Tri {
+  return evaluateView(checked, segmentView(schema, seg, indexes, options));
+}
+
+/**
+ * The field's index when the segment has one and the planner picks it: the index's own
+ * estimate of the leaf's matching rows (scalar-index.ts estimate*) is within the view's
+ * indexSelectivityMax of the rows. undefined: scan.
+ */
+function chosenIndex(field: FieldSchema, view: SegmentView, estimate: (ix: ScalarIndex) => number | undefined): ScalarIndex | undefined {
+  const ix = view.index(field);
+  if (ix === undefined) return undefined;
+  const e = estimate(ix);
+  return e !== undefined && indexWorthIt(e, view.rows, view.indexSelectivityMax) ? ix : undefined;
 }
 
 /** `field op c`: from the field's index when the segment has one that can answer, else a scan. */
 function compareField(field: FieldSchema, op: CompareOp, c: Value, view: SegmentView): Tri | undefined {
   const col = view.column(field);
-  const ix = view.index(field);
+  const ix = chosenIndex(field, view, (x) => estimateCompare(x, field, op, c, view.rows));
   return (ix !== undefined ? indexCompare(ix, field, col, op, c, view.rows) : undefined) ?? compareColumn(field, col, op, c, view.rows);
 }
 
@@ -67,19 +81,21 @@ function condition(c: Checked, view: SegmentView): Tri | undefined {
     case 'in': {
       if (c.value.kind !== 'field') return undefined;
       const col = view.column(c.value.field);
-      const ix = view.index(c.value.field);
+      const f = c.value.field;
+      const ix = chosenIndex(f, view, (x) => estimateIn(x, f, c.values, rows));
       return (ix !== undefined ? indexIn(ix, c.value.field, col, c.values, rows) : undefined) ?? inColumn(c.value.field, col, c.values, rows);
     }
     case 'like': {
       if (c.value.kind !== 'field') return undefined;
       const col = view.column(c.value.field);
-      const ix = view.index(c.value.field);
+      const f = c.value.field;
+      const ix = chosenIndex(f, view, (x) => estimateLike(x, f, c.pattern, rows));
       return (ix !== undefined ? indexLike(ix, c.value.field, col, c.pattern, rows) : undefined) ?? likeColumn(col, c.pattern, c.regex, rows);
     }
     case 'contains': {
       // Array fields with an index only; everything else (and growing segments) row by row.
       if (c.target.kind !== 'field') return undefined;
-      const ix = view.index(c.target.field);
+      const ix = chosenIndex(c.target.field, view, (x) => estimateContains(x, c.mode, c.values, rows));
       return ix !== undefined ? indexContains(ix, c.mode, c.values, rows) : undefined;
     }
     case 'is_null': {

@@ -426,3 +426,112 @@ function upperBound(keys: ArrayLike<number> | ArrayLike<bigint>, k: Key): number
   }
   return lo;
 }
+
+// ---- estimates (the planner, evaluate-segment.ts and explain.ts) ----------------------
+//
+// How many rows a leaf matches, read from the index without touching a row: binary
+// searches on a sorted index, list lengths on a bitmap or element index. Null rows are
+// not subtracted (the index leaves them out already, or masking only lowers the count),
+// so an estimate is an upper bound on the matching rows, capped at `rows`. undefined:
+// the index cannot answer this leaf (the caller scans anyway).
+
+/** Rows `field op c` matches, by the index. */
+export function estimateCompare(ix: ScalarIndex, field: FieldSchema, op: CompareOp, c: Value, rows: number): number | undefined {
+  const b = compareKey(field, op, c);
+  if (b === undefined) return undefined;
+  if (typeof b === 'boolean') return b ? rows : 0;
+  if (ix.kind === 'array') return undefined;
+  if (ix.kind === 'sorted') {
+    if (typeof b.k !== (ix.keys instanceof BigInt64Array ? 'bigint' : 'number')) return undefined;
+    const n = ix.order.length;
+    if (typeof b.k === 'number' && Number.isNaN(b.k)) return b.op === '!=' ? n + ix.nan.length : 0;
+    const lo = lowerBound(ix.keys, b.k);
+    const hi = upperBound(ix.keys, b.k);
+    switch (b.op) {
+      case '==': return hi - lo;
+      case '!=': return lo + (n - hi) + ix.nan.length;
+      case '<': return lo;
+      case '<=': return hi;
+      case '>': return n - hi;
+      case '>=': return n - lo;
+    }
+  }
+  if (b.op !== '==' && b.op !== '!=') return undefined;
+  const k = typeof b.k === 'number' && Number.isNaN(b.k) ? undefined : b.k;
+  const hits = k === undefined ? 0 : (ix.rowsOf.get(k)?.length ?? 0);
+  return b.op === '==' ? hits : Math.max(0, rows - hits);
+}
+
+/** Rows `field in values` matches, by the index. */
+export function estimateIn(ix: ScalarIndex, field: FieldSchema, values: readonly Value[], rows: number): number | undefined {
+  if (ix.kind === 'array') return undefined;
+  const ks = inKeys(field, values);
+  if (ks === undefined) return undefined;
+  let sum = 0;
+  for (const k of new Set(ks)) {
+    if (ix.kind === 'sorted') {
+      if (typeof k !== (ix.keys instanceof BigInt64Array ? 'bigint' : 'number')) return undefined;
+      sum += upperBound(ix.keys, k) - lowerBound(ix.keys, k);
+    } else sum += ix.rowsOf.get(k)?.length ?? 0;
+  }
+  return Math.min(sum, rows);
+}
+
+/** Rows `field like pattern` matches, by a string bitmap (prefix and exact patterns only). */
+export function estimateLike(ix: ScalarIndex, field: FieldSchema, pattern: string, rows: number): number | undefined {
+  if (ix.kind !== 'bitmap' || !isString(field.type)) return undefined;
+  const shape = likeShape(pattern);
+  if (shape.kind === 'exact') return estimateCompare(ix, field, '==', shape.text, rows);
+  if (shape.kind !== 'prefix') return undefined;
+  const p = shape.text;
+  const { keys, rows: lists } = sortedKeysOf(ix);
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareStrings(keys[mid]!, p) < 0) lo = mid + 1; else hi = mid;
+  }
+  let sum = 0;
+  for (let k = lo; k < keys.length && keys[k]!.startsWith(p); k++) {
+    sum += lists[k]!.length;
+    if (sum >= rows) return rows;
+  }
+  return sum;
+}
+
+/** Rows array_contains / _any (a sum of list lengths) or _all (the shortest list) matches. */
+export function estimateContains(ix: ScalarIndex, mode: 'one' | 'any' | 'all', values: readonly Value[], rows: number): number | undefined {
+  if (ix.kind !== 'array') return undefined;
+  const keys = new Set<ElemKey>();
+  let unmatchable = false;
+  for (const x of values) {
+    const k = elementKey(x);
+    if (k === undefined) unmatchable = true; else keys.add(k);
+  }
+  if (mode !== 'all') {
+    let sum = 0;
+    for (const k of keys) sum += ix.rowsOf.get(k)?.length ?? 0;
+    return Math.min(sum, rows);
+  }
+  if (unmatchable) return 0;
+  if (keys.size === 0) return rows;
+  let min = rows;
+  for (const k of keys) min = Math.min(min, ix.rowsOf.get(k)?.length ?? 0);
+  return min;
+}
+
+/**
+ * The planner's threshold: the largest fraction of a segment's rows (estimated matching
+ * rows ÷ segment rows, a number in [0, 1]) for which a leaf is answered from the index.
+ * Above it the column scan runs instead — marking most of a segment row by row through
+ * the index's row lists costs more than one pass over the column. 0 never uses an index,
+ * 1 (or more) always does when one can answer.
+ */
+export const indexSelectivityMax = 0.5;
+
+/** Whether a leaf whose index estimates `estimate` matching rows of `rows` uses the index. */
+export function indexWorthIt(estimate: number, rows: number, max: number): boolean {
+  if (max >= 1) return true;
+  if (max <= 0) return false;
+  return estimate <= max * rows;
+}

@@ -5,7 +5,7 @@ import type { CollectionSchema, FieldSchema, IndexMeta } from '../../catalog/typ
 import type { Column } from '../../segments/columns.js';
 import { valueAt } from '../../segments/columns.js';
 import type { Segment } from '../../segments/segment.js';
-import { scalarIndexOf, type ScalarIndex } from './scalar-index.js';
+import { indexSelectivityMax, scalarIndexOf, type ScalarIndex } from './scalar-index.js';
 
 export interface SegmentView {
   readonly rows: number;
@@ -16,9 +16,17 @@ export interface SegmentView {
   value(field: FieldSchema, row: number): unknown;
   /** The field's scalar index in this segment (sealed segments with an index spec only). */
   index(field: FieldSchema): ScalarIndex | undefined;
+  /** The planner's threshold for this evaluation (scalar-index.ts indexSelectivityMax). */
+  readonly indexSelectivityMax: number;
 }
 
-export function segmentView(schema: CollectionSchema, seg: Segment, indexes?: readonly IndexMeta[]): SegmentView {
+/** Knobs of one evaluation; tests force the planner's choice with them. */
+export interface ExecOptions {
+  /** Overrides indexSelectivityMax: 0 always scans, 1 always uses an index that can answer. */
+  readonly indexSelectivityMax?: number;
+}
+
+export function segmentView(schema: CollectionSchema, seg: Segment, indexes?: readonly IndexMeta[], options?: ExecOptions): SegmentView {
   const index = new Map(schema.fields.map((f, i) => [f.fieldId, i]));
   const dynamic = schema.fields.findIndex((f) => f.isDynamic);
   const cache = new Map<number, Column>();
@@ -36,6 +44,7 @@ export function segmentView(schema: CollectionSchema, seg: Segment, indexes?: re
     column,
     meta: (row) => (metaCol === undefined ? null : ((metaCol.values as readonly unknown[])[row] as Record<string, unknown> | null)),
     value: (f, row) => valueAt(f, column(f), row),
+    indexSelectivityMax: options?.indexSelectivityMax ?? indexSelectivityMax,
     index: (f) => (indexes === undefined || indexes.length === 0 ? undefined : scalarIndexOf(seg, f, column(f), seg.rowCount, indexes)),
   };
 }

@@ -1,0 +1,212 @@
+// `explain`: the checked filter tree as an indented plan. Every leaf names its access
+// path as evaluate-segment.ts would take it — an index (its type and kind on which
+// field), a column scan, or the row-by-row fallback (JSON paths, arithmetic, array
+// elements and functions; fallback.ts) — and, when segments are given, how each segment
+// would be read: on a sealed (or flushed) segment the index's own estimate of the
+// matching rows (scalar-index.ts estimate*) decides between the index and a scan
+// (indexSelectivityMax), and the estimates are summed over the segments that take the
+// index; growing segments always scan. Nothing is evaluated.
+import type { CollectionSchema, FieldSchema, IndexMeta } from '../../catalog/types.js';
+import type { Segment } from '../../segments/segment.js';
+import { compileFilter, type Checked, type Value } from '../expr/index.js';
+import type { FilterParams } from '../expr/index.js';
+import { flipOp } from './compare.js';
+import { likeShape } from './like.js';
+import {
+  estimateCompare, estimateContains, estimateIn, estimateLike, indexSelectivityMax, indexWorthIt,
+  scalarIndexKind, scalarIndexOf, type ScalarIndex,
+} from './scalar-index.js';
+import type { ExecOptions } from './view.js';
+
+/** The plan of `text` over the collection; with `segments`, per access path the segments and estimated rows. */
+export function explainFilter(
+  schema: CollectionSchema, text: string, params: FilterParams | undefined, indexes: readonly IndexMeta[] | undefined,
+  segments?: readonly Segment[], options?: ExecOptions,
+): string {
+  if (text.trim() === '') return 'all rows (no filter)';
+  const tree = compileFilter(schema, text, params).checked;
+  const max = options?.indexSelectivityMax ?? indexSelectivityMax;
+  const out: string[] = [];
+  if (segments !== undefined) {
+    const rows = segments.reduce((n, s) => n + s.rowCount, 0);
+    const sealed = segments.filter(isSealed).length;
+    out.push(`filter over ${segments.length} segment${segments.length === 1 ? '' : 's'} (${sealed} sealed), ${rows} rows; indexSelectivityMax ${max}`);
+  }
+  node(tree, 0, { schema, indexes: indexes ?? [], segments, max }, out);
+  return out.join('\n');
+}
+
+interface Ctx {
+  readonly schema: CollectionSchema;
+  readonly indexes: readonly IndexMeta[];
+  readonly segments: readonly Segment[] | undefined;
+  readonly max: number;
+}
+
+const isSealed = (s: Segment) => s.state === 'sealed' || s.state === 'flushed';
+const pad = (depth: number) => '  '.repeat(depth);
+
+function node(c: Checked, depth: number, ctx: Ctx, out: string[]): void {
+  switch (c.kind) {
+    case 'and': case 'or':
+      out.push(`${pad(depth)}${c.kind.toUpperCase()}`);
+      for (const x of c.items) node(x, depth + 1, ctx, out);
+      return;
+    case 'not':
+      out.push(`${pad(depth)}NOT`);
+      node(c.operand, depth + 1, ctx, out);
+      return;
+    default:
+      out.push(`${pad(depth)}${show(c)}`);
+      for (const line of access(c, ctx)) out.push(`${pad(depth + 1)}-> ${line}`);
+  }
+}
+
+/** An indexable leaf: its field and how an index estimates it (undefined: the index cannot answer). */
+interface Indexable {
+  readonly field: FieldSchema;
+  /** Whether an index of this kind can answer the leaf at all. */
+  readonly can: (kind: ScalarIndex['kind']) => boolean;
+  readonly estimate: (ix: ScalarIndex, rows: number) => number | undefined;
+  /** The path without an (answering) index. */
+  readonly otherwise: 'scan' | 'row-by-row';
+}
+
+function indexable(c: Checked): Indexable | undefined {
+  switch (c.kind) {
+    case 'compare': {
+      const side = c.left.kind === 'field' && c.right.kind === 'const' ? { f: c.left.field, op: c.op, v: c.right.value }
+        : c.left.kind === 'const' && c.right.kind === 'field' ? { f: c.right.field, op: flipOp(c.op), v: c.left.value } : undefined;
+      if (side === undefined) return undefined;
+      const { f, op, v } = side;
+      return {
+        field: f, otherwise: 'scan',
+        can: (k) => k === 'sorted' || (k === 'bitmap' && (op === '==' || op === '!=')),
+        estimate: (ix, rows) => estimateCompare(ix, f, op, v, rows),
+      };
+    }
+    case 'in': {
+      if (c.value.kind !== 'field') return undefined;
+      const f = c.value.field;
+      return { field: f, otherwise: 'scan', can: (k) => k !== 'array', estimate: (ix, rows) => estimateIn(ix, f, c.values, rows) };
+    }
+    case 'like': {
+      if (c.value.kind !== 'field') return undefined;
+      const f = c.value.field;
+      const shape = likeShape(c.pattern).kind;
+      return {
+        field: f, otherwise: 'scan',
+        can: (k) => k === 'bitmap' && (shape === 'prefix' || shape === 'exact'),
+        estimate: (ix, rows) => estimateLike(ix, f, c.pattern, rows),
+      };
+    }
+    case 'contains': {
+      if (c.target.kind !== 'field') return undefined;
+      return { field: c.target.field, otherwise: 'row-by-row', can: (k) => k === 'array', estimate: (ix, rows) => estimateContains(ix, c.mode, c.values, rows) };
+    }
+    default: return undefined;
+  }
+}
+
+/** The access path lines of a leaf. */
+function access(c: Checked, ctx: Ctx): string[] {
+  const ixl = indexable(c);
+  if (ixl === undefined) {
+    const path = staticPath(c);
+    if (ctx.segments === undefined) return [path];
+    const rows = ctx.segments.reduce((n, s) => n + s.rowCount, 0);
+    return [`${path}: ${count(ctx.segments.length, 'segment')}, ${rows} rows`];
+  }
+  const f = ixl.field;
+  const spec = ctx.indexes.find((x) => x.fieldId === f.fieldId);
+  const kind = spec === undefined ? undefined : scalarIndexKind(spec, f);
+  const via = spec !== undefined && kind !== undefined && ixl.can(kind) ? `index ${spec.indexType} (${kind}) on ${f.name}` : undefined;
+  const base = ixl.otherwise === 'scan' ? `scan ${f.name}` : 'row-by-row';
+  const other = ixl.otherwise === 'scan' ? base : 'row-by-row (no array index)';
+  if (ctx.segments === undefined) return [via ?? other];
+  // Per segment, as evaluate-segment.ts chooses: grouped by path, in order of appearance.
+  const groups = new Map<string, { segs: number; rows: number; est: number | undefined }>();
+  const add = (label: string, rows: number, est?: number) => {
+    const g = groups.get(label);
+    if (g === undefined) groups.set(label, { segs: 1, rows, est });
+    else { g.segs++; g.rows += rows; if (est !== undefined) g.est = (g.est ?? 0) + est; }
+  };
+  const col = ctx.schema.fields.findIndex((x) => x.fieldId === f.fieldId);
+  for (const seg of ctx.segments) {
+    if (!isSealed(seg)) { add(`${base} (growing)`, seg.rowCount); continue; }
+    const ix = via === undefined ? undefined : scalarIndexOf(seg, f, seg.column(col), seg.rowCount, ctx.indexes);
+    const est = ix === undefined ? undefined : ixl.estimate(ix, seg.rowCount);
+    if (est === undefined) add(other, seg.rowCount);
+    else if (indexWorthIt(est, seg.rowCount, ctx.max)) add(via!, seg.rowCount, est);
+    else add(`${base} (index estimate above ${ctx.max} of the rows)`, seg.rowCount, est);
+  }
+  if (groups.size === 0) return [`${via ?? other}: no segments`];
+  return [...groups].map(([label, g]) =>
+    `${label}: ${count(g.segs, 'segment')}, ${g.est !== undefined ? `est. ${g.est} of ${g.rows} rows` : `${g.rows} rows`}`);
+}
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** The path of a leaf no index answers. */
+function staticPath(c: Checked): string {
+  switch (c.kind) {
+    case 'const': return 'constant';
+    case 'field': return c.type === 'bool' ? `scan ${c.field.name}` : rowReason(c);
+    case 'is_null': return c.target.kind === 'field' ? `scan ${c.target.field.name} (validity)` : rowReason(c);
+    default: return rowReason(c);
+  }
+}
+
+function rowReason(c: Checked): string {
+  const why: string[] = [];
+  const walk = (x: Checked): void => {
+    const r = x.kind === 'json' ? 'JSON path' : x.kind === 'arith' || x.kind === 'neg' ? 'arithmetic'
+      : x.kind === 'elem' ? 'array element' : x.kind === 'length' || x.kind === 'contains' ? 'array function'
+        : x.kind === 'compare' && x.left.kind !== 'const' && x.right.kind !== 'const' ? 'field against field' : undefined;
+    if (r !== undefined && !why.includes(r)) why.push(r);
+    for (const k of children(x)) walk(k);
+  };
+  walk(c);
+  return `row-by-row${why.length ? ` (${why.join(', ')})` : ''}`;
+}
+
+function children(c: Checked): Checked[] {
+  switch (c.kind) {
+    case 'arith': case 'compare': return [c.left, c.right];
+    case 'neg': case 'not': case 'truth': return [c.operand];
+    case 'length': case 'is_null': case 'exists': case 'contains': return [c.target];
+    case 'in': case 'like': return [c.value];
+    case 'and': case 'or': return [...c.items];
+    default: return [];
+  }
+}
+
+/** A leaf in filter syntax (close to the source; constants as the checker bound them). */
+export function show(c: Checked): string {
+  switch (c.kind) {
+    case 'const': return value(c.value);
+    case 'field': return c.field.name;
+    case 'json': return `${c.field?.name ?? '$meta'}${c.path.map((p) => `[${JSON.stringify(p)}]`).join('')}`;
+    case 'elem': return `${c.field.name}[${c.index}]`;
+    case 'arith': return `(${show(c.left)} ${c.op} ${show(c.right)})`;
+    case 'neg': return `-${show(c.operand)}`;
+    case 'length': return `array_length(${show(c.target)})`;
+    case 'compare': return `${show(c.left)} ${c.op} ${show(c.right)}`;
+    case 'in': return `${show(c.value)} in ${value(c.values)}`;
+    case 'like': return `${show(c.value)} like ${JSON.stringify(c.pattern)}`;
+    case 'is_null': return `${show(c.target)} is ${c.negated ? 'not ' : ''}null`;
+    case 'exists': return `exists ${show(c.target)}`;
+    case 'contains':
+      return c.mode === 'one' ? `array_contains(${show(c.target)}, ${value(c.values[0]!)})` : `array_contains_${c.mode}(${show(c.target)}, ${value(c.values)})`;
+    case 'truth': return show(c.operand);
+    case 'not': return `not (${show(c.operand)})`;
+    case 'and': case 'or': return c.items.map((x) => `(${show(x)})`).join(` ${c.kind} `);
+  }
+}
+
+function value(v: Value): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${(v as readonly Value[]).map(value).join(', ')}]`;
+  return String(v);
+}
