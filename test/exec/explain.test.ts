@@ -117,3 +117,26 @@ test('explain: the threshold forced, template values, and no filter', () => {
   assert.equal(explainFilter(schema, 'i64 > {x}', { x: 0 }, indexes, [sealed], { indexSelectivityMax: 1 }), DUMP_FORCED);
   assert.equal(explainFilter(schema, '', undefined, indexes), 'all rows (no filter)');
 });
+
+test('explain: a JSON path index (INVERTED, json_path and json_cast_type) names itself', () => {
+  const f = schema.fields.find((x) => x.name === 'j')!;
+  const jx: IndexMeta = { indexId: 77, indexName: 'j_idx', fieldId: f.fieldId, fieldName: 'j', indexType: 'INVERTED', params: { index_type: 'INVERTED', json_path: 'j["a"]', json_cast_type: 'DOUBLE' }, createdTs: '0' };
+  const text = 'j["a"] == 1 or j["a"] == "x" or j["b"] < 2 or j["a"] in [1, 2]';
+  assert.equal(explainFilter(schema, text, undefined, [jx]), [
+    'OR',
+    '  j["a"] == 1',
+    '    -> index INVERTED (json DOUBLE) on j["a"]',
+    '  j["a"] == "x"',
+    '    -> row-by-row (JSON path)',
+    '  j["b"] < 2',
+    '    -> row-by-row (JSON path)',
+    '  j["a"] in [1, 2]',
+    '    -> index INVERTED (json DOUBLE) on j["a"]',
+  ].join('\n'));
+  assert.equal(explainFilter(schema, 'j["a"] >= 2', undefined, [jx], [sealed, growing]), [
+    'filter over 2 segments (1 sealed), 8 rows; indexSelectivityMax 0.5',
+    'j["a"] >= 2',
+    '  -> index INVERTED (json DOUBLE) on j["a"]: 1 segment, est. 1 of 4 rows',
+    '  -> row-by-row (JSON path) (growing): 1 segment, 4 rows',
+  ].join('\n'));
+});

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkFilter, parseFilter } from '../../src/query/expr/index.js';
 import { evaluateSegment, evaluateSegmentTri, likeShape } from '../../src/query/exec/index.js';
-import { scalarIndexOf } from '../../src/query/exec/scalar-index.js';
+import { jsonIndexOf, scalarIndexOf } from '../../src/query/exec/scalar-index.js';
 import type { IndexMeta } from '../../src/catalog/types.js';
 import { resolveFilter } from '../../src/query/filter.js';
 import { schemaOf, segmentOf, type Options, type Row } from './gen.js';
@@ -235,4 +235,69 @@ test('the filter predicate evaluates a segment once and sees rows appended later
   growing.append(more.columns(), [2, 3], 0, 2, 2n, 1);
   assert.deepEqual([0, 1, 2, 3].map((r) => f.test(growing, r)), [false, true, false, true]);
   assert.deepEqual([0, 1, 2, 3].map((r) => f.test(seg, r)), [false, true, false, true]);
+});
+
+// ---- JSON path indexes (INVERTED with json_path / json_cast_type) ----------------------
+
+function jsonSpec(path: string, cast: string): IndexMeta {
+  const f = schema.fields.find((x) => x.name === 'j')!;
+  return { indexId: 77, indexName: 'j_idx', fieldId: f.fieldId, fieldName: 'j', indexType: 'INVERTED', params: { index_type: 'INVERTED', json_path: path, json_cast_type: cast }, createdTs: '0' };
+}
+
+// Row 0 j = {a: 1}, row 1 null, row 2 {a: "x"}, row 3 {b: [1]}.
+const jsonGoldens: [string, string, number[]][] = [
+  ['DOUBLE', 'j["a"] == 1', [0]],
+  ['DOUBLE', 'j["a"] < 1.5', [0]],
+  ['DOUBLE', 'j["a"] >= 2', []],
+  ['DOUBLE', 'j["a"] != 1', [2, 3]],
+  ['DOUBLE', 'not (j["a"] < 1.5)', [2, 3]],
+  ['DOUBLE', 'j["a"] in [1, 2]', [0]],
+  ['DOUBLE', 'j["a"] == "x"', [2]],
+  ['DOUBLE', '0 < j["a"] <= 1', [0]],
+  ['VARCHAR', 'j["a"] == "x"', [2]],
+  ['VARCHAR', 'j["a"] != "x"', [0, 3]],
+  ['VARCHAR', 'j["a"] in ["x", "y"]', [2]],
+  ['VARCHAR', 'j["a"] < "y"', [2]],
+  ['BOOL', 'j["a"] == true', []],
+  ['ARRAY_DOUBLE', 'j["a"] == 1', [0]],
+];
+
+for (const [cast, filter, want] of jsonGoldens) {
+  test(`exec with a JSON path index (${cast}): ${filter}`, () => {
+    assert.deepEqual(ids(filter), want, 'scan');
+    for (const max of [0, 0.5, 1]) {
+      const bits = evaluateSegment(checkFilter(schema, parseFilter(filter)), schema, seg, [jsonSpec('j["a"]', cast)], { indexSelectivityMax: max });
+      assert.deepEqual([...bits.keys()].filter((i) => bits[i] === 1), want, `threshold ${max}`);
+    }
+  });
+}
+
+test('JSON path indexes: built per sealed segment for DOUBLE / VARCHAR / BOOL on the exact path only', () => {
+  const j = schema.fields.find((f) => f.name === 'j')!;
+  const col = seg.column(schema.fields.indexOf(j));
+  const fresh = segmentOf(schema, o, rows);
+  const ix = jsonIndexOf(fresh, j, col, ['a'], 4, [jsonSpec('j["a"]', 'DOUBLE')]);
+  assert.equal(ix?.cast, 'DOUBLE');
+  assert.deepEqual([...ix!.order], [0]);
+  assert.deepEqual([...ix!.unknown!], [0, 1, 0, 0]);
+  assert.equal(jsonIndexOf(fresh, j, col, ['a'], 4, [jsonSpec('j["a"]', 'DOUBLE')]), ix, 'cached');
+  assert.deepEqual([...jsonIndexOf(fresh, j, col, ['a'], 4, [jsonSpec('j["a"]', 'VARCHAR')])!.rowsOf], [['x', [2]]]);
+  assert.equal(jsonIndexOf(fresh, j, col, ['b'], 4, [jsonSpec('j["a"]', 'DOUBLE')]), undefined, 'other path');
+  assert.equal(jsonIndexOf(fresh, j, col, ['a'], 4, [jsonSpec('j["a"]', 'ARRAY_DOUBLE')]), undefined, 'array cast');
+  const growing = segmentOf(schema, { ...o, growing: true }, rows);
+  assert.equal(jsonIndexOf(growing, j, col, ['a'], 4, [jsonSpec('j["a"]', 'DOUBLE')]), undefined, 'growing');
+});
+
+test('range merging: two range comparisons on one sorted-indexed field are one lookup, same rows', () => {
+  for (const [filter, want] of [
+    ['-10 < i32 <= 2', [0, 1]], ['2 <= i32 < 3', [1]], ['i32 > -5 and i32 >= 3 and i8 < 100', [2]],
+    ['0 < i64 < 9007199254740993', [1]], ['0.5 <= d < 3.5 and d > 0.1', [0, 2]], ['3 < i32 < 2', []],
+    ['i16 >= 10 and i16 < 25.5', [0, 2]],
+  ] as [string, number[]][]) {
+    assert.deepEqual(ids(filter), want, filter);
+    for (const max of [0, 0.5, 1]) {
+      const bits = evaluateSegment(checkFilter(schema, parseFilter(filter)), schema, seg, sortedSpecs, { indexSelectivityMax: max });
+      assert.deepEqual([...bits.keys()].filter((i) => bits[i] === 1), want, `${filter} at ${max}`);
+    }
+  }
 });

@@ -132,7 +132,9 @@ const call = (name: string, ...args: Expr[]): Expr => ({ kind: 'call', name: nam
 /** Filters over `o`'s schema: depth up to 3 of and/or/not over leaf conditions. */
 export function filterOf(o: Options): fc.Arbitrary<Expr> {
   const keyPath = fc.array(fc.oneof(jsonKey, fc.constantFrom(0, 1)), { minLength: 1, maxLength: 2 });
-  const jsonRefs: fc.Arbitrary<Expr>[] = [keyPath.map((p) => path('j', p)), fc.constant(ident('j'))];
+  // The paths indexesOf may index (j["a"], j["a"]["b"], j[0]) come up often, so that JSON path indexes answer leaves.
+  const indexedPath = fc.constantFrom(path('j', ['a']), path('j', ['a', 'b']), path('j', [0]));
+  const jsonRefs: fc.Arbitrary<Expr>[] = [keyPath.map((p) => path('j', p)), fc.constant(ident('j')), indexedPath];
   if (o.dynamic) {
     jsonRefs.push(fc.constantFrom('a', 'k', 'x').map(ident));
     jsonRefs.push(keyPath.map((p) => path('$meta', p)));
@@ -191,6 +193,7 @@ export function filterOf(o: Options): fc.Arbitrary<Expr> {
         .map(([f, ints, i, li, s, ls]) => (f === 'array_contains' ? call(f, ident(ints ? 'ai' : 'av'), ints ? i : s) : call(f, ident(ints ? 'ai' : 'av'), ints ? li : ls)))) },
     { weight: 1, arbitrary: jsonRef },
     { weight: 1, arbitrary: lit.bool },
+    { weight: 3, arbitrary: fc.oneof(cmp(indexedPath, scalar), cmp(scalar, indexedPath), inList(indexedPath, number), inList(indexedPath, lit.string), inList(indexedPath, lit.bool)) },
   );
   const { cond } = fc.letrec((tie) => ({
     cond: fc.oneof({ depthSize: 'small', withCrossShrink: true, maxDepth: 3 },
@@ -220,9 +223,17 @@ function indexTypesOf(t: DataType): readonly string[] {
 /** An index spec on every indexable scalar field of `schema` (not the primary key), each of a random type. */
 export function indexesOf(schema: CollectionSchema): fc.Arbitrary<IndexMeta[]> {
   const fields = schema.fields.filter((f) => !f.isPrimary && !f.isDynamic && indexTypesOf(f.type).length > 0);
-  return fc.tuple(...fields.map((f) => fc.constantFrom(...indexTypesOf(f.type)))).map((types) =>
-    fields.map((f, i): IndexMeta => ({
+  const j = schema.fields.find((f) => f.type === DataType.JSON && !f.isDynamic)!;
+  // The JSON field: no index, or INVERTED on a path the filters use, with a cast type (ARRAY_DOUBLE: never used).
+  const jsonSpec = fc.option(fc.tuple(fc.constantFrom('j["a"]', 'j["a"]["b"]', 'j[0]'), fc.constantFrom('DOUBLE', 'VARCHAR', 'BOOL', 'ARRAY_DOUBLE')), { nil: undefined, freq: 3 });
+  return fc.tuple(fc.tuple(...fields.map((f) => fc.constantFrom(...indexTypesOf(f.type)))), jsonSpec).map(([types, js]) => [
+    ...fields.map((f, i): IndexMeta => ({
       indexId: 100 + i, indexName: `${f.name}_idx`, fieldId: f.fieldId, fieldName: f.name,
       indexType: types[i]!, params: { index_type: types[i]! }, createdTs: '0',
-    })));
+    })),
+    ...(js === undefined ? [] : [{
+      indexId: 99, indexName: 'j_idx', fieldId: j.fieldId, fieldName: j.name, indexType: 'INVERTED',
+      params: { index_type: 'INVERTED', json_path: js[0], json_cast_type: js[1] }, createdTs: '0',
+    }]),
+  ]);
 }

@@ -7,11 +7,12 @@
 import type { CollectionSchema, FieldSchema, IndexMeta } from '../../catalog/types.js';
 import type { Segment } from '../../segments/segment.js';
 import type { Checked, Value } from '../expr/index.js';
+import type { JsonRef } from '../expr/checked.js';
 import { compareColumn, flipOp, type CompareOp } from './compare.js';
 import { rowByRow } from './fallback.js';
 import { inColumn } from './in-list.js';
 import { likeColumn } from './like.js';
-import { estimateCompare, estimateContains, estimateIn, estimateLike, indexCompare, indexContains, indexIn, indexLike, indexWorthIt, type ScalarIndex } from './scalar-index.js';
+import { sortedRange, sortedRangeTri, estimateJsonCompare, estimateJsonIn, jsonIndexCompare, jsonIndexIn, estimateCompare, estimateContains, estimateIn, estimateLike, indexCompare, indexContains, indexIn, indexLike, indexWorthIt, type ScalarIndex } from './scalar-index.js';
 import { andTri, constTri, maskNulls, notTri, orTri, type Tri } from './tri.js';
 import { segmentView, type ExecOptions, type SegmentView } from './view.js';
 
@@ -51,6 +52,51 @@ function compareField(field: FieldSchema, op: CompareOp, c: Value, view: Segment
   return (ix !== undefined ? indexCompare(ix, field, col, op, c, view.rows) : undefined) ?? compareColumn(field, col, op, c, view.rows);
 }
 
+/** `P op c` on a JSON path: from a JSON path index when one answers and the planner picks it, else undefined (row by row). */
+function compareJson(ref: JsonRef, op: CompareOp, c: Value, view: SegmentView): Tri | undefined {
+  if (ref.field === null) return undefined;
+  const ix = view.jsonIndex(ref.field, ref.path);
+  if (ix === undefined) return undefined;
+  const e = estimateJsonCompare(ix, op, c, view.rows);
+  return e !== undefined && indexWorthIt(e, view.rows, view.indexSelectivityMax) ? jsonIndexCompare(ix, op, c, view.rows) : undefined;
+}
+
+const rangeOps = new Set<string>(['<', '<=', '>', '>=']);
+
+/**
+ * The Tris of an AND's items, where two or more range comparisons on one field with a
+ * sorted index (`a < x and x <= b`, as the checker writes `a < x <= b`) are answered
+ * together by one range lookup (scalar-index.ts sortedRange) when the planner takes the
+ * index for the merged range; the rest evaluate one by one. AND is commutative, so the
+ * result is the same as item by item.
+ */
+function mergeRanges(items: readonly Checked[], view: SegmentView): Tri[] {
+  const groups = new Map<number, { field: FieldSchema; conds: { op: CompareOp; c: Value }[]; at: number[] }>();
+  items.forEach((x, i) => {
+    if (x.kind !== 'compare' || !rangeOps.has(x.op)) return;
+    const side = x.left.kind === 'field' && x.right.kind === 'const' ? { f: x.left.field, op: x.op, c: x.right.value }
+      : x.left.kind === 'const' && x.right.kind === 'field' ? { f: x.right.field, op: flipOp(x.op), c: x.left.value } : undefined;
+    if (side === undefined) return;
+    let g = groups.get(side.f.fieldId);
+    if (g === undefined) groups.set(side.f.fieldId, (g = { field: side.f, conds: [], at: [] }));
+    g.conds.push({ op: side.op, c: side.c });
+    g.at.push(i);
+  });
+  const merged: Tri[] = [];
+  const done = new Set<number>();
+  for (const g of groups.values()) {
+    if (g.at.length < 2) continue;
+    const ix = view.index(g.field);
+    if (ix === undefined) continue;
+    const r = sortedRange(ix, g.field, g.conds);
+    if (r === undefined || !indexWorthIt(r[1] - r[0], view.rows, view.indexSelectivityMax)) continue;
+    merged.push(sortedRangeTri(ix, view.column(g.field), r, view.rows));
+    for (const i of g.at) done.add(i);
+  }
+  if (merged.length === 0) return items.map((x) => evaluateView(x, view));
+  return [...merged, ...items.filter((_, i) => !done.has(i)).map((x) => evaluateView(x, view))];
+}
+
 export function evaluateView(c: Checked, view: SegmentView): Tri {
   return condition(c, view) ?? rowByRow(c, view);
 }
@@ -59,7 +105,7 @@ export function evaluateView(c: Checked, view: SegmentView): Tri {
 function condition(c: Checked, view: SegmentView): Tri | undefined {
   const rows = view.rows;
   switch (c.kind) {
-    case 'and': return andTri(c.items.map((x) => evaluateView(x, view)), rows);
+    case 'and': return andTri(mergeRanges(c.items, view), rows);
     case 'or': return orTri(c.items.map((x) => evaluateView(x, view)), rows);
     case 'not': return notTri(evaluateView(c.operand, view), rows);
     case 'const': return typeof c.value === 'boolean' ? constTri(rows, c.value) : undefined;
@@ -76,9 +122,18 @@ function condition(c: Checked, view: SegmentView): Tri | undefined {
       if (c.left.kind === 'const' && c.right.kind === 'field') {
         return compareField(c.right.field, flipOp(c.op), c.left.value, view);
       }
+      if (c.left.kind === 'json' && c.right.kind === 'const') return compareJson(c.left, c.op, c.right.value, view);
+      if (c.left.kind === 'const' && c.right.kind === 'json') return compareJson(c.right, flipOp(c.op), c.left.value, view);
       return undefined;
     }
     case 'in': {
+      if (c.value.kind === 'json') {
+        const ref = c.value;
+        if (ref.field === null) return undefined;
+        const ix = view.jsonIndex(ref.field, ref.path);
+        const e = ix === undefined ? undefined : estimateJsonIn(ix, c.values, rows);
+        return e !== undefined && indexWorthIt(e, rows, view.indexSelectivityMax) ? jsonIndexIn(ix!, c.values, rows) : undefined;
+      }
       if (c.value.kind !== 'field') return undefined;
       const col = view.column(c.value.field);
       const f = c.value.field;

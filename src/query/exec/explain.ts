@@ -15,7 +15,9 @@ import { likeShape } from './like.js';
 import {
   estimateCompare, estimateContains, estimateIn, estimateLike, indexSelectivityMax, indexWorthIt,
   scalarIndexKind, scalarIndexOf, type ScalarIndex,
+  estimateJsonCompare, estimateJsonIn, jsonIndexOf, jsonIndexSpec, type JsonIndex,
 } from './scalar-index.js';
+import type { JsonRef } from '../expr/checked.js';
 import type { ExecOptions } from './view.js';
 
 /** The plan of `text` over the collection; with `segments`, per access path the segments and estimated rows. */
@@ -110,6 +112,8 @@ function indexable(c: Checked): Indexable | undefined {
 
 /** The access path lines of a leaf. */
 function access(c: Checked, ctx: Ctx): string[] {
+  const jl = jsonAccess(c, ctx);
+  if (jl !== undefined) return jl;
   const ixl = indexable(c);
   if (ixl === undefined) {
     const path = staticPath(c);
@@ -141,6 +145,47 @@ function access(c: Checked, ctx: Ctx): string[] {
     else add(`${base} (index estimate above ${ctx.max} of the rows)`, seg.rowCount, est);
   }
   if (groups.size === 0) return [`${via ?? other}: no segments`];
+  return [...groups].map(([label, g]) =>
+    `${label}: ${count(g.segs, 'segment')}, ${g.est !== undefined ? `est. ${g.est} of ${g.rows} rows` : `${g.rows} rows`}`);
+}
+
+/** A comparison or `in` on a JSON path that an INVERTED json_path index covers: its access lines, else undefined. */
+function jsonAccess(c: Checked, ctx: Ctx): string[] | undefined {
+  let ref: JsonRef;
+  let estimate: (ix: JsonIndex, rows: number) => number | undefined;
+  if (c.kind === 'compare' && c.left.kind === 'json' && c.right.kind === 'const') {
+    const { op } = c; const v = c.right.value; ref = c.left; estimate = (ix, rows) => estimateJsonCompare(ix, op, v, rows);
+  } else if (c.kind === 'compare' && c.left.kind === 'const' && c.right.kind === 'json') {
+    const op = flipOp(c.op); const v = c.left.value; ref = c.right; estimate = (ix, rows) => estimateJsonCompare(ix, op, v, rows);
+  } else if (c.kind === 'in' && c.value.kind === 'json') {
+    const vs = c.values; ref = c.value; estimate = (ix, rows) => estimateJsonIn(ix, vs, rows);
+  } else return undefined;
+  const f = ref.field;
+  if (f === null) return undefined;
+  const found = jsonIndexSpec(ctx.indexes, f, ref.path);
+  if (found === undefined) return undefined;
+  // Whether the leaf's constant(s) fit the cast type: probe an empty index.
+  const probe: JsonIndex = { kind: 'json', cast: found.cast, keys: new Float64Array(0), order: new Uint32Array(0), rowsOf: new Map(), unknown: null };
+  if (estimate(probe, 0) === undefined) return undefined;
+  const via = `index ${found.spec.indexType} (json ${found.cast}) on ${show(ref)}`;
+  const base = 'row-by-row (JSON path)';
+  if (ctx.segments === undefined) return [via];
+  const groups = new Map<string, { segs: number; rows: number; est: number | undefined }>();
+  const add = (label: string, rows: number, est?: number) => {
+    const g = groups.get(label);
+    if (g === undefined) groups.set(label, { segs: 1, rows, est });
+    else { g.segs++; g.rows += rows; if (est !== undefined) g.est = (g.est ?? 0) + est; }
+  };
+  const col = ctx.schema.fields.findIndex((x) => x.fieldId === f.fieldId);
+  for (const seg of ctx.segments) {
+    if (!isSealed(seg)) { add(`${base} (growing)`, seg.rowCount); continue; }
+    const ix = jsonIndexOf(seg, f, seg.column(col), ref.path, seg.rowCount, ctx.indexes);
+    const est = ix === undefined ? undefined : estimate(ix, seg.rowCount);
+    if (est === undefined) add(base, seg.rowCount);
+    else if (indexWorthIt(est, seg.rowCount, ctx.max)) add(via, seg.rowCount, est);
+    else add(`${base} (index estimate above ${ctx.max} of the rows)`, seg.rowCount, est);
+  }
+  if (groups.size === 0) return [`${via}: no segments`];
   return [...groups].map(([label, g]) =>
     `${label}: ${count(g.segs, 'segment')}, ${g.est !== undefined ? `est. ${g.est} of ${g.rows} rows` : `${g.rows} rows`}`);
 }

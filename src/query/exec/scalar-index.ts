@@ -18,8 +18,9 @@ import { DataType, type FieldSchema, type IndexMeta } from '../../catalog/types.
 import { effectiveIndexType } from '../../catalog/indexes.js';
 import type { Column } from '../../segments/columns.js';
 import type { Segment } from '../../segments/segment.js';
-import type { Value } from '../expr/index.js';
-import { compareStrings, toInt } from '../expr/values.js';
+import { evaluate, type Checked, type Value } from '../expr/index.js';
+import { compareNumbers, compareStrings, toInt } from '../expr/values.js';
+import { valueAt } from '../../segments/columns.js';
 import { intBound, type CompareOp } from './compare.js';
 import { likeShape } from './like.js';
 import { constTri, maskNulls, type Tri } from './tri.js';
@@ -534,4 +535,252 @@ export function indexWorthIt(estimate: number, rows: number, max: number): boole
   if (max >= 1) return true;
   if (max <= 0) return false;
   return estimate <= max * rows;
+}
+
+// ---- JSON path indexes ----------------------------------------------------------------
+//
+// INVERTED on a JSON field with json_path P and json_cast_type DOUBLE, VARCHAR or BOOL
+// (other cast types: no index use): per sealed segment, the rows whose value at P — read
+// by the reference evaluator itself (evaluate.ts readJson, so integers as it reads them) —
+// has that type: DOUBLE a sorted index of the numbers, VARCHAR and BOOL a bitmap. A row
+// whose value at P is missing or of another type is not in the index; the reference
+// answers `P op c` (c of the cast type) and `P in [...]` (every item of the cast type)
+// false on such a row except for `!=`, which is true there — so ==, <, <=, >, >=, `in`
+// are the index's hits and != is every row but the == hits. A null JSON field is unknown
+// (the reference's SQL null) for all of them. Anything else scans.
+
+export type JsonCast = 'DOUBLE' | 'VARCHAR' | 'BOOL';
+
+export interface JsonIndex {
+  readonly kind: 'json';
+  readonly cast: JsonCast;
+  /** DOUBLE: the numbers at the path in ascending order and their rows (NaN left out). */
+  readonly keys: Float64Array;
+  readonly order: Uint32Array;
+  /** VARCHAR / BOOL: rows of each value. */
+  readonly rowsOf: ReadonlyMap<string | boolean, readonly number[]>;
+  /** Rows whose JSON field is null (unknown to every comparison), else null. */
+  readonly unknown: Uint8Array | null;
+}
+
+/** `info["a"][0]` → ['a', 0] when it starts with the field's name, else undefined. */
+export function parseJsonPath(fieldName: string, p: string): (string | number)[] | undefined {
+  if (!p.startsWith(fieldName)) return undefined;
+  const out: (string | number)[] = [];
+  const re = /^\s*\[\s*("(?:[^"\\]|\\.)*"|\d+)\s*\]/;
+  let rest = p.slice(fieldName.length);
+  while (rest.trim() !== '') {
+    const m = re.exec(rest);
+    if (m === null) return undefined;
+    try {
+      out.push(m[1]!.startsWith('"') ? (JSON.parse(m[1]!) as string) : Number(m[1]));
+    } catch { return undefined; }
+    rest = rest.slice(m[0].length);
+  }
+  return out;
+}
+
+const samePath = (a: readonly (string | number)[], b: readonly (string | number)[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The spec indexing `field` at exactly `path` with a usable cast type, if any. */
+export function jsonIndexSpec(indexes: readonly IndexMeta[] | undefined, field: FieldSchema, path: readonly (string | number)[]): { spec: IndexMeta; cast: JsonCast } | undefined {
+  if (indexes === undefined || field.type !== DataType.JSON) return undefined;
+  for (const spec of indexes) {
+    if (spec.fieldId !== field.fieldId) continue;
+    const t = effectiveIndexType(spec, field);
+    if (t !== 'INVERTED') continue;
+    const cast = spec.params['json_cast_type']?.toUpperCase();
+    if (cast !== 'DOUBLE' && cast !== 'VARCHAR' && cast !== 'BOOL') continue;
+    const p = spec.params['json_path'];
+    const parsed = p === undefined ? undefined : parseJsonPath(field.name, p);
+    if (parsed !== undefined && samePath(parsed, path)) return { spec, cast };
+  }
+  return undefined;
+}
+
+const builtJson = new WeakMap<Segment, Map<string, JsonIndex>>();
+
+/** The JSON path index of `field` at `path` in `seg`, built on first use; undefined when none applies. */
+export function jsonIndexOf(seg: Segment, field: FieldSchema, col: Column, path: readonly (string | number)[], rows: number, indexes: readonly IndexMeta[] | undefined): JsonIndex | undefined {
+  if (seg.state !== 'sealed' && seg.state !== 'flushed') return undefined;
+  const found = jsonIndexSpec(indexes, field, path);
+  if (found === undefined) return undefined;
+  let m = builtJson.get(seg);
+  if (m === undefined) builtJson.set(seg, (m = new Map()));
+  const key = `${found.spec.indexId}/${found.cast}/${JSON.stringify(path)}`;
+  let ix = m.get(key);
+  if (ix === undefined) {
+    ix = buildJson(field, col, path, found.cast, rows);
+    m.set(key, ix);
+  }
+  return ix;
+}
+
+function buildJson(field: FieldSchema, col: Column, path: readonly (string | number)[], cast: JsonCast, rows: number): JsonIndex {
+  const ref: Checked = { kind: 'json', field, path, type: 'json', pos: 0 };
+  let base: unknown;
+  const ctx = { row: () => base, meta: () => null };
+  let unknown: Uint8Array | null = null;
+  const nums: number[] = [];
+  const ids: number[] = [];
+  const rowsOf = new Map<string | boolean, number[]>();
+  for (let i = 0; i < rows; i++) {
+    base = valueAt(field, col, i);
+    const v = evaluate(ref, ctx);
+    if (v === null) { (unknown ??= new Uint8Array(rows))[i] = 1; continue; }
+    if (cast === 'DOUBLE') {
+      if (typeof v === 'bigint' || typeof v === 'number') {
+        const x = Number(v);
+        if (x === x) { nums.push(x); ids.push(i); }
+      }
+    } else if ((cast === 'VARCHAR' && typeof v === 'string') || (cast === 'BOOL' && typeof v === 'boolean')) {
+      const l = rowsOf.get(v);
+      if (l === undefined) rowsOf.set(v, [i]); else l.push(i);
+    }
+  }
+  const perm = Uint32Array.from(ids.keys());
+  perm.sort((x, y) => nums[x]! - nums[y]! || x - y);
+  const keys = new Float64Array(perm.length);
+  const order = new Uint32Array(perm.length);
+  for (let i = 0; i < perm.length; i++) { keys[i] = nums[perm[i]!]!; order[i] = ids[perm[i]!]!; }
+  return { kind: 'json', cast, keys, order, rowsOf, unknown };
+}
+
+/** Whether a constant is of the index's cast type (so rows outside the index compare false). */
+function ofCast(cast: JsonCast, c: Value): boolean {
+  switch (cast) {
+    case 'DOUBLE': return typeof c === 'bigint' || (typeof c === 'number' && c === c);
+    case 'VARCHAR': return typeof c === 'string';
+    case 'BOOL': return typeof c === 'boolean';
+  }
+}
+
+/** [lo, hi) of the sorted keys equal to c, and the key count, by the reference's exact compareNumbers. */
+function jsonBounds(ix: JsonIndex, c: bigint | number): [number, number] {
+  const a = ix.keys;
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (compareNumbers(a[mid]!, c) < 0) lo = mid + 1; else hi = mid; }
+  const from = lo;
+  hi = a.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (compareNumbers(a[mid]!, c) <= 0) lo = mid + 1; else hi = mid; }
+  return [from, lo];
+}
+
+/** The rows (as index ranges or lists) `P op c` holds on, or undefined when the index cannot answer. */
+function jsonHits(ix: JsonIndex, op: CompareOp, c: Value): { ranges: [number, number][] } | { lists: (readonly number[])[] } | undefined {
+  if (!ofCast(ix.cast, c)) return undefined;
+  if (ix.cast === 'DOUBLE') {
+    const [lo, hi] = jsonBounds(ix, c as bigint | number);
+    const n = ix.keys.length;
+    switch (op) {
+      case '==': case '!=': return { ranges: [[lo, hi]] };
+      case '<': return { ranges: [[0, lo]] };
+      case '<=': return { ranges: [[0, hi]] };
+      case '>': return { ranges: [[hi, n]] };
+      case '>=': return { ranges: [[lo, n]] };
+    }
+  }
+  if (op !== '==' && op !== '!=') return undefined;
+  const l = ix.rowsOf.get(c as string | boolean);
+  return { lists: l === undefined ? [] : [l] };
+}
+
+function hitCount(ix: JsonIndex, h: { ranges: [number, number][] } | { lists: (readonly number[])[] }): number {
+  return 'ranges' in h ? h.ranges.reduce((s, [a, b]) => s + (b - a), 0) : h.lists.reduce((s, l) => s + l.length, 0);
+}
+
+function markHits(ix: JsonIndex, h: { ranges: [number, number][] } | { lists: (readonly number[])[] }, t: Uint8Array, v: number): void {
+  if ('ranges' in h) { for (const [a, b] of h.ranges) for (let i = a; i < b; i++) t[ix.order[i]!] = v; }
+  else for (const l of h.lists) for (const r of l) t[r] = v;
+}
+
+function jsonTri(ix: JsonIndex, t: Uint8Array, rows: number): Tri {
+  if (ix.unknown === null) return { t, n: null };
+  const n = ix.unknown.slice(0, rows);
+  for (let i = 0; i < rows; i++) if (n[i] === 1) t[i] = 0;
+  return { t, n };
+}
+
+/** `P op c` through a JSON path index, or undefined when it cannot answer. */
+export function jsonIndexCompare(ix: JsonIndex, op: CompareOp, c: Value, rows: number): Tri | undefined {
+  const h = jsonHits(ix, op, c);
+  if (h === undefined) return undefined;
+  const t = new Uint8Array(rows);
+  if (op === '!=') { t.fill(1); markHits(ix, h, t, 0); } else markHits(ix, h, t, 1);
+  return jsonTri(ix, t, rows);
+}
+
+export function estimateJsonCompare(ix: JsonIndex, op: CompareOp, c: Value, rows: number): number | undefined {
+  const h = jsonHits(ix, op, c);
+  if (h === undefined) return undefined;
+  const k = hitCount(ix, h);
+  return op === '!=' ? Math.max(0, rows - k) : Math.min(k, rows);
+}
+
+function jsonInHits(ix: JsonIndex, values: readonly Value[]): { ranges: [number, number][] } | { lists: (readonly number[])[] } | undefined {
+  if (!values.every((x) => ofCast(ix.cast, x))) return undefined;
+  if (ix.cast === 'DOUBLE') {
+    const seen = new Set<string>();
+    const ranges: [number, number][] = [];
+    for (const x of values) {
+      const r = jsonBounds(ix, x as bigint | number);
+      const k = `${r[0]}:${r[1]}`;
+      if (!seen.has(k)) { seen.add(k); ranges.push(r); }
+    }
+    return { ranges };
+  }
+  const lists: (readonly number[])[] = [];
+  for (const x of new Set(values as (string | boolean)[])) { const l = ix.rowsOf.get(x); if (l !== undefined) lists.push(l); }
+  return { lists };
+}
+
+/** `P in values` through a JSON path index, or undefined when some item is not of the cast type. */
+export function jsonIndexIn(ix: JsonIndex, values: readonly Value[], rows: number): Tri | undefined {
+  const h = jsonInHits(ix, values);
+  if (h === undefined) return undefined;
+  const t = new Uint8Array(rows);
+  markHits(ix, h, t, 1);
+  return jsonTri(ix, t, rows);
+}
+
+export function estimateJsonIn(ix: JsonIndex, values: readonly Value[], rows: number): number | undefined {
+  const h = jsonInHits(ix, values);
+  return h === undefined ? undefined : Math.min(hitCount(ix, h), rows);
+}
+
+// ---- range merging ----------------------------------------------------------------------
+
+/**
+ * The positions [from, to) of a sorted index that satisfy every one of `conds` (each
+ * `field op c` with op one of <, <=, >, >=), i.e. the intersection of their ranges — one
+ * lookup for `a < x and x <= b`. undefined when the index is not sorted or some condition
+ * has no plain range (a constant answer, NaN, a constant of another key kind).
+ */
+export function sortedRange(ix: ScalarIndex, field: FieldSchema, conds: readonly { op: CompareOp; c: Value }[]): [number, number] | undefined {
+  if (ix.kind !== 'sorted') return undefined;
+  const kind = ix.keys instanceof BigInt64Array ? 'bigint' : 'number';
+  const n = ix.order.length;
+  let from = 0;
+  let to = n;
+  for (const { op, c } of conds) {
+    const b = compareKey(field, op, c);
+    if (b === undefined || typeof b === 'boolean' || typeof b.k !== kind) return undefined;
+    if (typeof b.k === 'number' && Number.isNaN(b.k)) return undefined;
+    switch (b.op) {
+      case '<': to = Math.min(to, lowerBound(ix.keys, b.k)); break;
+      case '<=': to = Math.min(to, upperBound(ix.keys, b.k)); break;
+      case '>': from = Math.max(from, upperBound(ix.keys, b.k)); break;
+      case '>=': from = Math.max(from, lowerBound(ix.keys, b.k)); break;
+      default: return undefined;
+    }
+  }
+  return [from, Math.max(from, to)];
+}
+
+/** The rows of positions [from, to) of a sorted index, null rows unknown as the scans mask them. */
+export function sortedRangeTri(ix: ScalarIndex, col: Column, range: [number, number], rows: number): Tri {
+  const t = new Uint8Array(rows);
+  if (ix.kind === 'sorted') for (let i = range[0]; i < range[1]; i++) t[ix.order[i]!] = 1;
+  return maskNulls(t, col.valid, rows);
 }

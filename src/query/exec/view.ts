@@ -5,7 +5,7 @@ import type { CollectionSchema, FieldSchema, IndexMeta } from '../../catalog/typ
 import type { Column } from '../../segments/columns.js';
 import { valueAt } from '../../segments/columns.js';
 import type { Segment } from '../../segments/segment.js';
-import { indexSelectivityMax, scalarIndexOf, type ScalarIndex } from './scalar-index.js';
+import { indexSelectivityMax, jsonIndexOf, scalarIndexOf, type JsonIndex, type ScalarIndex } from './scalar-index.js';
 
 export interface SegmentView {
   readonly rows: number;
@@ -16,6 +16,8 @@ export interface SegmentView {
   value(field: FieldSchema, row: number): unknown;
   /** The field's scalar index in this segment (sealed segments with an index spec only). */
   index(field: FieldSchema): ScalarIndex | undefined;
+  /** The index of a JSON field at exactly `path` (INVERTED with json_path / json_cast_type), sealed segments only. */
+  jsonIndex(field: FieldSchema, path: readonly (string | number)[]): JsonIndex | undefined;
   /** The planner's threshold for this evaluation (scalar-index.ts indexSelectivityMax). */
   readonly indexSelectivityMax: number;
 }
@@ -46,5 +48,6 @@ export function segmentView(schema: CollectionSchema, seg: Segment, indexes?: re
     value: (f, row) => valueAt(f, column(f), row),
     indexSelectivityMax: options?.indexSelectivityMax ?? indexSelectivityMax,
     index: (f) => (indexes === undefined || indexes.length === 0 ? undefined : scalarIndexOf(seg, f, column(f), seg.rowCount, indexes)),
+    jsonIndex: (f, path) => (indexes === undefined || indexes.length === 0 ? undefined : jsonIndexOf(seg, f, column(f), path, seg.rowCount, indexes)),
   };
 }
