@@ -129,12 +129,8 @@ function access(c: Checked, ctx: Ctx): string[] {
   const other = ixl.otherwise === 'scan' ? base : 'row-by-row (no array index)';
   if (ctx.segments === undefined) return [via ?? other];
   // Per segment, as evaluate-segment.ts chooses: grouped by path, in order of appearance.
-  const groups = new Map<string, { segs: number; rows: number; est: number | undefined }>();
-  const add = (label: string, rows: number, est?: number) => {
-    const g = groups.get(label);
-    if (g === undefined) groups.set(label, { segs: 1, rows, est });
-    else { g.segs++; g.rows += rows; if (est !== undefined) g.est = (g.est ?? 0) + est; }
-  };
+  const groups = new AccessGroups();
+  const add = groups.add.bind(groups);
   const col = ctx.schema.fields.findIndex((x) => x.fieldId === f.fieldId);
   for (const seg of ctx.segments) {
     if (!isSealed(seg)) { add(`${base} (growing)`, seg.rowCount); continue; }
@@ -144,9 +140,7 @@ function access(c: Checked, ctx: Ctx): string[] {
     else if (indexWorthIt(est, seg.rowCount, ctx.max)) add(via!, seg.rowCount, est);
     else add(`${base} (index estimate above ${ctx.max} of the rows)`, seg.rowCount, est);
   }
-  if (groups.size === 0) return [`${via ?? other}: no segments`];
-  return [...groups].map(([label, g]) =>
-    `${label}: ${count(g.segs, 'segment')}, ${g.est !== undefined ? `est. ${g.est} of ${g.rows} rows` : `${g.rows} rows`}`);
+  return groups.lines(via ?? other);
 }
 
 /** A comparison or `in` on a JSON path that an INVERTED json_path index covers: its access lines, else undefined. */
@@ -170,12 +164,8 @@ function jsonAccess(c: Checked, ctx: Ctx): string[] | undefined {
   const via = `index ${found.spec.indexType} (json ${found.cast}) on ${show(ref)}`;
   const base = 'row-by-row (JSON path)';
   if (ctx.segments === undefined) return [via];
-  const groups = new Map<string, { segs: number; rows: number; est: number | undefined }>();
-  const add = (label: string, rows: number, est?: number) => {
-    const g = groups.get(label);
-    if (g === undefined) groups.set(label, { segs: 1, rows, est });
-    else { g.segs++; g.rows += rows; if (est !== undefined) g.est = (g.est ?? 0) + est; }
-  };
+  const groups = new AccessGroups();
+  const add = groups.add.bind(groups);
   const col = ctx.schema.fields.findIndex((x) => x.fieldId === f.fieldId);
   for (const seg of ctx.segments) {
     if (!isSealed(seg)) { add(`${base} (growing)`, seg.rowCount); continue; }
@@ -185,12 +175,31 @@ function jsonAccess(c: Checked, ctx: Ctx): string[] | undefined {
     else if (indexWorthIt(est, seg.rowCount, ctx.max)) add(via, seg.rowCount, est);
     else add(`${base} (index estimate above ${ctx.max} of the rows)`, seg.rowCount, est);
   }
-  if (groups.size === 0) return [`${via}: no segments`];
-  return [...groups].map(([label, g]) =>
-    `${label}: ${count(g.segs, 'segment')}, ${g.est !== undefined ? `est. ${g.est} of ${g.rows} rows` : `${g.rows} rows`}`);
+  return groups.lines(via);
 }
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** Segments grouped by the access path they would take, in order of appearance, with summed rows and estimates. */
+class AccessGroups {
+  private readonly groups = new Map<string, { segs: number; rows: number; est: number | undefined }>();
+
+  add(label: string, rows: number, est?: number): void {
+    const g = this.groups.get(label);
+    if (g === undefined) this.groups.set(label, { segs: 1, rows, est });
+    else {
+      g.segs++;
+      g.rows += rows;
+      if (est !== undefined) g.est = (g.est ?? 0) + est;
+    }
+  }
+
+  lines(whenEmpty: string): string[] {
+    if (this.groups.size === 0) return [`${whenEmpty}: no segments`];
+    return [...this.groups].map(([label, g]) =>
+      `${label}: ${count(g.segs, 'segment')}, ${g.est !== undefined ? `est. ${g.est} of ${g.rows} rows` : `${g.rows} rows`}`);
+  }
+}
 
 /** The path of a leaf no index answers. */
 function staticPath(c: Checked): string {

@@ -325,6 +325,17 @@ function sortedKeysOf(ix: BitmapIndex): { keys: string[]; rows: (readonly number
   return s;
 }
 
+/** The position of the first of the sorted `keys` that is >= `p` (binary search). */
+function firstKeyAtLeast(keys: readonly string[], p: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareStrings(keys[mid]!, p) < 0) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * `field like pattern` through a string bitmap, when the pattern is a prefix (`abc%`) or
  * exact (`abc`) — as like.ts's startsWith and === — else undefined.
@@ -337,14 +348,9 @@ export function indexLike(ix: ScalarIndex, field: FieldSchema, col: Column, patt
   const p = shape.text;
   const { keys, rows: lists } = sortedKeysOf(ix);
   // The keys starting with p are contiguous in any lexicographic order, from the first key >= p.
-  let lo = 0;
+  const from = firstKeyAtLeast(keys, p);
+  let lo = from;
   let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareStrings(keys[mid]!, p) < 0) lo = mid + 1; else hi = mid;
-  }
-  const from = lo;
-  hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (keys[mid]!.startsWith(p)) lo = mid + 1; else hi = mid;
@@ -486,12 +492,7 @@ export function estimateLike(ix: ScalarIndex, field: FieldSchema, pattern: strin
   if (shape.kind !== 'prefix') return undefined;
   const p = shape.text;
   const { keys, rows: lists } = sortedKeysOf(ix);
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareStrings(keys[mid]!, p) < 0) lo = mid + 1; else hi = mid;
-  }
+  const lo = firstKeyAtLeast(keys, p);
   let sum = 0;
   for (let k = lo; k < keys.length && keys[k]!.startsWith(p); k++) {
     sum += lists[k]!.length;
