@@ -1,1 +1,2 @@
 export { SerialQueue } from './serial-queue.js';
+export { Semaphore } from './semaphore.js';

@@ -70,6 +70,7 @@ const limitHelp: Readonly<Record<keyof EngineLimits, { type: KeyType; max?: numb
   boundedStalenessMs: { type: 'integer', help: 'Bounded consistency waits only for writes older than this' },
   resultRowsMax: { type: 'integer', help: 'largest offset + limit of a query or search' },
   l0FilesMax: { type: 'integer', help: 'merge a shard\'s L0 delete files past this many' },
+  indexBuildThreads: { type: 'integer', max: 256, help: 'threads one background vector index build may use' },
 };
 
 const limits: KeySpec[] = (Object.keys(limitHelp) as Array<keyof EngineLimits>).map((name) => {

@@ -69,6 +69,8 @@ export interface EngineContext {
   safeTs(): bigint;
   /** Reports background failures (never thrown to a caller who did not ask). */
   onBackgroundError(e: unknown): void;
+  /** Flushed segments appeared (a flush or compaction committed): their indexes can be built. */
+  onSegmentsPublished(): void;
 }
 
 export class CollectionData {
@@ -244,6 +246,7 @@ export class CollectionData {
         this.ctx.crash('flush:committed');
         if (l0) this.l0 = [...this.l0, l0];
         shard.finishFlush(job.upTo, live);
+        if (live.length > 0) this.ctx.onSegmentsPublished();
         // Sealed segments of partitions dropped meanwhile never reach the metadata.
         await this.removeFiles(written.filter((w) => !live.includes(w)).map((w) => w.file));
       });
@@ -390,6 +393,7 @@ export class CollectionData {
         added.fileBytes = bytes;
       }
       shard.swap(group, added, origin);
+      this.ctx.onSegmentsPublished();
       await this.removeFiles(group.map((s) => s.file!));
       return total - origin.length;
     });

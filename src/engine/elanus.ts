@@ -20,10 +20,16 @@ import { pkKeyOf, validateRows } from '../gateway/validate.js';
 import { resolveFilter } from '../query/filter.js';
 import { explainFilter } from '../query/exec/explain.js';
 import { planOutput, rowObject } from '../query/rows.js';
-import { bruteForceSearch, prepareQueries } from '../query/search.js';
+import { prepareQueries } from '../query/search.js';
+import {
+  type SearchHit, type SearchIterState, type VectorSearchSpec, checkGroupField, groupingSearch, searchIteratorParams,
+  searchIteratorStep, vectorRangeSearch, vectorSearch,
+} from '../query/vector-search.js';
+import { checkRange, parseSearchParams } from '../index/spec.js';
+import { VectorIndexes } from './vector-indexes.js';
 import {
   type AlterIndexReq, type CreateIndexReq, type DropIndexPropertiesReq, type IndexDescription, type IndexReq,
-  describeIndexRow, findIndexByName, isVectorIndex, matchIndexes, planCreateIndex, searchMetric, selectIndexes,
+  type IndexState, describeIndexRow, findIndexByName, isVectorIndex, matchIndexes, planCreateIndex, searchMetric, selectIndexes,
 } from './indexes.js';
 import { type IndexMeta, indexesOf, indexPropertyRules, normalizeIndexProperty, requireIndexProperty } from '../catalog/index.js';
 import type { PkKey } from '../segments/pk.js';
@@ -56,6 +62,8 @@ export class Elanus {
   private readonly data = new Map<number, CollectionData>();
   /** Snapshots pinned by query iterators: compaction keeps every row visible at them. */
   private readonly pins = new Map<number, { ts: bigint; lastUsedMs: number }>();
+  /** Search iterators by token; each holds a pin (and ends with it). */
+  private readonly searchIters = new Map<string, SearchIterState>();
   private nextPin = 1;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -77,7 +85,22 @@ export class Elanus {
     readonly limits: EngineLimits,
     private readonly crashPoint: ((p: CrashPoint) => void) | undefined,
     private readonly shardsDefault: number,
-  ) {}
+  ) {
+    this.vindex = new VectorIndexes({
+      fs, root, buildThreads: limits.indexBuildThreads,
+      collections: () => this.liveCollections(),
+      onBackgroundError: (e) => this.noteBackgroundError(e),
+    });
+  }
+
+  private readonly vindex: VectorIndexes;
+
+  private *liveCollections(): Iterable<{ meta: CollectionMeta; data: CollectionData }> {
+    for (const [id, data] of this.data) {
+      const meta = this.catalog.collectionById(id);
+      if (meta) yield { meta, data };
+    }
+  }
 
   static async open(opts: OpenOptions): Promise<Elanus> {
     if (typeof opts?.path !== 'string' || opts.path === '') fail('INVALID_ARGUMENT', { detail: 'open needs a data folder path' });
@@ -133,6 +156,7 @@ export class Elanus {
       crash: (p) => this.crashPoint?.(p),
       safeTs: () => this.globalSafeTs(),
       onBackgroundError: (e) => this.noteBackgroundError(e),
+      onSegmentsPublished: () => this.vindex.schedule(),
     };
   }
 
@@ -143,12 +167,15 @@ export class Elanus {
       this.data.set(c.id, d);
     }
     await this.collectGarbage();
+    // Index files of flushed segments load in the background; searches scan exactly until then.
+    this.vindex.schedule();
   }
 
   /** Removes files and log topics that no committed metadata names (left by a crash mid-flush, -compaction or -drop). */
   private async collectGarbage(): Promise<void> {
     const live = new Set<string>();
     for (const d of this.data.values()) for (const f of d.liveFiles()) live.add(f);
+    for (const { meta, data } of this.liveCollections()) for (const f of this.vindex.expectedFiles(meta, data)) live.add(f);
     const segRoot = joinPath(this.root, 'segments');
     for (const dir of await this.fs.readdir(segRoot)) {
       const id = Number(dir);
@@ -208,6 +235,7 @@ export class Elanus {
       await Promise.all([...this.data.values()].map((d) => d.barrier()));
       await this.coord.idle();
       await Promise.all([...this.data.values()].map((d) => d.idle().catch(() => {})));
+      await this.vindex.close();
       await this.tso.settle();
       await this.ids.settle();
       await this.wal.close();
@@ -391,6 +419,7 @@ export class Elanus {
       this.crashPoint?.('drop:committed');
       data.state = 'dropped';
       this.data.delete(coll.id);
+      this.vindex.forgetCollection(coll.id);
       for (const s of data.shards) await this.wal.dropTopic(topicOf(coll.id, s.index));
       await this.fs.rmdir(joinPath(this.root, collectionDir(coll.id)));
       return status;
@@ -754,10 +783,10 @@ export class Elanus {
   // ---------------------------------------------------------------- indexes
   //
   // Index specifications, recorded and validated as Milvus does (engine/indexes.ts,
-  // catalog/indexes.ts). Nothing is built yet: search is exact over every segment, which
-  // satisfies any index's recall, so an index is 'Finished' once committed and every
-  // visible row counts as indexed. The later index issue builds structures and reports
-  // real progress. Every change is one catalog commit in the coordinator queue.
+  // catalog/indexes.ts); every change is one catalog commit in the coordinator queue.
+  // Vector index structures are built per flushed segment in the background
+  // (vector-indexes.ts); progress counts the rows of flushed segments whose index is
+  // ready. Scalar indexes are built per segment on first use by the filter executor.
 
   /** Records an index on a field. The same definition again succeeds; a different one is INDEX_CONFLICT. */
   createIndex(req: CreateIndexReq | CreateIndexReq[]): Promise<typeof status> {
@@ -783,6 +812,7 @@ export class Elanus {
         createdTs: this.tso.next().toString(),
       };
       await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, indexes: [...indexesOf(coll), index] } } });
+      this.vindex.schedule();
       return status;
     });
   }
@@ -790,8 +820,7 @@ export class Elanus {
   async describeIndex(req: IndexReq): Promise<{ status: typeof status; index_descriptions: IndexDescription[] }> {
     const { coll, data } = this.live(req);
     const found = selectIndexes(coll, req);
-    const rows = await this.indexedRows(data);
-    return { status, index_descriptions: found.map((i) => describeIndexRow(i, rows)) };
+    return { status, index_descriptions: found.map((i) => describeIndexRow(i, this.vindex.progress(coll, data, i))) };
   }
 
   /** Milvus's GetIndexStatistics answers with the same descriptions as DescribeIndex. */
@@ -810,18 +839,27 @@ export class Elanus {
     return { status, value: matchIndexes(coll, req).length > 0 };
   }
 
-  /** Always 'Finished': exact search needs nothing built (see the section comment). */
-  async getIndexState(req: IndexReq): Promise<{ status: typeof status; state: 'Finished'; fail_reason: string }> {
-    const { coll } = this.live(req);
-    selectIndexes(coll, req);
-    return { status, state: 'Finished', fail_reason: '' };
+  /** Finished once every flushed segment has the index; Failed when a build failed (the reason says why). */
+  async getIndexState(req: IndexReq): Promise<{ status: typeof status; state: IndexState; fail_reason: string }> {
+    const { coll, data } = this.live(req);
+    const found = selectIndexes(coll, req);
+    const rows = found.map((i) => describeIndexRow(i, this.vindex.progress(coll, data, i)));
+    const failed = rows.find((r) => r.state === 'Failed');
+    if (failed) return { status, state: 'Failed', fail_reason: failed.index_state_fail_reason };
+    return { status, state: rows.every((r) => r.state === 'Finished') ? 'Finished' : 'InProgress', fail_reason: '' };
   }
 
   async getIndexBuildProgress(req: IndexReq): Promise<{ status: typeof status; indexed_rows: number; total_rows: number; pending_index_rows: number }> {
     const { coll, data } = this.live(req);
-    selectIndexes(coll, req);
-    const rows = await this.indexedRows(data);
-    return { status, indexed_rows: rows, total_rows: rows, pending_index_rows: 0 };
+    const found = selectIndexes(coll, req);
+    let indexed = 0;
+    let total = 0;
+    for (const i of found) {
+      const p = this.vindex.progress(coll, data, i);
+      indexed += p.indexedRows;
+      total += p.totalRows;
+    }
+    return { status, indexed_rows: indexed, total_rows: total, pending_index_rows: total - indexed };
   }
 
   /**
@@ -838,6 +876,7 @@ export class Elanus {
       const index = targets[0]!;
       if (coll.loaded && isVectorIndex(coll, index)) fail('COLLECTION_LOADED', { name: coll.name, action: `dropping index "${index.indexName}" of vector field "${index.fieldName}"` });
       await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, indexes: indexesOf(coll).filter((i) => i.indexId !== index.indexId) } } });
+      await this.vindex.forgetIndex(coll.id, index.indexId);
       return status;
     });
   }
@@ -887,10 +926,10 @@ export class Elanus {
   }
 
   /** Rows an index covers: every visible row, at a timestamp after all acknowledged writes. */
-  private async indexedRows(data: CollectionData): Promise<number> {
-    await data.barrier();
-    const at = this.tso.next();
-    return data.shards.reduce((n, s) => n + s.count(at), 0);
+  /** Waits until every vector index build or load scheduled so far is done (tests, tools, benchmarks). */
+  async waitForIndexes(): Promise<{ built: number; loaded: number; failed: number; discarded: number }> {
+    await this.vindex.idle();
+    return { ...this.vindex.stats };
   }
 
   // ---------------------------------------------------------------- writes
@@ -1108,6 +1147,7 @@ export class Elanus {
       if (now - pin.lastUsedMs > iteratorLeaseMs) this.pins.delete(id);
       else if (pin.ts < at) at = pin.ts;
     }
+    for (const [token, it] of this.searchIters) if (!this.pins.has(it.pin)) this.searchIters.delete(token);
     return at;
   }
 
@@ -1291,7 +1331,17 @@ export class Elanus {
     return { status, data: r.data[0]!['count(*)'] as number };
   }
 
-  async search(req: SearchReq): Promise<{ status: typeof status; results: Array<Record<string, unknown>> | Array<Array<Record<string, unknown>>> }> {
+  /**
+   * Vector search. With `params.iterator` (the SDK's searchIterator sends it, with
+   * search_iter_v2, search_iter_id and search_iter_batch_size) it returns one batch of
+   * an iterator over a pinned snapshot, nearest first, and a token for the next batch.
+   */
+  async search(req: SearchReq): Promise<{
+    status: typeof status;
+    results: Array<Record<string, unknown>> | Array<Array<Record<string, unknown>>>;
+    search_iterator_v2_results?: { token: string; last_bound: number };
+    session_ts?: string;
+  }> {
     this.requireObject(req);
     const limit = optionalCount('limit', req.limit ?? req.topk) ?? 10;
     const offset = optionalCount('offset', req.offset) ?? 0;
@@ -1315,21 +1365,136 @@ export class Elanus {
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
     const filter = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), coll.indexes);
     const plan = planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
-    const view = await this.readView(req, req.partition_names);
-    let accept: ((seg: Segment, row: number) => boolean) | undefined;
+    const params = parseSearchParams(req.params, req as unknown as Record<string, unknown>, offset + limit);
+    if (params.radius !== undefined) checkRange(metric, params.radius, params.rangeFilter);
+    const groupField = params.groupByField === undefined ? undefined
+      : checkGroupField(coll.schema.fields.find((f) => f.name === params.groupByField && !f.isDynamic), params.groupByField, coll.name);
+    if (groupField && params.radius !== undefined) fail('INVALID_ARGUMENT', { detail: 'a search cannot both group (group_by_field) and use a range (radius)' });
+    const iter = searchIteratorParams(req.params);
+    let iterState: SearchIterState | undefined;
+    if (iter) {
+      if (groupField) fail('INVALID_ARGUMENT', { detail: 'a search iterator cannot group (group_by_field)' });
+      if (queries.length !== 1) fail('INVALID_ARGUMENT', { detail: `a search iterator takes exactly one query vector, got ${queries.length}` });
+      if (offset !== 0) fail('INVALID_ARGUMENT', { detail: 'a search iterator takes no offset' });
+      if (iter.token !== undefined) {
+        iterState = this.searchIters.get(iter.token);
+        const pin = iterState ? this.pins.get(iterState.pin) : undefined;
+        if (!iterState || !pin) {
+          if (iterState) this.searchIters.delete(iter.token);
+          fail('TIMEOUT', { what: `search iterator ${JSON.stringify(iter.token)} (unknown, or unused past its lease)`, ms: iteratorLeaseMs });
+        }
+        pin.lastUsedMs = this.clock.now();
+      }
+    }
+    const view = await this.readView(req, req.partition_names, iterState ? this.pins.get(iterState.pin)!.ts : undefined);
+    let keyTest: ((seg: Segment, row: number) => boolean) | undefined;
     if (filter.kind === 'keys') {
       const keys = new Set(filter.values.map((v) => pkKeyOf(pkField, v)));
-      accept = (seg, row) => keys.has(seg.pks[row]!);
-    } else if (filter.kind === 'predicate') {
-      accept = filter.test;
+      keyTest = (seg, row) => keys.has(seg.pks[row]!);
     }
     const fieldIndex = coll.schema.fields.indexOf(field);
-    const hits = bruteForceSearch(view.segments, { field, fieldIndex, metric, queries, k: offset + limit, at: view.at, partitions: view.partitions, accept });
-    const results = hits.map((list) => list.slice(offset).map((h) => {
+    const spec: VectorSearchSpec = {
+      field, fieldIndex, metric, queries, k: offset + limit, at: view.at, partitions: view.partitions, filter, keyTest, params,
+      indexOf: (seg) => this.vindex.lookup(coll, field, seg),
+    };
+    let results: Array<Array<Record<string, unknown>>>;
+    const hitRow = (h: SearchHit) => {
       const row = rowObject(plan, h.seg, h.row);
       return { ...row, id: row[pkField.name], score: h.score };
-    }));
+    };
+    if (iter) {
+      if (!iterState) {
+        const pin = this.nextPin++;
+        this.pins.set(pin, { ts: view.at, lastUsedMs: this.clock.now() });
+        iterState = { pin, bound: undefined, ties: new Set() };
+        this.searchIters.set(String(pin), iterState);
+      }
+      const batch = await searchIteratorStep(view.segments, spec, iterState, limit);
+      return {
+        status,
+        results: batch.map(hitRow),
+        search_iterator_v2_results: { token: String(iterState.pin), last_bound: iterState.bound ?? 0 },
+        session_ts: view.at.toString(),
+      };
+    }
+    if (groupField) {
+      const grouped = await groupingSearch(view.segments, spec, coll.schema.fields.indexOf(groupField), offset + limit, params.groupSize, params.strictGroupSize);
+      // offset and limit count groups.
+      results = grouped.map((list) => {
+        const seen: unknown[] = [];
+        return list.filter((h) => {
+          let i = seen.indexOf(h.group);
+          if (i < 0) i = seen.push(h.group) - 1;
+          return i >= offset;
+        }).map((h) => ({ ...hitRow(h), [groupField.name]: h.group }));
+      });
+    } else {
+      const r = params.radius !== undefined ? await vectorRangeSearch(view.segments, spec) : await vectorSearch(view.segments, spec);
+      results = r.hits.map((list) => list.slice(offset).map(hitRow));
+    }
     return { status, results: queries.length === 1 && !isBatch(raw) ? results[0]! : results };
+  }
+
+  /**
+   * Batches of one search, nearest first, over one pinned snapshot (as the SDK's
+   * searchIterator): each visible row matching the filter comes once, in order, until
+   * `limit` rows or the rows run out. Writes after the first batch are not seen.
+   */
+  async searchIterator(req: SearchReq & { batchSize?: number }): Promise<AsyncIterableIterator<Array<Record<string, unknown>>> & { close(): void }> {
+    this.requireObject(req);
+    const batchSize = optionalCount('batchSize', req.batchSize) ?? 1000;
+    if (batchSize < 1 || batchSize > searchTopKMax) fail('INVALID_ARGUMENT', { detail: `batchSize must be in [1, ${searchTopKMax}]` });
+    const total = optionalCount('limit', req.limit) ?? Infinity;
+    let token: string | undefined;
+    let returned = 0;
+    let finished = false;
+    const release = () => {
+      finished = true;
+      const it = token === undefined ? undefined : this.searchIters.get(token);
+      if (it) {
+        this.pins.delete(it.pin);
+        this.searchIters.delete(token!);
+      }
+    };
+    const engine = this;
+    const first = async () => engine.search({ ...req, limit: Math.min(batchSize, total), offset: 0, params: { ...req.params, iterator: true } });
+    // The first batch runs now, so that a bad request fails here and the snapshot is taken at the call.
+    let pending: Awaited<ReturnType<Elanus['search']>> | undefined = await first();
+    token = pending.search_iterator_v2_results!.token;
+    const it = {
+      close: release,
+      async next(): Promise<IteratorResult<Array<Record<string, unknown>>>> {
+        if (finished || returned >= total) {
+          release();
+          return { done: true, value: undefined };
+        }
+        try {
+          const r = pending ?? await engine.search({
+            ...req, limit: Math.min(batchSize, total - returned), offset: 0,
+            params: { ...req.params, iterator: true, search_iter_id: token },
+          });
+          pending = undefined;
+          const rows = r.results as Array<Record<string, unknown>>;
+          if (rows.length === 0) {
+            release();
+            return { done: true, value: undefined };
+          }
+          returned += rows.length;
+          return { done: false, value: rows };
+        } catch (e) {
+          release();
+          throw e;
+        }
+      },
+      async return(): Promise<IteratorResult<Array<Record<string, unknown>>>> {
+        release();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+    };
+    return it;
   }
 
   /**

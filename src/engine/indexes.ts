@@ -3,10 +3,8 @@
 // uses. The catalog holds the specs (catalog/indexes.ts validates them); the coordinator
 // queue in elanus.ts commits them.
 //
-// No index structure is built yet: search is exact over every segment, which satisfies
-// any index's recall, so an index is 'Finished' as soon as it is recorded and every
-// visible row counts as indexed. The later index issue builds structures and reports
-// real progress.
+// Vector index structures are built per flushed segment in the background
+// (vector-indexes.ts); describeIndex reports their progress.
 import {
   type CollectionMeta, type FieldSchema, type IndexInput, type IndexMeta, type IndexSpec, indexesOf, isVector,
   normalizeIndex, sameIndexSpec, validateName,
@@ -48,9 +46,11 @@ export interface IndexDescription {
   indexed_rows: number;
   total_rows: number;
   pending_index_rows: number;
-  state: 'Finished';
+  state: IndexState;
   index_state_fail_reason: string;
 }
+
+export type IndexState = 'Finished' | 'InProgress' | 'Failed';
 
 function fieldByName(coll: CollectionMeta, name: unknown): FieldSchema {
   if (typeof name !== 'string' || name === '') fail('INVALID_ARGUMENT', { detail: 'field_name must be a non-empty string' });
@@ -120,18 +120,17 @@ export function isVectorIndex(coll: CollectionMeta, index: IndexMeta): boolean {
   return f !== undefined && isVector(f.type);
 }
 
-export function describeIndexRow(index: IndexMeta, rows: number): IndexDescription {
+export function describeIndexRow(index: IndexMeta, p: { indexedRows: number; totalRows: number; failReason: string | undefined }): IndexDescription {
   return {
     index_name: index.indexName,
     indexID: index.indexId,
     params: Object.entries(index.params).map(([key, value]) => ({ key, value })),
     field_name: index.fieldName,
-    // Exact search serves every visible row, so every row counts as indexed.
-    indexed_rows: rows,
-    total_rows: rows,
-    pending_index_rows: 0,
-    state: 'Finished',
-    index_state_fail_reason: '',
+    indexed_rows: p.indexedRows,
+    total_rows: p.totalRows,
+    pending_index_rows: p.totalRows - p.indexedRows,
+    state: p.failReason !== undefined ? 'Failed' : p.indexedRows === p.totalRows ? 'Finished' : 'InProgress',
+    index_state_fail_reason: p.failReason ?? '',
   };
 }
 

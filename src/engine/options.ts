@@ -22,6 +22,8 @@ export interface EngineLimits {
   readonly resultRowsMax: number;
   /** Merge L0 delete files of a shard past this many. */
   readonly l0FilesMax: number;
+  /** Threads one vector index build may use (builds run one at a time, in the background). */
+  readonly indexBuildThreads: number;
 }
 
 export const defaultLimits: EngineLimits = Object.freeze({
@@ -34,6 +36,7 @@ export const defaultLimits: EngineLimits = Object.freeze({
   boundedStalenessMs: 5_000,
   resultRowsMax: 16_384,
   l0FilesMax: 8,
+  indexBuildThreads: 1,
 });
 
 export interface OpenOptions {

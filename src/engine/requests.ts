@@ -86,7 +86,12 @@ export interface SearchReq extends ReadReq, FilterParams {
   metric_type?: string;
   filter?: string;
   expr?: string;
+  /** Search parameters as Milvus names them: ef, nprobe, drop_ratio_search, radius, range_filter. */
   params?: Record<string, unknown>;
+  /** Grouping search (also accepted inside params). */
+  group_by_field?: string;
+  group_size?: number;
+  strict_group_size?: boolean;
 }
 
 export const status = Object.freeze({ error_code: 'Success', code: 0, reason: '' });

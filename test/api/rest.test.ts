@@ -342,7 +342,13 @@ test('entities: insert, upsert, get, query, count(*), search, delete', async () 
   const filtered = ok(await sdkNum.search({ collectionName: 'ents', data: [[1, 0, 0]], filter: 'id in [4, 5]', searchParams: { metricType: 'L2', params: { ef: 32 } } }));
   assert.deepEqual(filtered.map((h: Json) => h.id), [4, 5]);
   fails(await sdk.search({ collectionName: 'ents', data: [[1, 0, 0]], searchParams: { metricType: 'IP' } }), 1100, 'METRIC_MISMATCH');
-  fails(await sdk.search({ collectionName: 'ents', data: [[1, 0, 0]], groupingField: 'color' }), 1100, 'NOT_SUPPORTED');
+  // Grouping: by a schema field (here the key itself: one hit per group); a dynamic key is not a field.
+  const grouped = ok(await sdkNum.search({ collectionName: 'ents', data: [[1.1, 0, 0]], groupingField: 'id', groupSize: 1, limit: 3 }));
+  assert.deepEqual(grouped.map((h: Json) => h.id), [1, 2, 3]);
+  fails(await sdk.search({ collectionName: 'ents', data: [[1, 0, 0]], groupingField: 'color' }), 1100, 'FIELD_NOT_FOUND');
+  // Range search: the rows with distance below the radius.
+  const ranged = ok(await sdkNum.search({ collectionName: 'ents', data: [[1, 0, 0]], limit: 10, searchParams: { metricType: 'L2', params: { radius: 4.5 } } }));
+  assert.deepEqual(ranged.map((h: Json) => h.id), [1, 2, 3]);
   // Hybrid search: the same query twice fused by RRF keeps the plain order, each hit
   // scoring 2 / (k + rank).
   const hy = ok(await sdkNum.hybridSearch({

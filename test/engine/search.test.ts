@@ -1,4 +1,4 @@
-// Vector search, which is exact (brute force) here: on SIFT-small (10,000 real 128-d
+// Vector search without an index, which scans exactly: on SIFT-small (10,000 real 128-d
 // vectors) recall against the dataset's ground truth is 1.0, and for L2, IP and COSINE
 // the top-k matches a brute force computed in this file, rank by rank. Binary vectors
 // (HAMMING, JACCARD) and sparse vectors (IP) are checked the same way on seeded data.
@@ -59,7 +59,8 @@ function bruteForce(base: Vectors, q: Float32Array, metric: Metric): Hit[] {
 }
 
 /**
- * The engine's top-k is exact: rank by rank its scores are the true k best scores, each
+ * The engine's top-k is exact: rank by rank its scores are the true k best scores (to
+ * float32 precision: scores are float32, as in Milvus), each
  * hit's score is that row's true score, and every row strictly better than the k-th is
  * in it (rows tied with the k-th may be swapped for one another).
  */
@@ -117,7 +118,7 @@ describe('search on SIFT-small', { skip: siftMissing }, () => {
       const per = r.results as Array<Array<Record<string, unknown>>>;
       for (let q = 0; q < nq; q++) {
         const truth = bruteForce(base, qs[q]!, metric);
-        assertExactTopK(hitsOf(per[q]), truth, 10, 1e-9, `${metric} query ${q}`);
+        assertExactTopK(hitsOf(per[q]), truth, 10, 1e-6, `${metric} query ${q}`);
         if (q === 0) {
           // offset skips the first hits of the same ranking.
           const paged = hitsOf((await db.search({ collection_name: 'sift', data: qs[q], limit: 5, offset: 5, metric_type: metric })).results);
@@ -130,7 +131,7 @@ describe('search on SIFT-small', { skip: siftMissing }, () => {
     const truth0 = bruteForce(base, qs[0]!, 'L2');
     await db.delete({ collection_name: 'sift', ids: truth0.slice(0, 3).map((h) => h.id) });
     const after = hitsOf((await db.search({ collection_name: 'sift', data: qs[0], limit: 5, metric_type: 'L2', consistency_level: 'Strong' })).results);
-    assertExactTopK(after, truth0.slice(3), 5, 1e-9, 'after deleting the best three');
+    assertExactTopK(after, truth0.slice(3), 5, 1e-6, 'after deleting the best three');
   }, { storage: 'memory' }));
 });
 
@@ -161,7 +162,7 @@ describe('search on binary and sparse vectors', () => {
           }
           return { id: row.id, score: metric === 'HAMMING' ? diff : union === 0 ? 0 : 1 - inter / union };
         }).sort((a, b) => a.score - b.score || a.id - b.id);
-        assertExactTopK(hitsOf(per[qi]), truth, 8, 1e-12, `${metric} query ${qi}`);
+        assertExactTopK(hitsOf(per[qi]), truth, 8, 1e-6, `${metric} query ${qi}`);
       });
     }
     // A binary field's default metric is HAMMING; float metrics do not apply to it.

@@ -44,6 +44,9 @@ test('createIndex for every family; describeIndex returns the parameters exactly
   assertOk(await c.createIndex({ collection_name: ix, field_name: 'score', index_type: 'AUTOINDEX' }));
   // The same definition again is accepted.
   assertOk(await c.createIndex({ collection_name: ix, field_name: 'dense', index_name: 'dense_hnsw', index_type: 'HNSW', metric_type: 'L2', params: { M: 16, efConstruction: 64 } }));
+  // Indexes cover flushed segments; builds run in the background.
+  await c.flushSync({ collection_names: [ix] });
+  await h.engine.waitForIndexes();
 
   const all = await c.describeIndex({ collection_name: ix });
   assertOk(all);

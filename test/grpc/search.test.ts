@@ -182,10 +182,38 @@ test('search errors: wrong dimension, metric mismatch, unknown field, unsupporte
   const first = await c.search({ collection_name: 'sr', data: q1, limit: 2 });
   assertHits(first.results, bruteForce((x) => l2sq(f32(x.l2), f32(q1)), false, 2));
   const notSupported = { code: 1100, error_code: 'UnexpectedError', elanus: 'NOT_SUPPORTED' };
-  assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', data: q1, limit: 3, params: { radius: 1, range_filter: 0.1 } }), { ...notSupported, reason: /radius/ });
-  assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', data: q1, limit: 3, group_by_field: 'tag' }), { ...notSupported, reason: /group_by_field/ });
+  assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', data: q1, limit: 3, params: { radius: 0.1, range_filter: 1 } }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /range_filter \(1\) must be less than radius/ });
+  assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', data: q1, limit: 3, group_by_field: 'l2' }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /cannot group by field "l2"/ });
   assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', ids: [1, 2], limit: 3 }), { ...notSupported, reason: /primary keys/ });
   assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', data: q1, limit: 3, partition_names: ['nope'] }), { code: 200, elanus: 'PARTITION_NOT_FOUND' });
+});
+
+test('range search, grouping search and search iterators through the SDK', async () => {
+  const c = h.client;
+  const exact = bruteForce((x) => l2sq(f32(x.l2), f32(q1)), false, N);
+  // Range: exactly the rows with range_filter <= distance < radius, nearest first.
+  // Bounds half-way between neighbours, so float32 rounding cannot move a row across one.
+  const radius = (exact[20]!.score + exact[21]!.score) / 2;
+  const rangeFilter = (exact[3]!.score + exact[4]!.score) / 2;
+  const ranged = await c.search({ collection_name: 'sr', anns_field: 'l2', data: q1, limit: 100, params: { radius, range_filter: rangeFilter } });
+  assertOk(ranged);
+  assertHits(ranged.results, exact.filter((x) => x.score < radius && x.score >= rangeFilter));
+  // Grouping by tag (three values): one group per tag, at most group_size hits each, best groups first.
+  const grouped = await c.search({ collection_name: 'sr', anns_field: 'l2', data: q1, limit: 3, group_by_field: 'tag', group_size: 2, output_fields: ['tag'] });
+  assertOk(grouped);
+  const tags = new Map<string, number>();
+  for (const hit of grouped.results) tags.set(String(hit.tag), (tags.get(String(hit.tag)) ?? 0) + 1);
+  assert.deepEqual([...tags.values()], [2, 2, 2]);
+  const firstTag = rows[exact[0]!.id - 1]!.tag;
+  assert.equal(grouped.results[0]!.tag, firstTag);
+  assert.equal(grouped.results[0]!.id, String(exact[0]!.id));
+  // The SDK's search iterator: every row once, nearest first, in batches.
+  const it = await c.searchIterator({ collection_name: 'sr', anns_field: 'l2', data: q1, batchSize: 7, limit: 40, output_fields: ['id'] });
+  const seen: Array<{ id: string; score: number }> = [];
+  for await (const batch of it as AsyncIterable<Array<{ id: string; score: number }>>) seen.push(...batch);
+  assert.equal(seen.length, 40);
+  assert.equal(new Set(seen.map((x) => x.id)).size, 40, 'each row once');
+  assertHits(seen, exact.slice(0, 40));
 });
 
 // ---- hybrid search

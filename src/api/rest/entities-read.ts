@@ -77,7 +77,7 @@ export const readRoutes: Readonly<Record<string, RestHandler>> = {
   'entities/search': async (c) => {
     const req = { ...readReq(c), ...templates(c.body) };
     const { body } = c;
-    for (const k of ['groupingField', 'ids', 'searchAggregation', 'functionChains']) {
+    for (const k of ['ids', 'searchAggregation', 'functionChains']) {
       const v = body[k];
       if (v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)) fail('NOT_SUPPORTED', { what: `search with ${k}` });
     }
@@ -87,9 +87,9 @@ export const readRoutes: Readonly<Record<string, RestHandler>> = {
     if (!Array.isArray(data) || data.length === 0) bad(`data is required: a non-empty list of query vectors, got ${typeName(data)}`);
     const sp = optionalObject(body, 'searchParams') ?? {};
     const inner = optionalObject(sp, 'params', 'searchParams.params') ?? {};
-    for (const k of ['radius', 'range_filter', 'group_by_field']) {
-      if (sp[k] !== undefined || inner[k] !== undefined) fail('NOT_SUPPORTED', { what: `search parameter ${k}` });
-    }
+    const grouping = optionalString(body, 'groupingField');
+    const groupSize = optionalInt(body, 'groupSize', 1);
+    const strictGroupSize = body['strictGroupSize'] === true;
     const metric = optionalString(sp, 'metricType', 'searchParams.metricType') ?? optionalString(sp, 'metric_type', 'searchParams.metric_type');
     const anns = optionalString(body, 'annsField');
     const filter = optionalString(body, 'filter');
@@ -102,6 +102,8 @@ export const readRoutes: Readonly<Record<string, RestHandler>> = {
       ...(anns !== undefined ? { anns_field: anns } : {}),
       ...(metric !== undefined ? { metric_type: metric } : {}),
       ...(filter !== undefined ? { filter } : {}),
+      ...(grouping !== undefined ? { group_by_field: grouping, strict_group_size: strictGroupSize } : {}),
+      ...(groupSize !== undefined ? { group_size: groupSize } : {}),
     });
     const results = r.results as unknown[];
     // One list per query vector; a single query written without its outer list comes back flat.

@@ -88,9 +88,6 @@ export const dataHandlers: Record<string, Handler> = {
     const coll = ctx.engine.collectionMeta(req);
     const sp = kvToObject(r.search_params);
     const extra = sp.params ? parseJsonObject(sp.params, 'search params') : {};
-    for (const k of ['radius', 'range_filter', 'group_by_field', 'group_size', 'iterator_v2']) {
-      if (sp[k] !== undefined || extra[k] !== undefined) fail('NOT_SUPPORTED', { what: `search parameter ${k}` });
-    }
     if (r.search_by_primary_keys || (r.ids && (r.ids.int_id || r.ids.str_id))) fail('NOT_SUPPORTED', { what: 'search by primary keys' });
     const vectorFields = coll.schema.fields.filter((f) => isVector(f.type));
     const field = sp.anns_field ? coll.schema.fields.find((f) => f.name === sp.anns_field) : vectorFields.length === 1 ? vectorFields[0] : undefined;
@@ -114,10 +111,16 @@ export const dataHandlers: Record<string, Handler> = {
       output_fields: r.output_fields ?? [],
       partition_names: r.partition_names,
       params: extra,
+      group_by_field: sp.group_by_field || undefined,
+      group_size: optionalNumber(sp.group_size, 'group_size'),
+      strict_group_size: sp.strict_group_size === 'true',
       consistency_level: consistencyFromProto(r.consistency_level, r.use_default_consistency),
     });
-    const lists = res.results as Array<Array<Record<string, unknown>>>;
+    const iterator = res.search_iterator_v2_results;
+    // An iterator's batch is one flat list (it takes one query vector).
+    const lists = (iterator ? [res.results] : res.results) as Array<Array<Record<string, unknown>>>;
     const pk = coll.schema.fields.find((f) => f.isPrimary)!;
+    const groupField = sp.group_by_field ? coll.schema.fields.find((f) => f.name === sp.group_by_field) : undefined;
     const flat = lists.flat();
     const round = (x: number) => (roundDecimal >= 0 ? Number(x.toFixed(roundDecimal)) : x);
     const rows = flat.map((h) => {
@@ -141,7 +144,11 @@ export const dataHandlers: Record<string, Handler> = {
         topks: lists.map((l) => String(l.length)),
         output_fields: names,
         primary_field_name: pk.name,
+        // Milvus reports each hit's group value here (pymilvus reads it; the Node SDK reads the output field).
+        ...(groupField ? { group_by_field_value: fieldsDataFromRows(coll, rows, [groupField.name])[0] } : {}),
+        ...(iterator ? { search_iterator_v2_results: iterator } : {}),
       },
+      ...(res.session_ts !== undefined ? { session_ts: res.session_ts } : {}),
     };
   },
 

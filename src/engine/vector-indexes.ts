@@ -1,0 +1,305 @@
+// The vector indexes of flushed segments: built in the background, one at a time, after
+// a flush or compaction publishes a segment and for existing segments when an index is
+// created; written beside the segment (`<segment>.<index>.vidx`) and loaded from there
+// after a restart instead of being rebuilt.
+//
+// Searches ask `lookup` for a segment's index and scan exactly while there is none, so a
+// finished build switches a segment over in one synchronous step (install). A build
+// reads only the sealed segment's frozen vector column; whether its result is still
+// wanted (segment live, index not dropped) is checked in the same step that installs it.
+//
+// A file is written to a temporary name, synced and renamed (storage's writeFileDurable),
+// with a checksum over its bytes: a crash mid-build leaves either no file or a whole
+// one, and a damaged file is rebuilt rather than trusted.
+import { crc32 } from 'node:zlib';
+import type { CollectionMeta, FieldSchema, IndexMeta } from '../catalog/types.js';
+import { indexesOf, isVector } from '../catalog/index.js';
+import { SerialQueue } from '../concurrency/index.js';
+import { ElanusError } from '../errors/index.js';
+import { buildIndex, loadIndex, type NativeIndex, type VectorData } from '../index/native.js';
+import { SparseIndex } from '../index/sparse.js';
+import { planVectorIndex, type VectorIndexPlan } from '../index/spec.js';
+import type { SegmentIndex } from '../query/vector-search.js';
+import type { Segment } from '../segments/segment.js';
+import { joinPath, writeFileDurable, type FileSystem } from '../storage/index.js';
+import { type CollectionData, collectionDir } from './collection.js';
+
+const magic = 0x58495645; // "EVIX" little-endian
+const headerBytes = 16;
+
+/** The index file's bytes: magic, format version, crc32 of the payload, payload length (low 32 bits), payload. */
+export function frameIndexFile(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(headerBytes + payload.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, magic, true);
+  v.setUint32(4, 1, true);
+  v.setUint32(8, crc32(payload), true);
+  v.setUint32(12, payload.length >>> 0, true);
+  out.set(payload, headerBytes);
+  return out;
+}
+
+/** The payload, or undefined when the file is not a whole, undamaged index file. */
+export function unframeIndexFile(buf: Uint8Array): Uint8Array | undefined {
+  if (buf.length < headerBytes) return undefined;
+  const v = new DataView(buf.buffer, buf.byteOffset, headerBytes);
+  if (v.getUint32(0, true) !== magic || v.getUint32(4, true) !== 1) return undefined;
+  const payload = buf.subarray(headerBytes);
+  if ((payload.length >>> 0) !== v.getUint32(12, true) || crc32(payload) !== v.getUint32(8, true)) return undefined;
+  return payload;
+}
+
+export const indexFileOf = (collectionId: number, segmentId: number, indexId: number) => `${collectionDir(collectionId)}/${segmentId}.${indexId}.vidx`;
+
+interface Entry {
+  readonly segment: Segment;
+  readonly index: SegmentIndex;
+  readonly file: string | undefined;
+}
+
+export interface VectorIndexContext {
+  readonly fs: FileSystem;
+  readonly root: string;
+  readonly buildThreads: number;
+  /** Live collections with their data. */
+  collections(): Iterable<{ meta: CollectionMeta; data: CollectionData }>;
+  onBackgroundError(e: unknown): void;
+}
+
+export interface IndexProgress {
+  readonly indexedRows: number;
+  readonly totalRows: number;
+  readonly failReason: string | undefined;
+}
+
+export class VectorIndexes {
+  /** `${collection}/${segment}/${index}` → the ready index. */
+  private readonly entries = new Map<string, Entry>();
+  /** Builds that failed, with the reason (not retried until the index is recreated or a restart). */
+  private readonly failed = new Map<string, string>();
+  private readonly queue = new SerialQueue();
+  private scheduled = false;
+  private closed = false;
+  readonly stats = { built: 0, loaded: 0, failed: 0, discarded: 0 };
+
+  constructor(private readonly ctx: VectorIndexContext) {}
+
+  private static key(collectionId: number, segmentId: number, indexId: number): string {
+    return `${collectionId}/${segmentId}/${indexId}`;
+  }
+
+  /** The ready index of `seg` for the collection's index on `field`, if any. */
+  lookup(coll: CollectionMeta, field: FieldSchema, seg: Segment): SegmentIndex | undefined {
+    const index = indexesOf(coll).find((i) => i.fieldId === field.fieldId);
+    if (!index) return undefined;
+    const e = this.entries.get(VectorIndexes.key(coll.id, seg.id, index.indexId));
+    return e && e.segment === seg ? e.index : undefined;
+  }
+
+  /** Files a restart keeps: an index file of every live segment for every vector index. */
+  expectedFiles(coll: CollectionMeta, data: CollectionData): string[] {
+    const out: string[] = [];
+    const vectorIndexes = indexesOf(coll).filter((i) => isVectorField(coll, i));
+    for (const s of data.shards) for (const seg of s.segments()) if (seg.file) for (const i of vectorIndexes) out.push(indexFileOf(coll.id, seg.id, i.indexId));
+    return out;
+  }
+
+  progress(coll: CollectionMeta, data: CollectionData, index: IndexMeta): IndexProgress {
+    const field = coll.schema.fields.find((f) => f.fieldId === index.fieldId);
+    let total = 0;
+    let indexed = 0;
+    let failReason: string | undefined;
+    const exact = field !== undefined && isVector(field.type) && planVectorIndex(index, field).kind === 'exact';
+    for (const s of data.shards) {
+      for (const seg of s.segments()) {
+        if (seg.state !== 'flushed') continue;
+        total += seg.rowCount;
+        const key = VectorIndexes.key(coll.id, seg.id, index.indexId);
+        // Scalar indexes are built on first use by the filter executor; FLAT needs nothing.
+        if (exact || !field || !isVector(field.type) || this.entries.get(key)?.segment === seg) indexed += seg.rowCount;
+        failReason ??= this.failed.get(key);
+      }
+    }
+    return { indexedRows: indexed, totalRows: total, failReason };
+  }
+
+  /** Starts a background pass (coalesced) that builds or loads what is missing. */
+  schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    void this.queue.run(async () => {
+      this.scheduled = false;
+      await this.pass();
+    }).catch((e: unknown) => this.ctx.onBackgroundError(e));
+  }
+
+  /** Resolves once every build or load scheduled so far has finished. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.queue.idle();
+      if (!this.scheduled) return;
+    }
+  }
+
+  /** Forgets an index (dropped): its entries go and its files are removed. */
+  async forgetIndex(collectionId: number, indexId: number): Promise<void> {
+    const files: string[] = [];
+    for (const [k, e] of this.entries) {
+      const [c, , i] = k.split('/').map(Number);
+      if (c === collectionId && i === indexId) {
+        this.entries.delete(k);
+        if (e.file) files.push(e.file);
+      }
+    }
+    for (const k of this.failed.keys()) if (k.startsWith(`${collectionId}/`) && k.endsWith(`/${indexId}`)) this.failed.delete(k);
+    for (const f of files) await this.ctx.fs.unlink(joinPath(this.ctx.root, f));
+  }
+
+  /** Forgets every index of a dropped collection (its folder goes with it). */
+  forgetCollection(collectionId: number): void {
+    for (const k of [...this.entries.keys()]) if (k.startsWith(`${collectionId}/`)) this.entries.delete(k);
+    for (const k of [...this.failed.keys()]) if (k.startsWith(`${collectionId}/`)) this.failed.delete(k);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue.idle();
+    this.entries.clear();
+  }
+
+  /** Bytes held by ready indexes. */
+  memoryBytes(collectionId?: number): number {
+    let b = 0;
+    for (const [k, e] of this.entries) if (collectionId === undefined || k.startsWith(`${collectionId}/`)) b += e.index.index.memoryBytes();
+    return b;
+  }
+
+  private async pass(): Promise<void> {
+    await this.prune();
+    for (;;) {
+      if (this.closed) return;
+      const job = this.nextJob();
+      if (!job) return;
+      await this.run(job);
+    }
+  }
+
+  /** Drops entries (and files) of segments that compaction or a partition drop removed. */
+  private async prune(): Promise<void> {
+    const live = new Set<Segment>();
+    for (const { data } of this.ctx.collections()) for (const s of data.shards) for (const seg of s.segments()) live.add(seg);
+    const files: string[] = [];
+    for (const [k, e] of this.entries) {
+      if (live.has(e.segment)) continue;
+      this.entries.delete(k);
+      if (e.file) files.push(e.file);
+    }
+    for (const f of files) await this.ctx.fs.unlink(joinPath(this.ctx.root, f));
+  }
+
+  private nextJob(): Job | undefined {
+    for (const { meta, data } of this.ctx.collections()) {
+      if (data.state !== 'ready') continue;
+      for (const index of indexesOf(meta)) {
+        const field = meta.schema.fields.find((f) => f.fieldId === index.fieldId);
+        if (!field || !isVector(field.type)) continue;
+        const plan = planVectorIndex(index, field, Math.max(1, this.ctx.buildThreads));
+        if (plan.kind === 'exact') continue;
+        for (const s of data.shards) {
+          for (const seg of s.segments()) {
+            if (seg.state !== 'flushed' || seg.rowCount === 0) continue;
+            const key = VectorIndexes.key(meta.id, seg.id, index.indexId);
+            if (this.entries.get(key)?.segment === seg || this.failed.has(key)) continue;
+            return { key, coll: meta, data, seg, index, field, plan };
+          }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private async run(job: Job): Promise<void> {
+    const { coll, seg, index, field, plan } = job;
+    const fieldIndex = seg.schema.fields.findIndex((f) => f.fieldId === field.fieldId);
+    const file = plan.kind === 'sparse' ? undefined : indexFileOf(coll.id, seg.id, index.indexId);
+    let built: SegmentIndex;
+    let fromFile = false;
+    try {
+      if (plan.kind === 'sparse') {
+        // Cheap to build (one pass over the non-zeros), so not stored.
+        built = { kind: 'sparse', index: SparseIndex.build(seg.column(fieldIndex).values as readonly unknown[], seg.rowCount) };
+      } else if (plan.kind === 'native') {
+        const stored = await this.readStored(file!);
+        const native = stored ?? await buildIndex(plan.spec, seg.column(fieldIndex).values as VectorData, seg.rowCount);
+        fromFile = stored !== undefined;
+        if (!fromFile) {
+          const bytes = frameIndexFile(await native.serialize());
+          if (!this.wanted(job)) return this.discard(undefined);
+          await writeFileDurable(this.ctx.fs, joinPath(this.ctx.root, file!), bytes);
+        }
+        built = nativeEntry(native, plan);
+      } else {
+        return;
+      }
+    } catch (e) {
+      if (!this.wanted(job)) return this.discard(undefined);
+      if (e instanceof ElanusError && e.code === 'CLOSED') return;
+      this.failed.set(job.key, (e as Error).message);
+      this.stats.failed++;
+      this.ctx.onBackgroundError(e);
+      return;
+    }
+    // Check and install in one synchronous step: nothing can drop the segment or the
+    // index between the check and the switch.
+    if (!this.wanted(job)) return this.discard(fromFile ? undefined : file);
+    this.entries.set(job.key, { segment: seg, index: built, file });
+    if (fromFile) this.stats.loaded++;
+    else this.stats.built++;
+  }
+
+  /** Still a live flushed segment of a live collection that still has this index? */
+  private wanted(job: Job): boolean {
+    if (this.closed || job.data.state !== 'ready' || job.seg.state !== 'flushed') return false;
+    const live = [...this.ctx.collections()].find((c) => c.data === job.data);
+    if (!live || !indexesOf(live.meta).some((i) => i.indexId === job.index.indexId)) return false;
+    return job.data.shards.some((s) => s.segments().includes(job.seg));
+  }
+
+  private async discard(file: string | undefined): Promise<void> {
+    this.stats.discarded++;
+    if (file) await this.ctx.fs.unlink(joinPath(this.ctx.root, file)).catch(() => undefined);
+  }
+
+  private async readStored(file: string): Promise<NativeIndex | undefined> {
+    const path = joinPath(this.ctx.root, file);
+    if (!(await this.ctx.fs.exists(path))) return undefined;
+    const payload = unframeIndexFile(await this.ctx.fs.readFile(path));
+    if (!payload) return undefined;
+    try {
+      return await loadIndex(payload);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+interface Job {
+  readonly key: string;
+  readonly coll: CollectionMeta;
+  readonly data: CollectionData;
+  readonly seg: Segment;
+  readonly index: IndexMeta;
+  readonly field: FieldSchema;
+  readonly plan: VectorIndexPlan;
+}
+
+function nativeEntry(index: NativeIndex, plan: VectorIndexPlan): SegmentIndex {
+  if (plan.kind !== 'native') throw new Error('not a native plan');
+  const s = plan.spec;
+  return s.type === 'HNSW' ? { kind: 'native', index, hnswM: s.M } : { kind: 'native', index, nlist: s.nlist };
+}
+
+function isVectorField(coll: CollectionMeta, i: IndexMeta): boolean {
+  const f = coll.schema.fields.find((x) => x.fieldId === i.fieldId);
+  return f !== undefined && isVector(f.type);
+}

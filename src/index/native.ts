@@ -1,0 +1,178 @@
+// Typed wrappers over our native addon (native/*.cc, built by node-gyp into
+// build/Release/elanus_vector.node): vector indexes (HNSW from usearch's C++ headers; IVF_FLAT,
+// IVF_SQ8, IVF_PQ and BIN_IVF_FLAT of our own) and exact scans. All work runs on libuv's
+// thread pool; filters are applied inside the search. Errors the caller can cause come
+// back as ElanusError INVALID_ARGUMENT (bytes that are not an index: "corrupt index: …").
+//
+// Scores follow Milvus and query/distance.ts: L2 is the squared distance (smaller is
+// nearer); IP and COSINE are similarities (larger is nearer); HAMMING counts differing
+// bits; JACCARD is 1 - |a∩b|/|a∪b|. Scores of quantized indexes (HNSW f16/bf16/i8,
+// IVF_SQ8, IVF_PQ) are computed on the stored codes and mapped back to the original
+// scale, so they approximate the exact score.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ElanusError } from '../errors/index.js';
+
+export type NativeMetric = 'L2' | 'IP' | 'COSINE' | 'HAMMING' | 'JACCARD';
+/** Layout of vectors handed in: f32 = Float32Array (dim per row); f16 / bf16 = Uint16Array of raw half bits (dim per row); bin = Uint8Array (dim/8 bytes per row, dim = bits). */
+export type ElementType = 'f32' | 'f16' | 'bf16' | 'bin';
+export type VectorData = Float32Array | Uint16Array | Uint8Array;
+export type IndexBuildSpec =
+  | { type: 'HNSW'; metric: 'L2' | 'IP' | 'COSINE'; dim: number; element: 'f32' | 'f16' | 'bf16'; M: number; efConstruction: number; storage: 'f32' | 'f16' | 'bf16' | 'i8'; threads?: number }
+  | { type: 'IVF_FLAT' | 'IVF_SQ8'; metric: 'L2' | 'IP' | 'COSINE'; dim: number; element: 'f32' | 'f16' | 'bf16'; nlist: number; threads?: number }
+  | { type: 'IVF_PQ'; metric: 'L2' | 'IP' | 'COSINE'; dim: number; element: 'f32' | 'f16' | 'bf16'; nlist: number; m: number; nbits: number; threads?: number }
+  | { type: 'BIN_IVF_FLAT'; metric: 'HAMMING' | 'JACCARD'; dim: number; element: 'bin'; nlist: number; threads?: number };
+
+export interface SearchOptions {
+  k: number;
+  /** HNSW search breadth (usearch's expansion_search): max(k, ef), ef defaulting to 64. */
+  ef?: number;
+  /** IVF lists probed; default 8, capped at nlist. */
+  nprobe?: number;
+  /**
+   * One byte per row of the index/data: 1 = the row may be returned. Absent = every row.
+   * Honoured inside the search (HNSW's graph walk skips disallowed rows in its results but
+   * still walks through them; IVF lists and scans skip them), so k allowed rows come back
+   * whenever that many exist and are reachable. HNSW scans the allowed rows exactly when
+   * there are no more of them than the walk's list (max(k, ef)).
+   */
+  allow?: Uint8Array;
+}
+
+/** nq*k entries, query-major, nearest first; rows[i] = -1 and scores[i] = NaN where fewer than k rows were found. */
+export interface SearchResult { rows: Int32Array; scores: Float32Array }
+export interface RangeResult { /** nq+1 offsets into rows/scores */ offsets: Int32Array; rows: Int32Array; scores: Float32Array }
+
+export interface NativeIndex {
+  readonly type: string;
+  readonly rows: number;
+  readonly dim: number;
+  readonly metric: NativeMetric;
+  /** queries: Float32Array (nq*dim) for dense indexes, Uint8Array (nq*dim/8) for binary. Runs on a worker thread. */
+  search(queries: Float32Array | Uint8Array, nq: number, opts: SearchOptions): Promise<SearchResult>;
+  /** Self-describing bytes (type, metric, dim, params, rows, structure, CRC-32) that loadIndex turns back into an identical index. */
+  serialize(): Promise<Uint8Array>;
+  /** Bytes of memory the index holds. */
+  memoryBytes(): number;
+}
+
+// ---- the addon ---------------------------------------------------------------------------
+
+interface NativeHandle {
+  search(queries: Float32Array | Uint8Array, nq: number, k: number, ef: number | undefined, nprobe: number | undefined, allow: Uint8Array | undefined): Promise<SearchResult>;
+  serialize(): Promise<Uint8Array>;
+  memoryBytes(): number;
+  info(): { type: string; metric: NativeMetric; rows: number; dim: number };
+}
+
+interface Addon {
+  buildIndex(spec: IndexBuildSpec, vectors: VectorData, rows: number): Promise<NativeHandle>;
+  loadIndex(bytes: Uint8Array): Promise<NativeHandle>;
+  exactSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, k: number, allow: Uint8Array | undefined): Promise<SearchResult>;
+  rangeSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, radius: number, rangeFilter: number | undefined, limit: number | undefined, allow: Uint8Array | undefined): Promise<RangeResult>;
+  isa(): { scans: string; searchContexts: number };
+}
+
+const addonFile = join('build', 'Release', 'elanus_vector.node');
+
+/** The folder holding package.json, walking up from this module (dist/src/index/ when compiled). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new ElanusError('INTERNAL', { detail: `no package.json above ${fileURLToPath(import.meta.url)}` });
+    dir = up;
+  }
+}
+
+let addon: Addon | undefined;
+
+/** Loaded on first use, so that importing this module never fails on a machine without the build. */
+function native(): Addon {
+  if (addon) return addon;
+  const file = join(packageRoot(), addonFile);
+  try {
+    addon = createRequire(import.meta.url)(file) as Addon;
+  } catch (e) {
+    throw new ElanusError('INTERNAL', { detail: `the native vector addon could not be loaded from ${file} (run npm run build:native): ${(e as Error).message}` }, { cause: e });
+  }
+  return addon;
+}
+
+/** The addon's errors carry `kind`: invalid or corrupt input is the caller's; anything else is ours. */
+function translate(e: unknown): unknown {
+  if (e instanceof ElanusError || !(e instanceof Error)) return e;
+  const kind = (e as Error & { kind?: string }).kind;
+  if (kind === 'invalid' || kind === 'corrupt') return new ElanusError('INVALID_ARGUMENT', { detail: e.message }, { cause: e });
+  if (kind === 'internal') return new ElanusError('INTERNAL', { detail: e.message }, { cause: e });
+  return e;
+}
+
+/** Runs a native call; both a synchronous throw and a rejection come back translated. */
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw translate(e);
+  }
+}
+
+class Index implements NativeIndex {
+  readonly type: string;
+  readonly rows: number;
+  readonly dim: number;
+  readonly metric: NativeMetric;
+
+  constructor(private readonly handle: NativeHandle) {
+    const info = handle.info();
+    this.type = info.type;
+    this.rows = info.rows;
+    this.dim = info.dim;
+    this.metric = info.metric;
+    Object.freeze(this);
+  }
+
+  search(queries: Float32Array | Uint8Array, nq: number, opts: SearchOptions): Promise<SearchResult> {
+    return call(() => this.handle.search(queries, nq, opts.k, opts.ef, opts.nprobe, opts.allow));
+  }
+
+  serialize(): Promise<Uint8Array> {
+    return call(() => this.handle.serialize());
+  }
+
+  memoryBytes(): number {
+    return this.handle.memoryBytes();
+  }
+}
+
+/** Builds on a worker thread (threads default 1; more allowed for benchmarks). Row r of `vectors` gets label r. */
+export function buildIndex(spec: IndexBuildSpec, vectors: VectorData, rows: number): Promise<NativeIndex> {
+  return call(async () => new Index(await native().buildIndex(spec, vectors, rows)));
+}
+
+export function loadIndex(bytes: Uint8Array): Promise<NativeIndex> {
+  return call(async () => new Index(await native().loadIndex(bytes)));
+}
+
+/** Exact top-k over rows [0, rows) of `vectors` (SIMD), off the event loop. */
+export function exactSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, opts: { k: number; allow?: Uint8Array }): Promise<SearchResult> {
+  return call(() => native().exactSearch(vectors, rows, dim, element, metric, queries, nq, opts.k, opts.allow));
+}
+
+/**
+ * Exact range search: every allowed row whose score lies in the range, nearest first, at
+ * most `limit` per query (default unlimited). For L2/HAMMING/JACCARD (smaller is nearer):
+ * rangeFilter <= score < radius (rangeFilter default -Infinity). For IP/COSINE (larger is
+ * nearer): radius < score <= rangeFilter (rangeFilter default +Infinity).
+ */
+export function rangeSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, opts: { radius: number; rangeFilter?: number; limit?: number; allow?: Uint8Array }): Promise<RangeResult> {
+  return call(() => native().rangeSearch(vectors, rows, dim, element, metric, queries, nq, opts.radius, opts.rangeFilter, opts.limit, opts.allow));
+}
+
+/** Which kernels the scans use on this CPU, and how many searches one index runs at once. */
+export function nativeInfo(): { scans: string; searchContexts: number } {
+  return native().isa();
+}

@@ -1,0 +1,376 @@
+// Vector search over a pinned set of segments. Each segment is searched on its own and
+// the per-segment answers are merged per query:
+//   - a sealed segment whose index is ready is searched through the index, with the
+//     rows it may return (visible at the read's timestamp and matching the filter) given
+//     as a byte mask that the index honours inside its search;
+//   - a growing segment, a segment whose index is not built yet, a FLAT index, and a
+//     filter that leaves so few rows that scanning them is cheaper than walking the
+//     index (preferExact) go through an exact scan of the allowed rows;
+//   - range search is always an exact scan, so it returns exactly the rows in range.
+// Dense and binary work runs in the native addon, off the event loop, at most
+// `nativeSlots` tasks at a time; sparse vectors are scored here.
+import { Semaphore } from '../concurrency/index.js';
+import { DataType, type FieldSchema } from '../catalog/types.js';
+import { fail } from '../errors/index.js';
+import type { SearchParams } from '../index/spec.js';
+import { elementOf } from '../index/spec.js';
+import { type NativeIndex, type VectorData, exactSearch, rangeSearch } from '../index/native.js';
+import { SparseIndex, type SparseVec } from '../index/sparse.js';
+import type { Segment } from '../segments/segment.js';
+import { type Metric, largerIsNearer, sparseIp } from './distance.js';
+import type { Filter } from './filter.js';
+import { TopK } from './topk.js';
+
+export interface SearchHit {
+  readonly seg: Segment;
+  readonly row: number;
+  readonly score: number;
+}
+
+export type PreparedQuery = Float32Array | Uint8Array | SparseVec;
+
+/** The structure standing behind one segment's vectors, when one is ready. */
+export type SegmentIndex =
+  | { readonly kind: 'native'; readonly index: NativeIndex; readonly hnswM?: number; readonly nlist?: number }
+  | { readonly kind: 'sparse'; readonly index: SparseIndex };
+
+export interface VectorSearchSpec {
+  readonly field: FieldSchema;
+  readonly fieldIndex: number;
+  readonly metric: Metric;
+  readonly queries: readonly PreparedQuery[];
+  /** offset + limit (for grouping: groups). */
+  readonly k: number;
+  readonly at: bigint;
+  readonly partitions: ReadonlySet<number> | undefined;
+  readonly filter: Filter;
+  /** For a `keys` filter: whether a row's key is one of them. */
+  readonly keyTest?: (seg: Segment, row: number) => boolean;
+  readonly params: SearchParams;
+  readonly indexOf: (seg: Segment) => SegmentIndex | undefined;
+}
+
+/** Native searches in flight at once; the rest of Node's thread pool stays free for file I/O. */
+const nativeSlots = new Semaphore(Math.max(1, Number(process.env['ELANUS_SEARCH_THREADS'] ?? 2)));
+
+/** Segments searched through an index or by exact scan since the process started (tests and metrics read it). */
+export const segmentSearches = { index: 0, exact: 0 };
+
+/** How the planner chose to search one segment (counted for explain and tests). */
+export interface SegmentPlan {
+  readonly segment: number;
+  readonly rows: number;
+  readonly allowed: number;
+  readonly access: 'index' | 'exact' | 'skip';
+}
+
+export interface VectorSearchResult {
+  readonly hits: SearchHit[][];
+  readonly plans: SegmentPlan[];
+}
+
+interface Allowed {
+  readonly rows: number;
+  /** Undefined: every row of [0, rows) may be returned. */
+  readonly mask: Uint8Array | undefined;
+  readonly count: number;
+}
+
+/** The rows of `seg` a search may return: visible at `at`, in the filter. */
+function allowedRows(seg: Segment, spec: VectorSearchSpec): Allowed {
+  const rows = seg.rowCount;
+  const f = spec.filter;
+  if (f.kind === 'all' && seg.deletedRows === 0 && seg.allInsertedBy(spec.at)) return { rows, mask: undefined, count: rows };
+  const bits = f.kind === 'predicate' ? f.bits(seg) : undefined;
+  const mask = new Uint8Array(rows);
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    if (bits ? bits[r] !== 1 : (spec.keyTest !== undefined && !spec.keyTest(seg, r))) continue;
+    if (!seg.visible(r, spec.at)) continue;
+    mask[r] = 1;
+    count++;
+  }
+  return { rows, mask, count };
+}
+
+/**
+ * Exact scan or index walk for a filtered segment, by estimated distance computations.
+ * A walk of an HNSW graph computes about ef·M distances, and ~1/selectivity times more
+ * when most of what it meets is filtered out; an IVF search scans nprobe/nlist of the
+ * rows whatever the filter; an exact scan computes one distance per allowed row (plus a
+ * pass over the mask).
+ */
+export function preferExact(idx: SegmentIndex, allowed: Allowed, k: number, p: SearchParams): boolean {
+  if (idx.kind !== 'native') return false;
+  if (allowed.count <= k) return true;
+  const selectivity = allowed.count / Math.max(1, allowed.rows);
+  const exactCost = allowed.count + allowed.rows / 16;
+  if (idx.nlist !== undefined) {
+    const nprobe = Math.min(p.nprobe ?? 8, idx.nlist);
+    return exactCost < allowed.rows * (nprobe / idx.nlist);
+  }
+  const ef = Math.max(p.ef ?? 64, k);
+  const walkCost = ef * (idx.hnswM ?? 16) * 2 / selectivity;
+  return exactCost < walkCost;
+}
+
+function concatQueries(field: FieldSchema, queries: readonly PreparedQuery[]): Float32Array | Uint8Array {
+  if (field.type === DataType.BinaryVector) {
+    const w = field.dim! / 8;
+    const out = new Uint8Array(queries.length * w);
+    queries.forEach((q, i) => out.set(q as Uint8Array, i * w));
+    return out;
+  }
+  const out = new Float32Array(queries.length * field.dim!);
+  queries.forEach((q, i) => out.set(q as Float32Array, i * field.dim!));
+  return out;
+}
+
+/** Rows of the native result [q*k, (q+1)*k) as hits. */
+function unpack(seg: Segment, rows: Int32Array, scores: Float32Array, nq: number, k: number): SearchHit[][] {
+  const out: SearchHit[][] = [];
+  for (let q = 0; q < nq; q++) {
+    const list: SearchHit[] = [];
+    for (let i = q * k; i < (q + 1) * k; i++) {
+      const r = rows[i]!;
+      if (r < 0) break;
+      list.push({ seg, row: r, score: scores[i]! });
+    }
+    out.push(list);
+  }
+  return out;
+}
+
+/** Top-k per query over every searched segment. */
+export async function vectorSearch(segments: readonly Segment[], spec: VectorSearchSpec): Promise<VectorSearchResult> {
+  const { field, k } = spec;
+  const nq = spec.queries.length;
+  const plans: SegmentPlan[] = [];
+  const tasks: Array<Promise<SearchHit[][]>> = [];
+  const sparse = field.type === DataType.SparseFloatVector;
+  const packed = sparse ? undefined : concatQueries(field, spec.queries);
+  for (const seg of segments) {
+    if (spec.partitions && !spec.partitions.has(seg.partitionId)) continue;
+    // Everything about the segment is read now, in one synchronous step: a growing
+    // segment may gain rows while the native search runs, and those are not ours.
+    const allowed = allowedRows(seg, spec);
+    if (allowed.count === 0) {
+      plans.push({ segment: seg.id, rows: allowed.rows, allowed: 0, access: 'skip' });
+      continue;
+    }
+    const idx = seg.state === 'flushed' ? spec.indexOf(seg) : undefined;
+    if (sparse) {
+      plans.push({ segment: seg.id, rows: allowed.rows, allowed: allowed.count, access: idx ? 'index' : 'exact' });
+      tasks.push(Promise.resolve(sparseSearch(seg, spec, allowed, idx?.kind === 'sparse' ? idx.index : undefined)));
+      continue;
+    }
+    const exact = idx === undefined || preferExact(idx, allowed, k, spec.params);
+    plans.push({ segment: seg.id, rows: allowed.rows, allowed: allowed.count, access: exact ? 'exact' : 'index' });
+    segmentSearches[exact ? 'exact' : 'index']++;
+    const mask = allowed.mask;
+    if (!exact && idx?.kind === 'native') {
+      const index = idx.index;
+      tasks.push(nativeSlots.run(() => index.search(packed!, nq, { k, ef: spec.params.ef, nprobe: spec.params.nprobe, allow: mask }))
+        .then((r) => unpack(seg, r.rows, r.scores, nq, k)));
+    } else {
+      const vectors = seg.column(spec.fieldIndex).values as VectorData;
+      tasks.push(nativeSlots.run(() => exactSearch(vectors, allowed.rows, field.dim!, elementOf(field), spec.metric, packed!, nq, { k, allow: mask }))
+        .then((r) => unpack(seg, r.rows, r.scores, nq, k)));
+    }
+  }
+  const perSegment = await Promise.all(tasks);
+  return { hits: mergeHits(perSegment, nq, k, spec.metric), plans };
+}
+
+/**
+ * The k best hits per query over the per-segment answers. Equal scores are ordered by
+ * primary key, so the order (and paging with offset) does not depend on segment layout.
+ */
+export function mergeHits(perSegment: readonly SearchHit[][][], nq: number, k: number, metric: Metric): SearchHit[][] {
+  const larger = largerIsNearer(metric);
+  const out: SearchHit[][] = [];
+  for (let q = 0; q < nq; q++) {
+    const all: SearchHit[] = [];
+    for (const seg of perSegment) for (const h of seg[q] ?? []) all.push(h);
+    all.sort((a, b) => (a.score === b.score ? comparePk(a.seg.pks[a.row], b.seg.pks[b.row]) : larger ? b.score - a.score : a.score - b.score));
+    out.push(all.length > k ? all.slice(0, k) : all);
+  }
+  return out;
+}
+
+function comparePk(a: unknown, b: unknown): number {
+  if (typeof a === 'string' || typeof b === 'string') return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+}
+
+function sparseSearch(seg: Segment, spec: VectorSearchSpec, allowed: Allowed, index: SparseIndex | undefined): SearchHit[][] {
+  const col = seg.column(spec.fieldIndex).values as readonly (SparseVec | null)[];
+  const idx = index ?? undefined;
+  return spec.queries.map((q) => {
+    const query = q as SparseVec;
+    if (idx) return idx.search(query, spec.k, allowed.mask, spec.params.dropRatioSearch).map((h) => ({ seg, row: h.row, score: h.score }));
+    const heap = new TopK(spec.k, (a: number, b: number) => a > b);
+    for (let r = 0; r < allowed.rows; r++) {
+      if (allowed.mask && allowed.mask[r] !== 1) continue;
+      const v = col[r];
+      if (!v) continue;
+      const score = sparseIp(query, v);
+      // As the inverted index: rows that share no dimension with the query are not hits.
+      if (score !== 0 && heap.admits(score)) heap.push({ score, ref: r });
+    }
+    return heap.sorted().map((x) => ({ seg, row: x.ref as number, score: x.score }));
+  });
+}
+
+/**
+ * Range search: per query, every allowed row whose score is inside the range (for
+ * distances range_filter <= d < radius, for similarities radius < s <= range_filter),
+ * nearest first, at most k. Always exact.
+ */
+export async function vectorRangeSearch(segments: readonly Segment[], spec: VectorSearchSpec): Promise<VectorSearchResult> {
+  const { field, k } = spec;
+  const radius = spec.params.radius!;
+  const rangeFilter = spec.params.rangeFilter;
+  const nq = spec.queries.length;
+  const plans: SegmentPlan[] = [];
+  const tasks: Array<Promise<SearchHit[][]>> = [];
+  const larger = largerIsNearer(spec.metric);
+  const inRange = (s: number) => (larger ? s > radius && (rangeFilter === undefined || s <= rangeFilter) : s < radius && (rangeFilter === undefined || s >= rangeFilter));
+  const sparse = field.type === DataType.SparseFloatVector;
+  const packed = sparse ? undefined : concatQueries(field, spec.queries);
+  for (const seg of segments) {
+    if (spec.partitions && !spec.partitions.has(seg.partitionId)) continue;
+    const allowed = allowedRows(seg, spec);
+    plans.push({ segment: seg.id, rows: allowed.rows, allowed: allowed.count, access: allowed.count === 0 ? 'skip' : 'exact' });
+    if (allowed.count === 0) continue;
+    if (sparse) {
+      const col = seg.column(spec.fieldIndex).values as readonly (SparseVec | null)[];
+      tasks.push(Promise.resolve(spec.queries.map((q) => {
+        const list: SearchHit[] = [];
+        for (let r = 0; r < allowed.rows; r++) {
+          if (allowed.mask && allowed.mask[r] !== 1) continue;
+          const v = col[r];
+          if (!v) continue;
+          const s = sparseIp(q as SparseVec, v);
+          if (inRange(s)) list.push({ seg, row: r, score: s });
+        }
+        return list;
+      })));
+      continue;
+    }
+    const vectors = seg.column(spec.fieldIndex).values as VectorData;
+    tasks.push(nativeSlots.run(() => rangeSearch(vectors, allowed.rows, field.dim!, elementOf(field), spec.metric, packed!, nq, {
+      radius, ...(rangeFilter !== undefined ? { rangeFilter } : {}), limit: k, allow: allowed.mask,
+    })).then((r) => {
+      const out: SearchHit[][] = [];
+      for (let q = 0; q < nq; q++) {
+        const list: SearchHit[] = [];
+        for (let i = r.offsets[q]!; i < r.offsets[q + 1]!; i++) list.push({ seg, row: r.rows[i]!, score: r.scores[i]! });
+        out.push(list);
+      }
+      return out;
+    }));
+  }
+  const perSegment = await Promise.all(tasks);
+  return { hits: mergeHits(perSegment, nq, k, spec.metric), plans };
+}
+
+/** Field types a search can group by (Milvus 2.5). */
+const groupableTypes = new Set([DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64, DataType.VarChar]);
+
+export function checkGroupField(f: FieldSchema | undefined, name: string, collection: string): FieldSchema {
+  if (!f) return fail('FIELD_NOT_FOUND', { field: name, collection });
+  if (!groupableTypes.has(f.type)) fail('INVALID_ARGUMENT', { detail: `cannot group by field "${f.name}" of type ${DataType[f.type]}; group_by_field must be Bool, Int8, Int16, Int32, Int64 or VarChar` });
+  return f;
+}
+
+/** A hit of a grouping search, with its group's value. */
+export interface GroupedHit extends SearchHit {
+  readonly group: unknown;
+}
+
+/**
+ * Grouping search: per query, the best `groups` groups of rows sharing a value of the
+ * group field (groups ranked by their best hit), each with up to `groupSize` hits.
+ * Searches for more candidates (doubling) until every group is full or the allowed
+ * rows are exhausted, so the answer does not depend on how many hits share a group.
+ */
+export async function groupingSearch(segments: readonly Segment[], spec: VectorSearchSpec, groupFieldIndex: number, groups: number, groupSize: number, strict: boolean): Promise<GroupedHit[][]> {
+  const totalAllowed = segments.reduce((n, s) => n + ((spec.partitions && !spec.partitions.has(s.partitionId)) ? 0 : s.rowCount), 0);
+  let want = Math.min(Math.max(groups * groupSize * 4, 64), Math.max(1, totalAllowed));
+  for (;;) {
+    const ef = spec.params.ef === undefined ? undefined : Math.max(spec.params.ef, want);
+    const r = await vectorSearch(segments, { ...spec, k: want, params: { ...spec.params, ef } });
+    const out = r.hits.map((list) => group(list, groupFieldIndex, groups, groupSize));
+    const exhausted = want >= totalAllowed || r.hits.every((l) => l.length < want);
+    const done = out.every((g) => g.filled >= groups && (!strict || g.full));
+    if (done || exhausted || want >= 16384) return out.map((g) => g.hits);
+    want = Math.min(want * 4, totalAllowed, 16384);
+  }
+}
+
+function group(list: readonly SearchHit[], fieldIndex: number, groups: number, groupSize: number): { hits: GroupedHit[]; filled: number; full: boolean } {
+  const order: unknown[] = [];
+  const members = new Map<unknown, GroupedHit[]>();
+  for (const h of list) {
+    const col = h.seg.column(fieldIndex);
+    const valid = col.valid ? col.valid[h.row] === 1 : true;
+    let v: unknown = valid ? (col.values as ArrayLike<unknown>)[h.row] : null;
+    if (typeof v === 'bigint') v = v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+    if (h.seg.field(fieldIndex).type === DataType.Bool && typeof v === 'number') v = v === 1;
+    let m = members.get(v);
+    if (!m) {
+      if (order.length >= groups) continue;
+      members.set(v, (m = []));
+      order.push(v);
+    }
+    if (m.length < groupSize) m.push({ ...h, group: v });
+  }
+  const hits = order.flatMap((v) => members.get(v)!);
+  return { hits, filled: order.length, full: order.every((v) => members.get(v)!.length >= groupSize) };
+}
+
+/** A search iterator between batches: its pinned snapshot, and where the last batch ended. */
+export interface SearchIterState {
+  readonly pin: number;
+  /** Score of the last hit returned so far. */
+  bound: number | undefined;
+  /** Keys already returned whose score equals `bound` (the next batch starts at `bound`, inclusive). */
+  ties: Set<unknown>;
+}
+
+const truthy = (v: unknown) => v === true || v === 'true' || v === 'True' || v === 1;
+
+/** The iterator keys of a search's params (as the SDK's searchIterator sends them), or undefined for a plain search. */
+export function searchIteratorParams(params: Readonly<Record<string, unknown>> | undefined): { token: string | undefined } | undefined {
+  if (!params || !truthy(params['iterator'])) return undefined;
+  const t = params['search_iter_id'];
+  if (t !== undefined && t !== null && t !== '' && typeof t !== 'string' && typeof t !== 'number') fail('INVALID_ARGUMENT', { detail: 'search_iter_id must be the token a previous batch returned' });
+  return { token: t === undefined || t === null || t === '' ? undefined : String(t) };
+}
+
+/**
+ * The next batch of a search iterator: the `batch` nearest allowed rows at or beyond the
+ * previous batch's last score, leaving out those already returned at exactly that score.
+ * Every batch is an exact range scan over the pinned snapshot, so batches are stable:
+ * each row comes once, in order, however the batches are sized.
+ */
+export async function searchIteratorStep(segments: readonly Segment[], spec: VectorSearchSpec, state: SearchIterState, batch: number): Promise<SearchHit[]> {
+  const larger = largerIsNearer(spec.metric);
+  const p = spec.params;
+  const b = state.bound;
+  // The request's own range (if any) intersected with "not nearer than the bound".
+  const radius = p.radius ?? (larger ? -Infinity : Infinity);
+  const rangeFilter = b === undefined ? p.rangeFilter
+    : p.rangeFilter === undefined ? b : larger ? Math.min(b, p.rangeFilter) : Math.max(b, p.rangeFilter);
+  const r = await vectorRangeSearch(segments, { ...spec, k: batch + state.ties.size, params: { ...p, radius, rangeFilter } });
+  const pkOf = (h: SearchHit) => h.seg.pks[h.row];
+  const out = (r.hits[0] ?? []).filter((h) => !state.ties.has(pkOf(h))).slice(0, batch);
+  if (out.length > 0) {
+    const last = out[out.length - 1]!.score;
+    if (last !== b) state.ties = new Set();
+    for (const h of out) if (h.score === last) state.ties.add(pkOf(h));
+    state.bound = last;
+  }
+  return out;
+}

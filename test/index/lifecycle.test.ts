@@ -1,0 +1,137 @@
+// The life of a vector index: built in the background for existing segments on
+// createIndex and for new segments after each flush and compaction; searches stay right
+// (exact scan) until a segment's index is ready; index files are written beside their
+// segment and loaded after a restart instead of being rebuilt; a damaged file is rebuilt,
+// never trusted; dropping an index or compacting a segment removes its files.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, writeFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Elanus } from '../../src/engine/index.js';
+import { Random } from '../../src/testing/index.js';
+import { DataType, withEngine } from '../engine/helpers.js';
+
+const dim = 16;
+
+/** Row i's vector: seeded pseudo-random components, so every row has one clear nearest neighbour (itself). */
+function vec(i: number): number[] {
+  const rng = new Random(i + 1);
+  return Array.from({ length: dim }, () => rng.next() - 0.5);
+}
+
+function basicRows(from: number, to: number): Array<Record<string, unknown>> {
+  return Array.from({ length: to - from }, (_, k) => ({ id: from + k, vector: vec(from + k) }));
+}
+const hnsw = { index_type: 'HNSW', metric_type: 'L2', params: { M: 8, efConstruction: 64 } };
+
+async function setup(db: Elanus, name: string, rows: number): Promise<void> {
+  await db.createCollection({
+    collection_name: name,
+    fields: [{ name: 'id', data_type: DataType.Int64, is_primary_key: true }, { name: 'vector', data_type: DataType.FloatVector, dim }],
+  });
+  for (let from = 0; from < rows; from += 1000) await db.insert({ collection_name: name, data: basicRows(from, Math.min(rows, from + 1000)) });
+  await db.flush({ collection_names: [name] });
+}
+
+async function top(db: Elanus, name: string, qs: number[]): Promise<Array<Array<number>>> {
+  const r = await db.search({ collection_name: name, data: qs.map((i) => vec(i).map((x) => x + 1e-4)), limit: 10, params: { ef: 200 }, consistency_level: 'Strong' });
+  return (r.results as Array<Array<{ id: number }>>).map((l) => l.map((x) => Number(x.id)));
+}
+
+async function indexFiles(path: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(join(path, 'segments'))) for (const f of await readdir(join(path, 'segments', d))) if (f.endsWith('.vidx')) out.push(`${d}/${f}`);
+  return out.sort();
+}
+
+describe('vector index lifecycle', () => {
+  test('built for existing segments, persisted, loaded after a restart without rebuilding', () => withEngine(async (db, h) => {
+    await setup(db, 'c', 5000);
+    await db.loadCollection({ collection_name: 'c' });
+    const exact = await top(db, 'c', [1, 50, 900]);
+    await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
+    // Right answers while the build runs (exact scan), and progress never past the total.
+    const during = await top(db, 'c', [1, 50, 900]);
+    assert.deepEqual(during.map((l) => l[0]), exact.map((l) => l[0]));
+    const p = await db.getIndexBuildProgress({ collection_name: 'c', field_name: 'vector' });
+    assert.ok(p.indexed_rows <= p.total_rows && p.total_rows === 5000);
+    const stats = await db.waitForIndexes();
+    assert.equal(stats.failed, 0);
+    assert.equal((await db.getIndexState({ collection_name: 'c', field_name: 'vector' })).state, 'Finished');
+    const desc = (await db.describeIndex({ collection_name: 'c', field_name: 'vector' })).index_descriptions[0]!;
+    assert.equal(desc.indexed_rows, 5000);
+    assert.equal(desc.pending_index_rows, 0);
+    const before = await top(db, 'c', [1, 50, 900]);
+    const files = await indexFiles(h.path);
+    assert.equal(files.length, db.segmentInfo({ collection_name: 'c' }).filter((s) => s.state === 'flushed').length);
+
+    const db2 = await h.reopen();
+    const after = await db2.waitForIndexes();
+    assert.equal(after.built, 0, 'nothing rebuilt after a restart');
+    assert.equal(after.loaded, files.length, 'every index file loaded');
+    assert.deepEqual(await top(db2, 'c', [1, 50, 900]), before, 'identical results after the restart');
+    assert.deepEqual(await indexFiles(h.path), files);
+  }, { limits: { segmentRowsMax: 2000 } }));
+
+  test('a damaged index file is rebuilt, not trusted', () => withEngine(async (db, h) => {
+    await setup(db, 'c', 3000);
+    await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
+    await db.waitForIndexes();
+    await db.loadCollection({ collection_name: 'c' });
+    const before = await top(db, 'c', [3, 30]);
+    const [file] = await indexFiles(h.path);
+    const bytes = await readFile(join(h.path, 'segments', file!));
+    bytes[bytes.length >> 1] ^= 0xff;
+    await h.db.close();
+    await writeFile(join(h.path, 'segments', file!), bytes);
+    const db2 = await h.reopen();
+    const s = await db2.waitForIndexes();
+    assert.equal(s.loaded, 0);
+    assert.equal(s.built, 1);
+    assert.deepEqual(await top(db2, 'c', [3, 30]), before);
+  }));
+
+  test('new segments get the index after a flush; compaction and dropIndex remove old files', () => withEngine(async (db, h) => {
+    await setup(db, 'c', 1000);
+    await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
+    await db.waitForIndexes();
+    await db.insert({ collection_name: 'c', data: basicRows(1000, 1500) });
+    await db.flush({ collection_names: ['c'] });
+    await db.waitForIndexes();
+    assert.equal((await indexFiles(h.path)).length, 2);
+    const p = await db.getIndexBuildProgress({ collection_name: 'c', field_name: 'vector' });
+    assert.equal(p.indexed_rows, 1500);
+    // Both segments are small: compaction merges them into one, which gets its own index.
+    const r = await db.compact({ collection_name: 'c' });
+    assert.ok(r.status !== undefined);
+    await db.waitForIndexes();
+    const segs = db.segmentInfo({ collection_name: 'c' }).filter((s) => s.state === 'flushed');
+    assert.equal(segs.length, 1);
+    await db.loadCollection({ collection_name: 'c' });
+    assert.deepEqual((await top(db, 'c', [1200]))[0]![0], 1200);
+    // The next pass prunes the replaced segments' files.
+    await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
+    await db.waitForIndexes();
+    assert.deepEqual((await indexFiles(h.path)).map((f) => f.split('/')[1]!.split('.')[0]), [String(segs[0]!.id)]);
+    await db.releaseCollection({ collection_name: 'c' });
+    await db.dropIndex({ collection_name: 'c', field_name: 'vector' });
+    assert.deepEqual(await indexFiles(h.path), []);
+  }, { limits: { compactionSmallRowsMax: 10_000 } }));
+
+  test('an index of another type replaces the dropped one', () => withEngine(async (db) => {
+    await setup(db, 'c', 2000);
+    await db.createIndex({ collection_name: 'c', field_name: 'vector', index_type: 'IVF_FLAT', metric_type: 'L2', params: { nlist: 16 } });
+    await db.waitForIndexes();
+    await db.loadCollection({ collection_name: 'c' });
+    const ivf = await db.search({ collection_name: 'c', data: [vec(7)], limit: 5, params: { nprobe: 16 } });
+    await db.releaseCollection({ collection_name: 'c' });
+    await db.dropIndex({ collection_name: 'c', field_name: 'vector' });
+    await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
+    const s = await db.waitForIndexes();
+    assert.equal(s.failed, 0);
+    await db.loadCollection({ collection_name: 'c' });
+    const g = await db.search({ collection_name: 'c', data: [vec(7)], limit: 5, params: { ef: 64 } });
+    // nprobe = nlist makes IVF exact; the graph agrees on these easy queries.
+    assert.deepEqual((g.results as Array<{ id: number }>).map((x) => x.id), (ivf.results as Array<{ id: number }>).map((x) => x.id));
+  }));
+});
