@@ -64,7 +64,8 @@ const buildRules: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
   IVF_FLAT: { nlist },
   IVF_SQ8: { nlist },
   // m is checked against the dimension below: it must divide it.
-  IVF_PQ: { nlist, m: int(1, 65536), nbits: int(1, 16) },
+  // nbits up to 8: each sub-vector's code is one byte (Milvus allows 16; 2^16 centroids per sub-space are rarely useful).
+  IVF_PQ: { nlist, m: int(1, 65536), nbits: int(1, 8) },
   HNSW: hnswRules,
   HNSW_SQ: {
     ...hnswRules,
