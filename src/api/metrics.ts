@@ -8,6 +8,7 @@
 // costs nothing between scrapes and cannot drift from the engine's own state.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { segmentSearches } from '../query/vector-search.js';
 import type { Elanus } from '../engine/index.js';
 import { isElanusError } from '../errors/index.js';
 import type { CallObserver } from './grpc/service.js';
@@ -99,6 +100,24 @@ export function createMetrics(engine: Elanus): Metrics {
     async collect() {
       this.reset();
       for (const f of await figures()) this.set({ db: f.db, collection: f.collection }, f.logRecords);
+    },
+  });
+  new Gauge({
+    name: 'elanus_vector_index_bytes',
+    help: 'Memory held by the vector indexes of flushed segments (all collections)',
+    registers: [registry],
+    collect() {
+      this.set(engine.vectorIndexStats().memoryBytes);
+    },
+  });
+  new Counter({
+    name: 'elanus_vector_segment_searches_total',
+    help: 'Segments searched, by access path: through their index, or by exact scan (growing, not yet indexed, FLAT, or a filter that leaves few rows)',
+    labelNames: ['access'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const access of ['index', 'exact'] as const) this.inc({ access }, segmentSearches[access]);
     },
   });
   new Gauge({

@@ -926,6 +926,11 @@ export class Elanus {
   }
 
   /** Rows an index covers: every visible row, at a timestamp after all acknowledged writes. */
+  /** Vector index builds and loads so far, and the memory the ready indexes hold. */
+  vectorIndexStats(): { built: number; loaded: number; failed: number; discarded: number; memoryBytes: number } {
+    return { ...this.vindex.stats, memoryBytes: this.vindex.memoryBytes() };
+  }
+
   /** Waits until every vector index build or load scheduled so far is done (tests, tools, benchmarks). */
   async waitForIndexes(): Promise<{ built: number; loaded: number; failed: number; discarded: number }> {
     await this.vindex.idle();

@@ -56,7 +56,7 @@ test('kill -9 during index builds: restart, no half-written index, builds finish
         });
         child.stderr.on('data', (d) => (err += String(d)));
         child.on('error', reject);
-        child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(out.includes('BUILT') ? 'built' : 'mid-build') : reject(new Error(`child exited on its own: ${err}`))));
+        child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve(out.includes('BUILT') ? 'built' : 'mid-build') : reject(new Error(`child exited on its own: ${err}`))));
       });
       if (outcome === 'mid-build') killedMidBuild++;
       // Reopen in this process: the leftovers of the killed build are collected, nothing half-written is used.

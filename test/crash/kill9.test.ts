@@ -57,7 +57,10 @@ function runChild(path: string, model: Model, seed: number, base: number, runMs:
     });
     child.stderr.on('data', (d) => (stderr += String(d)));
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': only once stdout has ended has every line the child wrote been
+    // read (on 'exit' the last "I <op>" lines may still be in the pipe, and the model
+    // would miss an operation the engine did receive).
+    child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code ?? signal}: ${stderr}`));
       else resolve({ ops: acked, signal, crashedAt });
