@@ -82,6 +82,15 @@ function allowedRows(seg: Segment, spec: VectorSearchSpec): Allowed {
   const f = spec.filter;
   if (f.kind === 'all' && seg.deletedRows === 0 && seg.allInsertedBy(spec.at)) return { rows, mask: undefined, count: rows };
   const bits = f.kind === 'predicate' ? f.bits(seg) : undefined;
+  if (seg.allInsertedBy(spec.at) && spec.at >= seg.maxDeleteTs && spec.keyTest === undefined) {
+    // Reading the latest state: visibility is the segment's cached live mask.
+    const live = seg.liveMask();
+    if (!bits) return { rows, mask: live, count: rows - seg.deletedRows };
+    const mask = new Uint8Array(rows);
+    let count = 0;
+    for (let r = 0; r < rows; r++) count += mask[r] = bits[r]! & live[r]!;
+    return { rows, mask, count };
+  }
   const mask = new Uint8Array(rows);
   let count = 0;
   for (let r = 0; r < rows; r++) {

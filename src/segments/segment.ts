@@ -177,6 +177,23 @@ export class Segment {
     return this.tsCol[i]! <= at && this.delCol[i]! > at;
   }
 
+  private liveCache: { rows: number; deletedRows: number; mask: Uint8Array } | undefined;
+
+  /**
+   * One byte per row, 1 where the row is not deleted: the rows visible to any read at or
+   * after every insert and delete of this segment. Cached until the next delete or append;
+   * a new array is made then, so a holder's copy never changes under it.
+   */
+  liveMask(): Uint8Array {
+    const c = this.liveCache;
+    if (c && c.rows === this.rows && c.deletedRows === this.deletedRows) return c.mask;
+    const mask = new Uint8Array(this.rows);
+    const del = this.deleted;
+    for (let i = 0; i < this.rows; i++) mask[i] = del[i]! ^ 1;
+    this.liveCache = { rows: this.rows, deletedRows: this.deletedRows, mask };
+    return mask;
+  }
+
   /** True when every row's visibility at `at` is decided by deleteTs alone being MAX. */
   allInsertedBy(at: bigint): boolean {
     return this.maxTs <= at;

@@ -73,6 +73,25 @@ describe('vector index lifecycle', () => {
     assert.deepEqual(await indexFiles(h.path), files);
   }, { limits: { segmentRowsMax: 2000 } }));
 
+  test('deleted rows never come back from an index; a snapshot before the delete still sees them', () => withEngine(async (db) => {
+    await setup(db, 'c', 4000);
+    await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
+    await db.waitForIndexes();
+    await db.loadCollection({ collection_name: 'c' });
+    const qs = [5, 500, 2500, 3999];
+    const before = await top(db, 'c', qs);
+    const it = await db.searchIterator({ collection_name: 'c', data: [vec(5)], batchSize: 5, limit: 5 });
+    const gone = before.flatMap((l) => l.slice(0, 3));
+    await db.delete({ collection_name: 'c', ids: gone });
+    const after = await top(db, 'c', qs);
+    for (const l of after) for (const id of l) assert.ok(!gone.includes(id), `deleted row ${id} returned`);
+    after.forEach((l, i) => assert.deepEqual(l.slice(0, 7), before[i]!.slice(3, 10), `query ${qs[i]}: the next nearest move up`));
+    // The iterator's snapshot predates the delete: row 5 is still its first hit.
+    const first = await it.next();
+    assert.equal((first.value as Array<{ id: number }>)[0]!.id, 5);
+    it.close();
+  }));
+
   test('a damaged index file is rebuilt, not trusted', () => withEngine(async (db, h) => {
     await setup(db, 'c', 3000);
     await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
