@@ -36,15 +36,39 @@ export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: 
   const compiled = compileFilter(schema, expr, params);
   // A Filter lives for one read, so this cache does too. A growing segment may gain rows
   // while a read runs; a row past the cached end evaluates the segment again. Rows never
-  // change once written, so earlier answers stay right.
+  // change once written, so earlier answers stay right. A sealed segment's answers are
+  // also kept across reads (sealedAnswers): its rows are frozen, so the same filter text
+  // gives the same bytes until the segment is gone (deletes are applied separately).
   const cache = new WeakMap<Segment, Uint8Array>();
+  const key = `${schema.fields.length}\u0000${expr}\u0000${stableJson(params)}`;
   const bits = (seg: Segment, row = seg.rowCount - 1) => {
     let b = cache.get(seg);
     if (b === undefined || row >= b.length) {
-      b = evaluateSegment(compiled.checked, schema, seg, indexes);
+      const sealed = seg.state !== 'growing';
+      b = sealed ? sealedAnswers.get(seg)?.get(key) : undefined;
+      if (b === undefined) {
+        b = evaluateSegment(compiled.checked, schema, seg, indexes);
+        if (sealed) remember(seg, key, b);
+      }
       cache.set(seg, b);
     }
     return b;
   };
   return { kind: 'predicate', test: (seg, row) => bits(seg, row)[row] === 1, bits: (seg) => bits(seg) };
+}
+
+/** Filter answers of sealed segments, by filter text: the most recent few per segment. */
+const sealedAnswers = new WeakMap<Segment, Map<string, Uint8Array>>();
+const sealedAnswersPerSegment = 8;
+
+function remember(seg: Segment, key: string, bits: Uint8Array): void {
+  let m = sealedAnswers.get(seg);
+  if (!m) sealedAnswers.set(seg, (m = new Map()));
+  m.delete(key);
+  m.set(key, bits);
+  if (m.size > sealedAnswersPerSegment) m.delete(m.keys().next().value!);
+}
+
+function stableJson(v: unknown): string {
+  return JSON.stringify(v ?? null, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
 }

@@ -76,6 +76,9 @@ interface Allowed {
   readonly count: number;
 }
 
+/** filter answer → (live mask it was combined with, the rows both allow). */
+const conjunctions = new WeakMap<Uint8Array, Allowed & { readonly live: Uint8Array }>();
+
 /** The rows of `seg` a search may return: visible at `at`, in the filter. */
 function allowedRows(seg: Segment, spec: VectorSearchSpec): Allowed {
   const rows = seg.rowCount;
@@ -86,10 +89,16 @@ function allowedRows(seg: Segment, spec: VectorSearchSpec): Allowed {
     // Reading the latest state: visibility is the segment's cached live mask.
     const live = seg.liveMask();
     if (!bits) return { rows, mask: live, count: rows - seg.deletedRows };
+    // A sealed segment's filter answer and live mask are both kept between reads, so their
+    // conjunction can be too: a repeated filter costs no pass over the rows.
+    const kept = conjunctions.get(bits);
+    if (kept && kept.live === live && kept.rows === rows) return kept;
     const mask = new Uint8Array(rows);
     let count = 0;
     for (let r = 0; r < rows; r++) count += mask[r] = bits[r]! & live[r]!;
-    return { rows, mask, count };
+    const out = { rows, mask, count, live };
+    conjunctions.set(bits, out);
+    return out;
   }
   const mask = new Uint8Array(rows);
   let count = 0;
@@ -119,7 +128,9 @@ export function preferExact(idx: SegmentIndex, allowed: Allowed, k: number, p: S
     return exactCost < allowed.rows * (nprobe / idx.nlist);
   }
   const ef = Math.max(p.ef ?? 64, k);
-  const walkCost = ef * (idx.hnswM ?? 16) * 2 / selectivity;
+  // The factor 4 is measured: on 100k x 128 (M=16) at 10% selectivity an exact scan of the
+  // allowed rows beat the filtered walk at ef 32 and 64.
+  const walkCost = ef * (idx.hnswM ?? 16) * 4 / selectivity;
   return exactCost < walkCost;
 }
 

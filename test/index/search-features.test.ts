@@ -137,6 +137,21 @@ describe('search features on an HNSW index (SIFT-small)', { skip: datasetsMissin
     }
   });
 
+  test('a filter repeated on sealed segments (answers kept per filter text and values) stays right', async () => {
+    for (const [filter, values, keep] of [
+      ['tag < {t}', { t: 10 }, (i: number) => tagOf(i) < 10],
+      ['tag < {t}', { t: 3 }, (i: number) => tagOf(i) < 3],
+      ['tag < 10', undefined, (i: number) => tagOf(i) < 10],
+      ['tag < 10 and id > 5000', undefined, (i: number) => tagOf(i) < 10 && i > 5000],
+    ] as const) {
+      for (let rep = 0; rep < 2; rep++) {
+        const got = await search(11, { limit: 10, filter, ...(values ? { exprValues: values } : {}), params: { ef: 128 } });
+        const want = exactTopK(ds, 11, 10, keep);
+        assert.deepEqual(got.map((x) => x.id), want.map((x) => x.id), `${filter} ${JSON.stringify(values)} (run ${rep})`);
+      }
+    }
+  });
+
   test('wrong search parameters get coded errors', async () => {
     // An ef below the limit is raised to it: ten hits come back.
     assert.equal((await search(0, { limit: 10, params: { ef: 5 } })).length, 10);
