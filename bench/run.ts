@@ -4,6 +4,7 @@
 //
 //   npm run bench                         (builds, then runs all)
 //   node dist/bench/run.js [--only insert-throughput,recovery,memory]
+//   node dist/bench/run.js --only vector --vector-args=--quick   (extra arguments for one benchmark)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
@@ -15,6 +16,8 @@ const benchmarks: Array<{ name: string; nodeArgs: string[] }> = [
   { name: 'memory', nodeArgs: ['--expose-gc'] },
   { name: 'protocol', nodeArgs: [] },
   { name: 'filter', nodeArgs: [] },
+  // The longest (~30 min with its defaults on this 2-core VM; --vector-args=--quick for a ~40 s smoke run).
+  { name: 'vector', nodeArgs: ['--expose-gc'] },
 ];
 
 const args = parseArgs(process.argv.slice(2));
@@ -33,7 +36,8 @@ for (const b of benchmarks) {
   const script = fileURLToPath(new URL(`./${b.name}.js`, import.meta.url));
   console.log(`\n=== ${b.name} ===`);
   const t0 = now();
-  const r = spawnSync(process.execPath, [...b.nodeArgs, script], { stdio: 'inherit' });
+  const extra = args[`${b.name}-args`]?.split(' ').filter(Boolean) ?? [];
+  const r = spawnSync(process.execPath, [...b.nodeArgs, script, ...extra], { stdio: 'inherit' });
   const s = (now() - t0) / 1000;
   times.push(`${b.name} ${r.status === 0 ? 'ok' : 'FAILED'} in ${fmt(s, 0)} s (load average after: ${loadavg().map((x) => fmt(x, 1)).join(', ')} on ${cpuCount} cores)`);
   if (r.status !== 0) failed++;
