@@ -100,6 +100,18 @@ function allowedRows(seg: Segment, spec: VectorSearchSpec): Allowed {
     conjunctions.set(bits, out);
     return out;
   }
+  const prefix = spec.at >= seg.maxDeleteTs && spec.keyTest === undefined ? seg.insertedPrefix(spec.at) : undefined;
+  if (prefix !== undefined) {
+    // A growing segment read before its latest appends: the visible rows are the first
+    // `prefix` ones that are not deleted (every delete is at or before the read, so it hit
+    // a row of the prefix).
+    const live = seg.liveMask().subarray(0, prefix);
+    if (!bits) return { rows: prefix, mask: live, count: prefix - seg.deletedRows };
+    const mask = new Uint8Array(prefix);
+    let count = 0;
+    for (let r = 0; r < prefix; r++) count += mask[r] = bits[r]! & live[r]!;
+    return { rows: prefix, mask, count };
+  }
   const mask = new Uint8Array(rows);
   let count = 0;
   for (let r = 0; r < rows; r++) {

@@ -110,6 +110,7 @@ export class Segment {
     for (let i = from; i < to; i++) this.pkList.push(pks[i]!);
     this.rows += n;
     this.endOffset = offset;
+    if (ts < this.maxTs) this.tsSorted = false;
     if (ts < this.minTs) this.minTs = ts;
     if (ts > this.maxTs) this.maxTs = ts;
     return first;
@@ -178,6 +179,25 @@ export class Segment {
   }
 
   private liveCache: { rows: number; deletedRows: number; mask: Uint8Array } | undefined;
+  /** Rows were appended in timestamp order (always so in log order; checked, not assumed). */
+  private tsSorted = true;
+
+  /**
+   * When the rows inserted at or before `at` are exactly the first n (rows appended in
+   * timestamp order), that n; else undefined. A growing segment read at a timestamp
+   * before its latest appends sees such a prefix.
+   */
+  insertedPrefix(at: bigint): number | undefined {
+    if (!this.tsSorted || this.builders === undefined) return undefined;
+    let lo = 0;
+    let hi = this.rows;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.tsCol[mid]! <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 
   /**
    * One byte per row, 1 where the row is not deleted: the rows visible to any read at or

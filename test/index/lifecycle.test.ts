@@ -92,6 +92,24 @@ describe('vector index lifecycle', () => {
     it.close();
   }));
 
+  test('a read pinned before later appends to a growing segment sees exactly its rows', () => withEngine(async (db) => {
+    await db.createCollection({
+      collection_name: 'g',
+      fields: [{ name: 'id', data_type: DataType.Int64, is_primary_key: true }, { name: 'vector', data_type: DataType.FloatVector, dim }],
+    });
+    await db.loadCollection({ collection_name: 'g' });
+    await db.insert({ collection_name: 'g', data: basicRows(0, 300) });
+    await db.delete({ collection_name: 'g', ids: [7, 8] });
+    // Pinned here: rows 0..299 but 7 and 8.
+    const it = await db.searchIterator({ collection_name: 'g', data: [vec(7)], batchSize: 100, limit: 1000 });
+    // Later appends to the same growing segment, an exact copy of row 7's vector among them.
+    await db.insert({ collection_name: 'g', data: [...basicRows(300, 400), { id: 1000, vector: vec(7) }] });
+    const seen: number[] = [];
+    for await (const batch of it) seen.push(...(batch as Array<{ id: number }>).map((x) => x.id));
+    assert.equal(db.segmentInfo({ collection_name: 'g' }).filter((x) => x.state === 'growing').length, 1);
+    assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 300 }, (_, i) => i).filter((i) => i !== 7 && i !== 8));
+  }));
+
   test('a damaged index file is rebuilt, not trusted', () => withEngine(async (db, h) => {
     await setup(db, 'c', 3000);
     await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
