@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The `elanus` command: `serve` runs the server, `demo` the short in-process tour,
-// `help` lists both. Exit codes: 0 done, 1 failed, 2 the command line was wrong.
+// `verify` the failure-story verifier, `help` lists them. Exit codes: 0 done, 1 failed
+// (for verify: violations found), 2 the command line was wrong.
 import { Command, CommanderError, Option } from 'commander';
 import { configFileEnv, keySpecs } from '../config/index.js';
 import { runDemo } from './demo.js';
 import { runServe } from './serve.js';
+import { runVerifyCommand, type VerifyFlags } from '../verify/cli.js';
 
 /** Commander's errors that mean "the command line was wrong". */
 const usageErrors = new Set([
@@ -41,6 +43,26 @@ function program(setExit: (code: number) => void): Command {
     .description('run the in-process demo on a data folder')
     .argument('[folder]', 'data folder', './data')
     .action(async (folder: string) => setExit(await runDemo(folder)));
+
+  p.command('verify')
+    .description('run a failure story (docs/VERIFY.md) against an endpoint and check its invariants (exit 1 on a violation)')
+    .requiredOption('--scenario <name>', 'mixed, partition-ddl, consumer-groups, kill-upsert or olap-oltp')
+    .option('--target <host:port>', 'a Milvus-compatible endpoint, driven through the official Milvus client only')
+    .option('--spawn', 'start an Elanus server of its own on a temporary folder (it may kill and restart it)')
+    .option('--duration <time>', 'how long to run: 90s, 3m, 2h (default 3m)')
+    .option('--concurrency <n>', 'concurrent clients (default 16)')
+    .option('--seed <n>', 'seed of every client\'s operation sequence (default: chosen and printed)')
+    .option('--rows <n>', 'rows preloaded (default 100000)')
+    .option('--report <file>', 'write the JSON report here')
+    .option('--kills <n>', 'kill-upsert: stop after this many kills')
+    .option('--kill-every <time>', 'kill-upsert: longest run between two kills (default 2s)')
+    .option('--interleavings <n>', 'consumer-groups: stop after this many schedules')
+    .option('--dim <n>', 'dimension of the vector field (default 128)')
+    .option('--call-timeout <time>', 'deadline of each call; past it the outcome is unknown (default 60s)')
+    .option('--server-args <flags>', '--spawn: more `elanus serve` flags, in one quoted string')
+    .option('--data-dir <path>', '--spawn: the server\'s data folder (default: a temporary one, removed after a clean run)')
+    .option('--no-progress', 'no progress display on stderr')
+    .action(async (opts: VerifyFlags) => setExit(await runVerifyCommand(opts)));
   return p;
 }
 
