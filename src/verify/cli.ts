@@ -4,6 +4,7 @@
 // reach the target, say): then nothing was verified.
 import { writeFile } from 'node:fs/promises';
 import { defaults, formatReport, runVerify, UsageError, type VerifyOptions } from './run.js';
+import { killAllServers } from './spawn.js';
 
 export interface VerifyFlags {
   scenario?: string;
@@ -72,6 +73,14 @@ export async function runVerifyCommand(flags: VerifyFlags): Promise<number> {
     if (!(e instanceof UsageError)) throw e;
     console.error(`elanus verify: ${e.message}`);
     return 2;
+  }
+  // Interrupted: the spawned server goes too (its folder stays, for a look).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAllServers();
+      console.error(`\nelanus verify: interrupted by ${signal}; nothing was verified`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
   }
   let report;
   try {

@@ -28,6 +28,24 @@ export interface ServerOptions {
 /** Output lines kept per process, for a crash report. */
 const tailLinesMax = 60;
 
+/** Servers still running: killed when this process exits, so none is left behind. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function track(proc: ChildProcess): void {
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const p of live) p.kill('SIGKILL');
+  });
+}
+
+/** Kills every server this process started (on SIGINT/SIGTERM of the verifier). */
+export function killAllServers(): void {
+  for (const p of live) p.kill('SIGKILL');
+}
+
 export class ServerProcess {
   readonly exited: Promise<Exit>;
   /** Lines the server logged at level error or fatal. */
@@ -45,6 +63,7 @@ export class ServerProcess {
   static async start(opts: ServerOptions, port = 0): Promise<ServerProcess> {
     const args = [mainScript, 'serve', '--data-dir', opts.dataDir, '--port', String(port), '--log-level', 'info', ...(opts.args ?? [])];
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(proc);
     const tail: string[] = [];
     const errors: string[] = [];
     const keep = (line: string) => {
