@@ -26,6 +26,7 @@ import {
   searchIteratorStep, vectorRangeSearch, vectorSearch,
 } from '../query/vector-search.js';
 import { checkRange, parseSearchParams } from '../index/spec.js';
+import { pagedIterator } from './paged.js';
 import { VectorIndexes } from './vector-indexes.js';
 import {
   type AlterIndexReq, type CreateIndexReq, type DropIndexPropertiesReq, type IndexDescription, type IndexReq,
@@ -1190,51 +1191,15 @@ export class Elanus {
     const pin = this.nextPin++;
     this.pins.set(pin, { ts: view.at, lastUsedMs: this.clock.now() });
     let after: PkKey | undefined;
-    let returned = 0;
-    let finished = false;
-    const release = () => {
-      finished = true;
-      this.pins.delete(pin);
-    };
-    const engine = this;
-    const it = {
-      snapshotTs: view.at.toString(),
-      close: release,
-      async next(): Promise<IteratorResult<Array<Record<string, unknown>>>> {
-        if (finished || returned >= total) {
-          release();
-          return { done: true, value: undefined };
-        }
-        const p = engine.pins.get(pin);
-        if (!p) {
-          finished = true;
-          fail('TIMEOUT', { what: 'query iterator (unused past its lease)', ms: iteratorLeaseMs });
-        }
-        p.lastUsedMs = engine.clock.now();
-        const limit = Math.min(batchSize, total - returned);
-        try {
-          const { data } = await engine.queryAt({ ...req, limit, offset: 0 }, view.at, after);
-          if (data.length === 0) {
-            release();
-            return { done: true, value: undefined };
-          }
-          after = pkKeyOf(pkField, data[data.length - 1]![pkField.name]);
-          returned += data.length;
-          return { done: false, value: data };
-        } catch (e) {
-          release();
-          throw e;
-        }
-      },
-      async return(): Promise<IteratorResult<Array<Record<string, unknown>>>> {
-        release();
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]() {
-        return it;
-      },
-    };
-    return it;
+    const it = pagedIterator(total, async (remaining) => {
+      const p = this.pins.get(pin);
+      if (!p) fail('TIMEOUT', { what: 'query iterator (unused past its lease)', ms: iteratorLeaseMs });
+      p.lastUsedMs = this.clock.now();
+      const { data } = await this.queryAt({ ...req, limit: Math.min(batchSize, remaining), offset: 0 }, view.at, after);
+      if (data.length > 0) after = pkKeyOf(pkField, data[data.length - 1]![pkField.name]);
+      return data;
+    }, () => this.pins.delete(pin));
+    return Object.assign(it, { snapshotTs: view.at.toString() });
   }
 
   private async queryAt(req: QueryReq, pinnedAt: bigint | undefined, after: PkKey | undefined): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
@@ -1451,55 +1416,26 @@ export class Elanus {
     if (batchSize < 1 || batchSize > searchTopKMax) fail('INVALID_ARGUMENT', { detail: `batchSize must be in [1, ${searchTopKMax}]` });
     const total = optionalCount('limit', req.limit) ?? Infinity;
     let token: string | undefined;
-    let returned = 0;
-    let finished = false;
     const release = () => {
-      finished = true;
       const it = token === undefined ? undefined : this.searchIters.get(token);
       if (it) {
         this.pins.delete(it.pin);
         this.searchIters.delete(token!);
       }
     };
-    const engine = this;
-    const first = async () => engine.search({ ...req, limit: Math.min(batchSize, total), offset: 0, params: { ...req.params, iterator: true } });
     // The first batch runs now, so that a bad request fails here and the snapshot is taken at the call.
-    let pending: Awaited<ReturnType<Elanus['search']>> | undefined = await first();
+    let pending: Awaited<ReturnType<Elanus['search']>> | undefined = await this.search({
+      ...req, limit: Math.min(batchSize, total), offset: 0, params: { ...req.params, iterator: true },
+    });
     token = pending.search_iterator_v2_results!.token;
-    const it = {
-      close: release,
-      async next(): Promise<IteratorResult<Array<Record<string, unknown>>>> {
-        if (finished || returned >= total) {
-          release();
-          return { done: true, value: undefined };
-        }
-        try {
-          const r = pending ?? await engine.search({
-            ...req, limit: Math.min(batchSize, total - returned), offset: 0,
-            params: { ...req.params, iterator: true, search_iter_id: token },
-          });
-          pending = undefined;
-          const rows = r.results as Array<Record<string, unknown>>;
-          if (rows.length === 0) {
-            release();
-            return { done: true, value: undefined };
-          }
-          returned += rows.length;
-          return { done: false, value: rows };
-        } catch (e) {
-          release();
-          throw e;
-        }
-      },
-      async return(): Promise<IteratorResult<Array<Record<string, unknown>>>> {
-        release();
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]() {
-        return it;
-      },
-    };
-    return it;
+    return pagedIterator(total, async (remaining) => {
+      const r = pending ?? await this.search({
+        ...req, limit: Math.min(batchSize, remaining), offset: 0,
+        params: { ...req.params, iterator: true, search_iter_id: token },
+      });
+      pending = undefined;
+      return r.results as Array<Record<string, unknown>>;
+    }, release);
   }
 
   /**
