@@ -3,7 +3,9 @@
 // keeps inserting batches of 100 rows. Reports the server's event-loop delay (p50, p99,
 // max) and the insert latency, beside the same insert loop with no search load, and the
 // search throughput. Synthetic data (the size matters here, not recall).
-//   node dist/bench/search-load.js [--rows 100000] [--seconds 10] [--clients 16]
+// The growing segment the writer fills gets interim HNSW chunks (engine/interim-indexes.ts)
+// every --interim-index-rows rows (default: the engine's, 8,192; 0 = scan it exactly).
+//   node dist/bench/search-load.js [--rows 100000] [--seconds 10] [--clients 16] [--interim-index-rows N]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,7 @@ const rows = Number(args.rows ?? 100_000);
 const seconds = Number(args.seconds ?? 10);
 const clients = Number(args.clients ?? 16);
 const dim = 128;
+const interimRows = args['interim-index-rows'] === undefined ? undefined : String(Number(args['interim-index-rows']));
 
 function randomVectors(n: number, seed: number): number[][] {
   const r = rng(seed);
@@ -35,7 +38,7 @@ class Server {
   next(): Promise<string> {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
-  async stats(): Promise<{ p50: number; p99: number; max: number; samples: number; index: { memoryBytes: number; built: number }; rss: number }> {
+  async stats(): Promise<{ p50: number; p99: number; max: number; samples: number; index: { memoryBytes: number; built: number; interim: { chunks: number; memoryBytes: number } }; rss: number }> {
     const line = this.next();
     this.child.stdin!.write('STATS\n');
     return JSON.parse((await line).slice(6));
@@ -43,7 +46,7 @@ class Server {
 }
 
 const dir = scratchDir('elanus-search-load-');
-const child = spawn(process.execPath, [fileURLToPath(new URL('./search-load-server.js', import.meta.url)), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [fileURLToPath(new URL('./search-load-server.js', import.meta.url)), dir, ...(interimRows !== undefined ? [interimRows] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
 const server = new Server(child);
 server.port = Number((await server.next()).slice(5));
 const address = `127.0.0.1:${server.port}`;
@@ -114,9 +117,9 @@ try {
     ['writes alone', `${fmt(quietLoop.p50)} / ${fmt(quietLoop.p99)} / ${fmt(quietLoop.max)}`, `${fmt(percentile(quietWrites, 50))} / ${fmt(percentile(quietWrites, 99))}`, '-'],
     ['writes + searches', `${fmt(busyLoop.p50)} / ${fmt(busyLoop.p99)} / ${fmt(busyLoop.max)}`, `${fmt(percentile(busyWrites, 50))} / ${fmt(percentile(busyWrites, 99))}`, fmtInt(qps)],
   ]);
-  console.log(`index build ${fmt(buildMs / 1000)} s (2 threads); index memory ${fmt(busyLoop.index.memoryBytes / 1e6)} MB (${fmt(busyLoop.index.memoryBytes / rows)} B/vector); server RSS ${fmt(busyLoop.rss / 1e6)} MB; search p50 / p99 ${fmt(percentile(searchLat, 50))} / ${fmt(percentile(searchLat, 99))} ms`);
+  console.log(`index build ${fmt(buildMs / 1000)} s (2 threads); index memory ${fmt(busyLoop.index.memoryBytes / 1e6)} MB (${fmt(busyLoop.index.memoryBytes / rows)} B/vector); server RSS ${fmt(busyLoop.rss / 1e6)} MB; search p50 / p99 ${fmt(percentile(searchLat, 50))} / ${fmt(percentile(searchLat, 99))} ms; growing rows at the end ${fmtInt(nextId - rows)} in ${busyLoop.index.interim.chunks} interim chunks (${fmt(busyLoop.index.interim.memoryBytes / 1e6)} MB)`);
   const file = writeResult('search-load', {
-    machine: machine(), rows, dim, seconds, clients, buildMs,
+    machine: machine(), rows, dim, seconds, clients, buildMs, interimIndexRows: interimRows ?? 'default', growingRows: nextId - rows,
     quiet: { loop: quietLoop, insertP50: percentile(quietWrites, 50), insertP99: percentile(quietWrites, 99), batches: quietWrites.length },
     busy: { loop: busyLoop, insertP50: percentile(busyWrites, 50), insertP99: percentile(busyWrites, 99), batches: busyWrites.length, qps, searchP50: percentile(searchLat, 50), searchP99: percentile(searchLat, 99) },
   });

@@ -110,14 +110,22 @@ export function createMetrics(engine: Elanus): Metrics {
       this.set(engine.vectorIndexStats().memoryBytes);
     },
   });
+  new Gauge({
+    name: 'elanus_vector_interim_index_bytes',
+    help: 'Memory held by the interim HNSW chunks of growing segments (all collections)',
+    registers: [registry],
+    collect() {
+      this.set(engine.vectorIndexStats().interim.memoryBytes);
+    },
+  });
   new Counter({
     name: 'elanus_vector_segment_searches_total',
-    help: 'Segments searched, by access path: through their index, or by exact scan (growing, not yet indexed, FLAT, or a filter that leaves few rows)',
+    help: 'Segments searched, by access path: through their index, through the interim chunks of a segment not yet indexed, or by exact scan (not yet indexed, FLAT, or a filter that leaves few rows)',
     labelNames: ['access'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const access of ['index', 'exact'] as const) this.inc({ access }, segmentSearches[access]);
+      for (const access of ['index', 'interim', 'exact'] as const) this.inc({ access }, segmentSearches[access]);
     },
   });
   new Gauge({

@@ -71,6 +71,7 @@ const limitHelp: Readonly<Record<keyof EngineLimits, { type: KeyType; max?: numb
   resultRowsMax: { type: 'integer', help: 'largest offset + limit of a query or search' },
   l0FilesMax: { type: 'integer', help: 'merge a shard\'s L0 delete files past this many' },
   indexBuildThreads: { type: 'integer', max: 256, help: 'threads one background vector index build may use' },
+  interimIndexRows: { type: 'integer', max: 16_777_216, help: 'rows per interim HNSW chunk of a growing segment, searched until the segment has its own index; 0 = scan growing segments exactly' },
 };
 
 const limits: KeySpec[] = (Object.keys(limitHelp) as Array<keyof EngineLimits>).map((name) => {

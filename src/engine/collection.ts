@@ -71,6 +71,8 @@ export interface EngineContext {
   onBackgroundError(e: unknown): void;
   /** Flushed segments appeared (a flush or compaction committed): their indexes can be built. */
   onSegmentsPublished(): void;
+  /** Rows were appended to a growing segment (interim indexes may be due). */
+  onAppended(seg: Segment): void;
 }
 
 export class CollectionData {
@@ -97,6 +99,7 @@ export class CollectionData {
         segmentRowsMax: ctx.limits.segmentRowsMax,
         segmentBytesMax: ctx.limits.segmentBytesMax,
         onSealed: () => this.scheduleFlush(),
+        onAppended: (seg) => ctx.onAppended(seg),
         partitionExists: (p) => this.partitionExists(p),
       }));
       this.flushQueues.push(new SerialQueue());

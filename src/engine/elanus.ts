@@ -28,6 +28,7 @@ import {
 import { checkRange, parseSearchParams } from '../index/spec.js';
 import { pagedIterator } from './paged.js';
 import { VectorIndexes } from './vector-indexes.js';
+import { InterimIndexes } from './interim-indexes.js';
 import {
   type AlterIndexReq, type CreateIndexReq, type DropIndexPropertiesReq, type IndexDescription, type IndexReq,
   type IndexState, describeIndexRow, findIndexByName, isVectorIndex, matchIndexes, planCreateIndex, searchMetric, selectIndexes,
@@ -91,10 +92,18 @@ export class Elanus {
       fs, root, buildThreads: limits.indexBuildThreads,
       collections: () => this.liveCollections(),
       onBackgroundError: (e) => this.noteBackgroundError(e),
+      onInstalled: () => this.interim.schedule(),
+    });
+    this.interim = new InterimIndexes({
+      chunkRows: limits.interimIndexRows,
+      collections: () => this.liveCollections(),
+      hasFinal: (coll, field, seg) => this.vindex.lookup(coll, field, seg) !== undefined,
+      onBackgroundError: (e) => this.noteBackgroundError(e),
     });
   }
 
   private readonly vindex: VectorIndexes;
+  private readonly interim: InterimIndexes;
 
   private *liveCollections(): Iterable<{ meta: CollectionMeta; data: CollectionData }> {
     for (const [id, data] of this.data) {
@@ -158,6 +167,7 @@ export class Elanus {
       safeTs: () => this.globalSafeTs(),
       onBackgroundError: (e) => this.noteBackgroundError(e),
       onSegmentsPublished: () => this.vindex.schedule(),
+      onAppended: (seg) => this.interim.noteAppended(seg),
     };
   }
 
@@ -236,6 +246,7 @@ export class Elanus {
       await Promise.all([...this.data.values()].map((d) => d.barrier()));
       await this.coord.idle();
       await Promise.all([...this.data.values()].map((d) => d.idle().catch(() => {})));
+      await this.interim.close();
       await this.vindex.close();
       await this.tso.settle();
       await this.ids.settle();
@@ -814,6 +825,7 @@ export class Elanus {
       };
       await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, indexes: [...indexesOf(coll), index] } } });
       this.vindex.schedule();
+      this.interim.schedule();
       return status;
     });
   }
@@ -928,13 +940,19 @@ export class Elanus {
 
   /** Rows an index covers: every visible row, at a timestamp after all acknowledged writes. */
   /** Vector index builds and loads so far, and the memory the ready indexes hold. */
-  vectorIndexStats(): { built: number; loaded: number; failed: number; discarded: number; memoryBytes: number } {
-    return { ...this.vindex.stats, memoryBytes: this.vindex.memoryBytes() };
+  vectorIndexStats(): { built: number; loaded: number; failed: number; discarded: number; memoryBytes: number; interim: { chunks: number; built: number; failed: number; dropped: number; memoryBytes: number } } {
+    return {
+      ...this.vindex.stats,
+      memoryBytes: this.vindex.memoryBytes(),
+      interim: { chunks: this.interim.chunkCount(), ...this.interim.stats, memoryBytes: this.interim.memoryBytes() },
+    };
   }
 
   /** Waits until every vector index build or load scheduled so far is done (tests, tools, benchmarks). */
   async waitForIndexes(): Promise<{ built: number; loaded: number; failed: number; discarded: number }> {
+    await this.interim.idle();
     await this.vindex.idle();
+    await this.interim.idle();
     return { ...this.vindex.stats };
   }
 
@@ -1366,6 +1384,7 @@ export class Elanus {
     const spec: VectorSearchSpec = {
       field, fieldIndex, metric, queries, k: offset + limit, at: view.at, partitions: view.partitions, filter, keyTest, params,
       indexOf: (seg) => this.vindex.lookup(coll, field, seg),
+      interimOf: (seg) => this.interim.lookup(coll, field, seg),
     };
     let results: Array<Array<Record<string, unknown>>>;
     const hitRow = (h: SearchHit) => {

@@ -24,6 +24,11 @@ export interface EngineLimits {
   readonly l0FilesMax: number;
   /** Threads one vector index build may use (builds run one at a time, in the background). */
   readonly indexBuildThreads: number;
+  /**
+   * Rows per interim index chunk of a growing segment (an HNSW graph over each whole
+   * chunk, searched until the segment's own index is ready); 0 turns them off.
+   */
+  readonly interimIndexRows: number;
 }
 
 export const defaultLimits: EngineLimits = Object.freeze({
@@ -37,6 +42,7 @@ export const defaultLimits: EngineLimits = Object.freeze({
   resultRowsMax: 16_384,
   l0FilesMax: 8,
   indexBuildThreads: 1,
+  interimIndexRows: 8_192,
 });
 
 export interface OpenOptions {

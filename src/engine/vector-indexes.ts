@@ -64,6 +64,8 @@ export interface VectorIndexContext {
   /** Live collections with their data. */
   collections(): Iterable<{ meta: CollectionMeta; data: CollectionData }>;
   onBackgroundError(e: unknown): void;
+  /** A segment's index became ready (its interim chunks can go). */
+  onInstalled?: () => void;
 }
 
 export interface IndexProgress {
@@ -255,6 +257,7 @@ export class VectorIndexes {
     this.entries.set(job.key, { segment: seg, index: built, file });
     if (fromFile) this.stats.loaded++;
     else this.stats.built++;
+    this.ctx.onInstalled?.();
   }
 
   /** Still a live flushed segment of a live collection that still has this index? */

@@ -3,9 +3,12 @@
 //   - a sealed segment whose index is ready is searched through the index, with the
 //     rows it may return (visible at the read's timestamp and matching the filter) given
 //     as a byte mask that the index honours inside its search;
-//   - a growing segment, a segment whose index is not built yet, a FLAT index, and a
-//     filter that leaves so few rows that scanning them is cheaper than walking the
-//     index (preferExact) go through an exact scan of the allowed rows;
+//   - a segment without its own index yet (growing, or waiting for its build) that has
+//     interim chunks (engine/interim-indexes.ts) walks them and scans exactly only the
+//     rows past the last chunk;
+//   - otherwise, and for a FLAT index or a filter that leaves so few rows that scanning
+//     them is cheaper than walking the index (preferExact), an exact scan of the allowed
+//     rows;
 //   - range search is always an exact scan, so it returns exactly the rows in range.
 // Dense and binary work runs in the native addon, off the event loop, at most
 // `nativeSlots` tasks at a time; sparse vectors are scored here.
@@ -48,20 +51,29 @@ export interface VectorSearchSpec {
   readonly keyTest?: (seg: Segment, row: number) => boolean;
   readonly params: SearchParams;
   readonly indexOf: (seg: Segment) => SegmentIndex | undefined;
+  /** Interim chunk graphs of a segment that has no index of its own yet. */
+  readonly interimOf?: (seg: Segment) => InterimChunks | undefined;
+}
+
+/** HNSW graphs over consecutive chunks of a segment's rows: chunk c holds rows [c·chunkRows, (c+1)·chunkRows). */
+export interface InterimChunks {
+  readonly chunkRows: number;
+  readonly chunks: readonly NativeIndex[];
+  readonly hnswM: number;
 }
 
 /** Native searches in flight at once; the rest of Node's thread pool stays free for file I/O. */
 const nativeSlots = new Semaphore(Math.max(1, Number(process.env['ELANUS_SEARCH_THREADS'] ?? 2)));
 
 /** Segments searched through an index or by exact scan since the process started (tests and metrics read it). */
-export const segmentSearches = { index: 0, exact: 0 };
+export const segmentSearches = { index: 0, exact: 0, interim: 0 };
 
 /** How the planner chose to search one segment (counted for explain and tests). */
 export interface SegmentPlan {
   readonly segment: number;
   readonly rows: number;
   readonly allowed: number;
-  readonly access: 'index' | 'exact' | 'skip';
+  readonly access: 'index' | 'interim' | 'exact' | 'skip';
 }
 
 export interface VectorSearchResult {
@@ -139,12 +151,28 @@ export function preferExact(idx: SegmentIndex, allowed: Allowed, k: number, p: S
     const nprobe = Math.min(p.nprobe ?? 8, idx.nlist);
     return exactCost < allowed.rows * (nprobe / idx.nlist);
   }
-  const ef = Math.max(p.ef ?? 64, k);
-  // Rows the walk meets but may not return cost about twice an allowed one (measured: on
-  // 100k x 128, M=16, at 10% selectivity an exact scan of the allowed rows beat the
-  // filtered walk at ef 32 and 64).
-  const walkCost = ef * (idx.hnswM ?? 16) * 2 * (2 / selectivity - 1);
-  return exactCost < walkCost;
+  return exactCost < hnswWalkCost(Math.max(p.ef ?? 64, k), idx.hnswM ?? 16, selectivity);
+}
+
+/**
+ * Distance computations of one filtered HNSW walk. Rows the walk meets but may not return
+ * cost about twice an allowed one (measured: on 100k x 128, M=16, at 10% selectivity an
+ * exact scan of the allowed rows beat the filtered walk at ef 32 and 64).
+ */
+function hnswWalkCost(ef: number, m: number, selectivity: number): number {
+  return ef * m * 2 * (2 / selectivity - 1);
+}
+
+/** How many leading interim chunks to walk (0: scan the segment exactly instead). */
+function interimChunksToWalk(interim: InterimChunks, allowed: Allowed, k: number, p: SearchParams): number {
+  // Only chunks wholly inside the rows this read sees (a read pinned before later appends
+  // sees a shorter prefix, and each chunk's mask must cover all its rows).
+  const usable = Math.min(interim.chunks.length, Math.floor(allowed.rows / interim.chunkRows));
+  if (usable === 0 || allowed.count <= k) return 0;
+  const selectivity = allowed.count / Math.max(1, allowed.rows);
+  const tail = allowed.rows - usable * interim.chunkRows;
+  const walks = usable * hnswWalkCost(Math.max(p.ef ?? 64, k), interim.hnswM, selectivity) + tail * selectivity;
+  return walks < allowed.count + allowed.rows / 16 ? usable : 0;
 }
 
 function concatQueries(field: FieldSchema, queries: readonly PreparedQuery[]): Float32Array | Uint8Array {
@@ -159,15 +187,15 @@ function concatQueries(field: FieldSchema, queries: readonly PreparedQuery[]): F
   return out;
 }
 
-/** Rows of the native result [q*k, (q+1)*k) as hits. */
-function unpack(seg: Segment, rows: Int32Array, scores: Float32Array, nq: number, k: number): SearchHit[][] {
+/** Rows of the native result [q*k, (q+1)*k) as hits; `base` is added to each row (a chunk's or scan's first row). */
+function unpack(seg: Segment, rows: Int32Array, scores: Float32Array, nq: number, k: number, base = 0): SearchHit[][] {
   const out: SearchHit[][] = [];
   for (let q = 0; q < nq; q++) {
     const list: SearchHit[] = [];
     for (let i = q * k; i < (q + 1) * k; i++) {
       const r = rows[i]!;
       if (r < 0) break;
-      list.push({ seg, row: r, score: scores[i]! });
+      list.push({ seg, row: base + r, score: scores[i]! });
     }
     out.push(list);
   }
@@ -197,10 +225,33 @@ export async function vectorSearch(segments: readonly Segment[], spec: VectorSea
       tasks.push(Promise.resolve(sparseSearch(seg, spec, allowed, idx?.kind === 'sparse' ? idx.index : undefined)));
       continue;
     }
+    const mask = allowed.mask;
+    const interim = idx === undefined ? spec.interimOf?.(seg) : undefined;
+    const walked = interim ? interimChunksToWalk(interim, allowed, k, spec.params) : 0;
+    if (walked > 0) {
+      // Each chunk's graph, then an exact scan of the rows past the last chunk walked.
+      plans.push({ segment: seg.id, rows: allowed.rows, allowed: allowed.count, access: 'interim' });
+      segmentSearches.interim++;
+      const n = interim!.chunkRows;
+      for (let c = 0; c < walked; c++) {
+        const chunk = interim!.chunks[c]!;
+        const chunkMask = mask?.subarray(c * n, (c + 1) * n);
+        tasks.push(nativeSlots.run(() => chunk.search(packed!, nq, { k, ef: spec.params.ef, allow: chunkMask }))
+          .then((r) => unpack(seg, r.rows, r.scores, nq, k, c * n)));
+      }
+      const from = walked * n;
+      if (allowed.rows > from) {
+        const width = field.type === DataType.BinaryVector ? field.dim! / 8 : field.dim!;
+        const vectors = (seg.column(spec.fieldIndex).values as VectorData).subarray(from * width, allowed.rows * width) as VectorData;
+        const tailMask = mask?.subarray(from, allowed.rows);
+        tasks.push(nativeSlots.run(() => exactSearch(vectors, allowed.rows - from, field.dim!, elementOf(field), spec.metric, packed!, nq, { k, allow: tailMask }))
+          .then((r) => unpack(seg, r.rows, r.scores, nq, k, from)));
+      }
+      continue;
+    }
     const exact = idx === undefined || preferExact(idx, allowed, k, spec.params);
     plans.push({ segment: seg.id, rows: allowed.rows, allowed: allowed.count, access: exact ? 'exact' : 'index' });
     segmentSearches[exact ? 'exact' : 'index']++;
-    const mask = allowed.mask;
     if (!exact && idx?.kind === 'native') {
       const index = idx.index;
       tasks.push(nativeSlots.run(() => index.search(packed!, nq, { k, ef: spec.params.ef, nprobe: spec.params.nprobe, allow: mask }))

@@ -45,6 +45,8 @@ export interface ShardOptions {
   segmentBytesMax: number;
   /** Called (synchronously) when a growing segment is sealed by size, so a flush can be scheduled. */
   onSealed: () => void;
+  /** Called (synchronously) after rows were appended to a growing segment. */
+  onAppended?: (seg: Segment) => void;
   /** Partitions whose rows are dropped instead of applied (dropped while records were in the log). */
   partitionExists: (id: number) => boolean;
 }
@@ -184,6 +186,7 @@ export class Shard {
           this.pkIndex.set(r.pks[i]!, { seg, row: at });
         }
       }
+      this.opts.onAppended?.(seg);
       this.maybeSeal(seg);
     }
   }
