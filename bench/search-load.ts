@@ -4,7 +4,7 @@
 // max) and the insert latency, beside the same insert loop with no search load, and the
 // search throughput. Synthetic data (the size matters here, not recall).
 // The growing segment the writer fills gets interim HNSW chunks (engine/interim-indexes.ts)
-// every --interim-index-rows rows (default: the engine's, 8,192; 0 = scan it exactly).
+// every --interim-index-rows rows (default: the engine's, 16,384; 0 = scan it exactly).
 //   node dist/bench/search-load.js [--rows 100000] [--seconds 10] [--clients 16] [--interim-index-rows N]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';

@@ -278,6 +278,55 @@ class SearchTask final : public Task {
   SearchOut out_;
 };
 
+/**
+ * One search over several indexes standing for consecutive row ranges (a growing
+ * segment's interim chunks): each searched in turn on this worker thread, their hits
+ * shifted by the rows before them and merged per query (equal scores by row). One task
+ * instead of one per index saves a trip through the thread pool and back per chunk.
+ */
+class ManyTask final : public Task {
+ public:
+  ManyTask(Napi::Env env, std::vector<std::shared_ptr<const VectorIndex>> indexes, const void* queries, std::size_t nq, SearchParams p)
+      : Task(env), indexes_(std::move(indexes)), queries_(queries), nq_(nq), params_(p) {}
+  void Run() override {
+    const std::size_t k = params_.k;
+    const bool larger = larger_is_nearer(indexes_.front()->metric());
+    std::vector<std::vector<std::pair<float, std::int32_t>>> hits(nq_);
+    SearchOut one;
+    std::size_t base = 0;
+    for (const auto& ix : indexes_) {
+      SearchParams p = params_;
+      if (params_.allow) p.allow = params_.allow + base;
+      ix->search(queries_, nq_, p, one);
+      for (std::size_t q = 0; q < nq_; q++) {
+        for (std::size_t i = q * k; i < (q + 1) * k && one.rows[i] >= 0; i++)
+          hits[q].push_back({one.scores[i], static_cast<std::int32_t>(base + static_cast<std::size_t>(one.rows[i]))});
+      }
+      base += ix->rows();
+    }
+    out_.reset(nq_, k);
+    for (std::size_t q = 0; q < nq_; q++) {
+      auto& h = hits[q];
+      std::sort(h.begin(), h.end(), [larger](const auto& a, const auto& b) {
+        if (a.first != b.first) return larger ? a.first > b.first : a.first < b.first;
+        return a.second < b.second;
+      });
+      for (std::size_t i = 0; i < h.size() && i < k; i++) {
+        out_.rows[q * k + i] = h[i].second;
+        out_.scores[q * k + i] = h[i].first;
+      }
+    }
+  }
+  Napi::Value Result(Napi::Env env) override { return search_result(env, out_); }
+
+ private:
+  std::vector<std::shared_ptr<const VectorIndex>> indexes_;
+  const void* queries_;
+  std::size_t nq_;
+  SearchParams params_;
+  SearchOut out_;
+};
+
 class SerializeTask final : public Task {
  public:
   SerializeTask(Napi::Env env, std::shared_ptr<const VectorIndex> index) : Task(env), index_(std::move(index)) {}
@@ -539,6 +588,41 @@ Napi::Value RangeSearch(const Napi::CallbackInfo& info) {
   });
 }
 
+// searchMany(handles, queries, nq, k, ef, allow): handles = dense indexes of one metric and
+// dim over consecutive row ranges; allow covers all their rows.
+Napi::Value SearchMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (!info[0].IsArray() || info[0].As<Napi::Array>().Length() == 0) throw InvalidArgument("searchMany needs a non-empty array of indexes");
+    Napi::Array list = info[0].As<Napi::Array>();
+    Napi::Function ctor = env.GetInstanceData<AddonData>()->index_ctor.Value();
+    std::vector<std::shared_ptr<const VectorIndex>> indexes;
+    std::size_t rows = 0;
+    for (std::uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value v = list.Get(i);
+      if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(ctor)) throw InvalidArgument("searchMany: element " + std::to_string(i) + " is not an index");
+      std::shared_ptr<const VectorIndex> ix = IndexObject::Unwrap(v.As<Napi::Object>())->index;
+      if (!ix) throw InvalidArgument("this index handle is empty");
+      if (ix->kind() == Kind::BIN_IVF_FLAT) throw InvalidArgument("searchMany takes dense indexes only");
+      if (!indexes.empty() && (ix->metric() != indexes.front()->metric() || ix->dim() != indexes.front()->dim()))
+        throw InvalidArgument("searchMany: the indexes differ in metric or dim");
+      rows += ix->rows();
+      indexes.push_back(std::move(ix));
+    }
+    std::size_t nq = to_size(info[2], "nq", 0, std::numeric_limits<std::int32_t>::max());
+    Napi::TypedArray q = query_array(info[1], false, nq, indexes.front()->dim());
+    SearchParams p;
+    p.k = check_k(info[3], nq);
+    p.ef = info[4].IsUndefined() ? 0 : to_size(info[4], "ef", 0, ef_max);
+    Napi::TypedArray allow;
+    if (allow_array(info[5], rows, &allow)) p.allow = static_cast<const std::uint8_t*>(data_of(allow));
+    auto* task = new ManyTask(env, std::move(indexes), data_of(q), nq, p);
+    task->Keep(q);
+    if (p.allow) task->Keep(allow);
+    return task->Start();
+  });
+}
+
 Napi::Value Isa(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -558,6 +642,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadIndex", Napi::Function::New(env, LoadIndex));
   exports.Set("exactSearch", Napi::Function::New(env, ExactSearch));
   exports.Set("rangeSearch", Napi::Function::New(env, RangeSearch));
+  exports.Set("searchMany", Napi::Function::New(env, SearchMany));
   exports.Set("isa", Napi::Function::New(env, Isa));
   return exports;
 }

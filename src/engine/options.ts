@@ -42,7 +42,7 @@ export const defaultLimits: EngineLimits = Object.freeze({
   resultRowsMax: 16_384,
   l0FilesMax: 8,
   indexBuildThreads: 1,
-  interimIndexRows: 8_192,
+  interimIndexRows: 16_384,
 });
 
 export interface OpenOptions {

@@ -72,6 +72,7 @@ interface Addon {
   loadIndex(bytes: Uint8Array): Promise<NativeHandle>;
   exactSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, k: number, allow: Uint8Array | undefined): Promise<SearchResult>;
   rangeSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, radius: number, rangeFilter: number | undefined, limit: number | undefined, allow: Uint8Array | undefined): Promise<RangeResult>;
+  searchMany(handles: NativeHandle[], queries: Float32Array, nq: number, k: number, ef: number | undefined, allow: Uint8Array | undefined): Promise<SearchResult>;
   isa(): { scans: string; searchContexts: number };
 }
 
@@ -120,6 +121,9 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The addon's handle behind each index this module made. */
+const handles = new WeakMap<NativeIndex, NativeHandle>();
+
 class Index implements NativeIndex {
   readonly type: string;
   readonly rows: number;
@@ -132,6 +136,7 @@ class Index implements NativeIndex {
     this.rows = info.rows;
     this.dim = info.dim;
     this.metric = info.metric;
+    handles.set(this, handle);
     Object.freeze(this);
   }
 
@@ -170,6 +175,22 @@ export function exactSearch(vectors: VectorData, rows: number, dim: number, elem
  */
 export function rangeSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, opts: { radius: number; rangeFilter?: number; limit?: number; allow?: Uint8Array }): Promise<RangeResult> {
   return call(() => native().rangeSearch(vectors, rows, dim, element, metric, queries, nq, opts.radius, opts.rangeFilter, opts.limit, opts.allow));
+}
+
+/**
+ * One search over dense indexes of one metric and dim that stand for consecutive row
+ * ranges (index i's row r is row rows(0..i-1) + r): each is searched in turn in one worker
+ * task and the hits merged per query (equal scores by row). `allow` covers all their rows.
+ */
+export function searchMany(indexes: readonly NativeIndex[], queries: Float32Array, nq: number, opts: { k: number; ef?: number; allow?: Uint8Array }): Promise<SearchResult> {
+  return call(() => {
+    const hs = indexes.map((ix) => {
+      const h = handles.get(ix);
+      if (!h) throw new ElanusError('INVALID_ARGUMENT', { detail: 'searchMany takes indexes made by buildIndex or loadIndex' });
+      return h;
+    });
+    return native().searchMany(hs, queries, nq, opts.k, opts.ef, opts.allow);
+  });
 }
 
 /** Which kernels the scans use on this CPU, and how many searches one index runs at once. */

@@ -17,7 +17,7 @@ import { DataType, type FieldSchema } from '../catalog/types.js';
 import { fail } from '../errors/index.js';
 import type { SearchParams } from '../index/spec.js';
 import { elementOf } from '../index/spec.js';
-import { type NativeIndex, type VectorData, exactSearch, rangeSearch } from '../index/native.js';
+import { type NativeIndex, type VectorData, exactSearch, rangeSearch, searchMany } from '../index/native.js';
 import { SparseIndex, type SparseVec } from '../index/sparse.js';
 import type { Segment } from '../segments/segment.js';
 import { type Metric, largerIsNearer, sparseIp } from './distance.js';
@@ -233,13 +233,11 @@ export async function vectorSearch(segments: readonly Segment[], spec: VectorSea
       plans.push({ segment: seg.id, rows: allowed.rows, allowed: allowed.count, access: 'interim' });
       segmentSearches.interim++;
       const n = interim!.chunkRows;
-      for (let c = 0; c < walked; c++) {
-        const chunk = interim!.chunks[c]!;
-        const chunkMask = mask?.subarray(c * n, (c + 1) * n);
-        tasks.push(nativeSlots.run(() => chunk.search(packed!, nq, { k, ef: spec.params.ef, allow: chunkMask }))
-          .then((r) => unpack(seg, r.rows, r.scores, nq, k, c * n)));
-      }
+      const chunks = interim!.chunks.slice(0, walked);
       const from = walked * n;
+      const chunkMask = mask?.subarray(0, from);
+      tasks.push(nativeSlots.run(() => searchMany(chunks, packed as Float32Array, nq, { k, ef: spec.params.ef, allow: chunkMask }))
+        .then((r) => unpack(seg, r.rows, r.scores, nq, k)));
       if (allowed.rows > from) {
         const width = field.type === DataType.BinaryVector ? field.dim! / 8 : field.dim!;
         const vectors = (seg.column(spec.fieldIndex).values as VectorData).subarray(from * width, allowed.rows * width) as VectorData;

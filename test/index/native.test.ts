@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ElanusError } from '../../src/errors/index.js';
 import { Random } from '../../src/testing/index.js';
 import {
-  buildIndex, exactSearch, loadIndex, rangeSearch,
+  buildIndex, exactSearch, loadIndex, rangeSearch, searchMany,
   type IndexBuildSpec, type NativeIndex, type NativeMetric, type SearchResult,
 } from '../../src/index/native.js';
 
@@ -498,6 +498,43 @@ describe('range search', { skip: dataMissing }, () => {
 });
 
 // ---- refusals ------------------------------------------------------------------------------
+
+describe('searchMany: indexes over consecutive row ranges, one task', { skip: dataMissing }, () => {
+  test('equals each index searched alone, rows shifted by the ranges before, merged per query; masks cover all rows', async () => {
+    const { base, queries } = await siftData();
+    const spec = { type: 'HNSW', metric: 'L2', dim: 128, element: 'f32', M: 16, efConstruction: 100, storage: 'f32' } as const;
+    const sizes = [3000, 3000, 2500];
+    const chunks: NativeIndex[] = [];
+    let at = 0;
+    for (const n of sizes) {
+      chunks.push(await buildIndex(spec, base.data.subarray(at * 128, (at + n) * 128), n));
+      at += n;
+    }
+    const { mask } = maskOf(at, 0.5, 7);
+    for (const allow of [undefined, mask]) {
+      const many = await searchMany(chunks, queries.data, queries.n, { k, ef: 64, ...(allow ? { allow } : {}) });
+      let from = 0;
+      const alone: Array<Array<{ row: number; score: number }>> = Array.from({ length: queries.n }, () => []);
+      for (let c = 0; c < chunks.length; c++) {
+        const sub = allow?.subarray(from, from + sizes[c]!);
+        const r = await chunks[c]!.search(queries.data, queries.n, { k, ef: 64, ...(sub ? { allow: sub } : {}) });
+        for (let q = 0; q < queries.n; q++) for (const row of hitsOf(r, q)) alone[q]!.push({ row: from + row, score: r.scores[hitsOf(r, q).indexOf(row) + q * k]! });
+        from += sizes[c]!;
+      }
+      for (let q = 0; q < queries.n; q++) {
+        const want = alone[q]!.sort((a, b) => a.score - b.score || a.row - b.row).slice(0, k);
+        assert.deepEqual(hitsOf(many, q), want.map((h) => h.row), `query ${q}${allow ? ' (masked)' : ''}`);
+        if (allow) for (const row of hitsOf(many, q)) assert.equal(allow[row], 1);
+      }
+    }
+    const one = queries.data.subarray(0, 128);
+    await assert.rejects(searchMany([], one, 1, { k }), isInvalid(/non-empty/));
+    await assert.rejects(searchMany(chunks, one, 1, { k, allow: new Uint8Array(at - 1) }), isInvalid(/allow holds/));
+    const ip = await buildIndex({ ...spec, metric: 'IP' }, base.data.subarray(0, 1000 * 128), 1000);
+    await assert.rejects(searchMany([chunks[0]!, ip], one, 1, { k }), isInvalid(/differ in metric/));
+    await assert.rejects(searchMany([{} as NativeIndex], one, 1, { k }), isInvalid(/made by buildIndex/));
+  });
+});
 
 describe('invalid input rejects with INVALID_ARGUMENT, never crashes', () => {
   const dim = 16;
