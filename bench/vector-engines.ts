@@ -5,7 +5,7 @@
 // parameters and answers one query (by its row number in the data set's queries) with the
 // ids of its nearest K rows.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Elanus, DataType } from '../src/index.js';
@@ -52,6 +52,8 @@ export interface Engine {
   search(qi: number, param: number, filtered: boolean): Promise<ArrayLike<number>> | ArrayLike<number>;
   /** Batched engines: every query in one call. */
   searchAll?(param: number): Array<ArrayLike<number>>;
+  /** Engines with a server process: its CPU time so far (user + system), seconds. */
+  serverCpuSeconds?(): number;
   close(): Promise<void>;
 }
 
@@ -294,6 +296,12 @@ export async function elanusGrpcEngine(ds: Dataset, bp: BuildParams, efs: readon
       };
     },
     async prepare() {},
+    serverCpuSeconds() {
+      // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     async search(qi, ef, filtered) {
       const r = check(await c.search({
         collection_name: COLLECTION, data: [qs[qi]!], limit: K, metric_type, params: { ef },

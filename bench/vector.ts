@@ -80,6 +80,9 @@ interface LoopSummary {
   p50Ms: number;
   p99Ms: number;
   recall: number;
+  /** CPU time per query of this process (the client, for gRPC) and of the server process, µs. */
+  clientCpuUs?: number;
+  serverCpuUs?: number;
 }
 
 interface Point {
@@ -101,13 +104,21 @@ async function measure(e: Engine, ds: Dataset, checker: RecallChecker, param: nu
   // A few untimed queries first: caches, the JIT, a freshly loaded graph.
   for (let qi = 0; qi < Math.min(5, ds.nq); qi++) await e.search(qi, param, filtered);
   const single = await timedLoop(ds.nq, 1, limits, (qi) => e.search(qi, param, filtered));
+  const cpu0 = process.cpuUsage();
+  const server0 = e.serverCpuSeconds?.();
   const conc = e.concurrent.batched && e.searchAll
     ? await batchedLoop(ds.nq, e.concurrent.inFlight, limits, () => e.searchAll!(param))
     : await timedLoop(ds.nq, e.concurrent.inFlight, limits, (qi) => e.search(qi, param, filtered));
+  const cpu = process.cpuUsage(cpu0);
+  const server1 = e.serverCpuSeconds?.();
   return {
     engine: e.name, paramName: e.paramName, param, paramLabel: e.label?.(param) ?? String(param), filtered, rep,
     single: summarize(single, '1 in flight', checker.mean(single.answers, filtered)),
-    concurrent: summarize(conc, e.concurrent.label, checker.mean(conc.answers, filtered)),
+    concurrent: {
+      ...summarize(conc, e.concurrent.label, checker.mean(conc.answers, filtered)),
+      clientCpuUs: (cpu.user + cpu.system) / conc.count,
+      ...(server0 !== undefined && server1 !== undefined ? { serverCpuUs: ((server1 - server0) * 1e6) / conc.count } : {}),
+    },
   };
 }
 
@@ -125,6 +136,8 @@ interface Curve {
   qpsConcurrent: number;
   recallConcurrent: number;
   queriesTimed: number;
+  clientCpuUs?: number;
+  serverCpuUs?: number;
 }
 
 function curves(points: Point[]): Curve[] {
@@ -143,6 +156,8 @@ function curves(points: Point[]): Curve[] {
     qpsConcurrent: median(ps.map((p) => p.concurrent.qps)),
     recallConcurrent: ps.reduce((s, p) => s + p.concurrent.recall, 0) / ps.length,
     queriesTimed: ps.reduce((s, p) => s + p.single.count, 0),
+    ...(ps[0]!.concurrent.clientCpuUs !== undefined ? { clientCpuUs: median(ps.map((p) => p.concurrent.clientCpuUs!)) } : {}),
+    ...(ps[0]!.concurrent.serverCpuUs !== undefined ? { serverCpuUs: median(ps.map((p) => p.concurrent.serverCpuUs!)) } : {}),
   }));
 }
 
@@ -153,6 +168,8 @@ interface Matched {
   qps1: number;
   qpsConcurrent: number;
   concurrentLabel: string;
+  clientCpuUs?: number;
+  serverCpuUs?: number;
 }
 
 /** The smallest parameter value whose recall reaches the target, with its speeds. */
@@ -161,7 +178,10 @@ function matched(cs: Curve[], engine: string, filtered: boolean): Matched | { ma
   if (mine.length === 0) return undefined;
   const c = mine.find((x) => x.recall >= TARGET_RECALL);
   if (!c) return { maxRecall: Math.max(...mine.map((x) => x.recall)) };
-  return { param: c.param, paramLabel: c.paramLabel, recall: c.recall, qps1: c.qps1, qpsConcurrent: c.qpsConcurrent, concurrentLabel: c.concurrentLabel };
+  return {
+    param: c.param, paramLabel: c.paramLabel, recall: c.recall, qps1: c.qps1, qpsConcurrent: c.qpsConcurrent, concurrentLabel: c.concurrentLabel,
+    ...(c.clientCpuUs !== undefined ? { clientCpuUs: c.clientCpuUs } : {}), ...(c.serverCpuUs !== undefined ? { serverCpuUs: c.serverCpuUs } : {}),
+  };
 }
 
 const isMatched = (m: Matched | { maxRecall: number } | undefined): m is Matched => m !== undefined && 'param' in m;
@@ -350,6 +370,23 @@ async function runDataset(spec: string): Promise<DatasetResult> {
   for (const [k, r] of Object.entries(ratios)) {
     const ok = r.value === null || r.target === '(info)' ? '' : r.value >= Number(r.target.replace('>= ', '')) ? ' met' : ' NOT met';
     console.log(`| ${k} | ${r.value === null ? 'n/a' : fmt(r.value, 3)} | ${r.target}${ok} | ${r.numerator} / ${r.denominator}${r.note ? ` (${r.note})` : ''} |`);
+  }
+  // Where the CPU goes in the concurrent loop at matched recall: this process (for gRPC:
+  // the SDK client) and the server process. cores / (client + server) is the most this
+  // machine could serve with both on it.
+  const cpuRows: string[] = [];
+  for (const n of names) {
+    const x = get(n);
+    if (!isMatched(x) || x.clientCpuUs === undefined) continue;
+    const total = x.clientCpuUs + (x.serverCpuUs ?? 0);
+    cpuRows.push(`| ${n} | ${x.paramLabel} | ${x.concurrentLabel} | ${fmt(x.clientCpuUs, 0)} | ${x.serverCpuUs === undefined ? '-' : fmt(x.serverCpuUs, 0)} | ${fmtInt((cpuCount * 1e6) / total)} |`);
+  }
+  if (cpuRows.length > 0) {
+    console.log(`
+CPU per search in the concurrent loop at matched recall (µs; ceiling = ${cpuCount} cores / total)`);
+    console.log('| engine | param | loop | this process (client) | server process | ceiling QPS |');
+    console.log('|---|---:|---|---:|---:|---:|');
+    for (const r of cpuRows) console.log(r);
   }
   const la1 = loadavg();
   console.log(`load average: ${la0.map((x) => fmt(x, 2)).join(', ')} at the start, ${la1.map((x) => fmt(x, 2)).join(', ')} at the end; ${cpuCount} cores`);
