@@ -410,7 +410,7 @@ class IndexObject : public Napi::ObjectWrap<IndexObject> {
     return index;
   }
 
-  // search(queries, nq, k, ef, nprobe, allow)
+  // search(queries, nq, k, ef, nprobe, allow, allowed)
   Napi::Value Search(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
@@ -424,6 +424,9 @@ class IndexObject : public Napi::ObjectWrap<IndexObject> {
       p.nprobe = info[4].IsUndefined() ? 0 : to_size(info[4], "nprobe", 0, nlist_max);
       Napi::TypedArray allow;
       if (allow_array(info[5], ix->rows(), &allow)) p.allow = static_cast<const std::uint8_t*>(data_of(allow));
+      // A wrong count would only change the choice between walk and scan, never the rows
+      // returned; still, it must not exceed the rows.
+      if (p.allow && !info[6].IsUndefined()) p.allowed = to_size(info[6], "allowed", 0, ix->rows());
       auto* task = new SearchTask(env, ix, data_of(q), nq, p);
       task->Keep(q);
       if (p.allow) task->Keep(allow);

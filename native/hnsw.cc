@@ -227,8 +227,9 @@ class HnswIndex final : public VectorIndex {
     if (rows_ == 0) return;
     std::size_t allowed = rows_;
     if (p.allow) {
-      allowed = 0;
-      for (std::size_t r = 0; r < rows_; r++) allowed += p.allow[r] != 0;
+      allowed = p.allowed;
+      if (allowed == 0)
+        for (std::size_t r = 0; r < rows_; r++) allowed += p.allow[r] != 0;
       if (allowed == 0) return;
     }
     us::index_search_config_t config;

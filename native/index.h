@@ -50,6 +50,8 @@ struct SearchParams {
   std::size_t nprobe = 0;
   /** rows() bytes, nonzero = may be returned; null = every row. */
   const std::uint8_t* allow = nullptr;
+  /** How many rows `allow` allows, when the caller knows (0 = count them). */
+  std::size_t allowed = 0;
 };
 
 class VectorIndex {

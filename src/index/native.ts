@@ -39,6 +39,8 @@ export interface SearchOptions {
    * there are no more of them than the walk's list (max(k, ef)).
    */
   allow?: Uint8Array;
+  /** How many rows `allow` allows, when the caller knows (saves the search counting them). */
+  allowedCount?: number;
 }
 
 /** nq*k entries, query-major, nearest first; rows[i] = -1 and scores[i] = NaN where fewer than k rows were found. */
@@ -61,7 +63,7 @@ export interface NativeIndex {
 // ---- the addon ---------------------------------------------------------------------------
 
 interface NativeHandle {
-  search(queries: Float32Array | Uint8Array, nq: number, k: number, ef: number | undefined, nprobe: number | undefined, allow: Uint8Array | undefined): Promise<SearchResult>;
+  search(queries: Float32Array | Uint8Array, nq: number, k: number, ef: number | undefined, nprobe: number | undefined, allow: Uint8Array | undefined, allowed: number | undefined): Promise<SearchResult>;
   serialize(): Promise<Uint8Array>;
   memoryBytes(): number;
   info(): { type: string; metric: NativeMetric; rows: number; dim: number };
@@ -141,7 +143,7 @@ class Index implements NativeIndex {
   }
 
   search(queries: Float32Array | Uint8Array, nq: number, opts: SearchOptions): Promise<SearchResult> {
-    return call(() => this.handle.search(queries, nq, opts.k, opts.ef, opts.nprobe, opts.allow));
+    return call(() => this.handle.search(queries, nq, opts.k, opts.ef, opts.nprobe, opts.allow, opts.allow ? opts.allowedCount : undefined));
   }
 
   serialize(): Promise<Uint8Array> {

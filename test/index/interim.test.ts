@@ -10,7 +10,7 @@ import { segmentSearches } from '../../src/query/vector-search.js';
 import { DataType, withEngine } from '../engine/helpers.js';
 import { type Dataset, datasetsMissing, exactTopK, recall, row, siftsmall } from './datasets.js';
 
-const chunkRows = 2048;
+const chunkRows = 4096;
 const limits = { interimIndexRows: chunkRows };
 const hnsw = { index_type: 'HNSW', metric_type: 'L2', params: { M: 16, efConstruction: 100 } };
 const tagOf = (i: number) => i % 10;
@@ -29,10 +29,11 @@ async function collection(db: Elanus, name: string, ds: Dataset, rows: number, i
   await insert(db, name, ds, 0, rows);
 }
 
-async function insert(db: Elanus, name: string, ds: Dataset, from: number, to: number): Promise<void> {
+/** Rows [from, to) of the data set, with ids shifted by `idOffset`. */
+async function insert(db: Elanus, name: string, ds: Dataset, from: number, to: number, idOffset = 0): Promise<void> {
   for (let f = from; f < to; f += 500) {
     const data = [];
-    for (let i = f; i < Math.min(to, f + 500); i++) data.push({ id: i, tag: tagOf(i), vector: row(ds.base, i) });
+    for (let i = f; i < Math.min(to, f + 500); i++) data.push({ id: i + idOffset, tag: tagOf(i), vector: row(ds.base, i) });
     await db.insert({ collection_name: name, data });
   }
 }
@@ -72,7 +73,7 @@ describe('interim indexes of growing segments', { skip: datasetsMissing }, () =>
 
     // A filter (tag < 9, 90% of the rows) is honoured inside every chunk and in the tail.
     let filtered: number[][] = [];
-    const fAccess = await accessDuring(async () => { filtered = await searchIds(db, 'c', sub, nq, { ef: 32 }, 'tag < 9'); });
+    const fAccess = await accessDuring(async () => { filtered = await searchIds(db, 'c', sub, nq, { ef: 16 }, 'tag < 9'); });
     assert.equal(fAccess.interim, 1);
     for (const l of filtered) for (const id of l) assert.ok(tagOf(id) < 9, `row ${id} fails the filter`);
     const fr = recall(sub, filtered, Array.from({ length: nq }, (_, q) => exactTopK(sub, q, 10, (i) => tagOf(i) < 9)), 10);
@@ -89,7 +90,7 @@ describe('interim indexes of growing segments', { skip: datasetsMissing }, () =>
 
   test('flush hands over to the segment index; dropIndex drops the chunks; a restart builds them again', () => withEngine(async (db, h) => {
     const ds = await siftsmall();
-    await collection(db, 'c', ds, 5_000);
+    await collection(db, 'c', ds, 9_000);
     await db.waitForIndexes();
     assert.equal(db.vectorIndexStats().interim.chunks, 2);
     await db.flush({ collection_names: ['c'] });
@@ -97,11 +98,11 @@ describe('interim indexes of growing segments', { skip: datasetsMissing }, () =>
     const s = db.vectorIndexStats().interim;
     assert.equal(s.chunks, 0, 'the flushed segment has its own index now');
     assert.equal(s.dropped, 2);
-    const access = await accessDuring(() => searchIds(db, 'c', ds, 5, { ef: 64 }));
+    const access = await accessDuring(() => searchIds(db, 'c', ds, 5, { ef: 32 }));
     assert.deepEqual(access, { index: 1, interim: 0, exact: 0 });
 
     // New growing rows get chunks; dropping the index drops them and search scans exactly.
-    await insert(db, 'c', ds, 5_000, 9_500);
+    await insert(db, 'c', ds, 0, 9_000, 100_000);
     await db.waitForIndexes();
     assert.equal(db.vectorIndexStats().interim.chunks, 2);
     await db.releaseCollection({ collection_name: 'c' });
