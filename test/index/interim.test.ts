@@ -128,6 +128,34 @@ describe('interim indexes of growing segments', { skip: datasetsMissing }, () =>
     assert.equal(ids[0]!.length, 10);
   }, { limits }));
 
+  test('chunk builds racing a dropped collection, index or partition leave nothing behind', () => withEngine(async (db) => {
+    const ds = await siftsmall();
+    // Each drop lands while the chunks of the rows just inserted are being built.
+    await collection(db, 'c', ds, 9_000);
+    await db.dropCollection({ collection_name: 'c' });
+    await collection(db, 'd', ds, 9_000);
+    await db.releaseCollection({ collection_name: 'd' });
+    await db.dropIndex({ collection_name: 'd', field_name: 'vector' });
+    await db.createCollection({
+      collection_name: 'p',
+      fields: [
+        { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+        { name: 'tag', data_type: DataType.Int32 },
+        { name: 'vector', data_type: DataType.FloatVector, dim: ds.base.d },
+      ],
+    });
+    await db.createIndex({ collection_name: 'p', field_name: 'vector', ...hnsw });
+    await db.createPartition({ collection_name: 'p', partition_name: 'q' });
+    const data = Array.from({ length: 9_000 }, (_, i) => ({ id: i, tag: tagOf(i), vector: row(ds.base, i) }));
+    await db.insert({ collection_name: 'p', partition_name: 'q', data });
+    await db.dropPartition({ collection_name: 'p', partition_name: 'q' });
+    await db.waitForIndexes();
+    const s = db.vectorIndexStats().interim;
+    assert.equal(s.chunks, 0, 'no chunk outlives its segment, index or collection');
+    assert.equal(s.failed, 0);
+    assert.equal(s.memoryBytes, 0);
+  }, { limits }));
+
   test('interimIndexRows 0 scans growing segments exactly', () => withEngine(async (db) => {
     const ds = await siftsmall();
     await collection(db, 'c', ds, 3_000);
