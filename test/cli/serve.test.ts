@@ -62,7 +62,9 @@ test('serve: /healthz, /metrics after an SDK call, SIGTERM flushes and exits 0, 
     assert.match(text, /^elanus_log_lag_records\{db="default",collection="books"\} [1-9]\d*$/m);
     assert.match(text, /^elanus_segments\{db="default",collection="books",state="growing"\} 1$/m);
     assert.match(text, /^elanus_vector_index_bytes 0$/m, 'nothing indexed yet');
+    assert.match(text, /^elanus_vector_interim_index_bytes 0$/m, 'no growing segment has a whole chunk');
     assert.match(text, /^elanus_vector_segment_searches_total\{access="exact"\} 0$/m);
+    assert.match(text, /^elanus_vector_segment_searches_total\{access="interim"\} 0$/m);
     assert.match(text, /^process_cpu_user_seconds_total /m, 'process metrics');
     assert.match(text, /^nodejs_eventloop_lag_seconds /m, 'process metrics');
 
