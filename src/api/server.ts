@@ -3,6 +3,7 @@
 // goes to gRPC, anything else to the HTTP/1.1 side (fastify), which serves REST v2,
 // /healthz and /metrics.
 import * as net from 'node:net';
+import { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -80,14 +81,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       socket.off('timeout', onTimeout);
       socket.pause();
       if (isH2) {
-        // The bytes read here go back into the socket's buffer; Node's HTTP/2 session
-        // takes whatever a socket has buffered before it reads the native handle
-        // directly (no JS stream in between: a Duplex over the socket cost ~240 µs of
-        // server CPU per unary call). Nagle off, as grpc-js does on sockets it accepts
-        // itself: else every small reply waits for the client's delayed ACK (~40 ms).
+        // Node's HTTP/2 session reads the socket's native handle directly and would miss
+        // the bytes already read here, so gRPC gets a JS stream over the socket instead.
+        // grpc-js turns Nagle off on the sockets it accepts itself but cannot reach this
+        // one through the stream: without this every small reply waited for the client's
+        // delayed ACK (~40 ms per unary call).
         socket.setNoDelay(true);
-        socket.unshift(head);
-        injector.injectConnection(socket);
+        injector.injectConnection(new SocketView(socket, head));
       } else {
         socket.unshift(head);
         app.server.emit('connection', socket);
@@ -127,4 +127,35 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       return closing;
     },
   };
+}
+
+/** A duplex stream over a socket whose first bytes were already read. */
+class SocketView extends Duplex {
+  constructor(private readonly socket: net.Socket, head: Buffer) {
+    super();
+    this.push(head);
+    socket.on('data', (d: Buffer) => {
+      if (!this.push(d)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('close', () => this.destroy());
+    socket.on('error', (e) => this.destroy(e));
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.socket.write(chunk, cb);
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    this.socket.end(cb);
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.socket.destroy();
+    cb(err);
+  }
 }
