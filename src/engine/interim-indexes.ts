@@ -14,7 +14,7 @@
 import type { CollectionMeta, FieldSchema, IndexMeta } from '../catalog/types.js';
 import { DataType } from '../catalog/types.js';
 import { indexesOf } from '../catalog/index.js';
-import { SerialQueue } from '../concurrency/index.js';
+import { CoalescedPass } from '../concurrency/index.js';
 import { ElanusError } from '../errors/index.js';
 import { buildIndex, type IndexBuildSpec, type NativeIndex, type VectorData } from '../index/native.js';
 import { planVectorIndex } from '../index/spec.js';
@@ -55,8 +55,7 @@ export class InterimIndexes {
   private readonly entries = new Map<Segment, Map<number, Entry>>();
   /** Chunks a segment had when last considered: appends start a pass only when a new one fills. */
   private readonly considered = new WeakMap<Segment, number>();
-  private readonly queue = new SerialQueue();
-  private scheduled = false;
+  private readonly passes = new CoalescedPass(() => this.pass(), (e) => this.ctx.onBackgroundError(e));
   private closed = false;
   readonly stats = { built: 0, failed: 0, dropped: 0 };
 
@@ -84,25 +83,19 @@ export class InterimIndexes {
 
   /** Starts a background pass (coalesced) that drops what is no longer needed and builds what is missing. */
   schedule(): void {
-    if (this.scheduled || this.closed || this.ctx.chunkRows === 0) return;
-    this.scheduled = true;
-    void this.queue.run(async () => {
-      this.scheduled = false;
-      await this.pass();
-    }).catch((e: unknown) => this.ctx.onBackgroundError(e));
+    if (this.closed || this.ctx.chunkRows === 0) return;
+    this.passes.schedule();
   }
 
   /** Resolves once every build scheduled so far has finished. */
-  async idle(): Promise<void> {
-    for (;;) {
-      await this.queue.idle();
-      if (!this.scheduled) return;
-    }
+  idle(): Promise<void> {
+    return this.passes.idle();
   }
+
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue.idle();
+    await this.passes.idle();
     this.entries.clear();
   }
 

@@ -14,7 +14,7 @@
 import { crc32 } from 'node:zlib';
 import type { CollectionMeta, FieldSchema, IndexMeta } from '../catalog/types.js';
 import { indexesOf, isVector } from '../catalog/index.js';
-import { SerialQueue } from '../concurrency/index.js';
+import { CoalescedPass } from '../concurrency/index.js';
 import { ElanusError } from '../errors/index.js';
 import { buildIndex, loadIndex, type NativeIndex, type VectorData } from '../index/native.js';
 import { SparseIndex } from '../index/sparse.js';
@@ -79,8 +79,7 @@ export class VectorIndexes {
   private readonly entries = new Map<string, Entry>();
   /** Builds that failed, with the reason (not retried until the index is recreated or a restart). */
   private readonly failed = new Map<string, string>();
-  private readonly queue = new SerialQueue();
-  private scheduled = false;
+  private readonly passes = new CoalescedPass(() => this.pass(), (e) => this.ctx.onBackgroundError(e));
   private closed = false;
   readonly stats = { built: 0, loaded: 0, failed: 0, discarded: 0 };
 
@@ -127,21 +126,15 @@ export class VectorIndexes {
 
   /** Starts a background pass (coalesced) that builds or loads what is missing. */
   schedule(): void {
-    if (this.scheduled || this.closed) return;
-    this.scheduled = true;
-    void this.queue.run(async () => {
-      this.scheduled = false;
-      await this.pass();
-    }).catch((e: unknown) => this.ctx.onBackgroundError(e));
+    if (this.closed) return;
+    this.passes.schedule();
   }
 
   /** Resolves once every build or load scheduled so far has finished. */
-  async idle(): Promise<void> {
-    for (;;) {
-      await this.queue.idle();
-      if (!this.scheduled) return;
-    }
+  idle(): Promise<void> {
+    return this.passes.idle();
   }
+
 
   /** Forgets an index (dropped): its entries go and its files are removed. */
   async forgetIndex(collectionId: number, indexId: number): Promise<void> {
@@ -165,7 +158,7 @@ export class VectorIndexes {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue.idle();
+    await this.passes.idle();
     this.entries.clear();
   }
 
