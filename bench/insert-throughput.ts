@@ -123,8 +123,8 @@ async function main(): Promise<void> {
       rawSeconds: r((x) => x.seconds),
       // Each rep's Elanus run is paired with the raw run right after it (same disk weather).
       ratio: median(elanus.map((x, i) => x.rowsPerSec / raw[i]!.rowsPerSec)),
-      ratioMin: Math.min(...elanus.map((x, i) => x.rowsPerSec / raw[i]!.rowsPerSec)),
-      ratioMax: Math.max(...elanus.map((x, i) => x.rowsPerSec / raw[i]!.rowsPerSec)),
+      ratioMin: elanus.reduce((m, x, i) => Math.min(m, x.rowsPerSec / raw[i]!.rowsPerSec), Infinity),
+      ratioMax: elanus.reduce((m, x, i) => Math.max(m, x.rowsPerSec / raw[i]!.rowsPerSec), -Infinity),
       rawCpuSeconds: r((x) => x.cpuSeconds),
       folderAfterInsertBytes: e((x) => x.folderAfterInsert.total),
       walBytesAfterInsert: e((x) => x.folderAfterInsert.byTop.wal ?? 0),

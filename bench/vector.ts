@@ -177,7 +177,7 @@ function matched(cs: Curve[], engine: string, filtered: boolean): Matched | { ma
   const mine = cs.filter((c) => c.engine === engine && c.filtered === filtered).sort((a, b) => a.param - b.param);
   if (mine.length === 0) return undefined;
   const c = mine.find((x) => x.recall >= TARGET_RECALL);
-  if (!c) return { maxRecall: Math.max(...mine.map((x) => x.recall)) };
+  if (!c) return { maxRecall: mine.reduce((m, x) => Math.max(m, x.recall), -Infinity) };
   return {
     param: c.param, paramLabel: c.paramLabel, recall: c.recall, qps1: c.qps1, qpsConcurrent: c.qpsConcurrent, concurrentLabel: c.concurrentLabel,
     ...(c.clientCpuUs !== undefined ? { clientCpuUs: c.clientCpuUs } : {}), ...(c.serverCpuUs !== undefined ? { serverCpuUs: c.serverCpuUs } : {}),
@@ -252,7 +252,7 @@ async function runDataset(spec: string): Promise<DatasetResult> {
   }
 
   const points: Point[] = [];
-  const maxSteps = Math.max(0, ...live.map((e) => e.params.length));
+  const maxSteps = live.reduce((m, e) => Math.max(m, e.params.length), 0);
   for (let rep = 0; rep < reps; rep++) {
     for (let pi = 0; pi < maxSteps; pi++) {
       // Alternate: the engine that goes first moves on at every step and every rep.

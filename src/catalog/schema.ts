@@ -194,7 +194,7 @@ export function int64Of(v: unknown): bigint | undefined {
 export function normalizeAddedField(schema: CollectionSchema, input: FieldInput): CollectionSchema {
   if (typeof input !== 'object' || input === null) fail('INVALID_SCHEMA', { detail: 'field must be an object' });
   if (schema.fields.length >= fieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `more than ${fieldsPerCollectionMax} fields` });
-  const fieldId = Math.max(...schema.fields.map((f) => f.fieldId)) + 1;
+  const fieldId = schema.fields.reduce((m, f) => Math.max(m, f.fieldId), 0) + 1;
   const field = normalizeField(input, fieldId, undefined);
   if (schema.fields.some((f) => f.name === field.name)) fail('INVALID_SCHEMA', { detail: `duplicate field name "${field.name}"` });
   if (field.isPrimary || field.isPartitionKey) fail('INVALID_SCHEMA', { detail: `an added field cannot be the primary key or a partition key ("${field.name}")` });

@@ -70,6 +70,8 @@ const limitHelp: Readonly<Record<keyof EngineLimits, { type: KeyType; max?: numb
   boundedStalenessMs: { type: 'integer', help: 'Bounded consistency waits only for writes older than this' },
   resultRowsMax: { type: 'integer', help: 'largest offset + limit of a query or search' },
   l0FilesMax: { type: 'integer', help: 'merge a shard\'s L0 delete files past this many' },
+  l0FileKeysMax: { type: 'integer', help: 'keys in one L0 delete file; more are written to several files' },
+  resultBytesMax: { type: 'integer', help: 'bytes of rows one query or search may return; a larger result is refused with RESULT_TOO_LARGE' },
   indexBuildThreads: { type: 'integer', max: 256, help: 'threads one background vector index build may use' },
   interimIndexRows: { type: 'integer', max: 16_777_216, help: 'rows per interim HNSW chunk of a growing segment, searched until the segment has its own index; 0 = scan growing segments exactly' },
 };

@@ -6,15 +6,17 @@ import { ElanusError, assert } from '../errors/index.js';
 import type { CollectionMeta, CollectionSchema } from '../catalog/index.js';
 import { SerialQueue } from '../concurrency/index.js';
 import { type Column, defaultColumn, typedCtorOf, widthOf } from '../segments/columns.js';
-import { decodeColumns, encodeColumns, timestampFieldId } from '../segments/codec.js';
+import { timestampFieldId } from '../segments/codec.js';
+import { PartsReader, partPayloads } from '../segments/file-parts.js';
 import type { PkKey } from '../segments/pk.js';
 import { decodeRecord, encodeRecord } from '../segments/records.js';
 import { Segment, tsMax } from '../segments/segment.js';
 import { type PendingDelete, Shard } from '../segments/shard.js';
 import { DataType, type FieldSchema } from '../catalog/types.js';
-import { frameRecord, joinPath, mkdirDurable, scanRecord, writeFileDurable, type FileSystem, type MetaTxn } from '../storage/index.js';
-import type { Wal } from '../wal/index.js';
+import { joinPath, mkdirDurable, readFrames, recordPayloadBytesMax, writeFramesDurable, type FileSystem, type MetaTxn } from '../storage/index.js';
+import { type Wal, walPayloadBytesMax } from '../wal/index.js';
 import type { CrashPoint, EngineLimits } from './options.js';
+import type { Health } from './health.js';
 import { pkKeys } from '../gateway/validate.js';
 
 export interface SegmentMeta {
@@ -73,6 +75,8 @@ export interface EngineContext {
   onSegmentsPublished(): void;
   /** Rows were appended to a growing segment (interim indexes may be due). */
   onAppended(seg: Segment): void;
+  /** Storage faults of flushes and compactions are noted here, and cleared when they next succeed. */
+  readonly health: Health;
 }
 
 export class CollectionData {
@@ -83,6 +87,8 @@ export class CollectionData {
   readonly droppingPartitions = new Set<number>();
   private l0: L0Meta[] = [];
   private flushScheduled = false;
+  /** Shards whose last flush failed (a full volume, say): the background pass retries them. */
+  private readonly flushFailed = new Set<number>();
 
   constructor(readonly id: number, private readonly ctx: EngineContext, shardsNum: number) {
     this.shards = [];
@@ -95,6 +101,7 @@ export class CollectionData {
         schema: () => this.meta().schema,
         log: { append: (payload) => ctx.wal.append(topic, payload) },
         encode: encodeRecord,
+        payloadBytesMax: walPayloadBytesMax,
         newSegmentId: () => ctx.newId(),
         segmentRowsMax: ctx.limits.segmentRowsMax,
         segmentBytesMax: ctx.limits.segmentBytesMax,
@@ -132,7 +139,9 @@ export class CollectionData {
     }
     for (const shard of this.shards) {
       const deletes: Array<{ pk: PkKey; ts: bigint }> = [];
-      for (const l of this.l0.filter((x) => x.shard === shard.index)) deletes.push(...(await this.readL0(l)));
+      // One key at a time: a spread of a whole file's keys into push() overflowed the
+      // stack past ~120,000 keys, and the folder could not be opened again.
+      for (const l of this.l0.filter((x) => x.shard === shard.index)) for (const d of await this.readL0(l)) deletes.push(d);
       shard.rebuildIndex(deletes);
       const ckpt = this.ctx.metaScan(metaKeys.checkpoint(this.id, shard.index))[0]?.[1] as number | undefined;
       shard.checkpoint = ckpt ?? -1;
@@ -174,14 +183,11 @@ export class CollectionData {
 
   private async readSegment(sm: SegmentMeta, schema: CollectionSchema): Promise<Segment> {
     const path = joinPath(this.ctx.root, sm.file);
-    const buf = await this.ctx.fs.readFile(path);
-    const r = scanRecord(buf, 0);
-    if (r.kind !== 'record' || r.next !== buf.length) {
-      throw new ElanusError('CORRUPT_DATA', { path, offset: 0, detail: r.kind === 'corrupt' ? r.detail : 'segment file is incomplete' });
-    }
     const byId = new Map<number, FieldSchema>(schema.fields.map((f) => [f.fieldId, f]));
     byId.set(timestampFieldId, tsField);
-    const d = decodeColumns(r.payload, (id) => byId.get(id), path);
+    const parts = new PartsReader((id) => byId.get(id), path);
+    await readFrames(this.ctx.fs, path, (payload) => parts.add(payload));
+    const d = parts.finish();
     const got = new Map(d.columns.map((c) => [c.fieldId, c]));
     const ts = got.get(timestampFieldId)!.values as BigInt64Array;
     const columns = schema.fields.map((f) => got.get(f.fieldId) ?? defaultColumn(f, d.count));
@@ -197,12 +203,14 @@ export class CollectionData {
 
   private async readL0(l: L0Meta): Promise<Array<{ pk: PkKey; ts: bigint }>> {
     const path = joinPath(this.ctx.root, l.file);
-    const buf = await this.ctx.fs.readFile(path);
-    const r = scanRecord(buf, 0);
-    if (r.kind !== 'record') throw new ElanusError('CORRUPT_DATA', { path, offset: 0, detail: 'L0 delete file is incomplete' });
-    const d = decodeColumns(r.payload, (id) => (id === timestampFieldId ? tsField : undefined), path);
-    const pks = d.columns[0]!.values as PkKey[];
-    const ts = d.columns[1]!.values as BigInt64Array;
+    const parts = new PartsReader((id) => (id === timestampFieldId ? tsField : undefined), path);
+    await readFrames(this.ctx.fs, path, (payload) => parts.add(payload));
+    const d = parts.finish();
+    const pks = d.columns[0]?.values as PkKey[] | undefined;
+    const ts = d.columns[1]?.values as BigInt64Array | undefined;
+    if (!Array.isArray(pks) || !(ts instanceof BigInt64Array) || pks.length !== d.count || ts.length !== d.count) {
+      throw new ElanusError('CORRUPT_DATA', { path, offset: 0, detail: 'an L0 delete file holds a key column and a timestamp column of equal length' });
+    }
     return pks.map((pk, i) => ({ pk, ts: ts[i]! }));
   }
 
@@ -225,56 +233,110 @@ export class CollectionData {
 
   private flushShard(shard: Shard): Promise<void> {
     return this.flushQueues[shard.index]!.run(async () => {
+      try {
+        await this.noteStorage(shard, () => this.flushShardNow(shard));
+        this.flushFailed.delete(shard.index);
+      } catch (e) {
+        this.flushFailed.add(shard.index);
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Runs a flush or compaction step of `shard`, noting a storage failure (full volume, I/O
+   * error) as a health fault of the shard's segment files, cleared by the next success.
+   */
+  private async noteStorage<T>(shard: Shard, step: () => Promise<T>): Promise<T> {
+    const subject = `collection ${this.id} shard ${shard.index}`;
+    try {
+      const r = await step();
+      this.ctx.health.healed('segments', subject);
+      return r;
+    } catch (e) {
+      if (e instanceof ElanusError && (e.code === 'STORAGE_FULL' || e.code === 'STORAGE_IO')) this.ctx.health.fault('segments', subject, e);
+      throw e;
+    }
+  }
+
+  private async flushShardNow(shard: Shard): Promise<void> {
+    {
       if (this.state !== 'ready') return;
       const job = shard.beginFlush();
       if (job.segments.length === 0 && job.deletes.length === 0 && job.upTo <= shard.checkpoint) return;
-      await mkdirDurable(this.ctx.fs, joinPath(this.ctx.root, collectionDir(this.id)));
       const written: Array<{ seg: Segment; file: string; bytes: number }> = [];
-      for (const seg of job.segments) {
-        if (seg.state !== 'sealed' || seg.rowCount === 0) continue;
-        written.push(await this.writeSegment(seg));
+      let l0: L0Meta[] = [];
+      try {
+        await mkdirDurable(this.ctx.fs, joinPath(this.ctx.root, collectionDir(this.id)));
+        for (const seg of job.segments) {
+          if (seg.state !== 'sealed' || seg.rowCount === 0) continue;
+          written.push(await this.writeSegment(seg));
+        }
+        if (job.deletes.length > 0) l0 = await this.writeL0(shard.index, job.deletes, job.upTo);
+      } catch (e) {
+        // Nothing names these files yet. The segments stay sealed and the deletes pending,
+        // so the next flush (the background pass retries) writes them again.
+        await this.removeFilesQuietly(written.map((w) => w.file));
+        throw e;
       }
-      const l0 = job.deletes.length > 0 ? await this.writeL0(shard.index, job.deletes, job.upTo) : undefined;
       this.ctx.crash('flush:segment-files-written');
       await this.ctx.coordinate(async () => {
         const live = written.filter((w) => w.seg.state === 'sealed' && this.partitionExists(w.seg.partitionId));
         if (this.state !== 'ready') {
-          await this.removeFiles([...written.map((w) => w.file), ...(l0 ? [l0.file] : [])]);
+          await this.removeFiles([...written.map((w) => w.file), ...l0.map((l) => l.file)]);
           return;
         }
         const put: Record<string, unknown> = { [metaKeys.checkpoint(this.id, shard.index)]: job.upTo };
         for (const w of live) put[metaKeys.segment(this.id, w.seg.id)] = segmentMeta(this.id, w.seg, w.file, w.bytes);
-        if (l0) put[metaKeys.l0(this.id, l0.id)] = l0;
+        for (const l of l0) put[metaKeys.l0(this.id, l.id)] = l;
+        // A failed commit leaves the files where they are: whether its journal record
+        // reached the disk is unknown until the store heals, and a file that committed
+        // metadata names must exist. The next open removes them if nothing names them.
         await this.ctx.commit({ put });
         this.ctx.crash('flush:committed');
-        if (l0) this.l0 = [...this.l0, l0];
+        if (l0.length > 0) this.l0 = this.l0.concat(l0);
         shard.finishFlush(job.upTo, live);
         if (live.length > 0) this.ctx.onSegmentsPublished();
         // Sealed segments of partitions dropped meanwhile never reach the metadata.
         await this.removeFiles(written.filter((w) => !live.includes(w)).map((w) => w.file));
       });
       if (this.state === 'ready') await this.ctx.wal.retain(topicOf(this.id, shard.index), shard.checkpoint + 1);
-    });
+    }
   }
 
+  /** Writes a segment's rows as a file of parts, each under the frame limit (segments/file-parts.ts). */
   private async writeSegment(seg: Segment): Promise<{ seg: Segment; file: string; bytes: number }> {
     const cols: Column[] = [...seg.columns(), { fieldId: timestampFieldId, values: seg.timestamps() }];
-    const bytes = frameRecord(encodeColumns({ segment: seg.id, partition: seg.partitionId }, seg.rowCount, cols));
     const file = `${collectionDir(this.id)}/${seg.id}.seg`;
-    await writeFileDurable(this.ctx.fs, joinPath(this.ctx.root, file), bytes);
-    return { seg, file, bytes: bytes.length };
+    const payloads = partPayloads({ segment: seg.id, partition: seg.partitionId }, seg.rowCount, cols, { payloadBytesMax: recordPayloadBytesMax });
+    const bytes = await writeFramesDurable(this.ctx.fs, joinPath(this.ctx.root, file), payloads);
+    return { seg, file, bytes };
   }
 
-  private async writeL0(shard: number, deletes: readonly PendingDelete[] | ReadonlyArray<{ pk: PkKey; ts: bigint }>, upTo: number): Promise<L0Meta> {
-    const id = this.ctx.newId();
-    const ts = BigInt64Array.from(deletes, (d) => d.ts);
-    const bytes = frameRecord(encodeColumns({ l0: id }, deletes.length, [
-      { fieldId: 0, values: deletes.map((d) => d.pk) },
-      { fieldId: timestampFieldId, values: ts },
-    ]));
-    const file = `${collectionDir(this.id)}/L0-${shard}-${id}.del`;
-    await writeFileDurable(this.ctx.fs, joinPath(this.ctx.root, file), bytes);
-    return { id, collectionId: this.id, shard, file, count: deletes.length, upTo };
+  /**
+   * Writes deletes as L0 files of at most l0FileKeysMax keys each (each file in parts
+   * under the frame limit). All or nothing: a failure removes the files already written.
+   */
+  private async writeL0(shard: number, deletes: readonly PendingDelete[] | ReadonlyArray<{ pk: PkKey; ts: bigint }>, upTo: number): Promise<L0Meta[]> {
+    const out: L0Meta[] = [];
+    const keysMax = this.ctx.limits.l0FileKeysMax;
+    try {
+      for (let from = 0; from < deletes.length; from += keysMax) {
+        const chunk = deletes.slice(from, from + keysMax);
+        const id = this.ctx.newId();
+        const cols: Column[] = [
+          { fieldId: 0, values: chunk.map((d) => d.pk) },
+          { fieldId: timestampFieldId, values: BigInt64Array.from(chunk, (d) => d.ts) },
+        ];
+        const file = `${collectionDir(this.id)}/L0-${shard}-${id}.del`;
+        await writeFramesDurable(this.ctx.fs, joinPath(this.ctx.root, file), partPayloads({ l0: id }, chunk.length, cols, { payloadBytesMax: recordPayloadBytesMax }));
+        out.push({ id, collectionId: this.id, shard, file, count: chunk.length, upTo });
+      }
+    } catch (e) {
+      await this.removeFilesQuietly(out.map((l) => l.file));
+      throw e;
+    }
+    return out;
   }
 
   /**
@@ -294,8 +356,13 @@ export class CollectionData {
         }
       }
       if (keys.length === 0) continue;
-      await mkdirDurable(this.ctx.fs, joinPath(this.ctx.root, collectionDir(this.id)));
-      out.push(await this.writeL0(shard.index, keys, shard.appliedOffset));
+      try {
+        await mkdirDurable(this.ctx.fs, joinPath(this.ctx.root, collectionDir(this.id)));
+        for (const l of await this.writeL0(shard.index, keys, shard.appliedOffset)) out.push(l);
+      } catch (e) {
+        await this.removeFilesQuietly(out.map((l) => l.file));
+        throw e;
+      }
     }
     return out;
   }
@@ -309,10 +376,20 @@ export class CollectionData {
     for (const f of files) await this.ctx.fs.unlink(joinPath(this.ctx.root, f));
   }
 
-  /** Flushes when the oldest growing segment is older than the age limit. */
-  flushIfOld(nowMs: number, tsToMs: (ts: bigint) => number): void {
+  /** For cleanup after a failure: the first error is the one to report, and the next open removes what is left. */
+  private async removeFilesQuietly(files: readonly string[]): Promise<void> {
+    for (const f of files) await this.ctx.fs.unlink(joinPath(this.ctx.root, f)).catch(() => undefined);
+  }
+
+  /**
+   * Flushes when the oldest growing segment is older than the age limit, or when sealed
+   * segments wait for their files (a flush that failed, on a full disk say, is retried).
+   */
+  flushIfDue(nowMs: number, tsToMs: (ts: bigint) => number): void {
     const old = this.shards.some((s) => s.growingSegments().some((g) => g.rowCount > 0 && nowMs - tsToMs(g.minTs) >= this.ctx.limits.segmentAgeMaxMs));
-    if (old) this.scheduleFlush();
+    // Sealed segments of a flush in progress are not waiting: it writes them.
+    const waiting = this.shards.some((s) => this.flushQueues[s.index]!.length === 0 && (this.flushFailed.has(s.index) || s.segments().some((g) => g.state === 'sealed')));
+    if (old || waiting) this.scheduleFlush();
   }
 
   // ---------------------------------------------------------------- compaction
@@ -322,7 +399,7 @@ export class CollectionData {
     let merged = 0;
     let removedRows = 0;
     for (const shard of this.shards) {
-      const r = await this.flushQueues[shard.index]!.run(() => this.compactShard(shard));
+      const r = await this.flushQueues[shard.index]!.run(() => this.noteStorage(shard, () => this.compactShard(shard)));
       merged += r.merged;
       removedRows += r.removedRows;
     }
@@ -358,47 +435,62 @@ export class CollectionData {
     return { merged, removedRows };
   }
 
-  /** Rewrites `group` into one segment without the rows deleted at or before `safeTs`. */
+  /**
+   * Rewrites `group` without the rows deleted at or before `safeTs`, into as many segments
+   * as it takes to keep each within segmentRowsMax rows and segmentBytesMax bytes (the
+   * limits a growing segment is sealed at): ten small 768-d segments merged into one
+   * made a 309 MB file before.
+   */
   private async compactGroup(shard: Shard, group: Segment[], safeTs: bigint): Promise<number | undefined> {
     const schema = this.meta().schema;
-    const origin: Array<{ seg: Segment; row: number }> = [];
-    for (const s of group) for (let i = 0; i < s.rowCount; i++) if (s.deleteTsAt(i) > safeTs) origin.push({ seg: s, row: i });
+    const outputs = cutOutputs(group, safeTs, this.ctx.limits);
     const total = group.reduce((n, s) => n + s.rowCount, 0);
-    let added: Segment | undefined;
-    let file: string | undefined;
-    let bytes = 0;
-    if (origin.length > 0) {
-      const columns = schema.fields.map((f, c) => gather(f, origin, c));
-      const ts = BigInt64Array.from(origin, (o) => o.seg.tsAt(o.row));
-      const id = this.ctx.newId();
-      added = Segment.sealedFrom(
-        { id, partitionId: group[0]!.partitionId, shard: shard.index, schema, startOffset: Math.min(...group.map((s) => s.startOffset)) },
-        columns, origin.map((o) => o.seg.pks[o.row]!), ts, Math.max(...group.map((s) => s.endOffset)),
-      );
-      added.cleanTs = safeTs;
-      const w = await this.writeSegment(added);
-      file = w.file;
-      bytes = w.bytes;
+    const kept = outputs.reduce((n, o) => n + o.length, 0);
+    // As many segments out as in and no row dropped: a rewrite would gain nothing, and
+    // the next pass would find the same group again.
+    if (kept === total && outputs.length >= group.length) return undefined;
+    let startOffset = Number.MAX_SAFE_INTEGER;
+    let endOffset = -1;
+    for (const s of group) {
+      startOffset = Math.min(startOffset, s.startOffset);
+      endOffset = Math.max(endOffset, s.endOffset);
+    }
+    const added: Array<{ seg: Segment; origin: Origin; file: string; bytes: number }> = [];
+    try {
+      for (const origin of outputs) {
+        const columns = schema.fields.map((f, c) => gather(f, origin, c));
+        const ts = BigInt64Array.from(origin, (o) => o.seg.tsAt(o.row));
+        const seg = Segment.sealedFrom(
+          { id: this.ctx.newId(), partitionId: group[0]!.partitionId, shard: shard.index, schema, startOffset },
+          columns, origin.map((o) => o.seg.pks[o.row]!), ts, endOffset,
+        );
+        seg.cleanTs = safeTs;
+        const w = await this.writeSegment(seg);
+        added.push({ seg, origin, file: w.file, bytes: w.bytes });
+      }
+    } catch (e) {
+      await this.removeFilesQuietly(added.map((a) => a.file));
+      throw e;
     }
     this.ctx.crash('compaction:file-written');
     return this.ctx.coordinate(async () => {
       if (this.state !== 'ready' || group.some((s) => s.state !== 'flushed')) {
-        if (file) await this.removeFiles([file]);
+        await this.removeFiles(added.map((a) => a.file));
         return undefined;
       }
       const put: Record<string, unknown> = {};
-      if (added) put[metaKeys.segment(this.id, added.id)] = segmentMeta(this.id, added, file!, bytes);
+      for (const a of added) put[metaKeys.segment(this.id, a.seg.id)] = segmentMeta(this.id, a.seg, a.file, a.bytes);
       await this.ctx.commit({ put, del: group.map((s) => metaKeys.segment(this.id, s.id)) });
       this.ctx.crash('compaction:committed');
-      if (added) {
-        added.state = 'flushed';
-        added.file = file;
-        added.fileBytes = bytes;
+      for (const a of added) {
+        a.seg.state = 'flushed';
+        a.seg.file = a.file;
+        a.seg.fileBytes = a.bytes;
       }
-      shard.swap(group, added, origin);
+      shard.swap(group, added);
       this.ctx.onSegmentsPublished();
       await this.removeFiles(group.map((s) => s.file!));
-      return total - origin.length;
+      return total - kept;
     });
   }
 
@@ -416,19 +508,18 @@ export class CollectionData {
     const needed = (d: { ts: bigint }) => segs.some((s) => s.minTs < d.ts && s.cleanTs < d.ts);
     const keep: Array<{ pk: PkKey; ts: bigint }> = [];
     for (const l of files) for (const d of await this.readL0(l)) if (needed(d)) keep.push(d);
-    const upTo = Math.max(...files.map((l) => l.upTo));
-    const merged = keep.length > 0 ? await this.writeL0(shard.index, keep, upTo) : undefined;
+    const upTo = files.reduce((m, l) => Math.max(m, l.upTo), -1);
+    const merged = keep.length > 0 ? await this.writeL0(shard.index, keep, upTo) : [];
     await this.ctx.coordinate(async () => {
       if (this.state !== 'ready') {
-        if (merged) await this.removeFiles([merged.file]);
+        await this.removeFiles(merged.map((l) => l.file));
         return;
       }
-      await this.ctx.commit({
-        put: merged ? { [metaKeys.l0(this.id, merged.id)]: merged } : {},
-        del: files.map((l) => metaKeys.l0(this.id, l.id)),
-      });
+      const put: Record<string, unknown> = {};
+      for (const l of merged) put[metaKeys.l0(this.id, l.id)] = l;
+      await this.ctx.commit({ put, del: files.map((l) => metaKeys.l0(this.id, l.id)) });
       const gone = new Set(files);
-      this.l0 = [...this.l0.filter((l) => !gone.has(l)), ...(merged ? [merged] : [])];
+      this.l0 = this.l0.filter((l) => !gone.has(l)).concat(merged);
       await this.removeFiles(files.map((l) => l.file));
     });
   }
@@ -466,6 +557,33 @@ function segmentMeta(collectionId: number, seg: Segment, file: string, bytes: nu
     id: seg.id, collectionId, partitionId: seg.partitionId, shard: seg.shard, file, rows: seg.rowCount, bytes,
     startOffset: seg.startOffset, endOffset: seg.endOffset, cleanTs: seg.cleanTs.toString(),
   };
+}
+
+type Origin = ReadonlyArray<{ seg: Segment; row: number }>;
+
+/**
+ * The rows of `group` still visible after `safeTs`, in segment order, cut into runs of at
+ * most segmentRowsMax rows and (by each source segment's bytes per row) segmentBytesMax bytes.
+ */
+function cutOutputs(group: readonly Segment[], safeTs: bigint, limits: EngineLimits): Origin[] {
+  const out: Array<Array<{ seg: Segment; row: number }>> = [];
+  let cur: Array<{ seg: Segment; row: number }> = [];
+  let curBytes = 0;
+  for (const s of group) {
+    const perRow = s.rowCount > 0 ? s.memoryBytes() / s.rowCount : 0;
+    for (let i = 0; i < s.rowCount; i++) {
+      if (s.deleteTsAt(i) <= safeTs) continue;
+      if (cur.length > 0 && (cur.length >= limits.segmentRowsMax || curBytes + perRow > limits.segmentBytesMax)) {
+        out.push(cur);
+        cur = [];
+        curBytes = 0;
+      }
+      cur.push({ seg: s, row: i });
+      curBytes += perRow;
+    }
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
 }
 
 /** Copies the listed rows of column `c` from their segments into one new column. */

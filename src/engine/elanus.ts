@@ -19,7 +19,7 @@ import { SerialQueue } from '../concurrency/index.js';
 import { pkKeyOf, validateRows } from '../gateway/validate.js';
 import { resolveFilter } from '../query/filter.js';
 import { explainFilter } from '../query/exec/explain.js';
-import { planOutput, rowObject } from '../query/rows.js';
+import { checkResultBytes, planOutput, rowObject } from '../query/rows.js';
 import { prepareQueries } from '../query/search.js';
 import {
   type SearchHit, type SearchIterState, type VectorSearchSpec, checkGroupField, groupingSearch, searchIteratorParams,
@@ -37,8 +37,9 @@ import { type IndexMeta, indexesOf, indexPropertyRules, normalizeIndexProperty, 
 import type { PkKey } from '../segments/pk.js';
 import type { InsertRecord } from '../segments/records.js';
 import type { Segment } from '../segments/segment.js';
+import type { PreparedRecord, Shard } from '../segments/shard.js';
 import {
-  EmbeddedMetaStore, type FileLock, type FileSystem, type MetaTxn, NodeFileSystem, joinPath, mkdirDurable,
+  EmbeddedMetaStore, type FileLock, type FileSystem, type MetaTxn, NodeFileSystem, joinPath, mkdirDurable, probeWritable,
 } from '../storage/index.js';
 import { Tso, physicalOf, systemClock, type Clock } from '../tso/index.js';
 import { Wal } from '../wal/index.js';
@@ -49,8 +50,17 @@ import {
   type PartitionReq, type QueryReq, type ReadReq, type SearchReq, status,
 } from './requests.js';
 import { crc32 } from 'node:zlib';
+import { Health, type HealthReport, type RepairKind } from './health.js';
 
 const searchTopKMax = 16_384;
+/** A search hit's own bytes beside its output fields: its key and score. */
+const hitOverheadBytes = 16;
+/** The health subject of DDL steps refused by the volume. */
+const catalogChanges = 'catalog changes';
+
+function isStorageFault(e: unknown): boolean {
+  return e instanceof ElanusError && (e.code === 'STORAGE_FULL' || e.code === 'STORAGE_IO');
+}
 /** A query iterator unused for this long releases its snapshot. */
 const iteratorLeaseMs = 10 * 60 * 1000;
 /** Measured cost of one primary-key index entry (Map slot plus its location object), bytes. */
@@ -87,9 +97,10 @@ export class Elanus {
     readonly limits: EngineLimits,
     private readonly crashPoint: ((p: CrashPoint) => void) | undefined,
     private readonly shardsDefault: number,
+    private readonly healthState: Health,
   ) {
     this.vindex = new VectorIndexes({
-      fs, root, buildThreads: limits.indexBuildThreads,
+      fs, root, buildThreads: limits.indexBuildThreads, health: healthState,
       collections: () => this.liveCollections(),
       onBackgroundError: (e) => this.noteBackgroundError(e),
       onInstalled: () => this.interim.schedule(),
@@ -120,8 +131,13 @@ export class Elanus {
     const clock = opts.clock ?? systemClock;
     await mkdirDurable(fs, root);
     const lock = await fs.lock(root);
+    const health = new Health(() => clock.now(), opts.events);
     try {
-      const meta = await EmbeddedMetaStore.open({ fs, dir: joinPath(root, 'meta') });
+      const meta = await EmbeddedMetaStore.open({
+        fs, dir: joinPath(root, 'meta'),
+        onHealth: (f) => (f === undefined ? health.healed('metadata', 'journal') : health.fault('metadata', 'journal', f)),
+        onTailCut: (path, offset, bytes) => health.repaired('journal-tail-truncated', { path, offset, bytes }),
+      });
       const tso = await Tso.open({
         clock,
         loadHighWater: () => (meta.get('tso') as number | undefined) ?? 0,
@@ -135,8 +151,12 @@ export class Elanus {
       if (!catalog.hasDatabase(defaultDatabase)) {
         await catalog.commit({ put: { [catalogKeys.database(defaultDatabase)]: { id: 1, name: defaultDatabase, properties: {}, createdTs: tso.next().toString() } } });
       }
-      const wal = await Wal.open({ fs, dir: joinPath(root, 'wal'), segmentBytesMax: walSegmentBytesMax });
-      const engine = new Elanus(fs, root, lock, meta, tso, ids, catalog, wal, clock, limits, opts.crashPoint, opts.shardsDefault ?? 1);
+      const wal = await Wal.open({
+        fs, dir: joinPath(root, 'wal'), segmentBytesMax: walSegmentBytesMax,
+        onHealth: (topic, f) => (f === undefined ? health.healed('log', topic) : health.fault('log', topic, f)),
+        onTailCut: (topic, path, offset, bytes) => health.repaired('log-tail-truncated', { topic, path, offset, bytes }),
+      });
+      const engine = new Elanus(fs, root, lock, meta, tso, ids, catalog, wal, clock, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
       try {
         await engine.recover();
       } catch (e) {
@@ -167,6 +187,7 @@ export class Elanus {
       safeTs: () => this.globalSafeTs(),
       onBackgroundError: (e) => this.noteBackgroundError(e),
       onSegmentsPublished: () => this.vindex.schedule(),
+      health: this.healthState,
       onAppended: (seg) => this.interim.noteAppended(seg),
     };
   }
@@ -188,17 +209,22 @@ export class Elanus {
     for (const d of this.data.values()) for (const f of d.liveFiles()) live.add(f);
     for (const { meta, data } of this.liveCollections()) for (const f of this.vindex.expectedFiles(meta, data)) live.add(f);
     const segRoot = joinPath(this.root, 'segments');
+    const removed: string[] = [];
     for (const dir of await this.fs.readdir(segRoot)) {
       const id = Number(dir);
       if (!this.data.has(id)) {
         await this.fs.rmdir(joinPath(segRoot, dir));
+        removed.push(`segments/${dir}/`);
         continue;
       }
       for (const name of await this.fs.readdir(joinPath(segRoot, dir))) {
         const rel = `${collectionDir(id)}/${name}`;
-        if (!live.has(rel)) await this.fs.unlink(joinPath(this.root, rel));
+        if (live.has(rel)) continue;
+        await this.fs.unlink(joinPath(this.root, rel));
+        removed.push(rel);
       }
     }
+    if (removed.length > 0) this.healthState.repaired('orphan-files-removed', { count: removed.length, files: removed.slice(0, 10) });
     const topics = new Set([...this.data.values()].flatMap((d) => d.shards.map((s) => topicOf(d.id, s.index))));
     for (const t of this.wal.topics()) if (!topics.has(t)) await this.wal.dropTopic(t);
   }
@@ -213,10 +239,11 @@ export class Elanus {
     if (this.backgroundRunning || this.closed) return;
     this.backgroundRunning = true;
     try {
+      await this.probeHealth();
       const now = this.clock.now();
       for (const d of [...this.data.values()]) {
         if (this.closed) break;
-        d.flushIfOld(now, physicalOf);
+        d.flushIfDue(now, physicalOf);
         await d.compact();
       }
     } catch (e) {
@@ -224,6 +251,39 @@ export class Elanus {
     } finally {
       this.backgroundRunning = false;
     }
+  }
+
+  /**
+   * While some writes are refused, tries to heal the log and the metadata journal without
+   * waiting for the next write, so health reads "ok" as soon as space is back; failed
+   * index files are retried by the index pass.
+   */
+  private async probeHealth(): Promise<void> {
+    if (this.healthState.report().status === 'ok') return;
+    await this.wal.probe();
+    await this.meta.probe();
+    if (this.healthState.has('indexes')) this.vindex.schedule();
+    // A DDL step refused by the volume (a folder or file it could not create) has no
+    // queue to retry it; a small durable write to the data folder says whether one would
+    // work now.
+    if (this.healthState.has('metadata')) {
+      try {
+        await probeWritable(this.fs, this.root);
+        this.healthState.healed('metadata', catalogChanges);
+      } catch {
+        // Still refused: the next probe tries again.
+      }
+    }
+  }
+
+  /** Storage faults the engine is living with ("degraded" while some writes are refused). */
+  health(): HealthReport {
+    return this.healthState.report();
+  }
+
+  /** Self-repairs made since open, by kind. */
+  repairCounts(): ReadonlyMap<RepairKind, number> {
+    return this.healthState.repairs;
   }
 
   private noteBackgroundError(e: unknown): void {
@@ -301,7 +361,14 @@ export class Elanus {
     if (this.closed) return Promise.reject(new ElanusError('CLOSED'));
     return this.coord.run(async () => {
       this.checkOpen();
-      return task();
+      try {
+        const r = await task();
+        this.healthState.healed('metadata', catalogChanges);
+        return r;
+      } catch (e) {
+        if (isStorageFault(e)) this.healthState.fault('metadata', catalogChanges, e);
+        throw e;
+      }
     });
   }
 
@@ -432,6 +499,7 @@ export class Elanus {
       data.state = 'dropped';
       this.data.delete(coll.id);
       this.vindex.forgetCollection(coll.id);
+      this.healthState.forget('segments', `collection ${coll.id} `);
       for (const s of data.shards) await this.wal.dropTopic(topicOf(coll.id, s.index));
       await this.fs.rmdir(joinPath(this.root, collectionDir(coll.id)));
       return status;
@@ -629,12 +697,10 @@ export class Elanus {
         for (const t of tombstones) put[metaKeys.l0(coll.id, t.id)] = t;
         const fresh = this.catalog.collectionById(coll.id)!;
         put[catalogKeys.collection(coll.id)] = { ...fresh, partitions: fresh.partitions.filter((x) => x.id !== p.id) };
-        try {
-          await this.catalog.commit({ put, del });
-        } catch (e) {
-          await data.removeFiles(tombstones.map((t) => t.file)).catch(() => {});
-          throw e;
-        }
+        // A failed commit leaves the tombstone files: whether its journal record reached
+        // the disk is unknown until the store heals, and files committed metadata names
+        // must exist. The next open removes them if nothing names them.
+        await this.catalog.commit({ put, del });
         data.addL0(tombstones);
         this.crashPoint?.('drop:committed');
         const files: string[] = [];
@@ -990,7 +1056,7 @@ export class Elanus {
     const shardOf = shardRouter(data.shards.length);
     const byShard: number[][] = data.shards.map(() => []);
     for (let i = 0; i < batch.count; i++) byShard[shardOf(batch.pks[i]!)]!.push(i);
-    const waits: Promise<void>[] = [];
+    const prepared: Array<{ shard: number; record: PreparedRecord }> = [];
     for (let s = 0; s < byShard.length; s++) {
       const rowsOf = byShard[s]!;
       if (rowsOf.length === 0) continue;
@@ -1001,9 +1067,10 @@ export class Elanus {
         rowPartitions = Int32Array.from({ length: sub.count }, (_, i) => coll.partitions[partitionIndex(values, i, coll.partitions.length)]!.id);
       }
       const record: InsertRecord = { kind: 'insert', ts, count: sub.count, columns: sub.columns, pks: sub.pks, partitionId: partition?.id ?? -1, rowPartitions };
-      waits.push(data.shards[s]!.submit(record));
+      prepared.push({ shard: s, record: data.shards[s]!.prepare(record) });
     }
-    await Promise.all(waits);
+    // Every record is encoded and within the log's limit before the first is submitted.
+    await Promise.all(prepared.map((p) => data.shards[p.shard]!.submit(p.record)));
     const ids = batch.pks;
     const idsOut = pkField.type === DataType.Int64
       ? { int_id: { data: ids.slice() } }
@@ -1038,12 +1105,12 @@ export class Elanus {
     const shardOf = shardRouter(data.shards.length);
     const byShard: PkKey[][] = data.shards.map(() => []);
     for (const k of keys) byShard[shardOf(k)]!.push(k);
-    const waits: Promise<void>[] = [];
+    const prepared: Array<{ shard: number; record: PreparedRecord }> = [];
     for (let s = 0; s < byShard.length; s++) {
       if (byShard[s]!.length === 0) continue;
-      waits.push(data.shards[s]!.submit({ kind: 'delete', ts, pks: byShard[s]!, partitionId: partition?.id ?? -1 }));
+      prepared.push({ shard: s, record: data.shards[s]!.prepare({ kind: 'delete', ts, pks: byShard[s]!, partitionId: partition?.id ?? -1 }) });
     }
-    await Promise.all(waits);
+    await Promise.all(prepared.map((p) => data.shards[p.shard]!.submit(p.record)));
     return { status, delete_cnt: keys.length, timestamp: ts.toString() };
   }
 
@@ -1053,7 +1120,7 @@ export class Elanus {
     const at = this.collectionSafeTs(data);
     const ts = this.tso.next();
     let count = 0;
-    const waits: Promise<void>[] = [];
+    const prepared: Array<{ shard: Shard; record: PreparedRecord }> = [];
     for (const shard of data.shards) {
       const pks: PkKey[] = [];
       for (const seg of shard.segments()) {
@@ -1061,9 +1128,9 @@ export class Elanus {
         for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && test(seg, r)) pks.push(seg.pks[r]!);
       }
       count += pks.length;
-      if (pks.length > 0) waits.push(shard.submit({ kind: 'delete', ts, pks, partitionId: partitionId ?? -1 }));
+      if (pks.length > 0) prepared.push({ shard, record: shard.prepare({ kind: 'delete', ts, pks, partitionId: partitionId ?? -1 }) });
     }
-    await Promise.all(waits);
+    await Promise.all(prepared.map((p) => p.shard.submit(p.record)));
     return { status, delete_cnt: count, timestamp: ts.toString() };
   }
 
@@ -1280,8 +1347,9 @@ export class Elanus {
         for (let r = 0; r < rows; r++) if ((!bits || bits[r] === 1) && seg.visible(r, at)) matches.push({ seg, row: r });
       }
     }
-    const rows = matches.sorted().slice(offset).map((m) => rowObject(plan, m.seg, m.row));
-    return { status, data: rows };
+    const kept = matches.sorted().slice(offset);
+    checkResultBytes(plan, kept, this.limits.resultBytesMax);
+    return { status, data: kept.map((m) => rowObject(plan, m.seg, m.row)) };
   }
 
   /** Rows visible at `at` with the given keys: through the key index when reading the latest state, else by scan. */
@@ -1399,6 +1467,7 @@ export class Elanus {
         this.searchIters.set(String(pin), iterState);
       }
       const batch = await searchIteratorStep(view.segments, spec, iterState, limit);
+      checkResultBytes(plan, batch, this.limits.resultBytesMax, hitOverheadBytes);
       return {
         status,
         results: batch.map(hitRow),
@@ -1408,6 +1477,7 @@ export class Elanus {
     }
     if (groupField) {
       const grouped = await groupingSearch(view.segments, spec, coll.schema.fields.indexOf(groupField), offset + limit, params.groupSize, params.strictGroupSize);
+      checkResultBytes(plan, grouped.flat(), this.limits.resultBytesMax, hitOverheadBytes);
       // offset and limit count groups.
       results = grouped.map((list) => {
         const seen: unknown[] = [];
@@ -1419,7 +1489,9 @@ export class Elanus {
       });
     } else {
       const r = params.radius !== undefined ? await vectorRangeSearch(view.segments, spec) : await vectorSearch(view.segments, spec);
-      results = r.hits.map((list) => list.slice(offset).map(hitRow));
+      const kept = r.hits.map((list) => list.slice(offset));
+      checkResultBytes(plan, kept.flat(), this.limits.resultBytesMax, hitOverheadBytes);
+      results = kept.map((list) => list.map(hitRow));
     }
     return { status, results: queries.length === 1 && !isBatch(raw) ? results[0]! : results };
   }

@@ -2,6 +2,7 @@
 import { fail } from '../errors/index.js';
 import type { FileSystem } from '../storage/index.js';
 import type { Clock } from '../tso/index.js';
+import type { EngineEvents } from './health.js';
 
 export interface EngineLimits {
   /** A growing segment is sealed past this many rows... */
@@ -22,6 +23,13 @@ export interface EngineLimits {
   readonly resultRowsMax: number;
   /** Merge L0 delete files of a shard past this many. */
   readonly l0FilesMax: number;
+  /** Keys in one L0 delete file; a flush or merge with more writes several files. */
+  readonly l0FileKeysMax: number;
+  /**
+   * Bytes of the rows one query or search may return (output fields, keys and scores);
+   * a larger result is refused with RESULT_TOO_LARGE instead of being assembled.
+   */
+  readonly resultBytesMax: number;
   /** Threads one vector index build may use (builds run one at a time, in the background). */
   readonly indexBuildThreads: number;
   /**
@@ -41,6 +49,8 @@ export const defaultLimits: EngineLimits = Object.freeze({
   boundedStalenessMs: 5_000,
   resultRowsMax: 16_384,
   l0FilesMax: 8,
+  l0FileKeysMax: 1_000_000,
+  resultBytesMax: 100 * 1024 * 1024,
   indexBuildThreads: 1,
   interimIndexRows: 16_384,
 });
@@ -59,6 +69,8 @@ export interface OpenOptions {
   crashPoint?: (name: CrashPoint) => void;
   /** Shards of new collections unless the request says otherwise. */
   shardsDefault?: number;
+  /** Self-repairs and health changes, for logs and metrics (the server logs repairs at warn). */
+  events?: EngineEvents;
 }
 
 export type CrashPoint =
@@ -76,6 +88,9 @@ export function resolveLimits(given: Partial<EngineLimits> | undefined): EngineL
   const l = { ...defaultLimits, ...given };
   for (const [k, v] of Object.entries(l)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail('INVALID_ARGUMENT', { detail: `limit ${k} must be a non-negative number, got ${String(v)}` });
+  }
+  for (const k of ['segmentRowsMax', 'l0FileKeysMax', 'resultBytesMax'] as const) {
+    if (l[k] < 1) fail('INVALID_ARGUMENT', { detail: `limit ${k} must be at least 1, got ${l[k]}` });
   }
   return Object.freeze(l);
 }

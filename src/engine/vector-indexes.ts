@@ -23,9 +23,19 @@ import type { SegmentIndex } from '../query/vector-search.js';
 import type { Segment } from '../segments/segment.js';
 import { joinPath, writeFileDurable, type FileSystem } from '../storage/index.js';
 import { type CollectionData, collectionDir } from './collection.js';
+import type { Health } from './health.js';
 
 const magic = 0x58495645; // "EVIX" little-endian
 const headerBytes = 16;
+/** An index file is read whole, and one read returns at most 2 GiB - 1 bytes. */
+export const indexFileBytesMax = 2 ** 31 - 1;
+
+/** Refuses an index whose file would pass indexFileBytesMax (checked before it is written). */
+export function checkIndexFileSize(payloadBytes: number): void {
+  if (payloadBytes + headerBytes > indexFileBytesMax) {
+    throw new ElanusError('LIMIT_EXCEEDED', { what: 'index file size', detail: `${payloadBytes + headerBytes} bytes, over ${indexFileBytesMax}` });
+  }
+}
 
 /** The index file's bytes: magic, format version, crc32 of the payload, payload length (low 32 bits), payload. */
 export function frameIndexFile(payload: Uint8Array): Uint8Array {
@@ -66,6 +76,8 @@ export interface VectorIndexContext {
   onBackgroundError(e: unknown): void;
   /** A segment's index became ready (its interim chunks can go). */
   onInstalled?: () => void;
+  /** Index files that cannot be written are noted here; damaged ones rebuilt are reported as repairs. */
+  readonly health: Health;
 }
 
 export interface IndexProgress {
@@ -79,6 +91,11 @@ export class VectorIndexes {
   private readonly entries = new Map<string, Entry>();
   /** Builds that failed, with the reason (not retried until the index is recreated or a restart). */
   private readonly failed = new Map<string, string>();
+  /**
+   * Indexes built and in use whose file could not be written (a full volume, an I/O
+   * error): each pass tries again, so no build is repeated for want of space.
+   */
+  private readonly unsaved = new Map<string, { native: NativeIndex; file: string; job: Job }>();
   private readonly passes = new CoalescedPass(() => this.pass(), (e) => this.ctx.onBackgroundError(e));
   private closed = false;
   readonly stats = { built: 0, loaded: 0, failed: 0, discarded: 0 };
@@ -171,6 +188,7 @@ export class VectorIndexes {
 
   private async pass(): Promise<void> {
     await this.prune();
+    await this.saveUnsaved();
     for (;;) {
       if (this.closed) return;
       const job = this.nextJob();
@@ -228,9 +246,16 @@ export class VectorIndexes {
         const native = stored ?? await buildIndex(plan.spec, seg.column(fieldIndex).values as VectorData, seg.rowCount);
         fromFile = stored !== undefined;
         if (!fromFile) {
-          const bytes = frameIndexFile(await native.serialize());
           if (!this.wanted(job)) return this.discard(undefined);
-          await writeFileDurable(this.ctx.fs, joinPath(this.ctx.root, file!), bytes);
+          if (!(await this.save(native, file!))) {
+            // Searches use the index now; its file follows once the volume takes writes.
+            if (!this.wanted(job)) return this.discard(undefined);
+            this.unsaved.set(job.key, { native, file: file!, job });
+            this.entries.set(job.key, { segment: seg, index: nativeEntry(native, plan), file: undefined });
+            this.stats.built++;
+            this.ctx.onInstalled?.();
+            return;
+          }
         }
         built = nativeEntry(native, plan);
       } else {
@@ -266,14 +291,55 @@ export class VectorIndexes {
     if (file) await this.ctx.fs.unlink(joinPath(this.ctx.root, file)).catch(() => undefined);
   }
 
+  /**
+   * Writes an index file. A storage failure (full volume, I/O error) is noted as a health
+   * fault and answered false; the caller keeps the index in memory and tries later.
+   */
+  private async save(native: NativeIndex, file: string): Promise<boolean> {
+    try {
+      const payload = await native.serialize();
+      // The header keeps the low 32 bits of the length, and a file is read whole, so
+      // an index file is kept under what one read can return (2 GiB).
+      checkIndexFileSize(payload.length);
+      await writeFileDurable(this.ctx.fs, joinPath(this.ctx.root, file), frameIndexFile(payload));
+      this.ctx.health.healed('indexes', 'index files');
+      return true;
+    } catch (e) {
+      if (!(e instanceof ElanusError) || (e.code !== 'STORAGE_FULL' && e.code !== 'STORAGE_IO')) throw e;
+      this.ctx.health.fault('indexes', 'index files', e);
+      return false;
+    }
+  }
+
+  /** Writes the files of indexes that are in use but were not saved; stops at the first failure. */
+  private async saveUnsaved(): Promise<void> {
+    for (const [key, u] of [...this.unsaved]) {
+      if (this.closed) return;
+      const e = this.entries.get(key);
+      if (!e || !this.wanted(u.job)) {
+        this.unsaved.delete(key);
+        continue;
+      }
+      if (!(await this.save(u.native, u.file))) return;
+      this.unsaved.delete(key);
+      // Install the file name in the same step as the check: a drop may have come meanwhile.
+      if (this.wanted(u.job) && this.entries.get(key) === e) this.entries.set(key, { ...e, file: u.file });
+      else await this.ctx.fs.unlink(joinPath(this.ctx.root, u.file)).catch(() => undefined);
+    }
+  }
+
   private async readStored(file: string): Promise<NativeIndex | undefined> {
     const path = joinPath(this.ctx.root, file);
     if (!(await this.ctx.fs.exists(path))) return undefined;
     const payload = unframeIndexFile(await this.ctx.fs.readFile(path));
-    if (!payload) return undefined;
+    if (!payload) {
+      this.ctx.health.repaired('index-rebuilt', { file, reason: 'the file is damaged (checksum, length or header)' });
+      return undefined;
+    }
     try {
       return await loadIndex(payload);
-    } catch {
+    } catch (e) {
+      this.ctx.health.repaired('index-rebuilt', { file, reason: `the index in the file does not load: ${(e as Error).message}` });
       return undefined;
     }
   }

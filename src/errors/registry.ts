@@ -50,6 +50,7 @@ export const errorRegistry = Object.freeze({
   AUTO_ID_GIVEN: spec('primary key field "{field}" is auto-generated; rows must not carry it', 1100, 5, 400),
   BATCH_TOO_LARGE: spec('batch of {size} {unit} exceeds the limit of {max} {unit}', 1100, 5, 413),
   LIMIT_EXCEEDED: spec('{what} limit exceeded: {detail}', 1100, 5, 400),
+  RESULT_TOO_LARGE: spec('the result would hold {bytes} bytes, over the limit of {max} (resultBytesMax); ask for fewer rows (limit) or fewer output fields', 1102, 5, 413),
   // Filter expressions (query/expr/). Milvus reports every filter error as a parameter error (1100).
   FILTER_SYNTAX: spec('filter: {detail} at column {column}{hint}', 1100, 5, 400),
   FILTER_TYPE: spec('filter: {detail} at column {column}{hint}', 1100, 5, 400),
@@ -90,6 +91,7 @@ export const errorRegistry = Object.freeze({
   OFFSET_TRUNCATED: spec('offset {offset} of log topic "{topic}" was removed by retention; the earliest stored offset is {start}', 1302, 1, 410),
   // The engine itself.
   STORAGE_IO: spec('storage I/O failed on {path}: {detail}', 1, 1, 500, true),
+  STORAGE_FULL: spec('no space left on the data volume ({path}: {detail}); writes resume by themselves once space is freed', 7, 54, 507, true),
   CORRUPT_DATA: spec('corrupt data in {path} at offset {offset}: {detail}', 1, 15, 500),
   DATA_DIR_LOCKED: spec('data folder {path} is in use by process {pid}; stop it first or choose another folder', 1, 1, 409),
   CLOSED: spec('the engine is closed', 1, 56, 503),

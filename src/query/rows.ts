@@ -2,7 +2,7 @@
 // plain objects shaped like the Milvus SDK's results.
 import { fail } from '../errors/index.js';
 import { type CollectionSchema, DataType, type FieldSchema, isVector } from '../catalog/types.js';
-import { valueAt } from '../segments/columns.js';
+import { estimateBytes, valueAt, widthOf } from '../segments/columns.js';
 import type { Segment } from '../segments/segment.js';
 
 export interface OutputPlan {
@@ -69,4 +69,31 @@ const heldByReference: ReadonlySet<DataType> = new Set([DataType.JSON, DataType.
 
 function copyOut(v: unknown): unknown {
   return typeof v === 'object' && v !== null ? structuredClone(v) : v;
+}
+
+/**
+ * Estimated bytes of the rows a result would hold, checked against `max` before any row
+ * is assembled: a query for 16,384 rows of 64 KB strings, or of 32,768-d vectors, is
+ * refused with RESULT_TOO_LARGE instead of growing the process until it runs out of
+ * memory. Typed values count their stored width; strings, JSON and arrays their text.
+ */
+export function checkResultBytes(plan: OutputPlan, rows: ReadonlyArray<{ seg: Segment; row: number }>, max: number, perRowExtra = 0): void {
+  let bytes = 0;
+  for (const { seg, row } of rows) {
+    bytes += perRowExtra;
+    for (const { field, index } of plan.fields) bytes += valueBytes(seg, index, field, row);
+    if (plan.dynamicIndex >= 0 && (plan.dynamicKeys === '*' || plan.dynamicKeys.length > 0)) bytes += valueBytes(seg, plan.dynamicIndex, seg.field(plan.dynamicIndex), row);
+    if (bytes > max) {
+      fail('RESULT_TOO_LARGE', { bytes: `more than ${bytes}`, max });
+    }
+  }
+}
+
+function valueBytes(seg: Segment, index: number, field: FieldSchema, row: number): number {
+  const col = seg.column(index);
+  if (ArrayBuffer.isView(col.values)) {
+    const t = col.values as unknown as { BYTES_PER_ELEMENT: number };
+    return widthOf(field) * t.BYTES_PER_ELEMENT;
+  }
+  return estimateBytes((col.values as readonly unknown[])[row]);
 }

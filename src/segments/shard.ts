@@ -33,8 +33,16 @@ interface InFlight {
   reject: (e: unknown) => void;
 }
 
+/** A record encoded and checked against the log's record limit, ready to submit. */
+export interface PreparedRecord {
+  readonly record: LogRecord;
+  readonly payload: Uint8Array;
+}
+
 export interface ShardOptions {
   collectionId: number;
+  /** The largest record the log takes (its framing limit); larger ones are refused before submit. */
+  payloadBytesMax: number;
   index: number;
   schema: () => CollectionSchema;
   log: ShardLog;
@@ -67,8 +75,6 @@ export class Shard {
   appliedOffset = -1;
   /** Everything at or below this offset is in flushed segments and L0 delete files. */
   checkpoint = -1;
-  /** Set when an append failed: the log and memory may disagree, so the shard stops writing. */
-  private broken: unknown;
 
   constructor(private readonly opts: ShardOptions) {
     this.collectionId = opts.collectionId;
@@ -88,12 +94,24 @@ export class Shard {
    * submitted in one order get offsets (and, since callers take the timestamp in the same
    * step, timestamps) in that order.
    */
-  submit(record: LogRecord): Promise<void> {
-    if (this.broken) return Promise.reject(new ElanusError('STORAGE_IO', { path: `shard ${this.index}`, detail: `an earlier write failed (${errorText(this.broken)}); reopen the engine` }));
+  /**
+   * Encodes a record and checks it against the log's limit. A write of several records
+   * (one per shard) prepares them all before it submits any, so a record that is too large
+   * refuses the whole write and stores none of it.
+   */
+  prepare(record: LogRecord): PreparedRecord {
+    const payload = this.opts.encode(record);
+    if (payload.length > this.opts.payloadBytesMax) {
+      throw new ElanusError('BATCH_TOO_LARGE', { size: payload.length, unit: 'bytes (encoded for the log)', max: this.opts.payloadBytesMax });
+    }
+    return { record, payload };
+  }
+
+  submit(prepared: LogRecord | PreparedRecord): Promise<void> {
     // Encoded before the record joins the in-flight queue: an encoder that throws would
     // otherwise leave an entry that never completes, and every later write and Strong
     // read of the shard would wait for it forever.
-    const payload = this.opts.encode(record);
+    const { record, payload } = 'payload' in prepared ? prepared : this.prepare(prepared);
     let entry!: InFlight;
     const p = new Promise<void>((resolve, reject) => {
       entry = { record, offset: -1, done: false, error: undefined, resolve, reject };
@@ -115,14 +133,19 @@ export class Shard {
     return p;
   }
 
-  /** Applies finished appends in order. A failed append stops the shard: later records may depend on it. */
+  /**
+   * Applies finished appends in order. A failed append is refused and applied nowhere:
+   * the log refuses every record queued behind a failed one too, and cuts their bytes off
+   * before it takes new ones (wal/log.ts), so memory and the log agree on what exists.
+   * A record appended after that is self-contained (keys and rows at its timestamp) and
+   * applies on its own.
+   */
   private drain(): void {
     while (this.inflight.length > 0 && this.inflight[0]!.done) {
       const e = this.inflight.shift()!;
       this.applied++;
-      if (e.error !== undefined || this.broken) {
-        this.broken ??= e.error;
-        e.reject(e.error ?? new ElanusError('STORAGE_IO', { path: `shard ${this.index}`, detail: 'an earlier write failed' }));
+      if (e.error !== undefined) {
+        e.reject(e.error);
         continue;
       }
       this.apply(e.record, e.offset);
@@ -279,25 +302,28 @@ export class Shard {
     this.segs = [...this.segs, seg];
   }
 
-  /** Swaps compacted segments for their replacement (after the metadata commit). */
-  swap(removed: readonly Segment[], added: Segment | undefined, origin: ReadonlyArray<{ seg: Segment; row: number }>): void {
-    if (added) {
+  /**
+   * Swaps compacted segments for their replacements (after the metadata commit). Row i of
+   * a replacement is row `origin[i]` of a removed segment.
+   */
+  swap(removed: readonly Segment[], added: ReadonlyArray<{ seg: Segment; origin: ReadonlyArray<{ seg: Segment; row: number }> }>): void {
+    for (const { seg, origin } of added) {
       // A field may have been added while the replacement was written.
-      added.conform(this.opts.schema());
+      seg.conform(this.opts.schema());
       // Deletes that happened while the replacement was written carry over, and keys
       // whose live row moved now point into the replacement.
       for (let i = 0; i < origin.length; i++) {
         const o = origin[i]!;
         const d = o.seg.deleteTsAt(o.row);
-        if (d !== tsMaxLocal) added.markDeleted(i, d);
-        const pk = added.pks[i]!;
+        if (d !== tsMaxLocal) seg.markDeleted(i, d);
+        const pk = seg.pks[i]!;
         const loc = this.pkIndex.get(pk);
-        if (loc && loc.seg === o.seg && loc.row === o.row) this.pkIndex.set(pk, { seg: added, row: i });
+        if (loc && loc.seg === o.seg && loc.row === o.row) this.pkIndex.set(pk, { seg, row: i });
       }
     }
     const gone = new Set(removed);
     for (const s of removed) s.state = 'dropped';
-    this.segs = [...this.segs.filter((s) => !gone.has(s)), ...(added ? [added] : [])];
+    this.segs = this.segs.filter((s) => !gone.has(s)).concat(added.map((a) => a.seg));
   }
 
   /** Removes a partition's rows (drop partition). */
@@ -360,6 +386,3 @@ export class Shard {
 
 const tsMaxLocal = 2n ** 63n - 1n;
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -87,3 +87,24 @@ export async function mkdirDurable(fs: FileSystem, path: string): Promise<void> 
     p = parent;
   }
 }
+
+/**
+ * Whether the folder takes a durable write now: writes a small file, fsyncs it and removes
+ * it. Health probes use it after a fault: cutting a file back (truncate) works on a full
+ * volume too, so only a write that needs space says the space is back. Throws when not.
+ */
+export async function probeWritable(fs: FileSystem, dir: string): Promise<void> {
+  const path = joinPath(dir, '.write-probe');
+  try {
+    const h = await fs.open(path, 'append');
+    try {
+      await h.truncate(0);
+      await h.write(new Uint8Array(4096), 0);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } finally {
+    await fs.unlink(path).catch(() => undefined);
+  }
+}

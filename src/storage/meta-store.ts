@@ -10,9 +10,14 @@
 // larger seq are replayed; a torn journal tail is cut off (its writer never acknowledged
 // it). Replaying a put or a delete twice changes nothing, so a crash between writing a
 // new snapshot and emptying the journal is harmless.
+//
+// Faults heal: a failed write or fsync refuses its batch (memory is not changed) and
+// marks the journal's tail unknown; the journal is cut back to its last durable length
+// and fsynced at once, and again before the next batch if that failed too. Commits keep
+// being tried; the first durable batch ends the failure, with no restart.
 import { ElanusError, assert } from '../errors/index.js';
-import { frameRecord, scanRecord } from './framing.js';
-import { type FileHandle, type FileSystem, joinPath, mkdirDurable, writeFileDurable } from './fs.js';
+import { frameRecord, recordPayloadBytesMax, scanRecord } from './framing.js';
+import { type FileHandle, type FileSystem, joinPath, mkdirDurable, probeWritable, writeFileDurable } from './fs.js';
 
 export type MetaValue = unknown;
 
@@ -35,6 +40,12 @@ export interface EmbeddedMetaStoreOptions {
   dir: string;
   /** Past this journal size a snapshot is written and the journal emptied. */
   journalBytesMax?: number;
+  /** Told when commits start failing (with the error) and when they are taken again (undefined). */
+  onHealth?: (failure: unknown) => void;
+  /** Told when opening cut a torn, unacknowledged tail off the journal. */
+  onTailCut?: (path: string, offset: number, bytes: number) => void;
+  /** Largest encoded transaction or snapshot; at most (and by default) the framing limit. Tests lower it. */
+  recordBytesMax?: number;
 }
 
 const encoder = new TextEncoder();
@@ -51,20 +62,31 @@ export class EmbeddedMetaStore implements MetaStore {
   private seq = 0;
   private journal!: FileHandle;
   private journalBytes = 0;
+  /** A write or fsync failed: bytes past journalBytes may be on disk and must be cut off first. */
+  private tailUnknown = false;
+  /** The last batch failed (reported to onHealth); the next durable one ends it. */
+  private failing = false;
   private pending: Pending[] = [];
   private writing = false;
   private closed = false;
   private journalClosed = false;
   private readonly journalBytesMax: number;
+  private recordBytesMax = recordPayloadBytesMax;
 
-  private constructor(private readonly fs: FileSystem, private readonly dir: string, journalBytesMax: number) {
+  private constructor(
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+    journalBytesMax: number,
+    private readonly onHealth: ((failure: unknown) => void) | undefined,
+  ) {
     this.journalBytesMax = journalBytesMax;
   }
 
   static async open(opts: EmbeddedMetaStoreOptions): Promise<EmbeddedMetaStore> {
-    const store = new EmbeddedMetaStore(opts.fs, opts.dir, opts.journalBytesMax ?? 4 * 1024 * 1024);
+    const store = new EmbeddedMetaStore(opts.fs, opts.dir, opts.journalBytesMax ?? 4 * 1024 * 1024, opts.onHealth);
+    store.recordBytesMax = Math.min(opts.recordBytesMax ?? recordPayloadBytesMax, recordPayloadBytesMax);
     await mkdirDurable(opts.fs, opts.dir);
-    await store.recover();
+    await store.recover(opts.onTailCut);
     return store;
   }
 
@@ -75,7 +97,7 @@ export class EmbeddedMetaStore implements MetaStore {
     return joinPath(this.dir, 'journal');
   }
 
-  private async recover(): Promise<void> {
+  private async recover(onTailCut: EmbeddedMetaStoreOptions['onTailCut']): Promise<void> {
     if (await this.fs.exists(this.snapshotPath)) {
       const buf = await this.fs.readFile(this.snapshotPath);
       const r = scanRecord(buf, 0);
@@ -110,6 +132,7 @@ export class EmbeddedMetaStore implements MetaStore {
       // A torn tail: the write that produced it was never acknowledged.
       await this.journal.truncate(offset);
       await this.journal.sync();
+      onTailCut?.(this.journalPath, offset, buf.length - offset);
       break;
     }
     this.journalBytes = offset;
@@ -139,34 +162,45 @@ export class EmbeddedMetaStore implements MetaStore {
     this.writing = true;
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending;
+        const taken = this.pending;
         this.pending = [];
+        const batch: Pending[] = [];
         const frames: Uint8Array[] = [];
         const encoded: Array<{ put: Record<string, string>; del: string[] }> = [];
         let seq = this.seq;
-        for (const p of batch) {
+        for (const p of taken) {
           const put: Record<string, string> = {};
           for (const [k, v] of Object.entries(p.txn.put ?? {})) put[k] = JSON.stringify(v);
           const del = [...(p.txn.del ?? [])];
+          const payload = encoder.encode(JSON.stringify({ seq: seq + 1, put, del }));
+          // Refused here, before the journal: the reader takes a record past the framing
+          // limit for damage, so one written would make the folder unopenable.
+          if (payload.length > this.recordBytesMax) {
+            p.reject(new ElanusError('LIMIT_EXCEEDED', { what: 'metadata transaction', detail: `${payload.length} bytes encoded, over ${this.recordBytesMax}` }));
+            continue;
+          }
+          seq++;
+          batch.push(p);
           encoded.push({ put, del });
-          frames.push(frameRecord(encoder.encode(JSON.stringify({ seq: ++seq, put, del }))));
+          frames.push(frameRecord(payload));
         }
+        if (batch.length === 0) continue;
         const bytes = concat(frames);
         try {
+          if (this.tailUnknown) await this.cutTail();
           await this.journal.write(bytes, this.journalBytes);
           await this.journal.sync();
         } catch (e) {
-          // Nothing of the batch is acknowledged. Cut the file back so a partly written
-          // batch cannot be replayed later; if even that fails the store stops taking
-          // commits, since its journal no longer matches memory.
-          try {
-            await this.journal.truncate(this.journalBytes);
-          } catch {
-            this.closed = true;
-          }
+          // Nothing of the batch is acknowledged and memory is unchanged. What reached the
+          // file is unknown, so it is cut off before the next batch (cutTail).
+          this.tailUnknown = true;
+          if (!this.failing) this.onHealth?.(e);
+          this.failing = true;
           for (const p of batch) p.reject(e);
+          await this.cutTail().catch(() => undefined);
           continue;
         }
+        this.recovered();
         this.journalBytes += bytes.length;
         this.seq = seq;
         for (const t of encoded) this.applyEncoded(t.put, t.del);
@@ -175,6 +209,37 @@ export class EmbeddedMetaStore implements MetaStore {
       }
     } finally {
       this.writing = false;
+    }
+  }
+
+  /** Cuts the journal back to its durable length and makes that durable. */
+  private async cutTail(): Promise<void> {
+    await this.journal.truncate(this.journalBytes);
+    await this.journal.sync();
+    this.tailUnknown = false;
+  }
+
+  private recovered(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.onHealth?.(undefined);
+  }
+
+  /** True when commits are being taken; heals a failed journal if no commit is in flight. */
+  async probe(): Promise<boolean> {
+    if (!this.failing) return true;
+    if (this.writing || this.closed) return false;
+    this.writing = true;
+    try {
+      if (this.tailUnknown) await this.cutTail();
+      await probeWritable(this.fs, this.dir);
+      this.recovered();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.writing = false;
+      if (this.pending.length > 0) void this.writeLoop();
     }
   }
 
@@ -187,10 +252,24 @@ export class EmbeddedMetaStore implements MetaStore {
   private async checkpoint(): Promise<void> {
     assert(this.writing, 'checkpoint outside the write loop');
     const snap = { seq: this.seq, entries: [...this.data.entries()] };
-    await writeFileDurable(this.fs, this.snapshotPath, frameRecord(encoder.encode(JSON.stringify(snap))));
-    await this.journal.truncate(0);
-    await this.journal.sync();
+    const payload = encoder.encode(JSON.stringify(snap));
+    // A snapshot past the framing limit could not be read back: keep the journal instead
+    // (it replays to the same state), which only costs a longer open.
+    if (payload.length > this.recordBytesMax) {
+      throw new ElanusError('LIMIT_EXCEEDED', { what: 'metadata snapshot', detail: `${payload.length} bytes, over ${this.recordBytesMax}` });
+    }
+    await writeFileDurable(this.fs, this.snapshotPath, frameRecord(payload));
+    // The snapshot holds everything: from here the journal's durable length is 0, whether
+    // or not the truncate reaches the disk (its records are replayed as no-ops if it
+    // does not). A failure leaves the tail to cut before the next batch.
     this.journalBytes = 0;
+    try {
+      await this.journal.truncate(0);
+      await this.journal.sync();
+    } catch (e) {
+      this.tailUnknown = true;
+      throw e;
+    }
   }
 
   async close(): Promise<void> {

@@ -4,9 +4,13 @@ import { constants } from 'node:fs';
 import { ElanusError } from '../errors/index.js';
 import type { FileHandle, FileLock, FileSystem } from './fs.js';
 
+/** Errno codes of a full volume: writes are refused until space is freed, then resume. */
+const fullCodes = new Set(['ENOSPC', 'EDQUOT']);
+
 function ioError(path: string, e: unknown): ElanusError {
   const detail = e instanceof Error ? e.message : String(e);
-  return new ElanusError('STORAGE_IO', { path, detail }, { cause: e });
+  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
+  return new ElanusError(errno !== undefined && fullCodes.has(errno) ? 'STORAGE_FULL' : 'STORAGE_IO', { path, detail }, { cause: e });
 }
 
 async function io<T>(path: string, op: () => Promise<T>): Promise<T> {

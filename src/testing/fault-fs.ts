@@ -21,6 +21,22 @@ export type FaultOp =
 
 type Entry = { readonly kind: 'file'; readonly inode: Inode } | { readonly kind: 'dir'; readonly dir: Dir };
 
+/**
+ * A fault that lasts until clearFault(), as a real volume's does:
+ * - 'ENOSPC' (full): writes fail after storing a seeded prefix of their bytes (a short
+ *   write), as do writeFile, mkdir and creating a file; removing, truncating, renaming,
+ *   syncing and reading still work, as they do on a full ext4 volume. STORAGE_FULL.
+ * - 'EIO': the listed operations (default: every mutating one) fail without effect. STORAGE_IO.
+ * - 'EMFILE': opening a file (open, readFile, writeFile) fails. STORAGE_IO.
+ */
+export interface LastingFault {
+  readonly errno: 'ENOSPC' | 'EIO' | 'EMFILE';
+  /** For 'EIO': which operations fail (default every mutating one). */
+  readonly ops?: readonly FaultOp[];
+  /** Only paths this accepts are affected (default all): one kind of file, say. */
+  readonly where?: (path: string) => boolean;
+}
+
 class Dir {
   current = new Map<string, Entry>();
   durable = new Map<string, Entry>();
@@ -51,6 +67,9 @@ export class FaultFileSystem implements FileSystem {
   private crashAt: number | undefined;
   private dead = false;
   private failing: { op: FaultOp | undefined } | undefined;
+  private lasting: LastingFault | undefined;
+  /** Operations refused by the lasting fault so far. */
+  faultsRaised = 0;
   // Handles remember the epoch they were opened in; a power loss starts a new one.
   private epoch = 0;
 
@@ -58,6 +77,8 @@ export class FaultFileSystem implements FileSystem {
   private readonly gate: Gate = {
     enter: (op, path, mutating) => this.enter(op, path, mutating),
     epoch: () => this.epoch,
+    shortWrite: (path, data) => this.writeFault(path, data),
+    fullError: (path) => this.lastingError(path),
   };
 
   constructor(opts: { seed?: number } = {}) {
@@ -91,6 +112,16 @@ export class FaultFileSystem implements FileSystem {
    */
   failNext(op?: FaultOp): void {
     this.failing = { op };
+  }
+
+  /** From now until clearFault(), operations fail as `fault` says (see LastingFault). */
+  setFault(fault: LastingFault): void {
+    this.lasting = fault;
+  }
+
+  /** The cause went away (space freed, disk replaced, descriptors closed). */
+  clearFault(): void {
+    this.lasting = undefined;
   }
 
   /** The machine loses power and reboots: see the models at the top of this file. */
@@ -138,7 +169,36 @@ export class FaultFileSystem implements FileSystem {
       this.failing = undefined;
       throw ioError(path, 'EIO: injected I/O error');
     }
+    const f = this.lasting;
+    if (f && (f.where === undefined || f.where(path))) {
+      const refused =
+        f.errno === 'EIO' ? (f.ops ? f.ops.includes(op) : mutating)
+        : f.errno === 'EMFILE' ? op === 'readFile' || op === 'writeFile'
+        : op === 'writeFile' || op === 'mkdir';
+      if (refused) throw this.lastingError(path);
+    }
     if (mutating) this.ops++;
+  }
+
+  private lastingError(path: string): ElanusError {
+    this.faultsRaised++;
+    const f = this.lasting!;
+    if (f.errno === 'ENOSPC') return new ElanusError('STORAGE_FULL', { path, detail: 'ENOSPC: no space left on device' });
+    return ioError(path, f.errno === 'EMFILE' ? 'EMFILE: too many open files' : 'EIO: injected lasting I/O error');
+  }
+
+  /** open(): with the volume full a new file cannot be made; with EMFILE nothing opens. */
+  private checkOpenFault(path: string, creates: boolean): void {
+    const f = this.lasting;
+    if (!f || (f.where !== undefined && !f.where(path))) return;
+    if (f.errno === 'EMFILE' || (f.errno === 'ENOSPC' && creates)) throw this.lastingError(path);
+  }
+
+  /** write(): on a full volume a seeded prefix lands, then ENOSPC (a short write). */
+  private writeFault(path: string, data: Uint8Array): number | undefined {
+    const f = this.lasting;
+    if (f?.errno !== 'ENOSPC' || data.length === 0 || (f.where !== undefined && !f.where(path))) return undefined;
+    return this.rng.int(data.length);
   }
 
   async open(path: string, mode: 'read' | 'append' | 'create'): Promise<FileHandle> {
@@ -148,6 +208,7 @@ export class FaultFileSystem implements FileSystem {
     if (e?.kind === 'dir') throw ioError(path, 'EISDIR: illegal operation on a directory');
     if (mode === 'create' && e) throw ioError(path, 'EEXIST: file already exists');
     if (mode === 'read' && !e) throw enoent(path);
+    this.checkOpenFault(path, !e);
     const inode = e ? e.inode : this.createFile(parent, name);
     return new FaultHandle(this.gate, path, inode, mode !== 'read');
   }
@@ -318,6 +379,9 @@ export class FaultFileSystem implements FileSystem {
 interface Gate {
   enter(op: FaultOp, path: string, mutating: boolean): void;
   epoch(): number;
+  /** Bytes a write stores before failing on a full volume; undefined when it is not full. */
+  shortWrite(path: string, data: Uint8Array): number | undefined;
+  fullError(path: string): ElanusError;
 }
 
 class FaultHandle implements FileHandle {
@@ -336,6 +400,16 @@ class FaultHandle implements FileHandle {
 
   async write(data: Uint8Array, position: number): Promise<void> {
     this.enter('write', true, true);
+    const stored = this.fs.shortWrite(this.path, data);
+    if (stored !== undefined) {
+      // Only growth needs space: a write within the file's current size succeeds.
+      if (position + data.length <= this.inode.size) {
+        this.inode.write(data, position);
+        return;
+      }
+      if (stored > 0) this.inode.write(data.subarray(0, stored), position);
+      throw this.fs.fullError(this.path);
+    }
     this.inode.write(data, position);
   }
 

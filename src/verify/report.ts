@@ -155,7 +155,7 @@ export function formatOp(op: Op): string {
 
 function table(head: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => String(r[i]).length)));
+  const widths = head.map((_, i) => cells.reduce((w, r) => Math.max(w, String(r[i]).length), 0));
   const fmt = (r: ReadonlyArray<string | number>) => r.map((c, i) => (typeof c === 'number' || i > 0 ? String(c).padStart(widths[i]!) : String(c).padEnd(widths[i]!))).join('  ');
   return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }

@@ -99,7 +99,7 @@ export class ServerProcess {
       throw new StartError(`the server on ${opts.dataDir} ${why}:\n${tail.join('\n')}`, tail.join('\n').includes('EADDRINUSE'));
     }
     const server = new ServerProcess(proc, outcome.port, exited, tail);
-    server.errors.push(...errors);
+    for (const e of errors) server.errors.push(e);
     return server;
   }
 

@@ -9,8 +9,15 @@
 // Group commit: append() assigns the offset and queues the framed record at once.
 // While one batch is being written and fsynced, new appends wait in `queued`; the next
 // batch takes all of them (up to batchBytesMax) and shares one write and one fsync.
+//
+// Faults heal: when a write or fsync fails (a full volume, an I/O error), the batch and
+// everything queued behind it are refused, and the offsets they took are given back.
+// The active file is cut back to its durable end and fsynced at once (and again before
+// the next batch, if that failed too), so no byte of a refused record can be read or
+// replayed later. Appends keep being tried; the first batch that becomes durable ends
+// the failure, with no restart. An fsync is never retried on the same data.
 import { AssertionFailure, ElanusError, assert } from '../errors/index.js';
-import { joinPath, type FileSystem } from '../storage/index.js';
+import { joinPath, probeWritable, type FileSystem } from '../storage/index.js';
 import { segmentFileName } from './names.js';
 import { decodeRecord, encodeRecord } from './record.js';
 import { Segment } from './segment.js';
@@ -40,8 +47,10 @@ export class SegmentLog {
   private idleWaiters: Array<() => void> = [];
   private next: number;
   private durable: number;
-  /** Set when a write or fsync failed: what reached the disk is unknown, so nothing more is written. */
+  /** Set when a write or fsync failed; cleared by the next batch that becomes durable (or a probe). */
   failure: ElanusError | undefined;
+  /** Bytes past the durable end may be on disk (a failed write or fsync): cut them off first. */
+  private tailDirty = false;
 
   constructor(
     private readonly fs: FileSystem,
@@ -50,6 +59,8 @@ export class SegmentLog {
     private readonly limits: LogLimits,
     /** Called after each batch becomes durable. */
     private readonly onDurable: () => void,
+    /** Told when the log stops taking appends (a fault) and when it takes them again. */
+    private readonly onHealth: (failure: ElanusError | undefined) => void = () => undefined,
   ) {
     assert(segments.length > 0, 'a log has at least one segment');
     this.segments = segments;
@@ -73,7 +84,6 @@ export class SegmentLog {
   }
 
   append(payload: Uint8Array): Promise<number> {
-    assert(this.failure === undefined, 'append to a failed log');
     const offset = this.next++;
     const bytes = encodeRecord(offset, payload);
     return new Promise<number>((resolve, reject) => {
@@ -101,8 +111,9 @@ export class SegmentLog {
   }
 
   private async writeLoop(): Promise<void> {
-    while (this.queued.length > 0 && this.failure === undefined) {
+    while (this.queued.length > 0) {
       try {
+        if (this.tailDirty) await this.cutTail();
         const active = this.segments.at(-1) as Segment;
         const first = this.queued[0] as QueuedAppend;
         if (active.size > 0 && active.size + first.bytes.length > this.limits.segmentBytesMax) {
@@ -114,14 +125,79 @@ export class SegmentLog {
       } catch (e) {
         // A broken belief of this code is not an I/O error: let it stop the process.
         if (e instanceof AssertionFailure) throw e;
-        this.failure = asIoError(e, this.dir);
-        this.rejectQueued(this.failure);
+        this.fail(asIoError(e, this.dir));
+        // At once, not only before the next batch: a crash in between must not find a
+        // whole refused record on disk and replay it. Truncating needs no space, so this
+        // usually works even on a full volume.
+        await this.cutTail().catch(() => undefined);
       }
     }
+    this.stopWriting();
+  }
+
+  private stopWriting(): void {
     this.writing = false;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
+  }
+
+  /**
+   * Heals a failed log with no append waiting (a health probe, so that a volume that got
+   * space back reads as healthy before the next write). True when the log takes appends.
+   */
+  async probe(): Promise<boolean> {
+    if (this.failure === undefined) return true;
+    if (this.writing) await this.whenIdle();
+    // Appends came in meanwhile and are being written: they will tell.
+    if (this.writing) return this.failure === undefined;
+    if (this.failure === undefined) return true;
+    this.writing = true;
+    let healed = false;
+    try {
+      if (this.tailDirty) await this.cutTail();
+      await probeWritable(this.fs, this.dir);
+      this.recovered();
+      healed = true;
+    } catch {
+      // Still failing: the failure stays as it was, and the next append tries again.
+    }
+    if (this.queued.length > 0) void this.writeLoop();
+    else this.stopWriting();
+    return healed;
+  }
+
+  /**
+   * Refuses everything not durable and gives its offsets back: the batch that failed was
+   * rejected by writeBatch, the queue is rejected here, so no offset at or past the
+   * durable end belongs to anyone.
+   */
+  private fail(error: ElanusError): void {
+    const first = this.failure === undefined;
+    this.failure = error;
+    this.tailDirty = true;
+    this.rejectQueued(error);
+    this.next = this.durable;
+    if (first) this.onHealth(error);
+  }
+
+  /** A batch became durable (or a probe wrote): the failure is over. */
+  private recovered(): void {
+    if (this.failure === undefined) return;
+    this.failure = undefined;
+    this.onHealth(undefined);
+  }
+
+  /**
+   * Cuts the active file back to its durable end and makes that durable: the bytes of
+   * refused records (a short write, or a whole batch whose fsync failed) are gone before
+   * anything new is written after them. Throws when the fault persists.
+   */
+  private async cutTail(): Promise<void> {
+    const active = this.segments.at(-1) as Segment;
+    await active.handle.truncate(active.size);
+    await active.handle.sync();
+    this.tailDirty = false;
   }
 
   /** The oldest queued records that fit in one batch and in the active segment (at least one). */
@@ -158,6 +234,7 @@ export class SegmentLog {
     // Durable from here: publish in one step, then tell the waiting appenders in offset order.
     active.appended(batch.map((q) => q.bytes.length));
     this.durable = (batch.at(-1) as QueuedAppend).offset + 1;
+    this.recovered();
     for (const q of batch) q.resolve(q.offset);
     this.onDurable();
   }
@@ -166,6 +243,9 @@ export class SegmentLog {
   private async roll(base: number): Promise<void> {
     assert(base === this.durable, 'a new segment starts at the durable end');
     const path = joinPath(this.dir, segmentFileName(base));
+    // A roll that failed before (its folder entry not synced) may have left this file:
+    // no segment holds offset `base` yet, so whatever it contains was never acknowledged.
+    await this.fs.unlink(path);
     const handle = await this.fs.open(path, 'create');
     try {
       await this.fs.syncDir(this.dir);

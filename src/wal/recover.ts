@@ -16,7 +16,8 @@ import { parseSegmentFileName } from './names.js';
 import { decodeRecord, validRecordFollows } from './record.js';
 import { Segment } from './segment.js';
 
-export async function recoverSegments(fs: FileSystem, dir: string): Promise<Segment[]> {
+/** `onTailCut` is told when the last file's unacknowledged tail is cut off (a repair to report). */
+export async function recoverSegments(fs: FileSystem, dir: string, onTailCut: (path: string, offset: number, bytes: number) => void = () => undefined): Promise<Segment[]> {
   const files = (await fs.readdir(dir))
     .map((name) => ({ name, base: parseSegmentFileName(name) }))
     .filter((f): f is { name: string; base: number } => f.base !== undefined)
@@ -36,7 +37,7 @@ export async function recoverSegments(fs: FileSystem, dir: string): Promise<Segm
           detail: `the segment starts at log offset ${f.base} but the one before ends at ${previous.end}`,
         });
       }
-      segments.push(await recoverSegment(fs, path, f.base, i === files.length - 1));
+      segments.push(await recoverSegment(fs, path, f.base, i === files.length - 1, onTailCut));
     }
   } catch (e) {
     await closeQuietly(segments.map((s) => s.handle));
@@ -45,7 +46,7 @@ export async function recoverSegments(fs: FileSystem, dir: string): Promise<Segm
   return segments;
 }
 
-async function recoverSegment(fs: FileSystem, path: string, base: number, last: boolean): Promise<Segment> {
+async function recoverSegment(fs: FileSystem, path: string, base: number, last: boolean, onTailCut: (path: string, offset: number, bytes: number) => void): Promise<Segment> {
   const buf = await fs.readFile(path);
   const positions: number[] = [];
   let position = 0;
@@ -71,6 +72,7 @@ async function recoverSegment(fs: FileSystem, path: string, base: number, last: 
     if (position < buf.length) {
       await handle.truncate(position);
       await handle.sync();
+      onTailCut(path, position, buf.length - position);
     }
   } catch (e) {
     await closeQuietly([handle]);

@@ -26,6 +26,10 @@ export interface TopicEnv {
   readonly limits: LogLimits;
   /** Runs a notification delivery later (see WalOptions.defer). */
   readonly defer: (task: () => void) => void;
+  /** See WalOptions.onHealth. */
+  readonly onHealth: (topic: string, failure: ElanusError | undefined) => void;
+  /** See WalOptions.onTailCut. */
+  readonly onTailCut: (topic: string, path: string, offset: number, bytes: number) => void;
 }
 
 /** A limit on how many subscribers one group can have. */
@@ -48,7 +52,7 @@ export class Topic {
     segments: Segment[],
   ) {
     this.fs = env.fs;
-    this.log = new SegmentLog(env.fs, dir, segments, env.limits, () => this.notifyAll());
+    this.log = new SegmentLog(env.fs, dir, segments, env.limits, () => this.notifyAll(), (f) => env.onHealth(name, f));
   }
 
   /** Reads a topic back from its folder; its metadata file exists. */
@@ -58,7 +62,7 @@ export class Topic {
     if (meta.topic !== name) {
       throw new ElanusError('CORRUPT_DATA', { path: metaPath(dir), offset: 0, detail: `metadata names topic "${meta.topic}"` });
     }
-    const segments = await recoverSegments(fs, dir);
+    const segments = await recoverSegments(fs, dir, (path, offset, bytes) => env.onTailCut(name, path, offset, bytes));
     const t = new Topic(env, name, dir, segments);
     for (const [groupName, position] of meta.groups) {
       const g = new Group(groupName);

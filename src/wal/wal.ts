@@ -29,6 +29,13 @@ export interface WalOptions {
    * order the scheduler can choose.
    */
   defer?: (task: () => void) => void;
+  /**
+   * Told when a topic's log stops taking appends after a failed write or fsync (with the
+   * error), and again (undefined) when it has healed and takes them again.
+   */
+  onHealth?: (topic: string, failure: ElanusError | undefined) => void;
+  /** Told when recovery cut an unacknowledged, torn tail off a topic's last file. */
+  onTailCut?: (topic: string, path: string, offset: number, bytes: number) => void;
 }
 
 export const walDefaults = Object.freeze({
@@ -65,7 +72,10 @@ export class Wal {
     if (opts.defer !== undefined && typeof opts.defer !== 'function') {
       throw new ElanusError('INVALID_ARGUMENT', { detail: 'defer must be a function' });
     }
-    const env: TopicEnv = Object.freeze({ fs: opts.fs, limits, defer: opts.defer ?? ((task: () => void) => queueMicrotask(task)) });
+    const env: TopicEnv = Object.freeze({
+      fs: opts.fs, limits, defer: opts.defer ?? ((task: () => void) => queueMicrotask(task)),
+      onHealth: opts.onHealth ?? (() => undefined), onTailCut: opts.onTailCut ?? (() => undefined),
+    });
     await mkdirDurable(opts.fs, opts.dir);
     const lock = await opts.fs.lock(opts.dir);
     const wal = new Wal(opts.dir, env, lock);
@@ -157,8 +167,18 @@ export class Wal {
     if (payload.length > walPayloadBytesMax) {
       throw new ElanusError('BATCH_TOO_LARGE', { size: payload.length, unit: 'bytes', max: walPayloadBytesMax });
     }
-    if (t.log.failure) throw t.log.failure;
+    // A log that failed still takes the append: its next batch first heals it (log.ts).
     return t.log.append(payload);
+  }
+
+  /** Heals topics whose log failed, without appending (health probes); the topics still failing. */
+  async probe(): Promise<string[]> {
+    this.checkOpen();
+    const failing: string[] = [];
+    for (const t of [...this.byName.values()]) {
+      if (t.state === 'ready' && !(await t.log.probe())) failing.push(t.name);
+    }
+    return failing;
   }
 
   /** The next offset to be assigned. */
@@ -263,7 +283,7 @@ export class Wal {
     const closes = [...this.byName.values()].map((t) => t.close());
     await Promise.allSettled([...this.creating.values()]);
     // Topics whose creation finished meanwhile close too (close() is idempotent).
-    closes.push(...[...this.byName.values()].map((t) => t.close()));
+    for (const t of this.byName.values()) closes.push(t.close());
     const results = await Promise.allSettled(closes);
     const unlocked = await this.lock.release().then(
       () => undefined,

@@ -372,7 +372,8 @@ function columnOf(f: FieldSchema, values: unknown[]): ProtoFieldData {
       }
       case DataType.SparseFloatVector: {
         const rows = values as Array<{ indices: number[]; values: number[] }>;
-        const maxIndex = rows.reduce((m, r) => Math.max(m, ...r.indices.map((i) => i + 1)), 0);
+        let maxIndex = 0;
+        for (const r of rows) for (const i of r.indices) if (i + 1 > maxIndex) maxIndex = i + 1;
         return { ...base, vectors: { dim: String(maxIndex), sparse_float_vector: { dim: String(maxIndex), contents: rows.map(sparseToBytes) } } };
       }
     }

@@ -163,7 +163,7 @@ export class DataSet {
   async iterate(client: number, f: number, batchSize: number): Promise<void> {
     const got: Row[] = [];
     const pagesMax = Math.ceil((this.keys.size * 2) / batchSize) + 20;
-    await this.ctx.call(client, 'iterator', (t) => t.queryIterator(this.collection, { filter: filters[f]!.expr, outputFields: scalarFields, batchSize, pagesMax, partitions: this.partitions }, (rows) => got.push(...rows)), {
+    await this.ctx.call(client, 'iterator', (t) => t.queryIterator(this.collection, { filter: filters[f]!.expr, outputFields: scalarFields, batchSize, pagesMax, partitions: this.partitions }, (rows) => { for (const row of rows) got.push(row); }), {
       collection: this.collection, args: { filter: filters[f]!.name, batchSize },
       onOk: (_pages, op) => {
         let last = -Infinity;
@@ -302,7 +302,7 @@ export class DataSet {
         const { r } = await this.ctx.call(client, 'check-scan-filtered', (t) => t.query(this.collection, { filter: inRange(filter.expr, from, to), outputFields: ['id'], limit: queryLimitMax, partitions: this.partitions }), {
           collection: this.collection, args: { filter: filter.name, from, to, check: label }, bypassGate,
         });
-        if (r.outcome === 'ok') filtered?.push(...r.value.map((row) => Number(row.id)));
+        if (r.outcome === 'ok') for (const row of r.value) filtered?.push(Number(row.id));
         else filtered = undefined;
       }
       await this.ctx.call(client, 'check-count', (t) => t.count(this.collection, filter.expr, this.partitions), {
