@@ -19,8 +19,17 @@ export const systemHandlers: Record<string, Handler> = {
   async GetVersion() {
     return { status: okStatus, version: milvusVersion };
   },
-  async CheckHealth() {
-    return { status: okStatus, isHealthy: true, reasons: [], quota_states: [] };
+  async CheckHealth(_r, ctx) {
+    // As Milvus reports a write quota: the server is up and serves reads (isHealthy), and
+    // says through its quota states that writes are refused, and why.
+    const h = ctx.engine.health();
+    const denyToWrite = 5;
+    return {
+      status: okStatus,
+      isHealthy: true,
+      reasons: h.reasons.map((r) => `${r.component} (${r.subject}): ${r.message}`),
+      quota_states: h.status === 'ok' ? [] : [denyToWrite],
+    };
   },
   async GetComponentStates() {
     const info = { nodeID: '1', role: 'standalone', state_code: 1, extra_info: [] };
