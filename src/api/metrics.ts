@@ -12,6 +12,7 @@ import { segmentSearches } from '../query/vector-search.js';
 import type { Elanus } from '../engine/index.js';
 import { isElanusError } from '../errors/index.js';
 import type { CallObserver } from './grpc/service.js';
+import { closeReasons, type ConnectionStats } from './connections.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -34,9 +35,14 @@ interface CollectionFigures {
   readonly segmentsByState: ReadonlyMap<string, number>;
 }
 
-export function createMetrics(engine: Elanus): Metrics {
+/**
+ * `connections` gives the server's connection figures (RunningServer.connections); the
+ * server counts them itself from the moment it binds, and a scrape reads them.
+ */
+export function createMetrics(engine: Elanus, connections?: () => ConnectionStats): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (connections) registerConnectionMetrics(registry, connections);
 
   const requests = new Counter({
     name: 'elanus_requests_total',
@@ -156,6 +162,37 @@ export function createMetrics(engine: Elanus): Metrics {
       });
     },
   };
+}
+
+function registerConnectionMetrics(registry: Registry, connections: () => ConnectionStats): void {
+  new Gauge({
+    name: 'elanus_connections_open',
+    help: 'TCP connections open now (gRPC, HTTP and those not yet routed)',
+    registers: [registry],
+    collect() {
+      this.set(connections().open);
+    },
+  });
+  new Counter({
+    name: 'elanus_connections_total',
+    help: 'TCP connections accepted, including those closed at once past connections-max',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(connections().accepted);
+    },
+  });
+  new Counter({
+    name: 'elanus_connections_closed_total',
+    help: 'TCP connections closed, by reason: handshake_timeout (no complete HTTP/1.1 request head or HTTP/2 preface + SETTINGS in time), idle, malformed (broke the protocol), limit (past connections-max), memory (held more than connection-bytes-max), shutdown, peer (closed by the client, or ended normally)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { closed } = connections();
+      for (const reason of closeReasons) this.inc({ reason }, closed[reason]);
+    },
+  });
 }
 
 /** One walk of the catalog. A collection dropped during the walk, or an engine closing, is skipped. */

@@ -67,7 +67,13 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     .filter((name) => name.startsWith('ELANUS_') && !known.has(name))
     .map((name) => `environment variable ${name} is not a setting of elanus serve and is ignored`);
 
-  return Object.freeze({ config: build(values), origin: Object.freeze(origin), warnings: Object.freeze(warnings) });
+  const config = build(values);
+  // One connection must be able to send the largest message the server accepts.
+  if (config.connectionBytesMax < config.messageBytesMax) {
+    const source = origin.connectionBytesMax === 'default' ? origin.messageBytesMax! : origin.connectionBytesMax!;
+    throw configError('connectionBytesMax', source, `must be at least messageBytesMax (${config.messageBytesMax}), got ${config.connectionBytesMax}`);
+  }
+  return Object.freeze({ config, origin: Object.freeze(origin), warnings: Object.freeze(warnings) });
 }
 
 function configFilePath(flags: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>, cwd: string): { path: string; from: string } | undefined {
@@ -174,6 +180,10 @@ function build(values: ReadonlyMap<string, Value>): Config {
     logLevel: get<Config['logLevel']>('logLevel'),
     messageBytesMax: get<number>('messageBytesMax'),
     shutdownDeadlineMs: get<number>('shutdownDeadlineMs'),
+    handshakeTimeoutMs: get<number>('handshakeTimeoutMs'),
+    idleTimeoutMs: get<number>('idleTimeoutMs'),
+    connectionsMax: get<number>('connectionsMax'),
+    connectionBytesMax: get<number>('connectionBytesMax'),
     metrics: get<boolean>('metrics'),
     shardsDefault: get<number>('shardsDefault'),
     limits: Object.freeze(limits) as unknown as Config['limits'],

@@ -2,6 +2,7 @@
 // names it goes by in the environment and on the command line. The loader, the CLI's
 // option list and the README's table all come from this one list, so a setting cannot
 // exist in one place and be missing from another.
+import { defaultConnectionLimits } from '../api/connections.js';
 import { defaultLimits, type EngineLimits } from '../engine/index.js';
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -20,6 +21,14 @@ export interface Config {
   readonly messageBytesMax: number;
   /** How long calls in flight may run on after SIGTERM before they are cut. */
   readonly shutdownDeadlineMs: number;
+  /** A connection must complete its first HTTP/1.1 request head or HTTP/2 preface + SETTINGS within this. */
+  readonly handshakeTimeoutMs: number;
+  /** A connection with no call in flight for this long is closed. */
+  readonly idleTimeoutMs: number;
+  /** Connections held at once; more are closed as they arrive. */
+  readonly connectionsMax: number;
+  /** Request bytes one connection may have the server hold (received, not yet answered); at least messageBytesMax. */
+  readonly connectionBytesMax: number;
   /** Serve Prometheus metrics at GET /metrics. */
   readonly metrics: boolean;
   /** Shards of new collections unless the request says otherwise. */
@@ -55,6 +64,10 @@ const top: KeySpec[] = [
   { key: 'logLevel', type: 'logLevel', default: 'info', env: 'ELANUS_LOG_LEVEL', flag: 'log-level', help: `one of ${logLevels.join(', ')}; debug logs one line per request` },
   { key: 'messageBytesMax', type: 'integer', default: 256 * MiB, min: 1024, max: int32Max, env: 'ELANUS_MESSAGE_BYTES_MAX', flag: 'message-bytes-max', help: 'largest gRPC message or REST body, bytes' },
   { key: 'shutdownDeadlineMs', type: 'integer', default: 10_000, min: 0, max: 3_600_000, env: 'ELANUS_SHUTDOWN_DEADLINE_MS', flag: 'shutdown-deadline-ms', help: 'time calls in flight get to finish on SIGTERM/SIGINT' },
+  { key: 'handshakeTimeoutMs', type: 'integer', default: defaultConnectionLimits.handshakeTimeoutMs, min: 100, max: 3_600_000, env: 'ELANUS_HANDSHAKE_TIMEOUT_MS', flag: 'handshake-timeout-ms', help: 'a connection that has not completed an HTTP/1.1 request head or the HTTP/2 preface and SETTINGS within this is closed' },
+  { key: 'idleTimeoutMs', type: 'integer', default: defaultConnectionLimits.idleTimeoutMs, min: 100, max: 86_400_000, env: 'ELANUS_IDLE_TIMEOUT_MS', flag: 'idle-timeout-ms', help: 'a connection with no call or request in flight for this long is closed (gRPC clients get a GOAWAY)' },
+  { key: 'connectionsMax', type: 'integer', default: defaultConnectionLimits.connectionsMax, min: 1, max: 1_000_000, env: 'ELANUS_CONNECTIONS_MAX', flag: 'connections-max', help: 'connections held at once; more are closed as they arrive' },
+  { key: 'connectionBytesMax', type: 'integer', default: defaultConnectionLimits.connectionBytesMax, min: 1024, max: Number.MAX_SAFE_INTEGER, env: 'ELANUS_CONNECTION_BYTES_MAX', flag: 'connection-bytes-max', help: 'request bytes one connection may have the server hold (received, not yet answered) before it is cut; at least message-bytes-max' },
   { key: 'metrics', type: 'boolean', default: true, env: 'ELANUS_METRICS', flag: 'metrics', help: 'serve Prometheus metrics at GET /metrics' },
   { key: 'shardsDefault', type: 'integer', default: 1, min: 1, max: 64, env: 'ELANUS_SHARDS_DEFAULT', flag: 'shards-default', help: 'shards of a new collection when the request names none' },
 ];

@@ -39,6 +39,10 @@ test('defaults, frozen', () => {
     logLevel: 'info',
     messageBytesMax: 256 * 1024 * 1024,
     shutdownDeadlineMs: 10_000,
+    handshakeTimeoutMs: 10_000,
+    idleTimeoutMs: 300_000,
+    connectionsMax: 1024,
+    connectionBytesMax: 512 * 1024 * 1024,
     metrics: true,
     shardsDefault: 1,
     limits: { ...defaultLimits },
@@ -105,6 +109,16 @@ test('invalid values are coded errors naming the key and where it came from', ()
   assertInvalid({ flags: { config: file('str-port.json', { port: '19530' }) } }, 'port', /^file .*str-port\.json$/);
   assertInvalid({ flags: { config: file('bad-host.json', { host: '' }) } }, 'host', /^file /);
   assertInvalid({ flags: { config: file('bad-limit.json', { limits: { segmentRowsMax: 1.5 } }) } }, 'limits.segmentRowsMax', /^file /);
+  assertInvalid({ env: { ELANUS_HANDSHAKE_TIMEOUT_MS: '0' } }, 'handshakeTimeoutMs', /^env ELANUS_HANDSHAKE_TIMEOUT_MS$/);
+  assertInvalid({ flags: { connectionsMax: '0' } }, 'connectionsMax', /^flag --connections-max$/);
+});
+
+test('one connection must be able to carry the largest message: connectionBytesMax >= messageBytesMax', () => {
+  assertInvalid({ flags: { connectionBytesMax: String(1 << 20), messageBytesMax: String(2 << 20) } }, 'connectionBytesMax', /^flag --connection-bytes-max$/);
+  // Raising only the message size past the default connection budget names where that came from.
+  assertInvalid({ env: { ELANUS_MESSAGE_BYTES_MAX: String(1024 * 1024 * 1024) } }, 'connectionBytesMax', /^env ELANUS_MESSAGE_BYTES_MAX$/);
+  const { config } = loadConfig({ flags: { connectionBytesMax: String(2 << 20), messageBytesMax: String(2 << 20) } });
+  assert.equal(config.connectionBytesMax, 2 << 20);
 });
 
 test('config file problems are coded errors naming the file', () => {
