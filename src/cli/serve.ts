@@ -1,16 +1,23 @@
-// `elanus serve`: load the configuration once, open the engine on the data folder, serve
-// gRPC + HTTP on one port, and on SIGTERM/SIGINT stop in order: no new connections,
-// calls in flight finish (or are cut at the deadline), every collection is flushed, the
-// engine closes and releases the folder's lock. A second signal exits at once.
+// `elanus serve`: load the configuration once, bind the port, open the engine on the data
+// folder, serve gRPC + HTTP on that port, and on SIGTERM/SIGINT stop in order within the
+// deadline: no new connections, calls in flight finish (or are cut at the deadline),
+// every collection is flushed, the engine closes and releases the folder's lock. A second
+// signal exits at once.
+//
+// The port comes first: a server that cannot listen must leave no trace, and opening the
+// engine creates the data folder. Connections that arrive while the engine opens wait
+// unread (api/server.ts) instead of being refused, so clients started with the server
+// need no retry.
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createMetrics } from '../api/metrics.js';
 import { registerRestRoutes } from '../api/rest/index.js';
-import { startServer, type RunningServer } from '../api/server.js';
-import { loadConfig, type Config } from '../config/index.js';
+import { listen, type Listener } from '../api/server.js';
+import { loadConfig } from '../config/index.js';
 import { Elanus } from '../engine/index.js';
 import { isElanusError } from '../errors/index.js';
+import { stopWithin } from './stop.js';
 
 /** Exit codes: 0 stopped cleanly, 1 failed while running or stopping, 2 bad configuration. */
 export async function runServe(flags: Readonly<Record<string, unknown>>): Promise<number> {
@@ -29,34 +36,11 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
   for (const w of loaded.warnings) logger.warn(w);
   logger.debug({ config, origin: loaded.origin }, 'configuration');
 
-  const dataDir = resolve(config.dataDir);
-  let engine: Elanus;
+  let listener: Listener;
   try {
-    engine = await Elanus.open({ path: dataDir, limits: config.limits, shardsDefault: config.shardsDefault });
+    const { handshakeTimeoutMs, idleTimeoutMs, connectionsMax, connectionBytesMax } = config;
+    listener = await listen({ host: config.host, port: config.port, logger, connections: { handshakeTimeoutMs, idleTimeoutMs, connectionsMax, connectionBytesMax } });
   } catch (e) {
-    if (!isElanusError(e)) throw e;
-    const hint = e.code === 'DATA_DIR_LOCKED' ? ' (--data-dir or ELANUS_DATA_DIR)' : '';
-    return refuse(logger, `cannot open the data folder: ${e.message}${hint}`, e.code);
-  }
-
-  let server: RunningServer;
-  try {
-    const metrics = config.metrics ? createMetrics(engine) : undefined;
-    server = await startServer({
-      engine,
-      host: config.host,
-      port: config.port,
-      messageBytesMax: config.messageBytesMax,
-      logger,
-      observe: metrics?.observe,
-      http: (app) => {
-        logHttpRequests(app, logger);
-        metrics?.register(app);
-        registerRestRoutes(app, engine, logger);
-      },
-    });
-  } catch (e) {
-    await engine.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       return refuse(logger, `cannot listen on ${config.host}:${config.port}: ${code} (choose another with --port or ELANUS_PORT)`, code);
@@ -64,11 +48,53 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
     throw e;
   }
 
+  // From here a signal stops the server, even while the engine is still opening.
+  const stop = stopRequests(logger);
+  const dataDir = resolve(config.dataDir);
+  const opening = Elanus.open({ path: dataDir, limits: config.limits, shardsDefault: config.shardsDefault });
+  let engine: Elanus | undefined;
+  try {
+    engine = await Promise.race([opening, stop.requested.then(() => undefined)]);
+  } catch (e) {
+    await listener.close();
+    if (!isElanusError(e)) throw e;
+    const hint = e.code === 'DATA_DIR_LOCKED' ? ' (--data-dir or ELANUS_DATA_DIR)' : '';
+    return refuse(logger, `cannot open the data folder: ${e.message}${hint}`, e.code);
+  }
+  if (!engine) {
+    // Opening replays the log and may take long; it is left unfinished, as a kill -9
+    // would leave it, and the next start does it again. Nothing acknowledged is lost.
+    opening.then((e) => e.close(), () => {}).catch(() => {});
+    await listener.close();
+    logger.info('stopped before the data folder was open');
+    return 0;
+  }
+
+  const metrics = config.metrics ? createMetrics(engine, () => listener.connections()) : undefined;
+  const ready = engine;
+  const server = await listener.serve({
+    engine,
+    messageBytesMax: config.messageBytesMax,
+    observe: metrics?.observe,
+    http: (app) => {
+      logHttpRequests(app, logger);
+      metrics?.register(app);
+      registerRestRoutes(app, ready, logger);
+    },
+  });
+
   logger.info(
     { address: `${server.host}:${server.port}`, host: server.host, port: server.port, dataDir, metrics: config.metrics },
     `serving Milvus gRPC and HTTP on ${server.host}:${server.port}, data in ${dataDir}`,
   );
-  return untilStopped(engine, server, config, logger);
+  const signal = await stop.requested;
+  logger.info({ signal, deadlineMs: config.shutdownDeadlineMs }, 'stopping: no new connections, calls in flight get until the deadline');
+  try {
+    return await stopWithin(engine, server, config.shutdownDeadlineMs, logger);
+  } catch (e) {
+    logger.error({ err: e }, 'shutdown failed');
+    return 1;
+  }
 }
 
 function refuse(logger: Logger, message: string, code: string): number {
@@ -77,10 +103,13 @@ function refuse(logger: Logger, message: string, code: string): number {
   return 1;
 }
 
-/** Resolves with the exit code once a signal has stopped everything. */
-function untilStopped(engine: Elanus, server: RunningServer, config: Config, logger: Logger): Promise<number> {
-  return new Promise((done) => {
-    let stopping = false;
+/**
+ * SIGTERM and SIGINT: the first asks for a stop (`requested` resolves with it); a second
+ * exits at once.
+ */
+function stopRequests(logger: Logger): { readonly requested: Promise<NodeJS.Signals> } {
+  let stopping = false;
+  const requested = new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
         // The operator asked twice: they would rather lose the flush than wait. The log
@@ -90,46 +119,12 @@ function untilStopped(engine: Elanus, server: RunningServer, config: Config, log
         process.exit(signal === 'SIGINT' ? 130 : 143);
       }
       stopping = true;
-      logger.info({ signal, deadlineMs: config.shutdownDeadlineMs }, 'stopping: no new connections, calls in flight get until the deadline');
-      shutdown(engine, server, config, logger).then(done, (e: unknown) => {
-        logger.error({ err: e }, 'shutdown failed');
-        done(1);
-      });
+      resolve(signal);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
-}
-
-async function shutdown(engine: Elanus, server: RunningServer, config: Config, logger: Logger): Promise<number> {
-  await server.close(config.shutdownDeadlineMs);
-  const { flushed, failed } = await flushAll(engine, logger);
-  await engine.close();
-  logger.info({ flushed, failed }, failed === 0 ? 'stopped' : 'stopped, but some collections could not be flushed (the log still holds their rows)');
-  return failed === 0 ? 0 : 1;
-}
-
-/**
- * Flushes every collection of every database, one at a time, so the next start has no
- * log to replay. One collection failing does not stop the others.
- */
-async function flushAll(engine: Elanus, logger: Logger): Promise<{ flushed: number; failed: number }> {
-  let flushed = 0;
-  let failed = 0;
-  for (const db of (await engine.listDatabases()).db_names) {
-    for (const { name } of (await engine.showCollections({ db_name: db })).data) {
-      try {
-        await engine.flush({ db_name: db, collection_names: [name] });
-        flushed++;
-      } catch (e) {
-        // Dropped by a call that finished during shutdown: nothing left to flush.
-        if (isElanusError(e, 'COLLECTION_NOT_FOUND')) continue;
-        failed++;
-        logger.error({ err: e, db, collection: name }, 'flush failed');
-      }
-    }
-  }
-  return { flushed, failed };
+  return { requested };
 }
 
 /** One debug line per HTTP request, as server.ts writes one per gRPC call. */
