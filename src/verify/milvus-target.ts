@@ -5,7 +5,7 @@
 // server before it was killed could be applied again by the next one, after the
 // verifier had already counted its outcome as settled.
 import { ConsistencyLevelEnum, DataType, MilvusClient, RRFRanker } from '@zilliz/milvus2-sdk-node';
-import type { HybridSpec, IndexSpec, QuerySpec, Result, SearchSpec, SegmentsInfo, Target, Hit } from './target.js';
+import type { CompactionState, HybridSpec, IndexInfo, IndexSpec, QuerySpec, Result, SearchSpec, SegmentsInfo, Target, Hit } from './target.js';
 import { vec2Dim, type Row, type Schema } from './values.js';
 
 const strong = ConsistencyLevelEnum.Strong;
@@ -23,6 +23,8 @@ const milvusCodes = new Map<number, string>([
 
 /** How long connect() keeps trying. */
 const connectRetryMs = 5_000;
+/** How often loadCollection asks whether the load has finished. */
+const loadPollMs = 100;
 
 interface WireStatus {
   error_code?: string | number;
@@ -83,7 +85,7 @@ export class MilvusTarget implements Target {
       { name: 'tag', data_type: DataType.VarChar, max_length: 16 },
       { name: 'arr', data_type: DataType.Array, element_type: DataType.Int32, max_capacity: 4 },
       { name: 'js', data_type: DataType.JSON },
-      { name: 'vec', data_type: DataType.FloatVector, dim: schema.dim },
+      { name: 'vec', data_type: schema.binary ? DataType.BinaryVector : DataType.FloatVector, dim: schema.dim },
       ...(schema.hybrid ? [{ name: 'vec2', data_type: DataType.FloatVector, dim: vec2Dim }] : []),
     ];
     return this.status(() => this.client.createCollection({ collection_name: name, fields, consistency_level: 'Strong' as never }));
@@ -117,6 +119,27 @@ export class MilvusTarget implements Target {
     return this.status(() => this.client.releasePartitions({ collection_name: collection, partition_names: [...partitions] }));
   }
 
+  loadCollection(collection: string): Promise<Result<void>> {
+    // LoadCollection starts the load (Milvus loads in the background); the collection is
+    // usable once GetLoadState says Loaded. The call's deadline bounds the whole wait.
+    return this.chain(async (): Promise<Result<void>> => {
+      const started = await this.client.loadCollectionAsync({ collection_name: collection });
+      const bad = failed(started);
+      if (bad) return bad;
+      for (;;) {
+        const s = await this.client.getLoadState({ collection_name: collection });
+        const bad2 = failed(s.status);
+        if (bad2) return bad2;
+        if (String(s.state) === 'LoadStateLoaded') return { outcome: 'ok', value: undefined };
+        await new Promise((r) => setTimeout(r, loadPollMs));
+      }
+    });
+  }
+
+  releaseCollection(collection: string): Promise<Result<void>> {
+    return this.status(() => this.client.releaseCollection({ collection_name: collection }));
+  }
+
   createIndex(collection: string, index: IndexSpec): Promise<Result<void>> {
     return this.status(() => this.client.createIndex({
       collection_name: collection, field_name: index.field, index_name: index.indexName, index_type: index.indexType,
@@ -126,6 +149,25 @@ export class MilvusTarget implements Target {
 
   dropIndex(collection: string, field: string, indexName: string): Promise<Result<void>> {
     return this.status(() => this.client.dropIndex({ collection_name: collection, field_name: field, index_name: indexName }));
+  }
+
+  describeIndex(collection: string): Promise<Result<IndexInfo[]>> {
+    return this.value(() => this.client.describeIndex({ collection_name: collection }), (r) => r.index_descriptions.map((d) => ({
+      indexName: d.index_name, field: d.field_name,
+      indexType: String(d.params.find((p) => p.key === 'index_type')?.value ?? ''),
+      indexedRows: Number(d.indexed_rows ?? 0), totalRows: Number(d.total_rows ?? 0), pendingRows: Number(d.pending_index_rows ?? 0),
+      failReason: d.index_state_fail_reason ?? '',
+    })));
+  }
+
+  compact(collection: string): Promise<Result<string>> {
+    return this.value(() => this.client.compact({ collection_name: collection }), (r) => String(r.compactionID));
+  }
+
+  compactionState(compactionId: string): Promise<Result<CompactionState>> {
+    // The client decodes the enum as its name (Completed), the wire has its number (2).
+    const names: Record<string, CompactionState> = { Executing: 'executing', 1: 'executing', Completed: 'completed', 2: 'completed' };
+    return this.value(() => this.client.getCompactionState({ compactionID: compactionId }), (r) => names[String(r.state)] ?? 'undefined');
   }
 
   flush(collection: string): Promise<Result<void>> {
@@ -148,6 +190,12 @@ export class MilvusTarget implements Target {
     return this.value(() => this.client.query({
       collection_name: collection, filter: q.filter, output_fields: [...q.outputFields], limit: q.limit, consistency_level: strong,
       ...(q.partitions ? { partition_names: [...q.partitions] } : {}),
+    }), (r) => r.data as Row[]);
+  }
+
+  get(collection: string, ids: readonly number[], outputFields: readonly string[]): Promise<Result<Row[]>> {
+    return this.value(() => this.client.get({
+      collection_name: collection, ids: ids.map(String), output_fields: [...outputFields], consistency_level: strong,
     }), (r) => r.data as Row[]);
   }
 

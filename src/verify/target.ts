@@ -56,6 +56,23 @@ export interface SegmentsInfo {
   readonly indexPendingRows: number;
 }
 
+/** One index as DescribeIndex reports it. */
+export interface IndexInfo {
+  readonly indexName: string;
+  readonly field: string;
+  /** From the index's parameters (index_type). */
+  readonly indexType: string;
+  readonly indexedRows: number;
+  readonly totalRows: number;
+  /** Rows the build has still to index. */
+  readonly pendingRows: number;
+  /** Why the build failed ('' when it did not). */
+  readonly failReason: string;
+}
+
+/** A manual compaction's state, as GetCompactionState reports it. */
+export type CompactionState = 'executing' | 'completed' | 'undefined';
+
 export interface Target {
   /** Where it points, for reports. */
   readonly address: string;
@@ -67,13 +84,23 @@ export interface Target {
   listPartitions(collection: string): Promise<Result<string[]>>;
   loadPartitions(collection: string, partitions: readonly string[]): Promise<Result<void>>;
   releasePartitions(collection: string, partitions: readonly string[]): Promise<Result<void>>;
+  /** Loads the whole collection and resolves once the target reports it loaded. */
+  loadCollection(collection: string): Promise<Result<void>>;
+  releaseCollection(collection: string): Promise<Result<void>>;
   createIndex(collection: string, index: IndexSpec): Promise<Result<void>>;
   dropIndex(collection: string, field: string, indexName: string): Promise<Result<void>>;
+  /** The collection's indexes with their build progress (INDEX_NOT_FOUND when it has none). */
+  describeIndex(collection: string): Promise<Result<IndexInfo[]>>;
+  /** Starts a manual compaction; resolves with its id. */
+  compact(collection: string): Promise<Result<string>>;
+  compactionState(compactionId: string): Promise<Result<CompactionState>>;
   flush(collection: string): Promise<Result<void>>;
   insert(collection: string, rows: readonly Row[], partition?: string): Promise<Result<void>>;
   upsert(collection: string, rows: readonly Row[], partition?: string): Promise<Result<void>>;
   delete(collection: string, filter: string, partition?: string): Promise<Result<void>>;
   query(collection: string, q: QuerySpec): Promise<Result<Row[]>>;
+  /** Rows by primary key (the client's get()), Strong. */
+  get(collection: string, ids: readonly number[], outputFields: readonly string[]): Promise<Result<Row[]>>;
   count(collection: string, filter: string, partitions?: readonly string[]): Promise<Result<number>>;
   search(collection: string, s: SearchSpec): Promise<Result<Hit[]>>;
   hybridSearch(collection: string, h: HybridSpec): Promise<Result<Hit[]>>;

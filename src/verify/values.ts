@@ -4,7 +4,8 @@
 // version) and whether the rest of the row belongs to that same write.
 //
 // Every value is exact in the type that stores it (floats are multiples of 1/8 or
-// 1/256), so a value read back compares equal, and vector distances can be recomputed.
+// 1/256, binary vectors are bytes), so a value read back compares equal, and vector
+// distances can be recomputed.
 
 /** A row as the official client sends and returns it. */
 export type Row = Record<string, unknown>;
@@ -17,6 +18,8 @@ export interface Schema {
   readonly dim: number;
   /** A second vector field `vec2` (dimension 8) for hybrid search. */
   readonly hybrid: boolean;
+  /** `vec` is a BinaryVector of `dim` bits (a multiple of 8), sent as dim / 8 bytes; else a FloatVector. */
+  readonly binary?: boolean;
 }
 
 export const int32Mod = 2_147_483_647;
@@ -34,7 +37,7 @@ export function rowOf(schema: Schema, key: number, version: number): Row {
     tag: `t${version % 5}`,
     arr: [key % 1000, version % 1000],
     js: { k: key, v: version, t: `t${version % 3}` },
-    vec: vectorOf(key, version, schema.dim),
+    vec: vecOf(schema, key, version),
   };
   if (schema.hybrid) row.vec2 = vectorOf(key + 0.5, version, vec2Dim);
   return row;
@@ -91,17 +94,35 @@ function safeParse(s: string): unknown {
 
 /** A deterministic vector for (key, version): components are multiples of 1/256 in [-1, 1]. */
 export function vectorOf(key: number, version: number, dim: number): number[] {
-  let s = (Math.imul(Math.floor(key * 2) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(version, 0xc2b2ae35)) >>> 0;
+  const next = unitStream(key, version);
   const out = new Array<number>(dim);
-  for (let i = 0; i < dim; i++) {
+  for (let i = 0; i < dim; i++) out[i] = Math.round((next() * 2 - 1) * 256) / 256;
+  return out;
+}
+
+/** A deterministic binary vector of `dim` bits for (key, version), as dim / 8 bytes. */
+export function bitsOf(key: number, version: number, dim: number): number[] {
+  const next = unitStream(key, version);
+  const out = new Array<number>(dim >> 3);
+  for (let i = 0; i < out.length; i++) out[i] = Math.floor(next() * 256);
+  return out;
+}
+
+/** The `vec` field that write `version` stores under `key`. */
+export function vecOf(schema: Schema, key: number, version: number): number[] {
+  return schema.binary ? bitsOf(key, version, schema.dim) : vectorOf(key, version, schema.dim);
+}
+
+/** Uniform numbers in [0, 1), a pure function of (key, version) (mulberry32 over a mixed seed). */
+function unitStream(key: number, version: number): () => number {
+  let s = (Math.imul(Math.floor(key * 2) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(version, 0xc2b2ae35)) >>> 0;
+  return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out[i] = Math.round((u * 2 - 1) * 256) / 256;
-  }
-  return out;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Squared L2 distance, as Milvus reports it for metric L2. */
@@ -112,6 +133,30 @@ export function l2(a: readonly number[], b: readonly number[]): number {
     s += d * d;
   }
   return s;
+}
+
+/** Bits that differ between two binary vectors given as bytes: Milvus's HAMMING distance. */
+export function hamming(a: readonly number[], b: readonly number[]): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    let x = (a[i]! ^ b[i]!) & 0xff;
+    while (x !== 0) {
+      x &= x - 1;
+      n++;
+    }
+  }
+  return n;
+}
+
+/** The metric searches of `vec` use: L2 for floats, HAMMING for bits (smaller is nearer for both). */
+export function metricOf(schema: Schema): 'L2' | 'HAMMING' {
+  return schema.binary ? 'HAMMING' : 'L2';
+}
+
+/** The distance between a query and the `vec` of (key, version), in the schema's metric. */
+export function distanceTo(schema: Schema, query: readonly number[], key: number, version: number): number {
+  const v = vecOf(schema, key, version);
+  return schema.binary ? hamming(query, v) : l2(query, v);
 }
 
 /** Whether a reported distance matches the exact one, allowing for float32 arithmetic. */

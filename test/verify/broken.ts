@@ -1,6 +1,6 @@
 // Deliberately broken targets for the self-test: each wraps the real client and breaks
 // exactly one promise, so the test can show that the verifier reports exactly that.
-import type { HybridSpec, IndexSpec, QuerySpec, Result, SearchSpec, SegmentsInfo, Target, Hit } from '../../src/verify/target.js';
+import type { CompactionState, HybridSpec, IndexInfo, IndexSpec, QuerySpec, Result, SearchSpec, SegmentsInfo, Target, Hit } from '../../src/verify/target.js';
 import type { Row, Schema } from '../../src/verify/values.js';
 
 /** Passes everything through; the broken targets override one call each. */
@@ -15,13 +15,19 @@ export class Passthrough implements Target {
   listPartitions(c: string) { return this.inner.listPartitions(c); }
   loadPartitions(c: string, ps: readonly string[]) { return this.inner.loadPartitions(c, ps); }
   releasePartitions(c: string, ps: readonly string[]) { return this.inner.releasePartitions(c, ps); }
+  loadCollection(c: string) { return this.inner.loadCollection(c); }
+  releaseCollection(c: string) { return this.inner.releaseCollection(c); }
   createIndex(c: string, ix: IndexSpec) { return this.inner.createIndex(c, ix); }
   dropIndex(c: string, f: string, n: string) { return this.inner.dropIndex(c, f, n); }
+  describeIndex(c: string): Promise<Result<IndexInfo[]>> { return this.inner.describeIndex(c); }
+  compact(c: string) { return this.inner.compact(c); }
+  compactionState(id: string): Promise<Result<CompactionState>> { return this.inner.compactionState(id); }
   flush(c: string) { return this.inner.flush(c); }
   insert(c: string, rows: readonly Row[], p?: string) { return this.inner.insert(c, rows, p); }
   upsert(c: string, rows: readonly Row[], p?: string) { return this.inner.upsert(c, rows, p); }
   delete(c: string, filter: string, p?: string) { return this.inner.delete(c, filter, p); }
   query(c: string, q: QuerySpec) { return this.inner.query(c, q); }
+  get(c: string, ids: readonly number[], fields: readonly string[]) { return this.inner.get(c, ids, fields); }
   count(c: string, filter: string, ps?: readonly string[]) { return this.inner.count(c, filter, ps); }
   search(c: string, s: SearchSpec) { return this.inner.search(c, s); }
   hybridSearch(c: string, h: HybridSpec) { return this.inner.hybridSearch(c, h); }

@@ -10,7 +10,7 @@ import { KeyIndex } from '../key-index.js';
 import type { KeyModel } from '../model.js';
 import type { Hit, IndexSpec } from '../target.js';
 import type { Random } from '../../testing/random.js';
-import { decodeRow, distanceMatches, filters, inRange, l2, rowOf, scalarFields, vectorOf, type Row, type Schema, type State } from '../values.js';
+import { decodeRow, distanceMatches, distanceTo, filters, inRange, metricOf, rowOf, scalarFields, type Row, type Schema, type State } from '../values.js';
 
 export const mainPartition = '_default';
 /** Versions and fresh keys are spread by client, so each client's sequence is its own. */
@@ -31,8 +31,15 @@ export class DataSet {
   private freshBase = 0;
   private readonly partitions = [mainPartition];
 
-  constructor(private readonly ctx: ScenarioContext, readonly collection: string, readonly schema: Schema) {
+  /**
+   * The vector index `create` builds and `checkCatalog` expects; a scenario that
+   * rebuilds the index (lifecycle) sets it to the new one.
+   */
+  index: IndexSpec;
+
+  constructor(private readonly ctx: ScenarioContext, readonly collection: string, readonly schema: Schema, index: IndexSpec = vectorIndex) {
     this.model = ctx.keyModel(filters);
+    this.index = index;
   }
 
   /** A version no other write uses: unique per client and sequence number. */
@@ -66,7 +73,7 @@ export class DataSet {
     const coll = this.collection;
     await this.ctx.call(c, 'drop-collection', (t) => t.dropCollection(coll), { collection: coll, allow: (code) => code === 'COLLECTION_NOT_FOUND' });
     await this.ctx.call(c, 'create-collection', (t) => t.createCollection(coll, this.schema), { collection: coll });
-    for (const ix of [vectorIndex, ...extraIndexes]) {
+    for (const ix of [this.index, ...extraIndexes]) {
       await this.ctx.call(c, 'create-index', (t) => t.createIndex(coll, ix), { collection: coll, args: { field: ix.field, type: ix.indexType } });
     }
     await this.ctx.call(c, 'load', (t) => t.loadPartitions(coll, [mainPartition]), { collection: coll, partition: mainPartition });
@@ -89,6 +96,11 @@ export class DataSet {
     return this.write(client, 'insert', keys, this.nextVersion(client), (t, rs) => t.insert(this.collection, rs));
   }
 
+  /** Inserts `keys` (none written before, or every earlier write deleted). */
+  insertKeys(client: number, keys: readonly number[]): Promise<Op> {
+    return this.write(client, 'insert', keys, this.nextVersion(client), (t, rs) => t.insert(this.collection, rs));
+  }
+
   upsert(client: number, keys: readonly number[]): Promise<Op> {
     return this.write(client, 'upsert', keys, this.nextVersion(client), (t, rs) => t.upsert(this.collection, rs));
   }
@@ -96,6 +108,18 @@ export class DataSet {
   async delete(client: number, keys: readonly number[]): Promise<Op> {
     const { op } = await this.ctx.call(client, 'delete', (t) => t.delete(this.collection, `id in [${keys.join(', ')}]`), {
       keys, collection: this.collection, writes: { model: this.model, entries: keys.map((k) => [k, null] as const) },
+    });
+    return op;
+  }
+
+  /**
+   * A delete by filter `expr`; `keys` are those the model says it hits (live and
+   * matching when it is sent), each of which becomes absent.
+   */
+  async deleteWhere(client: number, expr: string, keys: readonly number[]): Promise<Op> {
+    const { op } = await this.ctx.call(client, 'delete', (t) => t.delete(this.collection, expr), {
+      keys, collection: this.collection, args: { filter: expr, keys: keys.length },
+      writes: { model: this.model, entries: keys.map((k) => [k, null] as const) },
     });
     return op;
   }
@@ -129,6 +153,18 @@ export class DataSet {
     });
   }
 
+  /** Reads `keys` with the client's get(); every one must show a legal state. */
+  async get(client: number, keys: readonly number[], withVector: boolean): Promise<void> {
+    const outputFields = [...scalarFields, ...(withVector ? ['vec'] : [])];
+    await this.ctx.call(client, 'get', (t) => t.get(this.collection, keys, outputFields), {
+      keys, collection: this.collection, args: { withVector },
+      onOk: (rows, op) => {
+        const asked = new Set(keys);
+        this.judgeRows(op, rows, keys, (k) => asked.has(k), all, false);
+      },
+    });
+  }
+
   /** Reads every key in [from, to) that matches filter `f`: those not returned must be legally absent. */
   async range(client: number, from: number, to: number, f: number): Promise<void> {
     const filter = inRange(filters[f]!.expr, from, to);
@@ -150,12 +186,16 @@ export class DataSet {
     });
   }
 
-  async search(client: number, rng: Random, f: number): Promise<void> {
-    const vector = randomVector(rng, this.schema.dim);
+  /** A search for a random vector, with filter `f`; `also` judges the hits further (lifecycle: against the exact answer). */
+  async search(client: number, rng: Random, f: number, limit = 10, also?: (hits: readonly Hit[], op: Op, vector: readonly number[]) => void): Promise<void> {
+    const vector = this.schema.binary ? randomBits(rng, this.schema.dim) : randomVector(rng, this.schema.dim);
     const filter = filters[f]!;
-    await this.ctx.call(client, 'search', (t) => t.search(this.collection, { field: 'vec', vector, limit: 10, metric: 'L2', partitions: this.partitions, ...(filter.expr ? { filter: filter.expr } : {}) }), {
-      collection: this.collection, args: { filter: filter.name },
-      onOk: (hits, op) => this.judgeHits(op, hits, vector, f),
+    await this.ctx.call(client, 'search', (t) => t.search(this.collection, { field: 'vec', vector, limit, metric: this.index.metric ?? metricOf(this.schema), partitions: this.partitions, ...(filter.expr ? { filter: filter.expr } : {}) }), {
+      collection: this.collection, args: { filter: filter.name, limit },
+      onOk: (hits, op) => {
+        this.judgeHits(op, hits, vector, f);
+        also?.(hits, op, vector);
+      },
     });
   }
 
@@ -242,8 +282,8 @@ export class DataSet {
         this.ctx.violations.add({ kind: 'search-non-live', message: `search (filter ${filter.name}) returned key ${h.key}, which was not live and matching at any moment of the search`, keys: [h.key], ops: [op] });
         continue;
       }
-      if (!live.some((w) => distanceMatches(h.score, l2(vector, vectorOf(h.key, w.value!, this.schema.dim))))) {
-        const exact = live.map((w) => l2(vector, vectorOf(h.key, w.value!, this.schema.dim)));
+      if (!live.some((w) => distanceMatches(h.score, distanceTo(this.schema, vector, h.key, w.value!)))) {
+        const exact = live.map((w) => distanceTo(this.schema, vector, h.key, w.value!));
         this.ctx.violations.add({ kind: 'search-score', message: `search returned key ${h.key} with distance ${h.score}; its live versions are at ${exact.join(' or ')}`, keys: [h.key], ops: [op] });
       }
     }
@@ -264,7 +304,7 @@ export class DataSet {
       collection: this.collection, bypassGate: true,
       onOk: (info, op) => {
         this.ctx.checked('catalog-mismatch');
-        if (info.indexIds.length === 0) this.ctx.violations.add({ kind: 'catalog-mismatch', message: `${label}: collection ${this.collection} has no index, but ${vectorIndex.indexName} was created and never dropped`, ops: [op], subject: `${label}:index` });
+        if (info.indexIds.length === 0) this.ctx.violations.add({ kind: 'catalog-mismatch', message: `${label}: collection ${this.collection} has no index, but ${this.index.indexName} was created and never dropped`, ops: [op], subject: `${label}:index` });
       },
     });
   }
@@ -330,6 +370,11 @@ export class DataSet {
 /** A query vector: components multiples of 1/256 in [-1, 1]. */
 export function randomVector(rng: Random, dim: number): number[] {
   return Array.from({ length: dim }, () => Math.round((rng.next() * 2 - 1) * 256) / 256);
+}
+
+/** A binary query vector of `dim` bits, as dim / 8 random bytes. */
+export function randomBits(rng: Random, dim: number): number[] {
+  return Array.from({ length: dim >> 3 }, () => rng.int(256));
 }
 
 /** `n` distinct keys drawn from [0, space). */
