@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { segmentSearches } from '../query/vector-search.js';
-import type { Elanus } from '../engine/index.js';
+import type { Elanus, HealthComponent } from '../engine/index.js';
 import { isElanusError } from '../errors/index.js';
 import type { CallObserver } from './grpc/service.js';
 import { closeReasons, type ConnectionStats } from './connections.js';
@@ -21,6 +21,8 @@ export interface Metrics {
   /** Serves GET /metrics and counts every HTTP request (a fastify onResponse hook). */
   register(app: FastifyInstance): void;
 }
+
+const healthComponents: readonly HealthComponent[] = ['log', 'metadata', 'segments', 'indexes'];
 
 /** Latency buckets, seconds: 0.5 ms to 10 s (a point lookup to a large flush). */
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -132,6 +134,26 @@ export function createMetrics(engine: Elanus, connections?: () => ConnectionStat
     collect() {
       this.reset();
       for (const access of ['index', 'interim', 'exact'] as const) this.inc({ access }, segmentSearches[access]);
+    },
+  });
+  new Gauge({
+    name: 'elanus_health_degraded',
+    help: 'Storage faults the engine is living with, by component (log, metadata, segments, indexes): 1 while writes of that kind are refused (a full volume, a failing disk), 0 once they succeed again',
+    labelNames: ['component'] as const,
+    registers: [registry],
+    collect() {
+      const failing = new Set(engine.health().reasons.map((r) => r.component));
+      for (const component of healthComponents) this.set({ component }, failing.has(component) ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'elanus_self_repairs_total',
+    help: 'Repairs the engine made on its own, by kind (each also logged at warn): index-rebuilt, log-tail-truncated, journal-tail-truncated, orphan-files-removed',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, n] of engine.repairCounts()) this.inc({ kind }, n);
     },
   });
   new Gauge({

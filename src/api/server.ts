@@ -176,7 +176,14 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
   app.server.prependListener('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
     if (err.code?.startsWith('HPE_')) conns.of(socket)?.note('malformed');
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // 200 while every write is taken; 503 with the reasons while the engine refuses some
+  // (a full volume, a failing disk), so a load balancer or an operator sees it. Reads
+  // still work then, and CheckHealth says the same over gRPC.
+  app.get('/healthz', async (_req, reply) => {
+    const h = o.engine.health();
+    if (h.status === 'ok') return { status: 'ok' };
+    return reply.code(503).send({ status: 'degraded', reasons: h.reasons });
+  });
   if (o.http) await o.http(app);
   await app.ready();
 

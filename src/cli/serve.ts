@@ -15,7 +15,7 @@ import { createMetrics } from '../api/metrics.js';
 import { registerRestRoutes } from '../api/rest/index.js';
 import { listen, type Listener } from '../api/server.js';
 import { loadConfig } from '../config/index.js';
-import { Elanus } from '../engine/index.js';
+import { Elanus, type EngineEvents } from '../engine/index.js';
 import { isElanusError } from '../errors/index.js';
 import { stopWithin } from './stop.js';
 
@@ -51,7 +51,7 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
   // From here a signal stops the server, even while the engine is still opening.
   const stop = stopRequests(logger);
   const dataDir = resolve(config.dataDir);
-  const opening = Elanus.open({ path: dataDir, limits: config.limits, shardsDefault: config.shardsDefault });
+  const opening = Elanus.open({ path: dataDir, limits: config.limits, shardsDefault: config.shardsDefault, events: engineEvents(logger) });
   let engine: Elanus | undefined;
   try {
     engine = await Promise.race([opening, stop.requested.then(() => undefined)]);
@@ -132,4 +132,19 @@ function logHttpRequests(app: FastifyInstance, logger: Logger): void {
   app.addHook('onResponse', async (request, reply) => {
     logger.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 1000) / 1000 }, 'http');
   });
+}
+
+/**
+ * The engine's own repairs are logged at warn, one line each (nothing is repaired in
+ * silence), and changes of health at warn (a component starts failing) and info (it
+ * recovered).
+ */
+function engineEvents(logger: Logger): EngineEvents {
+  return {
+    repaired: (kind, detail) => logger.warn({ repair: kind, ...detail }, `self-repair: ${kind}`),
+    health: (component, subject, reason) => {
+      if (reason) logger.warn({ component, subject, code: reason.code, err: reason.message }, `writes refused: ${component} (${subject}): ${reason.message}`);
+      else logger.info({ component, subject }, `writes taken again: ${component} (${subject})`);
+    },
+  };
 }

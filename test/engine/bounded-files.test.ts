@@ -193,3 +193,23 @@ async function l0Counts(h: EngineHandle): Promise<number[]> {
   }
   return out.sort((a, b) => a[0] - b[0]).map(([, n]) => n);
 }
+
+test('a growing segment is sealed at segmentRowsMax: exactly that many rows make one sealed segment, one more starts the next', async () => {
+  const h = await openEngine({ storage: 'memory', limits: { segmentRowsMax: 1_000 } });
+  try {
+    const name = 'seal';
+    await h.db.createCollection({ collection_name: name, fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+    ] });
+    const states = () => h.db.segmentInfo({ collection_name: name }).map((s) => `${s.state}:${s.rows}`).sort();
+    await h.db.insert({ collection_name: name, data: rows(0, 1_000) });
+    assert.ok(states().every((s) => s.endsWith(':1000') && !s.startsWith('growing')), states().join(' '));
+    await h.db.insert({ collection_name: name, data: rows(1_000, 1_001) });
+    assert.ok(states().includes('growing:1'), states().join(' '));
+    await h.db.flush({ collection_names: [name] });
+    assert.deepEqual(states(), ['flushed:1', 'flushed:1000']);
+  } finally {
+    await h.dispose();
+  }
+});

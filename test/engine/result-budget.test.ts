@@ -56,3 +56,21 @@ test('search, grouped search, range search and search iterators: refused past re
     await h.dispose();
   }
 });
+
+test('query vectors per search (nq) and sub-searches per hybrid search: exactly at the limit answered, one over LIMIT_EXCEEDED', { timeout: 120_000 }, async () => {
+  const h = await setup(1 << 30);
+  try {
+    const nqMax = 16_384;
+    const queries = (n: number) => Array.from({ length: n }, (_, i) => [i % 50, 1, 2, 3]);
+    const r = await h.db.search({ collection_name: name, data: queries(nqMax), limit: 1, consistency_level: 'Strong' });
+    assert.equal((r.results as unknown[]).length, nqMax);
+    await assert.rejects(h.db.search({ collection_name: name, data: queries(nqMax + 1), limit: 1 }), { code: 'LIMIT_EXCEEDED' });
+    const hybridMax = 1024;
+    const subs = (n: number) => Array.from({ length: n }, (_, i) => ({ anns_field: 'v', data: [i % 50, 1, 2, 3], limit: 2 }));
+    const hy = await h.db.hybridSearch({ collection_name: name, data: subs(hybridMax), limit: 3, consistency_level: 'Strong' });
+    assert.equal((hy.results as unknown[]).length, 3);
+    await assert.rejects(h.db.hybridSearch({ collection_name: name, data: subs(hybridMax + 1), limit: 3 }), { code: 'LIMIT_EXCEEDED' });
+  } finally {
+    await h.dispose();
+  }
+});
