@@ -3,7 +3,9 @@
 // violation, 1 violations, 2 usage error, 3 the verifier itself failed (it could not
 // reach the target, say): then nothing was verified.
 import { writeFile } from 'node:fs/promises';
+import type { VectorShape } from './context.js';
 import { defaults, formatReport, runVerify, UsageError, type VerifyOptions } from './run.js';
+import { scenarioByName } from './scenarios/index.js';
 import { killAllServers } from './spawn.js';
 
 export interface VerifyFlags {
@@ -18,6 +20,8 @@ export interface VerifyFlags {
   kills?: string;
   killEvery?: string;
   interleavings?: string;
+  rounds?: string;
+  dims?: string;
   callTimeout?: string;
   serverArgs?: string;
   dataDir?: string;
@@ -39,6 +43,15 @@ function integer(name: string, s: string | undefined): number | undefined {
   return Number(s);
 }
 
+/** "2,768,b8,b4096": float dimensions, and binary ones (in bits) with a b. */
+export function parseShapes(s: string): VectorShape[] {
+  return s.split(',').map((part) => {
+    const m = /^(b?)(\d+)$/.exec(part.trim());
+    if (!m) throw new UsageError(`cannot read the vector shape "${part}" in --dims (try 2,768,b8,b4096: b marks a binary vector of that many bits)`);
+    return { binary: m[1] === 'b', dim: Number(m[2]) };
+  });
+}
+
 export function optionsOf(f: VerifyFlags): VerifyOptions {
   if (!f.scenario) throw new UsageError('--scenario is required');
   const opt = <K extends keyof VerifyOptions>(k: K, v: VerifyOptions[K] | undefined) => (v === undefined ? {} : { [k]: v });
@@ -50,11 +63,13 @@ export function optionsOf(f: VerifyFlags): VerifyOptions {
     concurrency: integer('concurrency', f.concurrency) ?? defaults.concurrency,
     // A run without --seed gets one, printed in the report, so that it can be replayed.
     seed: integer('seed', f.seed) ?? (Date.now() % 0xffffffff),
-    rows: integer('rows', f.rows) ?? defaults.rows,
+    rows: integer('rows', f.rows) ?? scenarioByName(f.scenario)?.defaultRows ?? defaults.rows,
     ...opt('dim', integer('dim', f.dim)),
     ...opt('kills', integer('kills', f.kills)),
     ...opt('killEveryMs', f.killEvery !== undefined ? parseDuration(f.killEvery) : undefined),
     ...opt('interleavings', integer('interleavings', f.interleavings)),
+    ...opt('rounds', integer('rounds', f.rounds)),
+    ...opt('shapes', f.dims !== undefined ? parseShapes(f.dims) : undefined),
     ...opt('callTimeoutMs', f.callTimeout !== undefined ? parseDuration(f.callTimeout) : undefined),
     ...opt('serverArgs', f.serverArgs?.trim() ? f.serverArgs.trim().split(/\s+/) : undefined),
     ...opt('dataDir', f.dataDir),

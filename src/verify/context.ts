@@ -24,8 +24,23 @@ export interface ScenarioOptions {
   readonly killEveryMs: number;
   /** consumer-groups: schedules to explore (else as many as the duration allows). */
   readonly interleavings?: number;
+  /** lifecycle: stop after this many rounds (else at the end of the duration). */
+  readonly rounds?: number;
+  /** lifecycle: the vector shapes its rounds sweep (else every shape of its sweep). */
+  readonly shapes?: readonly VectorShape[];
   /** Deadline of each call to the target, ms. */
   readonly callTimeoutMs: number;
+}
+
+/** A vector field's kind and dimension (for binary vectors, bits: a multiple of 8). */
+export interface VectorShape {
+  readonly binary: boolean;
+  readonly dim: number;
+}
+
+/** A shape as --dims spells it: 768 (float), b4096 (binary, bits). */
+export function shapeName(s: VectorShape): string {
+  return `${s.binary ? 'b' : ''}${s.dim}`;
 }
 
 /** The server, in --spawn mode. */
@@ -98,6 +113,15 @@ export class ScenarioContext {
     const m = new KeyModel(filters, this.clock);
     this.models.push(m);
     return m;
+  }
+
+  /**
+   * Forgets a model whose collection is gone (lifecycle drops one per round), so that a
+   * soak of many rounds does not keep every round's keys. Nothing may be in flight on it.
+   */
+  forgetModel(m: KeyModel): void {
+    const i = this.models.indexOf(m);
+    if (i >= 0) this.models.splice(i, 1);
   }
 
   /** Whether workers should go on. */

@@ -89,6 +89,19 @@ export class History {
     return min;
   }
 
+  /**
+   * Drops the keys of the kept operations on `collection` (lifecycle: its round is over
+   * and the collection dropped). A later round reuses the same key numbers, so those
+   * operations would only mislead a violation's slice; and a round of a million rows
+   * would otherwise keep its keys for as long as its operations are kept.
+   */
+  forgetKeys(collection: string): void {
+    for (let i = this.first; i < this.kept.length; i++) {
+      const op = this.kept[i]!;
+      if (op.collection === collection && op.keys) (op as { keys?: readonly number[] }).keys = undefined;
+    }
+  }
+
   /** Operations recorded so far (the most recent `opsKeptMax`). */
   ops(): readonly Op[] {
     return this.kept.slice(this.first);

@@ -152,6 +152,20 @@ export class KeyModel {
     return candidatesOf(rec.writes, startMs, endMs);
   }
 
+  /**
+   * The state a read starting now must see when only one is possible (every write to the
+   * key settled: acknowledged, failed, or pinned by a check after its kill); undefined
+   * while the key has more than one candidate. A sequential scenario (lifecycle) decides
+   * which keys a delete by filter hits from it.
+   */
+  current(key: number): { readonly value: State } | undefined {
+    const rec = this.keys.get(key);
+    if (!rec) return { value: null };
+    if (rec.open > 0) return undefined;
+    const c = candidatesOf(rec.writes, Infinity, Infinity);
+    return c.length === 1 ? { value: c[0]!.value } : undefined;
+  }
+
   /** The acknowledged writes that a read over [startMs, ...) must not see past: the latest ones acknowledged before it began. */
   floorOf(key: number, startMs: number): Write | undefined {
     const rec = this.keys.get(key);

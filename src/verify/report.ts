@@ -14,7 +14,7 @@ export const invariants: ReadonlyArray<{ readonly name: string; readonly kinds: 
   { name: 'no key visible twice', kinds: ['duplicate-key'] },
   { name: 'count(*) exact, with and without a filter, equal to the full query', kinds: ['count-mismatch'] },
   { name: 'every read sees the latest acknowledged write (strong), rows whole', kinds: ['stale-read', 'corrupt-row'] },
-  { name: 'search hits live, distances finite, exact and ordered', kinds: ['search-non-live', 'search-order', 'search-score'] },
+  { name: 'search hits live, distances finite, exact and ordered', kinds: ['search-non-live', 'search-order', 'search-score', 'search-inexact'] },
   { name: 'iterators return keys in order', kinds: ['iterator-order'] },
   { name: 'catalog matches the model (also after restart)', kinds: ['catalog-mismatch'] },
   { name: 'no orphan segment files after drops and GC', kinds: ['orphan-files'] },

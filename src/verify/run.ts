@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { monotonicClock } from './clock.js';
-import { ScenarioContext, type ScenarioOptions } from './context.js';
+import { ScenarioContext, shapeName, type ScenarioOptions, type VectorShape } from './context.js';
 import { MilvusTarget } from './milvus-target.js';
 import { formatReport, Progress, verdicts, type VerifyReport } from './report.js';
 import { scenarioByName, scenarios } from './scenarios/index.js';
@@ -30,6 +30,10 @@ export interface VerifyOptions {
   /** kill-upsert: longest run between kills (default 2 s). */
   readonly killEveryMs?: number;
   readonly interleavings?: number;
+  /** lifecycle: stop after this many rounds. */
+  readonly rounds?: number;
+  /** lifecycle: the vector shapes to sweep (default: its whole sweep). */
+  readonly shapes?: readonly VectorShape[];
   readonly callTimeoutMs?: number;
   /** More `elanus serve` flags for --spawn. */
   readonly serverArgs?: readonly string[];
@@ -45,6 +49,9 @@ export interface VerifyOptions {
 }
 
 export const defaults = Object.freeze({ durationMs: 3 * 60_000, concurrency: 16, rows: 100_000, dim: 128, callTimeoutMs: 60_000, killEveryMs: 2_000 });
+
+/** The largest vector dimension --dims accepts (Milvus's and Elanus's limit). */
+export const shapeDimMax = 32_768;
 
 /** A command line or option that cannot run: exit status 2. */
 export class UsageError extends Error {}
@@ -65,6 +72,14 @@ export function validate(o: VerifyOptions): void {
   positive('rows', o.rows);
   positive('kills', o.kills);
   positive('interleavings', o.interleavings);
+  positive('rounds', o.rounds);
+  if (o.shapes !== undefined) {
+    if (o.shapes.length === 0) throw new UsageError('--dims names no shape');
+    for (const sh of o.shapes) {
+      if (!Number.isInteger(sh.dim) || sh.dim < (sh.binary ? 8 : 2) || sh.dim > shapeDimMax) throw new UsageError(`--dims: ${shapeName(sh)} is out of range (float 2..${shapeDimMax}, binary 8..${shapeDimMax})`);
+      if (sh.binary && sh.dim % 8 !== 0) throw new UsageError(`--dims: ${shapeName(sh)}: a binary dimension is a number of bits, a multiple of 8`);
+    }
+  }
   positive('dim', o.dim, 2);
   if (o.concurrency > 1000) throw new UsageError('--concurrency must be at most 1000');
   if (!Number.isFinite(o.durationMs) || o.durationMs <= 0) throw new UsageError('--duration must be positive');
@@ -86,6 +101,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
     killEveryMs: o.killEveryMs ?? defaults.killEveryMs,
     ...(o.kills !== undefined ? { kills: o.kills } : {}),
     ...(o.interleavings !== undefined ? { interleavings: o.interleavings } : {}),
+    ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+    ...(o.shapes !== undefined ? { shapes: o.shapes } : {}),
   };
   const wrap = o.wrapTarget ?? ((t: Target) => t);
   const connect = async (address: string) => wrap(await MilvusTarget.connect({ address, callTimeoutMs: options.callTimeoutMs }));
@@ -163,6 +180,7 @@ export function replayCommand(o: VerifyOptions): string {
   const parts = ['elanus verify', `--scenario ${o.scenario}`, o.spawn ? '--spawn' : o.target ? `--target ${o.target}` : '', `--seed ${o.seed}`,
     `--duration ${o.durationMs}ms`, `--concurrency ${o.concurrency}`, `--rows ${o.rows}`,
     o.dim !== undefined ? `--dim ${o.dim}` : '', o.kills !== undefined ? `--kills ${o.kills}` : '', o.killEveryMs !== undefined ? `--kill-every ${o.killEveryMs}ms` : '', o.interleavings !== undefined ? `--interleavings ${o.interleavings}` : '',
+    o.rounds !== undefined ? `--rounds ${o.rounds}` : '', o.shapes !== undefined ? `--dims ${o.shapes.map(shapeName).join(',')}` : '',
     o.serverArgs?.length ? `--server-args "${o.serverArgs.join(' ')}"` : ''];
   return parts.filter(Boolean).join(' ');
 }

@@ -2,9 +2,19 @@
 // waiting for the exit and for each operation's outcome, then a restart on the same
 // folder and a new client; or a clean restart (SIGTERM, which flushes) for the audit.
 // A server that exits by itself, or does not come back, is a 'crash' and ends the run.
+//
+// Stopping and starting take time that grows with the data (a SIGTERM flushes every
+// collection and waits for a running vector index build; a start reads every segment and
+// replays the log): a server that takes longer than `stopGraceMs` to stop, or
+// `startTimeoutMs` to serve, is taken to hang. The slowest stop and start are reported.
 import type { ScenarioContext, ServerControl } from './context.js';
 import { ServerProcess } from './spawn.js';
 import type { Target } from './target.js';
+
+/** How long a SIGTERM may take before the server is taken to hang (and killed). */
+export const stopGraceMs = 5 * 60_000;
+/** How long a start may take before the server is taken not to come back. */
+export const startTimeoutMs = 5 * 60_000;
 
 export class SpawnedServer implements ServerControl {
   kills = 0;
@@ -54,9 +64,12 @@ export class SpawnedServer implements ServerControl {
     try {
       await ctx.drained(this.drainTimeoutMs);
       ctx.killedIncarnations.add(incarnation);
-      const exit = await this.proc.stop();
+      const startedMs = ctx.clock.now();
+      const exit = await this.proc.stop(stopGraceMs);
+      this.slowest('stopMsMax', exit.atMs - startedMs);
       if (exit.code !== 0) {
-        ctx.violations.add({ kind: 'crash', message: `the server stopped by SIGTERM exited with ${exit.code ?? exit.signal}:\n${this.proc.lastLines().slice(-15).join('\n')}` });
+        const how = exit.signal === 'SIGKILL' ? `did not stop within ${stopGraceMs / 1000} s of SIGTERM and was killed` : `stopped by SIGTERM exited with ${exit.code ?? exit.signal}`;
+        ctx.violations.add({ kind: 'crash', message: `the server ${how}:\n${this.proc.lastLines().slice(-15).join('\n')}` });
       }
       ctx.endIncarnation(incarnation, exit.atMs);
       await this.startNext([...this.args, ...args]);
@@ -78,7 +91,9 @@ export class SpawnedServer implements ServerControl {
     const ctx = this.context();
     await ctx.target.close();
     try {
-      this.proc = await ServerProcess.restart({ dataDir: this.dataDir, args }, this.proc.port);
+      const startedMs = ctx.clock.now();
+      this.proc = await ServerProcess.restart({ dataDir: this.dataDir, args, startTimeoutMs }, this.proc.port);
+      this.slowest('startMsMax', ctx.clock.now() - startedMs);
       ctx.history.incarnation++;
       ctx.target = await this.connect(this.proc.address);
     } catch (e) {
@@ -104,6 +119,12 @@ export class SpawnedServer implements ServerControl {
       });
       this.ctx.abort('the server crashed');
     });
+  }
+
+  /** Keeps the largest duration seen under `figure`, in whole ms. */
+  private slowest(figure: string, ms: number): void {
+    const ctx = this.context();
+    ctx.figures[figure] = Math.max(Number(ctx.figures[figure] ?? 0), Math.round(ms));
   }
 
   private context(): ScenarioContext {

@@ -6,7 +6,7 @@ import type { History, Op } from './history.js';
 export const violationKinds = [
   // data (stories 1, 4, 5)
   'lost-write', 'resurrected', 'phantom', 'duplicate-key', 'count-mismatch', 'stale-read', 'corrupt-row',
-  'search-non-live', 'search-order', 'search-score', 'iterator-order',
+  'search-non-live', 'search-order', 'search-score', 'search-inexact', 'iterator-order',
   // catalog and files (stories 1, 2, 4)
   'catalog-mismatch', 'orphan-files',
   // requests (every story)

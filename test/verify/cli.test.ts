@@ -20,6 +20,11 @@ test('usage errors exit with 2 and say what is wrong', () => {
     [['--scenario', 'mixed', '--spawn', '--target', '127.0.0.1:1'], /either --target HOST:PORT or --spawn/],
     [['--scenario', 'mixed', '--spawn', '--duration', 'soon'], /cannot read the duration "soon"/],
     [['--scenario', 'mixed', '--spawn', '--rows', '-5'], /--rows must be a whole number/],
+    [['--scenario', 'lifecycle', '--target', '127.0.0.1:19530'], /kills the server: it needs --spawn/],
+    [['--scenario', 'lifecycle', '--spawn', '--dims', '768,b12'], /b12: a binary dimension is a number of bits, a multiple of 8/],
+    [['--scenario', 'lifecycle', '--spawn', '--dims', '1'], /--dims: 1 is out of range/],
+    [['--scenario', 'lifecycle', '--spawn', '--dims', 'f768'], /cannot read the vector shape "f768"/],
+    [['--scenario', 'lifecycle', '--spawn', '--rounds', '0'], /--rounds must be an integer >= 1/],
   ];
   for (const [args, message] of cases) {
     const r = run(...args);

@@ -31,3 +31,10 @@ export const dataInvariants = [
   'no acknowledged write lost', 'no deleted key resurrected', 'no key visible twice', 'count(*) exact',
   'every read sees the latest', 'search hits live', 'no crash',
 ] as const;
+
+/**
+ * Server flags of the lifecycle tests: segments sealed at 500 rows, the background pass
+ * every 500 ms, L0 files merged past 2, interim indexes of 256 rows — so that seals,
+ * flushes, compactions, L0 merges and interim index builds happen between small steps.
+ */
+export const lifecycleServerArgs: readonly string[] = ['--segment-rows-max', '500', '--background-interval-ms', '500', '--l0-files-max', '2', '--interim-index-rows', '256'];

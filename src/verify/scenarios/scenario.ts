@@ -10,5 +10,7 @@ export interface Scenario {
    * 'in-process': runs Elanus's own log in this process, needs neither.
    */
   readonly needs: 'any' | 'spawn' | 'in-process';
+  /** Rows when --rows is not given, if not the verifier's default (lifecycle: its largest rounds). */
+  readonly defaultRows?: number;
   run(ctx: ScenarioContext): Promise<void>;
 }
