@@ -196,6 +196,8 @@ class Task : public Napi::AsyncWorker {
   void Execute() override {
     try {
       Run();
+    } catch (const Cancelled& e) {
+      kind_ = "cancelled", SetError(e.what());
     } catch (const InvalidArgument& e) {
       kind_ = "invalid", SetError(e.what());
     } catch (const Corrupt& e) {
@@ -511,8 +513,17 @@ Napi::Value BuildIndex(const Napi::CallbackInfo& info) {
     std::size_t rows = to_size(info[2], "rows", 0, std::numeric_limits<std::int32_t>::max());
     Napi::TypedArray v = typed(info[1], s.element, "vectors");
     const void* data = rows_data(v, s.element, rows, s.dim, "vectors");
+    // An optional Int32Array the caller sets to nonzero to stop the build (kept alive by the task).
+    Napi::Value cancel = info[3];
+    if (!cancel.IsUndefined()) {
+      if (!cancel.IsTypedArray() || cancel.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+          cancel.As<Napi::TypedArray>().ElementLength() < 1)
+        throw InvalidArgument("cancel must be an Int32Array of at least one element");
+      s.cancel = static_cast<const std::int32_t*>(data_of(cancel.As<Napi::TypedArray>()));
+    }
     auto* task = new BuildTask(env, s, data, rows);
     task->Keep(v);
+    task->Keep(cancel);
     return task->Start();
   });
 }

@@ -206,6 +206,10 @@ class HnswIndex final : public VectorIndex {
       config.expansion = ef_construction_;
       config.thread = t;
       for (std::size_t r; !failed && (r = next.fetch_add(1)) < rows;) {
+        if (cancel_requested(s.cancel)) {
+          failed = true;
+          break;
+        }
         as_float(r, v.data());
         store(v.data(), stored.data(), false);
         auto copy = [&](graph_t::member_ref_t member) {
@@ -218,6 +222,7 @@ class HnswIndex final : public VectorIndex {
         }
       }
     });
+    check_cancel(s.cancel);
     if (failed) throw std::runtime_error("HNSW insert failed: " + error);
     measure();
   }

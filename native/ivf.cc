@@ -135,14 +135,17 @@ class IvfIndex final : public VectorIndex {
       });
       x = owned.data();
     }
+    check_cancel(s.cancel);
     // Coarse centroids from a sample, then every row to its nearest.
     std::vector<std::size_t> sample = sample_rows(rows, train_rows(rows, nlist_), kmeans_seed);
     std::vector<float> train(sample.size() * d);
     for (std::size_t i = 0; i < sample.size(); i++) std::memcpy(&train[i * d], x + sample[i] * d, d * 4);
-    centroids_ = kmeans(train.data(), sample.size(), d, nlist_, spherical(), kmeans_seed, s.threads);
+    centroids_ = kmeans(train.data(), sample.size(), d, nlist_, spherical(), kmeans_seed, s.threads, s.cancel);
+    check_cancel(s.cancel);
     std::vector<std::uint32_t> assign(rows);
     assign_nearest(x, rows, d, centroids_.data(), nlist_, spherical(), assign.data(), s.threads);
     lists_.build(assign, nlist_);
+    check_cancel(s.cancel);
 
     if (kind_ == Kind::IVF_SQ8) {
       sq_min_.assign(d, std::numeric_limits<float>::infinity());
@@ -159,7 +162,8 @@ class IvfIndex final : public VectorIndex {
         sq_step_[t] = (hi[t] - sq_min_[t]) / 255.0f;
       }
     }
-    if (kind_ == Kind::IVF_PQ) train_pq(x, sample, assign, s.threads), transpose_books();
+    if (kind_ == Kind::IVF_PQ) train_pq(x, sample, assign, s.threads, s.cancel), transpose_books();
+    check_cancel(s.cancel);
 
     std::size_t cb = code_bytes();
     codes_.assign(rows * cb, 0);
@@ -188,7 +192,7 @@ class IvfIndex final : public VectorIndex {
 
   // Sub-quantizers trained on the residuals of the training sample.
   void train_pq(const float* x, const std::vector<std::size_t>& sample, const std::vector<std::uint32_t>& assign,
-                std::size_t threads) {
+                std::size_t threads, const std::int32_t* cancel) {
     std::size_t d = dim_, m = pq_m_, ds = dsub(), ks = ksub();
     std::size_t n = sample.size();
     pq_books_.assign(m * ks * ds, 0.0f);
@@ -199,7 +203,7 @@ class IvfIndex final : public VectorIndex {
         const float* c = &centroids_[assign[r] * d];
         for (std::size_t t = 0; t < ds; t++) sub[i * ds + t] = x[r * d + j * ds + t] - c[j * ds + t];
       }
-      std::vector<float> book = kmeans(sub.data(), n, ds, ks, false, kmeans_seed + j + 1, threads);
+      std::vector<float> book = kmeans(sub.data(), n, ds, ks, false, kmeans_seed + j + 1, threads, cancel);
       std::memcpy(&pq_books_[j * ks * ds], book.data(), book.size() * 4);
     }
   }

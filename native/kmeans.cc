@@ -76,7 +76,7 @@ void assign_nearest(const float* x, std::size_t n, std::size_t d, const float* c
 }
 
 std::vector<float> kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k, bool spherical,
-                          std::uint64_t seed, std::size_t threads) {
+                          std::uint64_t seed, std::size_t threads, const std::int32_t* cancel) {
   std::vector<float> c(k * d, 0.0f);
   if (n == 0 || k == 0) return c;
   Rng rng(seed);
@@ -91,6 +91,7 @@ std::vector<float> kmeans(const float* x, std::size_t n, std::size_t d, std::siz
   std::vector<double> sum(k * d);
   std::vector<std::size_t> count(k);
   for (int it = 0; it < kmeans_iterations; it++) {
+    check_cancel(cancel);
     assign_nearest(x, n, d, c.data(), k, spherical, a.data(), threads);
     std::fill(sum.begin(), sum.end(), 0.0);
     std::fill(count.begin(), count.end(), 0);

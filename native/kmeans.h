@@ -18,7 +18,7 @@ constexpr int kmeans_iterations = 10;
  * and points go to the largest inner product; otherwise to the smallest L2.
  */
 std::vector<float> kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k, bool spherical,
-                          std::uint64_t seed, std::size_t threads);
+                          std::uint64_t seed, std::size_t threads, const std::int32_t* cancel = nullptr);
 
 /** For each point the index of its centroid (smallest L2, or largest IP if spherical). */
 void assign_nearest(const float* x, std::size_t n, std::size_t d, const float* centroids, std::size_t k,

@@ -16,7 +16,7 @@ import { DataType } from '../catalog/types.js';
 import { indexesOf } from '../catalog/index.js';
 import { CoalescedPass } from '../concurrency/index.js';
 import { ElanusError } from '../errors/index.js';
-import { buildIndex, type IndexBuildSpec, type NativeIndex, type VectorData } from '../index/native.js';
+import { buildIndex, newCancelWord, type IndexBuildSpec, type NativeIndex, type VectorData } from '../index/native.js';
 import { planVectorIndex } from '../index/spec.js';
 import type { InterimChunks } from '../query/vector-search.js';
 import type { Segment } from '../segments/segment.js';
@@ -57,6 +57,8 @@ export class InterimIndexes {
   private readonly considered = new WeakMap<Segment, number>();
   private readonly passes = new CoalescedPass(() => this.pass(), (e) => this.ctx.onBackgroundError(e));
   private closed = false;
+  /** Set by close(): a chunk build in progress stops between rows. */
+  private readonly cancel = newCancelWord();
   readonly stats = { built: 0, failed: 0, dropped: 0 };
 
   constructor(private readonly ctx: InterimIndexContext) {}
@@ -95,6 +97,7 @@ export class InterimIndexes {
 
   async close(): Promise<void> {
     this.closed = true;
+    Atomics.store(this.cancel, 0, 1);
     await this.passes.idle();
     this.entries.clear();
   }
@@ -176,7 +179,7 @@ export class InterimIndexes {
     const width = field.dim!;
     let built: NativeIndex;
     try {
-      built = await buildIndex(spec, values.subarray(chunk * n * width, (chunk + 1) * n * width) as VectorData, n);
+      built = await buildIndex(spec, values.subarray(chunk * n * width, (chunk + 1) * n * width) as VectorData, n, this.cancel);
     } catch (e) {
       if (this.closed || (e instanceof ElanusError && e.code === 'CLOSED')) return;
       this.entryFor(seg, field.fieldId, index.indexId, spec.M).failed = true;

@@ -16,7 +16,7 @@ import type { CollectionMeta, FieldSchema, IndexMeta } from '../catalog/types.js
 import { indexesOf, isVector } from '../catalog/index.js';
 import { CoalescedPass } from '../concurrency/index.js';
 import { ElanusError } from '../errors/index.js';
-import { buildIndex, loadIndex, type NativeIndex, type VectorData } from '../index/native.js';
+import { buildIndex, loadIndex, newCancelWord, type NativeIndex, type VectorData } from '../index/native.js';
 import { SparseIndex } from '../index/sparse.js';
 import { planVectorIndex, type VectorIndexPlan } from '../index/spec.js';
 import type { SegmentIndex } from '../query/vector-search.js';
@@ -98,6 +98,8 @@ export class VectorIndexes {
   private readonly unsaved = new Map<string, { native: NativeIndex; file: string; job: Job }>();
   private readonly passes = new CoalescedPass(() => this.pass(), (e) => this.ctx.onBackgroundError(e));
   private closed = false;
+  /** Set by close(): a build in progress stops between rows, so a closing engine does not wait for it. */
+  private readonly cancel = newCancelWord();
   readonly stats = { built: 0, loaded: 0, failed: 0, discarded: 0 };
 
   constructor(private readonly ctx: VectorIndexContext) {}
@@ -175,6 +177,7 @@ export class VectorIndexes {
 
   async close(): Promise<void> {
     this.closed = true;
+    Atomics.store(this.cancel, 0, 1);
     await this.passes.idle();
     this.entries.clear();
   }
@@ -243,7 +246,7 @@ export class VectorIndexes {
         built = { kind: 'sparse', index: SparseIndex.build(seg.column(fieldIndex).values as readonly unknown[], seg.rowCount) };
       } else if (plan.kind === 'native') {
         const stored = await this.readStored(file!);
-        const native = stored ?? await buildIndex(plan.spec, seg.column(fieldIndex).values as VectorData, seg.rowCount);
+        const native = stored ?? await buildIndex(plan.spec, seg.column(fieldIndex).values as VectorData, seg.rowCount, this.cancel);
         fromFile = stored !== undefined;
         if (!fromFile) {
           if (!this.wanted(job)) return this.discard(undefined);
@@ -262,8 +265,9 @@ export class VectorIndexes {
         return;
       }
     } catch (e) {
-      if (!this.wanted(job)) return this.discard(undefined);
+      // Cancelled by close(), or the engine closed under a load: nothing to keep or count.
       if (e instanceof ElanusError && e.code === 'CLOSED') return;
+      if (!this.wanted(job)) return this.discard(undefined);
       this.failed.set(job.key, (e as Error).message);
       this.stats.failed++;
       this.ctx.onBackgroundError(e);

@@ -70,7 +70,7 @@ interface NativeHandle {
 }
 
 interface Addon {
-  buildIndex(spec: IndexBuildSpec, vectors: VectorData, rows: number): Promise<NativeHandle>;
+  buildIndex(spec: IndexBuildSpec, vectors: VectorData, rows: number, cancel?: Int32Array): Promise<NativeHandle>;
   loadIndex(bytes: Uint8Array): Promise<NativeHandle>;
   exactSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, k: number, allow: Uint8Array | undefined): Promise<SearchResult>;
   rangeSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, radius: number, rangeFilter: number | undefined, limit: number | undefined, allow: Uint8Array | undefined): Promise<RangeResult>;
@@ -111,6 +111,8 @@ function translate(e: unknown): unknown {
   const kind = (e as Error & { kind?: string }).kind;
   if (kind === 'invalid' || kind === 'corrupt') return new ElanusError('INVALID_ARGUMENT', { detail: e.message }, { cause: e });
   if (kind === 'internal') return new ElanusError('INTERNAL', { detail: e.message }, { cause: e });
+  // Only a closing engine cancels its builds.
+  if (kind === 'cancelled') return new ElanusError('CLOSED', {}, { cause: e });
   return e;
 }
 
@@ -155,9 +157,18 @@ class Index implements NativeIndex {
   }
 }
 
-/** Builds on a worker thread (threads default 1; more allowed for benchmarks). Row r of `vectors` gets label r. */
-export function buildIndex(spec: IndexBuildSpec, vectors: VectorData, rows: number): Promise<NativeIndex> {
-  return call(async () => new Index(await native().buildIndex(spec, vectors, rows)));
+/**
+ * Builds on a worker thread (threads default 1; more allowed for benchmarks). Row r of
+ * `vectors` gets label r. Setting `cancel[0]` to nonzero (Atomics.store) stops the build
+ * between rows: it rejects with CLOSED.
+ */
+export function buildIndex(spec: IndexBuildSpec, vectors: VectorData, rows: number, cancel?: Int32Array): Promise<NativeIndex> {
+  return call(async () => new Index(await native().buildIndex(spec, vectors, rows, cancel)));
+}
+
+/** A cancel word for buildIndex: shared memory, so the worker thread sees the store at once. */
+export function newCancelWord(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
 }
 
 export function loadIndex(bytes: Uint8Array): Promise<NativeIndex> {

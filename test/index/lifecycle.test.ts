@@ -172,3 +172,28 @@ describe('vector index lifecycle', () => {
     assert.deepEqual((g.results as Array<{ id: number }>).map((x) => x.id), (ivf.results as Array<{ id: number }>).map((x) => x.id));
   }));
 });
+
+test('closing the engine cancels a build in progress instead of waiting for it (a shutdown keeps its deadline)', { timeout: 300_000 }, async () => {
+  await withEngine(async (db) => {
+    const name = 'cancel';
+    await db.createCollection({ collection_name: name, fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'v', data_type: DataType.FloatVector, dim: 64 },
+    ] });
+    const rng = new Random(5);
+    for (let from = 0; from < 150_000; from += 10_000) {
+      await db.insert({ collection_name: name, data: Array.from({ length: 10_000 }, (_, k) => ({ id: from + k, v: Array.from({ length: 64 }, () => rng.next()) })) });
+    }
+    await db.flush({ collection_names: [name] });
+    // One segment of 150,000 rows, built with a wide graph: many seconds of work.
+    await db.createIndex({ collection_name: name, field_name: 'v', index_type: 'HNSW', metric_type: 'L2', params: { M: 32, efConstruction: 400 } });
+    await new Promise((r) => setTimeout(r, 200));
+    const before = db.vectorIndexStats();
+    await db.close();
+    const after = db.vectorIndexStats();
+    // Cancelled: the build neither finished (built) nor ran to its end to be thrown away (discarded).
+    assert.equal(before.built, 0, 'the build was still running when the engine closed');
+    assert.equal(after.built, 0);
+    assert.equal(after.discarded, 0, 'the build stopped when asked, not at its end');
+  }, { limits: { segmentRowsMax: 1_000_000, interimIndexRows: 0 } });
+});

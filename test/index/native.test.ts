@@ -609,3 +609,24 @@ describe('invalid input rejects with INVALID_ARGUMENT, never crashes', () => {
     assert.equal(hitsOf(all, 0, rows + 10).length, rows);
   });
 });
+
+test('a build whose cancel word is set stops between rows and rejects with CLOSED (a closing engine does not wait for it)', async () => {
+  const { newCancelWord } = await import('../../src/index/native.js');
+  // 200,000 x 64 with efConstruction 400: far longer than the 50 ms before the cancel.
+  const rows = 200_000;
+  const dim = 64;
+  const rng = new Random(3);
+  const data = new Float32Array(rows * dim);
+  for (let i = 0; i < data.length; i++) data[i] = rng.next();
+  for (const spec of [
+    { type: 'HNSW', metric: 'L2', element: 'f32', dim, M: 32, efConstruction: 400, storage: 'f32' },
+    { type: 'IVF_FLAT', metric: 'L2', element: 'f32', dim, nlist: 1024 },
+  ] as IndexBuildSpec[]) {
+    const cancel = newCancelWord();
+    const building = buildIndex(spec, data, rows, cancel);
+    setTimeout(() => Atomics.store(cancel, 0, 1), 50);
+    await assert.rejects(building, { code: 'CLOSED' }, spec.type);
+  }
+  // A word that is not an Int32Array is a usage error, not a crash.
+  await assert.rejects(buildIndex({ type: 'HNSW', metric: 'L2', element: 'f32', dim: 2, M: 8, efConstruction: 8, storage: 'f32' } as IndexBuildSpec, new Float32Array(4), 2, new Float32Array(1) as unknown as Int32Array), { code: 'INVALID_ARGUMENT' });
+});
