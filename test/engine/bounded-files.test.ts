@@ -213,3 +213,42 @@ test('a growing segment is sealed at segmentRowsMax: exactly that many rows make
     await h.dispose();
   }
 });
+
+test('compaction outputs hold at most segmentBytesMax bytes: rows that fill it exactly make one segment, one row more makes two', async () => {
+  // Bytes per row as the engine counts them for this schema, read off a flushed segment.
+  const probe = await openEngine({ storage: 'memory' });
+  let perRow: number;
+  try {
+    await probe.db.createCollection({ collection_name: 'p', fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+    ] });
+    await probe.db.insert({ collection_name: 'p', data: rows(0, 500) });
+    await probe.db.flush({ collection_names: ['p'] });
+    const [s] = probe.db.segmentInfo({ collection_name: 'p' });
+    perRow = s!.memoryBytes / s!.rows;
+  } finally {
+    await probe.dispose();
+  }
+  const h = await openEngine({ storage: 'memory', limits: { segmentBytesMax: perRow * 1_000, segmentRowsMax: 1_000_000, compactionSmallRowsMax: 2_000 } });
+  try {
+    const name = 'bytes';
+    await h.db.createCollection({ collection_name: name, fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+    ] });
+    const sizes = () => h.db.segmentInfo({ collection_name: name }).map((s) => s.rows).sort((a, b) => a - b);
+    for (const [from, to] of [[0, 500], [500, 1_000]]) {
+      await h.db.insert({ collection_name: name, data: rows(from!, to!) });
+      await h.db.flush({ collection_names: [name] });
+    }
+    await h.db.compact({ collection_name: name });
+    assert.deepEqual(sizes(), [1_000]);
+    await h.db.insert({ collection_name: name, data: rows(1_000, 1_001) });
+    await h.db.flush({ collection_names: [name] });
+    await h.db.compact({ collection_name: name });
+    assert.deepEqual(sizes(), [1, 1_000]);
+  } finally {
+    await h.dispose();
+  }
+});
