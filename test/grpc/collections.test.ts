@@ -91,7 +91,6 @@ test('createCollection with every field type; describeCollection returns the sch
     { ...base, id: '114', name: 'bv', type: 'BinaryVector', params: { dim: '16' } },
     { ...base, id: '115', name: 'hv', type: 'Float16Vector', params: { dim: '4' } },
     { ...base, id: '116', name: 'bfv', type: 'BFloat16Vector', params: { dim: '4' } },
-    { ...base, id: '117', name: '$meta', type: 'JSON', dyn: true },
   ]);
   // The SDK's derived views agree.
   assert.deepEqual(Object.keys(d.anns_fields ?? {}).sort(), ['bfv', 'bv', 'fv', 'hv']);
@@ -148,7 +147,7 @@ test('quick setup with dimension: id + vector + dynamic field, AUTOINDEX/COSINE,
   assertOk(await c.createCollection({ collection_name: 'quick', dimension: 8 }));
   const d = await c.describeCollection({ collection_name: 'quick' });
   assert.deepEqual(d.schema.fields.map((f) => [f.name, f.data_type, f.is_primary_key, f.is_dynamic]), [
-    ['id', 'Int64', true, false], ['vector', 'FloatVector', false, false], ['$meta', 'JSON', false, true],
+    ['id', 'Int64', true, false], ['vector', 'FloatVector', false, false],
   ]);
   assert.equal(kv(d.schema.fields[1]!.type_params as never).dim, '8');
   assert.equal(d.schema.enable_dynamic_field, true);

@@ -143,7 +143,10 @@ export function schemaToProto(c: CollectionMeta) {
     name: c.name,
     description: c.schema.description,
     autoID: c.schema.fields.some((f) => f.isPrimary && f.autoId),
-    fields: c.schema.fields.map(fieldToProto),
+    // The dynamic field ($meta) is the engine's own column: Milvus leaves it out of the
+    // schema it describes and reports only enable_dynamic_field. pymilvus builds its
+    // insert columns from the fields listed here, so listing it broke every insert.
+    fields: c.schema.fields.filter((f) => !f.isDynamic).map(fieldToProto),
     enable_dynamic_field: c.schema.enableDynamicField,
     properties: objectToKv(c.properties),
     functions: [],
