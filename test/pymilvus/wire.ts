@@ -55,7 +55,8 @@ export function callMetadata(db = ''): Array<[string, string]> {
 export function pyStr(v: unknown): string {
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (v === null || v === undefined) return 'None';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
+  // A JavaScript number cannot tell Python's 1 from 1.0; the tests pass floats only
+  // where they are not integral (str(0.5) and String(0.5) agree).
   return String(v);
 }
 
@@ -105,6 +106,8 @@ export function encodeSchema(collection: string, s: SchemaSpec): Buffer {
   const msg = types.collectionSchema.fromObject({
     name: collection,
     description: s.description ?? '',
+    // orm/schema.py CollectionSchema.auto_id: the primary key's auto_id.
+    autoID: s.fields.some((f) => f.isPrimary && f.autoId),
     enable_dynamic_field: s.enableDynamicField ?? false,
     fields,
   });
