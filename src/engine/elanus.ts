@@ -388,7 +388,8 @@ export class Elanus {
     return this.ddl(async () => {
       const name = this.requireObject(req).db_name;
       if (name === defaultDatabase) fail('INVALID_ARGUMENT', { detail: 'the default database cannot be dropped' });
-      this.catalog.database(name);
+      // Drops are idempotent, as in Milvus: what is not there is already dropped.
+      if (!this.catalog.hasDatabase(name)) return status;
       const n = this.catalog.listCollections(name).length;
       if (n > 0) fail('DATABASE_NOT_EMPTY', { name, count: n });
       await this.catalog.commit({ del: [catalogKeys.database(name), ...this.catalog.listAliases(name).map((a) => catalogKeys.alias(name, a.alias))] });
@@ -472,9 +473,10 @@ export class Elanus {
       this.requireObject(req);
       const db = this.dbOf(req);
       if (!this.catalog.isCollectionName(db, req.collection_name)) {
-        this.catalog.database(db);
-        if (this.catalog.alias(db, req.collection_name)) fail('INVALID_ARGUMENT', { detail: `"${req.collection_name}" is an alias; drop the collection by its name` });
-        fail('COLLECTION_NOT_FOUND', { name: req.collection_name, db });
+        if (this.catalog.hasDatabase(db) && this.catalog.alias(db, req.collection_name)) fail('INVALID_ARGUMENT', { detail: `"${req.collection_name}" is an alias; drop the collection by its name` });
+        // Drops are idempotent, as in Milvus (whatever the name: a malformed one was never
+        // created): a program that drops before it creates, or drops twice, goes on.
+        return status;
       }
       const coll = this.catalog.collection(db, req.collection_name);
       const aliases = this.catalog.listAliases(db, coll.id);
@@ -684,7 +686,10 @@ export class Elanus {
     return this.ddl(async () => {
       const { coll, data } = this.live(req);
       if (coll.schema.fields.some((f) => f.isPartitionKey)) fail('PARTITION_KEY_MODE', { collection: coll.name });
-      const p = this.partitionByName(coll, req.partition_name);
+      validateName('partition', req.partition_name);
+      const p = coll.partitions.find((x) => x.name === req.partition_name);
+      // Idempotent, as in Milvus: the collection must exist, the partition need not.
+      if (!p) return status;
       if (p.name === defaultPartition) fail('DEFAULT_PARTITION', { action: 'dropped' });
       if (isPartitionLoaded(coll, p.id)) fail('PARTITION_LOADED', { name: p.name });
       data.droppingPartitions.add(p.id);
@@ -770,8 +775,8 @@ export class Elanus {
   dropAlias(req: DbScoped & { alias: string }): Promise<typeof status> {
     return this.ddl(async () => {
       const db = this.dbOf(this.requireObject(req));
-      this.catalog.database(db);
-      if (!this.catalog.alias(db, req.alias)) fail('ALIAS_NOT_FOUND', { name: req.alias, db });
+      // Idempotent, as in Milvus: an alias (or database) that is not there is dropped already.
+      if (!this.catalog.hasDatabase(db) || typeof req.alias !== 'string' || !this.catalog.alias(db, req.alias)) return status;
       await this.catalog.commit({ del: [catalogKeys.alias(db, req.alias)] });
       return status;
     });

@@ -45,7 +45,7 @@ export const errorRegistry = Object.freeze({
   STRING_TOO_LONG: spec('field "{field}" in row {row} is {length} characters long, max_length is {max}', 1100, 5, 400),
   ARRAY_TOO_LONG: spec('field "{field}" in row {row} has {length} elements, max_capacity is {max}', 1100, 5, 400),
   NULL_NOT_ALLOWED: spec('field "{field}" in row {row} is not nullable', 1100, 5, 400),
-  DUPLICATE_PRIMARY_KEY: spec('primary key {pk} appears more than once in the batch (rows {first} and {second})', 1100, 5, 400),
+  DUPLICATE_PRIMARY_KEY: spec('duplicate primary keys are not allowed in the same batch: {pk} is in rows {first} and {second}', 1100, 5, 400),
   UNKNOWN_FIELD: spec('field "{field}" in row {row} is not in the schema and the collection has no dynamic field', 1100, 5, 400),
   AUTO_ID_GIVEN: spec('primary key field "{field}" is auto-generated; rows must not carry it', 1100, 5, 400),
   BATCH_TOO_LARGE: spec('batch of {size} {unit} exceeds the limit of {max} {unit}', 1100, 5, 413),

@@ -69,7 +69,10 @@ export function validateRows(
     else for (let i = 0; i < count; i++) (col.values as string[])[i] = ids[i]!.toString();
   }
   pks = pkKeys(pkField, columns[pkIndex]!, count);
-  if (!generatePk) {
+  // An insert may repeat a key, as Milvus accepts it: the rows apply in order, so the
+  // last row of a key is the one kept (segments/shard.ts). An upsert may not: Milvus 2.6
+  // refuses it (its task_upsert.go), and so does Elanus.
+  if (opts.upsert) {
     const first = new Map<PkKey, number>();
     for (let i = 0; i < count; i++) {
       const prev = first.get(pks[i]!);

@@ -201,17 +201,28 @@ export class Shard {
       if (!rows) {
         this.replaceKeys(r.pks, 0, r.count, r.ts);
         const first = seg.append(r.columns, r.pks, 0, r.count, r.ts, offset);
-        for (let i = 0; i < r.count; i++) this.pkIndex.set(r.pks[i]!, { seg, row: first + i });
+        for (let i = 0; i < r.count; i++) this.setLive(r.pks[i]!, seg, first + i, r.ts);
       } else {
         for (const i of rows) {
           this.replaceKeys(r.pks, i, i + 1, r.ts);
           const at = seg.append(r.columns, r.pks, i, i + 1, r.ts, offset);
-          this.pkIndex.set(r.pks[i]!, { seg, row: at });
+          this.setLive(r.pks[i]!, seg, at, r.ts);
         }
       }
       this.opts.onAppended?.(seg);
       this.maybeSeal(seg);
     }
+  }
+
+  /**
+   * Points the key at its new row. A key that an earlier row of the same insert already
+   * took (an insert may repeat a key) hides that row at the same timestamp: never
+   * visible, so the last row of a key in a batch is the one kept.
+   */
+  private setLive(pk: PkKey, seg: Segment, row: number, ts: bigint): void {
+    const old = this.pkIndex.get(pk);
+    if (old && old.seg.tsAt(old.row) === ts && (old.seg !== seg || old.row !== row)) old.seg.markDeleted(old.row, ts);
+    this.pkIndex.set(pk, { seg, row });
   }
 
   /** The rows being written replace any visible row with the same key. */
@@ -359,7 +370,8 @@ export class Shard {
         const ts = seg.tsAt(i);
         const cur = this.pkIndex.get(pk);
         if (!cur) this.pkIndex.set(pk, { seg, row: i });
-        else if (cur.seg.tsAt(cur.row) < ts) {
+        // At an equal timestamp (one insert that repeated a key) the later row wins.
+        else if (cur.seg.tsAt(cur.row) <= ts) {
           cur.seg.markDeleted(cur.row, ts);
           this.pkIndex.set(pk, { seg, row: i });
         } else {

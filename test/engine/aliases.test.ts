@@ -38,7 +38,7 @@ describe('aliases', () => {
     await assert.rejects(db.createAlias({ collection_name: 'a', alias: 'bad-alias' }), { code: 'INVALID_NAME' });
     await assert.rejects(db.createAlias({ collection_name: 'nope', alias: 'y' }), { code: 'COLLECTION_NOT_FOUND' });
     await assert.rejects(db.describeAlias({ alias: 'nope' }), { code: 'ALIAS_NOT_FOUND' });
-    await assert.rejects(db.dropAlias({ alias: 'nope' }), { code: 'ALIAS_NOT_FOUND' });
+    await db.dropAlias({ alias: 'nope' }); // idempotent, as in Milvus
     await assert.rejects(db.alterAlias({ collection_name: 'b', alias: 'nope' }), { code: 'ALIAS_NOT_FOUND' });
     await assert.rejects(db.describeAlias({ alias: 'x', db_name: 'missing' }), { code: 'DATABASE_NOT_FOUND' });
 

@@ -29,7 +29,7 @@ describe('databases', () => {
     await assert.rejects(db.createDatabase({ db_name: 'books' }), { code: 'DATABASE_ALREADY_EXISTS' });
     await assert.rejects(db.createDatabase({ db_name: 'default' }), { code: 'DATABASE_ALREADY_EXISTS' });
     await assert.rejects(db.describeDatabase({ db_name: 'nope' }), { code: 'DATABASE_NOT_FOUND' });
-    await assert.rejects(db.dropDatabase({ db_name: 'nope' }), { code: 'DATABASE_NOT_FOUND' });
+    await db.dropDatabase({ db_name: 'nope' }); // idempotent, as in Milvus
     await assert.rejects(db.alterDatabase({ db_name: 'nope', properties: {} }), { code: 'DATABASE_NOT_FOUND' });
     await assert.rejects(db.dropDatabase({ db_name: 'default' }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(db.createDatabase({ db_name: '1books' }), { code: 'INVALID_NAME' });
@@ -108,7 +108,7 @@ describe('collections', () => {
     assert.equal((await db.hasCollection({ collection_name: 'books' })).value, false);
     assert.deepEqual((await db.showCollections()).data, []);
     await assert.rejects(db.describeCollection({ collection_name: 'books' }), { code: 'COLLECTION_NOT_FOUND' });
-    await assert.rejects(db.dropCollection({ collection_name: 'books' }), { code: 'COLLECTION_NOT_FOUND' });
+    await db.dropCollection({ collection_name: 'books' }); // idempotent, as in Milvus
     await assert.rejects(db.insert({ collection_name: 'books', data: basicRows(0, 1) }), { code: 'COLLECTION_NOT_FOUND' });
   }, { storage: 'memory' }));
 

@@ -39,7 +39,9 @@ describe('partitions', () => {
     await assert.rejects(db.dropPartition({ collection_name: 'c', partition_name: '_default' }), { code: 'DEFAULT_PARTITION' });
     await assert.rejects(db.createPartition({ collection_name: 'c', partition_name: '_default' }), { code: 'PARTITION_ALREADY_EXISTS' });
     await assert.rejects(db.createPartition({ collection_name: 'c', partition_name: 'p1' }), { code: 'PARTITION_ALREADY_EXISTS' });
-    await assert.rejects(db.dropPartition({ collection_name: 'c', partition_name: 'nope' }), { code: 'PARTITION_NOT_FOUND' });
+    // Drops are idempotent, as in Milvus: the collection must exist, the partition need not.
+    await db.dropPartition({ collection_name: 'c', partition_name: 'nope' });
+    await assert.rejects(db.dropPartition({ collection_name: 'nope', partition_name: 'p1' }), { code: 'COLLECTION_NOT_FOUND' });
     await assert.rejects(db.getPartitionStatistics({ collection_name: 'c', partition_name: 'nope' }), { code: 'PARTITION_NOT_FOUND' });
     await assert.rejects(db.insert({ collection_name: 'c', partition_name: 'nope', data: basicRows(0, 1) }), { code: 'PARTITION_NOT_FOUND' });
     await assert.rejects(db.delete({ collection_name: 'c', partition_name: 'nope', ids: [1] }), { code: 'PARTITION_NOT_FOUND' });

@@ -68,7 +68,7 @@ describe('invalid writes store nothing', () => {
     await refused(db, 'VALUE_NOT_FINITE', (r) => { r['vector'] = [0, 0, 0, Number.NEGATIVE_INFINITY]; }, { at: 50 });
     await refused(db, 'ARRAY_TOO_LONG', (r) => { r['tags'] = [1, 2, 3, 4]; });
     await refused(db, 'UNKNOWN_FIELD', (r) => { r['color'] = 'red'; });
-    await refused(db, 'DUPLICATE_PRIMARY_KEY', (r) => { r['id'] = 10_000; });
+    await refused(db, 'DUPLICATE_PRIMARY_KEY', (r) => { r['id'] = 10_000; }, { upsert: true });
     await refused(db, 'DUPLICATE_PRIMARY_KEY', (r) => { r['id'] = '10000'; }, { upsert: true });
     await refused(db, 'NULL_NOT_ALLOWED', (r) => { r['required'] = null; });
     await refused(db, 'NULL_NOT_ALLOWED', (r) => { r['vector'] = null; });
@@ -128,3 +128,35 @@ describe('invalid writes store nothing', () => {
     assert.equal(await countOf(db, 'w'), 100);
   }, { storage: 'memory' }));
 });
+
+test('an insert that repeats a key keeps the last row of the key, before and after a flush and a restart (Milvus accepts such a batch)', () => withEngine(async (db, h) => {
+  await db.createCollection({ collection_name: 'dup', fields: [
+    { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+    { name: 'tag', data_type: DataType.VarChar, max_length: 16 },
+    { name: 'vector', data_type: DataType.FloatVector, dim: 4 },
+  ] });
+  await db.loadCollection({ collection_name: 'dup' });
+  const row = (id: number, tag: string) => ({ id, tag, vector: [id, 1, 2, 3] });
+  const r = await db.insert({ collection_name: 'dup', data: [row(1, 'first'), row(2, 'only'), row(1, 'middle'), row(1, 'last')] });
+  assert.equal(r.insert_cnt, 4);
+  assert.deepEqual(r.IDs, { int_id: { data: [1, 2, 1, 1] } });
+  const check = async (d: Elanus, when: string) => {
+    assert.equal(await countOf(d, 'dup'), 2, when);
+    const got = await d.query({ collection_name: 'dup', filter: 'id >= 0', output_fields: ['tag'], consistency_level: 'Strong' });
+    assert.deepEqual(got.data.map((x) => [x['id'], x['tag']]).sort(), [[1, 'last'], [2, 'only']], when);
+    const hits = await d.search({ collection_name: 'dup', data: [1, 1, 2, 3], limit: 10, output_fields: ['tag'], consistency_level: 'Strong' });
+    assert.deepEqual((hits.results as Array<Record<string, unknown>>).map((x) => x['tag']).sort(), ['last', 'only'], when);
+  };
+  await check(db, 'in memory');
+  await db.flush({ collection_names: ['dup'] });
+  await check(db, 'flushed');
+  const again = await h.reopen();
+  await again.loadCollection({ collection_name: 'dup' });
+  await check(again, 'after a restart');
+  // From the log alone too: a second batch, not flushed, then a restart.
+  await again.insert({ collection_name: 'dup', data: [row(3, 'a'), row(3, 'b')] });
+  const third = await h.reopen();
+  await third.loadCollection({ collection_name: 'dup' });
+  const got = await third.query({ collection_name: 'dup', filter: 'id == 3', output_fields: ['tag'], consistency_level: 'Strong' });
+  assert.deepEqual(got.data.map((x) => x['tag']), ['b']);
+}));

@@ -138,7 +138,7 @@ test('databases: create, list, describe, alter, select with use() and db_name, d
 test('unknown databases are reported with code 800', async () => {
   const c = h.client;
   assertErr(await c.describeDatabase({ db_name: 'nowhere' }), { code: 800, elanus: 'DATABASE_NOT_FOUND', reason: /"nowhere"/ });
-  assertErr(await c.dropDatabase({ db_name: 'nowhere' }), { code: 800, elanus: 'DATABASE_NOT_FOUND' });
+  assertOk(await c.dropDatabase({ db_name: 'nowhere' }));
   assertErr(await c.alterDatabase({ db_name: 'nowhere', properties: { a: 1 } }), { code: 800, elanus: 'DATABASE_NOT_FOUND' });
   const sc = await c.showCollections({ db_name: 'nowhere' });
   assertErr(sc.status, { code: 800, elanus: 'DATABASE_NOT_FOUND' });

@@ -25,7 +25,7 @@ let w: WireServer;
 before(async () => { w = await startWireServer(); });
 after(async () => { await w?.close(); });
 
-test('issue 21 item 4: dropping a collection that does not exist succeeds, whatever its name', { todo: 'issue 21 item 4: dropping a missing collection answers not-found' }, async () => {
+test('issue 21 item 4: dropping a collection that does not exist succeeds, whatever its name', async () => {
   assertSuccess(await w.call('DropCollection', dropCollectionRequest('never_created')), 'DropCollection never_created');
   // No name check on this path: a name Milvus would never create is simply not there.
   assertSuccess(await w.call('DropCollection', dropCollectionRequest('12-s')), 'DropCollection 12-s');
@@ -33,13 +33,13 @@ test('issue 21 item 4: dropping a collection that does not exist succeeds, whate
   assertSuccess(await w.call('DropCollection', dropCollectionRequest('never_created'), 'no_such_db'), 'DropCollection in a missing database');
 });
 
-test('issue 21 item 4: dropping a collection twice succeeds both times', { todo: 'issue 21 item 4: dropping a missing collection answers not-found' }, async () => {
+test('issue 21 item 4: dropping a collection twice succeeds both times', async () => {
   await quickSetup(w, 'drop_twice', 4);
   assertSuccess(await w.call('DropCollection', dropCollectionRequest('drop_twice')), 'first drop');
   assertSuccess(await w.call('DropCollection', dropCollectionRequest('drop_twice')), 'second drop');
 });
 
-test('issue 21 item 4: dropping a partition that does not exist succeeds; the collection must exist', { todo: 'issue 21 item 4: dropping a missing partition answers not-found' }, async () => {
+test('issue 21 item 4: dropping a partition that does not exist succeeds; the collection must exist', async () => {
   // Not loaded: Milvus refuses to drop a loaded partition, and a partition created in a
   // loaded collection is loaded (task.go createPartitionTask → SyncNewCreatedPartition).
   assertSuccess(await w.call('CreateCollection', createCollectionRequest('drop_part', quickSetupSchema(4))), 'CreateCollection');
@@ -51,7 +51,7 @@ test('issue 21 item 4: dropping a partition that does not exist succeeds; the co
   assertError(await w.call('DropPartition', partitionRequest('drop_part_missing', 'p1')), { code: 100, reason: /drop_part_missing/ }, 'DropPartition in a missing collection');
 });
 
-test('issue 21 item 4: dropping an alias that does not exist succeeds, whatever its name', { todo: 'issue 21 item 4: dropping a missing alias answers not-found' }, async () => {
+test('issue 21 item 4: dropping an alias that does not exist succeeds, whatever its name', async () => {
   assertSuccess(await w.call('DropAlias', aliasRequest('never_created_alias')), 'DropAlias never_created_alias');
   assertSuccess(await w.call('DropAlias', aliasRequest('12-s')), 'DropAlias 12-s');
   await quickSetup(w, 'drop_alias_coll', 4);
@@ -67,6 +67,6 @@ test('issue 21 item 4: dropping an index that does not exist succeeds; the colle
   assertError(await w.call('DropIndex', dropIndexRequest('drop_index_missing', 'idx')), { code: 100, reason: /drop_index_missing/ }, 'DropIndex in a missing collection');
 });
 
-test('issue 21 item 4: dropping a database that does not exist succeeds', { todo: 'issue 21 item 4: dropping a missing database answers not-found' }, async () => {
+test('issue 21 item 4: dropping a database that does not exist succeeds', async () => {
   assertSuccess(await w.call('DropDatabase', dropDatabaseRequest('never_created_db')), 'DropDatabase never_created_db');
 });

@@ -26,7 +26,7 @@ after(async () => { await w?.close(); });
 
 const dim = 4;
 
-test('issue 21 item 8: an insert batch that repeats a primary key is accepted; insert_cnt and IDs count every row sent', { todo: 'issue 21 item 8: an insert batch with a repeated key is refused' }, async () => {
+test('issue 21 item 8: an insert batch that repeats a primary key is accepted; insert_cnt and IDs count every row sent', async () => {
   await quickSetup(w, 'dup_insert', dim);
   const schema = await describeSchema(w, 'dup_insert');
   const rows = [
@@ -46,7 +46,7 @@ test('issue 21 item 8: an insert batch that repeats a primary key is accepted; i
   assert.equal(queryRowCount(all), 2);
 });
 
-test('issue 21 item 8: an upsert batch that repeats a primary key is refused (1100), as Milvus 2.6 does', { todo: 'issue 21 item 8: refused already, but not with Milvus\'s "duplicate primary keys are not allowed in the same batch"' }, async () => {
+test('issue 21 item 8: an upsert batch that repeats a primary key is refused (1100), as Milvus 2.6 does', async () => {
   await quickSetup(w, 'dup_upsert', dim);
   const schema = await describeSchema(w, 'dup_upsert');
   const r = await w.call('Upsert', upsertRequest('dup_upsert', [{ id: 5, vector: vec(1, dim) }, { id: 5, vector: vec(2, dim) }], schema));
