@@ -416,6 +416,19 @@ export class Elanus {
     });
   }
 
+  /** Removes database properties; a key that is not set is no error (as in Milvus). */
+  dropDatabaseProperties(req: { db_name: string; properties: string[] }): Promise<typeof status> {
+    return this.ddl(async () => {
+      const d = this.catalog.database(this.requireObject(req).db_name);
+      // A string would be iterated character by character, deleting one-letter keys.
+      if (!Array.isArray(req.properties) || req.properties.some((k) => typeof k !== 'string')) fail('INVALID_ARGUMENT', { detail: 'properties must be an array of property names' });
+      const properties = { ...d.properties };
+      for (const k of req.properties) delete properties[k];
+      await this.catalog.commit({ put: { [catalogKeys.database(d.name)]: { ...d, properties } } });
+      return status;
+    });
+  }
+
   // ---------------------------------------------------------------- collections
 
   createCollection(req: CreateCollectionReq): Promise<typeof status> {
@@ -1542,7 +1555,7 @@ export class Elanus {
    * COSINE: (1 + s)/2), unless norm_score is false.
    */
   async hybridSearch(req: ReadReq & {
-    data: Array<{ anns_field: string; data: unknown; limit?: number; params?: Record<string, unknown>; filter?: string; expr?: string; metric_type?: string }>;
+    data: Array<{ anns_field: string; data: unknown; limit?: number; params?: Record<string, unknown>; filter?: string; expr?: string; metric_type?: string; exprValues?: Record<string, unknown>; expr_params?: Record<string, unknown> }>;
     rerank?: { strategy: string; params?: { k?: number; weights?: number[]; norm_score?: boolean } };
     limit?: number;
     offset?: number;
@@ -1573,6 +1586,8 @@ export class Elanus {
         consistency_level: i === 0 ? req.consistency_level : 'Eventually',
         anns_field: sub.anns_field, data: [sub.data], limit: sub.limit ?? limit, params: sub.params,
         filter: sub.filter ?? sub.expr, metric_type: sub.metric_type, output_fields: req.output_fields,
+        // Each sub-request's filter takes its own template values, as in Milvus.
+        exprValues: exprParamsOf(sub),
       });
       const field = coll.schema.fields.find((f) => f.name === sub.anns_field)!;
       lists.push({ hits: (r.results as Array<Array<Record<string, unknown>>>)[0]!, metric: searchMetric(coll, field, sub.metric_type) });

@@ -41,7 +41,7 @@ async function prepared(name: string): Promise<string> {
   return guaranteeAfter(r);
 }
 
-test('issue 21 item 6: each sub-request of a hybrid search is filtered with its own expr_params', { todo: 'issue 21 item 6: hybrid sub-requests ignore expr_template_values' }, async () => {
+test('issue 21 item 6: each sub-request of a hybrid search is filtered with its own expr_params', async () => {
   const ts = await prepared('hybrid_params');
   const h = await w.call('HybridSearch', hybridSearchRequest('hybrid_params', [
     { data: [[0, 0, 0, 0]], annsField: 'dense', param: { metric_type: 'L2' }, limit: 10, expr: 'n > {lo}', exprParams: { lo: 4 } },

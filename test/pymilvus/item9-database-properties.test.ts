@@ -23,7 +23,7 @@ after(async () => { await w?.close(); });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const props = (list: any[] | undefined) => Object.fromEntries((list ?? []).map((p) => [p.key, p.value]));
 
-test('issue 21 item 9: drop_database_properties removes the keys; absent keys are no error', { todo: 'issue 21 item 9: AlterDatabase delete_keys is NOT_SUPPORTED' }, async () => {
+test('issue 21 item 9: drop_database_properties removes the keys; absent keys are no error', async () => {
   assertSuccess(await w.call('CreateDatabase', createDatabaseRequest('props_db')), 'CreateDatabase');
   assertSuccess(await w.call('AlterDatabase', alterDatabaseRequest('props_db', { 'database.max.collections': 10, 'database.diskQuota.mb': 1024 })), 'alter_database_properties');
   const before = await w.call('DescribeDatabase', describeDatabaseRequest('props_db'));
@@ -39,7 +39,7 @@ test('issue 21 item 9: drop_database_properties removes the keys; absent keys ar
   assertSuccess(await w.call('AlterDatabase', dropDatabasePropertiesRequest('props_db', ['never.set'])), 'drop a key that is not set');
 });
 
-test('issue 21 item 9: drop_database_properties on a database that does not exist is 800', { todo: 'issue 21 item 9: AlterDatabase delete_keys is NOT_SUPPORTED' }, async () => {
+test('issue 21 item 9: drop_database_properties on a database that does not exist is 800', { todo: 'issue 21 item 3: "database not found[database=..]" text' }, async () => {
   assertError(await w.call('AlterDatabase', dropDatabasePropertiesRequest('gone_db', ['database.max.collections'])), {
     code: 800, reason: /database not found\[database=gone_db\]/,
   }, 'drop_database_properties gone_db');

@@ -64,8 +64,12 @@ export const catalogHandlers: Record<string, Handler> = {
     return { status: ok, db_name: d.db_name, dbID: String(d.dbID), created_timestamp: d.created_timestamp, properties: d.properties };
   },
   async AlterDatabase(r, ctx) {
-    if ((r.delete_keys ?? []).length > 0) fail('NOT_SUPPORTED', { what: 'deleting database properties' });
-    await ctx.engine.alterDatabase({ db_name: r.db_name || ctx.db, properties: kvToObject(r.properties) });
+    const db = r.db_name || ctx.db;
+    // Milvus takes either properties to set or keys to delete (drop_database_properties).
+    const deleteKeys: string[] = r.delete_keys ?? [];
+    if (deleteKeys.length > 0 && (r.properties ?? []).length > 0) fail('INVALID_ARGUMENT', { detail: 'alter database takes properties to set or keys to delete, not both' });
+    if (deleteKeys.length > 0) await ctx.engine.dropDatabaseProperties({ db_name: db, properties: deleteKeys });
+    else await ctx.engine.alterDatabase({ db_name: db, properties: kvToObject(r.properties) });
     return ok as unknown as Record<string, unknown>;
   },
 

@@ -157,7 +157,7 @@ export const dataHandlers: Record<string, Handler> = {
     const coll = ctx.engine.collectionMeta(req);
     const rank = kvToObject(r.rank_params);
     const rankParams = rank.params ? parseJsonObject(rank.params, 'rank params') : {};
-    const subs = (r.requests ?? []).map((sr: { search_params: never; placeholder_group: Uint8Array; dsl: string }) => {
+    const subs = (r.requests ?? []).map((sr: { search_params: never; placeholder_group: Uint8Array; dsl: string; expr_template_values?: never }) => {
       const sp = kvToObject(sr.search_params);
       const field = coll.schema.fields.find((f) => f.name === sp.anns_field);
       if (!field) fail('FIELD_NOT_FOUND', { field: sp.anns_field ?? '', collection: coll.name });
@@ -166,6 +166,7 @@ export const dataHandlers: Record<string, Handler> = {
       return {
         anns_field: field.name, data: vectors[0], limit: optionalNumber(sp.topk ?? sp.limit, 'topk'),
         metric_type: sp.metric_type || undefined, filter: sr.dsl || undefined,
+        exprValues: templateValues(sr.expr_template_values),
         params: sp.params ? parseJsonObject(sp.params, 'search params') : undefined,
       };
     });
