@@ -67,6 +67,11 @@ export class Round {
     }
   }
 
+  /** Keys inserted so far (some may be absent again: deleted, or cut off by a kill). */
+  get keysWritten(): number {
+    return this.nextKey;
+  }
+
   /** Drops the collection and forgets its keys (the next round reuses the numbers). */
   async drop(): Promise<void> {
     const coll = this.plan.collection;
