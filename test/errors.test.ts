@@ -13,7 +13,7 @@ test('every registered code is documented in docs/ERRORS.md and nothing else is'
 
 test('messages render their details', () => {
   const e = new ElanusError('COLLECTION_NOT_FOUND', { name: 'books', db: 'default' });
-  assert.equal(e.message, 'collection "books" does not exist in database "default"');
+  assert.equal(e.message, 'collection not found[database=default][collection=books]');
   assert.equal(e.code, 'COLLECTION_NOT_FOUND');
   assert.equal(e.spec.milvusCode, 100);
 });

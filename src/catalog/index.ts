@@ -1,9 +1,10 @@
 export * from './types.js';
 export * from './limits.js';
-export { normalizeSchema, normalizeAddedField, validateName, scalarProblem, int64Of, dynamicFieldName, type FieldInput } from './schema.js';
+export { normalizeSchema, normalizeAddedField, scalarProblem, int64Of, dynamicFieldName, type FieldInput } from './schema.js';
+export { validateName, reservedFieldNames, type NameKind } from './names.js';
 export { Catalog, keys as catalogKeys, defaultDatabase, defaultPartition, deepFreeze } from './catalog.js';
 export { IdAllocator } from './id-allocator.js';
 export {
   normalizeIndex, normalizeIndexProperty, requireIndexProperty, sameIndexSpec, indexesOf, allowedIndexTypes, defaultMetric,
-  effectiveIndexType, indexPropertyRules, jsonCastTypes, type IndexInput, type IndexSpec,
+  effectiveIndexType, indexPropertyRules, jsonCastTypes, jsonIndexTarget, jsonPointer, type IndexInput, type IndexSpec, type JsonIndexTarget,
 } from './indexes.js';

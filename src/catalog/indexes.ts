@@ -3,9 +3,15 @@
 // request in any of the SDK's shapes becomes one flat, validated map of strings, which
 // is what the catalog stores and what describeIndex returns.
 //
-// Nothing here builds an index. Search is exact over every segment, which satisfies any
-// index's recall; the spec is recorded so that clients see Milvus's behaviour, and so
-// that the later index issue knows what to build.
+// As in Milvus 2.6, parameters that Milvus ignores are accepted and kept as given, not
+// refused: a scalar index takes any parameter (indexparamcheck's scalar checkers check
+// none; a scalar index never reads metric_type), and FLAT / BIN_FLAT take nlist (knowhere
+// ignores the keys an index does not use). A JSON field's index needs json_cast_type
+// (indexparamcheck/inverted_checker.go); its json_path is resolved by the engine, which
+// can read filter paths (engine/indexes.ts), and recorded as jsonPath.
+//
+// Nothing here builds an index: vector indexes are built per segment by the engine,
+// scalar ones by the filter executor (query/exec/scalar-index.ts).
 import { fail } from '../errors/index.js';
 import { DataType, type CollectionMeta, type FieldSchema, type IndexMeta, dataTypeName } from './types.js';
 
@@ -24,6 +30,8 @@ export interface IndexSpec {
   readonly indexType: string;
   readonly metricType?: string;
   readonly params: Readonly<Record<string, string>>;
+  /** A JSON field's index: json_cast_type upper-cased. */
+  readonly jsonCastType?: string;
 }
 
 type Rule =
@@ -31,7 +39,9 @@ type Rule =
   | { readonly kind: 'float'; readonly min: number; readonly max: number; readonly minOpen?: boolean; readonly maxOpen?: boolean }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'bool' }
-  | { readonly kind: 'string' };
+  | { readonly kind: 'string' }
+  /** Accepted and kept as given; nothing reads it (Milvus ignores it too). */
+  | { readonly kind: 'ignored' };
 
 const int = (min: number, max: number): Rule => ({ kind: 'int', min, max });
 const int32Max = 2147483647;
@@ -48,10 +58,11 @@ const sparseTypes: readonly string[] = ['SPARSE_INVERTED_INDEX', 'SPARSE_WAND', 
 const sqTypes = ['SQ6', 'SQ8', 'FP16', 'BF16'];
 /** Precision order for HNSW_SQ: the refine type must be more precise than sq_type. */
 const sqPrecision: Readonly<Record<string, number>> = { SQ6: 1, SQ8: 2, FP16: 3, BF16: 3, FP32: 4 };
-/** Milvus 2.5's cast types for a JSON path index. */
-export const jsonCastTypes: readonly string[] = ['BOOL', 'DOUBLE', 'VARCHAR', 'ARRAY_BOOL', 'ARRAY_DOUBLE', 'ARRAY_VARCHAR'];
+/** Milvus 2.6's cast types for a JSON path index (indexparamcheck/inverted_checker.go validJSONCastTypes). */
+export const jsonCastTypes: readonly string[] = ['BOOL', 'DOUBLE', 'VARCHAR', 'ARRAY_BOOL', 'ARRAY_DOUBLE', 'ARRAY_VARCHAR', 'JSON'];
 
 const nlist = int(1, 65536);
+const ignored: Rule = { kind: 'ignored' };
 const hnswRules = { M: int(2, 2048), efConstruction: int(1, int32Max) };
 const sparseRules = {
   drop_ratio_build: { kind: 'float', min: 0, max: 1, maxOpen: true } as Rule,
@@ -60,7 +71,9 @@ const sparseRules = {
 
 /** Build parameters of each index type (properties such as mmap.enabled are separate). */
 const buildRules: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
-  FLAT: {},
+  // An exact scan has no build parameters; nlist, which Milvus's own tests pass to FLAT
+  // and BIN_FLAT, is ignored there as knowhere ignores it.
+  FLAT: { nlist: ignored },
   IVF_FLAT: { nlist },
   IVF_SQ8: { nlist },
   // m is checked against the dimension below: it must divide it.
@@ -82,7 +95,7 @@ const buildRules: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
   },
   // AUTOINDEX takes only a metric: Milvus chooses the build parameters.
   AUTOINDEX: {},
-  BIN_FLAT: {},
+  BIN_FLAT: { nlist: ignored },
   BIN_IVF_FLAT: { nlist },
   SPARSE_INVERTED_INDEX: sparseRules,
   SPARSE_WAND: sparseRules,
@@ -92,10 +105,18 @@ const buildRules: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
   Trie: {},
 };
 
+/**
+ * A JSON field's index parameters, kept as given (describeIndex reports the user's own,
+ * as Milvus does): json_cast_type is checked upper-cased below and recorded as the spec's
+ * jsonCastType; json_path is resolved by the engine.
+ */
 const jsonRules: Readonly<Record<string, Rule>> = {
   json_path: { kind: 'string' },
-  json_cast_type: { kind: 'enum', values: jsonCastTypes },
+  json_cast_type: ignored,
 };
+
+/** Milvus's text for a JSON index without json_cast_type (merr's missing-parameter form, wrapped as checkTrain wraps it). */
+const castMissing = 'json index must specify cast type: missing parameter[missing_param=json_cast_type]: invalid parameter[expected=valid index params][actual=invalid index params]';
 
 /** Properties any index may carry; the only keys alterIndex may change. */
 export const indexPropertyRules: Readonly<Record<string, Rule>> = {
@@ -148,7 +169,8 @@ function metricsOf(f: FieldSchema): readonly string[] {
   return family === 'dense' ? denseMetrics : family === 'binary' ? binaryMetrics : family === 'sparse' ? sparseMetrics : [];
 }
 
-function fieldWhat(f: FieldSchema): string {
+function fieldWhat(f: FieldSchema, key: string | undefined): string {
+  if (key !== undefined) return 'dynamic field ($meta) key';
   const type = f.type === DataType.Array && f.elementType !== undefined ? `Array<${dataTypeName(f.elementType)}>` : dataTypeName(f.type);
   return `${f.isPrimary ? 'primary key ' : ''}${type} field`;
 }
@@ -156,24 +178,30 @@ function fieldWhat(f: FieldSchema): string {
 /**
  * Validates an index request for `field` and returns its spec: the canonical index type,
  * the metric (vectors only; Milvus's default when none is given), and every parameter as
- * a string, in the order index_type, metric_type, then as given.
+ * a string, in the order index_type, metric_type, then as given. `key` is the name the
+ * request gave when it names a key of the dynamic field (`field` is then the dynamic
+ * field), for messages.
  */
-export function normalizeIndex(field: FieldSchema, input: IndexInput): IndexSpec {
-  const raw = collectParams(field, input);
+export function normalizeIndex(field: FieldSchema, input: IndexInput, key?: string): IndexSpec {
+  const shown = key ?? field.name;
+  const raw = collectParams(shown, input);
   const typeGiven = raw.get('index_type');
   raw.delete('index_type');
   const indexType = canonicalTypes.get((typeGiven ?? 'AUTOINDEX').toUpperCase()) ?? typeGiven ?? 'AUTOINDEX';
   const allowed = allowedIndexTypes(field);
   if (!allowed.includes(indexType)) {
-    fail('INDEX_TYPE_INVALID', { type: indexType, what: fieldWhat(field), field: field.name, allowed: allowed.length > 0 ? allowed.join(', ') : '(none: this field cannot be indexed)' });
+    fail('INDEX_TYPE_INVALID', { type: indexType, what: fieldWhat(field, key), field: shown, allowed: allowed.length > 0 ? allowed.join(', ') : '(none: this field cannot be indexed)' });
   }
-  const bad: (detail: string) => never = (detail) => fail('INDEX_PARAM_INVALID', { type: indexType, field: field.name, detail });
+  const bad: (detail: string) => never = (detail) => fail('INDEX_PARAM_INVALID', { type: indexType, field: shown, detail });
+  const scalar = familyOf(field) === 'scalar';
 
   let metricType: string | undefined;
   const metricGiven = raw.get('metric_type');
   raw.delete('metric_type');
-  if (familyOf(field) === 'scalar') {
-    if (metricGiven !== undefined) bad(`a scalar index takes no metric_type (got ${JSON.stringify(metricGiven)})`);
+  const params: Record<string, string> = { index_type: indexType };
+  if (scalar) {
+    // No scalar index reads a metric (Milvus's scalar AUTOINDEX never looks at it): kept as given, unused.
+    if (metricGiven !== undefined) params['metric_type'] = metricGiven;
   } else {
     metricType = (metricGiven ?? defaultMetric(field)!).toUpperCase();
     const metrics = metricsOf(field);
@@ -187,16 +215,20 @@ export function normalizeIndex(field: FieldSchema, input: IndexInput): IndexSpec
   if (json) Object.assign(rules, jsonRules);
   if (indexType === 'IVF_PQ') rules['m'] = int(1, field.dim ?? 1);
 
-  const params: Record<string, string> = { index_type: indexType };
   if (metricType !== undefined) params['metric_type'] = metricType;
-  for (const [key, value] of raw) {
-    const rule = rules[key] ?? indexPropertyRules[key];
+  for (const [name, value] of raw) {
+    const rule = rules[name] ?? indexPropertyRules[name];
     if (!rule) {
-      const names = [...Object.keys(rules), ...Object.keys(indexPropertyRules)];
-      const why = indexType === 'AUTOINDEX' && familyOf(field) !== 'scalar' ? 'AUTOINDEX chooses its own build parameters, so it takes only metric_type and ' : 'allowed: ';
-      bad(`unknown parameter "${key}"; ${why}${names.join(', ')}`);
+      // Milvus's scalar checkers check no parameters: an unknown one is kept as given and means nothing.
+      if (scalar) {
+        params[name] = value;
+        continue;
+      }
+      const names = [...Object.entries(rules).filter(([, r]) => r.kind !== 'ignored').map(([k]) => k), ...Object.keys(indexPropertyRules)];
+      const why = indexType === 'AUTOINDEX' ? 'AUTOINDEX chooses its own build parameters, so it takes only metric_type and ' : 'allowed: ';
+      bad(`unknown parameter "${name}"; ${why}${names.join(', ')}`);
     }
-    params[key] = checkValue(key, value, rule, bad);
+    params[name] = checkValue(name, value, rule, bad);
   }
 
   if (indexType === 'IVF_PQ') {
@@ -209,14 +241,16 @@ export function normalizeIndex(field: FieldSchema, input: IndexInput): IndexSpec
     const sq = params['sq_type'] ?? 'SQ8';
     if (sqPrecision[params['refine_type']]! <= sqPrecision[sq]!) bad(`refine_type ${params['refine_type']} must be more precise than sq_type ${sq}`);
   }
+  let jsonCastType: string | undefined;
   if (json) {
-    if (params['json_path'] === undefined || params['json_cast_type'] === undefined) {
-      bad(`an index on a JSON field needs json_path (for example ${field.name}["key"]) and json_cast_type (one of ${jsonCastTypes.join(', ')})`);
+    const cast = params['json_cast_type'];
+    if (cast === undefined) bad(`${castMissing} (one of ${jsonCastTypes.join(', ')})`);
+    jsonCastType = cast.trim().toUpperCase();
+    if (!jsonCastTypes.includes(jsonCastType)) {
+      bad(`json_cast_type ${jsonCastType} is not supported: invalid parameter[expected=valid index params][actual=invalid index params]; supported: ${jsonCastTypes.join(', ')}`);
     }
-    const path = params['json_path']!;
-    if (path !== field.name && !path.startsWith(`${field.name}[`)) bad(`json_path must start with the field name, as in ${field.name}["key"]; got ${JSON.stringify(path)}`);
   }
-  return { indexType, ...(metricType !== undefined ? { metricType } : {}), params };
+  return { indexType, ...(metricType !== undefined ? { metricType } : {}), params, ...(jsonCastType !== undefined ? { jsonCastType } : {}) };
 }
 
 /** Checks one value against its rule and returns its canonical string form. */
@@ -249,6 +283,8 @@ function checkValue(key: string, value: string, rule: Rule, bad: (detail: string
     case 'string':
       if (value === '') bad(`${key} must be a non-empty string`);
       return value;
+    case 'ignored':
+      return value;
   }
 }
 
@@ -256,10 +292,10 @@ function checkValue(key: string, value: string, rule: Rule, bad: (detail: string
  * Flattens every place an SDK may put index parameters into one map. A key given twice
  * with different values is refused rather than silently resolved.
  */
-function collectParams(field: FieldSchema, input: IndexInput): Map<string, string> {
+function collectParams(fieldName: string, input: IndexInput): Map<string, string> {
   if (typeof input !== 'object' || input === null) fail('INVALID_ARGUMENT', { detail: 'the index request must be an object' });
   const out = new Map<string, string>();
-  const bad: (detail: string) => never = (detail) => fail('INDEX_PARAM_INVALID', { type: String(input.index_type || 'requested'), field: field.name, detail });
+  const bad: (detail: string) => never = (detail) => fail('INDEX_PARAM_INVALID', { type: String(input.index_type || 'requested'), field: fieldName, detail });
   const put = (key: string, v: unknown): void => {
     if (v === undefined || v === null) return;
     // The SDKs send an empty index_type or metric_type to mean "not given".
@@ -308,12 +344,65 @@ function collectParams(field: FieldSchema, input: IndexInput): Map<string, strin
   return out;
 }
 
-/** Two specs are the same index when their types, metrics and parameters agree. */
-export function sameIndexSpec(a: IndexSpec, b: IndexSpec): boolean {
-  if (a.indexType !== b.indexType || a.metricType !== b.metricType) return false;
-  const ka = Object.keys(a.params);
-  if (ka.length !== Object.keys(b.params).length) return false;
-  return ka.every((k) => a.params[k] === b.params[k]);
+/**
+ * Whether a recorded index on `field` and a requested spec for it are the same index:
+ * their types, metrics and parameters agree. On a JSON field the cast types compare
+ * upper-cased and the json_path texts not at all: the caller compares the resolved paths.
+ */
+export function sameIndexSpec(index: IndexMeta, spec: IndexSpec, field: FieldSchema): boolean {
+  if (index.indexType !== spec.indexType || index.metricType !== spec.metricType) return false;
+  const json = field.type === DataType.JSON;
+  if (json && jsonIndexTarget(index, field)?.castType !== spec.jsonCastType) return false;
+  const keys = (p: Readonly<Record<string, string>>) => Object.keys(p).filter((k) => !json || (k !== 'json_path' && k !== 'json_cast_type'));
+  const ka = keys(index.params);
+  if (ka.length !== keys(spec.params).length) return false;
+  return ka.every((k) => index.params[k] === spec.params[k]);
+}
+
+/** What a JSON field's index covers: its cast type, and its path inside the field (undefined: a recorded path this version cannot read). */
+export interface JsonIndexTarget {
+  readonly castType: string;
+  readonly path: readonly (string | number)[] | undefined;
+}
+
+/**
+ * The cast type and path of an index on a JSON field (undefined for other fields). An
+ * index recorded before several indexes per JSON field existed has no jsonPath: its
+ * json_path was then required to read `field["key"][0]`, and is read that way.
+ */
+export function jsonIndexTarget(index: IndexMeta, field: FieldSchema): JsonIndexTarget | undefined {
+  if (field.type !== DataType.JSON || index.fieldId !== field.fieldId) return undefined;
+  if (index.jsonPath !== undefined && index.jsonCastType !== undefined) return { castType: index.jsonCastType, path: index.jsonPath };
+  const cast = index.params['json_cast_type'];
+  if (cast === undefined) return undefined;
+  const text = index.params['json_path'];
+  return { castType: cast.trim().toUpperCase(), path: text === undefined ? [] : legacyJsonPath(field.name, text) };
+}
+
+/** `info["a"][0]` → ['a', 0] when it starts with the field's name, as the executor read json_path before jsonPath was recorded. */
+function legacyJsonPath(fieldName: string, text: string): (string | number)[] | undefined {
+  if (!text.startsWith(fieldName)) return undefined;
+  const out: (string | number)[] = [];
+  const re = /^\s*\[\s*("(?:[^"\\]|\\.)*"|\d+)\s*\]/;
+  let rest = text.slice(fieldName.length);
+  while (rest.trim() !== '') {
+    const m = re.exec(rest);
+    if (m === null) return undefined;
+    try {
+      out.push(m[1]!.startsWith('"') ? (JSON.parse(m[1]!) as string) : Number(m[1]));
+    } catch { return undefined; }
+    rest = rest.slice(m[0].length);
+  }
+  return out;
+}
+
+/**
+ * A path as Milvus's JSON pointer (typeutil/json_util.go ParseAndVerifyNestedPath): each
+ * key with ~ and / escaped, after a /; the whole field is the empty string. Milvus compares
+ * JSON indexes' paths, and names unnamed ones (field name + pointer), by it.
+ */
+export function jsonPointer(path: readonly (string | number)[]): string {
+  return path.map((k) => `/${String(k).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
 /** Refuses a key that alterIndex or dropIndexProperties may not touch. */

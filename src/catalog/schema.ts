@@ -3,12 +3,13 @@
 // each with a coded error, so that nothing downstream meets a schema it cannot store.
 import { fail } from '../errors/index.js';
 import {
-  arrayCapacityMax, fieldsPerCollectionMax, nameLengthMax, varcharLengthMax,
+  arrayCapacityMax, fieldsPerCollectionMax, varcharLengthMax,
   vectorDimMax, vectorFieldsPerCollectionMax,
 } from './limits.js';
 import {
   type CollectionSchema, DataType, type FieldSchema, arrayElementTypes, dataTypeName, isVector, parseDataType,
 } from './types.js';
+import { validateName } from './names.js';
 
 /** A field as the SDK describes it. */
 export interface FieldInput {
@@ -30,14 +31,7 @@ export interface FieldInput {
 export const dynamicFieldName = '$meta';
 export const firstFieldId = 100;
 
-const namePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function validateName(what: string, name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0) fail('INVALID_NAME', { what, name: String(name ?? ''), reason: 'must be a non-empty string' });
-  if (name.length > nameLengthMax) fail('INVALID_NAME', { what, name, reason: `longer than ${nameLengthMax} characters` });
-  if (!namePattern.test(name)) fail('INVALID_NAME', { what, name, reason: 'must start with a letter or underscore and hold only letters, digits and underscores' });
-  return name;
-}
 
 function intParam(field: string, what: string, v: unknown, min: number, max: number): number {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
@@ -47,26 +41,34 @@ function intParam(field: string, what: string, v: unknown, min: number, max: num
   return n;
 }
 
+/**
+ * The texts of the refusals Milvus programs meet most are Milvus's own (its proxy's
+ * schema checks), with its codes: most are plain errors (65535, INVALID_SCHEMA), a few
+ * parameter errors (1100, INVALID_SCHEMA_PARAM).
+ */
 export function normalizeSchema(input: {
   fields: readonly FieldInput[];
   enableDynamicField?: boolean;
   description?: string;
   partitionKeyField?: string;
+  /** For the texts that name it. */
+  collectionName?: string;
 }): CollectionSchema {
   if (!Array.isArray(input.fields) || input.fields.length === 0) fail('INVALID_SCHEMA', { detail: 'a collection needs at least a primary key and a vector field' });
   if (input.fields.length > fieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `more than ${fieldsPerCollectionMax} fields` });
   const seen = new Set<string>();
   const fields: FieldSchema[] = [];
   input.fields.forEach((f, i) => {
-    const field = normalizeField(f, firstFieldId + i, input.partitionKeyField);
-    if (seen.has(field.name)) fail('INVALID_SCHEMA', { detail: `duplicate field name "${field.name}"` });
+    const field = normalizeField(f, firstFieldId + i, input.partitionKeyField, input.collectionName ?? '');
+    if (seen.has(field.name)) fail('INVALID_SCHEMA', { detail: `duplicated field name ${field.name} found` });
     seen.add(field.name);
     fields.push(field);
   });
   const primaries = fields.filter((f) => f.isPrimary);
-  if (primaries.length !== 1) fail('INVALID_SCHEMA', { detail: `exactly one primary key field is required, found ${primaries.length}` });
+  if (primaries.length === 0) fail('INVALID_SCHEMA', { detail: 'primary key is not specified' });
+  if (primaries.length > 1) fail('INVALID_SCHEMA', { detail: `there are more than one primary key, field name = ${primaries.map((f) => f.name).join(', ')}` });
   const vectors = fields.filter((f) => isVector(f.type));
-  if (vectors.length === 0) fail('INVALID_SCHEMA', { detail: 'at least one vector field is required' });
+  if (vectors.length === 0) fail('INVALID_SCHEMA_PARAM', { detail: 'schema does not contain vector field' });
   if (vectors.length > vectorFieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `at most ${vectorFieldsPerCollectionMax} vector fields, found ${vectors.length}` });
   const keys = fields.filter((f) => f.isPartitionKey);
   if (keys.length > 1) fail('INVALID_SCHEMA', { detail: 'at most one partition key field' });
@@ -82,7 +84,7 @@ export function normalizeSchema(input: {
   return Object.freeze({ fields: Object.freeze(fields), enableDynamicField, description: input.description ?? '' });
 }
 
-function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: string | undefined): FieldSchema {
+function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: string | undefined, collection: string): FieldSchema {
   if (typeof f !== 'object' || f === null) fail('INVALID_SCHEMA', { detail: 'each field must be an object' });
   const name = validateName('field', f.name);
   const type = parseDataType(f.data_type);
@@ -102,7 +104,8 @@ function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: strin
     if (nullable) fail('INVALID_SCHEMA', { detail: `primary key "${name}" cannot be nullable` });
     if (f.default_value !== undefined) fail('INVALID_SCHEMA', { detail: `primary key "${name}" cannot have a default value` });
   } else if (autoId) {
-    fail('INVALID_SCHEMA', { detail: `autoID is only allowed on the primary key, not on "${name}"` });
+    // Milvus's text, as programs match it (its spelling included).
+    fail('INVALID_SCHEMA', { detail: `only primary field can speficy AutoID with true, field name = ${name}` });
   }
   if (isPartitionKey) {
     if (isPrimary) fail('INVALID_SCHEMA', { detail: `the primary key "${name}" cannot be the partition key` });
@@ -113,20 +116,22 @@ function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: strin
     if (nullable) fail('INVALID_SCHEMA', { detail: `vector field "${name}" cannot be nullable` });
     if (f.default_value !== undefined) fail('INVALID_SCHEMA', { detail: `vector field "${name}" cannot have a default value` });
     if (type !== DataType.SparseFloatVector) {
-      const dim = intParam(name, 'dim', f.dim ?? tp.dim, 1, vectorDimMax);
+      const dim = vectorDim(name, type, f.dim ?? tp.dim);
       if (type === DataType.BinaryVector && dim % 8 !== 0) fail('INVALID_SCHEMA', { detail: `binary vector field "${name}": dim must be a multiple of 8, got ${dim}` });
       out.dim = dim;
     }
   }
   if (type === DataType.VarChar) {
-    out.maxLength = intParam(name, 'max_length', f.max_length ?? tp.max_length, 1, varcharLengthMax);
+    out.maxLength = maxLength(name, collection, f.max_length ?? tp.max_length);
   }
   if (type === DataType.Array) {
     const et = parseDataType(f.element_type ?? tp.element_type);
     if (et === undefined || !arrayElementTypes.has(et)) fail('INVALID_SCHEMA', { detail: `array field "${name}": element_type must be one of ${[...arrayElementTypes].map(dataTypeName).join(', ')}` });
     out.elementType = et;
-    out.maxCapacity = intParam(name, 'max_capacity', f.max_capacity ?? tp.max_capacity, 1, arrayCapacityMax);
-    if (et === DataType.VarChar) out.maxLength = intParam(name, 'max_length', f.max_length ?? tp.max_length, 1, varcharLengthMax);
+    const capacity = f.max_capacity ?? tp.max_capacity;
+    if (capacity === undefined) fail('INVALID_SCHEMA', { detail: `type param(max_capacity) should be specified for array field ${name} of collection ${collection}` });
+    out.maxCapacity = intParam(name, 'max_capacity', capacity, 1, arrayCapacityMax);
+    if (et === DataType.VarChar) out.maxLength = maxLength(name, collection, f.max_length ?? tp.max_length);
   }
   if (f.default_value !== undefined && f.default_value !== null) {
     if (type === DataType.JSON || type === DataType.Array) fail('INVALID_SCHEMA', { detail: `field "${name}": ${dataTypeName(type)} fields cannot have a default value` });
@@ -135,6 +140,27 @@ function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: strin
     out.defaultValue = type === DataType.Int64 ? String(f.default_value) : f.default_value;
   }
   return Object.freeze(out);
+}
+
+/** A vector's dim: 2 to vectorDimMax (binary: 8 and up, in bits), with Milvus's texts. */
+function vectorDim(field: string, type: DataType, v: unknown): number {
+  const dimMin = type === DataType.BinaryVector ? 8 : 2;
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (v === undefined) fail('INVALID_SCHEMA', { detail: `dimension is not defined in field type params of field ${field}, check type param \`dim\` for vector field` });
+  if (typeof n !== 'number' || !Number.isInteger(n)) fail('INVALID_SCHEMA', { detail: `dimension of field ${field} must be an integer, got ${JSON.stringify(v)}` });
+  if (n < dimMin) fail('INVALID_SCHEMA', { detail: `invalid dimension: ${n}. should be in range ${dimMin} ~ ${vectorDimMax}` });
+  if (n > vectorDimMax) fail('INVALID_SCHEMA', { detail: `invalid dimension: ${n} of field ${field}. ${type === DataType.BinaryVector ? 'binary' : 'float'} vector dimension should be in range ${dimMin} ~ ${vectorDimMax}` });
+  return n;
+}
+
+/** A VarChar's max_length: required, in (0, varcharLengthMax], with Milvus's texts. */
+function maxLength(field: string, collection: string, v: unknown): number {
+  if (v === undefined) fail('INVALID_SCHEMA', { detail: `type param(max_length) should be specified for the field(${field}) of collection ${collection}` });
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > varcharLengthMax) {
+    fail('INVALID_SCHEMA_PARAM', { detail: `the maximum length specified for the field(${field}) should be in (0, ${varcharLengthMax}], but got ${String(v)} instead` });
+  }
+  return n;
 }
 
 const intRanges: Partial<Record<DataType, [number, number]>> = {
@@ -191,12 +217,12 @@ export function int64Of(v: unknown): bigint | undefined {
  * must read as something, so it has to be nullable (they read null) or have a default;
  * it cannot be the primary key, a partition key or a vector, as in Milvus.
  */
-export function normalizeAddedField(schema: CollectionSchema, input: FieldInput): CollectionSchema {
+export function normalizeAddedField(schema: CollectionSchema, input: FieldInput, collectionName = ''): CollectionSchema {
   if (typeof input !== 'object' || input === null) fail('INVALID_SCHEMA', { detail: 'field must be an object' });
   if (schema.fields.length >= fieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `more than ${fieldsPerCollectionMax} fields` });
   const fieldId = schema.fields.reduce((m, f) => Math.max(m, f.fieldId), 0) + 1;
-  const field = normalizeField(input, fieldId, undefined);
-  if (schema.fields.some((f) => f.name === field.name)) fail('INVALID_SCHEMA', { detail: `duplicate field name "${field.name}"` });
+  const field = normalizeField(input, fieldId, undefined, collectionName);
+  if (schema.fields.some((f) => f.name === field.name)) fail('INVALID_SCHEMA', { detail: `duplicated field name ${field.name} found` });
   if (field.isPrimary || field.isPartitionKey) fail('INVALID_SCHEMA', { detail: `an added field cannot be the primary key or a partition key ("${field.name}")` });
   if (isVector(field.type)) fail('INVALID_SCHEMA', { detail: `vector field "${field.name}" cannot be added to an existing collection` });
   if (!field.nullable) fail('INVALID_SCHEMA', { detail: `added field "${field.name}" must be nullable: rows stored before it have no value` });

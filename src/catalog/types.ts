@@ -108,7 +108,11 @@ export interface CollectionMeta {
   readonly loaded: boolean;
   /** Loaded partitions when only some are; empty with loaded=true means all. */
   readonly loadedPartitions: readonly number[];
-  /** Index specifications, at most one per field. Absent in folders written before indexes existed: read it through indexesOf(). */
+  /**
+   * Index specifications: at most one per field, except on a JSON field (the dynamic
+   * field too), which takes one per JSON path. Absent in folders written before indexes
+   * existed: read it through indexesOf().
+   */
   readonly indexes?: readonly IndexMeta[];
 }
 
@@ -125,8 +129,21 @@ export interface IndexMeta {
   readonly indexType: string;
   /** Vector indexes only: L2, IP, COSINE, HAMMING or JACCARD. */
   readonly metricType?: string;
-  /** Every parameter as a string: index_type, metric_type, build parameters and properties (mmap.enabled). */
+  /**
+   * Every parameter as a string: index_type, metric_type, build parameters and properties
+   * (mmap.enabled), as describeIndex reports them. json_path and json_cast_type, and the
+   * parameters Milvus ignores, are kept as the request gave them (Milvus reports the
+   * user's own); what they mean is in jsonPath and jsonCastType.
+   */
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * A JSON field's index: the path inside the field it covers ([] for the whole field),
+   * as a filter resolves it. Absent in folders written before several indexes per JSON
+   * field existed: read it through jsonIndexTarget().
+   */
+  readonly jsonPath?: readonly (string | number)[];
+  /** A JSON field's index: json_cast_type upper-cased (BOOL, DOUBLE, VARCHAR, ARRAY_*, JSON). */
+  readonly jsonCastType?: string;
   readonly createdTs: string;
 }
 

@@ -31,7 +31,7 @@ import { VectorIndexes } from './vector-indexes.js';
 import { InterimIndexes } from './interim-indexes.js';
 import {
   type AlterIndexReq, type CreateIndexReq, type DropIndexPropertiesReq, type IndexDescription, type IndexReq,
-  type IndexState, describeIndexRow, findIndexByName, isVectorIndex, matchIndexes, planCreateIndex, searchMetric, selectIndexes,
+  type IndexState, describeIndexRow, findIndexByName, isVectorIndex, matchIndexes, planCreateIndex, reportedFieldName, searchMetric, selectIndexes,
 } from './indexes.js';
 import { type IndexMeta, indexesOf, indexPropertyRules, normalizeIndexProperty, requireIndexProperty } from '../catalog/index.js';
 import type { PkKey } from '../segments/pk.js';
@@ -320,8 +320,9 @@ export class Elanus {
   // ---------------------------------------------------------------- helpers
 
   private dbOf(req: DbScoped | undefined): string {
-    const db = req?.db_name ?? defaultDatabase;
-    if (typeof db !== 'string' || db === '') fail('INVALID_NAME', { what: 'database', name: String(db), reason: 'must be a non-empty string' });
+    // An empty name is the default database, as in Milvus.
+    const db = req?.db_name || defaultDatabase;
+    if (typeof db !== 'string') validateName('database', db);
     return db;
   }
 
@@ -386,8 +387,8 @@ export class Elanus {
 
   dropDatabase(req: { db_name: string }): Promise<typeof status> {
     return this.ddl(async () => {
-      const name = this.requireObject(req).db_name;
-      if (name === defaultDatabase) fail('INVALID_ARGUMENT', { detail: 'the default database cannot be dropped' });
+      const name = validateName('database', this.requireObject(req).db_name);
+      if (name === defaultDatabase) fail('DEFAULT_DATABASE');
       // Drops are idempotent, as in Milvus: what is not there is already dropped.
       if (!this.catalog.hasDatabase(name)) return status;
       const n = this.catalog.listCollections(name).length;
@@ -445,6 +446,7 @@ export class Elanus {
         enableDynamicField: req.enable_dynamic_field ?? req.enableDynamicField ?? (quick ? true : false),
         description: req.description,
         partitionKeyField: req.partition_key_field,
+        collectionName: name,
       });
       const existing = this.catalog.findCollection(db, name);
       if (existing) {
@@ -486,7 +488,7 @@ export class Elanus {
       this.requireObject(req);
       const db = this.dbOf(req);
       if (!this.catalog.isCollectionName(db, req.collection_name)) {
-        if (this.catalog.hasDatabase(db) && this.catalog.alias(db, req.collection_name)) fail('INVALID_ARGUMENT', { detail: `"${req.collection_name}" is an alias; drop the collection by its name` });
+        if (this.catalog.hasDatabase(db) && this.catalog.alias(db, req.collection_name)) fail('DROP_BY_ALIAS', { name: req.collection_name });
         // Drops are idempotent, as in Milvus (whatever the name: a malformed one was never
         // created): a program that drops before it creates, or drops twice, goes on.
         return status;
@@ -523,13 +525,16 @@ export class Elanus {
 
   async hasCollection(req: CollectionReq): Promise<{ status: typeof status; value: boolean }> {
     this.checkOpen();
-    const db = this.dbOf(this.requireObject(req));
+    // Milvus checks the name's form first: a malformed one is an error, not "false".
+    validateName('collection', this.requireObject(req).collection_name);
+    const db = this.dbOf(req);
     this.catalog.database(db);
     const c = this.catalog.findCollection(db, req.collection_name);
     return { status, value: c !== undefined && this.data.get(c.id)?.state === 'ready' };
   }
 
   async describeCollection(req: CollectionReq) {
+    validateName('collection', this.requireObject(req).collection_name);
     const { coll } = this.live(req);
     return {
       status,
@@ -638,7 +643,7 @@ export class Elanus {
   addCollectionField(req: CollectionReq & { field: FieldInput }): Promise<typeof status> {
     return this.ddl(async () => {
       const { coll, data } = this.live(req);
-      const schema = normalizeAddedField(coll.schema, this.requireObject(req).field);
+      const schema = normalizeAddedField(coll.schema, this.requireObject(req).field, coll.name);
       await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, schema } } });
       for (const s of data.shards) s.conform(this.catalog.collectionById(coll.id)!.schema);
       return status;
@@ -703,7 +708,7 @@ export class Elanus {
       const p = coll.partitions.find((x) => x.name === req.partition_name);
       // Idempotent, as in Milvus: the collection must exist, the partition need not.
       if (!p) return status;
-      if (p.name === defaultPartition) fail('DEFAULT_PARTITION', { action: 'dropped' });
+      if (p.name === defaultPartition) fail('DEFAULT_PARTITION', { action: 'deleted' });
       if (isPartitionLoaded(coll, p.id)) fail('PARTITION_LOADED', { name: p.name });
       data.droppingPartitions.add(p.id);
       try {
@@ -732,6 +737,9 @@ export class Elanus {
   }
 
   async hasPartition(req: PartitionReq): Promise<{ status: typeof status; value: boolean }> {
+    // Both names' forms first, as Milvus checks them: a malformed one is an error, not "false".
+    validateName('collection', this.requireObject(req).collection_name);
+    validateName('partition', req.partition_name);
     const { coll, data } = this.live(req);
     const p = coll.partitions.find((x) => x.name === req.partition_name);
     return { status, value: p !== undefined && !data.droppingPartitions.has(p.id) };
@@ -798,6 +806,7 @@ export class Elanus {
   async describeAlias(req: DbScoped & { alias: string }): Promise<{ status: typeof status; alias: string; collection: string; db_name: string }> {
     this.checkOpen();
     const db = this.dbOf(this.requireObject(req));
+    validateName('alias', req.alias);
     this.catalog.database(db);
     const a = this.catalog.alias(db, req.alias);
     if (!a) fail('ALIAS_NOT_FOUND', { name: req.alias, db });
@@ -884,7 +893,11 @@ export class Elanus {
   // (vector-indexes.ts); progress counts the rows of flushed segments whose index is
   // ready. Scalar indexes are built per segment on first use by the filter executor.
 
-  /** Records an index on a field. The same definition again succeeds; a different one is INDEX_CONFLICT. */
+  /**
+   * Records an index on a field (on a JSON field, on one path of it). The same definition
+   * again succeeds; another one in the same place is INDEX_NOT_DISTINCT (same name) or
+   * INDEX_FIELD_HAS_INDEX (another name), as Milvus refuses them.
+   */
   createIndex(req: CreateIndexReq | CreateIndexReq[]): Promise<typeof status> {
     if (Array.isArray(req)) {
       // The SDK accepts a list and sends one request per index; so do we, in order.
@@ -905,6 +918,7 @@ export class Elanus {
         indexType: plan.spec.indexType,
         ...(plan.spec.metricType !== undefined ? { metricType: plan.spec.metricType } : {}),
         params: plan.spec.params,
+        ...(plan.jsonPath !== undefined ? { jsonPath: plan.jsonPath, jsonCastType: plan.spec.jsonCastType! } : {}),
         createdTs: this.tso.next().toString(),
       };
       await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, indexes: [...indexesOf(coll), index] } } });
@@ -928,7 +942,7 @@ export class Elanus {
   async listIndexes(req: CollectionReq & { field_name?: string }): Promise<{ status: typeof status; indexes: string[] }> {
     const { coll } = this.live(req);
     const fieldName = req.field_name;
-    return { status, indexes: indexesOf(coll).filter((i) => !fieldName || i.fieldName === fieldName).map((i) => i.indexName) };
+    return { status, indexes: indexesOf(coll).filter((i) => !fieldName || i.fieldName === fieldName || reportedFieldName(i) === fieldName).map((i) => i.indexName) };
   }
 
   async hasIndex(req: IndexReq): Promise<{ status: typeof status; value: boolean }> {
@@ -971,7 +985,7 @@ export class Elanus {
       if (targets.length === 0) return status;
       if (targets.length > 1) fail('INVALID_ARGUMENT', { detail: `collection "${coll.name}" has ${targets.length} indexes (${targets.map((i) => i.indexName).join(', ')}); say which with index_name` });
       const index = targets[0]!;
-      if (coll.loaded && isVectorIndex(coll, index)) fail('COLLECTION_LOADED', { name: coll.name, action: `dropping index "${index.indexName}" of vector field "${index.fieldName}"` });
+      if (coll.loaded && isVectorIndex(coll, index)) fail('VECTOR_INDEX_LOADED', { id: coll.id, name: coll.name, index: index.indexName });
       await this.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, indexes: indexesOf(coll).filter((i) => i.indexId !== index.indexId) } } });
       await this.vindex.forgetIndex(coll.id, index.indexId);
       return status;
@@ -1161,7 +1175,7 @@ export class Elanus {
     const targets = names.map((n) => ({ name: n, ...this.live({ collection_name: n, db_name: req.db_name }) }));
     const out: Record<string, { data: number[] }> = {};
     for (const t of targets) {
-      await this.guardDrop(t.data, t.name, () => t.data.flush());
+      await this.guardDrop(t.data, t.name, this.dbOf(req), () => t.data.flush());
       out[t.name] = { data: t.data.shards.flatMap((s) => s.segments().filter((x) => x.state === 'flushed').map((x) => x.id)) };
     }
     return { status, coll_segIDs: out };
@@ -1174,18 +1188,18 @@ export class Elanus {
 
   async compact(req: CollectionReq): Promise<{ status: typeof status; compactionID: number; merged: number; removedRows: number }> {
     const { data } = this.live(req);
-    const r = await this.guardDrop(data, req.collection_name, () => data.compact());
+    const r = await this.guardDrop(data, req.collection_name, this.dbOf(req), () => data.compact());
     return { status, compactionID: this.ids.next(), ...r };
   }
 
   /** Turns failures of work that raced a drop into the drop's coded error. */
-  private async guardDrop<T>(data: CollectionData, name: string, work: () => Promise<T>): Promise<T> {
+  private async guardDrop<T>(data: CollectionData, name: string, db: string, work: () => Promise<T>): Promise<T> {
     try {
       const r = await work();
-      if (data.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name, db: '(dropped)' });
+      if (data.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name, db });
       return r;
     } catch (e) {
-      if (data.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name, db: '(dropped)' });
+      if (data.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name, db });
       throw e;
     }
   }
@@ -1261,6 +1275,8 @@ export class Elanus {
   }
 
   async query(req: QueryReq): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
+    // Milvus checks a query's collection name before it looks it up (a search does not).
+    validateName('collection', this.requireObject(req).collection_name);
     return this.queryAt(req, undefined, undefined);
   }
 

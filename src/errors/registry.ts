@@ -35,7 +35,17 @@ export const errorRegistry = Object.freeze({
   // Input that the user can fix.
   INVALID_ARGUMENT: spec('invalid argument: {detail}', 1100, 5, 400),
   INVALID_NAME: spec('invalid {what} name "{name}": {reason}', 1100, 9, 400),
-  INVALID_SCHEMA: spec('invalid schema: {detail}', 105, 5, 400),
+  // Names of the catalog (catalog/names.ts), each kind with Milvus's code and text.
+  INVALID_COLLECTION_NAME: spec('Invalid {what}: {name}. {rule}: invalid parameter', 1100, 5, 400),
+  INVALID_FIELD_NAME: spec('Invalid field name: {name}. {rule}: field name invalid[field={name}]', 1701, 1, 400),
+  INVALID_PARTITION_NAME: spec('Invalid partition name: {name}. {rule}', 65535, 1, 400),
+  INVALID_INDEX_NAME: spec('Invalid index name: {name}. {rule}', 65535, 1, 400),
+  INVALID_DATABASE_NAME: spec('{rule}: invalid database name[database={name}]', 802, 1, 400),
+  // A schema Milvus refuses with a plain error (its proxy's schema checks); the detail is
+  // Milvus's text where it has one.
+  INVALID_SCHEMA: spec('invalid schema: {detail}', 65535, 1, 400),
+  /** The schema checks Milvus answers as parameter errors (1100). */
+  INVALID_SCHEMA_PARAM: spec('{detail}: invalid parameter', 1100, 5, 400),
   FIELD_NOT_FOUND: spec('field "{field}" does not exist in collection "{collection}"', 1100, 5, 400),
   MISSING_FIELD: spec('field "{field}" is required but missing in row {row}', 1100, 5, 400),
   WRONG_TYPE: spec('field "{field}" in row {row} expects {expected}, got {got}', 1100, 5, 400),
@@ -61,29 +71,36 @@ export const errorRegistry = Object.freeze({
   INDEX_PARAM_INVALID: spec('invalid {type} index on field "{field}": {detail}', 1100, 5, 400),
   INDEX_PROPERTY_NOT_ALTERABLE: spec('"{param}" cannot be altered: {reason}; alterable index properties: {allowed}', 1100, 5, 400),
   METRIC_MISMATCH: spec('metric type not match: the index on field "{field}" uses {expected}, the search asked for {actual}', 1100, 5, 400),
-  // Things that do not exist, or no longer exist.
-  DATABASE_NOT_FOUND: spec('database "{name}" does not exist', 800, 1, 404),
-  COLLECTION_NOT_FOUND: spec('collection "{name}" does not exist in database "{db}"', 100, 4, 404),
-  PARTITION_NOT_FOUND: spec('partition "{name}" does not exist in collection "{collection}"', 200, 1, 404),
-  ALIAS_NOT_FOUND: spec('alias "{name}" does not exist in database "{db}"', 1600, 1, 404),
-  INDEX_NOT_FOUND: spec('index "{name}" does not exist on collection "{collection}"', 700, 25, 404),
+  // Things that do not exist, or no longer exist. The texts are Milvus's (merr's
+  // "<what> not found[key=value]"): programs and Milvus's own tests match them.
+  DATABASE_NOT_FOUND: spec('database not found[database={name}]', 800, 1, 404),
+  COLLECTION_NOT_FOUND: spec('collection not found[database={db}][collection={name}]', 100, 4, 404),
+  /** DescribeCollection's own wording in Milvus (its metadata cache answers it). */
+  COLLECTION_NOT_FOUND_DESCRIBE: spec("can't find collection[database={db}][collection={name}]", 100, 4, 404),
+  PARTITION_NOT_FOUND: spec('partition not found[partition={name}][collection={collection}]', 200, 1, 404),
+  ALIAS_NOT_FOUND: spec('alias not found[database={db}][alias={name}]', 1600, 1, 404),
+  INDEX_NOT_FOUND: spec('index not found[indexName={name}][collection={collection}]', 700, 25, 404),
   // Conflicts with the current state.
   DATABASE_ALREADY_EXISTS: spec('database "{name}" already exists', 801, 1, 409),
-  DATABASE_NOT_EMPTY: spec('database "{name}" still holds {count} collection(s); drop them first', 801, 1, 409),
-  COLLECTION_ALREADY_EXISTS: spec('collection "{name}" already exists in database "{db}" with a different schema', 1100, 1, 409),
+  DATABASE_NOT_EMPTY: spec('database:{name} not empty, must drop all collections before drop database ({count} left)', 65535, 1, 409),
+  DEFAULT_DATABASE: spec('can not drop default database', 65535, 1, 409),
+  COLLECTION_ALREADY_EXISTS: spec('create duplicate collection with different parameters, collection: {name} (database {db}; the same request again succeeds)', 65535, 1, 409),
   PARTITION_ALREADY_EXISTS: spec('partition "{name}" already exists in collection "{collection}"', 1100, 1, 409),
   ALIAS_ALREADY_EXISTS: spec('alias "{name}" already exists in database "{db}" (for collection "{collection}")', 1602, 1, 409),
   ALIAS_CONFLICTS: spec('name "{name}" is already used by a {what} in database "{db}"', 1601, 1, 409),
-  COLLECTION_HAS_ALIASES: spec('collection "{name}" still has aliases ({aliases}); drop them first', 1100, 1, 409),
-  DEFAULT_PARTITION: spec('partition "_default" cannot be {action}', 1100, 1, 409),
-  PARTITION_LOADED: spec('partition "{name}" is loaded; release it before dropping', 1100, 1, 409),
+  COLLECTION_HAS_ALIASES: spec('unable to drop the collection [{name}] because it has associated aliases [{aliases}], please remove all aliases before dropping the collection', 65535, 1, 409),
+  DROP_BY_ALIAS: spec('cannot drop the collection via alias = {name}', 65535, 1, 409),
+  DEFAULT_PARTITION: spec('default partition cannot be {action}', 65535, 1, 409),
+  PARTITION_LOADED: spec('partition cannot be dropped, partition is loaded, please release it first (partition {name})', 65535, 1, 409),
   PARTITION_KEY_MODE: spec('collection "{collection}" uses a partition key; partitions are managed automatically', 1100, 1, 409),
   COLLECTION_NOT_LOADED: spec('collection "{name}" is not loaded; call loadCollection first', 101, 1, 409),
   PARTITION_NOT_LOADED: spec('partition "{name}" of collection "{collection}" is not loaded', 201, 1, 409),
   DROPPING: spec('{what} "{name}" is being dropped', 100, 4, 409, false),
+  VECTOR_INDEX_LOADED: spec('vector index cannot be dropped on loaded collection: {id} (collection {name}, index {index}; release it first)', 1100, 5, 409),
   COLLECTION_LOADED: spec('collection "{name}" is loaded; release it before {action}', 104, 1, 409),
-  INDEX_CONFLICT: spec('field "{field}" of collection "{collection}" already has index "{name}" with a different definition; at most one distinct index is allowed per field, so drop it first', 1100, 1, 409),
-  INDEX_NAME_TAKEN: spec('index name "{name}" is already used by field "{field}" of collection "{collection}"', 1100, 1, 409),
+  // Milvus's datacoord (index_meta.go canCreateIndex) answers these as plain errors: 65535, UnexpectedError.
+  INDEX_NOT_DISTINCT: spec('CreateIndex failed: at most one distinct index is allowed per field ({detail})', 65535, 1, 409),
+  INDEX_FIELD_HAS_INDEX: spec('CreateIndex failed: creating multiple indexes on same field is not supported ({detail})', 65535, 1, 409),
   // The embedded log (wal/). 1300 and 1302 are Milvus's ErrMqTopicNotFound and ErrMqInternal.
   TOPIC_NOT_FOUND: spec('log topic "{topic}" does not exist', 1300, 1, 404),
   CONSUMER_GROUP_NOT_FOUND: spec('consumer group "{group}" does not exist on log topic "{topic}"', 1302, 1, 404),

@@ -315,7 +315,8 @@ function failed(s: WireStatus | undefined): Result<never> | undefined {
 /** Elanus puts its code first in the reason ("PARTITION_NOT_FOUND: ...") and in detail; Milvus has numbers. */
 function codeOf(s: WireStatus): string {
   const m = /^([A-Z][A-Z0-9_]+): /.exec(s.reason ?? '');
-  if (m) return m[1]!;
+  // The same failure in DescribeCollection's own wording (the SDK describes before writes).
+  if (m) return m[1] === 'COLLECTION_NOT_FOUND_DESCRIBE' ? 'COLLECTION_NOT_FOUND' : m[1]!;
   if (s.detail && /^[A-Z][A-Z0-9_]+$/.test(s.detail)) return s.detail;
   const named = s.code !== undefined ? milvusCodes.get(s.code) : undefined;
   return named ?? `MILVUS_${s.code || s.error_code}`;

@@ -35,7 +35,7 @@ describe('aliases', () => {
     await assert.rejects(db.createAlias({ collection_name: 'b', alias: 'x' }), { code: 'ALIAS_ALREADY_EXISTS' });
     await assert.rejects(db.createAlias({ collection_name: 'a', alias: 'b' }), { code: 'ALIAS_CONFLICTS' });
     await assert.rejects(db.createCollection({ collection_name: 'x', dimension: 4 }), { code: 'ALIAS_CONFLICTS' });
-    await assert.rejects(db.createAlias({ collection_name: 'a', alias: 'bad-alias' }), { code: 'INVALID_NAME' });
+    await assert.rejects(db.createAlias({ collection_name: 'a', alias: 'bad-alias' }), { code: 'INVALID_COLLECTION_NAME' });
     await assert.rejects(db.createAlias({ collection_name: 'nope', alias: 'y' }), { code: 'COLLECTION_NOT_FOUND' });
     await assert.rejects(db.describeAlias({ alias: 'nope' }), { code: 'ALIAS_NOT_FOUND' });
     await db.dropAlias({ alias: 'nope' }); // idempotent, as in Milvus
@@ -43,7 +43,7 @@ describe('aliases', () => {
     await assert.rejects(db.describeAlias({ alias: 'x', db_name: 'missing' }), { code: 'DATABASE_NOT_FOUND' });
 
     await assert.rejects(db.dropCollection({ collection_name: 'a' }), { code: 'COLLECTION_HAS_ALIASES' });
-    await assert.rejects(db.dropCollection({ collection_name: 'x' }), { code: 'INVALID_ARGUMENT' }, 'a collection is dropped by its name');
+    await assert.rejects(db.dropCollection({ collection_name: 'x' }), { code: 'DROP_BY_ALIAS' }, 'a collection is dropped by its name');
     assert.equal((await db.hasCollection({ collection_name: 'a' })).value, true);
     await db.dropAlias({ alias: 'x' });
     await db.dropCollection({ collection_name: 'a' });

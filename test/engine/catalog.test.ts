@@ -31,10 +31,10 @@ describe('databases', () => {
     await assert.rejects(db.describeDatabase({ db_name: 'nope' }), { code: 'DATABASE_NOT_FOUND' });
     await db.dropDatabase({ db_name: 'nope' }); // idempotent, as in Milvus
     await assert.rejects(db.alterDatabase({ db_name: 'nope', properties: {} }), { code: 'DATABASE_NOT_FOUND' });
-    await assert.rejects(db.dropDatabase({ db_name: 'default' }), { code: 'INVALID_ARGUMENT' });
-    await assert.rejects(db.createDatabase({ db_name: '1books' }), { code: 'INVALID_NAME' });
-    await assert.rejects(db.createDatabase({ db_name: 'my-books' }), { code: 'INVALID_NAME' });
-    await assert.rejects(db.createDatabase({ db_name: '' }), { code: 'INVALID_NAME' });
+    await assert.rejects(db.dropDatabase({ db_name: 'default' }), { code: 'DEFAULT_DATABASE' });
+    await assert.rejects(db.createDatabase({ db_name: '1books' }), { code: 'INVALID_DATABASE_NAME' });
+    await assert.rejects(db.createDatabase({ db_name: 'my-books' }), { code: 'INVALID_DATABASE_NAME' });
+    await assert.rejects(db.createDatabase({ db_name: '' }), { code: 'INVALID_DATABASE_NAME' });
 
     await createBasic(db, 'c1', { db_name: 'books', load: false });
     await assert.rejects(db.dropDatabase({ db_name: 'books' }), { code: 'DATABASE_NOT_EMPTY' });
@@ -149,11 +149,11 @@ describe('collections', () => {
 
   test('collection names are validated', () => withEngine(async (db) => {
     for (const bad of ['', '1c', 'a-b', 'a b', 'ünïcode', 'x'.repeat(256), 'a.b']) {
-      await assert.rejects(db.createCollection({ collection_name: bad, fields: basicFields() }), { code: 'INVALID_NAME' }, JSON.stringify(bad));
+      await assert.rejects(db.createCollection({ collection_name: bad, fields: basicFields() }), { code: 'INVALID_COLLECTION_NAME' }, JSON.stringify(bad));
     }
     await db.createCollection({ collection_name: '_ok_Name9', fields: basicFields() });
     await db.createCollection({ collection_name: 'x'.repeat(255), fields: basicFields() });
-    await assert.rejects(db.createCollection({ collection_name: 'c', fields: basicFields(4, [{ name: 'bad-field', data_type: DataType.Bool }]) }), { code: 'INVALID_NAME' });
+    await assert.rejects(db.createCollection({ collection_name: 'c', fields: basicFields(4, [{ name: 'bad-field', data_type: DataType.Bool }]) }), { code: 'INVALID_FIELD_NAME' });
     await assert.rejects(db.createCollection({ collection_name: 'c', fields: basicFields(), consistency_level: 'Whenever' as never }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(db.createCollection({ collection_name: 'c', fields: basicFields(), shards_num: 0 }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(db.createCollection({ collection_name: 'c', fields: basicFields(), num_partitions: 4 }), { code: 'INVALID_ARGUMENT' });
@@ -192,7 +192,7 @@ describe('collections', () => {
     assert.deepEqual((await db.showCollections()).data.map((c) => c.name).sort(), ['fresh', 'taken']);
 
     await assert.rejects(db.renameCollection({ collection_name: 'fresh', new_collection_name: 'taken' }), { code: 'COLLECTION_ALREADY_EXISTS' });
-    await assert.rejects(db.renameCollection({ collection_name: 'fresh', new_collection_name: 'bad-name' }), { code: 'INVALID_NAME' });
+    await assert.rejects(db.renameCollection({ collection_name: 'fresh', new_collection_name: 'bad-name' }), { code: 'INVALID_COLLECTION_NAME' });
     await assert.rejects(db.renameCollection({ collection_name: 'gone', new_collection_name: 'x' }), { code: 'COLLECTION_NOT_FOUND' });
     await db.createAlias({ collection_name: 'taken', alias: 'nick' });
     await assert.rejects(db.renameCollection({ collection_name: 'fresh', new_collection_name: 'nick' }), { code: 'ALIAS_CONFLICTS' });

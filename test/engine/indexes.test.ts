@@ -7,7 +7,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Elanus } from '../../src/engine/index.js';
 import type { CreateIndexReq } from '../../src/engine/index.js';
-import { DataType, basicRows, countOf, createBasic, openEngine, range, vec, withEngine } from './helpers.js';
+import { EmbeddedMetaStore } from '../../src/storage/index.js';
+import { DataType, basicRows, countOf, createBasic, idsOf, openEngine, range, vec, withEngine } from './helpers.js';
 
 const dim = 8;
 
@@ -81,7 +82,17 @@ describe('index specifications', () => {
       { req: { field_name: 's', index_type: 'Trie' }, want: { index_type: 'Trie' } },
       { req: { field_name: 's', index_type: 'TRIE' }, want: { index_type: 'Trie' } },
       { req: { field_name: 'i32', index_type: 'AUTOINDEX' }, want: { index_type: 'AUTOINDEX' } },
-      { req: { field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["a"]["b"]', json_cast_type: 'varchar' } }, want: { index_type: 'INVERTED', json_path: 'j["a"]["b"]', json_cast_type: 'VARCHAR' } },
+      // The JSON parameters as given: Milvus's DescribeIndex answers the user's own.
+      { req: { field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["a"]["b"]', json_cast_type: 'varchar' } }, want: { index_type: 'INVERTED', json_path: 'j["a"]["b"]', json_cast_type: 'varchar' } },
+      { req: { field_name: 'j', index_type: 'INVERTED', params: { json_cast_type: 'json' } }, want: { index_type: 'INVERTED', json_cast_type: 'json' } },
+      // Parameters Milvus ignores are accepted and kept as given: nlist on FLAT and BIN_FLAT,
+      // anything on a scalar index (metric_type included).
+      { req: { field_name: 'fv', index_type: 'FLAT', metric_type: 'L2', params: { nlist: 128 } }, want: { index_type: 'FLAT', metric_type: 'L2', nlist: '128' } },
+      { req: { field_name: 'bin', index_type: 'BIN_FLAT', metric_type: 'JACCARD', params: { nlist: 'many' } }, want: { index_type: 'BIN_FLAT', metric_type: 'JACCARD', nlist: 'many' } },
+      { req: { field_name: 's', index_type: 'BITMAP', params: { tokenizer: 'standard' } }, want: { index_type: 'BITMAP', tokenizer: 'standard' } },
+      { req: { field_name: 's', index_type: 'AUTOINDEX', params: { tokenizer: 'standard' } }, want: { index_type: 'AUTOINDEX', tokenizer: 'standard' } },
+      { req: { field_name: 'i32', index_type: 'AUTOINDEX', metric_type: 'L2' }, want: { index_type: 'AUTOINDEX', metric_type: 'L2' } },
+      { req: { field_name: 'i32', index_type: 'INVERTED', metric_type: 'l2', params: { json_path: 'i32["a"]' } }, want: { index_type: 'INVERTED', metric_type: 'l2', json_path: 'i32["a"]' } },
       { req: { field_name: 'j', index_type: 'AUTOINDEX', params: { json_path: 'j["n"]', json_cast_type: 'DOUBLE' } }, want: { index_type: 'AUTOINDEX', json_path: 'j["n"]', json_cast_type: 'DOUBLE' } },
     ];
     for (const { coll, req, want } of cases) {
@@ -155,7 +166,6 @@ describe('index specifications', () => {
       [c, { field_name: 'bin', index_type: 'BIN_FLAT', metric_type: 'L2' }, 'METRIC_TYPE_INVALID', /allowed: HAMMING, JACCARD/],
       [sp, { field_name: 'sv', index_type: 'SPARSE_INVERTED_INDEX', metric_type: 'BM25' }, 'METRIC_TYPE_INVALID', /allowed: IP/],
       [sp, { field_name: 'sv', metric_type: 'COSINE' }, 'METRIC_TYPE_INVALID'],
-      [c, { field_name: 'i32', index_type: 'INVERTED', metric_type: 'L2' }, 'INDEX_PARAM_INVALID', /no metric_type/],
       // Parameters out of range, malformed or unknown.
       [c, { field_name: 'fv', index_type: 'HNSW', params: { M: 1 } }, 'INDEX_PARAM_INVALID', /M must be an integer in \[2, 2048\]/],
       [c, { field_name: 'fv', index_type: 'HNSW', params: { M: 2049 } }, 'INDEX_PARAM_INVALID'],
@@ -164,6 +174,9 @@ describe('index specifications', () => {
       [c, { field_name: 'fv', index_type: 'HNSW', params: { efConstruction: 0 } }, 'INDEX_PARAM_INVALID', /efConstruction must be an integer in \[1, 2147483647\]/],
       [c, { field_name: 'fv', index_type: 'HNSW', params: { efConstruction: 2147483648 } }, 'INDEX_PARAM_INVALID'],
       [c, { field_name: 'fv', index_type: 'HNSW', params: { nlist: 8 } }, 'INDEX_PARAM_INVALID', /unknown parameter "nlist"; allowed: M, efConstruction, mmap.enabled/],
+      // FLAT ignores nlist only; other unknown keys stay typos.
+      [c, { field_name: 'fv', index_type: 'FLAT', params: { M: 8 } }, 'INDEX_PARAM_INVALID', /unknown parameter "M"; allowed: mmap.enabled/],
+      [c, { field_name: 's', index_type: 'BITMAP', params: { 'mmap.enabled': 'maybe' } }, 'INDEX_PARAM_INVALID', /mmap.enabled must be true or false/],
       [c, { field_name: 'fv', index_type: 'IVF_FLAT', params: { nlist: 0 } }, 'INDEX_PARAM_INVALID', /nlist must be an integer in \[1, 65536\]/],
       [c, { field_name: 'fv', index_type: 'IVF_SQ8', params: { nlist: 65537 } }, 'INDEX_PARAM_INVALID'],
       [c, { field_name: 'fv', index_type: 'IVF_PQ', params: { nlist: 8, m: 3 } }, 'INDEX_PARAM_INVALID', /m must divide the dimension 8/],
@@ -181,17 +194,20 @@ describe('index specifications', () => {
       [c, { field_name: 'fv', index_type: 'HNSW', params: { M: { nested: 1 } } }, 'INDEX_PARAM_INVALID'],
       [c, { field_name: 'fv', extra_params: { params: '{not json' } }, 'INDEX_PARAM_INVALID'],
       [sp, { field_name: 'sv', index_type: 'SPARSE_WAND', params: { drop_ratio_build: 1 } }, 'INDEX_PARAM_INVALID', /drop_ratio_build must be a number in \[0, 1\)/],
-      [c, { field_name: 's', index_type: 'INVERTED', params: { json_path: 's["a"]' } }, 'INDEX_PARAM_INVALID', /unknown parameter "json_path"/],
-      // JSON needs a path and a cast type.
-      [c, { field_name: 'j', index_type: 'INVERTED' }, 'INDEX_PARAM_INVALID', /needs json_path .* and json_cast_type \(one of BOOL, DOUBLE, VARCHAR, ARRAY_BOOL, ARRAY_DOUBLE, ARRAY_VARCHAR\)/],
-      [c, { field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["a"]' } }, 'INDEX_PARAM_INVALID'],
-      [c, { field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["a"]', json_cast_type: 'INT64' } }, 'INDEX_PARAM_INVALID', /json_cast_type must be one of/],
-      [c, { field_name: 'j', index_type: 'INVERTED', params: { json_path: 'other["a"]', json_cast_type: 'DOUBLE' } }, 'INDEX_PARAM_INVALID', /must start with the field name/],
+      // JSON needs a cast type (Milvus's texts); json_path must be a path into the field.
+      [c, { field_name: 'j', index_type: 'INVERTED' }, 'INDEX_PARAM_INVALID', /json index must specify cast type: missing parameter\[missing_param=json_cast_type\]: invalid parameter\[expected=valid index params\]\[actual=invalid index params\] \(one of BOOL, DOUBLE, VARCHAR, ARRAY_BOOL, ARRAY_DOUBLE, ARRAY_VARCHAR, JSON\)/],
+      [c, { field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["a"]' } }, 'INDEX_PARAM_INVALID', /json index must specify cast type/],
+      [c, { field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["a"]', json_cast_type: 'int64' } }, 'INDEX_PARAM_INVALID', /json_cast_type INT64 is not supported/],
+      [c, { field_name: 'j', index_type: 'INVERTED', params: { json_path: 'other["a"]', json_cast_type: 'DOUBLE' } }, 'INDEX_PARAM_INVALID', /json_path other\["a"\] is not a path: filter: unknown field "other"/],
+      [c, { field_name: 'j', index_type: 'INVERTED', params: { json_path: 's', json_cast_type: 'DOUBLE' } }, 'INDEX_PARAM_INVALID', /json_path s must be a JSON field or a path into one, as in j\["key"\]; s is a VarChar field/],
+      [c, { field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["a"] > 1', json_cast_type: 'DOUBLE' } }, 'INDEX_PARAM_INVALID', /must be a JSON field or a path into one/],
+      [c, { field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j[', json_cast_type: 'DOUBLE' } }, 'INDEX_PARAM_INVALID', /is not a path/],
       [c, { field_name: 'j' }, 'INDEX_PARAM_INVALID'],
+      [c, { field_name: 'j', index_type: 'BITMAP', params: { json_cast_type: 'DOUBLE' } }, 'INDEX_TYPE_INVALID'],
       // Names.
       [c, { field_name: 'missing', index_type: 'INVERTED' }, 'FIELD_NOT_FOUND'],
       [c, { field_name: '', index_type: 'INVERTED' }, 'INVALID_ARGUMENT'],
-      [c, { field_name: 'fv', index_name: 'bad-name' }, 'INVALID_NAME'],
+      [c, { field_name: 'fv', index_name: 'bad-name' }, 'INVALID_INDEX_NAME'],
     ];
     for (const [collection_name, req, code, message] of refusals) {
       await assert.rejects(db.createIndex({ collection_name, ...req }), (e: Error & { code?: string }) => {
@@ -219,15 +235,18 @@ describe('index specifications', () => {
     assert.deepEqual(after, before, 'an idempotent create changes nothing, not even the id');
     assert.deepEqual((await db.listIndexes({ collection_name: c })).indexes, ['vidx']);
 
-    await assert.rejects(db.createIndex({ ...hnsw, params: { M: 32, efConstruction: 200 } }), { code: 'INDEX_CONFLICT', message: /at most one distinct index is allowed per field/ });
-    await assert.rejects(db.createIndex({ ...hnsw, metric_type: 'IP' }), { code: 'INDEX_CONFLICT' });
-    await assert.rejects(db.createIndex({ ...hnsw, index_type: 'FLAT', params: {} }), { code: 'INDEX_CONFLICT' });
-    await assert.rejects(db.createIndex({ ...hnsw, index_name: 'other_name' }), { code: 'INDEX_CONFLICT' });
-    await assert.rejects(db.createIndex({ ...hnsw, params: { M: 16, efConstruction: 200, 'mmap.enabled': true } }), { code: 'INDEX_CONFLICT' });
-    await assert.rejects(db.createIndex({ collection_name: c, field_name: 'i64', index_name: 'vidx', index_type: 'STL_SORT' }), { code: 'INDEX_NAME_TAKEN', message: /used by field "fv"/ });
+    // As Milvus's datacoord refuses them (index_meta.go canCreateIndex): the name of an
+    // index with another definition, or of another field's index, is "at most one distinct
+    // index"; a second name on the field is "creating multiple indexes".
+    await assert.rejects(db.createIndex({ ...hnsw, params: { M: 32, efConstruction: 200 } }), { code: 'INDEX_NOT_DISTINCT', message: /^CreateIndex failed: at most one distinct index is allowed per field \(index "vidx" on field "fv" of collection "all" has another definition; drop it first\)$/ });
+    await assert.rejects(db.createIndex({ ...hnsw, metric_type: 'IP' }), { code: 'INDEX_NOT_DISTINCT' });
+    await assert.rejects(db.createIndex({ ...hnsw, index_type: 'FLAT', params: {} }), { code: 'INDEX_NOT_DISTINCT' });
+    await assert.rejects(db.createIndex({ ...hnsw, index_name: 'other_name' }), { code: 'INDEX_FIELD_HAS_INDEX', message: /^CreateIndex failed: creating multiple indexes on same field is not supported \(field "fv" of collection "all" already has index "vidx"; drop it first\)$/ });
+    await assert.rejects(db.createIndex({ ...hnsw, params: { M: 16, efConstruction: 200, 'mmap.enabled': true } }), { code: 'INDEX_NOT_DISTINCT' });
+    await assert.rejects(db.createIndex({ collection_name: c, field_name: 'i64', index_name: 'vidx', index_type: 'STL_SORT' }), { code: 'INDEX_NOT_DISTINCT', message: /used by field "fv"/ });
     // A field's default index name may be taken by another field's index.
     await db.createIndex({ collection_name: c, field_name: 'i32', index_name: 'i64', index_type: 'INVERTED' });
-    await assert.rejects(db.createIndex({ collection_name: c, field_name: 'i64', index_type: 'INVERTED' }), { code: 'INDEX_NAME_TAKEN' });
+    await assert.rejects(db.createIndex({ collection_name: c, field_name: 'i64', index_type: 'INVERTED' }), { code: 'INDEX_NOT_DISTINCT', message: /used by field "i32"/ });
     assert.deepEqual(await paramsOf(db, c, 'vidx'), { index_type: 'HNSW', metric_type: 'L2', M: '16', efConstruction: '200' });
 
     // Concurrent creates of one definition: one records it, the rest are idempotent.
@@ -285,8 +304,8 @@ describe('index specifications', () => {
     await createBasic(db, 'c', { extra: [{ name: 'n', data_type: DataType.Int32 }] });
     await db.createIndex({ collection_name: 'c', field_name: 'vector', index_type: 'FLAT', metric_type: 'L2' });
     await db.createIndex({ collection_name: 'c', field_name: 'n', index_type: 'INVERTED' });
-    await assert.rejects(db.dropIndex({ collection_name: 'c', index_name: 'vector' }), { code: 'COLLECTION_LOADED', message: /release it before dropping index "vector"/ });
-    await assert.rejects(db.dropIndex({ collection_name: 'c', field_name: 'vector' }), { code: 'COLLECTION_LOADED' });
+    await assert.rejects(db.dropIndex({ collection_name: 'c', index_name: 'vector' }), { code: 'VECTOR_INDEX_LOADED', message: /vector index cannot be dropped on loaded collection: \d+ .*index vector; release it first/ });
+    await assert.rejects(db.dropIndex({ collection_name: 'c', field_name: 'vector' }), { code: 'VECTOR_INDEX_LOADED' });
     await assert.rejects(db.dropIndex({ collection_name: 'c' }), { code: 'INVALID_ARGUMENT' }, 'two indexes: say which');
     // A scalar index may go while loaded, as in Milvus.
     await db.dropIndex({ collection_name: 'c', index_name: 'n' });
@@ -296,7 +315,7 @@ describe('index specifications', () => {
     await db.createPartition({ collection_name: 'c', partition_name: 'p' });
     await db.releaseCollection({ collection_name: 'c' });
     await db.loadPartitions({ collection_name: 'c', partition_names: ['p'] });
-    await assert.rejects(db.dropIndex({ collection_name: 'c', index_name: 'vector' }), { code: 'COLLECTION_LOADED' });
+    await assert.rejects(db.dropIndex({ collection_name: 'c', index_name: 'vector' }), { code: 'VECTOR_INDEX_LOADED' });
 
     await db.releaseCollection({ collection_name: 'c' });
     await db.dropIndex({ collection_name: 'c' }); // the only index
@@ -411,4 +430,134 @@ describe('search and the index metric', () => {
     assert.deepEqual(await search('v', vec(5, 4)), await search('v', vec(5, 4), 'IP'));
     await assert.rejects(search('v', vec(5, 4), 'L2'), { code: 'METRIC_MISMATCH' });
   }, { storage: 'memory' }));
+});
+
+describe('JSON-path indexes (one per path; keys of the dynamic field)', () => {
+  /** A dynamic collection with a JSON field j, 60 flushed rows whose paths hold the cast type, another type, or nothing. */
+  async function jsonCollection(db: Elanus): Promise<void> {
+    await createBasic(db, 'c', { dynamic: true, extra: [{ name: 'j', data_type: DataType.JSON }] });
+    await db.insert({
+      collection_name: 'c',
+      data: basicRows(0, 60, 4, (i) => ({
+        j: i % 7 === 0 ? { a: `s${i}` } : i % 5 === 0 ? {} : { a: i % 10, t: i % 3 === 0 ? 'x' : 'y', arr: [i % 4] },
+        ...(i % 4 === 3 ? {} : { color: i % 4 === 0 ? 'red' : 'blue' }),
+        ...(i % 9 === 0 ? { size: `${i}` } : { size: i }),
+        flag: i % 2 === 0,
+      })),
+    });
+    await db.flush({ collection_names: ['c'] });
+  }
+
+  const filters = [
+    'j["a"] < 3', 'j["a"] in [1, 4]', 'j["a"] == "s7"', 'j["t"] == "x"', 'j["t"] != "x"', 'j["arr"][0] == 2', 'color == "red"',
+    '$meta["color"] in ["blue"]', 'size >= 50', 'size == "9"', 'flag == true', 'color == "red" and size > 10', 'not (size < 3)',
+  ];
+  const idsWhere = async (db: Elanus, filter: string) =>
+    idsOf((await db.query({ collection_name: 'c', filter, output_fields: ['id'], limit: 1000, consistency_level: 'Strong' })).data as Array<Record<string, unknown>>);
+
+  test('several on one JSON field and on dynamic keys, named field + JSON pointer; filters take them and answer as scans do', () => withEngine(async (db) => {
+    await jsonCollection(db);
+    const scans = new Map<string, unknown>();
+    for (const f of filters) scans.set(f, await idsWhere(db, f));
+
+    const inv = { collection_name: 'c', index_type: 'INVERTED' };
+    await db.createIndex({ ...inv, field_name: 'j', params: { json_path: 'j["a"]', json_cast_type: 'double' } });
+    await db.createIndex({ ...inv, field_name: 'j', params: { json_path: "j['t']", json_cast_type: 'varchar' } });
+    await db.createIndex({ ...inv, field_name: 'j', params: { json_path: 'j["arr"][0]', json_cast_type: 'DOUBLE' } });
+    await db.createIndex({ ...inv, field_name: 'color', params: { json_cast_type: 'VARCHAR' } });
+    await db.createIndex({ ...inv, field_name: '$meta', params: { json_path: '$meta["size"]', json_cast_type: 'double' } });
+    await db.createIndex({ collection_name: 'c', field_name: 'flag', index_type: 'AUTOINDEX', params: { json_cast_type: 'bool' } });
+    const d = (await db.describeIndex({ collection_name: 'c' })).index_descriptions;
+    assert.deepEqual(d.map((x) => [x.index_name, x.field_name]), [
+      ['j/a', 'j'], ['j/t', 'j'], ['j/arr/0', 'j'], ['$meta/color', 'color'], ['$meta/size', 'size'], ['$meta/flag', 'flag'],
+    ]);
+    // The user's own parameters; json_path only where one was given (Milvus fills it in without reporting it).
+    assert.deepEqual(await paramsOf(db, 'c', '$meta/color'), { index_type: 'INVERTED', json_cast_type: 'VARCHAR' });
+    assert.deepEqual(await paramsOf(db, 'c', '$meta/size'), { index_type: 'INVERTED', json_path: '$meta["size"]', json_cast_type: 'double' });
+    // A field_name that is no field's selects the dynamic field's indexes under that key.
+    assert.deepEqual((await db.describeIndex({ collection_name: 'c', field_name: 'size' })).index_descriptions.map((x) => x.index_name), ['$meta/size']);
+    assert.deepEqual((await db.listIndexes({ collection_name: 'c', field_name: 'color' })).indexes, ['$meta/color']);
+    assert.deepEqual((await db.describeIndex({ collection_name: 'c', field_name: '$meta' })).index_descriptions.length, 3);
+
+    for (const f of filters) assert.deepEqual(await idsWhere(db, f), scans.get(f), f);
+    const plan = async (filter: string) => (await db.explain({ collection_name: 'c', filter })).plan;
+    assert.match(await plan('j["a"] < 3'), /-> index INVERTED \(json DOUBLE\) on j\["a"\]: 1 segment, est\. 10 of 60 rows/);
+    assert.match(await plan('j["t"] == "x"'), /-> index INVERTED \(json VARCHAR\) on j\["t"\]: 1 segment/);
+    assert.match(await plan('j["arr"][0] == 2'), /-> index INVERTED \(json DOUBLE\) on j\["arr"\]\[0\]: 1 segment/);
+    assert.match(await plan('color == "red"'), /-> index INVERTED \(json VARCHAR\) on .*color.*: 1 segment, est\. 15 of 60 rows/);
+    assert.match(await plan('size >= 50'), /-> index INVERTED \(json DOUBLE\) on .*size.*: 1 segment, est\. 9 of 60 rows/);
+    assert.match(await plan('flag == true'), /-> index AUTOINDEX \(json BOOL\) on .*flag.*: 1 segment, est\. 30 of 60 rows/);
+    // A constant of another type than the cast, or a path with no index, is read row by row.
+    assert.doesNotMatch(await plan('size == "9"'), /-> index/);
+    assert.doesNotMatch(await plan('j["b"] == 1'), /-> index/);
+
+    // Dropping one path's index leaves the others, and the answers.
+    await db.dropIndex({ collection_name: 'c', index_name: 'j/a' });
+    assert.doesNotMatch(await plan('j["a"] < 3'), /-> index/);
+    for (const f of filters) assert.deepEqual(await idsWhere(db, f), scans.get(f), `${f} after a drop`);
+  }, { storage: 'memory' }));
+
+  test('the same index again succeeds; another in the same place is refused as Milvus refuses it', () => withEngine(async (db) => {
+    await createBasic(db, 'c', { dynamic: true, load: false, extra: [{ name: 'j', data_type: DataType.JSON }] });
+    const inv = { collection_name: 'c', index_type: 'INVERTED' };
+    await db.createIndex({ ...inv, field_name: 'j', params: { json_path: 'j["a"]', json_cast_type: 'double' } });
+    const id = (await db.describeIndex({ collection_name: 'c', index_name: 'j/a' })).index_descriptions[0]!.indexID;
+    // The same path written another way and the cast type in another case are the same index.
+    await db.createIndex({ ...inv, field_name: 'j', params: { json_path: "j['a']", json_cast_type: 'DOUBLE' } });
+    assert.deepEqual((await db.listIndexes({ collection_name: 'c' })).indexes, ['j/a']);
+    assert.equal((await db.describeIndex({ collection_name: 'c', index_name: 'j/a' })).index_descriptions[0]!.indexID, id);
+    await assert.rejects(db.createIndex({ ...inv, field_name: 'j', params: { json_path: 'j["a"]', json_cast_type: 'varchar' } }), { code: 'INDEX_NOT_DISTINCT' });
+    await assert.rejects(db.createIndex({ ...inv, field_name: 'j', index_name: 'other', params: { json_path: 'j["a"]', json_cast_type: 'varchar' } }), { code: 'INDEX_FIELD_HAS_INDEX', message: /json_path j\["a"\] \(JSON pointer "\/a"\) of field "j" of collection "c" already has index "j\/a"/ });
+    // A name taken by another path of the field, or by another field.
+    await db.createIndex({ ...inv, field_name: 'j', index_name: 'jb', params: { json_path: 'j["b"]', json_cast_type: 'double' } });
+    await assert.rejects(db.createIndex({ ...inv, field_name: 'j', index_name: 'jb', params: { json_path: 'j["c"]', json_cast_type: 'double' } }), { code: 'INDEX_NOT_DISTINCT', message: /covers another JSON path of field "j"/ });
+    await assert.rejects(db.createIndex({ ...inv, field_name: 'color', index_name: 'jb', params: { json_cast_type: 'varchar' } }), { code: 'INDEX_NOT_DISTINCT', message: /already used by field "j"/ });
+    // An unnamed index on a path that has a named one takes its name (the same index again).
+    await db.createIndex({ ...inv, field_name: 'j', params: { json_path: 'j["b"]', json_cast_type: 'double' } });
+    // Keys are escaped in the pointer as Milvus escapes them; the whole field is named after it.
+    await db.createIndex({ ...inv, field_name: 'j', params: { json_path: 'j["x/y~z"]', json_cast_type: 'bool' } });
+    await db.createIndex({ ...inv, field_name: 'j', params: { json_cast_type: 'JSON' } });
+    await db.createIndex({ ...inv, field_name: 'dyn_key', params: { json_path: 'dyn_key["in"]', json_cast_type: 'ARRAY_DOUBLE' } });
+    assert.deepEqual((await db.listIndexes({ collection_name: 'c' })).indexes, ['j/a', 'jb', 'j/x~1y~0z', 'j', '$meta/dyn_key/in']);
+    assert.deepEqual((await db.describeIndex({ collection_name: 'c', index_name: '$meta/dyn_key/in' })).index_descriptions[0]!.field_name, 'dyn_key');
+    // A path must lead into the field the request names.
+    await assert.rejects(db.createIndex({ ...inv, field_name: 'j', params: { json_path: 'color', json_cast_type: 'double' } }), { code: 'INDEX_PARAM_INVALID', message: /is a path into field "\$meta", not into "j"/ });
+    await assert.rejects(db.createIndex({ ...inv, field_name: 'color', params: { json_path: 'j["a"]', json_cast_type: 'double' } }), { code: 'INDEX_PARAM_INVALID', message: /is a path into field "j", not into "\$meta"/ });
+    // A dynamic key takes only what the dynamic field (JSON) takes.
+    await assert.rejects(db.createIndex({ collection_name: 'c', field_name: 'vectr', index_type: 'HNSW' }), { code: 'INDEX_TYPE_INVALID', message: /cannot be built on dynamic field \(\$meta\) key "vectr"; allowed: INVERTED, AUTOINDEX/ });
+  }, { storage: 'memory' }));
+
+  test('the paths survive a restart, and a folder written with one index per JSON field still opens and uses it', async () => {
+    const h = await openEngine({ storage: 'memory' });
+    try {
+      await jsonCollection(h.db);
+      await h.db.createIndex({ collection_name: 'c', field_name: 'j', index_name: 'j_a', index_type: 'INVERTED', params: { json_path: 'j["a"]', json_cast_type: 'double' } });
+      await h.db.createIndex({ collection_name: 'c', field_name: 'color', index_type: 'INVERTED', params: { json_cast_type: 'varchar' } });
+      const before = await h.db.describeIndex({ collection_name: 'c' });
+      let db = await h.reopen();
+      assert.deepEqual(await db.describeIndex({ collection_name: 'c' }), before);
+      assert.match((await db.explain({ collection_name: 'c', filter: 'color == "red"' })).plan, /-> index INVERTED \(json VARCHAR\)/);
+
+      // Rewrite the metadata as the previous version wrote it: no jsonPath / jsonCastType,
+      // json_cast_type upper-cased, json_path always given, and one index on the JSON field.
+      await h.db.close();
+      const meta = await EmbeddedMetaStore.open({ fs: h.fs!, dir: `${h.path}/meta` });
+      const [key, coll] = meta.scan('coll/').find(([, v]) => (v as { name: string }).name === 'c')! as [string, { indexes: Array<Record<string, unknown>> }];
+      const legacy = coll.indexes.filter((i) => i['indexName'] === 'j_a').map(({ jsonPath: _p, jsonCastType: _c, ...rest }) => ({ ...rest, params: { index_type: 'INVERTED', json_path: 'j["a"]', json_cast_type: 'DOUBLE' } }));
+      await meta.commit({ put: { [key]: { ...coll, indexes: legacy } } });
+      await meta.close();
+      db = h.db = await h.openAgain();
+      assert.deepEqual((await db.describeIndex({ collection_name: 'c' })).index_descriptions.map((x) => [x.index_name, x.field_name, x.params]), [
+        ['j_a', 'j', [{ key: 'index_type', value: 'INVERTED' }, { key: 'json_path', value: 'j["a"]' }, { key: 'json_cast_type', value: 'DOUBLE' }]],
+      ]);
+      assert.match((await db.explain({ collection_name: 'c', filter: 'j["a"] < 3' })).plan, /-> index INVERTED \(json DOUBLE\) on j\["a"\]/);
+      // The old index is found in its place: the same again is accepted, another cast on the path refused, other paths allowed.
+      await db.createIndex({ collection_name: 'c', field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["a"]', json_cast_type: 'double' } });
+      await assert.rejects(db.createIndex({ collection_name: 'c', field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["a"]', json_cast_type: 'varchar' } }), { code: 'INDEX_NOT_DISTINCT' });
+      await db.createIndex({ collection_name: 'c', field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["t"]', json_cast_type: 'varchar' } });
+      assert.deepEqual((await db.listIndexes({ collection_name: 'c' })).indexes, ['j_a', 'j/t']);
+    } finally {
+      await h.dispose();
+    }
+  });
 });

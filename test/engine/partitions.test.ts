@@ -45,7 +45,7 @@ describe('partitions', () => {
     await assert.rejects(db.getPartitionStatistics({ collection_name: 'c', partition_name: 'nope' }), { code: 'PARTITION_NOT_FOUND' });
     await assert.rejects(db.insert({ collection_name: 'c', partition_name: 'nope', data: basicRows(0, 1) }), { code: 'PARTITION_NOT_FOUND' });
     await assert.rejects(db.delete({ collection_name: 'c', partition_name: 'nope', ids: [1] }), { code: 'PARTITION_NOT_FOUND' });
-    await assert.rejects(db.createPartition({ collection_name: 'c', partition_name: 'p-2' }), { code: 'INVALID_NAME' });
+    await assert.rejects(db.createPartition({ collection_name: 'c', partition_name: 'p-2' }), { code: 'INVALID_PARTITION_NAME' });
     await assert.rejects(db.createPartition({ collection_name: 'nope', partition_name: 'p2' }), { code: 'COLLECTION_NOT_FOUND' });
 
     await db.loadCollection({ collection_name: 'c' });

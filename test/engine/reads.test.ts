@@ -114,7 +114,7 @@ describe('get, query and count', () => {
     await assert.rejects(q({ filter: 'id == "x"' }), { code: 'WRONG_TYPE' });
     await assert.rejects(db.query({ collection_name: 'nope', filter: 'id == 1' }), { code: 'COLLECTION_NOT_FOUND' });
     await assert.rejects(db.query(null as never), { code: 'INVALID_ARGUMENT' });
-    await assert.rejects(db.query({} as never), { code: 'INVALID_ARGUMENT' });
+    await assert.rejects(db.query({} as never), { code: 'INVALID_COLLECTION_NAME' });
   }, { storage: 'memory' }));
 });
 

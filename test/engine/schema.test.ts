@@ -139,7 +139,7 @@ describe('field types', () => {
     }), { code: 'INVALID_SCHEMA' });
     await assert.rejects(db.createCollection({
       collection_name: 'c3', fields: basicFields(4, [{ name: '$meta', data_type: DataType.JSON }]), enable_dynamic_field: true,
-    }), { code: 'INVALID_NAME' });
+    }), { code: 'INVALID_FIELD_NAME' });
   }, { storage: 'memory' }));
 });
 
@@ -154,6 +154,7 @@ describe('schemas Milvus refuses', () => {
     ['no vector field', [pk, { name: 'n', data_type: DataType.Int32 }]],
     ['binary dim not a multiple of 8', [pk, { name: 'b', data_type: DataType.BinaryVector, dim: 12 }]],
     ['dim 0', [pk, { name: 'v', data_type: DataType.FloatVector, dim: 0 }]],
+    ['dim 1', [pk, { name: 'v', data_type: DataType.FloatVector, dim: 1 }]],
     ['dim missing', [pk, { name: 'v', data_type: DataType.FloatVector }]],
     ['dim not an integer', [pk, { name: 'v', data_type: DataType.FloatVector, dim: 2.5 }]],
     ['dim too large', [pk, { name: 'v', data_type: DataType.FloatVector, dim: 32769 }]],
@@ -172,9 +173,11 @@ describe('schemas Milvus refuses', () => {
     ['Array of VarChar without max_length', [pk, v, { name: 'a', data_type: DataType.Array, element_type: DataType.VarChar, max_capacity: 4 }]],
     ['no fields', []],
   ];
-  test('each is INVALID_SCHEMA and leaves nothing behind', () => withEngine(async (db) => {
+  // As in Milvus, most are plain errors; a few are parameter errors (INVALID_SCHEMA_PARAM, 1100).
+  const paramErrors = new Set(['no vector field', 'VarChar max_length 0', 'VarChar max_length beyond 65535']);
+  test('each is INVALID_SCHEMA (or INVALID_SCHEMA_PARAM) and leaves nothing behind', () => withEngine(async (db) => {
     for (const [what, fields] of cases) {
-      await assert.rejects(db.createCollection({ collection_name: 'c', fields }), { code: 'INVALID_SCHEMA' }, what);
+      await assert.rejects(db.createCollection({ collection_name: 'c', fields }), { code: paramErrors.has(what) ? 'INVALID_SCHEMA_PARAM' : 'INVALID_SCHEMA' }, what);
     }
     await assert.rejects(db.createCollection({ collection_name: 'c' }), { code: 'INVALID_SCHEMA' }, 'neither fields nor dimension');
     assert.deepEqual((await db.showCollections()).data, []);

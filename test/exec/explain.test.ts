@@ -140,3 +140,24 @@ test('explain: a JSON path index (INVERTED, json_path and json_cast_type) names 
     '  -> row-by-row (JSON path) (growing): 1 segment, 4 rows',
   ].join('\n'));
 });
+
+test('explain: a JSON path index on a key of the dynamic field names itself', () => {
+  const m = schema.fields.find((x) => x.isDynamic)!;
+  // As createIndex records `create_index("k", json_cast_type="double")`: $meta at path ["k"].
+  const kx: IndexMeta = {
+    indexId: 78, indexName: '$meta/k', fieldId: m.fieldId, fieldName: '$meta', indexType: 'INVERTED',
+    params: { index_type: 'INVERTED', json_cast_type: 'double' }, jsonPath: ['k'], jsonCastType: 'DOUBLE', createdTs: '0',
+  };
+  assert.equal(explainFilter(schema, 'k == 1 or $meta["k"] < 2 or $meta["x"] == 1 or k == "v"', undefined, [kx], [sealed]), [
+    'filter over 1 segment (1 sealed), 4 rows; indexSelectivityMax 0.5',
+    'OR',
+    '  $meta["k"] == 1',
+    '    -> index INVERTED (json DOUBLE) on $meta["k"]: 1 segment, est. 1 of 4 rows',
+    '  $meta["k"] < 2',
+    '    -> index INVERTED (json DOUBLE) on $meta["k"]: 1 segment, est. 1 of 4 rows',
+    '  $meta["x"] == 1',
+    '    -> row-by-row (JSON path): 1 segment, 4 rows',
+    '  $meta["k"] == "v"',
+    '    -> row-by-row (JSON path): 1 segment, 4 rows',
+  ].join('\n'));
+});

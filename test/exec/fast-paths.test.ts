@@ -288,6 +288,56 @@ test('JSON path indexes: built per sealed segment for DOUBLE / VARCHAR / BOOL on
   assert.equal(jsonIndexOf(growing, j, col, ['a'], 4, [jsonSpec('j["a"]', 'DOUBLE')]), undefined, 'growing');
 });
 
+// Several indexes on one JSON field (one per path) and indexes on keys of the dynamic
+// field, recorded as createIndex records them: jsonPath and jsonCastType, the user's own
+// json_path and json_cast_type in params.
+function pathSpec(field: string, path: (string | number)[], cast: string, id: number): IndexMeta {
+  const f = schema.fields.find((x) => x.name === field)!;
+  return {
+    indexId: id, indexName: `${field}_${id}`, fieldId: f.fieldId, fieldName: field, indexType: 'INVERTED',
+    params: { index_type: 'INVERTED', json_cast_type: cast.toLowerCase() }, jsonPath: path, jsonCastType: cast, createdTs: '0',
+  };
+}
+
+// $meta: row 0 {k: 1}, row 1 {}, row 2 {k: "v"}, row 3 {}. j as above.
+const severalGoldens: [IndexMeta[], string, number[]][] = [
+  [[pathSpec('$meta', ['k'], 'DOUBLE', 1)], 'k == 1', [0]],
+  [[pathSpec('$meta', ['k'], 'DOUBLE', 1)], '$meta["k"] != 1', [1, 2, 3]],
+  [[pathSpec('$meta', ['k'], 'DOUBLE', 1)], 'k >= 0.5', [0]],
+  [[pathSpec('$meta', ['k'], 'DOUBLE', 1)], 'k == "v"', [2]],
+  [[pathSpec('$meta', ['k'], 'VARCHAR', 1)], 'k == "v"', [2]],
+  [[pathSpec('$meta', ['k'], 'VARCHAR', 1)], 'k in ["v", "w"]', [2]],
+  [[pathSpec('$meta', ['k'], 'VARCHAR', 1)], 'not (k != "v")', [2]],
+  [[pathSpec('j', ['a'], 'DOUBLE', 1), pathSpec('j', ['b', 0], 'DOUBLE', 2), pathSpec('$meta', ['k'], 'VARCHAR', 3)], 'j["a"] == 1 or j["b"][0] == 1 or k == "v"', [0, 2, 3]],
+  [[pathSpec('j', ['a'], 'DOUBLE', 1), pathSpec('j', ['b', 0], 'DOUBLE', 2)], 'j["a"] != 1 and j["b"][0] != 1', [2]],
+];
+
+for (const [specs, filter, want] of severalGoldens) {
+  test(`exec with JSON path indexes (${specs.map((x) => `${x.fieldName}${JSON.stringify(x.jsonPath)} ${x.jsonCastType}`).join(', ')}): ${filter}`, () => {
+    assert.deepEqual(ids(filter), want, 'scan');
+    for (const max of [0, 0.5, 1]) {
+      const bits = evaluateSegment(checkFilter(schema, parseFilter(filter)), schema, seg, specs, { indexSelectivityMax: max });
+      assert.deepEqual([...bits.keys()].filter((i) => bits[i] === 1), want, `threshold ${max}`);
+    }
+  });
+}
+
+test('JSON path indexes: one per path of a field, and on the dynamic field read as $meta is read', () => {
+  const j = schema.fields.find((f) => f.name === 'j')!;
+  const meta = schema.fields.find((f) => f.isDynamic)!;
+  const fresh = segmentOf(schema, o, rows);
+  const specs = [pathSpec('j', ['a'], 'DOUBLE', 1), pathSpec('j', ['b', 0], 'DOUBLE', 2), pathSpec('$meta', ['k'], 'VARCHAR', 3)];
+  const jcol = fresh.column(schema.fields.indexOf(j));
+  assert.deepEqual([...jsonIndexOf(fresh, j, jcol, ['a'], 4, specs)!.order], [0]);
+  assert.deepEqual([...jsonIndexOf(fresh, j, jcol, ['b', 0], 4, specs)!.order], [3]);
+  assert.equal(jsonIndexOf(fresh, j, jcol, ['b'], 4, specs), undefined, 'no index on that path');
+  const ix = jsonIndexOf(fresh, meta, fresh.column(schema.fields.indexOf(meta)), ['k'], 4, specs)!;
+  assert.deepEqual([...ix.rowsOf], [['v', [2]]]);
+  assert.equal(ix.unknown, null, 'the dynamic field is never null');
+  // A spec on the dynamic field does not answer the JSON field's paths, nor the other way round.
+  assert.equal(jsonIndexOf(fresh, j, jcol, ['k'], 4, specs), undefined);
+});
+
 test('range merging: two range comparisons on one sorted-indexed field are one lookup, same rows', () => {
   for (const [filter, want] of [
     ['-10 < i32 <= 2', [0, 1]], ['2 <= i32 < 3', [1]], ['i32 > -5 and i32 >= 3 and i8 < 100', [2]],

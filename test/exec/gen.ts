@@ -224,16 +224,32 @@ function indexTypesOf(t: DataType): readonly string[] {
 export function indexesOf(schema: CollectionSchema): fc.Arbitrary<IndexMeta[]> {
   const fields = schema.fields.filter((f) => !f.isPrimary && !f.isDynamic && indexTypesOf(f.type).length > 0);
   const j = schema.fields.find((f) => f.type === DataType.JSON && !f.isDynamic)!;
-  // The JSON field: no index, or INVERTED on a path the filters use, with a cast type (ARRAY_DOUBLE: never used).
-  const jsonSpec = fc.option(fc.tuple(fc.constantFrom('j["a"]', 'j["a"]["b"]', 'j[0]'), fc.constantFrom('DOUBLE', 'VARCHAR', 'BOOL', 'ARRAY_DOUBLE')), { nil: undefined, freq: 3 });
-  return fc.tuple(fc.tuple(...fields.map((f) => fc.constantFrom(...indexTypesOf(f.type)))), jsonSpec).map(([types, js]) => [
+  const dyn = schema.fields.find((f) => f.isDynamic);
+  const cast = fc.constantFrom('DOUBLE', 'VARCHAR', 'BOOL', 'ARRAY_DOUBLE');
+  // The JSON field: up to three INVERTED indexes on distinct paths the filters use, each
+  // with a cast type (ARRAY_DOUBLE: never used), recorded either as this version records
+  // them (jsonPath, jsonCastType; the user's own json_path and json_cast_type) or as the
+  // previous one did (json_path `j["a"]` and an upper-case cast type only).
+  const jPaths: ReadonlyArray<readonly (string | number)[]> = [['a'], ['a', 'b'], [0]];
+  const jsonSpecs = fc.uniqueArray(fc.tuple(fc.nat(jPaths.length - 1), cast, fc.boolean()), { maxLength: 3, selector: ([p]) => p });
+  // The dynamic field: up to two on keys the filters use (`a`, `$meta["k"][0]`, ...).
+  const dPaths: ReadonlyArray<readonly (string | number)[]> = [['a'], ['k'], ['a', 'b'], ['k', 0]];
+  const dynSpecs = dyn === undefined ? fc.constant([] as Array<[number, string, boolean]>)
+    : fc.uniqueArray(fc.tuple(fc.nat(dPaths.length - 1), cast, fc.constant(true)), { maxLength: 2, selector: ([p]) => p });
+  const jsonIndex = (f: FieldSchema, path: readonly (string | number)[], c: string, current: boolean, id: number): IndexMeta => {
+    const text = `${f.name}${path.map((k) => `[${JSON.stringify(k)}]`).join('')}`;
+    return current
+      ? { indexId: id, indexName: `${f.name}_${id}`, fieldId: f.fieldId, fieldName: f.name, indexType: 'INVERTED',
+        params: { index_type: 'INVERTED', json_path: text, json_cast_type: c.toLowerCase() }, jsonPath: path, jsonCastType: c, createdTs: '0' }
+      : { indexId: id, indexName: `${f.name}_${id}`, fieldId: f.fieldId, fieldName: f.name, indexType: 'INVERTED',
+        params: { index_type: 'INVERTED', json_path: text, json_cast_type: c }, createdTs: '0' };
+  };
+  return fc.tuple(fc.tuple(...fields.map((f) => fc.constantFrom(...indexTypesOf(f.type)))), jsonSpecs, dynSpecs).map(([types, js, ds]) => [
     ...fields.map((f, i): IndexMeta => ({
       indexId: 100 + i, indexName: `${f.name}_idx`, fieldId: f.fieldId, fieldName: f.name,
       indexType: types[i]!, params: { index_type: types[i]! }, createdTs: '0',
     })),
-    ...(js === undefined ? [] : [{
-      indexId: 99, indexName: 'j_idx', fieldId: j.fieldId, fieldName: j.name, indexType: 'INVERTED',
-      params: { index_type: 'INVERTED', json_path: js[0], json_cast_type: js[1] }, createdTs: '0',
-    }]),
+    ...js.map(([p, c, current], k) => jsonIndex(j, jPaths[p]!, c, current, 90 + k)),
+    ...ds.map(([p, c], k) => jsonIndex(dyn!, dPaths[p]!, c, true, 80 + k)),
   ]);
 }

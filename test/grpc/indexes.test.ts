@@ -87,7 +87,7 @@ test('getIndexState and getIndexBuildProgress', async () => {
   const p = await c.getIndexBuildProgress({ collection_name: ix, index_name: 'dense_hnsw' });
   assertOk(p);
   assert.deepEqual([p.indexed_rows, p.total_rows], ['5', '5']);
-  assertErr(await c.getIndexState({ collection_name: ix, index_name: 'nope' }), { code: 700, error_code: 'IndexNotExist', elanus: 'INDEX_NOT_FOUND', reason: /"nope"/ });
+  assertErr(await c.getIndexState({ collection_name: ix, index_name: 'nope' }), { code: 700, error_code: 'IndexNotExist', elanus: 'INDEX_NOT_FOUND', reason: /index not found\[indexName=nope\]/ });
   assertErr(await c.getIndexBuildProgress({ collection_name: ix, index_name: 'nope' }), { code: 700, error_code: 'IndexNotExist', elanus: 'INDEX_NOT_FOUND' });
 });
 
@@ -113,11 +113,13 @@ test('wrong index/field/metric combinations are refused with coded errors', asyn
   assertErr(await c.createIndex({ ...t, field_name: 'dense', index_type: 'HNSW', metric_type: 'L2', params: { M: 1 } }), { code: 1100, elanus: 'INDEX_PARAM_INVALID', reason: /M/ });
   assertErr(await c.createIndex({ ...t, field_name: 'dense', index_type: 'IVF_FLAT', metric_type: 'L2', params: { nlist: 0 } }), { code: 1100, elanus: 'INDEX_PARAM_INVALID', reason: /nlist/ });
   assertErr(await c.createIndex({ ...t, field_name: 'dense', index_type: 'AUTOINDEX', metric_type: 'L2', params: { M: 8 } }), { code: 1100, elanus: 'INDEX_PARAM_INVALID', reason: /AUTOINDEX/ });
-  assertErr(await c.createIndex({ ...t, field_name: 'score', index_type: 'INVERTED', metric_type: 'L2' }), { code: 1100, elanus: 'INDEX_PARAM_INVALID', reason: /metric_type/ });
+  // A JSON index needs json_cast_type (Milvus's text). A metric on a scalar index is ignored, as in Milvus (item5-indexes.test.ts).
+  assertErr(await c.createIndex({ ...t, field_name: 'j', index_type: 'INVERTED', params: { json_path: 'j["a"]' } }), { code: 1100, elanus: 'INDEX_PARAM_INVALID', reason: /json index must specify cast type/ });
   assertErr(await c.createIndex({ ...t, field_name: 'nope', index_type: 'INVERTED' }), { code: 1100, elanus: 'FIELD_NOT_FOUND', reason: /"nope"/ });
   // A second, different index on the same field.
   assertOk(await c.createIndex({ ...t, field_name: 'dense', index_type: 'HNSW', metric_type: 'L2', params: { M: 8, efConstruction: 32 } }));
-  assertErr(await c.createIndex({ ...t, field_name: 'dense', index_type: 'IVF_FLAT', metric_type: 'L2', params: { nlist: 8 } }), { code: 1100, elanus: 'INDEX_CONFLICT' });
+  assertErr(await c.createIndex({ ...t, field_name: 'dense', index_type: 'IVF_FLAT', metric_type: 'L2', params: { nlist: 8 } }), { code: 65535, error_code: 'UnexpectedError', elanus: 'INDEX_NOT_DISTINCT', reason: /CreateIndex failed: at most one distinct index is allowed per field/ });
+  assertErr(await c.createIndex({ ...t, field_name: 'dense', index_name: 'dense2', index_type: 'IVF_FLAT', metric_type: 'L2', params: { nlist: 8 } }), { code: 65535, elanus: 'INDEX_FIELD_HAS_INDEX', reason: /CreateIndex failed: creating multiple indexes on same field is not supported/ });
   // Nothing was recorded by the refused requests.
   assert.deepEqual((await c.describeIndex(t)).index_descriptions.map((d) => d.field_name), ['dense']);
   // A collection without indexes: describeIndex answers IndexNotExist (the SDK's quick setup relies on it).
@@ -153,7 +155,7 @@ test('alterIndexProperties / dropIndexProperties; refused while loaded', async (
   assertOk(await c.loadCollectionAsync({ collection_name: ix }));
   assertErr(await c.alterIndexProperties({ collection_name: ix, index_name: 'tag', params: { 'mmap.enabled': false } }), { code: 104, elanus: 'COLLECTION_LOADED' });
   // A vector index cannot be dropped while loaded; a scalar one can.
-  assertErr(await c.dropIndex({ collection_name: ix, index_name: 'dense_hnsw' }), { code: 104, error_code: 'UnexpectedError', elanus: 'COLLECTION_LOADED', reason: /dense_hnsw/ });
+  assertErr(await c.dropIndex({ collection_name: ix, index_name: 'dense_hnsw' }), { code: 1100, error_code: 'IllegalArgument', elanus: 'VECTOR_INDEX_LOADED', reason: /vector index cannot be dropped on loaded collection: \d+ .*dense_hnsw/ });
   assertOk(await c.dropIndex({ collection_name: ix, index_name: 'level' }));
   assertOk(await c.releaseCollection({ collection_name: ix }));
   assertOk(await c.dropIndex({ collection_name: ix, index_name: 'dense_hnsw' }));
@@ -162,4 +164,66 @@ test('alterIndexProperties / dropIndexProperties; refused while loaded', async (
   assert.deepEqual((await c.listIndexes({ collection_name: ix })).indexes.sort(), ['bin', 'dense2', 'score', 'sparse', 'tag']);
   // Without a name when several exist: the server asks which.
   assertErr(await c.dropIndex({ collection_name: ix }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /say which/ });
+});
+
+test('JSON-path indexes: several on one JSON field and on keys of the dynamic field, named field + JSON pointer; filters stay exact', async () => {
+  const c = h.client;
+  const t = { collection_name: 'ix_json' };
+  assertOk(await c.createCollection({ ...t, enable_dynamic_field: true, fields: [
+    { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+    { name: 'v', data_type: DataType.FloatVector, dim: 4 },
+    { name: 'meta', data_type: DataType.JSON },
+  ] }));
+  const inv = { ...t, index_type: 'INVERTED' };
+  assertOk(await c.createIndex({ ...inv, field_name: 'meta', params: { json_path: 'meta["a"]["b"]', json_cast_type: 'double' } }));
+  assertOk(await c.createIndex({ ...inv, field_name: 'meta', params: { json_path: "meta['tag']", json_cast_type: 'VARCHAR' } }));
+  // A name that is no field's is a key of the dynamic field (Milvus: $meta["color"]).
+  assertOk(await c.createIndex({ ...inv, field_name: 'color', params: { json_cast_type: 'varchar' } }));
+  assertOk(await c.createIndex({ ...inv, field_name: '$meta', params: { json_path: '$meta["size"]', json_cast_type: 'double' } }));
+  assertOk(await c.createIndex({ ...t, field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }));
+  const d = await c.describeIndex(t);
+  assertOk(d);
+  // Unnamed indexes are named field + JSON pointer; on the dynamic field the key is the field_name.
+  assert.deepEqual(d.index_descriptions.map((x) => [x.index_name, x.field_name, kv(x.params as never).json_cast_type]), [
+    ['meta/a/b', 'meta', 'double'], ['meta/tag', 'meta', 'VARCHAR'], ['$meta/color', 'color', 'varchar'], ['$meta/size', 'size', 'double'], ['v', 'v', undefined],
+  ]);
+  // The same request again succeeds (the same path written another way is the same path);
+  // the same path with another cast type is refused, as in Milvus.
+  assertOk(await c.createIndex({ ...inv, field_name: 'meta', params: { json_path: "meta['a']['b']", json_cast_type: 'DOUBLE' } }));
+  assertErr(await c.createIndex({ ...inv, field_name: 'meta', params: { json_path: 'meta["a"]["b"]', json_cast_type: 'VARCHAR' } }),
+    { code: 65535, elanus: 'INDEX_NOT_DISTINCT', reason: /CreateIndex failed: at most one distinct index is allowed per field \(index "meta\/a\/b" on json_path meta\["a"\]\["b"\] \(JSON pointer "\/a\/b"\) of field "meta"/ });
+  assertErr(await c.createIndex({ ...inv, field_name: 'color', index_name: 'color2', params: { json_cast_type: 'double' } }),
+    { code: 65535, elanus: 'INDEX_FIELD_HAS_INDEX', reason: /creating multiple indexes on same field is not supported .*already has index "\$meta\/color"/ });
+  assertErr(await c.createIndex({ ...inv, field_name: 'meta', params: { json_path: '$meta["x"]', json_cast_type: 'DOUBLE' } }),
+    { code: 1100, elanus: 'INDEX_PARAM_INVALID', reason: /is a path into field "\$meta", not into "meta"/ });
+
+  // Rows with values of the cast type, of other types, and none; filters answer as a scan does.
+  const rows = Array.from({ length: 40 }, (_, i) => ({
+    id: i, v: [i, 1, 0, 0],
+    meta: i % 7 === 0 ? { a: { b: `s${i}` } } : i % 5 === 0 ? {} : { a: { b: i % 6 }, tag: i % 3 === 0 ? 'x' : 'y' },
+    ...(i % 4 === 3 ? {} : { color: i % 4 === 0 ? 'red' : 'blue' }),
+    ...(i % 9 === 0 ? { size: String(i) } : { size: i }),
+  }));
+  assertOk((await c.insert({ ...t, data: rows })).status);
+  await c.flushSync({ collection_names: [t.collection_name] });
+  assertOk(await c.loadCollection(t));
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const cases: Array<[string, (r: (typeof rows)[number]) => boolean]> = [
+    ['meta["a"]["b"] >= 3', (r) => (num((r.meta as { a?: { b?: unknown } }).a?.b) ?? -1) >= 3],
+    ['meta["tag"] == "x"', (r) => (r.meta as { tag?: string }).tag === 'x'],
+    ['meta["tag"] != "x"', (r) => (r.meta as { tag?: string }).tag !== 'x'],
+    ['color == "red" and size >= 10', (r) => r.color === 'red' && (num(r.size) ?? -1) >= 10],
+    ['$meta["size"] < 5', (r) => (num(r.size) ?? 99) < 5],
+    ['size in [1, 2, 3, 9]', (r) => [1, 2, 3, 9].includes(num(r.size) ?? -1)],
+    ['color != "red"', (r) => r.color !== 'red'],
+  ];
+  for (const [filter, want] of cases) {
+    const q = await c.query({ ...t, filter, output_fields: ['id'], limit: 100 });
+    assertOk(q.status);
+    assert.deepEqual(q.data.map((x) => Number(x['id'])).sort((a, b) => a - b), rows.filter(want).map((r) => r.id), filter);
+  }
+  assertOk(await c.releaseCollection(t));
+  assertOk(await c.dropIndex({ ...t, index_name: '$meta/color' }));
+  assert.deepEqual((await c.listIndexes(t)).indexes, ['meta/a/b', 'meta/tag', '$meta/size', 'v']);
+  assertOk(await c.dropCollection(t));
 });

@@ -14,7 +14,7 @@ let w: WireServer;
 before(async () => { w = await startWireServer(); });
 after(async () => { await w?.close(); });
 
-test('extra: dropping a collection that still has aliases is refused (rootcoord drop_collection_task.go)', { todo: 'extra (not in issue 21): Milvus code 65535 and texts for a collection with aliases' }, async () => {
+test('extra: dropping a collection that still has aliases is refused (rootcoord drop_collection_task.go)', async () => {
   await quickSetup(w, 'refuse_aliased', 4);
   assertSuccess(await w.call('CreateAlias', createAliasRequest('refuse_aliased', 'refuse_a1')), 'CreateAlias');
   assertError(await w.call('DropCollection', dropCollectionRequest('refuse_aliased')), {
@@ -25,7 +25,7 @@ test('extra: dropping a collection that still has aliases is refused (rootcoord 
   assertError(await w.call('DropCollection', dropCollectionRequest('refuse_a1')), { code: 65535, reason: /cannot drop the collection via alias = refuse_a1/ }, 'DropCollection by alias');
 });
 
-test('extra: a loaded partition cannot be dropped; a partition created in a loaded collection is loaded (task.go dropPartitionTask, createPartitionTask)', { todo: 'extra (not in issue 21): Milvus code 65535 and text for a loaded partition' }, async () => {
+test('extra: a loaded partition cannot be dropped; a partition created in a loaded collection is loaded (task.go dropPartitionTask, createPartitionTask)', async () => {
   await quickSetup(w, 'refuse_loaded_part', 4);
   assertSuccess(await w.call('CreatePartition', partitionRequest('refuse_loaded_part', 'p1')), 'CreatePartition');
   assertError(await w.call('DropPartition', partitionRequest('refuse_loaded_part', 'p1')), {
@@ -33,19 +33,19 @@ test('extra: a loaded partition cannot be dropped; a partition created in a load
   }, 'DropPartition of a loaded partition');
 });
 
-test('extra: the _default partition cannot be dropped (rootcoord drop_partition_task.go)', { todo: 'extra (not in issue 21): Milvus code 65535 and text for _default' }, async () => {
+test('extra: the _default partition cannot be dropped (rootcoord drop_partition_task.go)', async () => {
   assertSuccess(await w.call('CreateCollection', createCollectionRequest('refuse_default_part', quickSetupSchema(4))), 'CreateCollection');
   assertError(await w.call('DropPartition', partitionRequest('refuse_default_part', '_default')), { code: 65535, reason: /default partition cannot be deleted/ }, 'DropPartition _default');
 });
 
-test('extra: a vector index of a loaded collection cannot be dropped (datacoord index_service.go DropIndex)', { todo: 'extra (not in issue 21): Milvus code 1100 and text (Elanus: 104 COLLECTION_LOADED)' }, async () => {
+test('extra: a vector index of a loaded collection cannot be dropped (datacoord index_service.go DropIndex)', async () => {
   await quickSetup(w, 'refuse_index', 4);
   assertError(await w.call('DropIndex', dropIndexRequest('refuse_index', 'vector')), {
     code: 1100, reason: /vector index cannot be dropped on loaded collection: \d+/,
   }, 'DropIndex of a loaded vector index');
 });
 
-test('extra: a database that holds collections, or the default one, cannot be dropped (rootcoord meta_table.go, drop_db_task.go)', { todo: 'extra (not in issue 21): Milvus code 65535 and texts for refused database drops' }, async () => {
+test('extra: a database that holds collections, or the default one, cannot be dropped (rootcoord meta_table.go, drop_db_task.go)', async () => {
   assertSuccess(await w.call('CreateDatabase', createDatabaseRequest('refuse_db')), 'CreateDatabase');
   assertSuccess(await w.call('CreateCollection', createCollectionRequest('in_refuse_db', quickSetupSchema(4)), 'refuse_db'), 'CreateCollection');
   assertError(await w.call('DropDatabase', dropDatabaseRequest('refuse_db')), {

@@ -36,7 +36,7 @@ after(async () => { await w?.close(); });
 
 const notFound = (name: string) => ({ code: 100, errorCode: LegacyCode.CollectionNotExists, reason: new RegExp(`collection not found\\[database=default\\]\\[collection=${lit(name)}\\]`) });
 
-test('issue 21 item 3: DescribeCollection of a missing collection answers "can\'t find collection[database=default][collection=x]"; has_collection is false', { todo: 'issue 21 item 3: DescribeCollection\'s "can\'t find collection[...]" text' }, async () => {
+test('issue 21 item 3: DescribeCollection of a missing collection answers "can\'t find collection[database=default][collection=x]"; has_collection is false', async () => {
   const d = await w.call('DescribeCollection', describeCollectionRequest('gone_coll'));
   const s = d.status;
   assert.equal(Number(s.error_code), LegacyCode.CollectionNotExists, JSON.stringify(s));
@@ -46,14 +46,14 @@ test('issue 21 item 3: DescribeCollection of a missing collection answers "can\'
   assert.equal(hasCollectionFromDescribe(d), false);
 });
 
-test('issue 21 item 3: Query of a missing collection is 100 "collection not found[database=default][collection=x]"; a malformed name is 1100 first', { todo: 'issue 21 item 3: "collection not found[...]" text; name check before lookup' }, async () => {
+test('issue 21 item 3: Query of a missing collection is 100 "collection not found[database=default][collection=x]"; a malformed name is 1100 first', async () => {
   const q = await w.call('Query', queryRequest('gone_coll', { filter: 'id > 0' }));
   assertError(q.status, notFound('gone_coll'), 'Query gone_coll');
   const bad = await w.call('Query', queryRequest('1abc', { filter: 'id > 0' }));
   assertError(bad.status, { code: 1100, reason: /Invalid collection name: 1abc\.\s+the first character of a collection name must be an underscore or letter/ }, 'Query 1abc');
 });
 
-test('issue 21 item 3: Search and HybridSearch look the name up without validating it: 100 collection not found', { todo: 'issue 21 item 3: "collection not found[...]" text' }, async () => {
+test('issue 21 item 3: Search and HybridSearch look the name up without validating it: 100 collection not found', async () => {
   for (const name of ['gone_coll', '1abc']) {
     const s = await w.call('Search', searchRequest(name, { data: [vec(0, 4)] }));
     assertError(s.status, notFound(name), `Search ${name}`);
@@ -65,14 +65,14 @@ test('issue 21 item 3: Search and HybridSearch look the name up without validati
   }
 });
 
-test('issue 21 item 3: load, create_index, describe_index and drop_partition on a missing collection: 100 collection not found', { todo: 'issue 21 item 3: "collection not found[...]" text' }, async () => {
+test('issue 21 item 3: load, create_index, describe_index and drop_partition on a missing collection: 100 collection not found', async () => {
   assertError(await w.call('LoadCollection', loadCollectionRequest('gone_coll')), notFound('gone_coll'), 'LoadCollection');
   assertError(await w.call('CreateIndex', createIndexRequest('gone_coll', 'vector', { indexType: 'AUTOINDEX', metricType: 'COSINE' })), notFound('gone_coll'), 'CreateIndex');
   assertError((await w.call('DescribeIndex', describeIndexRequest('gone_coll', ''))).status, notFound('gone_coll'), 'DescribeIndex');
   assertError(await w.call('DropPartition', partitionRequest('gone_coll', 'p1')), notFound('gone_coll'), 'DropPartition');
 });
 
-test('issue 21 item 3: a database that does not exist is 800 "database not found[database=x]"', { todo: 'issue 21 item 3: "database not found[database=..]" text' }, async () => {
+test('issue 21 item 3: a database that does not exist is 800 "database not found[database=x]"', async () => {
   const d = await w.call('DescribeDatabase', describeDatabaseRequest('gone_db'));
   assertError(d.status, { code: 800, reason: /database not found\[database=gone_db\]/ }, 'DescribeDatabase gone_db');
 });
@@ -81,7 +81,7 @@ const pk: FieldSpec = { name: 'id', type: DataType.Int64, isPrimary: true };
 const vector: FieldSpec = { name: 'vector', type: DataType.FloatVector, params: { dim: 4 } };
 const schemaOf = (...fields: FieldSpec[]): SchemaSpec => ({ enableDynamicField: false, fields });
 
-test('issue 21 item 3: refused schemas answer Milvus\'s codes (1100 or 65535, never 105) and texts', { todo: 'issue 21 item 3: schema errors answer 105 and Elanus texts' }, async () => {
+test('issue 21 item 3: refused schemas answer Milvus\'s codes (1100 or 65535, never 105) and texts', async () => {
   const cases: Array<[string, SchemaSpec, number, RegExp]> = [
     ['no vector field', schemaOf(pk, { name: 'n', type: DataType.Int64 }), 1100, /schema does not contain vector field/],
     ['duplicated field name', schemaOf(pk, vector, { name: 'n', type: DataType.Int64 }, { name: 'n', type: DataType.Int32 }), 65535, /duplicated field name n found/],
@@ -100,7 +100,7 @@ test('issue 21 item 3: refused schemas answer Milvus\'s codes (1100 or 65535, ne
   }
 });
 
-test('issue 21 item 3: creating an existing collection again with another schema is refused; with the same schema it succeeds', { todo: 'issue 21 item 3: "create duplicate collection with different parameters" (65535)' }, async () => {
+test('issue 21 item 3: creating an existing collection again with another schema is refused; with the same schema it succeeds', async () => {
   await quickSetup(w, 'twice', 4);
   // internal/rootcoord/create_collection_task.go: the same request again is accepted
   // (existedCollInfo.Equal); another schema is a plain error (65535).

@@ -40,7 +40,7 @@ const invalidCollection = (name: string, rule: RegExp | string) => ({
   reason: new RegExp(`Invalid collection name: ${lit(name)}\\.\\s+${typeof rule === 'string' ? lit(rule) : rule.source}`),
 });
 
-test('issue 21 item 3: CreateCollection refuses a malformed collection name with 1100 and Milvus\'s text', { todo: 'issue 21 item 3: Milvus\'s "Invalid collection name" text and error_code IllegalArgument (5)' }, async () => {
+test('issue 21 item 3: CreateCollection refuses a malformed collection name with 1100 and Milvus\'s text', async () => {
   const cases: Array<[string, string]> = [
     ['1abc', 'the first character of a collection name must be an underscore or letter'],
     ['a-b', 'collection name can only contain numbers, letters and underscores'],
@@ -52,13 +52,13 @@ test('issue 21 item 3: CreateCollection refuses a malformed collection name with
   }
 });
 
-test('issue 21 item 3: has_collection (DescribeCollection) with a malformed name is an error, not false', { todo: 'issue 21 item 3: DescribeCollection does not validate the name (answers not-found)' }, async () => {
+test('issue 21 item 3: has_collection (DescribeCollection) with a malformed name is an error, not false', async () => {
   const d = await w.call('DescribeCollection', describeCollectionRequest('1abc'));
   assertError(d.status, invalidCollection('1abc', 'the first character of a collection name must be an underscore or letter'), 'DescribeCollection 1abc');
   assert.throws(() => hasCollectionFromDescribe(d), (e: unknown) => e instanceof MilvusException && e.code === 1100);
 });
 
-test('issue 21 item 3: the HasCollection RPC validates the name first; a well-formed missing name is false', { todo: 'issue 21 item 3: HasCollection does not validate the name' }, async () => {
+test('issue 21 item 3: the HasCollection RPC validates the name first; a well-formed missing name is false', async () => {
   const bad = await w.call('HasCollection', { collection_name: 'a b' });
   assertError(bad.status, invalidCollection('a b', 'collection name can only contain numbers, letters and underscores'), 'HasCollection "a b"');
   const missing = await w.call('HasCollection', { collection_name: 'no_such_coll' });
@@ -66,7 +66,7 @@ test('issue 21 item 3: the HasCollection RPC validates the name first; a well-fo
   assert.equal(missing.value, false);
 });
 
-test('issue 21 item 3: has_partition with a malformed collection or partition name is an error, not false', { todo: 'issue 21 item 3: HasPartition does not validate collection and partition names' }, async () => {
+test('issue 21 item 3: has_partition with a malformed collection or partition name is an error, not false', async () => {
   await quickSetup(w, 'names_part', 4);
   const badColl = await w.call('HasPartition', partitionRequest('1abc', 'p1'));
   assertError(badColl.status, invalidCollection('1abc', 'the first character of a collection name must be an underscore or letter'), 'HasPartition 1abc');
@@ -81,7 +81,7 @@ test('issue 21 item 3: has_partition with a malformed collection or partition na
   assert.equal(ok.value, false);
 });
 
-test('issue 21 item 3: CreatePartition looks the collection up before it checks the partition name', { todo: 'issue 21 item 3: "collection not found[...]" text; partition-name check (65535)' }, async () => {
+test('issue 21 item 3: CreatePartition looks the collection up before it checks the partition name', async () => {
   const s = await w.call('CreatePartition', partitionRequest('no_such_coll', 'p$q'));
   assertError(s, { code: 100, reason: /collection not found\[database=default\]\[collection=no_such_coll\]/ }, 'CreatePartition on a missing collection');
   await quickSetup(w, 'names_part2', 4);
@@ -89,7 +89,7 @@ test('issue 21 item 3: CreatePartition looks the collection up before it checks 
   assertError(bad, { code: 65535, reason: /Invalid partition name: p\$q\. Partition name can only contain numbers, letters and underscores/ }, 'CreatePartition p$q');
 });
 
-test('issue 21 item 3: alias names follow the collection-name rule (1100, "Invalid collection alias")', { todo: 'issue 21 item 3: "Invalid collection alias" text, error_code 5, "alias not found[...]" text' }, async () => {
+test('issue 21 item 3: alias names follow the collection-name rule (1100, "Invalid collection alias")', async () => {
   await quickSetup(w, 'names_alias', 4);
   const reason = /Invalid collection alias: 1al\.\s+the first character of a collection alias must be an underscore or letter/;
   assertError(await w.call('CreateAlias', createAliasRequest('names_alias', '1al')), { code: 1100, errorCode: LegacyCode.IllegalArgument, reason }, 'CreateAlias 1al');
@@ -103,7 +103,7 @@ function withField(name: string): SchemaSpec {
   return { enableDynamicField: false, fields: [{ name: 'id', type: DataType.Int64, isPrimary: true }, { name: 'vector', type: DataType.FloatVector, params: { dim: 4 } }, { name, type: DataType.Int64 }] };
 }
 
-test('issue 21 item 3: a malformed field name is refused with 1701 "field name invalid"', { todo: 'issue 21 item 3: field names answer 1701 "field name invalid[field=..]"' }, async () => {
+test('issue 21 item 3: a malformed field name is refused with 1701 "field name invalid"', async () => {
   const cases: Array<[string, string]> = [
     ['1f', 'The first character of a field name must be an underscore or letter.'],
     ['f-g', 'Field name can only contain numbers, letters, and underscores.'],
@@ -115,7 +115,7 @@ test('issue 21 item 3: a malformed field name is refused with 1701 "field name i
   }
 });
 
-test('issue 21 item 3: reserved keywords are refused as field names', { todo: 'issue 21 item 3: reserved keywords are accepted as field names' }, async () => {
+test('issue 21 item 3: reserved keywords are refused as field names', async () => {
   // A sample of pkg/common/keywords.go FieldNameKeywords: operators, literals, functions.
   const words = ['like', 'and', 'or', 'not', 'in', 'exists', 'true', 'FALSE', 'json_contains', 'ARRAY_CONTAINS_ANY', 'array_length', 'text_match', 'phrase_match', 'random_sample'];
   for (const [i, kw] of words.entries()) {
@@ -126,7 +126,7 @@ test('issue 21 item 3: reserved keywords are refused as field names', { todo: 'i
   assertSuccess(await w.call('CreateCollection', createCollectionRequest('names_kw_ok', withField('like_count'))), 'field like_count');
 });
 
-test('issue 21 item 3: CreateIndex looks the collection up first, then refuses a malformed index name (65535)', { todo: 'issue 21 item 3: "collection not found[database=..][collection=..]" text; index-name check (65535)' }, async () => {
+test('issue 21 item 3: CreateIndex looks the collection up first, then refuses a malformed index name (65535)', async () => {
   const missing = await w.call('CreateIndex', createIndexRequest('no_such_coll', 'vector', { indexName: '1idx', indexType: 'FLAT', metricType: 'L2' }));
   assertError(missing, { code: 100, reason: /collection not found\[database=default\]\[collection=no_such_coll\]/ }, 'CreateIndex on a missing collection');
   assertSuccess(await w.call('CreateCollection', createCollectionRequest('names_index', quickSetupSchema(4))), 'CreateCollection');
@@ -134,7 +134,7 @@ test('issue 21 item 3: CreateIndex looks the collection up first, then refuses a
   assertError(bad, { code: 65535, reason: /Invalid index name: 1idx\. The first character of a index name must be an underscore or letter\./ }, 'CreateIndex 1idx');
 });
 
-test('issue 21 item 3: database names are checked by create and drop (802 "invalid database name")', { todo: 'issue 21 item 3: database names answer 802 "invalid database name[database=..]"' }, async () => {
+test('issue 21 item 3: database names are checked by create and drop (802 "invalid database name")', async () => {
   assertError(await w.call('CreateDatabase', createDatabaseRequest('1db')), {
     code: 802,
     reason: /the first character of a database name must be an underscore or letter: invalid database name\[database=1db\]/,

@@ -39,7 +39,7 @@ test('issue 21 item 9: drop_database_properties removes the keys; absent keys ar
   assertSuccess(await w.call('AlterDatabase', dropDatabasePropertiesRequest('props_db', ['never.set'])), 'drop a key that is not set');
 });
 
-test('issue 21 item 9: drop_database_properties on a database that does not exist is 800', { todo: 'issue 21 item 3: "database not found[database=..]" text' }, async () => {
+test('issue 21 item 9: drop_database_properties on a database that does not exist is 800', async () => {
   assertError(await w.call('AlterDatabase', dropDatabasePropertiesRequest('gone_db', ['database.max.collections'])), {
     code: 800, reason: /database not found\[database=gone_db\]/,
   }, 'drop_database_properties gone_db');

@@ -59,7 +59,7 @@ export function planCreate(body: Body, db: string): CreatePlan {
     indexes = indexRequests(body);
   }
 
-  const normalized = normalizeSchema({ fields, enableDynamicField, description });
+  const normalized = normalizeSchema({ fields, enableDynamicField, description, collectionName: name });
   for (const ix of indexes) checkIndex(normalized.fields, name, ix);
 
   const collection: CreateCollectionReq = {

@@ -1,6 +1,7 @@
 // The data of /v2/vectordb/collections/describe, from the engine's frozen metadata, in
 // Milvus's REST shape (camelCase, type names as strings, type params as key/value pairs).
 import { type CollectionMeta, DataType, type FieldSchema, dataTypeName, indexesOf } from '../../catalog/index.js';
+import { reportedFieldName } from '../../engine/index.js';
 import { int64Out } from './int64.js';
 
 export function loadStateOf(coll: CollectionMeta): 'LoadStateLoaded' | 'LoadStateNotLoad' {
@@ -17,7 +18,8 @@ export function describeCollection(coll: CollectionMeta, aliases: readonly strin
     fields: coll.schema.fields.filter((f) => !f.isDynamic).map((f) => describeField(f, int64AsNumbers)),
     functions: [],
     aliases,
-    indexes: indexesOf(coll).map((i) => ({ fieldName: i.fieldName, indexName: i.indexName, metricType: i.metricType ?? '' })),
+    // A JSON-path index on a dynamic key is reported under the key, as Milvus reports it.
+    indexes: indexesOf(coll).map((i) => ({ fieldName: reportedFieldName(i), indexName: i.indexName, metricType: i.metricType ?? '' })),
     load: loadStateOf(coll),
     shardsNum: coll.shardsNum,
     partitionsNum: coll.numPartitions || coll.partitions.length,

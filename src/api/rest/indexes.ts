@@ -1,8 +1,9 @@
 // /v2/vectordb/indexes/*: create, describe, list, drop, alter_properties, drop_properties.
-// Index specifications are validated by the catalog (normalizeIndex); create checks every
-// requested index before recording the first, so a bad third index leaves nothing behind.
-import { type CollectionMeta, type FieldSchema, normalizeIndex } from '../../catalog/index.js';
-import { fail } from '../../errors/index.js';
+// Index requests are checked as the engine checks them (engine/indexes.ts
+// checkCreateIndex: the field or dynamic-field key, the spec, a JSON path); create checks
+// every requested index before recording the first, so a bad third index leaves nothing behind.
+import type { CollectionMeta, FieldSchema } from '../../catalog/index.js';
+import { checkCreateIndex } from '../../engine/indexes.js';
 import { type Body, bad, optionalArray, optionalObject, optionalProperties, optionalString, requireString, requireStringList } from './body.js';
 import type { RestHandler } from './envelope.js';
 import { numbersOnly } from './int64.js';
@@ -34,9 +35,7 @@ export function indexRequest(p: unknown, where: string): IndexRequest {
 
 /** Validates an index request against a field list (as the engine will), before anything is created. */
 export function checkIndex(fields: readonly FieldSchema[], collection: string, ix: IndexRequest): void {
-  const field = fields.find((f) => f.name === ix.field_name && !f.isDynamic);
-  if (!field) fail('FIELD_NOT_FOUND', { field: ix.field_name, collection });
-  normalizeIndex(field, ix);
+  checkCreateIndex({ fields, enableDynamicField: fields.some((f) => f.isDynamic), description: '' }, collection, ix);
 }
 
 export function indexRequests(body: Body): IndexRequest[] {

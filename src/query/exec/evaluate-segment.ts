@@ -54,7 +54,6 @@ function compareField(field: FieldSchema, op: CompareOp, c: Value, view: Segment
 
 /** `P op c` on a JSON path: from a JSON path index when one answers and the planner picks it, else undefined (row by row). */
 function compareJson(ref: JsonRef, op: CompareOp, c: Value, view: SegmentView): Tri | undefined {
-  if (ref.field === null) return undefined;
   const ix = view.jsonIndex(ref.field, ref.path);
   if (ix === undefined) return undefined;
   const e = estimateJsonCompare(ix, op, c, view.rows);
@@ -129,7 +128,6 @@ function condition(c: Checked, view: SegmentView): Tri | undefined {
     case 'in': {
       if (c.value.kind === 'json') {
         const ref = c.value;
-        if (ref.field === null) return undefined;
         const ix = view.jsonIndex(ref.field, ref.path);
         const e = ix === undefined ? undefined : estimateJsonIn(ix, c.values, rows);
         return e !== undefined && indexWorthIt(e, rows, view.indexSelectivityMax) ? jsonIndexIn(ix!, c.values, rows) : undefined;

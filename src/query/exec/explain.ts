@@ -154,8 +154,9 @@ function jsonAccess(c: Checked, ctx: Ctx): string[] | undefined {
   } else if (c.kind === 'in' && c.value.kind === 'json') {
     const vs = c.values; ref = c.value; estimate = (ix, rows) => estimateJsonIn(ix, vs, rows);
   } else return undefined;
-  const f = ref.field;
-  if (f === null) return undefined;
+  // A path into the dynamic field ($meta) is looked up on the dynamic field's indexes.
+  const f = ref.field ?? ctx.schema.fields.find((x) => x.isDynamic);
+  if (f === undefined) return undefined;
   const found = jsonIndexSpec(ctx.indexes, f, ref.path);
   if (found === undefined) return undefined;
   // Whether the leaf's constant(s) fit the cast type: probe an empty index.

@@ -15,7 +15,7 @@
 // the same validity masking. Anything an index cannot answer returns undefined and the
 // caller scans. test/exec/differential.test.ts runs every scenario with and without indexes.
 import { DataType, type FieldSchema, type IndexMeta } from '../../catalog/types.js';
-import { effectiveIndexType } from '../../catalog/indexes.js';
+import { effectiveIndexType, jsonIndexTarget } from '../../catalog/indexes.js';
 import type { Column } from '../../segments/columns.js';
 import type { Segment } from '../../segments/segment.js';
 import { evaluate, type Checked, type Value } from '../expr/index.js';
@@ -540,15 +540,17 @@ export function indexWorthIt(estimate: number, rows: number, max: number): boole
 
 // ---- JSON path indexes ----------------------------------------------------------------
 //
-// INVERTED on a JSON field with json_path P and json_cast_type DOUBLE, VARCHAR or BOOL
-// (other cast types: no index use): per sealed segment, the rows whose value at P — read
-// by the reference evaluator itself (evaluate.ts readJson, so integers as it reads them) —
-// has that type: DOUBLE a sorted index of the numbers, VARCHAR and BOOL a bitmap. A row
-// whose value at P is missing or of another type is not in the index; the reference
-// answers `P op c` (c of the cast type) and `P in [...]` (every item of the cast type)
-// false on such a row except for `!=`, which is true there — so ==, <, <=, >, >=, `in`
-// are the index's hits and != is every row but the == hits. A null JSON field is unknown
-// (the reference's SQL null) for all of them. Anything else scans.
+// INVERTED (or AUTOINDEX) on a JSON field — the dynamic field ($meta) too — at path P with
+// json_cast_type DOUBLE, VARCHAR or BOOL (other cast types: no index use); a field may
+// carry one such index per path. Per sealed segment, the rows whose value at P — read by
+// the reference evaluator itself (evaluate.ts readJson, so integers as it reads them, and
+// a dynamic key as `$meta` is read) — has that type: DOUBLE a sorted index of the numbers,
+// VARCHAR and BOOL a bitmap. A row whose value at P is missing or of another type is not
+// in the index; the reference answers `P op c` (c of the cast type) and `P in [...]`
+// (every item of the cast type) false on such a row except for `!=`, which is true there
+// — so ==, <, <=, >, >=, `in` are the index's hits and != is every row but the == hits. A
+// null JSON field is unknown (the reference's SQL null) for all of them; the dynamic field
+// is never null. Anything else scans.
 
 export type JsonCast = 'DOUBLE' | 'VARCHAR' | 'BOOL';
 
@@ -564,37 +566,19 @@ export interface JsonIndex {
   readonly unknown: Uint8Array | null;
 }
 
-/** `info["a"][0]` → ['a', 0] when it starts with the field's name, else undefined. */
-export function parseJsonPath(fieldName: string, p: string): (string | number)[] | undefined {
-  if (!p.startsWith(fieldName)) return undefined;
-  const out: (string | number)[] = [];
-  const re = /^\s*\[\s*("(?:[^"\\]|\\.)*"|\d+)\s*\]/;
-  let rest = p.slice(fieldName.length);
-  while (rest.trim() !== '') {
-    const m = re.exec(rest);
-    if (m === null) return undefined;
-    try {
-      out.push(m[1]!.startsWith('"') ? (JSON.parse(m[1]!) as string) : Number(m[1]));
-    } catch { return undefined; }
-    rest = rest.slice(m[0].length);
-  }
-  return out;
-}
-
 const samePath = (a: readonly (string | number)[], b: readonly (string | number)[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** The spec indexing `field` at exactly `path` with a usable cast type, if any. */
+/** The spec indexing `field` (a JSON field, or the dynamic one) at exactly `path` with a usable cast type, if any. */
 export function jsonIndexSpec(indexes: readonly IndexMeta[] | undefined, field: FieldSchema, path: readonly (string | number)[]): { spec: IndexMeta; cast: JsonCast } | undefined {
   if (indexes === undefined || field.type !== DataType.JSON) return undefined;
   for (const spec of indexes) {
     if (spec.fieldId !== field.fieldId) continue;
     const t = effectiveIndexType(spec, field);
     if (t !== 'INVERTED') continue;
-    const cast = spec.params['json_cast_type']?.toUpperCase();
+    const target = jsonIndexTarget(spec, field);
+    const cast = target?.castType;
     if (cast !== 'DOUBLE' && cast !== 'VARCHAR' && cast !== 'BOOL') continue;
-    const p = spec.params['json_path'];
-    const parsed = p === undefined ? undefined : parseJsonPath(field.name, p);
-    if (parsed !== undefined && samePath(parsed, path)) return { spec, cast };
+    if (target!.path !== undefined && samePath(target!.path, path)) return { spec, cast };
   }
   return undefined;
 }
@@ -618,15 +602,19 @@ export function jsonIndexOf(seg: Segment, field: FieldSchema, col: Column, path:
 }
 
 function buildJson(field: FieldSchema, col: Column, path: readonly (string | number)[], cast: JsonCast, rows: number): JsonIndex {
-  const ref: Checked = { kind: 'json', field, path, type: 'json', pos: 0 };
+  // A path into the dynamic field reads the row's `$meta` object as the reference reads it
+  // (field null, the raw column value as SegmentView.meta hands it over).
+  const dynamic = field.isDynamic;
+  const ref: Checked = { kind: 'json', field: dynamic ? null : field, path, type: 'json', pos: 0 };
   let base: unknown;
-  const ctx = { row: () => base, meta: () => null };
+  const ctx = { row: () => base, meta: () => base as Record<string, unknown> | null };
+  const metas = dynamic ? (col.values as readonly unknown[]) : undefined;
   let unknown: Uint8Array | null = null;
   const nums: number[] = [];
   const ids: number[] = [];
   const rowsOf = new Map<string | boolean, number[]>();
   for (let i = 0; i < rows; i++) {
-    base = valueAt(field, col, i);
+    base = metas !== undefined ? metas[i] : valueAt(field, col, i);
     const v = evaluate(ref, ctx);
     if (v === null) { (unknown ??= new Uint8Array(rows))[i] = 1; continue; }
     if (cast === 'DOUBLE') {

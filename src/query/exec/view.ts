@@ -16,8 +16,11 @@ export interface SegmentView {
   value(field: FieldSchema, row: number): unknown;
   /** The field's scalar index in this segment (sealed segments with an index spec only). */
   index(field: FieldSchema): ScalarIndex | undefined;
-  /** The index of a JSON field at exactly `path` (INVERTED with json_path / json_cast_type), sealed segments only. */
-  jsonIndex(field: FieldSchema, path: readonly (string | number)[]): JsonIndex | undefined;
+  /**
+   * The index of a JSON field (null: the dynamic field, as a JsonRef names it) at exactly
+   * `path` (INVERTED with json_path / json_cast_type), sealed segments only.
+   */
+  jsonIndex(field: FieldSchema | null, path: readonly (string | number)[]): JsonIndex | undefined;
   /** The planner's threshold for this evaluation (scalar-index.ts indexSelectivityMax). */
   readonly indexSelectivityMax: number;
 }
@@ -48,6 +51,9 @@ export function segmentView(schema: CollectionSchema, seg: Segment, indexes?: re
     value: (f, row) => valueAt(f, column(f), row),
     indexSelectivityMax: options?.indexSelectivityMax ?? indexSelectivityMax,
     index: (f) => (indexes === undefined || indexes.length === 0 ? undefined : scalarIndexOf(seg, f, column(f), seg.rowCount, indexes)),
-    jsonIndex: (f, path) => (indexes === undefined || indexes.length === 0 ? undefined : jsonIndexOf(seg, f, column(f), path, seg.rowCount, indexes)),
+    jsonIndex: (f, path) => {
+      const on = f ?? (dynamic >= 0 ? schema.fields[dynamic]! : undefined);
+      return indexes === undefined || indexes.length === 0 || on === undefined ? undefined : jsonIndexOf(seg, on, column(on), path, seg.rowCount, indexes);
+    },
   };
 }

@@ -1,6 +1,6 @@
 // Databases, collections, partitions, aliases, load and release.
-import { fail } from '../../../errors/index.js';
-import type { CollectionMeta } from '../../../catalog/index.js';
+import { ElanusError, fail, isElanusError } from '../../../errors/index.js';
+import { type CollectionMeta, validateName } from '../../../catalog/index.js';
 import { okStatus } from '../../status.js';
 import type { CallContext, Handler } from '../context.js';
 import { consistencyFromProto, consistencyToProto, decodeField, decodeSchema, fieldsFromProto, kvToObject, objectToKv, schemaToProto, type Kv } from '../convert.js';
@@ -35,6 +35,8 @@ function describe(c: CollectionMeta, ctx: CallContext) {
 }
 
 async function describeWithAliases(name: string, ctx: CallContext) {
+  // As Milvus: a malformed name is an error (1100), so pymilvus's has_collection raises.
+  validateName('collection', name);
   const c = ctx.engine.collectionMeta({ collection_name: name, db_name: ctx.db });
   const aliases = (await ctx.engine.listAliases({ db_name: c.db, collection_name: c.name })).aliases;
   return { ...describe(c, ctx), aliases };
@@ -101,7 +103,14 @@ export const catalogHandlers: Record<string, Handler> = {
   },
   async DescribeCollection(r, ctx) {
     if (!r.collection_name && r.collectionID && r.collectionID !== '0') fail('NOT_SUPPORTED', { what: 'describing a collection by id' });
-    return describeWithAliases(r.collection_name, ctx);
+    try {
+      return await describeWithAliases(r.collection_name, ctx);
+    } catch (e) {
+      // Milvus words this one differently (its metadata cache answers it); pymilvus's
+      // has_collection reads the legacy CollectionNotExists code, which both carry.
+      if (isElanusError(e, 'COLLECTION_NOT_FOUND')) throw new ElanusError('COLLECTION_NOT_FOUND_DESCRIBE', e.details);
+      throw e;
+    }
   },
   async BatchDescribeCollection(r, ctx) {
     const names: string[] = r.collection_name ?? [];

@@ -1,6 +1,7 @@
 // Insert, upsert, delete, query, search, flush, compaction and segment introspection.
 import { fail } from '../../../errors/index.js';
-import { type CollectionMeta, DataType, isVector } from '../../../catalog/index.js';
+import { type CollectionMeta, DataType, isVector, validateName } from '../../../catalog/index.js';
+import { planOutput } from '../../../query/rows.js';
 import { okStatus } from '../../status.js';
 import type { CallContext, Handler } from '../context.js';
 import { consistencyFromProto, fieldsDataFromRows, kvToObject, rowsFromFieldsData, templateValues, vectorsFromPlaceholderGroup } from '../convert.js';
@@ -35,6 +36,14 @@ function outputNames(coll: CollectionMeta, rows: ReadonlyArray<Record<string, un
   return names;
 }
 
+/** The columns a query's output fields name (the primary key first); the dynamic field as "$meta". */
+function requestedNames(coll: CollectionMeta, output: readonly string[]): string[] {
+  const plan = planOutput(coll.schema, coll.name, output);
+  const names = plan.fields.map((f) => f.field.name);
+  if (plan.dynamicIndex >= 0 && (plan.dynamicKeys === '*' || plan.dynamicKeys.length > 0)) names.push(coll.schema.fields[plan.dynamicIndex]!.name);
+  return names;
+}
+
 function optionalNumber(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
@@ -57,6 +66,8 @@ export const dataHandlers: Record<string, Handler> = {
   },
 
   async Query(r, ctx) {
+    // Milvus checks a query's collection name before it looks it up (a search does not).
+    validateName('collection', r.collection_name);
     const req = { db_name: ctx.db, collection_name: r.collection_name };
     const coll = ctx.engine.collectionMeta(req);
     const params = kvToObject(r.query_params);
@@ -79,7 +90,9 @@ export const dataHandlers: Record<string, Handler> = {
         fields_data: [{ type: DataType.Int64, field_name: 'count(*)', field_id: '0', is_dynamic: false, scalars: { long_data: { data: [String(n)] } }, valid_data: [] }],
       };
     }
-    const names = outputNames(coll, res.data);
+    // With no rows the columns come from what was asked for, as Milvus answers: one empty,
+    // typed column per output field and the primary key (pymilvus refuses a reply with none).
+    const names = res.data.length > 0 ? outputNames(coll, res.data) : requestedNames(coll, output);
     return { status: ok, collection_name: coll.name, output_fields: names, primary_field_name: pk.name, fields_data: fieldsDataFromRows(coll, res.data, names) };
   },
 

@@ -1,12 +1,16 @@
-// Index RPCs. Indexes are recorded and validated by the engine; search is exact until the
-// index issue builds structures, so every index reports Finished (search over it is exact).
+// Index RPCs. Indexes are recorded and validated by the engine and built in the background
+// per flushed segment; the state reported is the engine's (InProgress while rows of
+// flushed segments are not indexed yet), so a client that waits for Finished, as pymilvus's
+// create_index does, waits for the build.
 import { fail } from '../../../errors/index.js';
 import { okStatus } from '../../status.js';
 import type { CallContext, Handler } from '../context.js';
 import { kvToObject, type Kv } from '../convert.js';
+import type { IndexState } from '../../../engine/index.js';
 
 const ok = okStatus;
-const indexStateFinished = 3;
+/** common.IndexState. */
+const indexStates: Readonly<Record<IndexState, number>> = { InProgress: 2, Finished: 3, Failed: 4 };
 
 /** CreateIndexRequest.extra_params: index_type, metric_type, params (JSON), and loose build params. */
 function indexInput(kv: Kv) {
@@ -25,10 +29,10 @@ function indexInput(kv: Kv) {
   return { index_type: index_type || undefined, metric_type: metric_type || undefined, params: { ...rest, ...parsed } };
 }
 
-function descriptions(list: Array<{ index_name: string; indexID: number; params: Kv; field_name: string; indexed_rows: number; total_rows: number; pending_index_rows: number; index_state_fail_reason: string }>) {
+function descriptions(list: Array<{ index_name: string; indexID: number; params: Kv; field_name: string; indexed_rows: number; total_rows: number; pending_index_rows: number; index_state_fail_reason: string; state: IndexState }>) {
   return list.map((d) => ({
     index_name: d.index_name, indexID: String(d.indexID), params: d.params, field_name: d.field_name,
-    indexed_rows: String(d.indexed_rows), total_rows: String(d.total_rows), state: indexStateFinished,
+    indexed_rows: String(d.indexed_rows), total_rows: String(d.total_rows), state: indexStates[d.state],
     index_state_fail_reason: d.index_state_fail_reason, pending_index_rows: String(d.pending_index_rows),
     min_index_version: 0, max_index_version: 0,
   }));
@@ -63,7 +67,7 @@ export const indexHandlers: Record<string, Handler> = {
   },
   async GetIndexState(r, ctx) {
     const s = await ctx.engine.getIndexState(target(r, ctx));
-    return { status: ok, state: indexStateFinished, fail_reason: s.fail_reason };
+    return { status: ok, state: indexStates[s.state], fail_reason: s.fail_reason };
   },
   async GetIndexBuildProgress(r, ctx) {
     const p = await ctx.engine.getIndexBuildProgress(target(r, ctx));
