@@ -11,6 +11,14 @@ test('every registered code is documented in docs/ERRORS.md and nothing else is'
   assert.deepEqual([...documented].filter((c) => !registered.has(c)), [], 'documented codes that do not exist');
 });
 
+test('docs/ERRORS.md gives each code its Milvus code, legacy code, HTTP status and retry as the registry declares them', () => {
+  const doc = readFileSync('docs/ERRORS.md', 'utf8');
+  const rows = new Map([...doc.matchAll(/^\| `([A-Z_]+)` \|.*\| (\d+) \| (\d+) \| (\d+) \| (yes|no) \|$/gm)].map((m) => [m[1], m.slice(2)]));
+  for (const [code, s] of Object.entries(errorRegistry)) {
+    assert.deepEqual(rows.get(code), [String(s.milvusCode), String(s.legacyCode), String(s.httpStatus), s.retryable ? 'yes' : 'no'], code);
+  }
+});
+
 test('messages render their details', () => {
   const e = new ElanusError('COLLECTION_NOT_FOUND', { name: 'books', db: 'default' });
   assert.equal(e.message, 'collection not found[database=default][collection=books]');
