@@ -4,8 +4,7 @@
 // A server that exits by itself, or does not come back, is a 'crash' and ends the run.
 //
 // Stopping and starting take time that grows with the data (a SIGTERM flushes every
-// collection and waits for a running vector index build; a start reads every segment and
-// replays the log): a server that takes longer than `stopGraceMs` to stop, or
+// collection; a start reads every segment and replays the log): a server that takes longer than `stopGraceMs` to stop, or
 // `startTimeoutMs` to serve, is taken to hang. The slowest stop and start are reported.
 import type { ScenarioContext, ServerControl } from './context.js';
 import { ServerProcess } from './spawn.js';
