@@ -1,0 +1,585 @@
+// Databases, collections, partitions, aliases and load state: the catalog changes, each a step of the coordinator queue (core.ddl).
+// A role of the embedded engine (engine/README.md): its state is the engine core's,
+// shared with the other roles; it reaches them only through core.roles.
+import { fail } from '../errors/index.js';
+import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax, validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName } from '../catalog/index.js';
+import { joinPath } from '../storage/index.js';
+import { physicalOf } from '../tso/index.js';
+import { CollectionData, collectionDir, metaKeys, topicOf } from './collection.js';
+import { type CollectionReq, type CreateCollectionReq, type DbScoped, type PartitionReq, status } from './requests.js';
+import { type EngineCore, isPartitionLoaded } from './core.js';
+
+export class CatalogRole {
+  constructor(private readonly core: EngineCore) {}
+
+  // ---------------------------------------------------------------- databases
+
+  createDatabase(req: { db_name: string; properties?: Record<string, string> }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const name = validateName('database', this.core.requireObject(req).db_name);
+      if (this.core.catalog.hasDatabase(name)) fail('DATABASE_ALREADY_EXISTS', { name });
+      if (this.core.catalog.listDatabases().length >= databasesMax) fail('LIMIT_EXCEEDED', { what: 'database', detail: `at most ${databasesMax} databases` });
+      await this.core.catalog.commit({ put: { [catalogKeys.database(name)]: { id: this.core.ids.next(), name, properties: stringProps(req.properties), createdTs: this.core.tso.next().toString() } } });
+      return status;
+    });
+  }
+
+  dropDatabase(req: { db_name: string }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const name = validateName('database', this.core.requireObject(req).db_name);
+      if (name === defaultDatabase) fail('DEFAULT_DATABASE');
+      // Drops are idempotent, as in Milvus: what is not there is already dropped.
+      if (!this.core.catalog.hasDatabase(name)) return status;
+      const n = this.core.catalog.listCollections(name).length;
+      if (n > 0) fail('DATABASE_NOT_EMPTY', { name, count: n });
+      await this.core.catalog.commit({ del: [catalogKeys.database(name), ...this.core.catalog.listAliases(name).map((a) => catalogKeys.alias(name, a.alias))] });
+      return status;
+    });
+  }
+
+  async listDatabases(): Promise<{ status: typeof status; db_names: string[] }> {
+    this.core.checkOpen();
+    return { status, db_names: this.core.catalog.listDatabases().map((d) => d.name) };
+  }
+
+  async describeDatabase(req: { db_name: string }): Promise<{ status: typeof status; db_name: string; dbID: number; properties: Array<{ key: string; value: string }>; created_timestamp: string }> {
+    this.core.checkOpen();
+    const d = this.core.catalog.database(this.core.requireObject(req).db_name);
+    return { status, db_name: d.name, dbID: d.id, properties: kv(d.properties), created_timestamp: d.createdTs };
+  }
+
+  alterDatabase(req: { db_name: string; properties: Record<string, string> }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const d = this.core.catalog.database(this.core.requireObject(req).db_name);
+      await this.core.catalog.commit({ put: { [catalogKeys.database(d.name)]: { ...d, properties: { ...d.properties, ...stringProps(req.properties) } } } });
+      return status;
+    });
+  }
+
+  /** Removes database properties; a key that is not set is no error (as in Milvus). */
+  dropDatabaseProperties(req: { db_name: string; properties: string[] }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const d = this.core.catalog.database(this.core.requireObject(req).db_name);
+      // A string would be iterated character by character, deleting one-letter keys.
+      if (!Array.isArray(req.properties) || req.properties.some((k) => typeof k !== 'string')) fail('INVALID_ARGUMENT', { detail: 'properties must be an array of property names' });
+      const properties = { ...d.properties };
+      for (const k of req.properties) delete properties[k];
+      await this.core.catalog.commit({ put: { [catalogKeys.database(d.name)]: { ...d, properties } } });
+      return status;
+    });
+  }
+
+  // ---------------------------------------------------------------- collections
+
+  createCollection(req: CreateCollectionReq): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      this.core.requireObject(req);
+      const db = this.core.dbOf(req);
+      this.core.catalog.database(db);
+      const name = validateName('collection', req.collection_name);
+      const quick = req.dimension !== undefined && !req.fields && !req.schema;
+      const fields = quick ? quickFields(req) : (req.fields ?? req.schema);
+      if (!Array.isArray(fields)) fail('INVALID_SCHEMA', { detail: 'fields (or dimension for quick setup) is required' });
+      const schema = normalizeSchema({
+        fields,
+        enableDynamicField: req.enable_dynamic_field ?? req.enableDynamicField ?? (quick ? true : false),
+        description: req.description,
+        partitionKeyField: req.partition_key_field,
+        collectionName: name,
+      });
+      const existing = this.core.catalog.findCollection(db, name);
+      if (existing) {
+        // Creating the same collection again succeeds, as in Milvus; a different schema is a conflict.
+        if (this.core.catalog.isCollectionName(db, name) && sameSchema(existing.schema, schema)) return status;
+        if (!this.core.catalog.isCollectionName(db, name)) fail('ALIAS_CONFLICTS', { name, what: 'alias', db });
+        fail('COLLECTION_ALREADY_EXISTS', { name, db });
+      }
+      if (this.core.catalog.listCollections(db).length >= collectionsPerDatabaseMax) fail('LIMIT_EXCEEDED', { what: 'collection', detail: `at most ${collectionsPerDatabaseMax} per database` });
+      const shardsNum = intOption('shards_num', req.shards_num, this.core.shardsDefault, 1, shardsPerCollectionMax);
+      const hasKey = schema.fields.some((f) => f.isPartitionKey);
+      if (!hasKey && req.num_partitions !== undefined) fail('INVALID_ARGUMENT', { detail: 'num_partitions needs a partition key field' });
+      const numPartitions = hasKey ? intOption('num_partitions', req.num_partitions, partitionKeyPartitionsDefault, 1, partitionsPerCollectionMax) : 0;
+      const level = req.consistency_level ?? 'Bounded';
+      if (!consistencyLevels.includes(level)) fail('INVALID_ARGUMENT', { detail: `consistency_level must be one of ${consistencyLevels.join(', ')}` });
+      // Properties follow the same rules at creation as in alterCollection; without this
+      // check a collection could be created with a TTL that alterCollection would refuse.
+      const properties = stringProps(req.properties);
+      validateProperties(properties);
+      const createdTs = this.core.tso.next().toString();
+      const partitions: PartitionMeta[] = hasKey
+        ? Array.from({ length: numPartitions }, (_, i) => ({ id: this.core.ids.next(), name: `${defaultPartition}_${i}`, createdTs }))
+        : [{ id: this.core.ids.next(), name: defaultPartition, createdTs }];
+      const coll: CollectionMeta = {
+        id: this.core.ids.next(), db, name, schema, shardsNum, numPartitions, partitions,
+        properties, consistencyLevel: level, createdTs,
+        loaded: quick, loadedPartitions: [],
+      };
+      const data = new CollectionData(coll.id, this.core.context(), shardsNum);
+      for (let i = 0; i < shardsNum; i++) await this.core.wal.createTopic(topicOf(coll.id, i));
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: coll } });
+      this.core.data.set(coll.id, data);
+      return status;
+    });
+  }
+
+  dropCollection(req: CollectionReq): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      this.core.requireObject(req);
+      const db = this.core.dbOf(req);
+      if (!this.core.catalog.isCollectionName(db, req.collection_name)) {
+        if (this.core.catalog.hasDatabase(db) && this.core.catalog.alias(db, req.collection_name)) fail('DROP_BY_ALIAS', { name: req.collection_name });
+        // Drops are idempotent, as in Milvus (whatever the name: a malformed one was never
+        // created): a program that drops before it creates, or drops twice, goes on.
+        return status;
+      }
+      const coll = this.core.catalog.collection(db, req.collection_name);
+      const aliases = this.core.catalog.listAliases(db, coll.id);
+      if (aliases.length > 0) fail('COLLECTION_HAS_ALIASES', { name: coll.name, aliases: aliases.map((a) => a.alias).join(', ') });
+      const data = this.core.data.get(coll.id)!;
+      // From here new operations fail at once; writes already submitted are applied first.
+      data.state = 'dropping';
+      await data.barrier();
+      const del = [
+        catalogKeys.collection(coll.id),
+        ...this.core.meta.scan(metaKeys.segments(coll.id)).map(([k]) => k),
+        ...this.core.meta.scan(metaKeys.l0s(coll.id)).map(([k]) => k),
+        ...this.core.meta.scan(metaKeys.checkpoints(coll.id)).map(([k]) => k),
+      ];
+      try {
+        await this.core.catalog.commit({ del });
+      } catch (e) {
+        data.state = 'ready';
+        throw e;
+      }
+      this.core.crashPoint?.('drop:committed');
+      data.state = 'dropped';
+      this.core.data.delete(coll.id);
+      this.core.vindex.forgetCollection(coll.id);
+      this.core.healthState.forget('segments', `collection ${coll.id} `);
+      for (const s of data.shards) await this.core.wal.dropTopic(topicOf(coll.id, s.index));
+      await this.core.fs.rmdir(joinPath(this.core.root, collectionDir(coll.id)));
+      return status;
+    });
+  }
+
+  async hasCollection(req: CollectionReq): Promise<{ status: typeof status; value: boolean }> {
+    this.core.checkOpen();
+    // Milvus checks the name's form first: a malformed one is an error, not "false".
+    validateName('collection', this.core.requireObject(req).collection_name);
+    const db = this.core.dbOf(req);
+    this.core.catalog.database(db);
+    const c = this.core.catalog.findCollection(db, req.collection_name);
+    return { status, value: c !== undefined && this.core.data.get(c.id)?.state === 'ready' };
+  }
+
+  async describeCollection(req: CollectionReq) {
+    validateName('collection', this.core.requireObject(req).collection_name);
+    const { coll } = this.core.live(req);
+    return {
+      status,
+      collection_name: coll.name,
+      collectionID: coll.id,
+      db_name: coll.db,
+      schema: {
+        name: coll.name,
+        description: coll.schema.description,
+        enable_dynamic_field: coll.schema.enableDynamicField,
+        fields: coll.schema.fields.filter((f) => !f.isDynamic).map(describeField),
+      },
+      shards_num: coll.shardsNum,
+      num_partitions: coll.numPartitions || coll.partitions.length,
+      consistency_level: coll.consistencyLevel,
+      aliases: this.core.catalog.listAliases(coll.db, coll.id).map((a) => a.alias),
+      properties: kv(coll.properties),
+      created_timestamp: coll.createdTs,
+    };
+  }
+
+  async showCollections(req: DbScoped = {}): Promise<{ status: typeof status; data: Array<{ name: string; id: number; loadedPercentage: number; timestamp: string }> }> {
+    this.core.checkOpen();
+    const db = this.core.dbOf(req);
+    const data = this.core.catalog.listCollections(db)
+      .filter((c) => this.core.data.get(c.id)?.state === 'ready')
+      .map((c) => ({ name: c.name, id: c.id, loadedPercentage: c.loaded ? 100 : 0, timestamp: c.createdTs }));
+    return { status, data };
+  }
+
+  renameCollection(req: CollectionReq & { new_collection_name: string; new_db_name?: string }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll } = this.core.live(req);
+      if (!this.core.catalog.isCollectionName(coll.db, req.collection_name)) fail('INVALID_ARGUMENT', { detail: 'rename a collection by its name, not an alias' });
+      const newName = validateName('collection', req.new_collection_name);
+      const newDb = req.new_db_name ?? coll.db;
+      this.core.catalog.database(newDb);
+      if (this.core.catalog.findCollection(newDb, newName)) fail(this.core.catalog.isCollectionName(newDb, newName) ? 'COLLECTION_ALREADY_EXISTS' : 'ALIAS_CONFLICTS', { name: newName, db: newDb, what: 'alias' });
+      if (newDb !== coll.db && this.core.catalog.listAliases(coll.db, coll.id).length > 0) fail('COLLECTION_HAS_ALIASES', { name: coll.name, aliases: this.core.catalog.listAliases(coll.db, coll.id).map((a) => a.alias).join(', ') });
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, name: newName, db: newDb } } });
+      return status;
+    });
+  }
+
+  alterCollection(req: CollectionReq & { properties: Record<string, string | number | boolean> }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll } = this.core.live(req);
+      if (typeof req.properties !== 'object' || req.properties === null) fail('INVALID_ARGUMENT', { detail: 'properties must be an object' });
+      const properties = { ...coll.properties, ...stringProps(req.properties) };
+      validateProperties(properties);
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, properties } } });
+      return status;
+    });
+  }
+
+  /** The SDK's name for alterCollection. */
+  alterCollectionProperties(req: CollectionReq & { properties: Record<string, string | number | boolean> }): Promise<typeof status> {
+    return this.alterCollection(req);
+  }
+
+  dropCollectionProperties(req: CollectionReq & { properties: string[] }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll } = this.core.live(req);
+      // A string would be iterated character by character, deleting one-letter keys.
+      if (!Array.isArray(req.properties)) fail('INVALID_ARGUMENT', { detail: 'properties must be an array of property names' });
+      const properties = { ...coll.properties };
+      for (const k of req.properties) delete properties[k];
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, properties } } });
+      return status;
+    });
+  }
+
+  async getCollectionStatistics(req: CollectionReq): Promise<{ status: typeof status; stats: Array<{ key: string; value: string }>; data: { row_count: number } }> {
+    const { data } = this.core.live(req);
+    await data.barrier();
+    const at = this.core.tso.next();
+    const rows = data.shards.reduce((n, s) => n + s.count(at), 0);
+    return { status, stats: [{ key: 'row_count', value: String(rows) }], data: { row_count: rows } };
+  }
+
+  /**
+   * Changes a field's properties. Only `max_length` of a VarChar (or Array of VarChar)
+   * field, and only upwards: every stored value still fits.
+   */
+  alterCollectionField(req: CollectionReq & { field_name: string; properties: Record<string, string | number> }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll } = this.core.live(req);
+      const f = coll.schema.fields.find((x) => x.name === req.field_name && !x.isDynamic);
+      if (!f) fail('FIELD_NOT_FOUND', { field: String(req.field_name), collection: coll.name });
+      const props = this.core.requireObject(req.properties);
+      let maxLength = f.maxLength;
+      for (const [k, v] of Object.entries(props)) {
+        if (k !== 'max_length') fail('INVALID_ARGUMENT', { detail: `field property ${JSON.stringify(k)} cannot be altered; allowed: max_length` });
+        if (f.maxLength === undefined) fail('INVALID_ARGUMENT', { detail: `field "${f.name}" has no max_length (it is ${dataTypeName(f.type)})` });
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < f.maxLength || n > varcharLengthMax) fail('INVALID_ARGUMENT', { detail: `max_length of "${f.name}" can only grow, up to ${varcharLengthMax}: from ${f.maxLength}, got ${JSON.stringify(v)}` });
+        maxLength = n;
+      }
+      const fields = coll.schema.fields.map((x) => (x === f ? Object.freeze({ ...x, maxLength }) : x));
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, schema: Object.freeze({ ...coll.schema, fields: Object.freeze(fields) }) } } });
+      return status;
+    });
+  }
+
+  /** Adds a nullable scalar field; rows stored before it read null (or its default). */
+  addCollectionField(req: CollectionReq & { field: FieldInput }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll, data } = this.core.live(req);
+      const schema = normalizeAddedField(coll.schema, this.core.requireObject(req).field, coll.name);
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, schema } } });
+      for (const s of data.shards) s.conform(this.core.catalog.collectionById(coll.id)!.schema);
+      return status;
+    });
+  }
+
+  /**
+   * Removes every row and keeps everything else (schema, partitions, indexes, aliases,
+   * load state). One metadata transaction forgets the segments and moves each shard's
+   * checkpoint to the end of its log, so nothing written before comes back in a replay.
+   */
+  truncateCollection(req: CollectionReq): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll, data } = this.core.live(req);
+      data.state = 'dropping';
+      let fresh: CollectionData;
+      try {
+        await data.barrier();
+        fresh = new CollectionData(coll.id, this.core.context(), coll.shardsNum);
+        const put: Record<string, unknown> = {};
+        for (const s of fresh.shards) {
+          const upTo = this.core.wal.endOffset(topicOf(coll.id, s.index)) - 1;
+          s.checkpoint = upTo;
+          s.appliedOffset = upTo;
+          put[metaKeys.checkpoint(coll.id, s.index)] = upTo;
+        }
+        const del = [...this.core.meta.scan(metaKeys.segments(coll.id)).map(([k]) => k), ...this.core.meta.scan(metaKeys.l0s(coll.id)).map(([k]) => k)];
+        await this.core.catalog.commit({ put, del });
+      } catch (e) {
+        data.state = 'ready';
+        throw e;
+      }
+      data.state = 'dropped';
+      this.core.data.set(coll.id, fresh);
+      const files = [...data.liveFiles()];
+      await data.removeFiles(files);
+      for (const s of fresh.shards) await this.core.wal.retain(topicOf(coll.id, s.index), s.checkpoint + 1);
+      return status;
+    });
+  }
+
+  // ---------------------------------------------------------------- partitions
+
+  createPartition(req: PartitionReq): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll } = this.core.live(req);
+      const name = validateName('partition', req.partition_name);
+      if (coll.schema.fields.some((f) => f.isPartitionKey)) fail('PARTITION_KEY_MODE', { collection: coll.name });
+      if (coll.partitions.some((p) => p.name === name)) fail('PARTITION_ALREADY_EXISTS', { name, collection: coll.name });
+      if (coll.partitions.length >= partitionsPerCollectionMax) fail('LIMIT_EXCEEDED', { what: 'partition', detail: `at most ${partitionsPerCollectionMax} per collection` });
+      const p: PartitionMeta = { id: this.core.ids.next(), name, createdTs: this.core.tso.next().toString() };
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, partitions: [...coll.partitions, p] } } });
+      return status;
+    });
+  }
+
+  dropPartition(req: PartitionReq): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll, data } = this.core.live(req);
+      if (coll.schema.fields.some((f) => f.isPartitionKey)) fail('PARTITION_KEY_MODE', { collection: coll.name });
+      validateName('partition', req.partition_name);
+      const p = coll.partitions.find((x) => x.name === req.partition_name);
+      // Idempotent, as in Milvus: the collection must exist, the partition need not.
+      if (!p) return status;
+      if (p.name === defaultPartition) fail('DEFAULT_PARTITION', { action: 'deleted' });
+      if (isPartitionLoaded(coll, p.id)) fail('PARTITION_LOADED', { name: p.name });
+      data.droppingPartitions.add(p.id);
+      try {
+        await data.barrier();
+        const del: string[] = [];
+        for (const s of data.shards) for (const seg of s.segments()) if (seg.partitionId === p.id && seg.state === 'flushed') del.push(metaKeys.segment(coll.id, seg.id));
+        const tombstones = await data.writeDropTombstones(p.id, this.core.tso.next());
+        const put: Record<string, unknown> = {};
+        for (const t of tombstones) put[metaKeys.l0(coll.id, t.id)] = t;
+        const fresh = this.core.catalog.collectionById(coll.id)!;
+        put[catalogKeys.collection(coll.id)] = { ...fresh, partitions: fresh.partitions.filter((x) => x.id !== p.id) };
+        // A failed commit leaves the tombstone files: whether its journal record reached
+        // the disk is unknown until the store heals, and files committed metadata names
+        // must exist. The next open removes them if nothing names them.
+        await this.core.catalog.commit({ put, del });
+        data.addL0(tombstones);
+        this.core.crashPoint?.('drop:committed');
+        const files: string[] = [];
+        for (const s of data.shards) for (const seg of s.dropPartition(p.id)) if (seg.file) files.push(seg.file);
+        await data.removeFiles(files);
+      } finally {
+        data.droppingPartitions.delete(p.id);
+      }
+      return status;
+    });
+  }
+
+  async hasPartition(req: PartitionReq): Promise<{ status: typeof status; value: boolean }> {
+    // Both names' forms first, as Milvus checks them: a malformed one is an error, not "false".
+    validateName('collection', this.core.requireObject(req).collection_name);
+    validateName('partition', req.partition_name);
+    const { coll, data } = this.core.live(req);
+    const p = coll.partitions.find((x) => x.name === req.partition_name);
+    return { status, value: p !== undefined && !data.droppingPartitions.has(p.id) };
+  }
+
+  async showPartitions(req: CollectionReq): Promise<{ status: typeof status; partition_names: string[]; partitionIDs: number[]; created_utc_timestamps: string[]; loadedPercentages: number[] }> {
+    const { coll, data } = this.core.live(req);
+    const ps = coll.partitions.filter((p) => !data.droppingPartitions.has(p.id));
+    return {
+      status,
+      partition_names: ps.map((p) => p.name),
+      partitionIDs: ps.map((p) => p.id),
+      created_utc_timestamps: ps.map((p) => String(physicalOf(BigInt(p.createdTs)))),
+      loadedPercentages: ps.map((p) => (isPartitionLoaded(coll, p.id) ? 100 : 0)),
+    };
+  }
+
+  async getPartitionStatistics(req: PartitionReq): Promise<{ status: typeof status; stats: Array<{ key: string; value: string }>; data: { row_count: number } }> {
+    const { coll, data } = this.core.live(req);
+    const p = this.core.livePartition(coll, data, req.partition_name);
+    await data.barrier();
+    const at = this.core.tso.next();
+    const rows = data.shards.reduce((n, s) => n + s.count(at, new Set([p.id])), 0);
+    return { status, stats: [{ key: 'row_count', value: String(rows) }], data: { row_count: rows } };
+  }
+
+  // ---------------------------------------------------------------- aliases
+
+  createAlias(req: CollectionReq & { alias: string }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll } = this.core.live(req);
+      const alias = validateName('alias', req.alias);
+      if (this.core.catalog.isCollectionName(coll.db, alias)) fail('ALIAS_CONFLICTS', { name: alias, what: 'collection', db: coll.db });
+      const existing = this.core.catalog.alias(coll.db, alias);
+      if (existing) {
+        if (existing.collectionId === coll.id) return status;
+        fail('ALIAS_ALREADY_EXISTS', { name: alias, db: coll.db, collection: this.core.catalog.collectionById(existing.collectionId)?.name ?? '?' });
+      }
+      await this.core.catalog.commit({ put: { [catalogKeys.alias(coll.db, alias)]: { db: coll.db, alias, collectionId: coll.id } } });
+      return status;
+    });
+  }
+
+  alterAlias(req: CollectionReq & { alias: string }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll } = this.core.live(req);
+      const existing = this.core.catalog.alias(coll.db, req.alias);
+      if (!existing) fail('ALIAS_NOT_FOUND', { name: req.alias, db: coll.db });
+      await this.core.catalog.commit({ put: { [catalogKeys.alias(coll.db, req.alias)]: { db: coll.db, alias: req.alias, collectionId: coll.id } } });
+      return status;
+    });
+  }
+
+  dropAlias(req: DbScoped & { alias: string }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const db = this.core.dbOf(this.core.requireObject(req));
+      // Idempotent, as in Milvus: an alias (or database) that is not there is dropped already.
+      if (!this.core.catalog.hasDatabase(db) || typeof req.alias !== 'string' || !this.core.catalog.alias(db, req.alias)) return status;
+      await this.core.catalog.commit({ del: [catalogKeys.alias(db, req.alias)] });
+      return status;
+    });
+  }
+
+  async describeAlias(req: DbScoped & { alias: string }): Promise<{ status: typeof status; alias: string; collection: string; db_name: string }> {
+    this.core.checkOpen();
+    const db = this.core.dbOf(this.core.requireObject(req));
+    validateName('alias', req.alias);
+    this.core.catalog.database(db);
+    const a = this.core.catalog.alias(db, req.alias);
+    if (!a) fail('ALIAS_NOT_FOUND', { name: req.alias, db });
+    return { status, alias: a.alias, collection: this.core.catalog.collectionById(a.collectionId)!.name, db_name: db };
+  }
+
+  async listAliases(req: DbScoped & { collection_name?: string } = {}): Promise<{ status: typeof status; aliases: string[] }> {
+    this.core.checkOpen();
+    const db = this.core.dbOf(req);
+    this.core.catalog.database(db);
+    const id = req.collection_name === undefined ? undefined : this.core.catalog.collection(db, req.collection_name).id;
+    return { status, aliases: this.core.catalog.listAliases(db, id).map((a) => a.alias) };
+  }
+
+  // ---------------------------------------------------------------- load / release
+
+  loadCollection(req: CollectionReq): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll } = this.core.live(req);
+      if (coll.loaded && coll.loadedPartitions.length === 0) return status;
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: true, loadedPartitions: [] } } });
+      return status;
+    });
+  }
+
+  /** Loading is immediate here (all data is in memory), so the sync form is the same. */
+  loadCollectionSync(req: CollectionReq): Promise<typeof status> {
+    return this.loadCollection(req);
+  }
+
+  releaseCollection(req: CollectionReq): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll } = this.core.live(req);
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: false, loadedPartitions: [] } } });
+      return status;
+    });
+  }
+
+  loadPartitions(req: CollectionReq & { partition_names: string[] }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll, data } = this.core.live(req);
+      const ids = this.partitionIds(coll, data, req.partition_names);
+      if (coll.loaded && coll.loadedPartitions.length === 0) return status;
+      const loadedPartitions = [...new Set([...(coll.loaded ? coll.loadedPartitions : []), ...ids])];
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: true, loadedPartitions } } });
+      return status;
+    });
+  }
+
+  releasePartitions(req: CollectionReq & { partition_names: string[] }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll, data } = this.core.live(req);
+      const ids = new Set(this.partitionIds(coll, data, req.partition_names));
+      if (!coll.loaded) return status;
+      const before = coll.loadedPartitions.length === 0 ? coll.partitions.map((p) => p.id) : coll.loadedPartitions;
+      const loadedPartitions = before.filter((id) => !ids.has(id));
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: loadedPartitions.length > 0, loadedPartitions } } });
+      return status;
+    });
+  }
+
+  private partitionIds(coll: CollectionMeta, data: CollectionData, names: unknown): number[] {
+    if (!Array.isArray(names) || names.length === 0) fail('INVALID_ARGUMENT', { detail: 'partition_names must be a non-empty array' });
+    return names.map((n) => this.core.livePartition(coll, data, String(n)).id);
+  }
+
+  async getLoadState(req: CollectionReq & { partition_names?: string[] }): Promise<{ status: typeof status; state: 'LoadStateNotLoad' | 'LoadStateLoaded' }> {
+    const { coll, data } = this.core.live(req);
+    const ids = req.partition_names?.length ? this.partitionIds(coll, data, req.partition_names) : undefined;
+    const loaded = ids ? ids.every((id) => isPartitionLoaded(coll, id)) : coll.loaded;
+    return { status, state: loaded ? 'LoadStateLoaded' : 'LoadStateNotLoad' };
+  }
+
+  async getLoadingProgress(req: CollectionReq & { partition_names?: string[] }): Promise<{ status: typeof status; progress: number }> {
+    const s = await this.getLoadState(req);
+    return { status, progress: s.state === 'LoadStateLoaded' ? 100 : 0 };
+  }
+}
+
+function stringProps(p: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p ?? {})) out[k] = String(v);
+  return out;
+}
+
+function validateProperties(p: Record<string, string>): void {
+  const ttl = p['collection.ttl.seconds'];
+  if (ttl !== undefined && !/^\d+$/.test(ttl)) fail('INVALID_ARGUMENT', { detail: `collection.ttl.seconds must be a non-negative integer, got ${JSON.stringify(ttl)}` });
+}
+
+function kv(p: Readonly<Record<string, string>>): Array<{ key: string; value: string }> {
+  return Object.entries(p).map(([key, value]) => ({ key, value }));
+}
+
+function intOption(name: string, v: unknown, dflt: number, min: number, max: number): number {
+  if (v === undefined || v === null) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) fail('INVALID_ARGUMENT', { detail: `${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}` });
+  return n;
+}
+
+function quickFields(req: CreateCollectionReq): FieldInput[] {
+  const idType = req.id_type ?? 'Int64';
+  return [
+    { name: req.primary_field_name ?? 'id', data_type: idType, is_primary_key: true, autoID: req.auto_id ?? false, ...(idType === 'VarChar' ? { max_length: req.max_length ?? 512 } : {}) },
+    { name: req.vector_field_name ?? 'vector', data_type: DataType.FloatVector, dim: req.dimension },
+  ];
+}
+
+function sameSchema(a: CollectionSchema, b: CollectionSchema): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function describeField(f: CollectionSchema['fields'][number]) {
+  const type_params: Array<{ key: string; value: string }> = [];
+  if (f.dim !== undefined) type_params.push({ key: 'dim', value: String(f.dim) });
+  if (f.maxLength !== undefined) type_params.push({ key: 'max_length', value: String(f.maxLength) });
+  if (f.maxCapacity !== undefined) type_params.push({ key: 'max_capacity', value: String(f.maxCapacity) });
+  return {
+    fieldID: f.fieldId,
+    name: f.name,
+    description: f.description,
+    data_type: DataType[f.type],
+    dataType: f.type,
+    is_primary_key: f.isPrimary,
+    autoID: f.autoId,
+    is_partition_key: f.isPartitionKey,
+    is_dynamic: f.isDynamic,
+    nullable: f.nullable,
+    default_value: f.defaultValue,
+    element_type: f.elementType === undefined ? undefined : DataType[f.elementType],
+    type_params,
+    dim: f.dim,
+    max_length: f.maxLength,
+    max_capacity: f.maxCapacity,
+  };
+}

@@ -1,0 +1,236 @@
+// The engine's shared state and the checks every role makes (engine/README.md): the stores,
+// the coordinator queue, the collections' data, pinned snapshots, the index builders.
+import { ElanusError, fail } from '../errors/index.js';
+import { Catalog, type CollectionMeta, IdAllocator, type PartitionMeta, defaultDatabase, validateName } from '../catalog/index.js';
+import { SerialQueue } from '../concurrency/index.js';
+import { type SearchIterState } from '../query/vector-search.js';
+import { VectorIndexes } from './vector-indexes.js';
+import { InterimIndexes } from './interim-indexes.js';
+import type { PkKey } from '../segments/pk.js';
+import { EmbeddedMetaStore, type FileLock, type FileSystem } from '../storage/index.js';
+import { Tso, type Clock } from '../tso/index.js';
+import { Wal } from '../wal/index.js';
+import { CollectionData, type EngineContext } from './collection.js';
+import { type CrashPoint, type EngineLimits } from './options.js';
+import { type CollectionReq, type DbScoped } from './requests.js';
+import { crc32 } from 'node:zlib';
+import { Health } from './health.js';
+import type { CatalogRole } from './catalog-ddl.js';
+import type { IndexRole } from './index-ddl.js';
+import type { Maintenance } from './maintenance.js';
+import type { ReadRole } from './reads.js';
+import type { WriteRole } from './writes.js';
+
+/** The roles, wired by Elanus.open: each reaches the others only through here. */
+export interface EngineRoles {
+  readonly catalog: CatalogRole;
+  readonly indexes: IndexRole;
+  readonly maintenance: Maintenance;
+  readonly writes: WriteRole;
+  readonly reads: ReadRole;
+}
+
+export class EngineCore {
+  readonly coord = new SerialQueue();
+  readonly data = new Map<number, CollectionData>();
+  /** Snapshots pinned by query iterators: compaction keeps every row visible at them. */
+  readonly pins = new Map<number, { ts: bigint; lastUsedMs: number }>();
+  /** Search iterators by token; each holds a pin (and ends with it). */
+  readonly searchIters = new Map<string, SearchIterState>();
+  nextPin = 1;
+  closed = false;
+  /** Background failures (flush or compaction that could not finish); surfaced by health(). */
+  readonly backgroundErrors: unknown[] = [];
+  readonly vindex: VectorIndexes;
+  readonly interim: InterimIndexes;
+  /** Set once by Elanus.open, before anything runs. */
+  roles!: EngineRoles;
+
+  constructor(
+    readonly fs: FileSystem,
+    readonly root: string,
+    readonly lockHandle: FileLock,
+    readonly meta: EmbeddedMetaStore,
+    readonly tso: Tso,
+    readonly ids: IdAllocator,
+    readonly catalog: Catalog,
+    readonly wal: Wal,
+    readonly clock: Clock,
+    readonly limits: EngineLimits,
+    readonly crashPoint: ((p: CrashPoint) => void) | undefined,
+    readonly shardsDefault: number,
+    readonly healthState: Health,
+  ) {
+    this.vindex = new VectorIndexes({
+      fs, root, buildThreads: limits.indexBuildThreads, health: healthState,
+      collections: () => this.liveCollections(),
+      onBackgroundError: (e) => this.noteBackgroundError(e),
+      onInstalled: () => this.interim.schedule(),
+    });
+    this.interim = new InterimIndexes({
+      chunkRows: limits.interimIndexRows,
+      collections: () => this.liveCollections(),
+      hasFinal: (coll, field, seg) => this.vindex.lookup(coll, field, seg) !== undefined,
+      onBackgroundError: (e) => this.noteBackgroundError(e),
+    });
+  }
+
+  *liveCollections(): Iterable<{ meta: CollectionMeta; data: CollectionData }> {
+    for (const [id, data] of this.data) {
+      const meta = this.catalog.collectionById(id);
+      if (meta) yield { meta, data };
+    }
+  }
+
+  context(): EngineContext {
+    return {
+      fs: this.fs,
+      root: this.root,
+      wal: this.wal,
+      limits: this.limits,
+      coordinate: (task) => this.coord.run(task),
+      commit: (txn) => this.catalog.commit(txn),
+      metaScan: (prefix) => this.meta.scan(prefix),
+      collection: (id) => this.catalog.collectionById(id),
+      newId: () => this.ids.next(),
+      crash: (p) => this.crashPoint?.(p),
+      safeTs: () => this.globalSafeTs(),
+      onBackgroundError: (e) => this.noteBackgroundError(e),
+      onSegmentsPublished: () => this.vindex.schedule(),
+      health: this.healthState,
+      onAppended: (seg) => this.interim.noteAppended(seg),
+    };
+  }
+
+  noteBackgroundError(e: unknown): void {
+    // A collection dropped or an engine closed under a background task is expected.
+    if (e instanceof ElanusError && (e.code === 'CLOSED' || e.code === 'COLLECTION_NOT_FOUND')) return;
+    if (this.closed) return;
+    this.backgroundErrors.push(e);
+    if (this.backgroundErrors.length > 100) this.backgroundErrors.shift();
+  }
+
+  checkOpen(): void {
+    if (this.closed) fail('CLOSED');
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  dbOf(req: DbScoped | undefined): string {
+    // An empty name is the default database, as in Milvus.
+    const db = req?.db_name || defaultDatabase;
+    if (typeof db !== 'string') validateName('database', db);
+    return db;
+  }
+
+  requireObject<T>(req: T): T {
+    if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', { detail: 'the request must be an object' });
+    return req;
+  }
+
+  /** The collection and its data, for an operation that may not proceed once a drop began. */
+  live(req: CollectionReq): { coll: CollectionMeta; data: CollectionData } {
+    this.checkOpen();
+    this.requireObject(req);
+    const db = this.dbOf(req);
+    if (typeof req.collection_name !== 'string') fail('INVALID_ARGUMENT', { detail: 'collection_name is required' });
+    const coll = this.catalog.collection(db, req.collection_name);
+    const data = this.data.get(coll.id);
+    if (!data || data.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name: req.collection_name, db });
+    return { coll, data };
+  }
+
+  partitionByName(coll: CollectionMeta, name: string): PartitionMeta {
+    const p = coll.partitions.find((x) => x.name === name);
+    if (!p) fail('PARTITION_NOT_FOUND', { name, collection: coll.name });
+    return p;
+  }
+
+  livePartition(coll: CollectionMeta, data: CollectionData, name: string): PartitionMeta {
+    const p = this.partitionByName(coll, name);
+    if (data.droppingPartitions.has(p.id)) fail('PARTITION_NOT_FOUND', { name, collection: coll.name });
+    return p;
+  }
+
+  /** Runs a DDL step in the coordinator queue. */
+  ddl<T>(task: () => Promise<T>): Promise<T> {
+    // Rejects rather than throws: the DDL methods are not `async`, and a caller that
+    // chains .catch() on the returned promise must see CLOSED there.
+    if (this.closed) return Promise.reject(new ElanusError('CLOSED'));
+    return this.coord.run(async () => {
+      this.checkOpen();
+      try {
+        const r = await task();
+        this.healthState.healed('metadata', catalogChanges);
+        return r;
+      } catch (e) {
+        if (isStorageFault(e)) this.healthState.fault('metadata', catalogChanges, e);
+        throw e;
+      }
+    });
+  }
+
+  /** Turns failures of work that raced a drop into the drop's coded error. */
+  async guardDrop<T>(data: CollectionData, name: string, db: string, work: () => Promise<T>): Promise<T> {
+    try {
+      const r = await work();
+      if (data.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name, db });
+      return r;
+    } catch (e) {
+      if (data.state !== 'ready') fail('COLLECTION_NOT_FOUND', { name, db });
+      throw e;
+    }
+  }
+
+  collectionSafeTs(data: CollectionData): bigint {
+    let at = this.tso.last();
+    for (const s of data.shards) {
+      const t = s.oldestInFlightTs();
+      if (t !== undefined && t - 1n < at) at = t - 1n;
+    }
+    return at;
+  }
+
+  globalSafeTs(): bigint {
+    let at = this.tso.last();
+    for (const d of this.data.values()) {
+      const t = this.collectionSafeTs(d);
+      if (t < at) at = t;
+    }
+    const now = this.clock.now();
+    for (const [id, pin] of this.pins) {
+      // An iterator left unfinished and unused past its lease no longer holds rows back.
+      if (now - pin.lastUsedMs > iteratorLeaseMs) this.pins.delete(id);
+      else if (pin.ts < at) at = pin.ts;
+    }
+    for (const [token, it] of this.searchIters) if (!this.pins.has(it.pin)) this.searchIters.delete(token);
+    return at;
+  }
+}
+
+/** The health subject of DDL steps refused by the volume. */
+export const catalogChanges = 'catalog changes';
+
+export function isStorageFault(e: unknown): boolean {
+  return e instanceof ElanusError && (e.code === 'STORAGE_FULL' || e.code === 'STORAGE_IO');
+}
+/** A query iterator unused for this long releases its snapshot. */
+export const iteratorLeaseMs = 10 * 60 * 1000;
+
+/** Template values of a filter (`{name}` placeholders): the SDK's exprValues, or expr_params. */
+export function exprParamsOf(req: { exprValues?: unknown; expr_params?: unknown }): Record<string, unknown> | undefined {
+  const p = req.exprValues ?? req.expr_params;
+  if (p === undefined || p === null) return undefined;
+  if (typeof p !== 'object' || Array.isArray(p)) fail('INVALID_ARGUMENT', { detail: 'exprValues must be an object of template values' });
+  return p as Record<string, unknown>;
+}
+
+export function isPartitionLoaded(coll: CollectionMeta, id: number): boolean {
+  return coll.loaded && (coll.loadedPartitions.length === 0 || coll.loadedPartitions.includes(id));
+}
+
+/** Keys go to shards by a hash of their text form (stable across restarts and platforms). */
+export function shardRouter(n: number): (k: PkKey) => number {
+  if (n === 1) return () => 0;
+  return (k) => crc32(String(k)) % n;
+}

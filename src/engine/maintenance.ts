@@ -1,0 +1,132 @@
+// Recovery at open, garbage collection, the background pass (flush by age, compaction, health probes), explicit flush and compaction.
+// A role of the embedded engine (engine/README.md): its state is the engine core's,
+// shared with the other roles; it reaches them only through core.roles.
+import { fail } from '../errors/index.js';
+import { joinPath, probeWritable } from '../storage/index.js';
+import { physicalOf } from '../tso/index.js';
+import { CollectionData, collectionDir, topicOf } from './collection.js';
+import { type CollectionReq, type DbScoped, status } from './requests.js';
+import { type EngineCore, catalogChanges } from './core.js';
+
+export class Maintenance {
+  private timer: NodeJS.Timeout | undefined;
+  private backgroundRunning = false;
+
+  constructor(private readonly core: EngineCore) {}
+
+  stopBackground(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async recover(): Promise<void> {
+    for (const c of this.core.catalog.allCollections()) {
+      const d = new CollectionData(c.id, this.core.context(), c.shardsNum);
+      await d.recover();
+      this.core.data.set(c.id, d);
+    }
+    await this.collectGarbage();
+    // Index files of flushed segments load in the background; searches scan exactly until then.
+    this.core.vindex.schedule();
+  }
+
+  /** Removes files and log topics that no committed metadata names (left by a crash mid-flush, -compaction or -drop). */
+  private async collectGarbage(): Promise<void> {
+    const live = new Set<string>();
+    for (const d of this.core.data.values()) for (const f of d.liveFiles()) live.add(f);
+    for (const { meta, data } of this.core.liveCollections()) for (const f of this.core.vindex.expectedFiles(meta, data)) live.add(f);
+    const segRoot = joinPath(this.core.root, 'segments');
+    const removed: string[] = [];
+    for (const dir of await this.core.fs.readdir(segRoot)) {
+      const id = Number(dir);
+      if (!this.core.data.has(id)) {
+        await this.core.fs.rmdir(joinPath(segRoot, dir));
+        removed.push(`segments/${dir}/`);
+        continue;
+      }
+      for (const name of await this.core.fs.readdir(joinPath(segRoot, dir))) {
+        const rel = `${collectionDir(id)}/${name}`;
+        if (live.has(rel)) continue;
+        await this.core.fs.unlink(joinPath(this.core.root, rel));
+        removed.push(rel);
+      }
+    }
+    if (removed.length > 0) this.core.healthState.repaired('orphan-files-removed', { count: removed.length, files: removed.slice(0, 10) });
+    const topics = new Set([...this.core.data.values()].flatMap((d) => d.shards.map((s) => topicOf(d.id, s.index))));
+    for (const t of this.core.wal.topics()) if (!topics.has(t)) await this.core.wal.dropTopic(t);
+  }
+
+  startBackground(): void {
+    if (this.core.limits.backgroundIntervalMs <= 0) return;
+    this.timer = setInterval(() => void this.backgroundPass(), this.core.limits.backgroundIntervalMs);
+    this.timer.unref();
+  }
+
+  private async backgroundPass(): Promise<void> {
+    if (this.backgroundRunning || this.core.closed) return;
+    this.backgroundRunning = true;
+    try {
+      await this.probeHealth();
+      const now = this.core.clock.now();
+      for (const d of [...this.core.data.values()]) {
+        if (this.core.closed) break;
+        d.flushIfDue(now, physicalOf);
+        await d.compact();
+      }
+    } catch (e) {
+      this.core.noteBackgroundError(e);
+    } finally {
+      this.backgroundRunning = false;
+    }
+  }
+
+  /**
+   * While some writes are refused, tries to heal the log and the metadata journal without
+   * waiting for the next write, so health reads "ok" as soon as space is back; failed
+   * index files are retried by the index pass.
+   */
+  private async probeHealth(): Promise<void> {
+    if (this.core.healthState.report().status === 'ok') return;
+    await this.core.wal.probe();
+    await this.core.meta.probe();
+    if (this.core.healthState.has('indexes')) this.core.vindex.schedule();
+    // A DDL step refused by the volume (a folder or file it could not create) has no
+    // queue to retry it; a small durable write to the data folder says whether one would
+    // work now.
+    if (this.core.healthState.has('metadata')) {
+      try {
+        await probeWritable(this.core.fs, this.core.root);
+        this.core.healthState.healed('metadata', catalogChanges);
+      } catch {
+        // Still refused: the next probe tries again.
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- flush & compaction
+
+  async flush(req: DbScoped & { collection_names: string[] }): Promise<{ status: typeof status; coll_segIDs: Record<string, { data: number[] }> }> {
+    this.core.checkOpen();
+    const names = this.core.requireObject(req).collection_names;
+    if (!Array.isArray(names) || names.length === 0) fail('INVALID_ARGUMENT', { detail: 'collection_names must be a non-empty array' });
+    const targets = names.map((n) => ({ name: n, ...this.core.live({ collection_name: n, db_name: req.db_name }) }));
+    const out: Record<string, { data: number[] }> = {};
+    for (const t of targets) {
+      await this.core.guardDrop(t.data, t.name, this.core.dbOf(req), () => t.data.flush());
+      out[t.name] = { data: t.data.shards.flatMap((s) => s.segments().filter((x) => x.state === 'flushed').map((x) => x.id)) };
+    }
+    return { status, coll_segIDs: out };
+  }
+
+  /** Flush returns once the data is flushed, so the sync form is the same. */
+  flushSync(req: DbScoped & { collection_names: string[] }) {
+    return this.flush(req);
+  }
+
+  async compact(req: CollectionReq): Promise<{ status: typeof status; compactionID: number; merged: number; removedRows: number }> {
+    const { data } = this.core.live(req);
+    const r = await this.core.guardDrop(data, req.collection_name, this.core.dbOf(req), () => data.compact());
+    return { status, compactionID: this.core.ids.next(), ...r };
+  }
+}
+

@@ -1,0 +1,168 @@
+// The write path: validate, take a timestamp and submit one record per shard in one synchronous step; acknowledged once durable and applied.
+// A role of the embedded engine (engine/README.md): its state is the engine core's,
+// shared with the other roles; it reaches them only through core.roles.
+import { fail } from '../errors/index.js';
+import { DataType, defaultPartition } from '../catalog/index.js';
+import { pkKeyOf, validateRows } from '../gateway/validate.js';
+import { resolveFilter } from '../query/filter.js';
+import type { PkKey } from '../segments/pk.js';
+import type { InsertRecord } from '../segments/records.js';
+import type { Segment } from '../segments/segment.js';
+import type { PreparedRecord, Shard } from '../segments/shard.js';
+import { type DeleteReq, type InsertReq, status } from './requests.js';
+import { crc32 } from 'node:zlib';
+import { type EngineCore, exprParamsOf, shardRouter } from './core.js';
+
+export class WriteRole {
+  constructor(private readonly core: EngineCore) {}
+
+  // ---------------------------------------------------------------- writes
+
+  async insert(req: InsertReq): Promise<{ status: typeof status; succ_index: number[]; err_index: number[]; IDs: { int_id: { data: Array<number | string> } } | { str_id: { data: string[] } }; insert_cnt: number; timestamp: string }> {
+    const r = await this.write(req, false);
+    return { status, succ_index: r.ids.map((_, i) => i), err_index: [], IDs: r.idsOut, insert_cnt: r.ids.length, timestamp: r.ts.toString() };
+  }
+
+  async upsert(req: InsertReq): Promise<{ status: typeof status; succ_index: number[]; err_index: number[]; IDs: { int_id: { data: Array<number | string> } } | { str_id: { data: string[] } }; upsert_cnt: number; timestamp: string }> {
+    const r = await this.write(req, true);
+    return { status, succ_index: r.ids.map((_, i) => i), err_index: [], IDs: r.idsOut, upsert_cnt: r.ids.length, timestamp: r.ts.toString() };
+  }
+
+  /**
+   * Validates, then — in one synchronous step — checks the catalog, takes a timestamp and
+   * submits one record per shard. Acknowledged once every record is durable and applied.
+   */
+  private async write(req: InsertReq, upsert: boolean) {
+    const { coll, data } = this.core.live(req);
+    const rows = req.data ?? req.fields_data ?? (req.columns ? columnsToRows(req.columns) : undefined);
+    const keyField = coll.schema.fields.find((f) => f.isPartitionKey);
+    if (keyField && req.partition_name !== undefined) fail('PARTITION_KEY_MODE', { collection: coll.name });
+    const partition = keyField ? undefined : this.core.livePartition(coll, data, req.partition_name ?? defaultPartition);
+    const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
+    if (upsert && pkField.autoId) {
+      for (const [i, row] of (Array.isArray(rows) ? rows : []).entries()) {
+        if (row && typeof row === 'object' && !(pkField.name in row)) fail('MISSING_FIELD', { field: pkField.name, row: i });
+      }
+    }
+    const batch = validateRows(coll, rows, { upsert, autoIds: (n) => Array.from({ length: n }, () => this.core.tso.next()) });
+    const keyIndex = keyField ? coll.schema.fields.indexOf(keyField) : -1;
+    const ts = this.core.tso.next();
+    const shardOf = shardRouter(data.shards.length);
+    const byShard: number[][] = data.shards.map(() => []);
+    for (let i = 0; i < batch.count; i++) byShard[shardOf(batch.pks[i]!)]!.push(i);
+    const prepared: Array<{ shard: number; record: PreparedRecord }> = [];
+    for (let s = 0; s < byShard.length; s++) {
+      const rowsOf = byShard[s]!;
+      if (rowsOf.length === 0) continue;
+      const sub = rowsOf.length === batch.count ? batch : subsetBatch(batch, rowsOf);
+      let rowPartitions: Int32Array | undefined;
+      if (keyField) {
+        const values = sub.columns[keyIndex]!.values;
+        rowPartitions = Int32Array.from({ length: sub.count }, (_, i) => coll.partitions[partitionIndex(values, i, coll.partitions.length)]!.id);
+      }
+      const record: InsertRecord = { kind: 'insert', ts, count: sub.count, columns: sub.columns, pks: sub.pks, partitionId: partition?.id ?? -1, rowPartitions };
+      prepared.push({ shard: s, record: data.shards[s]!.prepare(record) });
+    }
+    // Every record is encoded and within the log's limit before the first is submitted.
+    await Promise.all(prepared.map((p) => data.shards[p.shard]!.submit(p.record)));
+    const ids = batch.pks;
+    const idsOut = pkField.type === DataType.Int64
+      ? { int_id: { data: ids.slice() } }
+      : { str_id: { data: ids.map(String) } };
+    return { ids, idsOut, ts };
+  }
+
+  async delete(req: DeleteReq): Promise<{ status: typeof status; delete_cnt: number; timestamp: string }> {
+    const { coll, data } = this.core.live(req);
+    const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
+    let keys: PkKey[];
+    if (req.ids !== undefined) {
+      if (!Array.isArray(req.ids)) fail('INVALID_ARGUMENT', { detail: 'ids must be an array' });
+      keys = req.ids.map((v) => pkKeyOf(pkField, v));
+    } else {
+      const f = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), coll.indexes);
+      if (f.kind === 'all') fail('INVALID_ARGUMENT', { detail: 'delete needs ids or a filter; to remove every row, drop or truncate the collection' });
+      if (f.kind === 'keys') keys = f.values.map((v) => pkKeyOf(pkField, v));
+      else {
+        // Delete by expression is "find the matching keys, delete them": every write
+        // submitted before is applied first, then matching and submitting happen in one
+        // synchronous step, so no write can slip between what was matched and the delete.
+        const partitionId = req.partition_name === undefined ? undefined : this.core.livePartition(coll, data, req.partition_name).id;
+        await data.barrier();
+        return this.deleteMatching(req, f.test, partitionId);
+      }
+    }
+    const partition = req.partition_name === undefined ? undefined : this.core.livePartition(coll, data, req.partition_name);
+    keys = [...new Set(keys)];
+    // Count what this delete will hide, as Milvus reports it, at the moment it is submitted.
+    const ts = this.core.tso.next();
+    const shardOf = shardRouter(data.shards.length);
+    const byShard: PkKey[][] = data.shards.map(() => []);
+    for (const k of keys) byShard[shardOf(k)]!.push(k);
+    const prepared: Array<{ shard: number; record: PreparedRecord }> = [];
+    for (let s = 0; s < byShard.length; s++) {
+      if (byShard[s]!.length === 0) continue;
+      prepared.push({ shard: s, record: data.shards[s]!.prepare({ kind: 'delete', ts, pks: byShard[s]!, partitionId: partition?.id ?? -1 }) });
+    }
+    await Promise.all(prepared.map((p) => data.shards[p.shard]!.submit(p.record)));
+    return { status, delete_cnt: keys.length, timestamp: ts.toString() };
+  }
+
+  /** The second half of a delete by expression; see delete(). No await before the submits. */
+  private async deleteMatching(req: DeleteReq, test: (seg: Segment, row: number) => boolean, partitionId: number | undefined) {
+    const { data } = this.core.live(req);
+    const at = this.core.collectionSafeTs(data);
+    const ts = this.core.tso.next();
+    let count = 0;
+    const prepared: Array<{ shard: Shard; record: PreparedRecord }> = [];
+    for (const shard of data.shards) {
+      const pks: PkKey[] = [];
+      for (const seg of shard.segments()) {
+        if (partitionId !== undefined && seg.partitionId !== partitionId) continue;
+        for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && test(seg, r)) pks.push(seg.pks[r]!);
+      }
+      count += pks.length;
+      if (pks.length > 0) prepared.push({ shard, record: shard.prepare({ kind: 'delete', ts, pks, partitionId: partitionId ?? -1 }) });
+    }
+    await Promise.all(prepared.map((p) => p.shard.submit(p.record)));
+    return { status, delete_cnt: count, timestamp: ts.toString() };
+  }
+}
+
+function columnsToRows(columns: Record<string, unknown[]>): Array<Record<string, unknown>> {
+  if (typeof columns !== 'object' || columns === null) fail('INVALID_ARGUMENT', { detail: 'columns must be an object of arrays' });
+  const names = Object.keys(columns);
+  if (names.length === 0) return [];
+  const n = columns[names[0]!]?.length ?? 0;
+  for (const k of names) {
+    if (!Array.isArray(columns[k])) fail('INVALID_ARGUMENT', { detail: `column "${k}" must be an array` });
+    if (columns[k]!.length !== n) fail('INVALID_ARGUMENT', { detail: `column "${k}" has ${columns[k]!.length} values, "${names[0]}" has ${n}` });
+  }
+  return Array.from({ length: n }, (_, i) => {
+    const row: Record<string, unknown> = {};
+    for (const k of names) row[k] = columns[k]![i];
+    return row;
+  });
+}
+
+function partitionIndex(values: unknown, i: number, n: number): number {
+  const v = ArrayBuffer.isView(values) ? String((values as BigInt64Array)[i]) : String((values as readonly unknown[])[i]);
+  return crc32(v) % n;
+}
+
+function subsetBatch(b: { count: number; columns: readonly import('../segments/columns.js').Column[]; pks: readonly PkKey[] }, rows: number[]) {
+  const columns = b.columns.map((c) => {
+    const values = c.values;
+    let out: import('../segments/columns.js').Column['values'];
+    if (ArrayBuffer.isView(values)) {
+      const w = (values as Uint8Array).length / b.count;
+      const t = new (values.constructor as new (n: number) => Uint8Array)(rows.length * w);
+      rows.forEach((r, i) => t.set((values as Uint8Array).subarray(r * w, (r + 1) * w), i * w));
+      out = t as unknown as import('../segments/columns.js').TypedValues;
+    } else {
+      out = rows.map((r) => (values as readonly unknown[])[r]);
+    }
+    return { fieldId: c.fieldId, values: out, valid: c.valid ? Uint8Array.from(rows, (r) => c.valid![r]!) : undefined };
+  });
+  return { count: rows.length, columns, pks: rows.map((r) => b.pks[r]!) };
+}
