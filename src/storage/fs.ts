@@ -91,15 +91,17 @@ export async function mkdirDurable(fs: FileSystem, path: string): Promise<void> 
 /**
  * Whether the folder takes a durable write now: writes a small file, fsyncs it and removes
  * it. Health probes use it after a fault: cutting a file back (truncate) works on a full
- * volume too, so only a write that needs space says the space is back. Throws when not.
+ * volume too, so only a write that needs space says the space is back (`bytes` of it:
+ * as much as the write that was refused). Throws when not.
  */
-export async function probeWritable(fs: FileSystem, dir: string): Promise<void> {
+export async function probeWritable(fs: FileSystem, dir: string, bytes = 4096): Promise<void> {
   const path = joinPath(dir, '.write-probe');
+  const chunk = new Uint8Array(Math.min(bytes, 1024 * 1024));
   try {
     const h = await fs.open(path, 'append');
     try {
       await h.truncate(0);
-      await h.write(new Uint8Array(4096), 0);
+      for (let at = 0; at < bytes; at += chunk.length) await h.write(chunk.subarray(0, Math.min(chunk.length, bytes - at)), at);
       await h.sync();
     } finally {
       await h.close();

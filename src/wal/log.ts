@@ -51,6 +51,8 @@ export class SegmentLog {
   failure: ElanusError | undefined;
   /** Bytes past the durable end may be on disk (a failed write or fsync): cut them off first. */
   private tailDirty = false;
+  /** Bytes of the batch the volume refused: a probe heals only once that much would fit again. */
+  private failedBytes = 0;
 
   constructor(
     private readonly fs: FileSystem,
@@ -156,7 +158,9 @@ export class SegmentLog {
     let healed = false;
     try {
       if (this.tailDirty) await this.cutTail();
-      await probeWritable(this.fs, this.dir);
+      // Cutting the tail frees the refused batch's bytes, so a small probe would pass on a
+      // volume still too full for that batch: the probe writes as much as it held.
+      await probeWritable(this.fs, this.dir, Math.max(4096, this.failedBytes));
       this.recovered();
       healed = true;
     } catch {
@@ -185,6 +189,7 @@ export class SegmentLog {
   private recovered(): void {
     if (this.failure === undefined) return;
     this.failure = undefined;
+    this.failedBytes = 0;
     this.onHealth(undefined);
   }
 
@@ -228,6 +233,7 @@ export class SegmentLog {
       await active.handle.write(buf, active.size);
       await active.handle.sync();
     } catch (e) {
+      this.failedBytes = total;
       for (const q of batch) q.reject(asIoError(e, active.path));
       throw e;
     }
