@@ -8,8 +8,7 @@
 // costs nothing between scrapes and cannot drift from the engine's own state.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { segmentSearches } from '../query/vector-search.js';
-import type { Elanus, HealthComponent } from '../engine/index.js';
+import type { Gateway, HealthComponent } from '../gateway/index.js';
 import { isElanusError } from '../errors/index.js';
 import type { CallObserver } from './grpc/service.js';
 import { closeReasons, type ConnectionStats } from './connections.js';
@@ -41,7 +40,7 @@ interface CollectionFigures {
  * `connections` gives the server's connection figures (RunningServer.connections); the
  * server counts them itself from the moment it binds, and a scrape reads them.
  */
-export function createMetrics(engine: Elanus, connections?: () => ConnectionStats): Metrics {
+export function createMetrics(engine: Gateway, connections?: () => ConnectionStats): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   if (connections) registerConnectionMetrics(registry, connections);
@@ -133,7 +132,8 @@ export function createMetrics(engine: Elanus, connections?: () => ConnectionStat
     registers: [registry],
     collect() {
       this.reset();
-      for (const access of ['index', 'interim', 'exact'] as const) this.inc({ access }, segmentSearches[access]);
+      const counts = engine.searchCounters();
+      for (const access of ['index', 'interim', 'exact'] as const) this.inc({ access }, counts[access]);
     },
   });
   new Gauge({
@@ -218,7 +218,7 @@ function registerConnectionMetrics(registry: Registry, connections: () => Connec
 }
 
 /** One walk of the catalog. A collection dropped during the walk, or an engine closing, is skipped. */
-async function engineFigures(engine: Elanus): Promise<CollectionFigures[]> {
+async function engineFigures(engine: Gateway): Promise<CollectionFigures[]> {
   const out: CollectionFigures[] = [];
   let dbs: string[];
   try {
@@ -236,7 +236,7 @@ async function engineFigures(engine: Elanus): Promise<CollectionFigures[]> {
       throw e;
     }
     for (const collection of names) {
-      let segments: ReturnType<Elanus['segmentInfo']>;
+      let segments: ReturnType<Gateway['segmentInfo']>;
       try {
         segments = engine.segmentInfo({ db_name: db, collection_name: collection });
       } catch (e) {

@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Elanus } from '../engine/index.js';
+import type { Gateway } from '../gateway/index.js';
 import { assert } from '../errors/index.js';
 import { addMilvusService, type CallObserver } from './grpc/service.js';
 import type { Handler } from './grpc/context.js';
@@ -36,7 +36,7 @@ export interface ListenOptions {
 }
 
 export interface ServeOptions {
-  readonly engine: Elanus;
+  readonly engine: Gateway;
   /** Largest gRPC message and REST body accepted, bytes. */
   readonly messageBytesMax: number;
   /** Per-call observer (metrics, logs). */

@@ -8,7 +8,7 @@
 // none; a scalar index never reads metric_type), and FLAT / BIN_FLAT take nlist (knowhere
 // ignores the keys an index does not use). A JSON field's index needs json_cast_type
 // (indexparamcheck/inverted_checker.go); its json_path is resolved by the engine, which
-// can read filter paths (engine/indexes.ts), and recorded as jsonPath.
+// can read filter paths (gateway/indexes.ts), and recorded as jsonPath.
 //
 // Nothing here builds an index: vector indexes are built per segment by the engine,
 // scalar ones by the filter executor (query/exec/scalar-index.ts).

@@ -1,3 +1,4 @@
 export { SerialQueue } from './serial-queue.js';
 export { Semaphore } from './semaphore.js';
 export { CoalescedPass } from './coalesced-pass.js';
+export { systemTimers, type Timer, type Timers } from './timers.js';

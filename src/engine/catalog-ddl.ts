@@ -6,7 +6,7 @@ import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMet
 import { joinPath } from '../storage/index.js';
 import { physicalOf } from '../tso/index.js';
 import { CollectionData, collectionDir, metaKeys, topicOf } from './collection.js';
-import { type CollectionReq, type CreateCollectionReq, type DbScoped, type PartitionReq, status } from './requests.js';
+import { type CollectionReq, type CreateCollectionReq, type DbScoped, type PartitionReq, status } from '../gateway/requests.js';
 import { type EngineCore, isPartitionLoaded } from './core.js';
 
 export class CatalogRole {

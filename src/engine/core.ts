@@ -2,7 +2,7 @@
 // the coordinator queue, the collections' data, pinned snapshots, the index builders.
 import { ElanusError, fail } from '../errors/index.js';
 import { Catalog, type CollectionMeta, IdAllocator, type PartitionMeta, defaultDatabase, validateName } from '../catalog/index.js';
-import { SerialQueue } from '../concurrency/index.js';
+import { SerialQueue, type Timers } from '../concurrency/index.js';
 import { type SearchIterState } from '../query/vector-search.js';
 import { VectorIndexes } from './vector-indexes.js';
 import { InterimIndexes } from './interim-indexes.js';
@@ -12,7 +12,7 @@ import { Tso, type Clock } from '../tso/index.js';
 import { Wal } from '../wal/index.js';
 import { CollectionData, type EngineContext } from './collection.js';
 import { type CrashPoint, type EngineLimits } from './options.js';
-import { type CollectionReq, type DbScoped } from './requests.js';
+import { type CollectionReq, type DbScoped } from '../gateway/requests.js';
 import { crc32 } from 'node:zlib';
 import { Health } from './health.js';
 import type { CatalogRole } from './catalog-ddl.js';
@@ -56,6 +56,7 @@ export class EngineCore {
     readonly catalog: Catalog,
     readonly wal: Wal,
     readonly clock: Clock,
+    readonly timers: Timers,
     readonly limits: EngineLimits,
     readonly crashPoint: ((p: CrashPoint) => void) | undefined,
     readonly shardsDefault: number,

@@ -12,13 +12,16 @@
 //    segments and key index and changes them only by applying log records in order;
 //  - reads.ts: read views, queries and searches, merged across shards and segments.
 import { fail } from '../errors/index.js';
+import { systemTimers } from '../concurrency/index.js';
 import { Catalog, type CollectionMeta, IdAllocator, catalogKeys, defaultDatabase } from '../catalog/index.js';
 import { EmbeddedMetaStore, type MetaTxn, NodeFileSystem, joinPath, mkdirDurable } from '../storage/index.js';
 import { Tso, systemClock } from '../tso/index.js';
 import { Wal } from '../wal/index.js';
 import { topicOf } from './collection.js';
 import { type EngineLimits, type OpenOptions, resolveLimits } from './options.js';
-import { type CollectionReq } from './requests.js';
+import { type CollectionReq } from '../gateway/requests.js';
+import type { Gateway, SearchCounters } from '../gateway/api.js';
+import { segmentSearches } from '../query/vector-search.js';
 import { Health, type HealthReport, type RepairKind } from './health.js';
 import { EngineCore, type EngineRoles } from './core.js';
 import { CatalogRole } from './catalog-ddl.js';
@@ -31,7 +34,7 @@ import { WriteRole } from './writes.js';
 const pkIndexEntryBytes = 80;
 /** The log rolls to a new file past this size; retention deletes whole files. */
 const walSegmentBytesMax = 16 * 1024 * 1024;
-export class Elanus {
+export class Elanus implements Gateway {
   private closing: Promise<void> | undefined;
 
   // catalog
@@ -217,7 +220,7 @@ export class Elanus {
         onHealth: (topic, f) => (f === undefined ? health.healed('log', topic) : health.fault('log', topic, f)),
         onTailCut: (topic, path, offset, bytes) => health.repaired('log-tail-truncated', { topic, path, offset, bytes }),
       });
-      const core = new EngineCore(fs, root, lock, meta, tso, ids, catalog, wal, clock, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
+      const core = new EngineCore(fs, root, lock, meta, tso, ids, catalog, wal, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
       const roles: EngineRoles = {
         catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core),
         writes: new WriteRole(core), reads: new ReadRole(core),
@@ -260,6 +263,11 @@ export class Elanus {
   /** Storage faults the engine is living with ("degraded" while some writes are refused). */
   health(): HealthReport {
     return this.core.healthState.report();
+  }
+
+  /** How segment searches were served, process-wide (the counters are the query layer's). */
+  searchCounters(): SearchCounters {
+    return { ...segmentSearches };
   }
 
   /** Self-repairs made since open, by kind. */

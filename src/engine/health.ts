@@ -7,43 +7,9 @@
 // Owned by one Elanus; its callers all run on the event loop, and each call is one
 // synchronous step, so there is nothing to interleave.
 
-export type HealthComponent = 'log' | 'metadata' | 'segments' | 'indexes';
-
-export interface HealthReason {
-  readonly component: HealthComponent;
-  /** What is affected: a log topic, a collection's shard, an index file... */
-  readonly subject: string;
-  /** The error code (STORAGE_FULL, STORAGE_IO, ...). */
-  readonly code: string;
-  readonly message: string;
-  /** Wall-clock ms of the first failure of this run of failures. */
-  readonly sinceMs: number;
-}
-
-export interface HealthReport {
-  readonly status: 'ok' | 'degraded';
-  readonly reasons: readonly HealthReason[];
-}
-
-/** Self-repairs, each logged at warn and counted (issue 12: no silent repair). */
-export type RepairKind =
-  /** A vector index file was damaged or unreadable; the index was built again from the segment. */
-  | 'index-rebuilt'
-  /** The log's last file ended in a record cut short (a write that was never acknowledged); it was cut off. */
-  | 'log-tail-truncated'
-  /** The metadata journal ended in a record cut short; it was cut off. */
-  | 'journal-tail-truncated'
-  /** Files no metadata names (left by a crash mid-flush, -compaction or -drop) were removed at open. */
-  | 'orphan-files-removed';
-
-export const repairKinds: readonly RepairKind[] = ['index-rebuilt', 'log-tail-truncated', 'journal-tail-truncated', 'orphan-files-removed'];
-
-export interface EngineEvents {
-  /** A repair the engine made on its own; `detail` names the file and why. */
-  repaired?(kind: RepairKind, detail: Readonly<Record<string, unknown>>): void;
-  /** A component started failing (reason) or recovered (undefined). */
-  health?(component: HealthComponent, subject: string, reason: HealthReason | undefined): void;
-}
+import type { EngineEvents, HealthComponent, HealthReason, HealthReport, RepairKind } from '../gateway/api.js';
+export { repairKinds, type EngineEvents, type HealthComponent, type HealthReason, type HealthReport, type RepairKind } from '../gateway/api.js';
+import { repairKinds } from '../gateway/api.js';
 
 export class Health {
   private readonly faults = new Map<string, HealthReason>();

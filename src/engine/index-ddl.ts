@@ -3,9 +3,9 @@
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
 import { type CollectionMeta, catalogKeys } from '../catalog/index.js';
-import { type AlterIndexReq, type CreateIndexReq, type DropIndexPropertiesReq, type IndexDescription, type IndexReq, type IndexState, describeIndexRow, findIndexByName, isVectorIndex, matchIndexes, planCreateIndex, reportedFieldName, selectIndexes } from './indexes.js';
+import { type AlterIndexReq, type CreateIndexReq, type DropIndexPropertiesReq, type IndexDescription, type IndexReq, type IndexState, describeIndexRow, findIndexByName, isVectorIndex, matchIndexes, planCreateIndex, reportedFieldName, selectIndexes } from '../gateway/indexes.js';
 import { type IndexMeta, indexesOf, indexPropertyRules, normalizeIndexProperty, requireIndexProperty } from '../catalog/index.js';
-import { type CollectionReq, status } from './requests.js';
+import { type CollectionReq, status } from '../gateway/requests.js';
 import { type EngineCore } from './core.js';
 
 export class IndexRole {
@@ -13,7 +13,7 @@ export class IndexRole {
 
   // ---------------------------------------------------------------- indexes
   //
-  // Index specifications, recorded and validated as Milvus does (engine/indexes.ts,
+  // Index specifications, recorded and validated as Milvus does (gateway/indexes.ts,
   // catalog/indexes.ts); every change is one catalog commit in the coordinator queue.
   // Vector index structures are built per flushed segment in the background
   // (vector-indexes.ts); progress counts the rows of flushed segments whose index is

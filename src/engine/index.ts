@@ -1,6 +1,6 @@
 export { Elanus } from './elanus.js';
 export { defaultLimits, crashPoints, type OpenOptions, type EngineLimits, type CrashPoint } from './options.js';
-export * from './requests.js';
-export type { CreateIndexReq, IndexReq, AlterIndexReq, DropIndexPropertiesReq, IndexDescription, IndexState } from './indexes.js';
-export { reportedFieldName } from './indexes.js';
+export * from '../gateway/requests.js';
+export type { CreateIndexReq, IndexReq, AlterIndexReq, DropIndexPropertiesReq, IndexDescription, IndexState } from '../gateway/indexes.js';
+export { reportedFieldName } from '../gateway/indexes.js';
 export { repairKinds, type EngineEvents, type HealthComponent, type HealthReason, type HealthReport, type RepairKind } from './health.js';

@@ -2,20 +2,21 @@
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
+import type { Timer } from '../concurrency/index.js';
 import { joinPath, probeWritable } from '../storage/index.js';
 import { physicalOf } from '../tso/index.js';
 import { CollectionData, collectionDir, topicOf } from './collection.js';
-import { type CollectionReq, type DbScoped, status } from './requests.js';
+import { type CollectionReq, type DbScoped, status } from '../gateway/requests.js';
 import { type EngineCore, catalogChanges } from './core.js';
 
 export class Maintenance {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private backgroundRunning = false;
 
   constructor(private readonly core: EngineCore) {}
 
   stopBackground(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 
@@ -58,8 +59,7 @@ export class Maintenance {
 
   startBackground(): void {
     if (this.core.limits.backgroundIntervalMs <= 0) return;
-    this.timer = setInterval(() => void this.backgroundPass(), this.core.limits.backgroundIntervalMs);
-    this.timer.unref();
+    this.timer = this.core.timers.every(this.core.limits.backgroundIntervalMs, () => this.backgroundPass());
   }
 
   private async backgroundPass(): Promise<void> {

@@ -2,6 +2,7 @@
 import { fail } from '../errors/index.js';
 import type { FileSystem } from '../storage/index.js';
 import type { Clock } from '../tso/index.js';
+import type { Timers } from '../concurrency/index.js';
 import type { EngineEvents } from './health.js';
 
 export interface EngineLimits {
@@ -60,7 +61,10 @@ export interface OpenOptions {
   path: string;
   /** File system to use (tests pass a fault-injecting one). */
   fs?: FileSystem;
+  /** Wall clock (timestamps, ages, leases); tests pass a manual one. */
   clock?: Clock;
+  /** Where the background pass gets its timer; tests pass a manual one (testing/manual-clock.ts). */
+  timers?: Timers;
   limits?: Partial<EngineLimits>;
   /**
    * Named crash points: called at each step of flush and compaction where a crash must

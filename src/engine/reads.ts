@@ -11,12 +11,12 @@ import { prepareQueries } from '../query/search.js';
 import { type SearchHit, type SearchIterState, type VectorSearchSpec, checkGroupField, groupingSearch, searchIteratorParams, searchIteratorStep, vectorRangeSearch, vectorSearch } from '../query/vector-search.js';
 import { checkRange, parseSearchParams } from '../index/spec.js';
 import { pagedIterator } from './paged.js';
-import { searchMetric } from './indexes.js';
+import { searchMetric } from '../gateway/indexes.js';
 import type { PkKey } from '../segments/pk.js';
 import type { Segment } from '../segments/segment.js';
 import { physicalOf } from '../tso/index.js';
 import { CollectionData } from './collection.js';
-import { type CollectionReq, type GetReq, type QueryReq, type ReadReq, type SearchReq, status } from './requests.js';
+import { type CollectionReq, type GetReq, type QueryReq, type ReadReq, type SearchReq, status } from '../gateway/requests.js';
 import { type EngineCore, iteratorLeaseMs, exprParamsOf, isPartitionLoaded, shardRouter } from './core.js';
 
 export class ReadRole {

@@ -9,7 +9,7 @@ import type { PkKey } from '../segments/pk.js';
 import type { InsertRecord } from '../segments/records.js';
 import type { Segment } from '../segments/segment.js';
 import type { PreparedRecord, Shard } from '../segments/shard.js';
-import { type DeleteReq, type InsertReq, status } from './requests.js';
+import { type DeleteReq, type InsertReq, status } from '../gateway/requests.js';
 import { crc32 } from 'node:zlib';
 import { type EngineCore, exprParamsOf, shardRouter } from './core.js';
 

@@ -5,7 +5,8 @@ import { fail } from '../errors/index.js';
 import {
   type CollectionMeta, DataType, type FieldSchema, dataTypeName, int64Of, isVector, scalarProblem,
 } from '../catalog/index.js';
-import { type Column, type TypedValues, f32ToBf16, f32ToF16, typedCtorOf, widthOf } from '../segments/columns.js';
+import { type Column, type TypedValues, typedCtorOf, widthOf } from '../segments/columns.js';
+import { f32ToBf16, f32ToF16 } from '../catalog/index.js';
 
 import type { PkKey } from "../segments/pk.js";
 export type { PkKey };

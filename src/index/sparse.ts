@@ -5,7 +5,7 @@
 //
 // Written here, in TypeScript: the structure is small, and sparse rows are already JS
 // objects in the segment's column.
-import { TopK } from '../query/topk.js';
+import { TopK } from './topk.js';
 
 export interface SparseVec {
   readonly indices: readonly number[];

@@ -3,10 +3,10 @@
 // index issue replaces the per-segment scan for sealed segments; the merge stays.
 import { fail } from '../errors/index.js';
 import { DataType, type FieldSchema } from '../catalog/types.js';
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../segments/columns.js';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../catalog/index.js';
 import type { Segment } from '../segments/segment.js';
 import { type Metric, hamming, ip, jaccard, l2, largerIsNearer, norm, sparseIp } from './distance.js';
-import { TopK } from './topk.js';
+import { TopK } from '../index/topk.js';
 
 export interface SearchHit {
   readonly seg: Segment;

@@ -22,7 +22,7 @@ import { SparseIndex, type SparseVec } from '../index/sparse.js';
 import type { Segment } from '../segments/segment.js';
 import { type Metric, largerIsNearer, sparseIp } from './distance.js';
 import type { Filter } from './filter.js';
-import { TopK } from './topk.js';
+import { TopK } from '../index/topk.js';
 
 export interface SearchHit {
   readonly seg: Segment;

@@ -1,8 +1,8 @@
-import type { Elanus } from '../../engine/index.js';
+import type { Gateway } from '../../gateway/index.js';
 
 /** What a handler gets besides its request. Built per call; never shared between calls. */
 export interface CallContext {
-  readonly engine: Elanus;
+  readonly engine: Gateway;
   /** The database the call addresses: the request's db_name, else the `dbname` header, else "default". */
   readonly db: string;
 }

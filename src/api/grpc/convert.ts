@@ -2,8 +2,7 @@
 // groups (query vectors), key-value parameter lists. Everything that knows Milvus's
 // message shapes lives here and in the handlers; the engine never sees a protobuf.
 import { fail } from '../../errors/index.js';
-import { type CollectionMeta, DataType, type FieldInput, type FieldSchema, isVector } from '../../catalog/index.js';
-import { f16ToF32, bf16ToF32 } from '../../segments/columns.js';
+import { type CollectionMeta, DataType, type FieldInput, type FieldSchema, bf16ToF32, f16ToF32, f32ToBf16 as toBf16, f32ToF16 as toF16, isVector } from '../../catalog/index.js';
 import { types } from '../proto.js';
 
 export type Kv = Array<{ key: string; value: string }>;
@@ -433,8 +432,6 @@ function halfBytes(rows: number[][], t: DataType): Uint8Array {
   }
   return out;
 }
-
-import { f32ToBf16 as toBf16, f32ToF16 as toF16 } from '../../segments/columns.js';
 
 // ---------------------------------------------------------------- query vectors
 

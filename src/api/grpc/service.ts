@@ -4,7 +4,7 @@
 // sends them, and nothing a request contains can throw past this layer.
 import * as grpc from '@grpc/grpc-js';
 import { ElanusError } from '../../errors/index.js';
-import type { Elanus } from '../../engine/index.js';
+import type { Gateway } from '../../gateway/index.js';
 import { packageDefinition, serviceMethods, serviceName } from '../proto.js';
 import { okStatus, statusOf } from '../status.js';
 import type { Handler } from './context.js';
@@ -20,7 +20,7 @@ export interface CallObserver {
 
 export const implemented: Readonly<Record<string, Handler>> = Object.freeze({ ...systemHandlers, ...catalogHandlers, ...dataHandlers, ...indexHandlers });
 
-export function addMilvusService(server: grpc.Server, engine: Elanus, observe: CallObserver, extra: Readonly<Record<string, Handler>> = {}): void {
+export function addMilvusService(server: grpc.Server, engine: Gateway, observe: CallObserver, extra: Readonly<Record<string, Handler>> = {}): void {
   const methods = serviceMethods();
   const handlers: Record<string, Handler> = { ...implemented, ...extra };
   const impl: grpc.UntypedServiceImplementation = {};

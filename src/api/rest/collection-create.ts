@@ -14,7 +14,7 @@
 // The schema and every index are validated here, before the collection exists, so a bad
 // metric or index parameter does not leave a half-made collection behind.
 import { type FieldInput, normalizeSchema } from '../../catalog/index.js';
-import type { CreateCollectionReq } from '../../engine/requests.js';
+import type { CreateCollectionReq } from '../../gateway/index.js';
 import { fail } from '../../errors/index.js';
 import {
   type Body, bad, optionalArray, optionalBool, optionalInt, optionalObject, optionalProperties, optionalString, requireString, typeName,

@@ -1,7 +1,7 @@
 // The data of /v2/vectordb/collections/describe, from the engine's frozen metadata, in
 // Milvus's REST shape (camelCase, type names as strings, type params as key/value pairs).
 import { type CollectionMeta, DataType, type FieldSchema, dataTypeName, indexesOf } from '../../catalog/index.js';
-import { reportedFieldName } from '../../engine/index.js';
+import { reportedFieldName } from '../../gateway/index.js';
 import { int64Out } from './int64.js';
 
 export function loadStateOf(coll: CollectionMeta): 'LoadStateLoaded' | 'LoadStateNotLoad' {

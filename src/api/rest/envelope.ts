@@ -2,13 +2,13 @@
 // answers HTTP 200 for everything it understood, with `{ code, data }` on success
 // (code 0) and `{ code, message }` on failure, the code being the Milvus error code.
 // Here that code comes from the error registry, through status.ts, like the gRPC side.
-import type { Elanus } from '../../engine/index.js';
+import type { Gateway } from '../../gateway/index.js';
 import { statusOf } from '../status.js';
 import type { Body } from './body.js';
 
 /** One request, as a handler sees it. Built per request; never shared. */
 export interface RestCall {
-  readonly engine: Elanus;
+  readonly engine: Gateway;
   readonly body: Body;
   /** The database addressed: the body's dbName, else the DB-Name header, else "default". */
   readonly db: string;

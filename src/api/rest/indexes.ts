@@ -1,9 +1,9 @@
 // /v2/vectordb/indexes/*: create, describe, list, drop, alter_properties, drop_properties.
-// Index requests are checked as the engine checks them (engine/indexes.ts
+// Index requests are checked as the engine checks them (gateway/indexes.ts
 // checkCreateIndex: the field or dynamic-field key, the spec, a JSON path); create checks
 // every requested index before recording the first, so a bad third index leaves nothing behind.
 import type { CollectionMeta, FieldSchema } from '../../catalog/index.js';
-import { checkCreateIndex } from '../../engine/indexes.js';
+import { checkCreateIndex } from '../../gateway/index.js';
 import { type Body, bad, optionalArray, optionalObject, optionalProperties, optionalString, requireString, requireStringList } from './body.js';
 import type { RestHandler } from './envelope.js';
 import { numbersOnly } from './int64.js';

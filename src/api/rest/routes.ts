@@ -14,7 +14,7 @@
 //                envelope; unknown paths get HTTP 404 with a NOT_SUPPORTED envelope
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Elanus } from '../../engine/index.js';
+import type { Gateway } from '../../gateway/index.js';
 import { ElanusError, fail } from '../../errors/index.js';
 import type { Body } from './body.js';
 import { aliasRoutes } from './aliases.js';
@@ -48,7 +48,7 @@ function parseBody(text: string): ParsedBody {
   }
 }
 
-export function registerRestRoutes(app: FastifyInstance, engine: Elanus, logger: Logger): void {
+export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger: Logger): void {
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
   void app.register(async (scope) => {
     // Every body is JSON, whatever its Content-Type says: a header fastify cannot even
@@ -106,7 +106,7 @@ function send(reply: FastifyReply, status: number, envelope: unknown): void {
   void reply.code(status).type(jsonType).send(stringifyJson(envelope));
 }
 
-function callOf(engine: Elanus, req: FastifyRequest, checkDatabase: boolean): RestCall {
+function callOf(engine: Gateway, req: FastifyRequest, checkDatabase: boolean): RestCall {
   const parsed = req.body as ParsedBody | undefined;
   let body: Body = {};
   let hasBigInt = false;

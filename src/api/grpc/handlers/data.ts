@@ -1,7 +1,7 @@
 // Insert, upsert, delete, query, search, flush, compaction and segment introspection.
 import { fail } from '../../../errors/index.js';
 import { type CollectionMeta, DataType, isVector, validateName } from '../../../catalog/index.js';
-import { planOutput } from '../../../query/rows.js';
+import { planOutput } from '../../../gateway/index.js';
 import { okStatus } from '../../status.js';
 import type { CallContext, Handler } from '../context.js';
 import { consistencyFromProto, fieldsDataFromRows, kvToObject, rowsFromFieldsData, templateValues, vectorsFromPlaceholderGroup } from '../convert.js';

@@ -6,7 +6,7 @@ import { fail } from '../../../errors/index.js';
 import { okStatus } from '../../status.js';
 import type { CallContext, Handler } from '../context.js';
 import { kvToObject, type Kv } from '../convert.js';
-import type { IndexState } from '../../../engine/index.js';
+import type { IndexState } from '../../../gateway/index.js';
 
 const ok = okStatus;
 /** common.IndexState. */

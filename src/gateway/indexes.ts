@@ -1,7 +1,7 @@
-// The engine's side of index specifications: request shapes (milvus2-sdk-node 2.6 names),
+// Index specifications as requests meet them (milvus2-sdk-node 2.6 names): request shapes,
 // choosing which indexes a request means, planning a create, and the metric a search
 // uses. The catalog holds the specs (catalog/indexes.ts validates them); the coordinator
-// queue in elanus.ts commits them.
+// queue (engine/index-ddl.ts) commits them.
 //
 // As Milvus 2.6 does: a JSON field (the dynamic field too) takes one index per JSON path;
 // a field_name that names no field means a key of the dynamic field (`color` indexes

@@ -94,4 +94,7 @@ export interface SearchReq extends ReadReq, FilterParams {
   strict_group_size?: boolean;
 }
 
-export const status = Object.freeze({ error_code: 'Success', code: 0, reason: '' });
+/** The status of every successful call. */
+export type Status = Readonly<{ error_code: 'Success'; code: 0; reason: '' }>;
+
+export const status: Status = Object.freeze({ error_code: 'Success', code: 0, reason: '' });

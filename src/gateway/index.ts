@@ -1,0 +1,7 @@
+// What the protocol layers (api/) may use: the gateway's interface, the request shapes,
+// the index checks a request is held to before anything is created, and the output plan
+// of a query (which fields a result has, even when it has no rows).
+export * from './api.js';
+export * from './requests.js';
+export { checkCreateIndex, reportedFieldName, type AlterIndexReq, type CreateIndexReq, type DropIndexPropertiesReq, type IndexDescription, type IndexReq, type IndexState } from './indexes.js';
+export { planOutput } from '../query/rows.js';
