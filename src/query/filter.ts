@@ -1,14 +1,15 @@
 // What a request's filter selects, in the form the reads need: everything, a set of
 // primary keys (looked up through the key index), or a predicate over (segment, row)
-// compiled from the filter expression language (expr/). The predicate evaluates the
+// compiled from the filter expression language (expr/). The filter is parsed and checked
+// once; the key plan is read off the checked tree (`pk in [...]`, `pk == x`, and `or`s of
+// them), so it takes template values and every spelling the grammar takes. The predicate evaluates the
 // filter over a whole segment at once (exec/) the first time a read asks about one of
 // its rows, and answers every later row of that segment from the cached bytes.
 import { ElanusError } from '../errors/index.js';
-import type { CollectionSchema, IndexMeta } from '../catalog/types.js';
+import { type CollectionSchema, DataType, type FieldSchema, type IndexMeta } from '../catalog/types.js';
 import type { Segment } from '../segments/segment.js';
-import { compileFilter } from './expr/index.js';
+import { type Checked, compileFilter } from './expr/index.js';
 import { evaluateSegment } from './exec/index.js';
-import { parsePkFilter } from './pk-filter.js';
 
 export type Filter =
   | { readonly kind: 'all' }
@@ -24,16 +25,11 @@ export type Filter =
 export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>, indexes?: readonly IndexMeta[]): Filter {
   const pk = schema.fields.find((f) => f.isPrimary)!;
   if (expr === undefined || expr === null || (typeof expr === 'string' && expr.trim() === '')) return { kind: 'all' };
-  if (params === undefined || Object.keys(params).length === 0) {
-    // `pk in [...]` and `pk == x` go through the key index instead of a scan.
-    try {
-      return parsePkFilter(pk, expr);
-    } catch (e) {
-      if (!(e instanceof ElanusError)) throw e;
-    }
-  }
   if (typeof expr !== 'string') throw new ElanusError('INVALID_ARGUMENT', { detail: 'filter must be a string' });
   const compiled = compileFilter(schema, expr, params);
+  // `pk in [...]` and `pk == x` go through the key index instead of a scan.
+  const keys = keysOf(compiled.checked, pk);
+  if (keys !== undefined) return { kind: 'keys', values: keys };
   // A Filter lives for one read, so this cache does too. A growing segment may gain rows
   // while a read runs; a row past the cached end evaluates the segment again. Rows never
   // change once written, so earlier answers stay right. A sealed segment's answers are
@@ -55,6 +51,37 @@ export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: 
     return b;
   };
   return { kind: 'predicate', test: (seg, row) => bits(seg, row)[row] === 1, bits: (seg) => bits(seg) };
+}
+
+/**
+ * The primary keys a checked filter selects when it is nothing but key equality: `pk in
+ * [...]`, `pk == x` (either side), and `or`s of those. Keys of the primary key's own type
+ * only (bigint for Int64, string for VarChar): anything else (a float, a mixed list) is
+ * left to the predicate, which compares as the language says. Undefined when not a key plan.
+ */
+export function keysOf(c: Checked, pk: FieldSchema): Array<bigint | string> | undefined {
+  const isPk = (x: Checked) => x.kind === 'field' && x.field.name === pk.name;
+  const ok = (v: unknown): v is bigint | string => (pk.type === DataType.Int64 ? typeof v === 'bigint' : typeof v === 'string');
+  switch (c.kind) {
+    case 'in':
+      return isPk(c.value) && c.values.every(ok) ? (c.values as Array<bigint | string>) : undefined;
+    case 'compare': {
+      if (c.op !== '==') return undefined;
+      const value = isPk(c.left) && c.right.kind === 'const' ? c.right.value : isPk(c.right) && c.left.kind === 'const' ? c.left.value : undefined;
+      return ok(value) ? [value] : undefined;
+    }
+    case 'or': {
+      const all: Array<bigint | string> = [];
+      for (const item of c.items) {
+        const k = keysOf(item, pk);
+        if (k === undefined) return undefined;
+        for (const v of k) all.push(v);
+      }
+      return all;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Filter answers of sealed segments, by filter text: the most recent few per segment. */

@@ -111,7 +111,7 @@ describe('get, query and count', () => {
     await assert.rejects(q({ output_fields: [1], filter: 'id == 1' }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(q({ output_fields: ['color'], filter: 'id == 1' }), { code: 'FIELD_NOT_FOUND' });
     await assert.rejects(q({ filter: 'id == 1', consistency_level: 'Sometimes' }), { code: 'INVALID_ARGUMENT' });
-    await assert.rejects(q({ filter: 'id == "x"' }), { code: 'WRONG_TYPE' });
+    await assert.rejects(q({ filter: 'id == "x"' }), { code: 'FILTER_TYPE' });
     await assert.rejects(db.query({ collection_name: 'nope', filter: 'id == 1' }), { code: 'COLLECTION_NOT_FOUND' });
     await assert.rejects(db.query(null as never), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(db.query({} as never), { code: 'INVALID_COLLECTION_NAME' });

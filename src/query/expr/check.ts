@@ -132,6 +132,11 @@ class Checker {
       if (!comparable(value.type, typeOf(v), false)) {
         failAt('FILTER_TYPE', `cannot compare ${describe(value)} with ${describe(constant(v, list.pos))} in the in list`, list.pos);
       }
+      // As Milvus casts each listed value to the field's type: a float (1.5, and 1.0 too) is
+      // not an integer, so it cannot be listed against an integer field.
+      if (value.type === 'int' && typeof v === 'number') {
+        failAt('FILTER_TYPE', `value ${String(v)} in the in list cannot be cast to ${describe(value)}`, list.pos, 'list integers');
+      }
     }
     const floats = value.kind === 'field' && value.field.type === DataType.Float;
     const node = checked({ kind: 'in' as const, value, values: floats ? values.map(fround) : values, type: 'bool' as const, pos });
