@@ -3,7 +3,7 @@
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
 import { DataType, defaultPartition } from '../catalog/index.js';
-import { pkKeyOf, validateRows } from '../gateway/validate.js';
+import { type ColumnBatch, pkKeyOf, validateColumns, validateRows } from '../gateway/validate.js';
 import { resolveFilter } from '../query/filter.js';
 import type { PkKey } from '../segments/pk.js';
 import type { InsertRecord } from '../segments/records.js';
@@ -34,17 +34,20 @@ export class WriteRole {
    */
   private async write(req: InsertReq, upsert: boolean) {
     const { coll, data } = this.core.live(req);
-    const rows = req.data ?? req.fields_data ?? (req.columns ? columnsToRows(req.columns) : undefined);
+    const rows = req.data ?? req.fields_data;
     const keyField = coll.schema.fields.find((f) => f.isPartitionKey);
     if (keyField && req.partition_name !== undefined) fail('PARTITION_KEY_MODE', { collection: coll.name });
     const partition = keyField ? undefined : this.core.livePartition(coll, data, req.partition_name ?? defaultPartition);
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
-    if (upsert && pkField.autoId) {
+    if (upsert && pkField.autoId && !req.columnar && !req.columns) {
       for (const [i, row] of (Array.isArray(rows) ? rows : []).entries()) {
         if (row && typeof row === 'object' && !(pkField.name in row)) fail('MISSING_FIELD', { field: pkField.name, row: i });
       }
     }
-    const batch = validateRows(coll, rows, { upsert, autoIds: (n) => Array.from({ length: n }, () => this.core.tso.next()) });
+    const opts = { upsert, autoIds: (n: number) => Array.from({ length: n }, () => this.core.tso.next()) };
+    // Columns (the gRPC layer's decoded FieldData, or the SDK's column form) stay columns.
+    const columnar = req.columnar ?? (req.columns !== undefined ? columnBatchOf(req.columns) : undefined);
+    const batch = columnar ? validateColumns(coll, columnar, opts) : validateRows(coll, rows, opts);
     const keyIndex = keyField ? coll.schema.fields.indexOf(keyField) : -1;
     const ts = this.core.tso.next();
     const shardOf = shardRouter(data.shards.length);
@@ -129,20 +132,13 @@ export class WriteRole {
   }
 }
 
-function columnsToRows(columns: Record<string, unknown[]>): Array<Record<string, unknown>> {
-  if (typeof columns !== 'object' || columns === null) fail('INVALID_ARGUMENT', { detail: 'columns must be an object of arrays' });
+/** The SDK's column form (field name → values) as a batch of columns. */
+function columnBatchOf(columns: Record<string, unknown[]>): ColumnBatch {
+  if (typeof columns !== 'object' || columns === null || Array.isArray(columns)) fail('INVALID_ARGUMENT', { detail: 'columns must be an object of arrays' });
   const names = Object.keys(columns);
-  if (names.length === 0) return [];
-  const n = columns[names[0]!]?.length ?? 0;
-  for (const k of names) {
-    if (!Array.isArray(columns[k])) fail('INVALID_ARGUMENT', { detail: `column "${k}" must be an array` });
-    if (columns[k]!.length !== n) fail('INVALID_ARGUMENT', { detail: `column "${k}" has ${columns[k]!.length} values, "${names[0]}" has ${n}` });
-  }
-  return Array.from({ length: n }, (_, i) => {
-    const row: Record<string, unknown> = {};
-    for (const k of names) row[k] = columns[k]![i];
-    return row;
-  });
+  for (const k of names) if (!Array.isArray(columns[k])) fail('INVALID_ARGUMENT', { detail: `column "${k}" must be an array` });
+  const count = names.length === 0 ? 0 : columns[names[0]!]!.length;
+  return { count, columns: new Map(names.map((k) => [k, { values: columns[k]! }])) };
 }
 
 function partitionIndex(values: unknown, i: number, n: number): number {

@@ -5,3 +5,4 @@ export * from './api.js';
 export * from './requests.js';
 export { checkCreateIndex, reportedFieldName, type AlterIndexReq, type CreateIndexReq, type DropIndexPropertiesReq, type IndexDescription, type IndexReq, type IndexState } from './indexes.js';
 export { planOutput } from '../query/rows.js';
+export type { ColumnBatch, InputColumn } from './validate.js';

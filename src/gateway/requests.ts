@@ -2,6 +2,7 @@
 // (collection_name, partition_name(s), output_fields, ...), so code written for the SDK
 // ports by changing the constructor.
 import type { ConsistencyLevel, FieldInput } from '../catalog/index.js';
+import type { ColumnBatch } from './validate.js';
 
 export interface DbScoped {
   db_name?: string;
@@ -41,6 +42,8 @@ export interface InsertReq extends CollectionReq {
   fields_data?: Array<Record<string, unknown>>;
   /** Column form: field name → values. */
   columns?: Record<string, unknown[]>;
+  /** Columns as the wire decoded them (api/grpc), validated as columns: no row objects. */
+  columnar?: ColumnBatch;
   partition_name?: string;
 }
 

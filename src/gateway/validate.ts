@@ -24,14 +24,24 @@ export const batchRowsMax = 100_000;
 type Row = Record<string, unknown>;
 
 /**
- * `autoIds` supplies primary keys for auto-id collections (called once with the count,
- * only after every row passed validation).
+ * A batch given column by column, as the gRPC layer decodes it: each field's values by
+ * name, `null` where a row has none. A FloatVector column may come as one flat
+ * Float32Array (`floats`, row after row), which is checked and kept as it is: the values
+ * go from the wire to the segment without a row object in between.
  */
-export function validateRows(
-  coll: CollectionMeta,
-  rows: unknown,
-  opts: { autoIds?: (n: number) => bigint[]; upsert?: boolean } = {},
-): ValidatedBatch {
+export interface ColumnBatch {
+  readonly count: number;
+  readonly columns: ReadonlyMap<string, InputColumn>;
+}
+export type InputColumn = { readonly values: ArrayLike<unknown> } | { readonly floats: Float32Array };
+
+interface ValidateOptions {
+  /** Supplies primary keys for auto-id collections (called once with the count, only after every row passed validation). */
+  autoIds?: (n: number) => bigint[];
+  upsert?: boolean;
+}
+
+export function validateRows(coll: CollectionMeta, rows: unknown, opts: ValidateOptions = {}): ValidatedBatch {
   if (!Array.isArray(rows)) fail('INVALID_ARGUMENT', { detail: 'data must be an array of rows' });
   if (rows.length === 0) fail('INVALID_ARGUMENT', { detail: 'data is empty' });
   if (rows.length > batchRowsMax) fail('BATCH_TOO_LARGE', { size: rows.length, max: batchRowsMax, unit: 'rows' });
@@ -40,9 +50,7 @@ export function validateRows(
   const dynamic = schema.fields.find((f) => f.isDynamic);
   const pkField = schema.fields.find((f) => f.isPrimary)!;
   const generatePk = pkField.autoId && !opts.upsert;
-  const count = rows.length;
-
-  for (let r = 0; r < count; r++) {
+  for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
     if (typeof row !== 'object' || row === null || Array.isArray(row)) fail('WRONG_TYPE', { field: '(row)', row: r, expected: 'an object', got: describe(row) });
     for (const k of Object.keys(row)) {
@@ -50,16 +58,96 @@ export function validateRows(
       if (k === pkField.name && generatePk) fail('AUTO_ID_GIVEN', { field: k });
     }
   }
+  const typedRows = rows as Row[];
+  return assemble(coll, typedRows.length, {
+    valueOf: (f) => (r) => typedRows[r]![f.name],
+    dynamicOf: (f) => (r) => {
+      const extra: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(typedRows[r]!)) {
+        if (k === f.name && typeof v === 'object' && v !== null && !Array.isArray(v)) Object.assign(extra, v);
+        else if (!known.has(k)) extra[k] = v;
+      }
+      return extra;
+    },
+  }, opts);
+}
 
+/**
+ * The same checks as validateRows, over columns: a column whose name is no field goes
+ * into the dynamic field as a key (or is UNKNOWN_FIELD without one), the dynamic field's
+ * own column holds one object (or null) per row.
+ */
+export function validateColumns(coll: CollectionMeta, batch: ColumnBatch, opts: ValidateOptions = {}): ValidatedBatch {
+  const count = batch.count;
+  if (!Number.isSafeInteger(count) || count <= 0) fail('INVALID_ARGUMENT', { detail: 'data is empty' });
+  if (count > batchRowsMax) fail('BATCH_TOO_LARGE', { size: count, max: batchRowsMax, unit: 'rows' });
+  const schema = coll.schema;
+  const byName = new Map(schema.fields.map((f) => [f.name, f]));
+  const dynamic = schema.fields.find((f) => f.isDynamic);
+  const pkField = schema.fields.find((f) => f.isPrimary)!;
+  const generatePk = pkField.autoId && !opts.upsert;
+  const extraKeys: Array<[string, ArrayLike<unknown>]> = [];
+  for (const [name, col] of batch.columns) {
+    const f = byName.get(name);
+    const length = 'floats' in col ? (f?.dim ? col.floats.length / f.dim : NaN) : col.values.length;
+    if (length !== count) fail('INVALID_ARGUMENT', { detail: `field "${name}" has ${'floats' in col ? `${col.floats.length} floats` : `${length} values`} for ${count} rows` });
+    if (!f) {
+      if (!dynamic) fail('UNKNOWN_FIELD', { field: name, row: 0 });
+      if ('floats' in col) fail('UNKNOWN_FIELD', { field: name, row: 0 });
+      extraKeys.push([name, col.values]);
+    } else if (f.isPrimary && generatePk) {
+      fail('AUTO_ID_GIVEN', { field: name });
+    } else if ('floats' in col && f.type !== DataType.FloatVector) {
+      fail('WRONG_TYPE', { field: name, row: 0, expected: dataTypeName(f.type), got: 'float vectors' });
+    }
+  }
+  return assemble(coll, count, {
+    valueOf: (f) => {
+      const col = batch.columns.get(f.name);
+      if (col === undefined) return () => undefined;
+      if ('floats' in col) return (r) => col.floats.subarray(r * f.dim!, (r + 1) * f.dim!);
+      return (r) => col.values[r];
+    },
+    floatsOf: (f) => {
+      const col = batch.columns.get(f.name);
+      return col && 'floats' in col ? col.floats : undefined;
+    },
+    dynamicOf: (f) => {
+      const own = batch.columns.get(f.name);
+      const values = own && !('floats' in own) ? own.values : undefined;
+      return (r) => {
+        const extra: Record<string, unknown> = {};
+        const v = values?.[r];
+        if (typeof v === 'object' && v !== null && !Array.isArray(v)) Object.assign(extra, v);
+        else if (v !== undefined && v !== null) fail('WRONG_TYPE', { field: f.name, row: r, expected: 'a JSON object', got: describe(v) });
+        for (const [k, vs] of extraKeys) if (vs[r] !== undefined && vs[r] !== null) extra[k] = vs[r];
+        return extra;
+      };
+    },
+  }, opts);
+}
+
+/** Where each field's values of a batch come from (rows or columns). */
+interface BatchSource {
+  valueOf(f: FieldSchema): (r: number) => unknown;
+  /** A FloatVector column given flat, or undefined. */
+  floatsOf?(f: FieldSchema): Float32Array | undefined;
+  dynamicOf(f: FieldSchema): (r: number) => Record<string, unknown>;
+}
+
+function assemble(coll: CollectionMeta, count: number, source: BatchSource, opts: ValidateOptions): ValidatedBatch {
+  const schema = coll.schema;
+  const pkField = schema.fields.find((f) => f.isPrimary)!;
+  const generatePk = pkField.autoId && !opts.upsert;
   const columns: Column[] = [];
-  let pks: PkKey[] = [];
   for (const f of schema.fields) {
     if (f.isDynamic) {
-      columns.push(dynamicColumn(f, rows as Row[], known));
+      columns.push(dynamicColumn(f, count, source.dynamicOf(f)));
     } else if (f.isPrimary && generatePk) {
       columns.push({ fieldId: f.fieldId, values: f.type === DataType.Int64 ? new BigInt64Array(count) : new Array<string>(count) });
     } else {
-      columns.push(buildColumn(f, rows as Row[]));
+      const floats = source.floatsOf?.(f);
+      columns.push(floats ? floatColumn(f, count, floats) : buildColumn(f, count, source.valueOf(f)));
     }
   }
   const pkIndex = schema.fields.indexOf(pkField);
@@ -69,7 +157,7 @@ export function validateRows(
     if (pkField.type === DataType.Int64) (col.values as BigInt64Array).set(ids);
     else for (let i = 0; i < count; i++) (col.values as string[])[i] = ids[i]!.toString();
   }
-  pks = pkKeys(pkField, columns[pkIndex]!, count);
+  const pks = pkKeys(pkField, columns[pkIndex]!, count);
   // An insert may repeat a key, as Milvus accepts it: the rows apply in order, so the
   // last row of a key is the one kept (segments/shard.ts). An upsert may not: Milvus 2.6
   // refuses it (its task_upsert.go), and so does Elanus.
@@ -82,6 +170,16 @@ export function validateRows(
     }
   }
   return { count, columns, pks };
+}
+
+/** A FloatVector column given flat: every value checked finite, then kept as one copy. */
+function floatColumn(f: FieldSchema, count: number, floats: Float32Array): Column {
+  const w = widthOf(f);
+  if (floats.length !== count * w) fail('WRONG_DIMENSION', { field: f.name, row: 0, expected: w, got: floats.length / count });
+  for (let i = 0; i < floats.length; i++) {
+    if (!Number.isFinite(floats[i]!)) fail('VALUE_NOT_FINITE', { field: f.name, row: Math.floor(i / w), position: i % w });
+  }
+  return { fieldId: f.fieldId, values: floats.slice(), valid: f.nullable ? new Uint8Array(count).fill(1) : undefined };
 }
 
 export function pkKeys(pkField: FieldSchema, col: Column, count: number): PkKey[] {
@@ -119,30 +217,22 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function dynamicColumn(f: FieldSchema, rows: Row[], known: Set<string>): Column {
-  const values = rows.map((row) => {
-    const extra: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(row)) {
-      if (k === f.name && typeof v === 'object' && v !== null && !Array.isArray(v)) Object.assign(extra, v);
-      else if (!known.has(k)) extra[k] = v;
-    }
-    return extra;
-  });
+function dynamicColumn(f: FieldSchema, count: number, extraOf: (r: number) => Record<string, unknown>): Column {
+  const values = new Array<Record<string, unknown>>(count);
   // Keep checkJson's parsed copy, not the caller's objects: a caller that changes its
   // row objects after the insert must not change what is stored.
-  for (let r = 0; r < values.length; r++) values[r] = checkJson(f, values[r], r) as Record<string, unknown>;
+  for (let r = 0; r < count; r++) values[r] = checkJson(f, extraOf(r), r) as Record<string, unknown>;
   return { fieldId: f.fieldId, values };
 }
 
-function buildColumn(f: FieldSchema, rows: Row[]): Column {
-  const n = rows.length;
+function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown): Column {
   const width = widthOf(f);
   const ctor = typedCtorOf(f.type);
   const typed = ctor ? new ctor(n * width) : undefined;
   const list = ctor ? undefined : new Array<unknown>(n);
   const valid = f.nullable ? new Uint8Array(n) : undefined;
   for (let r = 0; r < n; r++) {
-    let v = rows[r]![f.name];
+    let v = valueOf(r);
     if (v === undefined || v === null) {
       if (f.defaultValue !== undefined) v = f.defaultValue;
       else if (f.nullable) {

@@ -4,6 +4,7 @@
 import { fail } from '../../errors/index.js';
 import { type CollectionMeta, DataType, type FieldInput, type FieldSchema, bf16ToF32, f16ToF32, f32ToBf16 as toBf16, f32ToF16 as toF16, isVector } from '../../catalog/index.js';
 import { types } from '../proto.js';
+import type { ColumnBatch, InputColumn } from '../../gateway/index.js';
 
 export type Kv = Array<{ key: string; value: string }>;
 
@@ -265,7 +266,6 @@ function chunk(bytes: Uint8Array, width: number, rows: number, field: string, di
   return Array.from({ length: rows }, (_, i) => bytes.subarray(i * width, (i + 1) * width));
 }
 
-/** InsertRequest.fields_data → rows for the engine. */
 /** Which FieldData member carries each type's values. */
 const dataKeyOf: Partial<Record<DataType, string>> = {
   [DataType.Bool]: 'bool_data', [DataType.Int8]: 'int_data', [DataType.Int16]: 'int_data', [DataType.Int32]: 'int_data',
@@ -292,26 +292,30 @@ function checkColumnKind(coll: CollectionMeta, fd: ProtoFieldData): void {
   }
 }
 
-export function rowsFromFieldsData(fields: ProtoFieldData[], numRows: number, coll?: CollectionMeta): Array<Record<string, unknown>> {
+/**
+ * InsertRequest.fields_data → the engine's column batch, with no row objects: each
+ * column is decoded once, a FloatVector column as one flat Float32Array.
+ */
+export function columnsFromFieldsData(fields: ProtoFieldData[], numRows: number, coll: CollectionMeta): ColumnBatch {
   if (!Array.isArray(fields) || fields.length === 0) fail('INVALID_ARGUMENT', { detail: 'fields_data is empty' });
-  if (coll) for (const fd of fields) checkColumnKind(coll, fd);
-  const rows = numRows > 0 ? numRows : inferRows(fields[0]!);
-  // Every column is checked against the row count before any row is allocated: num_rows
-  // comes from the client (up to 2^32-1), and allocating that many rows first ran the
-  // process out of memory. columnValues works in proportion to the data actually sent.
-  const columns = fields.map((fd) => columnValues(fd, rows));
-  const out: Array<Record<string, unknown>> = Array.from({ length: rows }, () => ({}));
-  for (const [k, fd] of fields.entries()) {
-    const values = columns[k]!;
-    for (let i = 0; i < rows; i++) {
-      const v = values[i];
-      if (fd.is_dynamic) {
-        if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out[i]!, { $meta: v });
-        else if (v !== null) fail('WRONG_TYPE', { field: '$meta', row: i, expected: 'a JSON object', got: typeof v });
-      } else if (v !== null) out[i]![fd.field_name] = v;
+  for (const fd of fields) checkColumnKind(coll, fd);
+  const count = numRows > 0 ? numRows : inferRows(fields[0]!);
+  const dynamic = coll.schema.fields.find((f) => f.isDynamic);
+  const columns = new Map<string, InputColumn>();
+  for (const fd of fields) {
+    const name = fd.is_dynamic && dynamic ? dynamic.name : fd.field_name;
+    if (columns.has(name)) fail('INVALID_ARGUMENT', { detail: `field "${name}" is sent twice` });
+    const v = fd.vectors;
+    if (v?.data === 'float_vector' && !fd.is_dynamic && !(fd.valid_data?.length)) {
+      const dim = Number(v.dim ?? 0);
+      const flat = v.float_vector!.data;
+      if (dim <= 0 || flat.length !== dim * count) fail('WRONG_DIMENSION', { field: fd.field_name, row: 0, expected: dim, got: count ? flat.length / count : 0 });
+      columns.set(name, { floats: flat instanceof Float32Array ? flat : Float32Array.from(flat) });
+    } else {
+      columns.set(name, { values: columnValues(fd, count) });
     }
   }
-  return out;
+  return { count, columns };
 }
 
 function inferRows(fd: ProtoFieldData): number {

@@ -4,7 +4,7 @@ import { type CollectionMeta, DataType, isVector, validateName } from '../../../
 import { planOutput } from '../../../gateway/index.js';
 import { okStatus } from '../../status.js';
 import type { CallContext, Handler } from '../context.js';
-import { consistencyFromProto, fieldsDataFromRows, kvToObject, rowsFromFieldsData, templateValues, vectorsFromPlaceholderGroup } from '../convert.js';
+import { columnsFromFieldsData, consistencyFromProto, fieldsDataFromRows, kvToObject, templateValues, vectorsFromPlaceholderGroup } from '../convert.js';
 
 const ok = okStatus;
 
@@ -16,9 +16,9 @@ function idsOf(coll: CollectionMeta, ids: ReadonlyArray<number | string>) {
 async function write(r: { collection_name: string; partition_name?: string; fields_data: never[]; num_rows: number }, ctx: CallContext, upsert: boolean) {
   const req = { db_name: ctx.db, collection_name: r.collection_name };
   const coll = ctx.engine.collectionMeta(req);
-  const data = rowsFromFieldsData(r.fields_data, r.num_rows, coll);
+  const columnar = columnsFromFieldsData(r.fields_data, r.num_rows, coll);
   const partition_name = r.partition_name || undefined;
-  const res = upsert ? await ctx.engine.upsert({ ...req, data, partition_name }) : await ctx.engine.insert({ ...req, data, partition_name });
+  const res = upsert ? await ctx.engine.upsert({ ...req, columnar, partition_name }) : await ctx.engine.insert({ ...req, columnar, partition_name });
   const ids = 'int_id' in res.IDs ? res.IDs.int_id.data : res.IDs.str_id.data;
   const n = String(ids.length);
   return {
