@@ -286,6 +286,8 @@ export class CollectionData {
           await this.removeFiles([...written.map((w) => w.file), ...l0.map((l) => l.file)]);
           return;
         }
+        // A checkpoint only moves forward: the log below it may be deleted once it commits.
+        assert(job.upTo >= shard.checkpoint, `checkpoint of shard ${shard.index} moves forward`);
         const put: Record<string, unknown> = { [metaKeys.checkpoint(this.id, shard.index)]: job.upTo };
         for (const w of live) put[metaKeys.segment(this.id, w.seg.id)] = segmentMeta(this.id, w.seg, w.file, w.bytes);
         for (const l of l0) put[metaKeys.l0(this.id, l.id)] = l;

@@ -1,7 +1,7 @@
 // The read path: read views at a consistency level, queries, counts, searches, hybrid search and iterators, results merged across shards and segments.
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
-import { fail } from '../errors/index.js';
+import { assert, fail } from '../errors/index.js';
 import { type CollectionSchema, type ConsistencyLevel, DataType, consistencyLevels, isVector, validateName, dataTypeName } from '../catalog/index.js';
 import { pkKeyOf } from '../gateway/validate.js';
 import { resolveFilter } from '../query/filter.js';
@@ -175,6 +175,8 @@ export class ReadRole {
       }
     }
     const kept = matches.sorted().slice(offset);
+    // A key is visible once at a timestamp: a query never returns it twice, and returns keys in order.
+    for (let i = 1; i < kept.length; i++) assert(byKey(kept[i - 1]!.seg.pks[kept[i - 1]!.row]!, kept[i]!.seg.pks[kept[i]!.row]!) < 0, 'query results in strictly increasing key order');
     checkResultBytes(plan, kept, this.core.limits.resultBytesMax);
     return { status, data: kept.map((m) => rowObject(plan, m.seg, m.row)) };
   }

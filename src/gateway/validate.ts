@@ -1,7 +1,7 @@
 // Validates a batch of rows against a collection's schema and turns it into columns.
 // The whole batch is checked before anything is stored: the first problem rejects it
 // with a coded error naming the field and row, and nothing of it reaches the log.
-import { fail } from '../errors/index.js';
+import { assert, fail } from '../errors/index.js';
 import {
   type CollectionMeta, DataType, type FieldSchema, dataTypeName, int64Of, isVector, scalarProblem,
 } from '../catalog/index.js';
@@ -158,6 +158,9 @@ function assemble(coll: CollectionMeta, count: number, source: BatchSource, opts
     else for (let i = 0; i < count; i++) (col.values as string[])[i] = ids[i]!.toString();
   }
   const pks = pkKeys(pkField, columns[pkIndex]!, count);
+  // What the write path relies on: one column per schema field, each `count` rows long.
+  assert(columns.length === schema.fields.length && pks.length === count, 'a validated batch has every field and a key per row');
+  for (const [i, c] of columns.entries()) assert(c.values.length === count * (typedCtorOf(schema.fields[i]!.type) ? widthOf(schema.fields[i]!) : 1), `column ${schema.fields[i]!.name} holds ${count} rows`);
   // An insert may repeat a key, as Milvus accepts it: the rows apply in order, so the
   // last row of a key is the one kept (segments/shard.ts). An upsert may not: Milvus 2.6
   // refuses it (its task_upsert.go), and so does Elanus.

@@ -14,7 +14,7 @@
 // `nativeSlots` tasks at a time; sparse vectors are scored here.
 import { Semaphore } from '../concurrency/index.js';
 import { DataType, type FieldSchema } from '../catalog/types.js';
-import { fail } from '../errors/index.js';
+import { assert, fail } from '../errors/index.js';
 import type { SearchParams } from '../index/spec.js';
 import { elementOf } from '../index/spec.js';
 import { type NativeIndex, type VectorData, exactSearch, rangeSearch, searchMany } from '../index/native.js';
@@ -287,7 +287,12 @@ export function mergeHits(perSegment: readonly SearchHit[][][], nq: number, k: n
     const all: SearchHit[] = [];
     for (const seg of perSegment) for (const h of seg[q] ?? []) all.push(h);
     all.sort((a, b) => (a.score === b.score ? comparePk(a.seg.pks[a.row], b.seg.pks[b.row]) : larger ? b.score - a.score : a.score - b.score));
-    out.push(all.length > k ? all.slice(0, k) : all);
+    const kept = all.length > k ? all.slice(0, k) : all;
+    // One visible version per key at the read's timestamp: a key is never a hit twice.
+    const keys = new Set<unknown>();
+    for (const h of kept) keys.add(h.seg.pks[h.row]);
+    assert(keys.size === kept.length, 'search hits have distinct primary keys');
+    out.push(kept);
   }
   return out;
 }

@@ -70,6 +70,7 @@ export class Shard {
   private readonly inflight: InFlight[] = [];
   private drainWaiters: Array<{ until: number; resolve: () => void }> = [];
   private enqueued = 0;
+  private lastSubmittedTs = 0n;
   private applied = 0;
   /** Offset of the last applied record (-1 before any). */
   appliedOffset = -1;
@@ -112,6 +113,10 @@ export class Shard {
     // otherwise leave an entry that never completes, and every later write and Strong
     // read of the shard would wait for it forever.
     const { record, payload } = 'payload' in prepared ? prepared : this.prepare(prepared);
+    // The log's order is the timestamps' order (DESIGN.md): a write takes its timestamp and
+    // submits in one synchronous step, so a later submit never carries an older timestamp.
+    assert(record.ts >= this.lastSubmittedTs, 'records submitted in timestamp order');
+    this.lastSubmittedTs = record.ts;
     let entry!: InFlight;
     const p = new Promise<void>((resolve, reject) => {
       entry = { record, offset: -1, done: false, error: undefined, resolve, reject };

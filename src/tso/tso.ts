@@ -2,7 +2,7 @@
 // Timestamps are strictly increasing, also across restarts: the allocator never hands
 // out a physical time at or above a high-water mark that is durably stored first, and
 // on start it begins above the stored mark.
-import { ElanusError } from '../errors/index.js';
+import { ElanusError, assert } from '../errors/index.js';
 
 export const logicalBits = 18n;
 const logicalMax = (1 << 18) - 1;
@@ -35,6 +35,8 @@ export interface TsoOptions {
 export class Tso {
   private physical: number;
   private logical = 0;
+  /** The last timestamp handed out by next(). */
+  private issued = -1n;
   private highWater: number;
   private renewing: Promise<void> | null = null;
   private readonly windowMs: number;
@@ -71,7 +73,10 @@ export class Tso {
       this.renew();
       throw new ElanusError('TIMEOUT', { what: 'timestamp allocation (high-water mark not yet stored)', ms: this.windowMs });
     }
-    return composeTs(this.physical, this.logical);
+    const ts = composeTs(this.physical, this.logical);
+    assert(ts > this.issued, 'timestamps strictly increase');
+    this.issued = ts;
+    return ts;
   }
 
   /** The last timestamp handed out (or the start). */
