@@ -106,6 +106,11 @@ export const errorRegistry = Object.freeze({
   CONSUMER_GROUP_NOT_FOUND: spec('consumer group "{group}" does not exist on log topic "{topic}"', 1302, 1, 404),
   CONSUMER_GROUP_ALREADY_EXISTS: spec('consumer group "{group}" already exists on log topic "{topic}"', 1302, 1, 409),
   OFFSET_TRUNCATED: spec('offset {offset} of log topic "{topic}" was removed by retention; the earliest stored offset is {start}', 1302, 1, 410),
+  // The storage interfaces (storage/meta.ts, object.ts): what an implementation reports
+  // the same way whichever service stands behind it.
+  COMPACTED: spec('revision {revision} of the metadata store is no longer kept (the oldest kept is {oldest}); read the current state and watch from its revision', 1, 1, 410),
+  LEASE_NOT_FOUND: spec('lease {lease} does not exist (it expired or was revoked)', 1, 1, 404),
+  OBJECT_NOT_FOUND: spec('object "{key}" does not exist', 1, 1, 404),
   // The engine itself.
   STORAGE_IO: spec('storage I/O failed on {path}: {detail}', 1, 1, 500, true),
   STORAGE_FULL: spec('no space left on the data volume ({path}: {detail}); writes resume by themselves once space is freed', 7, 54, 507, true),
