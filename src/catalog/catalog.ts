@@ -1,10 +1,10 @@
 // The catalog: databases, collections (with their partitions, properties and load
-// state) and aliases. It is a cache of the MetaStore that changes only in `commit`,
+// state) and aliases. It is a cache of the SyncMetaStore that changes only in `commit`,
 // after the transaction is durable, and synchronously, so a reader between two awaits
 // always sees one consistent catalog. One owner (the engine's coordinator queue) calls
 // `commit`; everyone else only reads.
 import { fail } from '../errors/index.js';
-import type { MetaStore, MetaTxn } from '../storage/meta-store.js';
+import type { SyncMetaStore, MetaTxn } from '../storage/meta-store.js';
 import type { AliasMeta, CollectionMeta, DatabaseMeta } from './types.js';
 
 export const defaultDatabase = 'default';
@@ -23,7 +23,7 @@ export class Catalog {
   private readonly names = new Map<string, Map<string, number>>();
   private readonly aliases = new Map<string, Map<string, AliasMeta>>();
 
-  constructor(private readonly meta: MetaStore) {
+  constructor(private readonly meta: SyncMetaStore) {
     for (const [, v] of meta.scan('db/')) this.putDb(v as DatabaseMeta);
     for (const [, v] of meta.scan('coll/')) this.putCollection(v as CollectionMeta);
     for (const [, v] of meta.scan('alias/')) this.putAlias(v as AliasMeta);

@@ -1,9 +1,16 @@
-// The embedded MetaStore: a transactional key-value store for the catalog, segment
+// The metadata journal: a transactional key-value store for the catalog, segment
 // metadata and checkpoints. Small (metadata only), so all of it is held in memory;
 // durability comes from a journal of framed transactions plus a periodic snapshot.
+// It serves the engine's synchronous reads (`SyncMetaStore`) and is what the async
+// `MetaStore` of local-meta-store.ts is built on (`transact`).
 //
-//   meta/snapshot   one framed record: { seq, entries }
-//   meta/journal    framed records, one per transaction: { seq, put, del }
+//   meta/snapshot   one framed record: { seq, revision, leaseNext, entries, leases }
+//   meta/journal    framed records, one per transaction:
+//                   { seq, rev, put, del, lease?, grant?, revoke? } (meta-state.ts)
+//
+// Files written before revisions existed read unchanged: a snapshot entry without
+// revisions is taken as created and changed at the snapshot's seq, and a record without
+// `rev` moves the revision by one when it changed a key.
 //
 // A transaction is durable once its journal record is fsynced; concurrent commits share
 // one write and one fsync. On open the snapshot is read and journal records with a
@@ -18,6 +25,8 @@
 import { ElanusError, assert } from '../errors/index.js';
 import { frameRecord, recordPayloadBytesMax, scanRecord } from './framing.js';
 import { type FileHandle, type FileSystem, joinPath, mkdirDurable, probeWritable, writeFileDurable } from './fs.js';
+import type { WatchEvent } from './meta.js';
+import { type Entry, type MetaChange, MetaState, compareKeys, isEmptyChange } from './meta-state.js';
 
 export type MetaValue = unknown;
 
@@ -26,7 +35,8 @@ export interface MetaTxn {
   readonly del?: readonly string[];
 }
 
-export interface MetaStore {
+/** The engine's view of the journal: synchronous reads of JSON values, all-or-nothing commits. */
+export interface SyncMetaStore {
   get(key: string): MetaValue | undefined;
   /** Entries whose key starts with `prefix`, sorted by key. */
   scan(prefix: string): Array<[string, MetaValue]>;
@@ -34,6 +44,14 @@ export interface MetaStore {
   commit(txn: MetaTxn): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * A transaction planned inside the write loop, against the durable state plus the
+ * transactions batched before it (`view`, which it must not change). It returns the
+ * change to journal (none for a read) and how to answer once the change is durable.
+ * It may throw a coded error, which refuses this transaction alone.
+ */
+export type MetaPlan<T> = (view: MetaState) => { readonly change?: MetaChange; readonly answer: (revision: number) => T };
 
 export interface EmbeddedMetaStoreOptions {
   fs: FileSystem;
@@ -44,6 +62,11 @@ export interface EmbeddedMetaStoreOptions {
   onHealth?: (failure: unknown) => void;
   /** Told when opening cut a torn, unacknowledged tail off the journal. */
   onTailCut?: (path: string, offset: number, bytes: number) => void;
+  /**
+   * Told of every revision's events in order: those replayed at open (the journal since
+   * the last snapshot) and then each durable one. Watches keep their history from it.
+   */
+  onEvents?: (revision: number, events: readonly WatchEvent[]) => void;
   /** Largest encoded transaction or snapshot; at most (and by default) the framing limit. Tests lower it. */
   recordBytesMax?: number;
 }
@@ -52,14 +75,21 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 interface Pending {
-  txn: MetaTxn;
-  resolve: () => void;
+  plan: MetaPlan<unknown>;
+  resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
 
-export class EmbeddedMetaStore implements MetaStore {
-  private readonly data = new Map<string, string>();
+/** A journal record as stored. */
+interface EncodedRecord extends MetaChange {
+  readonly seq: number;
+  readonly rev?: number;
+}
+
+export class EmbeddedMetaStore implements SyncMetaStore {
+  private readonly state = MetaState.empty();
   private seq = 0;
+  private onEvents: EmbeddedMetaStoreOptions['onEvents'];
   private journal!: FileHandle;
   private journalBytes = 0;
   /** A write or fsync failed: bytes past journalBytes may be on disk and must be cut off first. */
@@ -84,6 +114,7 @@ export class EmbeddedMetaStore implements MetaStore {
 
   static async open(opts: EmbeddedMetaStoreOptions): Promise<EmbeddedMetaStore> {
     const store = new EmbeddedMetaStore(opts.fs, opts.dir, opts.journalBytesMax ?? 4 * 1024 * 1024, opts.onHealth);
+    store.onEvents = opts.onEvents;
     store.recordBytesMax = Math.min(opts.recordBytesMax ?? recordPayloadBytesMax, recordPayloadBytesMax);
     await mkdirDurable(opts.fs, opts.dir);
     await store.recover(opts.onTailCut);
@@ -105,9 +136,7 @@ export class EmbeddedMetaStore implements MetaStore {
       if (r.kind !== 'record') {
         throw new ElanusError('CORRUPT_DATA', { path: this.snapshotPath, offset: 0, detail: r.kind === 'corrupt' ? r.detail : 'truncated snapshot' });
       }
-      const snap = JSON.parse(decoder.decode(r.payload)) as { seq: number; entries: Array<[string, string]> };
-      this.seq = snap.seq;
-      for (const [k, v] of snap.entries) this.data.set(k, v);
+      this.loadSnapshot(JSON.parse(decoder.decode(r.payload)) as Snapshot);
     }
     const existed = await this.fs.exists(this.journalPath);
     this.journal = await this.fs.open(this.journalPath, 'append');
@@ -118,9 +147,9 @@ export class EmbeddedMetaStore implements MetaStore {
     while (offset < buf.length) {
       const r = scanRecord(buf, offset);
       if (r.kind === 'record') {
-        const rec = JSON.parse(decoder.decode(r.payload)) as { seq: number; put: Record<string, string>; del: string[] };
+        const rec = JSON.parse(decoder.decode(r.payload)) as EncodedRecord;
         if (rec.seq > this.seq) {
-          this.applyEncoded(rec.put, rec.del);
+          this.apply(rec, rec.rev);
           this.seq = rec.seq;
         }
         offset = r.next;
@@ -138,21 +167,47 @@ export class EmbeddedMetaStore implements MetaStore {
     this.journalBytes = offset;
   }
 
+  private loadSnapshot(snap: Snapshot): void {
+    this.seq = snap.seq;
+    // Snapshots from before revisions: every key as created at the snapshot's seq.
+    const base = snap.revision ?? snap.seq;
+    this.state.revision = base;
+    this.state.leaseNext = snap.leaseNext ?? 1;
+    for (const [k, value, create, mod, version, lease] of snap.entries) {
+      this.state.entries.set(k, Object.freeze({ value, create: create ?? base, mod: mod ?? base, version: version ?? 1, lease: lease ?? 0 }));
+    }
+    for (const [id, ttlMs] of snap.leases ?? []) this.state.leases.set(id, Object.freeze({ ttlMs }));
+  }
+
+  /** The durable state. Callers read it and never change it. */
+  get view(): MetaState {
+    return this.state;
+  }
+
   get(key: string): MetaValue | undefined {
-    const v = this.data.get(key);
-    return v === undefined ? undefined : JSON.parse(v);
+    const e = this.state.entries.get(key);
+    return e === undefined ? undefined : JSON.parse(e.value);
   }
 
   scan(prefix: string): Array<[string, MetaValue]> {
-    const out: Array<[string, MetaValue]> = [];
-    for (const [k, v] of this.data) if (k.startsWith(prefix)) out.push([k, JSON.parse(v)]);
-    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return this.state.keysWithPrefix(prefix).map((k) => [k, JSON.parse((this.state.entries.get(k) as Entry).value)]);
   }
 
   commit(txn: MetaTxn): Promise<void> {
+    const put = Object.create(null) as Record<string, string>;
+    for (const [k, v] of Object.entries(txn.put ?? {})) put[k] = JSON.stringify(v);
+    const change: MetaChange = { put, del: [...(txn.del ?? [])] };
+    return this.transact(() => ({ change, answer: () => undefined }));
+  }
+
+  /**
+   * Runs `plan` in the write loop (see MetaPlan) and resolves with its answer once its
+   * change is durable; a plan that changes nothing resolves once what it read is.
+   */
+  transact<T>(plan: MetaPlan<T>): Promise<T> {
     if (this.closed) return Promise.reject(new ElanusError('CLOSED'));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ txn, resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ plan, resolve: resolve as (v: unknown) => void, reject });
       if (!this.writing) void this.writeLoop();
     });
   }
@@ -164,27 +219,48 @@ export class EmbeddedMetaStore implements MetaStore {
       while (this.pending.length > 0) {
         const taken = this.pending;
         this.pending = [];
-        const batch: Pending[] = [];
+        const batch: Array<{ p: Pending; answer: () => unknown }> = [];
         const frames: Uint8Array[] = [];
-        const encoded: Array<{ put: Record<string, string>; del: string[] }> = [];
+        const encoded: EncodedRecord[] = [];
+        // Each plan sees the durable state and the changes batched before it.
+        const staged = MetaState.staged(this.state);
         let seq = this.seq;
         for (const p of taken) {
-          const put: Record<string, string> = {};
-          for (const [k, v] of Object.entries(p.txn.put ?? {})) put[k] = JSON.stringify(v);
-          const del = [...(p.txn.del ?? [])];
-          const payload = encoder.encode(JSON.stringify({ seq: seq + 1, put, del }));
+          let planned: ReturnType<MetaPlan<unknown>>;
+          try {
+            planned = p.plan(staged);
+          } catch (e) {
+            p.reject(e);
+            continue;
+          }
+          const { change, answer } = planned;
+          if (change === undefined || isEmptyChange(change)) {
+            const revision = staged.revision;
+            batch.push({ p, answer: () => answer(revision) });
+            continue;
+          }
+          const changesKeys = Object.keys(change.put).length > 0 || change.del.some((k) => staged.entries.has(k));
+          const rec: EncodedRecord = { seq: seq + 1, rev: staged.revision + (changesKeys ? 1 : 0), ...change };
+          const payload = encoder.encode(JSON.stringify(rec));
           // Refused here, before the journal: the reader takes a record past the framing
           // limit for damage, so one written would make the folder unopenable.
           if (payload.length > this.recordBytesMax) {
             p.reject(new ElanusError('LIMIT_EXCEEDED', { what: 'metadata transaction', detail: `${payload.length} bytes encoded, over ${this.recordBytesMax}` }));
             continue;
           }
+          staged.apply(change, rec.rev);
           seq++;
-          batch.push(p);
-          encoded.push({ put, del });
+          const revision = staged.revision;
+          batch.push({ p, answer: () => answer(revision) });
+          encoded.push(rec);
           frames.push(frameRecord(payload));
         }
         if (batch.length === 0) continue;
+        if (frames.length === 0) {
+          // Reads of durable state only: nothing to wait for.
+          for (const b of batch) settle(b.p, b.answer);
+          continue;
+        }
         const bytes = concat(frames);
         try {
           if (this.tailUnknown) await this.cutTail();
@@ -196,15 +272,15 @@ export class EmbeddedMetaStore implements MetaStore {
           this.tailUnknown = true;
           if (!this.failing) this.onHealth?.(e);
           this.failing = true;
-          for (const p of batch) p.reject(e);
+          for (const b of batch) b.p.reject(e);
           await this.cutTail().catch(() => undefined);
           continue;
         }
         this.recovered();
         this.journalBytes += bytes.length;
         this.seq = seq;
-        for (const t of encoded) this.applyEncoded(t.put, t.del);
-        for (const p of batch) p.resolve();
+        for (const rec of encoded) this.apply(rec, rec.rev);
+        for (const b of batch) settle(b.p, b.answer);
         if (this.journalBytes > this.journalBytesMax) await this.checkpoint().catch(() => {});
       }
     } finally {
@@ -243,15 +319,21 @@ export class EmbeddedMetaStore implements MetaStore {
     }
   }
 
-  private applyEncoded(put: Record<string, string>, del: string[]): void {
-    for (const k of del) this.data.delete(k);
-    for (const [k, v] of Object.entries(put)) this.data.set(k, v);
+  private apply(change: MetaChange, revision: number | undefined): void {
+    const events = this.state.apply(change, revision);
+    if (events.length > 0) this.onEvents?.(this.state.revision, events);
   }
 
   /** Writes a snapshot of everything and empties the journal. Runs inside the write loop. */
   private async checkpoint(): Promise<void> {
     assert(this.writing, 'checkpoint outside the write loop');
-    const snap = { seq: this.seq, entries: [...this.data.entries()] };
+    const snap: Snapshot = {
+      seq: this.seq,
+      revision: this.state.revision,
+      leaseNext: this.state.leaseNext,
+      entries: [...this.state.entries.entries()].sort((a, b) => compareKeys(a[0], b[0])).map(([k, e]) => [k, e.value, e.create, e.mod, e.version, e.lease]),
+      leases: [...this.state.leases.entries()].map(([id, l]) => [id, l.ttlMs]),
+    };
     const payload = encoder.encode(JSON.stringify(snap));
     // A snapshot past the framing limit could not be read back: keep the journal instead
     // (it replays to the same state), which only costs a longer open.
@@ -280,6 +362,27 @@ export class EmbeddedMetaStore implements MetaStore {
     this.journalClosed = true;
     await this.journal.close().catch(() => {});
   }
+}
+
+interface Snapshot {
+  seq: number;
+  revision?: number;
+  leaseNext?: number;
+  /** [key, value, create, mod, version, lease]; only the first two in old snapshots. */
+  entries: Array<[string, string, number?, number?, number?, number?]>;
+  leases?: Array<[number, number]>;
+}
+
+/** Resolves with the answer, or rejects with what computing it threw. */
+function settle(p: Pending, answer: () => unknown): void {
+  let v: unknown;
+  try {
+    v = answer();
+  } catch (e) {
+    p.reject(e);
+    return;
+  }
+  p.resolve(v);
 }
 
 /** True when a valid record starts somewhere after `offset`: the damage is in the middle. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EmbeddedMetaStore, frameRecord } from '../../src/storage/index.js';
+import { EmbeddedMetaStore, LocalMetaStore, frameRecord } from '../../src/storage/index.js';
 import { FaultFileSystem, Random } from '../../src/testing/index.js';
 
 test('transactions are all-or-nothing, durable, and survive reopen', async () => {
@@ -103,3 +103,20 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(b, a.length);
   return out;
 }
+
+test('a folder written before revisions opens in the LocalMetaStore with revisions derived from it', async () => {
+  const fs = new FaultFileSystem();
+  await fs.mkdir('/meta');
+  const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+  // The old formats: a snapshot of [key, JSON text] pairs, records without `rev`.
+  await fs.writeFile('/meta/snapshot', frameRecord(enc({ seq: 5, entries: [['a', '1'], ['b', '"x"']] })));
+  await fs.writeFile('/meta/journal', concat(frameRecord(enc({ seq: 6, put: { c: '2' }, del: ['a'] })), frameRecord(enc({ seq: 7, put: {}, del: ['missing'] }))));
+  const m = await LocalMetaStore.open({ fs, dir: '/meta' });
+  assert.deepEqual((await m.range('')).kvs.map((kv) => [kv.key, kv.value, kv.createRevision, kv.modRevision, kv.version]), [['b', '"x"', 5, 5, 1], ['c', '2', 6, 6, 1]]);
+  assert.equal(await m.revision(), 6, 'the snapshot counts as revision 5; a record that changes nothing makes none');
+  assert.equal(await m.put('d', '3'), 7);
+  await m.close();
+  const old = await EmbeddedMetaStore.open({ fs, dir: '/meta' });
+  assert.deepEqual(old.scan(''), [['b', 'x'], ['c', 2], ['d', 3]], 'and the engine reads it as before');
+  await old.close();
+});
