@@ -12,3 +12,4 @@ export { logLimits } from './log.js';
 export type { ObjectStore, ObjectHead, ObjectListing } from './object.js';
 export { objectLimits, isObjectKey, isObjectPrefix } from './object.js';
 export { type StoreClock, systemStoreClock } from './clock.js';
+export { FsObjectStore, type FsObjectStoreOptions } from './fs-object-store.js';

@@ -1,0 +1,243 @@
+// The embedded ObjectStore (object.ts) on a folder, through `FileSystem`:
+//
+//   <dir>/LOCK                 the folder lock: one store per folder
+//   <dir>/objects/<name>       one file per object; <name> is the key with '/' as '~'
+//   <dir>/objects/.tmp-<n>     a put being written (keys never start with '.')
+//
+// A file is a 16-byte header and the object's bytes:
+//   u32 magic 'EOB1' | u32 crc32 of the bytes | u64 byte count (little-endian)
+// so head() reads 16 bytes, and get() checks the whole object against its checksum.
+//
+// put writes a temporary file, fsyncs it, renames it over the name and fsyncs the
+// folder: after a power loss the key holds the old object or the new one, whole, and an
+// acknowledged put is there. Temporary files left by a crash are removed at open.
+//
+// One flat folder: a key and the keys under it ('a' and 'a/b') coexist as S3 allows, and
+// listing is one readdir. Names are case-sensitive, as keys are: on a case-insensitive
+// file system (macOS's default) keys differing only in case would collide; Elanus's own
+// keys are lower-case.
+import { crc32 } from 'node:zlib';
+import { ElanusError } from '../errors/index.js';
+import { type FileLock, type FileSystem, joinPath, mkdirDurable } from './fs.js';
+import { type ObjectHead, type ObjectListing, type ObjectStore, isObjectKey, isObjectPrefix, objectLimits } from './object.js';
+
+export interface FsObjectStoreOptions {
+  fs: FileSystem;
+  /** The store's own folder; created if missing, locked while open. */
+  dir: string;
+}
+
+const headerBytes = 16;
+const magic = 0x3142_4f45; // 'EOB1' little-endian
+const tmpPrefix = '.tmp-';
+
+export class FsObjectStore implements ObjectStore {
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private tmpNext = 0;
+
+  private constructor(
+    private readonly fs: FileSystem,
+    private readonly objects: string,
+    private readonly lock: FileLock,
+  ) {}
+
+  static async open(opts: FsObjectStoreOptions): Promise<FsObjectStore> {
+    if (opts === null || typeof opts !== 'object' || typeof opts.fs !== 'object' || typeof opts.dir !== 'string' || opts.dir === '') {
+      throw new ElanusError('INVALID_ARGUMENT', { detail: 'FsObjectStore.open needs { fs, dir }' });
+    }
+    const { fs, dir } = opts;
+    const objects = joinPath(dir, 'objects');
+    await mkdirDurable(fs, objects);
+    const lock = await fs.lock(dir);
+    try {
+      // Puts that a crash interrupted: never renamed, so never acknowledged.
+      const leftovers = (await fs.readdir(objects)).filter((n) => n.startsWith(tmpPrefix));
+      for (const n of leftovers) await fs.unlink(joinPath(objects, n));
+      if (leftovers.length > 0) await fs.syncDir(objects);
+    } catch (e) {
+      await lock.release().catch(() => undefined);
+      throw e;
+    }
+    return new FsObjectStore(fs, objects, lock);
+  }
+
+  put(key: string, bytes: Uint8Array): Promise<void> {
+    return this.run(async () => {
+      const path = this.pathOf(key);
+      if (!(bytes instanceof Uint8Array)) throw invalid('an object must be a Uint8Array');
+      if (bytes.length > objectLimits.objectBytesMax) {
+        throw new ElanusError('LIMIT_EXCEEDED', { what: 'object size', detail: `${bytes.length} bytes, over ${objectLimits.objectBytesMax}` });
+      }
+      const tmp = joinPath(this.objects, `${tmpPrefix}${this.tmpNext++}`);
+      try {
+        const h = await this.fs.open(tmp, 'create');
+        try {
+          await h.write(header(bytes), 0);
+          if (bytes.length > 0) await h.write(bytes, headerBytes);
+          await h.sync();
+        } finally {
+          await h.close();
+        }
+        await this.fs.rename(tmp, path);
+      } catch (e) {
+        await this.fs.unlink(tmp).catch(() => undefined);
+        throw e;
+      }
+      await this.fs.syncDir(this.objects);
+    });
+  }
+
+  get(key: string): Promise<Uint8Array> {
+    return this.run(async () => {
+      const path = this.pathOf(key);
+      const buf = await this.ifExists(key, () => this.fs.readFile(path));
+      const head = parseHeader(path, buf, buf.length);
+      const body = buf.subarray(headerBytes);
+      if (crc32(body) !== head.crc32) throw new ElanusError('CORRUPT_DATA', { path, offset: headerBytes, detail: 'object checksum mismatch' });
+      return body;
+    });
+  }
+
+  getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    return this.run(async () => {
+      const path = this.pathOf(key);
+      if (!Number.isSafeInteger(offset) || offset < 0) throw invalid(`a range offset must be an integer >= 0, got ${String(offset)}`);
+      if (!Number.isSafeInteger(length) || length < 0 || length > objectLimits.objectBytesMax) {
+        throw invalid(`a range length must be an integer from 0 to ${objectLimits.objectBytesMax}, got ${String(length)}`);
+      }
+      const h = await this.ifExists(key, () => this.fs.open(path, 'read'));
+      try {
+        const { size } = parseHeader(path, await h.read(headerBytes, 0), await h.size());
+        if (offset > size) throw invalid(`range offset ${offset} is past the end of object "${key}" (${size} bytes)`);
+        const n = Math.min(length, size - offset);
+        return n === 0 ? new Uint8Array(0) : await h.read(n, headerBytes + offset);
+      } finally {
+        await h.close().catch(() => undefined);
+      }
+    });
+  }
+
+  head(key: string): Promise<ObjectHead | undefined> {
+    return this.run(() => this.headOf(key));
+  }
+
+  list(prefix: string, opts: { readonly limit?: number; readonly startAfter?: string } = {}): Promise<ObjectListing> {
+    return this.run(async () => {
+      if (!isObjectPrefix(prefix)) throw invalid(`"${String(prefix)}" is not an object key prefix`);
+      if (typeof opts !== 'object' || opts === null) throw invalid('list options must be an object');
+      const limit = opts.limit ?? objectLimits.listLimitMax;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > objectLimits.listLimitMax) {
+        throw invalid(`a list limit must be an integer from 1 to ${objectLimits.listLimitMax}, got ${String(limit)}`);
+      }
+      const after = opts.startAfter;
+      if (after !== undefined && typeof after !== 'string') throw invalid('startAfter must be a string');
+      const keys = (await this.fs.readdir(this.objects))
+        .filter((n) => !n.startsWith('.'))
+        .map(keyOf)
+        .filter((k) => k.startsWith(prefix) && (after === undefined || k > after))
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const objects: Array<{ key: string; size: number }> = [];
+      let i = 0;
+      for (; i < keys.length && objects.length < limit; i++) {
+        const key = keys[i] as string;
+        const head = await this.headOf(key);
+        // Deleted since the readdir: not listed.
+        if (head !== undefined) objects.push({ key, size: head.size });
+      }
+      return { objects, more: i < keys.length };
+    });
+  }
+
+  delete(key: string): Promise<void> {
+    return this.run(async () => {
+      await this.fs.unlink(this.pathOf(key));
+      await this.fs.syncDir(this.objects);
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      await Promise.allSettled([...this.inFlight]);
+      await this.lock.release();
+    })();
+    return this.closing;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------
+
+  /** Runs an operation unless closed; close() waits for the ones running. */
+  private run<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ElanusError('CLOSED'));
+    const p = op();
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private async headOf(key: string): Promise<ObjectHead | undefined> {
+    const path = this.pathOf(key);
+    let h;
+    try {
+      h = await this.ifExists(key, () => this.fs.open(path, 'read'));
+    } catch (e) {
+      if (e instanceof ElanusError && e.code === 'OBJECT_NOT_FOUND') return undefined;
+      throw e;
+    }
+    try {
+      return parseHeader(path, await h.read(headerBytes, 0), await h.size());
+    } finally {
+      await h.close().catch(() => undefined);
+    }
+  }
+
+  /** Runs a read of the object's file; a missing file is OBJECT_NOT_FOUND. */
+  private async ifExists<T>(key: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (e) {
+      if (e instanceof ElanusError && e.code === 'STORAGE_IO' && /ENOENT/.test(e.message)) throw new ElanusError('OBJECT_NOT_FOUND', { key });
+      throw e;
+    }
+  }
+
+  private pathOf(key: string): string {
+    if (!isObjectKey(key)) {
+      throw invalid(`"${String(key)}" is not an object key: use segments of letters, digits, '_', '=', '-' and '.' (not first) joined by '/', at most ${objectLimits.keyBytesMax} bytes`);
+    }
+    return joinPath(this.objects, key.replaceAll('/', '~'));
+  }
+}
+
+function keyOf(name: string): string {
+  return name.replaceAll('~', '/');
+}
+
+function header(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(headerBytes);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, magic, true);
+  v.setUint32(4, crc32(bytes), true);
+  v.setUint32(8, bytes.length % 2 ** 32, true);
+  v.setUint32(12, Math.floor(bytes.length / 2 ** 32), true);
+  return out;
+}
+
+/** The header of a file of `fileBytes` bytes; anything inconsistent is CORRUPT_DATA. */
+function parseHeader(path: string, buf: Uint8Array, fileBytes: number): ObjectHead {
+  if (buf.length < headerBytes) throw new ElanusError('CORRUPT_DATA', { path, offset: 0, detail: 'object file shorter than its header' });
+  const v = new DataView(buf.buffer, buf.byteOffset, headerBytes);
+  if (v.getUint32(0, true) !== magic) throw new ElanusError('CORRUPT_DATA', { path, offset: 0, detail: 'not an object file (bad magic)' });
+  const size = v.getUint32(8, true) + v.getUint32(12, true) * 2 ** 32;
+  if (size !== fileBytes - headerBytes) {
+    throw new ElanusError('CORRUPT_DATA', { path, offset: 8, detail: `header says ${size} bytes, the file holds ${fileBytes - headerBytes}` });
+  }
+  return { size, crc32: v.getUint32(4, true) };
+}
+
+function invalid(detail: string): ElanusError {
+  return new ElanusError('INVALID_ARGUMENT', { detail });
+}
