@@ -5,3 +5,4 @@ export type { GroupStart } from './topic.js';
 export { walPayloadBytesMax } from './record.js';
 export { topicNameBytesMax, groupNameBytesMax } from './names.js';
 export { subscriptionsPerGroupMax } from './topic.js';
+export { WalLogStore, type WalLogStoreOptions } from './log-store.js';
