@@ -4,7 +4,8 @@
 // writes are planned in the journal's write loop, where nothing else changes the state,
 // and resolve once their journal record is fsynced.
 //
-// Watches read a history of the last `watchRevisionsMax` revisions (meta-watch.ts). At
+// Watches read a history of the last `watchRevisionsMax` revisions, at most
+// `watchHistoryBytesMax` of them (meta-watch.ts). At
 // open it holds the revisions the journal replays, those since the last snapshot, so a
 // watcher that resumes after a restart from a revision it saw misses nothing, unless a
 // snapshot was taken meanwhile: then COMPACTED says to read the state again.
@@ -31,8 +32,17 @@ export interface LocalMetaStoreOptions {
   clock?: StoreClock;
   /** Revisions of watch history kept in memory; default 10,000. */
   watchRevisionsMax?: number;
+  /** Bytes (estimated) of keys and values that watch history keeps in memory; default 16 MiB. */
+  watchHistoryBytesMax?: number;
   /** Leases that may exist at once; default 10,000. */
   leasesMax?: number;
+  /**
+   * Compares, and operations per branch, of one transaction; default metaLimits.txnOpsMax
+   * (etcd's default). The engine's own metadata commits delete every segment of a
+   * collection in one transaction, so it opens its store with more: the journal's record
+   * size still bounds a transaction. (etcd's counterpart is --max-txn-ops.)
+   */
+  txnOpsMax?: number;
   /** See EmbeddedMetaStoreOptions. */
   journalBytesMax?: number;
   onHealth?: EmbeddedMetaStoreOptions['onHealth'];
@@ -61,6 +71,7 @@ export class LocalMetaStore implements MetaStore {
     private readonly history: WatchHistory,
     private readonly clock: StoreClock,
     private readonly leasesMax: number,
+    private readonly txnOpsMax: number,
   ) {}
 
   static async open(opts: LocalMetaStoreOptions): Promise<LocalMetaStore> {
@@ -68,7 +79,9 @@ export class LocalMetaStore implements MetaStore {
       throw new ElanusError('INVALID_ARGUMENT', { detail: 'LocalMetaStore.open needs { fs, dir }' });
     }
     const watchRevisionsMax = positive('watchRevisionsMax', opts.watchRevisionsMax ?? 10_000);
+    const watchHistoryBytesMax = positive('watchHistoryBytesMax', opts.watchHistoryBytesMax ?? 16 * 1024 * 1024);
     const leasesMax = positive('leasesMax', opts.leasesMax ?? 10_000);
+    const txnOpsMax = positive('txnOpsMax', opts.txnOpsMax ?? metaLimits.txnOpsMax);
     // Events replayed at open are kept until the history exists, which needs to know
     // the revision the replay started from.
     const replayed: Array<[number, readonly WatchEvent[]]> = [];
@@ -86,9 +99,9 @@ export class LocalMetaStore implements MetaStore {
       await lock.release().catch(() => undefined);
       throw e;
     }
-    history = new WatchHistory(watchRevisionsMax, replayed.length > 0 ? (replayed[0] as [number, unknown])[0] - 1 : journal.view.revision);
+    history = new WatchHistory(watchRevisionsMax, watchHistoryBytesMax, replayed.length > 0 ? (replayed[0] as [number, unknown])[0] - 1 : journal.view.revision);
     for (const [revision, events] of replayed) history.add(revision, events);
-    const store = new LocalMetaStore(journal, lock, history, opts.clock ?? systemStoreClock, leasesMax);
+    const store = new LocalMetaStore(journal, lock, history, opts.clock ?? systemStoreClock, leasesMax, txnOpsMax);
     for (const [id, lease] of journal.view.leases.entries()) store.startLease(id, lease.ttlMs);
     return store;
   }
@@ -139,7 +152,7 @@ export class LocalMetaStore implements MetaStore {
 
   async txn(req: MetaTxnRequest): Promise<MetaTxnResponse> {
     this.checkOpen();
-    const checked = checkTxn(req);
+    const checked = checkTxn(req, this.txnOpsMax);
     return this.journal.transact((view) => planTxn(view, checked, (lease) => this.leaseUsable(view, lease)));
   }
 

@@ -102,11 +102,11 @@ function checkOp(o: unknown, where: string): MetaOp {
   return o as MetaOp;
 }
 
-function checkCount(what: string, list: unknown): readonly unknown[] {
+function checkCount(what: string, list: unknown, max: number): readonly unknown[] {
   if (list === undefined) return [];
   if (!Array.isArray(list)) throw invalid(`${what} must be an array`);
-  if (list.length > metaLimits.txnOpsMax) {
-    throw new ElanusError('LIMIT_EXCEEDED', { what: 'metadata transaction', detail: `${list.length} ${what}, over ${metaLimits.txnOpsMax}` });
+  if (list.length > max) {
+    throw new ElanusError('LIMIT_EXCEEDED', { what: 'metadata transaction', detail: `${list.length} ${what}, over ${max}` });
   }
   return list;
 }
@@ -131,12 +131,13 @@ function checkNoOverlap(ops: readonly MetaOp[], branch: string): void {
   }
 }
 
-export function checkTxn(req: unknown): MetaTxnRequest {
+/** `opsMax`: compares, and operations per branch (metaLimits.txnOpsMax unless the store was opened with more). */
+export function checkTxn(req: unknown, opsMax: number = metaLimits.txnOpsMax): MetaTxnRequest {
   if (typeof req !== 'object' || req === null) throw invalid('a transaction must be an object');
   const r = req as Record<string, unknown>;
-  const compare = checkCount('compares', r.compare).map(checkCompare);
-  const success = checkCount('success operations', r.success).map((o, i) => checkOp(o, `success operation ${i}`));
-  const failure = checkCount('failure operations', r.failure).map((o, i) => checkOp(o, `failure operation ${i}`));
+  const compare = checkCount('compares', r.compare, opsMax).map(checkCompare);
+  const success = checkCount('success operations', r.success, opsMax).map((o, i) => checkOp(o, `success operation ${i}`));
+  const failure = checkCount('failure operations', r.failure, opsMax).map((o, i) => checkOp(o, `failure operation ${i}`));
   checkNoOverlap(success, 'success');
   checkNoOverlap(failure, 'failure');
   return { compare, success, failure };

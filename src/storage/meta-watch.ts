@@ -1,7 +1,8 @@
 // Watch history and watchers for the embedded MetaStore.
 //
 // The history holds the events of the last `revisionsMax` revisions (every revision
-// changed at least one key, so they are consecutive). Watchers pull: each keeps a cursor
+// changed at least one key, so they are consecutive), and at most about `bytesMax` of
+// keys and values: the oldest revisions go first when either limit is passed. Watchers pull: each keeps a cursor
 // (the next revision it will deliver) and reads the history from there, so a slow
 // watcher costs nothing but its place in the history, and one that falls out of it
 // fails with COMPACTED at its next read. There is no queue per watcher to bound.
@@ -10,6 +11,9 @@ import type { MetaWatch, WatchBatch, WatchEvent } from './meta.js';
 
 export class WatchHistory {
   private readonly batches: WatchBatch[] = [];
+  /** Estimated memory of each batch in `batches`, and their sum. */
+  private readonly sizes: number[] = [];
+  private bytes = 0;
   /** Every revision from this one on is in `batches` (or still to come). */
   private keptFrom: number;
   private waiters = new Set<() => void>();
@@ -17,6 +21,7 @@ export class WatchHistory {
 
   constructor(
     private readonly revisionsMax: number,
+    private readonly bytesMax: number,
     /** The store's revision when the history starts (events replayed at open come after). */
     current: number,
   ) {
@@ -35,8 +40,15 @@ export class WatchHistory {
 
   add(revision: number, events: readonly WatchEvent[]): void {
     assert(revision === this.newest + 1, `watch history got revision ${revision} after ${this.newest}`);
+    let size = 64;
+    for (const e of events) size += 2 * (e.kv.key.length + e.kv.value.length) + 64;
     this.batches.push(Object.freeze({ revision, events: Object.freeze([...events]) }));
-    if (this.batches.length > this.revisionsMax) this.compact((this.batches[1] as WatchBatch).revision);
+    this.sizes.push(size);
+    this.bytes += size;
+    // The newest revision stays whatever its size: a watcher at the head must get it.
+    while (this.batches.length > 1 && (this.batches.length > this.revisionsMax || this.bytes > this.bytesMax)) {
+      this.compact((this.batches[1] as WatchBatch).revision);
+    }
     this.wake();
   }
 
@@ -45,6 +57,7 @@ export class WatchHistory {
     let n = 0;
     while (n < this.batches.length && (this.batches[n] as WatchBatch).revision < revision) n++;
     this.batches.splice(0, n);
+    for (const size of this.sizes.splice(0, n)) this.bytes -= size;
     this.keptFrom = Math.max(this.keptFrom, revision);
   }
 
