@@ -1,13 +1,13 @@
 // The engine's shared state and the checks every role makes (engine/README.md): the stores,
 // the coordinator queue, the collections' data, pinned snapshots, the index builders.
 import { ElanusError, fail } from '../errors/index.js';
-import { Catalog, type CollectionMeta, IdAllocator, type PartitionMeta, defaultDatabase, validateName } from '../catalog/index.js';
+import { Catalog, type CollectionMeta, IdAllocator, MetaCache, type PartitionMeta, defaultDatabase, validateName } from '../catalog/index.js';
 import { SerialQueue, type Timers } from '../concurrency/index.js';
 import { type SearchIterState } from '../query/vector-search.js';
 import { VectorIndexes } from './vector-indexes.js';
 import { InterimIndexes } from './interim-indexes.js';
 import type { PkKey } from '../segments/pk.js';
-import { EmbeddedMetaStore, type FileLock, type FileSystem } from '../storage/index.js';
+import { type FileLock, type FileSystem } from '../storage/index.js';
 import { Tso, type Clock } from '../tso/index.js';
 import { Wal } from '../wal/index.js';
 import { CollectionData, type EngineContext } from './collection.js';
@@ -50,7 +50,7 @@ export class EngineCore {
     readonly fs: FileSystem,
     readonly root: string,
     readonly lockHandle: FileLock,
-    readonly meta: EmbeddedMetaStore,
+    readonly meta: MetaCache,
     readonly tso: Tso,
     readonly ids: IdAllocator,
     readonly catalog: Catalog,

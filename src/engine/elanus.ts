@@ -13,8 +13,8 @@
 //  - reads.ts: read views, queries and searches, merged across shards and segments.
 import { fail } from '../errors/index.js';
 import { systemTimers } from '../concurrency/index.js';
-import { Catalog, type CollectionMeta, IdAllocator, catalogKeys, defaultDatabase } from '../catalog/index.js';
-import { EmbeddedMetaStore, type MetaTxn, NodeFileSystem, joinPath, mkdirDurable } from '../storage/index.js';
+import { Catalog, type CollectionMeta, IdAllocator, MetaCache, catalogKeys, defaultDatabase } from '../catalog/index.js';
+import { LocalMetaStore, type MetaTxn, NodeFileSystem, joinPath, mkdirDurable } from '../storage/index.js';
 import { Tso, systemClock } from '../tso/index.js';
 import { Wal } from '../wal/index.js';
 import { topicOf } from './collection.js';
@@ -29,6 +29,13 @@ import { IndexRole } from './index-ddl.js';
 import { Maintenance } from './maintenance.js';
 import { ReadRole } from './reads.js';
 import { WriteRole } from './writes.js';
+
+/**
+ * Operations one metadata commit may hold: dropping a collection deletes every segment's
+ * key in one transaction, so the store is opened with more than the MetaStore interface's
+ * default (etcd's); the journal's record size still bounds a commit.
+ */
+const metaTxnOpsMax = 1_000_000;
 
 /** Measured cost of one primary-key index entry (Map slot plus its location object), bytes. */
 const pkIndexEntryBytes = 80;
@@ -196,12 +203,14 @@ export class Elanus implements Gateway {
     await mkdirDurable(fs, root);
     const lock = await fs.lock(root);
     const health = new Health(() => clock.now(), opts.events);
+    let store: LocalMetaStore | undefined;
     try {
-      const meta = await EmbeddedMetaStore.open({
-        fs, dir: joinPath(root, 'meta'),
+      store = await LocalMetaStore.open({
+        fs, dir: joinPath(root, 'meta'), txnOpsMax: metaTxnOpsMax,
         onHealth: (f) => (f === undefined ? health.healed('metadata', 'journal') : health.fault('metadata', 'journal', f)),
         onTailCut: (path, offset, bytes) => health.repaired('journal-tail-truncated', { path, offset, bytes }),
       });
+      const meta = await MetaCache.load(store);
       const tso = await Tso.open({
         clock,
         loadHighWater: () => (meta.get('tso') as number | undefined) ?? 0,
@@ -236,6 +245,8 @@ export class Elanus implements Gateway {
       roles.maintenance.startBackground();
       return new Elanus(core);
     } catch (e) {
+      // The metadata store holds a lock of its own (idempotent close).
+      await store?.close().catch(() => {});
       await lock.release().catch(() => {});
       throw e;
     }
