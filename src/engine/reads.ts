@@ -10,6 +10,7 @@ import { checkResultBytes, planOutput, rowObject } from '../query/rows.js';
 import { prepareQueries } from '../query/search.js';
 import { type SearchHit, type SearchIterState, type VectorSearchSpec, checkGroupField, groupingSearch, searchIteratorParams, searchIteratorStep, vectorRangeSearch, vectorSearch } from '../query/vector-search.js';
 import { checkRange, parseSearchParams } from '../index/spec.js';
+import { BoundedHeap } from '../index/topk.js';
 import { pagedIterator } from './paged.js';
 import { searchMetric } from '../gateway/indexes.js';
 import type { PkKey } from '../segments/pk.js';
@@ -156,7 +157,7 @@ export class ReadRole {
     // offset + limit keys are kept while scanning.
     const want = limit === undefined ? Infinity : offset + limit;
     const byKey = pkOrder(pkField.type === DataType.Int64);
-    const matches = new KeyHeap<{ seg: Segment; row: number }>(want, (a, b) => byKey(a.seg.pks[a.row]!, b.seg.pks[b.row]!));
+    const matches = new BoundedHeap<{ seg: Segment; row: number }>(want, (a, b) => byKey(a.seg.pks[a.row]!, b.seg.pks[b.row]!));
     if (after !== undefined) {
       // An iterator's next page: only keys after the last one it returned.
       const push = matches.push.bind(matches);
@@ -445,51 +446,6 @@ function pkOrder(int64: boolean): (a: PkKey, b: PkKey) => number {
   };
 }
 
-/** Keeps the `max` smallest items seen (all of them when max is Infinity). */
-class KeyHeap<T> {
-  private readonly items: T[] = [];
-  constructor(private readonly max: number, private readonly cmp: (a: T, b: T) => number) {}
-
-  push(x: T): void {
-    const h = this.items;
-    if (h.length < this.max) {
-      h.push(x);
-      if (Number.isFinite(this.max)) this.up(h.length - 1);
-    } else if (this.cmp(x, h[0]!) < 0) {
-      h[0] = x;
-      this.down(0);
-    }
-  }
-
-  sorted(): T[] {
-    return [...this.items].sort(this.cmp);
-  }
-
-  // A max-heap on cmp: the root is the largest kept item.
-  private up(i: number): void {
-    const h = this.items;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.cmp(h[i]!, h[p]!) <= 0) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.items;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.cmp(h[l]!, h[m]!) > 0) m = l;
-      if (r < h.length && this.cmp(h[r]!, h[m]!) > 0) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
-  }
-}
 
 function isBatch(raw: unknown): boolean {
   return Array.isArray(raw) && raw.length > 0 && (Array.isArray(raw[0]) || ArrayBuffer.isView(raw[0]) || (typeof raw[0] === 'object' && raw[0] !== null));
