@@ -1,16 +1,22 @@
 // The N-API surface. Arguments are checked here, on the JS thread, so a bad call throws
-// at once; the work then runs in an AsyncWorker on a libuv thread and settles a promise.
-// A worker holds references to the JS buffers it reads (and a shared_ptr to the index),
-// so neither can be collected while it runs. Every error leaves as a JS Error whose
-// `kind` says whose fault it is: "invalid" (the caller's arguments), "corrupt" (bytes
-// given to loadIndex), or "internal" (out of memory, a bug).
+// at once; the work then runs as a Task on the addon's own thread pool (pool.h, never
+// libuv's) and settles a promise back on the JS thread (channel.h). A task holds
+// references to the JS buffers it reads (and a shared_ptr to the index), so neither can
+// be collected while it runs. Every error leaves as a JS Error whose `kind` says whose
+// fault it is: "invalid" (the caller's arguments), "corrupt" (bytes given to loadIndex),
+// "cancelled" (the build's cancel word was set), "busy" (the pool's queue is full), or
+// "internal" (out of memory, a bug).
 #include <napi.h>
 
 #include <memory>
 #include <string>
 
+#include <chrono>
+
+#include "channel.h"
 #include "index.h"
 #include "kernels.h"
+#include "pool.h"
 #include "scan.h"
 
 namespace elanus {
@@ -20,15 +26,14 @@ namespace {
 /** Result entries (nq * k) one call may ask for: 64M entries is 512 MB of results. */
 constexpr std::size_t result_entries_max = std::size_t{1} << 26;
 
+/** Per JS environment (the main thread, each worker thread). */
 struct AddonData {
   Napi::FunctionReference index_ctor;
+  /** Owned by its environment's teardown (channel.h), not by this struct. */
+  Channel* channel = nullptr;
 };
 
-Napi::Error make_error(Napi::Env env, const std::string& message, const char* kind) {
-  Napi::Error e = Napi::Error::New(env, message);
-  e.Value().Set("kind", Napi::String::New(env, kind));
-  return e;
-}
+Channel& channel_of(Napi::Env env) { return *env.GetInstanceData<AddonData>()->channel; }
 
 /** Runs fn; C++ errors become JS exceptions with a kind. */
 template <typename F>
@@ -41,6 +46,8 @@ Napi::Value guarded(Napi::Env env, F&& fn) {
     throw make_error(env, e.what(), "invalid");
   } catch (const Corrupt& e) {
     throw make_error(env, e.what(), "corrupt");
+  } catch (const Busy& e) {
+    throw make_error(env, e.what(), "busy");
   } catch (const std::bad_alloc&) {
     throw make_error(env, "out of memory", "internal");
   } catch (const std::exception& e) {
@@ -174,82 +181,25 @@ Napi::Object search_result(Napi::Env env, const SearchOut& out) {
   return o;
 }
 
-// ---- workers --------------------------------------------------------------------------
-
-class Task : public Napi::AsyncWorker {
- public:
-  explicit Task(Napi::Env env) : Napi::AsyncWorker(env, "elanus:vector"), deferred_(Napi::Promise::Deferred::New(env)) {}
-
-  Napi::Promise Start() {
-    Napi::Promise p = deferred_.Promise();
-    Queue();
-    return p;
-  }
-  void Keep(Napi::Value v) {
-    if (v.IsObject()) kept_.push_back(Napi::Persistent(v.As<Napi::Object>()));
-  }
-
- protected:
-  virtual void Run() = 0;
-  virtual Napi::Value Result(Napi::Env env) = 0;
-
-  void Execute() override {
-    try {
-      Run();
-    } catch (const Cancelled& e) {
-      kind_ = "cancelled", SetError(e.what());
-    } catch (const InvalidArgument& e) {
-      kind_ = "invalid", SetError(e.what());
-    } catch (const Corrupt& e) {
-      kind_ = "corrupt", SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      kind_ = "internal", SetError("out of memory");
-    } catch (const std::exception& e) {
-      kind_ = "internal", SetError(e.what());
-    } catch (...) {
-      kind_ = "internal", SetError("unknown native error");
-    }
-  }
-
-  // Nothing may escape from here: an exception would be thrown into the event loop.
-  void OnOK() override {
-    Napi::Env env = Env();
-    try {
-      deferred_.Resolve(Result(env));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    } catch (const std::bad_alloc&) {
-      deferred_.Reject(make_error(env, "out of memory", "internal").Value());
-    } catch (const std::exception& e) {
-      deferred_.Reject(make_error(env, e.what(), "internal").Value());
-    }
-  }
-
-  void OnError(const Napi::Error& e) override {
-    Napi::Object err = e.Value();
-    err.Set("kind", Napi::String::New(Env(), kind_));
-    deferred_.Reject(err);
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::vector<Napi::ObjectReference> kept_;
-  const char* kind_ = "internal";
-};
+// ---- tasks (channel.h: Task, run on the pool and settled on the JS thread) ------------
 
 Napi::Value wrap_index(Napi::Env env, std::shared_ptr<const VectorIndex> index);
 
 class BuildTask final : public Task {
  public:
-  BuildTask(Napi::Env env, BuildSpec spec, const void* data, std::size_t rows)
-      : Task(env), spec_(spec), data_(data), rows_(rows) {}
-  void Run() override { index_ = build_index(spec_, data_, rows_); }
+  BuildTask(Napi::Env env, BuildSpec spec, const void* data, std::size_t rows, const std::int32_t* cancel)
+      : Task(env), spec_(spec), data_(data), rows_(rows), cancel_(cancel) {}
+  void Run() override {
+    spec_.stop = stop_words(cancel_);
+    index_ = build_index(spec_, data_, rows_);
+  }
   Napi::Value Result(Napi::Env env) override { return wrap_index(env, std::move(index_)); }
 
  private:
   BuildSpec spec_;
   const void* data_;
   std::size_t rows_;
+  const std::int32_t* cancel_;
   std::shared_ptr<const VectorIndex> index_;
 };
 
@@ -433,7 +383,7 @@ class IndexObject : public Napi::ObjectWrap<IndexObject> {
       task->Keep(q);
       if (p.allow) task->Keep(allow);
       task->Keep(info.This());
-      return task->Start();
+      return task->Start(channel_of(env));
     });
   }
 
@@ -442,7 +392,7 @@ class IndexObject : public Napi::ObjectWrap<IndexObject> {
     return guarded(env, [&]() -> Napi::Value {
       auto* task = new SerializeTask(env, get());
       task->Keep(info.This());
-      return task->Start();
+      return task->Start(channel_of(env));
     });
   }
 
@@ -515,16 +465,17 @@ Napi::Value BuildIndex(const Napi::CallbackInfo& info) {
     const void* data = rows_data(v, s.element, rows, s.dim, "vectors");
     // An optional Int32Array the caller sets to nonzero to stop the build (kept alive by the task).
     Napi::Value cancel = info[3];
+    const std::int32_t* cancel_word = nullptr;
     if (!cancel.IsUndefined()) {
       if (!cancel.IsTypedArray() || cancel.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
           cancel.As<Napi::TypedArray>().ElementLength() < 1)
         throw InvalidArgument("cancel must be an Int32Array of at least one element");
-      s.cancel = static_cast<const std::int32_t*>(data_of(cancel.As<Napi::TypedArray>()));
+      cancel_word = static_cast<const std::int32_t*>(data_of(cancel.As<Napi::TypedArray>()));
     }
-    auto* task = new BuildTask(env, s, data, rows);
+    auto* task = new BuildTask(env, s, data, rows, cancel_word);
     task->Keep(v);
     task->Keep(cancel);
-    return task->Start();
+    return task->Start(channel_of(env));
   });
 }
 
@@ -537,7 +488,7 @@ Napi::Value LoadIndex(const Napi::CallbackInfo& info) {
     Napi::TypedArray b = info[0].As<Napi::TypedArray>();
     auto* task = new LoadTask(env, static_cast<const std::uint8_t*>(data_of(b)), b.ByteLength());
     task->Keep(b);
-    return task->Start();
+    return task->Start(channel_of(env));
   });
 }
 
@@ -576,7 +527,7 @@ Napi::Value ExactSearch(const Napi::CallbackInfo& info) {
     task->Keep(a.vectors);
     task->Keep(a.queries);
     if (a.has_allow) task->Keep(a.allow);
-    return task->Start();
+    return task->Start(channel_of(env));
   });
 }
 
@@ -598,7 +549,7 @@ Napi::Value RangeSearch(const Napi::CallbackInfo& info) {
     task->Keep(a.vectors);
     task->Keep(a.queries);
     if (a.has_allow) task->Keep(a.allow);
-    return task->Start();
+    return task->Start(channel_of(env));
   });
 }
 
@@ -633,7 +584,7 @@ Napi::Value SearchMany(const Napi::CallbackInfo& info) {
     auto* task = new ManyTask(env, std::move(indexes), data_of(q), nq, p);
     task->Keep(q);
     if (p.allow) task->Keep(allow);
-    return task->Start();
+    return task->Start(channel_of(env));
   });
 }
 
@@ -645,12 +596,77 @@ Napi::Value Isa(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// ---- the pool -------------------------------------------------------------------------
+
+// initPool(threads, fixed): starts the pool with `threads` unless it runs already, and
+// returns its size. fixed = the caller needs exactly that size: another size already
+// running is an "invalid" error (the pool is the process's, shared by every environment).
+Napi::Value InitPool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    std::size_t threads = to_size(info[0], "threads", 1, pool_threads_max);
+    bool fixed = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+    Pool& pool = Pool::instance();
+    return Napi::Number::New(env, static_cast<double>(fixed ? pool.start(threads) : pool.start_or_join(threads)));
+  });
+}
+
+// poolStats(reset): threads, tasks running now, the most at once since the last reset,
+// tasks queued, tasks finished. reset = true starts a new maximum from those running now.
+Napi::Value PoolStatsOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PoolStats s = Pool::instance().stats();
+  if (info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value()) Pool::instance().reset_running_max();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("threads", Napi::Number::New(env, static_cast<double>(s.threads)));
+  o.Set("running", Napi::Number::New(env, static_cast<double>(s.running)));
+  o.Set("runningMax", Napi::Number::New(env, static_cast<double>(s.running_max)));
+  o.Set("queued", Napi::Number::New(env, static_cast<double>(s.queued)));
+  o.Set("finished", Napi::Number::New(env, static_cast<double>(s.finished)));
+  return o;
+}
+
+/**
+ * For tests: occupies one pool thread until its word is set (then resolves), or rejects
+ * as cancelled when its environment goes away or the process exits. Lets a test fill the
+ * pool for exactly as long as it wants, with no timing involved.
+ */
+class HoldTask final : public Task {
+ public:
+  HoldTask(Napi::Env env, const std::int32_t* word) : Task(env), word_(word) {}
+  void Run() override {
+    StopWords stop = stop_words();
+    while (__atomic_load_n(word_, __ATOMIC_ACQUIRE) == 0) {
+      check_cancel(&stop);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
+
+ private:
+  const std::int32_t* word_;
+};
+
+// holdForTest(word: Int32Array)
+Napi::Value HoldForTest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    Napi::Value w = info[0];
+    if (!w.IsTypedArray() || w.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || w.As<Napi::TypedArray>().ElementLength() < 1)
+      throw InvalidArgument("word must be an Int32Array of at least one element");
+    auto* task = new HoldTask(env, static_cast<const std::int32_t*>(data_of(w.As<Napi::TypedArray>())));
+    task->Keep(w);
+    return task->Start(channel_of(env));
+  });
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   Napi::Function ctor = IndexObject::Define(env);
   data->index_ctor = Napi::Persistent(ctor);
+  data->channel = new Channel(env);
   env.SetInstanceData(data);
   exports.Set("buildIndex", Napi::Function::New(env, BuildIndex));
   exports.Set("loadIndex", Napi::Function::New(env, LoadIndex));
@@ -658,6 +674,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rangeSearch", Napi::Function::New(env, RangeSearch));
   exports.Set("searchMany", Napi::Function::New(env, SearchMany));
   exports.Set("isa", Napi::Function::New(env, Isa));
+  exports.Set("initPool", Napi::Function::New(env, InitPool));
+  exports.Set("poolStats", Napi::Function::New(env, PoolStatsOf));
+  exports.Set("holdForTest", Napi::Function::New(env, HoldForTest));
   return exports;
 }
 

@@ -27,20 +27,43 @@ struct InvalidArgument : std::runtime_error {
 
 /**
  * A build stopped because its owner asked: the engine is closing, and a process cannot
- * exit while a task runs on libuv's pool (a 30,000-row HNSW build held an exit 5 s).
+ * exit while a task runs (a 30,000-row HNSW build held an exit 5 s).
  */
 struct Cancelled : std::runtime_error {
   Cancelled() : std::runtime_error("build cancelled") {}
 };
 
-/** True once the JS side set the build's cancel word (an Int32Array the task keeps alive). */
-inline bool cancel_requested(const std::int32_t* word) {
-  return word != nullptr && __atomic_load_n(word, __ATOMIC_RELAXED) != 0;
+/**
+ * Set once while the process exits (pool.cc's exit handler): every task still running
+ * stops at its next check, so the exit can wait for the pool's threads.
+ */
+inline std::atomic<bool> process_exiting{false};
+
+/**
+ * What asks a task to stop: its caller's cancel word (an Int32Array the JS side sets with
+ * Atomics.store; the task keeps it alive), its owner going away (the JS environment that
+ * asked for it is being torn down: a worker thread ending), or the process exiting.
+ */
+struct StopWords {
+  const std::int32_t* cancel = nullptr;
+  const std::atomic<bool>* owner_gone = nullptr;
+};
+
+inline bool cancel_requested(const StopWords* s) {
+  if (process_exiting.load(std::memory_order_relaxed)) return true;
+  if (s == nullptr) return false;
+  return (s->cancel != nullptr && __atomic_load_n(s->cancel, __ATOMIC_RELAXED) != 0) ||
+         (s->owner_gone != nullptr && s->owner_gone->load(std::memory_order_relaxed));
 }
 
-inline void check_cancel(const std::int32_t* word) {
-  if (cancel_requested(word)) throw Cancelled();
+inline void check_cancel(const StopWords* s) {
+  if (cancel_requested(s)) throw Cancelled();
 }
+
+/** Too many tasks already wait for the pool (pool_queue_tasks_max). */
+struct Busy : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 /** Bytes handed to loadIndex that are not an index this build wrote. */
 struct Corrupt : std::runtime_error {

@@ -206,7 +206,7 @@ class HnswIndex final : public VectorIndex {
       config.expansion = ef_construction_;
       config.thread = t;
       for (std::size_t r; !failed && (r = next.fetch_add(1)) < rows;) {
-        if (cancel_requested(s.cancel)) {
+        if (cancel_requested(&s.stop)) {
           failed = true;
           break;
         }
@@ -222,7 +222,7 @@ class HnswIndex final : public VectorIndex {
         }
       }
     });
-    check_cancel(s.cancel);
+    check_cancel(&s.stop);
     if (failed) throw std::runtime_error("HNSW insert failed: " + error);
     measure();
   }

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "pool.h"
+
 namespace elanus {
 
 const char* storage_name(Storage s) {
@@ -15,15 +17,9 @@ const char* storage_name(Storage s) {
 }
 
 std::size_t search_contexts() {
-  // libuv runs at most UV_THREADPOOL_SIZE (default 4) tasks at once; a few more cover
-  // threads of other pools. A caller beyond this waits for a context, it never shares one.
-  std::size_t uv = 4;
-  if (const char* s = std::getenv("UV_THREADPOOL_SIZE")) {
-    long v = std::strtol(s, nullptr, 10);
-    if (v > 0) uv = static_cast<std::size_t>(v);
-  }
-  std::size_t hw = std::thread::hardware_concurrency();
-  return std::min<std::size_t>(1024, std::max<std::size_t>({uv, hw, 4}) + 4);
+  // Searches run only on the pool's threads, one at a time on each, so one context per
+  // thread means no search ever waits for one. (At exit the pool reports 0 threads.)
+  return std::max<std::size_t>(1, Pool::instance().threads());
 }
 
 std::unique_ptr<VectorIndex> build_index(const BuildSpec& s, const void* data, std::size_t rows) {

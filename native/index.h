@@ -40,8 +40,8 @@ struct BuildSpec {
   std::size_t nlist = 0;
   std::size_t pq_m = 0;
   std::size_t pq_nbits = 8;
-  /** Nonzero while the build should stop (checked between rows and phases); may be null. */
-  const std::int32_t* cancel = nullptr;
+  /** Checked between rows and phases; a set word stops the build with Cancelled. */
+  StopWords stop;
 };
 
 struct SearchParams {

@@ -135,17 +135,17 @@ class IvfIndex final : public VectorIndex {
       });
       x = owned.data();
     }
-    check_cancel(s.cancel);
+    check_cancel(&s.stop);
     // Coarse centroids from a sample, then every row to its nearest.
     std::vector<std::size_t> sample = sample_rows(rows, train_rows(rows, nlist_), kmeans_seed);
     std::vector<float> train(sample.size() * d);
     for (std::size_t i = 0; i < sample.size(); i++) std::memcpy(&train[i * d], x + sample[i] * d, d * 4);
-    centroids_ = kmeans(train.data(), sample.size(), d, nlist_, spherical(), kmeans_seed, s.threads, s.cancel);
-    check_cancel(s.cancel);
+    centroids_ = kmeans(train.data(), sample.size(), d, nlist_, spherical(), kmeans_seed, s.threads, &s.stop);
+    check_cancel(&s.stop);
     std::vector<std::uint32_t> assign(rows);
     assign_nearest(x, rows, d, centroids_.data(), nlist_, spherical(), assign.data(), s.threads);
     lists_.build(assign, nlist_);
-    check_cancel(s.cancel);
+    check_cancel(&s.stop);
 
     if (kind_ == Kind::IVF_SQ8) {
       sq_min_.assign(d, std::numeric_limits<float>::infinity());
@@ -162,8 +162,8 @@ class IvfIndex final : public VectorIndex {
         sq_step_[t] = (hi[t] - sq_min_[t]) / 255.0f;
       }
     }
-    if (kind_ == Kind::IVF_PQ) train_pq(x, sample, assign, s.threads, s.cancel), transpose_books();
-    check_cancel(s.cancel);
+    if (kind_ == Kind::IVF_PQ) train_pq(x, sample, assign, s.threads, &s.stop), transpose_books();
+    check_cancel(&s.stop);
 
     std::size_t cb = code_bytes();
     codes_.assign(rows * cb, 0);
@@ -192,7 +192,7 @@ class IvfIndex final : public VectorIndex {
 
   // Sub-quantizers trained on the residuals of the training sample.
   void train_pq(const float* x, const std::vector<std::size_t>& sample, const std::vector<std::uint32_t>& assign,
-                std::size_t threads, const std::int32_t* cancel) {
+                std::size_t threads, const StopWords* stop) {
     std::size_t d = dim_, m = pq_m_, ds = dsub(), ks = ksub();
     std::size_t n = sample.size();
     pq_books_.assign(m * ks * ds, 0.0f);
@@ -203,7 +203,7 @@ class IvfIndex final : public VectorIndex {
         const float* c = &centroids_[assign[r] * d];
         for (std::size_t t = 0; t < ds; t++) sub[i * ds + t] = x[r * d + j * ds + t] - c[j * ds + t];
       }
-      std::vector<float> book = kmeans(sub.data(), n, ds, ks, false, kmeans_seed + j + 1, threads, cancel);
+      std::vector<float> book = kmeans(sub.data(), n, ds, ks, false, kmeans_seed + j + 1, threads, stop);
       std::memcpy(&pq_books_[j * ks * ds], book.data(), book.size() * 4);
     }
   }
@@ -380,9 +380,11 @@ class BinIvfIndex final : public VectorIndex {
     std::vector<std::size_t> sample = sample_rows(rows, train_rows(rows, nlist_), kmeans_seed);
     std::vector<std::uint8_t> train(sample.size() * nb);
     for (std::size_t i = 0; i < sample.size(); i++) std::memcpy(&train[i * nb], x + sample[i] * nb, nb);
-    centroids_ = kmajority(train.data(), sample.size(), nb, nlist_, metric_, kmeans_seed, s.threads);
+    centroids_ = kmajority(train.data(), sample.size(), nb, nlist_, metric_, kmeans_seed, s.threads, &s.stop);
+    check_cancel(&s.stop);
     std::vector<std::uint32_t> assign(rows);
     assign_nearest_bits(x, rows, nb, centroids_.data(), nlist_, metric_, assign.data(), s.threads);
+    check_cancel(&s.stop);
     lists_.build(assign, nlist_);
     codes_.resize(rows * nb);
     for (std::size_t i = 0; i < rows; i++) std::memcpy(&codes_[i * nb], x + static_cast<std::size_t>(lists_.ids[i]) * nb, nb);

@@ -76,7 +76,7 @@ void assign_nearest(const float* x, std::size_t n, std::size_t d, const float* c
 }
 
 std::vector<float> kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k, bool spherical,
-                          std::uint64_t seed, std::size_t threads, const std::int32_t* cancel) {
+                          std::uint64_t seed, std::size_t threads, const StopWords* stop) {
   std::vector<float> c(k * d, 0.0f);
   if (n == 0 || k == 0) return c;
   Rng rng(seed);
@@ -91,7 +91,7 @@ std::vector<float> kmeans(const float* x, std::size_t n, std::size_t d, std::siz
   std::vector<double> sum(k * d);
   std::vector<std::size_t> count(k);
   for (int it = 0; it < kmeans_iterations; it++) {
-    check_cancel(cancel);
+    check_cancel(stop);
     assign_nearest(x, n, d, c.data(), k, spherical, a.data(), threads);
     std::fill(sum.begin(), sum.end(), 0.0);
     std::fill(count.begin(), count.end(), 0);
@@ -154,7 +154,7 @@ void assign_nearest_bits(const std::uint8_t* x, std::size_t n, std::size_t bytes
 }
 
 std::vector<std::uint8_t> kmajority(const std::uint8_t* x, std::size_t n, std::size_t bytes, std::size_t k,
-                                    Metric metric, std::uint64_t seed, std::size_t threads) {
+                                    Metric metric, std::uint64_t seed, std::size_t threads, const StopWords* stop) {
   std::vector<std::uint8_t> c(k * bytes, 0);
   if (n == 0 || k == 0) return c;
   Rng rng(seed);
@@ -167,6 +167,7 @@ std::vector<std::uint8_t> kmajority(const std::uint8_t* x, std::size_t n, std::s
   std::vector<std::uint32_t> a(n), ones(k * bits);
   std::vector<std::size_t> count(k);
   for (int it = 0; it < kmeans_iterations; it++) {
+    check_cancel(stop);
     assign_nearest_bits(x, n, bytes, c.data(), k, metric, a.data(), threads);
     std::fill(ones.begin(), ones.end(), 0);
     std::fill(count.begin(), count.end(), 0);

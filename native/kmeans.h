@@ -18,7 +18,7 @@ constexpr int kmeans_iterations = 10;
  * and points go to the largest inner product; otherwise to the smallest L2.
  */
 std::vector<float> kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k, bool spherical,
-                          std::uint64_t seed, std::size_t threads, const std::int32_t* cancel = nullptr);
+                          std::uint64_t seed, std::size_t threads, const StopWords* stop = nullptr);
 
 /** For each point the index of its centroid (smallest L2, or largest IP if spherical). */
 void assign_nearest(const float* x, std::size_t n, std::size_t d, const float* centroids, std::size_t k,
@@ -26,7 +26,7 @@ void assign_nearest(const float* x, std::size_t n, std::size_t d, const float* c
 
 /** k centroids (k * bytes) of bit vectors by k-majority under the metric. */
 std::vector<std::uint8_t> kmajority(const std::uint8_t* x, std::size_t n, std::size_t bytes, std::size_t k,
-                                    Metric metric, std::uint64_t seed, std::size_t threads);
+                                    Metric metric, std::uint64_t seed, std::size_t threads, const StopWords* stop = nullptr);
 
 void assign_nearest_bits(const std::uint8_t* x, std::size_t n, std::size_t bytes, const std::uint8_t* centroids,
                          std::size_t k, Metric metric, std::uint32_t* out, std::size_t threads);

@@ -186,6 +186,7 @@ function build(values: ReadonlyMap<string, Value>): Config {
     connectionBytesMax: get<number>('connectionBytesMax'),
     metrics: get<boolean>('metrics'),
     shardsDefault: get<number>('shardsDefault'),
+    nativeThreads: get<number>('nativeThreads'),
     limits: Object.freeze(limits) as unknown as Config['limits'],
   });
 }

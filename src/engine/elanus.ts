@@ -13,6 +13,7 @@
 //  - reads.ts: read views, queries and searches, merged across shards and segments.
 import { fail } from '../errors/index.js';
 import { systemTimers } from '../concurrency/index.js';
+import { configureNativePool } from '../index/native.js';
 import { Catalog, type CollectionMeta, IdAllocator, MetaCache, catalogKeys, defaultDatabase } from '../catalog/index.js';
 import { LocalMetaStore, type MetaTxn, NodeFileSystem, joinPath, mkdirDurable } from '../storage/index.js';
 import { Tso, systemClock } from '../tso/index.js';
@@ -197,6 +198,7 @@ export class Elanus implements Gateway {
   static async open(opts: OpenOptions): Promise<Elanus> {
     if (typeof opts?.path !== 'string' || opts.path === '') fail('INVALID_ARGUMENT', { detail: 'open needs a data folder path' });
     const limits = resolveLimits(opts.limits);
+    if (opts.nativeThreads !== undefined) configureNativePool(opts.nativeThreads);
     const fs = opts.fs ?? new NodeFileSystem();
     const root = opts.path.replace(/\/+$/, '');
     const clock = opts.clock ?? systemClock;

@@ -75,6 +75,13 @@ export interface OpenOptions {
   shardsDefault?: number;
   /** Self-repairs and health changes, for logs and metrics (the server logs repairs at warn). */
   events?: EngineEvents;
+  /**
+   * Threads of the native pool that runs every vector index build and search (0 = every
+   * core but one). The pool is the process's: the first engine opened with this set (or
+   * the first native call, with the default) fixes it, and opening another engine with a
+   * different value is INVALID_ARGUMENT. Unset = whatever the process already has.
+   */
+  nativeThreads?: number;
 }
 
 export type CrashPoint =

@@ -1,8 +1,10 @@
 // Typed wrappers over our native addon (native/*.cc, built by node-gyp into
 // build/Release/elanus_vector.node): vector indexes (HNSW from usearch's C++ headers; IVF_FLAT,
-// IVF_SQ8, IVF_PQ and BIN_IVF_FLAT of our own) and exact scans. All work runs on libuv's
-// thread pool; filters are applied inside the search. Errors the caller can cause come
-// back as ElanusError INVALID_ARGUMENT (bytes that are not an index: "corrupt index: …").
+// IVF_SQ8, IVF_PQ and BIN_IVF_FLAT of our own) and exact scans. All work runs on the
+// addon's own thread pool (native/pool.h), never on libuv's, whose threads node:fs needs
+// for the log's writes and fsyncs; filters are applied inside the search. Errors the
+// caller can cause come back as ElanusError INVALID_ARGUMENT (bytes that are not an index:
+// "corrupt index: …").
 //
 // Scores follow Milvus and query/distance.ts: L2 is the squared distance (smaller is
 // nearer); IP and COSINE are similarities (larger is nearer); HAMMING counts differing
@@ -11,6 +13,7 @@
 // scale, so they approximate the exact score.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ElanusError } from '../errors/index.js';
@@ -76,6 +79,19 @@ interface Addon {
   rangeSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, radius: number, rangeFilter: number | undefined, limit: number | undefined, allow: Uint8Array | undefined): Promise<RangeResult>;
   searchMany(handles: NativeHandle[], queries: Float32Array, nq: number, k: number, ef: number | undefined, allow: Uint8Array | undefined): Promise<SearchResult>;
   isa(): { scans: string; searchContexts: number };
+  initPool(threads: number, fixed: boolean): number;
+  poolStats(reset: boolean): NativePoolStats;
+  holdForTest(word: Int32Array): Promise<void>;
+}
+
+/** The native pool's counters (for tests and benchmarks). */
+export interface NativePoolStats {
+  readonly threads: number;
+  /** Tasks running now, and the most that ran at once since the last reset. */
+  readonly running: number;
+  readonly runningMax: number;
+  readonly queued: number;
+  readonly finished: number;
 }
 
 const addonFile = join('build', 'Release', 'elanus_vector.node');
@@ -93,15 +109,62 @@ function packageRoot(): string {
 
 let addon: Addon | undefined;
 
+/** Threads the native pool may have (native/pool.h's pool_threads_max). */
+export const nativeThreadsMax = 256;
+
+/**
+ * The pool's size when none is configured: every core but one (at least one thread).
+ * The core left over is the event loop's: it decodes requests, appends to the log and
+ * answers, and its fsyncs run on libuv's threads, which the native pool no longer
+ * shares. More threads than cores would only make searches and builds take turns with
+ * the event loop (the insert latency under search load that the pool is there to fix);
+ * fewer leave cores idle under a search load.
+ */
+export function defaultNativeThreads(): number {
+  return Math.min(nativeThreadsMax, Math.max(1, availableParallelism() - 1));
+}
+
+/** The size chosen for this process, once chosen (by configureNativePool or the first native call). */
+let poolThreads: number | undefined;
+
+/**
+ * Fixes the native pool's size for the life of the process; 0 = defaultNativeThreads().
+ * The first call decides, or, without one, the first native call (with the default). A
+ * later call for the same size does nothing; for another size it throws INVALID_ARGUMENT,
+ * because the pool's threads and every index's search contexts are made for one size.
+ * Returns the size. Does not load the addon (that waits for the first native call).
+ */
+export function configureNativePool(threads: number): number {
+  if (!Number.isSafeInteger(threads) || threads < 0 || threads > nativeThreadsMax) {
+    throw new ElanusError('INVALID_ARGUMENT', { detail: `nativeThreads must be an integer in [0, ${nativeThreadsMax}] (0 = ${defaultNativeThreads()}, every core but one), got ${String(threads)}` });
+  }
+  const want = threads === 0 ? defaultNativeThreads() : threads;
+  if (poolThreads !== undefined && poolThreads !== want) {
+    throw new ElanusError('INVALID_ARGUMENT', { detail: `the native pool already has ${poolThreads} threads for this process; nativeThreads cannot change to ${want} (it is fixed by the first engine opened with it, or by the first native call)` });
+  }
+  poolThreads = want;
+  return want;
+}
+
 /** Loaded on first use, so that importing this module never fails on a machine without the build. */
 function native(): Addon {
   if (addon) return addon;
   const file = join(packageRoot(), addonFile);
+  let loaded: Addon;
   try {
-    addon = createRequire(import.meta.url)(file) as Addon;
+    loaded = createRequire(import.meta.url)(file) as Addon;
   } catch (e) {
     throw new ElanusError('INTERNAL', { detail: `the native vector addon could not be loaded from ${file} (run npm run build:native): ${(e as Error).message}` }, { cause: e });
   }
+  // The pool is the process's: another module instance (a worker thread) may have
+  // started it. A size configured here must be the one it runs (else "invalid"); with
+  // none configured, this instance takes whatever it runs, or starts it with the default.
+  try {
+    poolThreads = poolThreads !== undefined ? loaded.initPool(poolThreads, true) : loaded.initPool(defaultNativeThreads(), false);
+  } catch (e) {
+    throw translate(e);
+  }
+  addon = loaded;
   return addon;
 }
 
@@ -110,6 +173,7 @@ function translate(e: unknown): unknown {
   if (e instanceof ElanusError || !(e instanceof Error)) return e;
   const kind = (e as Error & { kind?: string }).kind;
   if (kind === 'invalid' || kind === 'corrupt') return new ElanusError('INVALID_ARGUMENT', { detail: e.message }, { cause: e });
+  if (kind === 'busy') return new ElanusError('LIMIT_EXCEEDED', { what: 'native task queue', detail: e.message }, { cause: e });
   if (kind === 'internal') return new ElanusError('INTERNAL', { detail: e.message }, { cause: e });
   // Only a closing engine cancels its builds.
   if (kind === 'cancelled') return new ElanusError('CLOSED', {}, { cause: e });
@@ -158,9 +222,9 @@ class Index implements NativeIndex {
 }
 
 /**
- * Builds on a worker thread (threads default 1; more allowed for benchmarks). Row r of
- * `vectors` gets label r. Setting `cancel[0]` to nonzero (Atomics.store) stops the build
- * between rows: it rejects with CLOSED.
+ * Builds on a pool thread (threads default 1: the build's own helper threads beside it;
+ * more allowed for benchmarks). Row r of `vectors` gets label r. Setting `cancel[0]` to
+ * nonzero (Atomics.store) stops the build between rows: it rejects with CLOSED.
  */
 export function buildIndex(spec: IndexBuildSpec, vectors: VectorData, rows: number, cancel?: Int32Array): Promise<NativeIndex> {
   return call(async () => new Index(await native().buildIndex(spec, vectors, rows, cancel)));
@@ -209,4 +273,17 @@ export function searchMany(indexes: readonly NativeIndex[], queries: Float32Arra
 /** Which kernels the scans use on this CPU, and how many searches one index runs at once. */
 export function nativeInfo(): { scans: string; searchContexts: number } {
   return native().isa();
+}
+
+/** The native pool's counters; `resetMax` starts a new runningMax from the tasks running now. */
+export function nativePoolStats(resetMax = false): NativePoolStats {
+  return native().poolStats(resetMax);
+}
+
+/**
+ * For tests: a task that occupies one pool thread until `word[0]` is set to nonzero
+ * (Atomics.store), then resolves. Fills the pool for exactly as long as a test wants.
+ */
+export function holdNativeThreadForTest(word: Int32Array): Promise<void> {
+  return call(() => native().holdForTest(word));
 }

@@ -45,6 +45,7 @@ test('defaults, frozen', () => {
     connectionBytesMax: 512 * 1024 * 1024,
     metrics: true,
     shardsDefault: 1,
+    nativeThreads: 0,
     limits: { ...defaultLimits },
   });
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.limits));
@@ -111,6 +112,13 @@ test('invalid values are coded errors naming the key and where it came from', ()
   assertInvalid({ flags: { config: file('bad-limit.json', { limits: { segmentRowsMax: 1.5 } }) } }, 'limits.segmentRowsMax', /^file /);
   assertInvalid({ env: { ELANUS_HANDSHAKE_TIMEOUT_MS: '0' } }, 'handshakeTimeoutMs', /^env ELANUS_HANDSHAKE_TIMEOUT_MS$/);
   assertInvalid({ flags: { connectionsMax: '0' } }, 'connectionsMax', /^flag --connections-max$/);
+  assertInvalid({ env: { ELANUS_NATIVE_THREADS: '257' } }, 'nativeThreads', /^env ELANUS_NATIVE_THREADS$/);
+  assertInvalid({ flags: { nativeThreads: '-1' } }, 'nativeThreads', /^flag --native-threads$/);
+});
+
+test('nativeThreads: 0 (every core but one) by default, any count in [1, 256] from the environment or a flag', () => {
+  assert.equal(loadConfig({ env: { ELANUS_NATIVE_THREADS: '3' } }).config.nativeThreads, 3);
+  assert.equal(loadConfig({ env: { ELANUS_NATIVE_THREADS: '3' }, flags: { nativeThreads: '256' } }).config.nativeThreads, 256);
 });
 
 test('one connection must be able to carry the largest message: connectionBytesMax >= messageBytesMax', () => {
