@@ -4,6 +4,7 @@
 // references to the JS buffers it reads (and a shared_ptr to the index), so neither can
 // be collected while it runs. Every error leaves as a JS Error whose `kind` says whose
 // fault it is: "invalid" (the caller's arguments), "corrupt" (bytes given to loadIndex),
+// "incompatible" (a whole index of a newer format or another usearch version),
 // "cancelled" (the build's cancel word was set), "busy" (the pool's queue is full), or
 // "internal" (out of memory, a bug).
 #include <napi.h>
@@ -46,6 +47,8 @@ Napi::Value guarded(Napi::Env env, F&& fn) {
     throw make_error(env, e.what(), "invalid");
   } catch (const Corrupt& e) {
     throw make_error(env, e.what(), "corrupt");
+  } catch (const Incompatible& e) {
+    throw make_error(env, e.what(), "incompatible");
   } catch (const Busy& e) {
     throw make_error(env, e.what(), "busy");
   } catch (const std::bad_alloc&) {

@@ -130,6 +130,8 @@ void Task::run() noexcept {
     kind_ = "invalid", error_ = e.what();
   } catch (const Corrupt& e) {
     kind_ = "corrupt", error_ = e.what();
+  } catch (const Incompatible& e) {
+    kind_ = "incompatible", error_ = e.what();
   } catch (const std::bad_alloc&) {
     kind_ = "internal", error_ = "out of memory";
   } catch (const std::exception& e) {

@@ -70,6 +70,14 @@ struct Corrupt : std::runtime_error {
   explicit Corrupt(const std::string& what) : std::runtime_error("corrupt index: " + what) {}
 };
 
+/**
+ * A whole index that this build must not read: a newer format version, or an HNSW graph
+ * written by another usearch version (whose stream layout is usearch's, not ours).
+ */
+struct Incompatible : std::runtime_error {
+  explicit Incompatible(const std::string& what) : std::runtime_error("incompatible index: " + what) {}
+};
+
 inline bool larger_is_nearer(Metric m) { return m == Metric::IP || m == Metric::COSINE; }
 inline bool binary_metric(Metric m) { return m == Metric::HAMMING || m == Metric::JACCARD; }
 

@@ -54,12 +54,17 @@ Header Reader::header() {
   if (n_ < header_bytes + 4) throw Corrupt("too short to be an index (" + std::to_string(n_) + " bytes)");
   if (get<std::uint32_t>("magic") != format_magic) throw Corrupt("not an Elanus vector index (bad magic)");
   std::uint32_t version = get<std::uint32_t>("version");
-  if (version != format_version) throw Corrupt("format version " + std::to_string(version) + " is not supported");
+  // Checked before the checksum: a newer format may checksum differently.
+  if (version > format_version)
+    throw Incompatible("format version " + std::to_string(version) + " is newer than this build reads (" +
+                       std::to_string(format_version_min) + " to " + std::to_string(format_version) + ")");
+  if (version < format_version_min) throw Corrupt("format version " + std::to_string(version) + " does not exist");
   std::uint32_t stored;
   std::memcpy(&stored, p_ + n_ - 4, 4);
   if (crc32(p_, n_ - 4) != stored) throw Corrupt("checksum mismatch");
   n_ -= 4;
   Header h;
+  h.version = version;
   std::uint8_t kind = get<std::uint8_t>("kind"), metric = get<std::uint8_t>("metric"), element = get<std::uint8_t>("element");
   get<std::uint8_t>("padding");
   h.dim = get<std::uint32_t>("dim");

@@ -1,7 +1,16 @@
 // The byte layout every index serializes to: a fixed header (magic, format version,
 // kind, metric, element, dim, rows), the kind's own body, and a CRC-32 of everything
 // before it. The reader checks bounds on every read and throws Corrupt, so bytes that
-// are not a whole index from this build are refused before any structure is trusted.
+// are not a whole index from this build are refused before any structure is trusted;
+// whole bytes of a format this build does not read throw Incompatible (the engine then
+// rebuilds the index from its segment).
+//
+// Format versions:
+//   1  the first layout.
+//   2  an HNSW body starts with the usearch version (major, minor, patch: three u16)
+//      whose graph stream follows; a graph from any other usearch version is refused,
+//      since usearch does not promise that its stream layout stays the same. IVF bodies
+//      are unchanged, so version 1 IVF indexes still load; version 1 HNSW ones do not.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +24,10 @@
 namespace elanus {
 
 constexpr std::uint32_t format_magic = 0x58564c45;  // "ELVX" little-endian
-constexpr std::uint32_t format_version = 1;
+/** The version this build writes, and the newest it reads. */
+constexpr std::uint32_t format_version = 2;
+/** The oldest version this build reads (for the kinds whose body has not changed since). */
+constexpr std::uint32_t format_version_min = 1;
 
 enum class Kind : std::uint8_t { HNSW = 1, IVF_FLAT = 2, IVF_SQ8 = 3, IVF_PQ = 4, BIN_IVF_FLAT = 5 };
 const char* kind_name(Kind k);
@@ -23,6 +35,8 @@ const char* kind_name(Kind k);
 std::uint32_t crc32(const std::uint8_t* data, std::size_t n);
 
 struct Header {
+  /** The format version the bytes were written in (Writer::header writes format_version). */
+  std::uint32_t version = format_version;
   Kind kind;
   Metric metric;
   Element element;

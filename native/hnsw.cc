@@ -35,6 +35,9 @@ using member_citerator_t = graph_t::member_citerator_t;
 
 constexpr std::size_t ef_default = 64;
 
+/** The usearch these headers are (package.json pins it): recorded in every HNSW index written. */
+constexpr std::uint16_t usearch_version[3] = {USEARCH_VERSION_MAJOR, USEARCH_VERSION_MINOR, USEARCH_VERSION_PATCH};
+
 /** Ids of search contexts not in use; a caller waits when all are taken. */
 class ContextPool {
  public:
@@ -272,7 +275,11 @@ class HnswIndex final : public VectorIndex {
   }
 
   void serialize(Writer& w) const override {
-    w.header({Kind::HNSW, metric_, element_, static_cast<std::uint32_t>(dim_), rows_});
+    w.header({format_version, Kind::HNSW, metric_, element_, static_cast<std::uint32_t>(dim_), rows_});
+    // The usearch that writes the graph stream below (format version 2).
+    w.put(usearch_version[0]);
+    w.put(usearch_version[1]);
+    w.put(usearch_version[2]);
     w.put(static_cast<std::uint8_t>(storage_));
     w.put(static_cast<std::uint32_t>(M_));
     w.put(static_cast<std::uint32_t>(ef_construction_));
@@ -293,6 +300,13 @@ class HnswIndex final : public VectorIndex {
 
   void load(const Header& h, Reader& r) {
     metric_ = h.metric, element_ = h.element, dim_ = h.dim, rows_ = h.rows;
+    if (h.version < 2) throw Incompatible("format version " + std::to_string(h.version) + " does not record which usearch wrote the HNSW graph");
+    std::uint16_t major = r.get<std::uint16_t>("usearch major"), minor = r.get<std::uint16_t>("usearch minor"),
+                  patch = r.get<std::uint16_t>("usearch patch");
+    if (major != usearch_version[0] || minor != usearch_version[1] || patch != usearch_version[2])
+      throw Incompatible("the HNSW graph was written by usearch " + std::to_string(major) + "." + std::to_string(minor) + "." +
+                         std::to_string(patch) + "; this build uses usearch " + std::to_string(usearch_version[0]) + "." +
+                         std::to_string(usearch_version[1]) + "." + std::to_string(usearch_version[2]));
     if (binary_metric(metric_) || element_ == Element::BIN) throw Corrupt("metric or element type does not fit HNSW");
     std::uint8_t storage = r.get<std::uint8_t>("storage");
     if (storage > 3) throw Corrupt("unknown HNSW storage type");

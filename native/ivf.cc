@@ -313,7 +313,7 @@ class IvfIndex final : public VectorIndex {
   }
 
   void serialize(Writer& w) const override {
-    w.header({kind_, metric_, element_, static_cast<std::uint32_t>(dim_), rows_});
+    w.header({format_version, kind_, metric_, element_, static_cast<std::uint32_t>(dim_), rows_});
     w.put(static_cast<std::uint32_t>(nlist_));
     w.put(static_cast<std::uint32_t>(pq_m_));
     w.put(static_cast<std::uint32_t>(pq_nbits_));
@@ -413,7 +413,7 @@ class BinIvfIndex final : public VectorIndex {
   }
 
   void serialize(Writer& w) const override {
-    w.header({Kind::BIN_IVF_FLAT, metric_, Element::BIN, static_cast<std::uint32_t>(dim_), rows_});
+    w.header({format_version, Kind::BIN_IVF_FLAT, metric_, Element::BIN, static_cast<std::uint32_t>(dim_), rows_});
     w.put(static_cast<std::uint32_t>(nlist_));
     w.vec(centroids_);
     lists_.write(w);

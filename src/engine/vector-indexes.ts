@@ -11,6 +11,14 @@
 // A file is written to a temporary name, synced and renamed (storage's writeFileDurable),
 // with a checksum over its bytes: a crash mid-build leaves either no file or a whole
 // one, and a damaged file is rebuilt rather than trusted.
+//
+// These files are the only index blobs Elanus persists (sparse and scalar indexes are
+// rebuilt in memory on load), and each carries two versioned headers: this file's frame
+// (magic, file version, CRC-32, length) around the native index's own bytes (magic,
+// format version, kind, ...; native/format.h, which also records the usearch version of
+// an HNSW graph). A file this build cannot read (a newer file or format version, an HNSW
+// graph of another usearch version) is rebuilt from its segment like a damaged one, and
+// the repair says why; opening never fails for it.
 import { crc32 } from 'node:zlib';
 import type { CollectionMeta, FieldSchema, IndexMeta } from '../catalog/types.js';
 import { indexesOf, isVector } from '../catalog/index.js';
@@ -26,6 +34,8 @@ import { type CollectionData, collectionDir } from './collection.js';
 import type { Health } from './health.js';
 
 const magic = 0x58495645; // "EVIX" little-endian
+/** The frame's own version (the native bytes inside carry their format version). */
+export const indexFileVersion = 1;
 const headerBytes = 16;
 /** An index file is read whole, and one read returns at most 2 GiB - 1 bytes. */
 export const indexFileBytesMax = 2 ** 31 - 1;
@@ -37,26 +47,30 @@ export function checkIndexFileSize(payloadBytes: number): void {
   }
 }
 
-/** The index file's bytes: magic, format version, crc32 of the payload, payload length (low 32 bits), payload. */
+/** The index file's bytes: magic, file version, crc32 of the payload, payload length (low 32 bits), payload. */
 export function frameIndexFile(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(headerBytes + payload.length);
   const v = new DataView(out.buffer);
   v.setUint32(0, magic, true);
-  v.setUint32(4, 1, true);
+  v.setUint32(4, indexFileVersion, true);
   v.setUint32(8, crc32(payload), true);
   v.setUint32(12, payload.length >>> 0, true);
   out.set(payload, headerBytes);
   return out;
 }
 
-/** The payload, or undefined when the file is not a whole, undamaged index file. */
-export function unframeIndexFile(buf: Uint8Array): Uint8Array | undefined {
-  if (buf.length < headerBytes) return undefined;
+/** The payload, or why the file is not a whole, undamaged index file this build reads. */
+export function unframeIndexFile(buf: Uint8Array): { payload: Uint8Array } | { problem: string } {
+  if (buf.length < headerBytes) return { problem: `the file is damaged: ${buf.length} bytes, shorter than its header` };
   const v = new DataView(buf.buffer, buf.byteOffset, headerBytes);
-  if (v.getUint32(0, true) !== magic || v.getUint32(4, true) !== 1) return undefined;
+  if (v.getUint32(0, true) !== magic) return { problem: 'the file is damaged: not an index file (bad magic)' };
+  const version = v.getUint32(4, true);
+  if (version > indexFileVersion) return { problem: `the file is of version ${version}, newer than this build reads (${indexFileVersion})` };
+  if (version !== indexFileVersion) return { problem: `the file is damaged: version ${version} does not exist` };
   const payload = buf.subarray(headerBytes);
-  if ((payload.length >>> 0) !== v.getUint32(12, true) || crc32(payload) !== v.getUint32(8, true)) return undefined;
-  return payload;
+  if ((payload.length >>> 0) !== v.getUint32(12, true)) return { problem: 'the file is damaged: its length does not match its header' };
+  if (crc32(payload) !== v.getUint32(8, true)) return { problem: 'the file is damaged: checksum mismatch' };
+  return { payload };
 }
 
 export const indexFileOf = (collectionId: number, segmentId: number, indexId: number) => `${collectionDir(collectionId)}/${segmentId}.${indexId}.vidx`;
@@ -335,15 +349,18 @@ export class VectorIndexes {
   private async readStored(file: string): Promise<NativeIndex | undefined> {
     const path = joinPath(this.ctx.root, file);
     if (!(await this.ctx.fs.exists(path))) return undefined;
-    const payload = unframeIndexFile(await this.ctx.fs.readFile(path));
-    if (!payload) {
-      this.ctx.health.repaired('index-rebuilt', { file, reason: 'the file is damaged (checksum, length or header)' });
+    const framed = unframeIndexFile(await this.ctx.fs.readFile(path));
+    if ('problem' in framed) {
+      this.ctx.health.repaired('index-rebuilt', { file, reason: framed.problem });
       return undefined;
     }
     try {
-      return await loadIndex(payload);
+      return await loadIndex(framed.payload);
     } catch (e) {
-      this.ctx.health.repaired('index-rebuilt', { file, reason: `the index in the file does not load: ${(e as Error).message}` });
+      // Damaged ("corrupt index: …") or unreadable by this build ("incompatible index: …",
+      // a newer format or another usearch): either way the segment has the rows.
+      if (!(e instanceof ElanusError) || e.code !== 'INVALID_ARGUMENT') throw e;
+      this.ctx.health.repaired('index-rebuilt', { file, reason: `the index in the file does not load: ${e.message}` });
       return undefined;
     }
   }

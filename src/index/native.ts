@@ -4,7 +4,7 @@
 // addon's own thread pool (native/pool.h), never on libuv's, whose threads node:fs needs
 // for the log's writes and fsyncs; filters are applied inside the search. Errors the
 // caller can cause come back as ElanusError INVALID_ARGUMENT (bytes that are not an index:
-// "corrupt index: …").
+// "corrupt index: …"; a whole index this build must not read: "incompatible index: …").
 //
 // Scores follow Milvus and query/distance.ts: L2 is the squared distance (smaller is
 // nearer); IP and COSINE are similarities (larger is nearer); HAMMING counts differing
@@ -172,7 +172,7 @@ function native(): Addon {
 function translate(e: unknown): unknown {
   if (e instanceof ElanusError || !(e instanceof Error)) return e;
   const kind = (e as Error & { kind?: string }).kind;
-  if (kind === 'invalid' || kind === 'corrupt') return new ElanusError('INVALID_ARGUMENT', { detail: e.message }, { cause: e });
+  if (kind === 'invalid' || kind === 'corrupt' || kind === 'incompatible') return new ElanusError('INVALID_ARGUMENT', { detail: e.message }, { cause: e });
   if (kind === 'busy') return new ElanusError('LIMIT_EXCEEDED', { what: 'native task queue', detail: e.message }, { cause: e });
   if (kind === 'internal') return new ElanusError('INTERNAL', { detail: e.message }, { cause: e });
   // Only a closing engine cancels its builds.

@@ -30,6 +30,8 @@ export interface OpenEngineOptions {
   storage?: 'disk' | 'memory';
   limits?: OpenOptions['limits'];
   shardsDefault?: number;
+  /** Self-repairs and health changes (every open and reopen reports to the same one). */
+  events?: OpenOptions['events'];
 }
 
 export async function openEngine(o: OpenEngineOptions = {}): Promise<EngineHandle> {
@@ -41,6 +43,7 @@ export async function openEngine(o: OpenEngineOptions = {}): Promise<EngineHandl
     ...(fs ? { fs } : {}),
     limits: { backgroundIntervalMs: 0, ...o.limits },
     ...(o.shardsDefault ? { shardsDefault: o.shardsDefault } : {}),
+    ...(o.events ? { events: o.events } : {}),
   });
   const h: EngineHandle = {
     db: await open(),

@@ -7,7 +7,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Elanus } from '../../src/engine/index.js';
+import { frameIndexFile, unframeIndexFile } from '../../src/engine/vector-indexes.js';
 import { Random } from '../../src/testing/index.js';
 import { DataType, withEngine } from '../engine/helpers.js';
 
@@ -127,6 +129,54 @@ describe('vector index lifecycle', () => {
     assert.equal(s.built, 1);
     assert.deepEqual(await top(db2, 'c', [3, 30]), before);
   }));
+
+  test('an index file this build must not read (another usearch, a newer format or file version) is rebuilt from its segment; opening does not fail', async () => {
+    const repairs: string[] = [];
+    await withEngine(async (db, h) => {
+      await setup(db, 'c', 3000);
+      await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
+      await db.waitForIndexes();
+      await db.loadCollection({ collection_name: 'c' });
+      const before = await top(db, 'c', [3, 30]);
+      const [file] = await indexFiles(h.path);
+      const path = join(h.path, 'segments', file!);
+      const good = new Uint8Array(await readFile(path));
+      const framed = unframeIndexFile(good);
+      assert.ok('payload' in framed);
+      /** The native bytes with one u16/u32 changed and their checksum fixed: whole, of another version. */
+      const native = (at: number, width: 2 | 4, value: number): Uint8Array => {
+        const body = framed.payload.slice(0, framed.payload.length - 4);
+        const v = new DataView(body.buffer);
+        if (width === 2) v.setUint16(at, value, true);
+        else v.setUint32(at, value, true);
+        const out = new Uint8Array(body.length + 4);
+        out.set(body);
+        new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+        return frameIndexFile(out);
+      };
+      const newerFile = good.slice();
+      new DataView(newerFile.buffer).setUint32(4, 2, true);
+      const cases: Array<[string, Uint8Array, RegExp]> = [
+        ['usearch patch version + 1', native(28, 2, new DataView(framed.payload.buffer, framed.payload.byteOffset).getUint16(28, true) + 1), /incompatible index: the HNSW graph was written by usearch/],
+        ['format version 3', native(4, 4, 3), /incompatible index: format version 3 is newer/],
+        ['file version 2', newerFile, /the file is of version 2, newer than this build reads/],
+      ];
+      for (const [name, bytes, reason] of cases) {
+        repairs.length = 0;
+        await h.db.close();
+        await writeFile(path, bytes);
+        const db2 = await h.reopen();
+        const s = await db2.waitForIndexes();
+        assert.deepEqual([s.loaded, s.built, s.failed], [0, 1, 0], name);
+        assert.equal(repairs.length, 1, name);
+        assert.match(repairs[0]!, reason, name);
+        assert.deepEqual(await top(db2, 'c', [3, 30]), before, name);
+        // The rebuilt index replaced the file: the next open loads it.
+        const again = await h.reopen();
+        assert.deepEqual([(await again.waitForIndexes()).loaded, repairs.length], [1, 1], name);
+      }
+    }, { events: { repaired: (kind, detail) => { if (kind === 'index-rebuilt') repairs.push(String(detail['reason'])); } } });
+  });
 
   test('new segments get the index after a flush; compaction and dropIndex remove old files', () => withEngine(async (db, h) => {
     await setup(db, 'c', 1000);

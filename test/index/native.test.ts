@@ -10,8 +10,9 @@
 // so a regression shows while harmless noise does not. No timing is asserted.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { ElanusError } from '../../src/errors/index.js';
 import { Random } from '../../src/testing/index.js';
 import {
@@ -424,6 +425,81 @@ describe('serialize and load', { skip: dataMissing }, () => {
     // Still alive and working.
     const r = await (await siftIndex(hnsw('f32'))).search(queries.data.subarray(0, 128), 1, { k });
     assert.ok(r.rows[0]! >= 0);
+  });
+});
+
+/**
+ * The serialized header (native/format.h): magic, format version (u32 at 4), kind, metric,
+ * element, padding, dim, rows (24 bytes); an HNSW body then starts with the usearch
+ * version (three u16 at 24); a CRC-32 of everything before it ends the bytes.
+ */
+function withChecksum(body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  return out;
+}
+function patched(bytes: Uint8Array, edit: (v: DataView) => void): Uint8Array {
+  const body = bytes.slice(0, bytes.length - 4);
+  edit(new DataView(body.buffer));
+  return withChecksum(body);
+}
+
+describe('versions in the serialized header', () => {
+  const dim = 16;
+  const rows = 500;
+  const rng = new Random(17);
+  const data = Float32Array.from({ length: rows * dim }, () => rng.next());
+  const queries = data.subarray(0, 4 * dim);
+  const pkg = (path: string) => JSON.parse(readFileSync(fileURLToPath(new URL(path, import.meta.url)), 'utf8')) as { version: string; dependencies: Record<string, string> };
+
+  test('an HNSW index records the usearch it was built with: exactly the version package.json pins', async () => {
+    const pinned = pkg('../../../package.json').dependencies['usearch'];
+    assert.match(pinned!, /^\d+\.\d+\.\d+$/, 'usearch is pinned to one exact version (no range)');
+    assert.equal(pkg('../../../node_modules/usearch/package.json').version, pinned, 'node_modules holds the pinned usearch');
+    const bytes = await (await buildIndex({ type: 'HNSW', metric: 'L2', dim, element: 'f32', M: 8, efConstruction: 32, storage: 'f32' }, data, rows)).serialize();
+    const v = new DataView(bytes.buffer, bytes.byteOffset);
+    assert.equal(v.getUint32(4, true), 2, 'format version');
+    assert.equal([v.getUint16(24, true), v.getUint16(26, true), v.getUint16(28, true)].join('.'), pinned);
+  });
+
+  test('a graph from another usearch, an HNSW index of format 1 and any newer format are refused as incompatible', async () => {
+    const index = await buildIndex({ type: 'HNSW', metric: 'L2', dim, element: 'f32', M: 8, efConstruction: 32, storage: 'f32' }, data, rows);
+    const bytes = await index.serialize();
+    const [major, minor, patch] = [24, 26, 28].map((o) => new DataView(bytes.buffer, bytes.byteOffset).getUint16(o, true));
+    // Checksums fixed: these are whole indexes, only their versions differ.
+    for (const [at, value] of [[28, patch! + 1], [26, minor! - 1], [24, major! + 1]] as const) {
+      const other = patched(bytes, (v) => v.setUint16(at, value, true));
+      await assert.rejects(loadIndex(other), isInvalid(/^incompatible index: the HNSW graph was written by usearch \d+\.\d+\.\d+; this build uses usearch \d+\.\d+\.\d+$/));
+    }
+    const newer = patched(bytes, (v) => v.setUint32(4, 3, true));
+    await assert.rejects(loadIndex(newer), isInvalid(/^incompatible index: format version 3 is newer than this build reads \(1 to 2\)$/));
+    // Format 1 had no usearch version: the same bytes without it.
+    const body = bytes.slice(0, bytes.length - 4);
+    const stripped = new Uint8Array([...body.subarray(0, 24), ...body.subarray(30)]);
+    new DataView(stripped.buffer).setUint32(4, 1, true);
+    const v1 = withChecksum(stripped);
+    await assert.rejects(loadIndex(v1), isInvalid(/^incompatible index: format version 1 does not record which usearch wrote the HNSW graph$/));
+    // A version that never existed is damage, not a newer format.
+    await assert.rejects(loadIndex(patched(bytes, (v) => v.setUint32(4, 0, true))), isInvalid(/^corrupt index: format version 0 does not exist$/));
+    // The untouched bytes still load.
+    assert.deepEqual(await (await loadIndex(bytes)).search(queries, 4, { k: 5 }), await index.search(queries, 4, { k: 5 }));
+  });
+
+  test('IVF indexes of format 1 (the same layout) still load; a newer format is refused', async () => {
+    for (const spec of [
+      { type: 'IVF_FLAT', metric: 'L2', dim, element: 'f32', nlist: 8 },
+      { type: 'BIN_IVF_FLAT', metric: 'HAMMING', dim, element: 'bin', nlist: 8 },
+    ] as IndexBuildSpec[]) {
+      const vectors = spec.element === 'bin' ? new Uint8Array(data.buffer, 0, rows * dim / 8) : data;
+      const q = spec.element === 'bin' ? vectors.subarray(0, 4 * dim / 8) : queries;
+      const index = await buildIndex(spec, vectors, rows);
+      const bytes = await index.serialize();
+      assert.equal(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true), 2);
+      const v1 = await loadIndex(patched(bytes, (v) => v.setUint32(4, 1, true)));
+      assert.deepEqual(await v1.search(q, 4, { k: 5, nprobe: 8 }), await index.search(q, 4, { k: 5, nprobe: 8 }), spec.type);
+      await assert.rejects(loadIndex(patched(bytes, (v) => v.setUint32(4, 3, true))), isInvalid(/^incompatible index: format version 3/));
+    }
   });
 });
 
