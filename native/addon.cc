@@ -191,7 +191,9 @@ Napi::Value wrap_index(Napi::Env env, std::shared_ptr<const VectorIndex> index);
 class BuildTask final : public Task {
  public:
   BuildTask(Napi::Env env, BuildSpec spec, const void* data, std::size_t rows, const std::int32_t* cancel)
-      : Task(env), spec_(spec), data_(data), rows_(rows), cancel_(cancel) {}
+      : Task(env), spec_(spec), data_(data), rows_(rows), cancel_(cancel) {
+    long_running = true;
+  }
   void Run() override {
     spec_.stop = stop_words(cancel_);
     index_ = build_index(spec_, data_, rows_);
@@ -614,8 +616,8 @@ Napi::Value InitPool(const Napi::CallbackInfo& info) {
   });
 }
 
-// poolStats(reset): threads, tasks running now, the most at once since the last reset,
-// tasks queued, tasks finished. reset = true starts a new maximum from those running now.
+// poolStats(reset): threads, tasks (and builds) running now and the most at once since
+// the last reset, tasks queued, tasks finished. reset = true starts new maxima from now.
 Napi::Value PoolStatsOf(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PoolStats s = Pool::instance().stats();
@@ -624,6 +626,8 @@ Napi::Value PoolStatsOf(const Napi::CallbackInfo& info) {
   o.Set("threads", Napi::Number::New(env, static_cast<double>(s.threads)));
   o.Set("running", Napi::Number::New(env, static_cast<double>(s.running)));
   o.Set("runningMax", Napi::Number::New(env, static_cast<double>(s.running_max)));
+  o.Set("buildsRunning", Napi::Number::New(env, static_cast<double>(s.running_long)));
+  o.Set("buildsRunningMax", Napi::Number::New(env, static_cast<double>(s.running_long_max)));
   o.Set("queued", Napi::Number::New(env, static_cast<double>(s.queued)));
   o.Set("finished", Napi::Number::New(env, static_cast<double>(s.finished)));
   return o;
@@ -631,12 +635,13 @@ Napi::Value PoolStatsOf(const Napi::CallbackInfo& info) {
 
 /**
  * For tests: occupies one pool thread until its word is set (then resolves), or rejects
- * as cancelled when its environment goes away or the process exits. Lets a test fill the
- * pool for exactly as long as it wants, with no timing involved.
+ * as cancelled when its environment goes away or the process exits; queued and counted as
+ * a build or as a short task. Lets a test fill the pool for exactly as long as it wants,
+ * with no timing involved.
  */
 class HoldTask final : public Task {
  public:
-  HoldTask(Napi::Env env, const std::int32_t* word) : Task(env), word_(word) {}
+  HoldTask(Napi::Env env, const std::int32_t* word, bool as_build) : Task(env), word_(word) { long_running = as_build; }
   void Run() override {
     StopWords stop = stop_words();
     while (__atomic_load_n(word_, __ATOMIC_ACQUIRE) == 0) {
@@ -650,14 +655,15 @@ class HoldTask final : public Task {
   const std::int32_t* word_;
 };
 
-// holdForTest(word: Int32Array)
+// holdForTest(word: Int32Array, asBuild: boolean)
 Napi::Value HoldForTest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     Napi::Value w = info[0];
     if (!w.IsTypedArray() || w.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || w.As<Napi::TypedArray>().ElementLength() < 1)
       throw InvalidArgument("word must be an Int32Array of at least one element");
-    auto* task = new HoldTask(env, static_cast<const std::int32_t*>(data_of(w.As<Napi::TypedArray>())));
+    bool as_build = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+    auto* task = new HoldTask(env, static_cast<const std::int32_t*>(data_of(w.As<Napi::TypedArray>())), as_build);
     task->Keep(w);
     return task->Start(channel_of(env));
   });

@@ -4,6 +4,13 @@
 #include <cstdlib>
 #include <string>
 
+#ifdef __linux__
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include "common.h"
 
 namespace elanus {
@@ -17,7 +24,7 @@ Pool& Pool::instance() {
 
 std::size_t Pool::default_threads() {
   std::size_t hw = std::thread::hardware_concurrency();
-  return std::clamp<std::size_t>(hw > 1 ? hw - 1 : 1, 1, pool_threads_max);
+  return std::clamp<std::size_t>(hw > 1 ? hw - 1 : 1, 2, pool_threads_max);
 }
 
 std::size_t Pool::start(std::size_t threads) {
@@ -47,6 +54,7 @@ std::size_t Pool::threads() {
 
 void Pool::start_locked(std::size_t threads) {
   if (!workers_.empty() || stopping_) return;
+  long_slots_ = threads > 1 ? threads - 1 : 1;
   workers_.reserve(threads);
   for (std::size_t i = 0; i < threads; i++) workers_.emplace_back([this] { work(); });
   // Registered after the threads exist, so it runs before the static destructors of
@@ -57,21 +65,35 @@ void Pool::start_locked(std::size_t threads) {
 void Pool::submit(PoolTask* task) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (queue_.size() >= pool_queue_tasks_max)
+    if (short_.size() + long_.size() >= pool_queue_tasks_max)
       throw Busy("the native task queue is full (" + std::to_string(pool_queue_tasks_max) + " tasks waiting)");
     start_locked(default_threads());
-    queue_.push_back(task);
+    (task->long_running ? long_ : short_).push_back(task);
   }
-  ready_.notify_one();
+  // Every waiting thread rechecks: the one woken by notify_one might find only a build
+  // it may not take while another could take it after a build slot frees.
+  ready_.notify_all();
 }
 
 std::vector<PoolTask*> Pool::take_queued(const void* owner) {
   std::vector<PoolTask*> out;
   std::lock_guard<std::mutex> lock(mutex_);
-  auto keep = std::stable_partition(queue_.begin(), queue_.end(), [owner](PoolTask* t) { return t->owner != owner; });
-  out.assign(keep, queue_.end());
-  queue_.erase(keep, queue_.end());
+  for (auto* q : {&short_, &long_}) {
+    auto keep = std::stable_partition(q->begin(), q->end(), [owner](PoolTask* t) { return t->owner != owner; });
+    out.insert(out.end(), keep, q->end());
+    q->erase(keep, q->end());
+  }
   return out;
+}
+
+PoolTask* Pool::next_locked() {
+  std::deque<PoolTask*>* q = !short_.empty() ? &short_ : !long_.empty() && running_long_ < long_slots_ ? &long_ : nullptr;
+  if (q == nullptr) return nullptr;
+  PoolTask* task = q->front();
+  q->pop_front();
+  running_max_ = std::max(running_max_, ++running_);
+  if (task->long_running) running_long_max_ = std::max(running_long_max_, ++running_long_);
+  return task;
 }
 
 PoolStats Pool::stats() {
@@ -80,7 +102,9 @@ PoolStats Pool::stats() {
   s.threads = workers_.size();
   s.running = running_;
   s.running_max = running_max_;
-  s.queued = queue_.size();
+  s.running_long = running_long_;
+  s.running_long_max = running_long_max_;
+  s.queued = short_.size() + long_.size();
   s.finished = finished_;
   return s;
 }
@@ -88,25 +112,35 @@ PoolStats Pool::stats() {
 void Pool::reset_running_max() {
   std::lock_guard<std::mutex> lock(mutex_);
   running_max_ = running_;
+  running_long_max_ = running_long_;
 }
 
 void Pool::work() {
+#ifdef __linux__
+  // Named for top -H and the tests (15 characters at most).
+  pthread_setname_np(pthread_self(), "elanus-native");
+  // Linux keeps a nice value per thread (and threads a build starts inherit it). Raising
+  // it needs no privilege; if it fails the thread just runs at the process's priority.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), pool_thread_nice);
+#endif
   for (;;) {
-    PoolTask* task;
+    PoolTask* task = nullptr;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      ready_.wait(lock, [&] { return stopping_ || (task = next_locked()) != nullptr; });
+      // The predicate takes a task only while not stopping, so none is lost here.
       if (stopping_) return;
-      task = queue_.front();
-      queue_.pop_front();
-      running_max_ = std::max(running_max_, ++running_);
     }
+    const bool was_long = task->long_running;
     task->run();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       running_--;
       finished_++;
+      if (was_long) running_long_--;
     }
+    // A build slot may have freed for a thread waiting with only builds queued.
+    if (was_long) ready_.notify_all();
     task->finish();
   }
 }

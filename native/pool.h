@@ -7,6 +7,11 @@
 // before the first task; the size cannot change afterwards). Nothing here knows about
 // N-API: a task is run() on a worker and then finish()ed there, and its owner (channel.h)
 // takes it back to the JS thread.
+//
+// Two kinds of task share the threads: builds (seconds to minutes) and everything else
+// (searches, scans, loads, serializing: milliseconds). A free thread takes the oldest
+// short task first, and builds may hold at most threads - 1 threads (one if the pool has
+// one), so a search never waits for a build to end while the pool has two threads or more.
 #pragma once
 
 #include <atomic>
@@ -23,6 +28,15 @@ namespace elanus {
 /** Threads the pool may be started with. */
 constexpr std::size_t pool_threads_max = 256;
 /**
+ * The pool's threads run at this nice value (Linux; elsewhere at the process's): when the
+ * CPU is short, the event loop and libuv's threads, which carry every request and the
+ * log's fsyncs, run first and searches and builds take what is left. At nice 0, 16
+ * searching clients on 2 cores raised the engine's insert time p50 4-8x (an fsync's
+ * thread, woken when the disk is done, waited for a core); at 10 and at 19 1.0-1.9x
+ * (bench/README.md §7). With cores to spare it changes nothing.
+ */
+constexpr int pool_thread_nice = 10;
+/**
  * Tasks waiting for a thread. Requests in flight are bounded upstream (connections and
  * their bytes), so this is a backstop: past it a call is refused with Busy, not queued.
  */
@@ -37,6 +51,8 @@ class PoolTask {
   virtual void finish() noexcept = 0;
   /** Whose task this is, so an owner that goes away can take its queued tasks back. */
   const void* owner = nullptr;
+  /** A build: long, and never on the last thread that short tasks have. */
+  bool long_running = false;
 };
 
 struct PoolStats {
@@ -44,6 +60,9 @@ struct PoolStats {
   /** Tasks in run() now, and the most at once since the last reset. */
   std::size_t running = 0;
   std::size_t running_max = 0;
+  /** Builds running now, and the most at once since the last reset. */
+  std::size_t running_long = 0;
+  std::size_t running_long_max = 0;
   std::size_t queued = 0;
   std::uint64_t finished = 0;
 };
@@ -53,7 +72,7 @@ class Pool {
   /** The process's pool (created on first use and never destroyed; see at_exit in pool.cc). */
   static Pool& instance();
 
-  /** Every core but one, which is left to the event loop: the default when nobody chose. */
+  /** Every core but one (left to the event loop), at least two: the default when nobody chose. */
   static std::size_t default_threads();
 
   /**
@@ -81,15 +100,19 @@ class Pool {
  private:
   Pool() = default;
   void start_locked(std::size_t threads);
+  /** The task a free thread should take now, or null. */
+  PoolTask* next_locked();
   void work();
   static void at_exit();
 
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<PoolTask*> queue_;
+  std::deque<PoolTask*> short_, long_;
   std::vector<std::thread> workers_;
+  /** Threads builds may hold at once. */
+  std::size_t long_slots_ = 1;
   bool stopping_ = false;
-  std::size_t running_ = 0, running_max_ = 0;
+  std::size_t running_ = 0, running_max_ = 0, running_long_ = 0, running_long_max_ = 0;
   std::uint64_t finished_ = 0;
 };
 

@@ -34,7 +34,7 @@ export interface Config {
   readonly metrics: boolean;
   /** Shards of new collections unless the request says otherwise. */
   readonly shardsDefault: number;
-  /** Threads of the native pool for vector index builds and searches; 0 = every core but one. */
+  /** Threads of the native pool for vector index builds and searches; 0 = every core but one, at least two. */
   readonly nativeThreads: number;
   /** Passed to the engine unchanged (see src/engine/options.ts). */
   readonly limits: EngineLimits;
@@ -73,7 +73,7 @@ const top: KeySpec[] = [
   { key: 'connectionBytesMax', type: 'integer', default: defaultConnectionLimits.connectionBytesMax, min: 1024, max: Number.MAX_SAFE_INTEGER, env: 'ELANUS_CONNECTION_BYTES_MAX', flag: 'connection-bytes-max', help: 'request bytes one connection may have the server hold (received, not yet answered) before it is cut; at least message-bytes-max' },
   { key: 'metrics', type: 'boolean', default: true, env: 'ELANUS_METRICS', flag: 'metrics', help: 'serve Prometheus metrics at GET /metrics' },
   { key: 'shardsDefault', type: 'integer', default: 1, min: 1, max: 64, env: 'ELANUS_SHARDS_DEFAULT', flag: 'shards-default', help: 'shards of a new collection when the request names none' },
-  { key: 'nativeThreads', type: 'integer', default: 0, min: 0, max: nativeThreadsMax, env: 'ELANUS_NATIVE_THREADS', flag: 'native-threads', help: 'threads of the native pool that runs vector index builds and searches (apart from libuv\'s, which file I/O uses); 0 = every core but one; fixed for the process once the engine opens' },
+  { key: 'nativeThreads', type: 'integer', default: 0, min: 0, max: nativeThreadsMax, env: 'ELANUS_NATIVE_THREADS', flag: 'native-threads', help: 'threads of the native pool that runs vector index builds and searches (apart from libuv\'s, which file I/O uses); 0 = every core but one, at least two; fixed for the process once the engine opens' },
 ];
 
 /** Engine limits, with the help text the engine's own doc comments give. */

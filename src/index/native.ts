@@ -81,7 +81,7 @@ interface Addon {
   isa(): { scans: string; searchContexts: number };
   initPool(threads: number, fixed: boolean): number;
   poolStats(reset: boolean): NativePoolStats;
-  holdForTest(word: Int32Array): Promise<void>;
+  holdForTest(word: Int32Array, asBuild: boolean): Promise<void>;
 }
 
 /** The native pool's counters (for tests and benchmarks). */
@@ -90,6 +90,9 @@ export interface NativePoolStats {
   /** Tasks running now, and the most that ran at once since the last reset. */
   readonly running: number;
   readonly runningMax: number;
+  /** Of those, builds (which may hold at most threads - 1 threads, or the one of a pool of one). */
+  readonly buildsRunning: number;
+  readonly buildsRunningMax: number;
   readonly queued: number;
   readonly finished: number;
 }
@@ -113,15 +116,15 @@ let addon: Addon | undefined;
 export const nativeThreadsMax = 256;
 
 /**
- * The pool's size when none is configured: every core but one (at least one thread).
+ * The pool's size when none is configured: every core but one, and at least two.
  * The core left over is the event loop's: it decodes requests, appends to the log and
  * answers, and its fsyncs run on libuv's threads, which the native pool no longer
- * shares. More threads than cores would only make searches and builds take turns with
- * the event loop (the insert latency under search load that the pool is there to fix);
- * fewer leave cores idle under a search load.
+ * shares; more threads than cores would make searches take turns with it. At least two,
+ * because builds may hold every thread but one: with one thread, a search would wait
+ * for a whole background build (seconds) to end.
  */
 export function defaultNativeThreads(): number {
-  return Math.min(nativeThreadsMax, Math.max(1, availableParallelism() - 1));
+  return Math.min(nativeThreadsMax, Math.max(2, availableParallelism() - 1));
 }
 
 /** The size chosen for this process, once chosen (by configureNativePool or the first native call). */
@@ -136,7 +139,7 @@ let poolThreads: number | undefined;
  */
 export function configureNativePool(threads: number): number {
   if (!Number.isSafeInteger(threads) || threads < 0 || threads > nativeThreadsMax) {
-    throw new ElanusError('INVALID_ARGUMENT', { detail: `nativeThreads must be an integer in [0, ${nativeThreadsMax}] (0 = ${defaultNativeThreads()}, every core but one), got ${String(threads)}` });
+    throw new ElanusError('INVALID_ARGUMENT', { detail: `nativeThreads must be an integer in [0, ${nativeThreadsMax}] (0 = ${defaultNativeThreads()}, every core but one, at least two), got ${String(threads)}` });
   }
   const want = threads === 0 ? defaultNativeThreads() : threads;
   if (poolThreads !== undefined && poolThreads !== want) {
@@ -282,8 +285,9 @@ export function nativePoolStats(resetMax = false): NativePoolStats {
 
 /**
  * For tests: a task that occupies one pool thread until `word[0]` is set to nonzero
- * (Atomics.store), then resolves. Fills the pool for exactly as long as a test wants.
+ * (Atomics.store), then resolves. Fills the pool for exactly as long as a test wants;
+ * `asBuild` queues and counts it as a build instead of a short task.
  */
-export function holdNativeThreadForTest(word: Int32Array): Promise<void> {
-  return call(() => native().holdForTest(word));
+export function holdNativeThreadForTest(word: Int32Array, opts: { asBuild?: boolean } = {}): Promise<void> {
+  return call(() => native().holdForTest(word, opts.asBuild ?? false));
 }

@@ -116,7 +116,7 @@ test('invalid values are coded errors naming the key and where it came from', ()
   assertInvalid({ flags: { nativeThreads: '-1' } }, 'nativeThreads', /^flag --native-threads$/);
 });
 
-test('nativeThreads: 0 (every core but one) by default, any count in [1, 256] from the environment or a flag', () => {
+test('nativeThreads: 0 (every core but one, at least two) by default, any count in [1, 256] from the environment or a flag', () => {
   assert.equal(loadConfig({ env: { ELANUS_NATIVE_THREADS: '3' } }).config.nativeThreads, 3);
   assert.equal(loadConfig({ env: { ELANUS_NATIVE_THREADS: '3' }, flags: { nativeThreads: '256' } }).config.nativeThreads, 256);
 });

@@ -2,6 +2,8 @@
 // nativeThreads threads of their own, never on libuv's, so file I/O (the log's writes and
 // fsyncs) is never queued behind them. What is shown here, with no timing asserted:
 //   - the pool runs at most nativeThreads tasks at once, the rest wait in its queue;
+//   - builds hold at most nativeThreads - 1 threads, and searches go before builds;
+//   - its threads run below the event loop's priority (nice 10, Linux);
 //   - file writes and fsyncs complete while every pool thread is busy;
 //   - a build's cancel word still stops it, running or still queued;
 //   - the size is fixed for the process: an engine asking for another one is refused;
@@ -12,6 +14,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +98,53 @@ describe('the native pool', () => {
     assert.equal(s.running, 0);
   });
 
+  test('its threads are named elanus-native and run at nice 10 (Linux), below the event loop', { skip: process.platform !== 'linux' && 'per-thread nice values are Linux only' }, () => {
+    nativePoolStats();
+    const mine = readdirSync('/proc/self/task')
+      .map((tid) => ({ comm: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), stat: readFileSync(`/proc/self/task/${tid}/stat`, 'utf8') }))
+      .filter((t) => t.comm === 'elanus-native');
+    assert.equal(mine.length, threads);
+    // Field 19 of stat is the nice value; the fields after the command name, which is in parentheses.
+    const nice = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    for (const t of mine) assert.equal(nice(t.stat), 10);
+    assert.equal(nice(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')), 0, 'the event loop keeps its priority');
+  });
+
+  test('builds hold at most threads - 1 threads, and a free thread takes searches before builds', async () => {
+    const dim = 8;
+    const rows = 100;
+    const data = randomRows(rows, dim, 9);
+    const scan = () => exactSearch(data, rows, dim, 'f32', 'L2', data.subarray(0, dim), 1, { k: 3 });
+    nativePoolStats(true);
+
+    // More builds than threads: one thread stays free, and a scan queued after them runs on it.
+    const hold = word();
+    const builds = watch(Array.from({ length: threads + 1 }, () => holdNativeThreadForTest(hold, { asBuild: true })));
+    const s = await until((x) => x.buildsRunning === threads - 1 && x.queued === 2);
+    assert.equal(s.running, threads - 1);
+    assert.equal((await scan()).rows[0], 0);
+    assert.equal(builds.settled(), 0, 'the scan finished while every build still held its thread');
+    Atomics.store(hold, 0, 1);
+    await builds.all;
+    assert.equal(nativePoolStats().buildsRunningMax, threads - 1);
+
+    // Every thread held by short tasks, then a build and a scan queued in that order: the
+    // first thread freed takes the scan. (Had it taken the build, which holds its thread
+    // until told, the scan could not have finished while the others are held.)
+    const words = Array.from({ length: threads }, () => word());
+    const held = watch(words.map((w) => holdNativeThreadForTest(w)));
+    await until((x) => x.running === threads);
+    const buildWord = word();
+    const build = holdNativeThreadForTest(buildWord, { asBuild: true });
+    const scanned = scan();
+    await until((x) => x.queued === 2);
+    Atomics.store(words[0]!, 0, 1);
+    assert.equal((await scanned).rows[0], 0);
+    assert.equal(held.settled(), 1);
+    for (const w of [...words, buildWord]) Atomics.store(w, 0, 1);
+    await Promise.all([held.all, build]);
+  });
+
   test('file writes and fsyncs complete while every pool thread is busy', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'elanus-pool-'));
     try {
@@ -120,14 +170,19 @@ describe('the native pool', () => {
       Atomics.store(hold, 0, 1);
       await holds.all;
 
-      // Long builds: the file work completes before any of them, which are then cancelled.
+      // Long builds on every thread builds may take, one held thread beside them, one
+      // build waiting: the file work completes before any build, which are then cancelled.
       longData ??= randomRows(longRows, longBuild.dim, 3);
       const cancel = newCancelWord();
-      const builds = watch(Array.from({ length: threads + 1 }, () => buildIndex(longBuild, longData!, longRows, cancel)));
-      await until((s) => s.running === threads && s.queued === 1);
+      const last = word();
+      const lastHeld = holdNativeThreadForTest(last);
+      const builds = watch(Array.from({ length: threads }, () => buildIndex(longBuild, longData!, longRows, cancel)));
+      await until((s) => s.running === threads && s.buildsRunning === threads - 1 && s.queued === 1);
       await fsWork(2);
       assert.equal(builds.settled(), 0, 'no build had finished when the file work completed');
       Atomics.store(cancel, 0, 1);
+      Atomics.store(last, 0, 1);
+      await lastHeld;
       for (const r of await builds.all) {
         assert.equal(r.status, 'rejected');
         assert.equal((r as PromiseRejectedResult).reason.code, 'CLOSED');

@@ -26,11 +26,11 @@ function fill(): { cancel: Int32Array; hold: Int32Array; settled: () => number }
   return { cancel, hold, settled: () => settled };
 }
 
-/** Resolves once both pool threads are busy and the rest wait. */
+/** Resolves once both pool threads are busy (a build and a hold) and the rest wait. */
 async function full(): Promise<string> {
   for (;;) {
     const s = nativePoolStats();
-    if (s.running === 2 && s.queued >= 4) return JSON.stringify(s);
+    if (s.running === 2 && s.queued === 4) return JSON.stringify(s);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
