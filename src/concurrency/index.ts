@@ -1,4 +1,3 @@
 export { SerialQueue } from './serial-queue.js';
-export { Semaphore } from './semaphore.js';
 export { CoalescedPass } from './coalesced-pass.js';
 export { systemTimers, type Timer, type Timers } from './timers.js';

@@ -10,9 +10,9 @@
 //     them is cheaper than walking the index (preferExact), an exact scan of the allowed
 //     rows;
 //   - range search is always an exact scan, so it returns exactly the rows in range.
-// Dense and binary work runs in the native addon, off the event loop, at most
-// `nativeSlots` tasks at a time; sparse vectors are scored here.
-import { Semaphore } from '../concurrency/index.js';
+// Dense and binary work runs in the native addon, off the event loop, on its own thread
+// pool (index/native.ts), which bounds how much runs at once; sparse vectors are scored
+// here.
 import { DataType, type FieldSchema } from '../catalog/types.js';
 import { assert, fail } from '../errors/index.js';
 import type { SearchParams } from '../index/spec.js';
@@ -61,9 +61,6 @@ export interface InterimChunks {
   readonly chunks: readonly NativeIndex[];
   readonly hnswM: number;
 }
-
-/** Native searches in flight at once; the rest of Node's thread pool stays free for file I/O. */
-const nativeSlots = new Semaphore(Math.max(1, Number(process.env['ELANUS_SEARCH_THREADS'] ?? 2)));
 
 /** Segments searched through an index or by exact scan since the process started (tests and metrics read it). */
 export const segmentSearches = { index: 0, exact: 0, interim: 0 };
@@ -248,13 +245,13 @@ export async function vectorSearch(segments: readonly Segment[], spec: VectorSea
       const chunks = interim!.chunks.slice(0, walked);
       const from = walked * n;
       const chunkMask = mask?.subarray(0, from);
-      tasks.push(nativeSlots.run(() => searchMany(chunks, packed as Float32Array, nq, { k, ef: spec.params.ef, allow: chunkMask }))
+      tasks.push(searchMany(chunks, packed as Float32Array, nq, { k, ef: spec.params.ef, allow: chunkMask })
         .then((r) => unpack(seg, r.rows, r.scores, nq, k)));
       if (allowed.rows > from) {
         const width = field.type === DataType.BinaryVector ? field.dim! / 8 : field.dim!;
         const vectors = (seg.column(spec.fieldIndex).values as VectorData).subarray(from * width, allowed.rows * width) as VectorData;
         const tailMask = mask?.subarray(from, allowed.rows);
-        tasks.push(nativeSlots.run(() => exactSearch(vectors, allowed.rows - from, field.dim!, elementOf(field), spec.metric, packed!, nq, { k, allow: tailMask }))
+        tasks.push(exactSearch(vectors, allowed.rows - from, field.dim!, elementOf(field), spec.metric, packed!, nq, { k, allow: tailMask })
           .then((r) => unpack(seg, r.rows, r.scores, nq, k, from)));
       }
       continue;
@@ -264,11 +261,11 @@ export async function vectorSearch(segments: readonly Segment[], spec: VectorSea
     segmentSearches[exact ? 'exact' : 'index']++;
     if (!exact && idx?.kind === 'native') {
       const index = idx.index;
-      tasks.push(nativeSlots.run(() => index.search(packed!, nq, { k, ef: spec.params.ef, nprobe: spec.params.nprobe, allow: mask, allowedCount: allowed.count }))
+      tasks.push(index.search(packed!, nq, { k, ef: spec.params.ef, nprobe: spec.params.nprobe, allow: mask, allowedCount: allowed.count })
         .then((r) => unpack(seg, r.rows, r.scores, nq, k)));
     } else {
       const vectors = seg.column(spec.fieldIndex).values as VectorData;
-      tasks.push(nativeSlots.run(() => exactSearch(vectors, allowed.rows, field.dim!, elementOf(field), spec.metric, packed!, nq, { k, allow: mask }))
+      tasks.push(exactSearch(vectors, allowed.rows, field.dim!, elementOf(field), spec.metric, packed!, nq, { k, allow: mask })
         .then((r) => unpack(seg, r.rows, r.scores, nq, k)));
     }
   }
@@ -358,9 +355,9 @@ export async function vectorRangeSearch(segments: readonly Segment[], spec: Vect
       continue;
     }
     const vectors = seg.column(spec.fieldIndex).values as VectorData;
-    tasks.push(nativeSlots.run(() => rangeSearch(vectors, allowed.rows, field.dim!, elementOf(field), spec.metric, packed!, nq, {
+    tasks.push(rangeSearch(vectors, allowed.rows, field.dim!, elementOf(field), spec.metric, packed!, nq, {
       radius, ...(rangeFilter !== undefined ? { rangeFilter } : {}), limit: k, allow: allowed.mask,
-    })).then((r) => {
+    }).then((r) => {
       const out: SearchHit[][] = [];
       for (let q = 0; q < nq; q++) {
         const list: SearchHit[] = [];
