@@ -152,11 +152,11 @@ async function main(): Promise<void> {
       const searchLat: number[] = [];
       const [loaded] = await Promise.all([write(seconds * 1000), ...searchClients.map((c) => searcher(c, until, searchLat))]);
       const loadedStats = await server.stats();
-      idle.writes.push(...quiet);
+      for (const x of quiet) idle.writes.push(x);
       idle.server.push(quietStats);
-      busy.writes.push(...loaded);
+      for (const x of loaded) busy.writes.push(x);
       busy.server.push(loadedStats);
-      busy.searches.push(...searchLat);
+      for (const x of searchLat) busy.searches.push(x);
       perRound.push({
         idleP50: percentile(quiet, 50), busyP50: percentile(loaded, 50),
         idleServerP50: quietStats.insert.p50, busyServerP50: loadedStats.insert.p50,
@@ -165,9 +165,10 @@ async function main(): Promise<void> {
     for (const c of searchClients) await c.closeConnection();
 
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const max = (xs: number[]) => xs.reduce((a, b) => Math.max(a, b), -Infinity);
     const summary = (s: ServerStats[]) => ({
-      loopP50: mean(s.map((x) => x.p50)), loopP99: mean(s.map((x) => x.p99)), loopMax: Math.max(...s.map((x) => x.max)),
-      cpuCores: mean(s.map((x) => x.cpuCores)), loopUtilization: mean(s.map((x) => x.loopUtilization)), poolThreads: s[0]!.pool.threads, poolRunningMax: Math.max(...s.map((x) => x.pool.runningMax)),
+      loopP50: mean(s.map((x) => x.p50)), loopP99: mean(s.map((x) => x.p99)), loopMax: max(s.map((x) => x.max)),
+      cpuCores: mean(s.map((x) => x.cpuCores)), loopUtilization: mean(s.map((x) => x.loopUtilization)), poolThreads: s[0]!.pool.threads, poolRunningMax: max(s.map((x) => x.pool.runningMax)),
       // Every round's samples together would need the raw times; the rounds' own percentiles, averaged.
       engineInsertP50: mean(s.map((x) => x.insert.p50)), engineInsertP99: mean(s.map((x) => x.insert.p99)),
     });
