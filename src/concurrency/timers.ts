@@ -1,7 +1,6 @@
 // Timers, injected: the engine asks its `Timers` for a repeating or one-shot callback
 // instead of calling setInterval/setTimeout itself, so a test can run the background
-// pass exactly when it chooses (testing/manual-clock.ts) and nothing waits on real time.
-// A callback may return a promise: the manual clock awaits it, the system timers do not.
+// pass exactly when it chooses (testing/simulated-clock.ts) and nothing waits on real time.
 
 export interface Timer {
   cancel(): void;

@@ -63,7 +63,7 @@ export interface OpenOptions {
   fs?: FileSystem;
   /** Wall clock (timestamps, ages, leases); tests pass a manual one. */
   clock?: Clock;
-  /** Where the background pass gets its timer; tests pass a manual one (testing/manual-clock.ts). */
+  /** Where the background pass gets its timer; tests pass a manual one (testing/simulated-clock.ts). */
   timers?: Timers;
   limits?: Partial<EngineLimits>;
   /**

@@ -1,5 +1,4 @@
 export { Random } from './random.js';
 export { FaultFileSystem, type FaultOp, type LastingFault } from './fault-fs.js';
 export { ScheduledFileSystem, type Schedule } from './scheduled-fs.js';
-export { ManualClock } from './manual-clock.js';
 export { SimulatedClock } from './simulated-clock.js';

@@ -1,7 +1,10 @@
-// A StoreClock that moves only when a test says so: advance(ms) runs the timers that
-// come due, in due order (ties in the order they were set), each at its own time.
+// A clock that moves only when a test says so: advance(ms) runs the timers that come due,
+// in due order (ties in the order they were set), each at its own time. It is the stores'
+// StoreClock, the engine's wall Clock and its Timers (the background pass runs exactly
+// where a test advances time), so no test sleeps.
 import { assert } from '../errors/index.js';
 import type { StoreClock } from '../storage/clock.js';
+import type { Timer as RepeatingTimer, Timers } from '../concurrency/index.js';
 
 interface Timer {
   readonly at: number;
@@ -10,7 +13,7 @@ interface Timer {
   cancelled: boolean;
 }
 
-export class SimulatedClock implements StoreClock {
+export class SimulatedClock implements StoreClock, Timers {
   private time: number;
   private seq = 0;
   private timers: Timer[] = [];
@@ -30,6 +33,27 @@ export class SimulatedClock implements StoreClock {
     return () => {
       t.cancelled = true;
     };
+  }
+
+  /** Calls `fn` every `ms` until cancelled (a promise it returns is not awaited). */
+  every(ms: number, fn: () => void | Promise<void>): RepeatingTimer {
+    assert(Number.isFinite(ms) && ms > 0, `a repeating timer needs ms > 0, got ${ms}`);
+    let cancelled = false;
+    let cancelNext = () => {};
+    const arm = () => {
+      cancelNext = this.setTimer(ms, () => {
+        if (cancelled) return;
+        arm();
+        void fn();
+      });
+    };
+    arm();
+    return { cancel: () => { cancelled = true; cancelNext(); } };
+  }
+
+  after(ms: number, fn: () => void | Promise<void>): RepeatingTimer {
+    const cancel = this.setTimer(ms, () => void fn());
+    return { cancel };
   }
 
   /** Timers set and not yet fired or cancelled. */
