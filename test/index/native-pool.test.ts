@@ -106,8 +106,11 @@ describe('the native pool', () => {
     assert.equal(mine.length, threads);
     // Field 19 of stat is the nice value; the fields after the command name, which is in parentheses.
     const nice = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-    for (const t of mine) assert.equal(nice(t.stat), 10);
-    assert.equal(nice(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')), 0, 'the event loop keeps its priority');
+    // The pool asks for nice 10; in a process started at a higher nice value (nice -n 15
+    // node ...) an unprivileged user cannot raise it, so its threads may stay where they are.
+    const loop = nice(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8'));
+    for (const t of mine) assert.ok(nice(t.stat) === 10 || (loop > 10 && nice(t.stat) === loop), `pool thread at nice ${nice(t.stat)}`);
+    assert.ok(loop < 10 ? mine.every((t) => nice(t.stat) > loop) : true, 'the event loop keeps its priority, above the pool');
   });
 
   test('builds hold at most threads - 1 threads, and a free thread takes searches before builds', async () => {
