@@ -157,7 +157,12 @@ export class CatalogRole {
       this.core.vindex.forgetCollection(coll.id);
       this.core.healthState.forget('segments', `collection ${coll.id} `);
       for (const s of data.shards) await this.core.wal.dropTopic(topicOf(coll.id, s.index));
-      await this.core.fs.rmdir(joinPath(this.core.root, collectionDir(coll.id)));
+      // The drop is committed: from here it has happened, whatever the folder does. An index
+      // build that was saving its file when the drop came may add a file while the folder is
+      // being removed (ENOTEMPTY); it unlinks that file itself once it sees the drop, and a
+      // folder left behind is garbage that the next open removes (maintenance.ts).
+      const dir = joinPath(this.core.root, collectionDir(coll.id));
+      await this.core.fs.rmdir(dir).catch(() => this.core.fs.rmdir(dir)).catch(() => undefined);
       return status;
     });
   }

@@ -264,7 +264,7 @@ export class VectorIndexes {
         fromFile = stored !== undefined;
         if (!fromFile) {
           if (!this.wanted(job)) return this.discard(undefined);
-          if (!(await this.save(native, file!))) {
+          if (!(await this.save(native, file!, job))) {
             // Searches use the index now; its file follows once the volume takes writes.
             if (!this.wanted(job)) return this.discard(undefined);
             this.unsaved.set(job.key, { native, file: file!, job });
@@ -313,7 +313,7 @@ export class VectorIndexes {
    * Writes an index file. A storage failure (full volume, I/O error) is noted as a health
    * fault and answered false; the caller keeps the index in memory and tries later.
    */
-  private async save(native: NativeIndex, file: string): Promise<boolean> {
+  private async save(native: NativeIndex, file: string, job: Job): Promise<boolean> {
     try {
       const payload = await native.serialize();
       // The header keeps the low 32 bits of the length, and a file is read whole, so
@@ -324,7 +324,8 @@ export class VectorIndexes {
       return true;
     } catch (e) {
       if (!(e instanceof ElanusError) || (e.code !== 'STORAGE_FULL' && e.code !== 'STORAGE_IO')) throw e;
-      this.ctx.health.fault('indexes', 'index files', e);
+      // A drop that removed the folder under the write is no fault of the volume.
+      if (this.wanted(job)) this.ctx.health.fault('indexes', 'index files', e);
       return false;
     }
   }
@@ -338,7 +339,7 @@ export class VectorIndexes {
         this.unsaved.delete(key);
         continue;
       }
-      if (!(await this.save(u.native, u.file))) return;
+      if (!(await this.save(u.native, u.file, u.job))) return;
       this.unsaved.delete(key);
       // Install the file name in the same step as the check: a drop may have come meanwhile.
       if (this.wanted(u.job) && this.entries.get(key) === e) this.entries.set(key, { ...e, file: u.file });
