@@ -33,7 +33,8 @@ export interface ColumnBatch {
   readonly count: number;
   readonly columns: ReadonlyMap<string, InputColumn>;
 }
-export type InputColumn = { readonly values: ArrayLike<unknown> } | { readonly floats: Float32Array };
+/** `owned`: the array was made for this batch (no caller holds it), so it is stored without a copy. */
+export type InputColumn = { readonly values: ArrayLike<unknown> } | { readonly floats: Float32Array; readonly owned?: boolean };
 
 interface ValidateOptions {
   /** Supplies primary keys for auto-id collections (called once with the count, only after every row passed validation). */
@@ -110,7 +111,7 @@ export function validateColumns(coll: CollectionMeta, batch: ColumnBatch, opts: 
     },
     floatsOf: (f) => {
       const col = batch.columns.get(f.name);
-      return col && 'floats' in col ? col.floats : undefined;
+      return col && 'floats' in col ? col : undefined;
     },
     dynamicOf: (f) => {
       const own = batch.columns.get(f.name);
@@ -131,7 +132,7 @@ export function validateColumns(coll: CollectionMeta, batch: ColumnBatch, opts: 
 interface BatchSource {
   valueOf(f: FieldSchema): (r: number) => unknown;
   /** A FloatVector column given flat, or undefined. */
-  floatsOf?(f: FieldSchema): Float32Array | undefined;
+  floatsOf?(f: FieldSchema): { readonly floats: Float32Array; readonly owned?: boolean } | undefined;
   dynamicOf(f: FieldSchema): (r: number) => Record<string, unknown>;
 }
 
@@ -175,14 +176,14 @@ function assemble(coll: CollectionMeta, count: number, source: BatchSource, opts
   return { count, columns, pks };
 }
 
-/** A FloatVector column given flat: every value checked finite, then kept as one copy. */
-function floatColumn(f: FieldSchema, count: number, floats: Float32Array): Column {
+/** A FloatVector column given flat: every value checked finite, then kept (copied unless the batch owns it). */
+function floatColumn(f: FieldSchema, count: number, { floats, owned }: { readonly floats: Float32Array; readonly owned?: boolean }): Column {
   const w = widthOf(f);
   if (floats.length !== count * w) fail('WRONG_DIMENSION', { field: f.name, row: 0, expected: w, got: floats.length / count });
   for (let i = 0; i < floats.length; i++) {
     if (!Number.isFinite(floats[i]!)) fail('VALUE_NOT_FINITE', { field: f.name, row: Math.floor(i / w), position: i % w });
   }
-  return { fieldId: f.fieldId, values: floats.slice(), valid: f.nullable ? new Uint8Array(count).fill(1) : undefined };
+  return { fieldId: f.fieldId, values: owned ? floats : floats.slice(), valid: f.nullable ? new Uint8Array(count).fill(1) : undefined };
 }
 
 export function pkKeys(pkField: FieldSchema, col: Column, count: number): PkKey[] {

@@ -310,7 +310,8 @@ export function columnsFromFieldsData(fields: ProtoFieldData[], numRows: number,
       const dim = Number(v.dim ?? 0);
       const flat = v.float_vector!.data;
       if (dim <= 0 || flat.length !== dim * count) fail('WRONG_DIMENSION', { field: fd.field_name, row: 0, expected: dim, got: count ? flat.length / count : 0 });
-      columns.set(name, { floats: flat instanceof Float32Array ? flat : Float32Array.from(flat) });
+      // Decoded for this request: nobody else holds the array, so the engine keeps it as it is.
+      columns.set(name, flat instanceof Float32Array ? { floats: flat } : { floats: Float32Array.from(flat), owned: true });
     } else {
       columns.set(name, { values: columnValues(fd, count) });
     }
