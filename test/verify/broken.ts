@@ -36,14 +36,24 @@ export class Passthrough implements Target {
   close() { return this.inner.close(); }
 }
 
-/** Acknowledges the 5th insert into the main partition but never stores its first row. */
+/**
+ * Acknowledges the 5th insert into the main partition but never stores its first row,
+ * nor any later write of that key: the loss stays visible however the scenario's timing
+ * falls (a later write of the key would otherwise hide it before a read could see it).
+ */
 export class LosesAWrite extends Passthrough {
   private inserts = 0;
+  private lost: number | undefined;
   override async insert(c: string, rows: readonly Row[], p?: string): Promise<Result<void>> {
-    if (p === undefined && ++this.inserts === 5) {
-      return rows.length > 1 ? this.inner.insert(c, rows.slice(1), p) : { outcome: 'ok', value: undefined };
-    }
-    return this.inner.insert(c, rows, p);
+    if (p === undefined && this.lost === undefined && ++this.inserts === 5 && rows.length > 0) this.lost = Number(rows[0]!.id);
+    return this.write(rows, (kept) => this.inner.insert(c, kept, p));
+  }
+  override async upsert(c: string, rows: readonly Row[], p?: string): Promise<Result<void>> {
+    return this.write(rows, (kept) => this.inner.upsert(c, kept, p));
+  }
+  private async write(rows: readonly Row[], send: (kept: readonly Row[]) => Promise<Result<void>>): Promise<Result<void>> {
+    const kept = this.lost === undefined ? rows : rows.filter((r) => Number(r.id) !== this.lost);
+    return kept.length > 0 ? send(kept) : { outcome: 'ok', value: undefined };
   }
 }
 
