@@ -19,6 +19,7 @@ import type { CatalogRole } from './catalog-ddl.js';
 import type { IndexRole } from './index-ddl.js';
 import type { Maintenance } from './maintenance.js';
 import type { ReadRole } from './reads.js';
+import type { ShardPlacement } from '../gateway/roles.js';
 import type { WriteRole } from './writes.js';
 
 /** The roles, wired by Elanus.open: each reaches the others only through here. */
@@ -28,6 +29,8 @@ export interface EngineRoles {
   readonly maintenance: Maintenance;
   readonly writes: WriteRole;
   readonly reads: ReadRole;
+  /** Which data node serves each shard (the coordinator's), and the nodes' read side. */
+  readonly placement: ShardPlacement;
 }
 
 export class EngineCore {

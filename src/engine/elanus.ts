@@ -29,6 +29,8 @@ import { CatalogRole } from './catalog-ddl.js';
 import { IndexRole } from './index-ddl.js';
 import { Maintenance } from './maintenance.js';
 import { ReadRole } from './reads.js';
+import { ShardReads } from './shard-reads.js';
+import { LocalPlacement } from './placement.js';
 import { WriteRole } from './writes.js';
 
 /**
@@ -198,6 +200,8 @@ export class Elanus implements Gateway {
   static async open(opts: OpenOptions): Promise<Elanus> {
     if (typeof opts?.path !== 'string' || opts.path === '') fail('INVALID_ARGUMENT', { detail: 'open needs a data folder path' });
     const limits = resolveLimits(opts.limits);
+    const dataNodes = opts.dataNodes ?? 1;
+    if (!Number.isInteger(dataNodes) || dataNodes < 1 || dataNodes > 64) fail('INVALID_ARGUMENT', { detail: `dataNodes must be an integer in [1, 64], got ${String(opts.dataNodes)}` });
     if (opts.nativeThreads !== undefined) configureNativePool(opts.nativeThreads);
     const fs = opts.fs ?? new NodeFileSystem();
     const root = opts.path.replace(/\/+$/, '');
@@ -232,9 +236,10 @@ export class Elanus implements Gateway {
         onTailCut: (topic, path, offset, bytes) => health.repaired('log-tail-truncated', { topic, path, offset, bytes }),
       });
       const core = new EngineCore(fs, root, lock, meta, tso, ids, catalog, wal, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
+      const nodes = Array.from({ length: dataNodes }, (_, i) => new ShardReads(core, `data-${i}`));
       const roles: EngineRoles = {
         catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core),
-        writes: new WriteRole(core), reads: new ReadRole(core),
+        writes: new WriteRole(core), reads: new ReadRole(core), placement: new LocalPlacement(nodes),
       };
       core.roles = roles;
       try {

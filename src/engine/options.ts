@@ -82,6 +82,12 @@ export interface OpenOptions {
    * different value is INVALID_ARGUMENT. Unset = whatever the process already has.
    */
   nativeThreads?: number;
+  /**
+   * Data nodes in this process (default 1). With more, the shards are spread over them
+   * (shard i on node i mod n) and every read fans out and is merged by the gateway as in
+   * cluster mode; tests use it to show the answers do not depend on the placement.
+   */
+  dataNodes?: number;
 }
 
 export type CrashPoint =

@@ -1,22 +1,26 @@
-// The read path: read views at a consistency level, queries, counts, searches, hybrid search and iterators, results merged across shards and segments.
+// The read path's gateway side: read views at a consistency level, queries, counts,
+// searches, hybrid search and iterators. A read is checked and its filter planned here,
+// once; the data nodes that serve the collection's shards (core.roles.placement,
+// gateway/roles.ts) answer for their shards and the answers are merged (gateway/merge.ts).
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
-import { assert, fail } from '../errors/index.js';
-import { type CollectionSchema, type ConsistencyLevel, DataType, consistencyLevels, isVector, validateName, dataTypeName } from '../catalog/index.js';
+import { fail } from '../errors/index.js';
+import { type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, consistencyLevels, isVector, validateName, dataTypeName } from '../catalog/index.js';
 import { pkKeyOf } from '../gateway/validate.js';
-import { resolveFilter } from '../query/filter.js';
+import { mergeGroups, mergeHits, mergeRows, topGroups } from '../gateway/merge.js';
+import type { SearchMode, ShardHit, ShardHits, ShardReadReq, ShardReader } from '../gateway/roles.js';
+import { type FilterPlan, planFilter } from '../query/filter.js';
 import { explainFilter } from '../query/exec/explain.js';
-import { checkResultBytes, planOutput, rowObject } from '../query/rows.js';
+import { planOutput } from '../query/rows.js';
 import { prepareQueries } from '../query/search.js';
-import { type SearchHit, type SearchIterState, type VectorSearchSpec, checkGroupField, groupingSearch, searchIteratorParams, searchIteratorStep, vectorRangeSearch, vectorSearch } from '../query/vector-search.js';
+import { type SearchIterState, checkGroupField, searchIteratorParams } from '../query/vector-search.js';
 import { checkRange, parseSearchParams } from '../index/spec.js';
-import { BoundedHeap } from '../index/topk.js';
 import { pagedIterator } from './paged.js';
 import { searchMetric } from '../gateway/indexes.js';
 import type { PkKey } from '../segments/pk.js';
-import type { Segment } from '../segments/segment.js';
 import { physicalOf } from '../tso/index.js';
 import { CollectionData } from './collection.js';
+import { hitOverheadBytes } from './shard-reads.js';
 import { type CollectionReq, type GetReq, type QueryReq, type ReadReq, type SearchReq, status } from '../gateway/requests.js';
 import { type EngineCore, iteratorLeaseMs, exprParamsOf, isPartitionLoaded, shardRouter } from './core.js';
 
@@ -47,17 +51,45 @@ export class ReadRole {
     const level = req.consistency_level ?? coll.consistencyLevel;
     if (!consistencyLevels.includes(level as ConsistencyLevel)) fail('INVALID_ARGUMENT', { detail: `consistency_level must be one of ${consistencyLevels.join(', ')}` });
     let at: bigint;
+    // Strong (and Bounded past its bound) reads at a new timestamp and the data nodes wait
+    // until every write submitted before it is applied; the others read what is applied.
+    let waitApplied = false;
     if (pinnedAt !== undefined) {
       at = pinnedAt;
     } else if (level === 'Strong' || (level === 'Bounded' && this.staleBeyondBound(data))) {
       at = this.core.tso.next();
-      await data.barrier();
-      // The collection may have been dropped while we waited.
-      this.core.live(req);
+      waitApplied = true;
     } else {
       at = this.core.collectionSafeTs(data);
     }
-    return { coll, data, at, partitions, segments: data.shards.flatMap((s) => s.segments()) };
+    return { coll, data, at, partitions, waitApplied };
+  }
+
+  /**
+   * Asks the data nodes serving the collection's shards (only `wanted` ones, when given)
+   * for their part. `single` tells a node it serves every shard read, so it may apply the
+   * request's offset itself.
+   */
+  private async fanOut<T>(coll: CollectionMeta, data: CollectionData, wanted: ReadonlySet<number> | undefined, call: (reader: ShardReader, shards: number[], single: boolean) => Promise<T>): Promise<{ parts: T[]; single: boolean }> {
+    const placement = this.core.roles.placement;
+    const byNode = new Map<string, number[]>();
+    placement.owners(coll.id, data.shards.length).forEach((node, shard) => {
+      if (wanted && !wanted.has(shard)) return;
+      const list = byNode.get(node);
+      if (list) list.push(shard);
+      else byNode.set(node, [shard]);
+    });
+    const single = byNode.size <= 1;
+    const parts = await Promise.all([...byNode].map(([node, shards]) => call(placement.reader(node), shards, single)));
+    return { parts, single };
+  }
+
+  /** What every partial read of a request shares. */
+  private shardRead(req: ReadReq, coll: CollectionMeta, view: { at: bigint; partitions: ReadonlySet<number> | undefined; waitApplied: boolean }, filter: FilterPlan): Omit<ShardReadReq, 'shards'> {
+    return {
+      db_name: this.core.dbOf(req), collection_name: req.collection_name, collectionId: coll.id,
+      at: view.at, waitApplied: view.waitApplied, partitions: view.partitions === undefined ? undefined : [...view.partitions], filter,
+    };
   }
 
   private staleBeyondBound(data: CollectionData): boolean {
@@ -121,89 +153,34 @@ export class ReadRole {
     const offset = optionalCount('offset', req.offset) ?? 0;
     if (limit !== undefined && limit + offset > this.core.limits.resultRowsMax) fail('LIMIT_EXCEEDED', { what: 'query result', detail: `offset + limit must be at most ${this.core.limits.resultRowsMax}` });
     const view = await this.readView(req, req.partition_names, pinnedAt);
-    const { coll, at, partitions, segments } = view;
+    const { coll, data } = view;
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
-    const filter = req.ids !== undefined
-      ? { kind: 'keys' as const, values: req.ids as unknown[] }
-      : resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), coll.indexes);
+    const planned = req.ids !== undefined ? undefined : planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
     const outputs = req.output_fields ?? [];
     // Checked before the count(*) test below reads them as strings (else a TypeError, not a coded error).
     if (!Array.isArray(outputs) || outputs.some((o) => typeof o !== 'string')) fail('INVALID_ARGUMENT', { detail: 'output_fields must be an array of strings' });
+    const filter = keysAsPks(planned ?? keysPlan(req.ids), coll.schema);
+    const wanted = shardsOfKeys(filter, data.shards.length);
+    const base = this.shardRead(req, coll, view, filter);
     const counting = outputs.some((o) => o.replace(/\s/g, '').toLowerCase() === 'count(*)');
     if (counting) {
       if (outputs.length > 1) fail('INVALID_ARGUMENT', { detail: 'count(*) cannot be combined with other output fields' });
-      let n = 0;
-      if (filter.kind === 'all') {
-        for (const s of view.data.shards) n += s.count(at, partitions);
-      } else if (filter.kind === 'keys') {
-        n = this.lookup(view.data, pkField, filter.values as unknown[], at, partitions).length;
-      } else {
-        for (const seg of segments) {
-          if (partitions && !partitions.has(seg.partitionId)) continue;
-          const bits = filter.bits(seg);
-          const rows = Math.min(seg.rowCount, bits.length);
-          for (let r = 0; r < rows; r++) if (bits[r] === 1 && seg.visible(r, at)) n++;
-        }
-      }
-      return { status, data: [{ 'count(*)': n }] };
+      const { parts } = await this.fanOut(coll, data, wanted, (r, shards) => r.countShards({ ...base, shards }));
+      return { status, data: [{ 'count(*)': parts.reduce((a, b) => a + b, 0) }] };
     }
     if (filter.kind === 'all' && limit === undefined) fail('INVALID_ARGUMENT', { detail: 'a query without a filter needs a limit' });
-    // As in search: `emit` below stores a row before it compares with the limit, so a
-    // limit of 0 would return one row.
+    // As in search: a limit of 0 would return one row.
     if (limit === 0) fail('INVALID_ARGUMENT', { detail: 'limit must be at least 1' });
-    const plan = planOutput(coll.schema, coll.name, outputs);
-    // Results come in primary-key order, as Milvus returns them (its reduce merges by key):
-    // the SDK's query iterator pages with `pk > last` and relies on it. Only the first
-    // offset + limit keys are kept while scanning.
-    const want = limit === undefined ? Infinity : offset + limit;
-    const byKey = pkOrder(pkField.type === DataType.Int64);
-    const matches = new BoundedHeap<{ seg: Segment; row: number }>(want, (a, b) => byKey(a.seg.pks[a.row]!, b.seg.pks[b.row]!));
-    if (after !== undefined) {
-      // An iterator's next page: only keys after the last one it returned.
-      const push = matches.push.bind(matches);
-      matches.push = (m) => {
-        if (byKey(m.seg.pks[m.row]!, after) > 0) push(m);
-      };
-    }
-    if (filter.kind === 'keys') {
-      for (const loc of this.lookup(view.data, pkField, filter.values as unknown[], at, partitions)) matches.push(loc);
-    } else {
-      for (const seg of segments) {
-        if (partitions && !partitions.has(seg.partitionId)) continue;
-        const bits = filter.kind === 'predicate' ? filter.bits(seg) : undefined;
-        const rows = bits ? Math.min(seg.rowCount, bits.length) : seg.rowCount;
-        for (let r = 0; r < rows; r++) if ((!bits || bits[r] === 1) && seg.visible(r, at)) matches.push({ seg, row: r });
-      }
-    }
-    const kept = matches.sorted().slice(offset);
-    // A key is visible once at a timestamp: a query never returns it twice, and returns keys in order.
-    for (let i = 1; i < kept.length; i++) assert(byKey(kept[i - 1]!.seg.pks[kept[i - 1]!.row]!, kept[i]!.seg.pks[kept[i]!.row]!) < 0, 'query results in strictly increasing key order');
-    checkResultBytes(plan, kept, this.core.limits.resultBytesMax);
-    return { status, data: kept.map((m) => rowObject(plan, m.seg, m.row)) };
-  }
-
-  /** Rows visible at `at` with the given keys: through the key index when reading the latest state, else by scan. */
-  private lookup(data: CollectionData, pkField: CollectionSchema['fields'][number], values: unknown[], at: bigint, partitions: ReadonlySet<number> | undefined): Array<{ seg: Segment; row: number }> {
-    if (!Array.isArray(values)) fail('INVALID_ARGUMENT', { detail: 'ids must be an array' });
-    const keys = new Set(values.map((v) => pkKeyOf(pkField, v)));
-    const shardOf = shardRouter(data.shards.length);
-    const out: Array<{ seg: Segment; row: number }> = [];
-    for (const k of keys) {
-      const shard = data.shards[shardOf(k)]!;
-      const loc = shard.pkIndex.get(k);
-      if (loc && loc.seg.visible(loc.row, at)) {
-        if (!partitions || partitions.has(loc.seg.partitionId)) out.push(loc);
-        continue;
-      }
-      // The live row is newer than `at` (or gone): an older version may be the one visible at `at`.
-      for (const seg of shard.segments()) {
-        if (partitions && !partitions.has(seg.partitionId)) continue;
-        for (let r = 0; r < seg.rowCount; r++) {
-          if (seg.pks[r] === k && seg.visible(r, at)) out.push({ seg, row: r });
-        }
-      }
-    }
-    return out;
+    // Checked here, before any node reads a row: a missing field is FIELD_NOT_FOUND.
+    planOutput(coll.schema, coll.name, outputs);
+    const bytesMax = this.core.limits.resultBytesMax;
+    // One node: it skips the offset itself. Several: each returns its first offset + limit
+    // rows in key order, and the merge skips the offset.
+    const { parts, single } = await this.fanOut(coll, data, wanted, (r, shards, one) => r.queryShards({
+      ...base, shards, output_fields: outputs, offset: one ? offset : 0,
+      limit: one || limit === undefined ? limit : offset + limit, after, bytesMax,
+    }));
+    return { status, data: mergeRows(parts, pkField.type === DataType.Int64, single ? 0 : offset, single ? undefined : limit, bytesMax) };
   }
 
   async get(req: GetReq): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
@@ -249,8 +226,8 @@ export class ReadRole {
     const queries = prepareQueries(field, raw);
     if (queries.length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query vectors` });
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
-    const filter = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), coll.indexes);
-    const plan = planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
+    const filter = planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
+    planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
     const params = parseSearchParams(req.params, req as unknown as Record<string, unknown>, offset + limit);
     if (params.radius !== undefined) checkRange(metric, params.radius, params.rangeFilter);
     const groupField = params.groupByField === undefined ? undefined
@@ -273,22 +250,17 @@ export class ReadRole {
       }
     }
     const view = await this.readView(req, req.partition_names, iterState ? this.core.pins.get(iterState.pin)!.ts : undefined);
-    let keyTest: ((seg: Segment, row: number) => boolean) | undefined;
-    if (filter.kind === 'keys') {
-      const keys = new Set(filter.values.map((v) => pkKeyOf(pkField, v)));
-      keyTest = (seg, row) => keys.has(seg.pks[row]!);
-    }
-    const fieldIndex = coll.schema.fields.indexOf(field);
-    const spec: VectorSearchSpec = {
-      field, fieldIndex, metric, queries, k: offset + limit, at: view.at, partitions: view.partitions, filter, keyTest, params,
-      indexOf: (seg) => this.core.vindex.lookup(coll, field, seg),
-      interimOf: (seg) => this.core.interim.lookup(coll, field, seg),
+    const { data } = view;
+    const keyed = keysAsPks(filter, coll.schema);
+    const wanted = shardsOfKeys(keyed, data.shards.length);
+    const base = {
+      ...this.shardRead(req, coll, view, keyed),
+      anns_field: field.name, metric, queries, params, output_fields: req.output_fields ?? [], bytesMax: this.core.limits.resultBytesMax,
     };
-    let results: Array<Array<Record<string, unknown>>>;
-    const hitRow = (h: SearchHit) => {
-      const row = rowObject(plan, h.seg, h.row);
-      return { ...row, id: row[pkField.name], score: h.score };
-    };
+    const ask = (mode: SearchMode, k: number, offsetOnNode: (single: boolean) => number) =>
+      this.fanOut(coll, data, wanted, (r, shards, single) => r.searchShards({ ...base, shards, mode, k, offset: offsetOnNode(single) }));
+    const hitRow = (h: ShardHit) => ({ ...h.row, id: h.row[pkField.name], score: h.score });
+    const bytesMax = this.core.limits.resultBytesMax;
     if (iter) {
       if (!iterState) {
         const pin = this.core.nextPin++;
@@ -296,32 +268,42 @@ export class ReadRole {
         iterState = { pin, bound: undefined, ties: new Set() };
         this.core.searchIters.set(String(pin), iterState);
       }
-      const batch = await searchIteratorStep(view.segments, spec, iterState, limit);
-      checkResultBytes(plan, batch, this.core.limits.resultBytesMax, hitOverheadBytes);
+      const state = iterState;
+      const { parts } = await ask({ kind: 'iterate', bound: state.bound, ties: [...state.ties] as PkKey[] }, limit, () => 0);
+      const batch = mergeHits(parts, 1, limit, metric, 0, bytesMax, hitOverheadBytes)[0]!;
+      if (batch.length > 0) {
+        const last = batch[batch.length - 1]!.score;
+        if (last !== state.bound) state.ties = new Set();
+        for (const h of batch) if (h.score === last) state.ties.add(h.key);
+        state.bound = last;
+      }
       return {
         status,
         results: batch.map(hitRow),
-        search_iterator_v2_results: { token: String(iterState.pin), last_bound: iterState.bound ?? 0 },
+        search_iterator_v2_results: { token: String(state.pin), last_bound: state.bound ?? 0 },
         session_ts: view.at.toString(),
       };
     }
+    let results: Array<Array<Record<string, unknown>>>;
     if (groupField) {
-      const grouped = await groupingSearch(view.segments, spec, coll.schema.fields.indexOf(groupField), offset + limit, params.groupSize, params.strictGroupSize);
-      checkResultBytes(plan, grouped.flat(), this.core.limits.resultBytesMax, hitOverheadBytes);
+      const mode = { kind: 'group' as const, field: groupField.name, size: params.groupSize, strict: params.strictGroupSize };
+      const first = await ask(mode, offset + limit, () => 0);
+      let parts: ShardHits[] = first.parts;
+      let only: unknown[][] | undefined;
+      if (!first.single) {
+        // A group's best hits may lie on any node, also one where the group did not make
+        // that node's best: a second round asks every node for the chosen groups' hits.
+        only = topGroups(first.parts, queries.length, offset + limit, metric);
+        const union = [...new Set(only.flat())];
+        if (union.length > 0) parts = [...parts, ...(await ask({ ...mode, only: union }, union.length, () => 0)).parts];
+      }
       // offset and limit count groups.
-      results = grouped.map((list) => {
-        const seen: unknown[] = [];
-        return list.filter((h) => {
-          let i = seen.indexOf(h.group);
-          if (i < 0) i = seen.push(h.group) - 1;
-          return i >= offset;
-        }).map((h) => ({ ...hitRow(h), [groupField.name]: h.group }));
-      });
+      const grouped = mergeGroups(parts, queries.length, offset + limit, params.groupSize, metric, offset, bytesMax, hitOverheadBytes, only);
+      results = grouped.map((list) => list.map((h) => ({ ...hitRow(h), [groupField.name]: h.group })));
     } else {
-      const r = params.radius !== undefined ? await vectorRangeSearch(view.segments, spec) : await vectorSearch(view.segments, spec);
-      const kept = r.hits.map((list) => list.slice(offset));
-      checkResultBytes(plan, kept.flat(), this.core.limits.resultBytesMax, hitOverheadBytes);
-      results = kept.map((list) => list.map(hitRow));
+      const k = offset + limit;
+      const { parts, single } = await ask({ kind: params.radius !== undefined ? 'range' : 'top' }, k, (one) => (one ? offset : 0));
+      results = mergeHits(parts, queries.length, single ? Infinity : k, metric, single ? 0 : offset, bytesMax, hitOverheadBytes).map((list) => list.map(hitRow));
     }
     return { status, results: queries.length === 1 && !isBatch(raw) ? results[0]! : results };
   }
@@ -420,8 +402,6 @@ export class ReadRole {
 }
 
 const searchTopKMax = 16_384;
-/** A search hit's own bytes beside its output fields: its key and score. */
-const hitOverheadBytes = 16;
 const nqMax = 16_384;
 
 // ---------------------------------------------------------------- small helpers
@@ -435,17 +415,25 @@ function normScore(metric: string, s: number): number {
   return 1 - (2 * Math.atan(s)) / Math.PI;
 }
 
-/** Orders primary keys: Int64 numerically (exactly, also past 2^53), VarChar by code units. */
-function pkOrder(int64: boolean): (a: PkKey, b: PkKey) => number {
-  if (!int64) return (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-  return (a, b) => {
-    if (typeof a === 'number' && typeof b === 'number') return a - b;
-    const x = BigInt(a);
-    const y = BigInt(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
+/** `ids` as a key filter (they are checked as keys in keysAsPks). */
+function keysPlan(ids: unknown): FilterPlan {
+  if (!Array.isArray(ids)) fail('INVALID_ARGUMENT', { detail: 'ids must be an array' });
+  return { kind: 'keys', values: ids };
 }
 
+/** A key filter's values as the segments hold keys (Int64 as a number when safe), each once. */
+function keysAsPks(plan: FilterPlan, schema: CollectionSchema): FilterPlan {
+  if (plan.kind !== 'keys') return plan;
+  const pk = schema.fields.find((f) => f.isPrimary)!;
+  return { kind: 'keys', values: [...new Set(plan.values.map((v) => pkKeyOf(pk, v)))] };
+}
+
+/** The shards a key filter can touch (undefined: every shard). */
+function shardsOfKeys(plan: FilterPlan, shards: number): Set<number> | undefined {
+  if (plan.kind !== 'keys') return undefined;
+  const shardOf = shardRouter(shards);
+  return new Set((plan.values as PkKey[]).map(shardOf));
+}
 
 function isBatch(raw: unknown): boolean {
   return Array.isArray(raw) && raw.length > 0 && (Array.isArray(raw[0]) || ArrayBuffer.isView(raw[0]) || (typeof raw[0] === 'object' && raw[0] !== null));

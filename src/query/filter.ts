@@ -21,8 +21,18 @@ export type Filter =
     readonly bits: (seg: Segment) => Uint8Array;
   };
 
-/** `indexes`, the collection's index specs, lets sealed segments answer from scalar indexes (exec/). */
-export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>, indexes?: readonly IndexMeta[]): Filter {
+/**
+ * A filter as the gateway plans it, once per request: plain data (the checked tree, not
+ * closures), so it can be handed to the shards' readers in this process or over a wire.
+ * `key` names the filter for the sealed-segment answer cache (same text and values, same key).
+ */
+export type FilterPlan =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'keys'; readonly values: readonly unknown[] }
+  | { readonly kind: 'predicate'; readonly checked: Checked; readonly key: string };
+
+/** Parses and checks a filter once; `pk in [...]` and `pk == x` become a key plan. */
+export function planFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>): FilterPlan {
   const pk = schema.fields.find((f) => f.isPrimary)!;
   if (expr === undefined || expr === null || (typeof expr === 'string' && expr.trim() === '')) return { kind: 'all' };
   if (typeof expr !== 'string') throw new ElanusError('INVALID_ARGUMENT', { detail: 'filter must be a string' });
@@ -30,20 +40,31 @@ export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: 
   // `pk in [...]` and `pk == x` go through the key index instead of a scan.
   const keys = keysOf(compiled.checked, pk);
   if (keys !== undefined) return { kind: 'keys', values: keys };
+  return { kind: 'predicate', checked: compiled.checked, key: `${schema.fields.length}\u0000${expr}\u0000${stableJson(params)}` };
+}
+
+/** `indexes`, the collection's index specs, lets sealed segments answer from scalar indexes (exec/). */
+export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>, indexes?: readonly IndexMeta[]): Filter {
+  return bindFilter(planFilter(schema, expr, params), schema, indexes);
+}
+
+/** A planned filter over this process's segments. */
+export function bindFilter(plan: FilterPlan, schema: CollectionSchema, indexes?: readonly IndexMeta[]): Filter {
+  if (plan.kind !== 'predicate') return plan;
+  const { checked, key } = plan;
   // A Filter lives for one read, so this cache does too. A growing segment may gain rows
   // while a read runs; a row past the cached end evaluates the segment again. Rows never
   // change once written, so earlier answers stay right. A sealed segment's answers are
   // also kept across reads (sealedAnswers): its rows are frozen, so the same filter text
   // gives the same bytes until the segment is gone (deletes are applied separately).
   const cache = new WeakMap<Segment, Uint8Array>();
-  const key = `${schema.fields.length}\u0000${expr}\u0000${stableJson(params)}`;
   const bits = (seg: Segment, row = seg.rowCount - 1) => {
     let b = cache.get(seg);
     if (b === undefined || row >= b.length) {
       const sealed = seg.state !== 'growing';
       b = sealed ? sealedAnswers.get(seg)?.get(key) : undefined;
       if (b === undefined) {
-        b = evaluateSegment(compiled.checked, schema, seg, indexes);
+        b = evaluateSegment(checked, schema, seg, indexes);
         if (sealed) remember(seg, key, b);
       }
       cache.set(seg, b);

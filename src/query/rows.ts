@@ -80,13 +80,19 @@ function copyOut(v: unknown): unknown {
 export function checkResultBytes(plan: OutputPlan, rows: ReadonlyArray<{ seg: Segment; row: number }>, max: number, perRowExtra = 0): void {
   let bytes = 0;
   for (const { seg, row } of rows) {
-    bytes += perRowExtra;
-    for (const { field, index } of plan.fields) bytes += valueBytes(seg, index, field, row);
-    if (plan.dynamicIndex >= 0 && (plan.dynamicKeys === '*' || plan.dynamicKeys.length > 0)) bytes += valueBytes(seg, plan.dynamicIndex, seg.field(plan.dynamicIndex), row);
+    bytes += perRowExtra + rowBytes(plan, seg, row);
     if (bytes > max) {
       fail('RESULT_TOO_LARGE', { bytes: `more than ${bytes}`, max });
     }
   }
+}
+
+/** Estimated bytes of one result row's output fields (as checkResultBytes counts them). */
+export function rowBytes(plan: OutputPlan, seg: Segment, row: number): number {
+  let bytes = 0;
+  for (const { field, index } of plan.fields) bytes += valueBytes(seg, index, field, row);
+  if (plan.dynamicIndex >= 0 && (plan.dynamicKeys === '*' || plan.dynamicKeys.length > 0)) bytes += valueBytes(seg, plan.dynamicIndex, seg.field(plan.dynamicIndex), row);
+  return bytes;
 }
 
 function valueBytes(seg: Segment, index: number, field: FieldSchema, row: number): number {

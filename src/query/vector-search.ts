@@ -47,8 +47,8 @@ export interface VectorSearchSpec {
   readonly at: bigint;
   readonly partitions: ReadonlySet<number> | undefined;
   readonly filter: Filter;
-  /** For a `keys` filter: whether a row's key is one of them. */
-  readonly keyTest?: (seg: Segment, row: number) => boolean;
+  /** A further test of each row, beside the filter (a `keys` filter's keys; the group values a search is held to). */
+  readonly rowTest?: (seg: Segment, row: number) => boolean;
   readonly params: SearchParams;
   readonly indexOf: (seg: Segment) => SegmentIndex | undefined;
   /** Interim chunk graphs of a segment that has no index of its own yet. */
@@ -92,9 +92,9 @@ const conjunctions = new WeakMap<Uint8Array, Allowed & { readonly live: Uint8Arr
 function allowedRows(seg: Segment, spec: VectorSearchSpec): Allowed {
   const rows = seg.rowCount;
   const f = spec.filter;
-  if (f.kind === 'all' && seg.deletedRows === 0 && seg.allInsertedBy(spec.at)) return { rows, mask: undefined, count: rows };
+  if (f.kind === 'all' && spec.rowTest === undefined && seg.deletedRows === 0 && seg.allInsertedBy(spec.at)) return { rows, mask: undefined, count: rows };
   const bits = f.kind === 'predicate' ? f.bits(seg) : undefined;
-  if (seg.allInsertedBy(spec.at) && spec.at >= seg.maxDeleteTs && spec.keyTest === undefined) {
+  if (seg.allInsertedBy(spec.at) && spec.at >= seg.maxDeleteTs && spec.rowTest === undefined) {
     // Reading the latest state: visibility is the segment's cached live mask.
     const live = seg.liveMask();
     if (!bits) return { rows, mask: live, count: rows - seg.deletedRows };
@@ -109,7 +109,7 @@ function allowedRows(seg: Segment, spec: VectorSearchSpec): Allowed {
     conjunctions.set(bits, out);
     return out;
   }
-  const prefix = spec.at >= seg.maxDeleteTs && spec.keyTest === undefined ? seg.insertedPrefix(spec.at) : undefined;
+  const prefix = spec.at >= seg.maxDeleteTs && spec.rowTest === undefined ? seg.insertedPrefix(spec.at) : undefined;
   if (prefix !== undefined) {
     // A growing segment read before its latest appends: the visible rows are the first
     // `prefix` ones that are not deleted (every delete is at or before the read, so it hit
@@ -124,7 +124,8 @@ function allowedRows(seg: Segment, spec: VectorSearchSpec): Allowed {
   const mask = new Uint8Array(rows);
   let count = 0;
   for (let r = 0; r < rows; r++) {
-    if (bits ? bits[r] !== 1 : (spec.keyTest !== undefined && !spec.keyTest(seg, r))) continue;
+    if (bits && bits[r] !== 1) continue;
+    if (spec.rowTest !== undefined && !spec.rowTest(seg, r)) continue;
     if (!seg.visible(r, spec.at)) continue;
     mask[r] = 1;
     count++;
@@ -294,7 +295,8 @@ export function mergeHits(perSegment: readonly SearchHit[][][], nq: number, k: n
   return out;
 }
 
-function comparePk(a: unknown, b: unknown): number {
+/** The order of equal-score hits: by primary key (Int64 keys past 2^53, held as strings, by their text). */
+export function comparePk(a: unknown, b: unknown): number {
   if (typeof a === 'string' || typeof b === 'string') return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
   return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
 }
@@ -409,11 +411,7 @@ function group(list: readonly SearchHit[], fieldIndex: number, groups: number, g
   const order: unknown[] = [];
   const members = new Map<unknown, GroupedHit[]>();
   for (const h of list) {
-    const col = h.seg.column(fieldIndex);
-    const valid = col.valid ? col.valid[h.row] === 1 : true;
-    let v: unknown = valid ? (col.values as ArrayLike<unknown>)[h.row] : null;
-    if (typeof v === 'bigint') v = v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-    if (h.seg.field(fieldIndex).type === DataType.Bool && typeof v === 'number') v = v === 1;
+    const v = groupValueAt(h.seg, fieldIndex, h.row);
     let m = members.get(v);
     if (!m) {
       if (order.length >= groups) continue;
@@ -424,6 +422,16 @@ function group(list: readonly SearchHit[], fieldIndex: number, groups: number, g
   }
   const hits = order.flatMap((v) => members.get(v)!);
   return { hits, filled: order.length, full: order.every((v) => members.get(v)!.length >= groupSize) };
+}
+
+/** A row's value of the group field, as results report it (Int64 as a number when safe, else text; Bool as a boolean; null when unset). */
+export function groupValueAt(seg: Segment, fieldIndex: number, row: number): unknown {
+  const col = seg.column(fieldIndex);
+  const valid = col.valid ? col.valid[row] === 1 : true;
+  let v: unknown = valid ? (col.values as ArrayLike<unknown>)[row] : null;
+  if (typeof v === 'bigint') v = v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (seg.field(fieldIndex).type === DataType.Bool && typeof v === 'number') v = v === 1;
+  return v;
 }
 
 /** A search iterator between batches: its pinned snapshot, and where the last batch ended. */
@@ -451,22 +459,13 @@ export function searchIteratorParams(params: Readonly<Record<string, unknown>> |
  * Every batch is an exact range scan over the pinned snapshot, so batches are stable:
  * each row comes once, in order, however the batches are sized.
  */
-export async function searchIteratorStep(segments: readonly Segment[], spec: VectorSearchSpec, state: SearchIterState, batch: number): Promise<SearchHit[]> {
+export async function searchBeyond(segments: readonly Segment[], spec: VectorSearchSpec, bound: number | undefined, ties: ReadonlySet<unknown>, batch: number): Promise<SearchHit[]> {
   const larger = largerIsNearer(spec.metric);
   const p = spec.params;
-  const b = state.bound;
   // The request's own range (if any) intersected with "not nearer than the bound".
   const radius = p.radius ?? (larger ? -Infinity : Infinity);
-  const rangeFilter = b === undefined ? p.rangeFilter
-    : p.rangeFilter === undefined ? b : larger ? Math.min(b, p.rangeFilter) : Math.max(b, p.rangeFilter);
-  const r = await vectorRangeSearch(segments, { ...spec, k: batch + state.ties.size, params: { ...p, radius, rangeFilter } });
-  const pkOf = (h: SearchHit) => h.seg.pks[h.row];
-  const out = (r.hits[0] ?? []).filter((h) => !state.ties.has(pkOf(h))).slice(0, batch);
-  if (out.length > 0) {
-    const last = out[out.length - 1]!.score;
-    if (last !== b) state.ties = new Set();
-    for (const h of out) if (h.score === last) state.ties.add(pkOf(h));
-    state.bound = last;
-  }
-  return out;
+  const rangeFilter = bound === undefined ? p.rangeFilter
+    : p.rangeFilter === undefined ? bound : larger ? Math.min(bound, p.rangeFilter) : Math.max(bound, p.rangeFilter);
+  const r = await vectorRangeSearch(segments, { ...spec, k: batch + ties.size, params: { ...p, radius, rangeFilter } });
+  return (r.hits[0] ?? []).filter((h) => !ties.has(h.seg.pks[h.row])).slice(0, batch);
 }

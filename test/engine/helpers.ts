@@ -30,6 +30,8 @@ export interface OpenEngineOptions {
   storage?: 'disk' | 'memory';
   limits?: OpenOptions['limits'];
   shardsDefault?: number;
+  /** Data nodes the shards are spread over (OpenOptions.dataNodes). */
+  dataNodes?: number;
   /** Self-repairs and health changes (every open and reopen reports to the same one). */
   events?: OpenOptions['events'];
 }
@@ -43,6 +45,7 @@ export async function openEngine(o: OpenEngineOptions = {}): Promise<EngineHandl
     ...(fs ? { fs } : {}),
     limits: { backgroundIntervalMs: 0, ...o.limits },
     ...(o.shardsDefault ? { shardsDefault: o.shardsDefault } : {}),
+    ...(o.dataNodes !== undefined ? { dataNodes: o.dataNodes } : {}),
     ...(o.events ? { events: o.events } : {}),
   });
   const h: EngineHandle = {

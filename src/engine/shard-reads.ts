@@ -1,0 +1,186 @@
+// The data/query role's read side: partial answers over the shards this node serves
+// (gateway/roles.ts ShardReader), merged by the gateway (reads.ts). Requests and results
+// are plain data; the segments, indexes and filter closures stay here.
+// A role of the embedded engine (engine/README.md): its state is the engine core's,
+// shared with the other roles; it reaches them only through core.roles.
+import { assert, fail } from '../errors/index.js';
+import type { CollectionMeta } from '../catalog/index.js';
+import type { ShardHit, ShardHits, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq } from '../gateway/roles.js';
+import { pkOrder } from '../gateway/merge.js';
+import { type Filter, bindFilter } from '../query/filter.js';
+import { type OutputPlan, checkResultBytes, planOutput, rowBytes, rowObject } from '../query/rows.js';
+import { type GroupedHit, type SearchHit, type VectorSearchSpec, groupValueAt, groupingSearch, searchBeyond, vectorRangeSearch, vectorSearch } from '../query/vector-search.js';
+import { BoundedHeap } from '../index/topk.js';
+import { DataType } from '../catalog/index.js';
+import type { PkKey } from '../segments/pk.js';
+import type { Segment } from '../segments/segment.js';
+import type { Shard } from '../segments/shard.js';
+import type { CollectionData } from './collection.js';
+import { type EngineCore, shardRouter } from './core.js';
+
+/** A search hit's own bytes beside its output fields: its key and score. */
+export const hitOverheadBytes = 16;
+
+export class ShardReads implements ShardReader {
+  constructor(private readonly core: EngineCore, readonly node: string) {}
+
+  /** The shards asked for, once every write submitted before the call is applied when the read waits. */
+  private async view(req: ShardReadReq) {
+    let { coll, data } = this.collection(req);
+    for (const i of req.shards) assert(Number.isInteger(i) && i >= 0 && i < data.shards.length, 'a shard read names shards of its collection');
+    if (req.waitApplied) {
+      await Promise.all(req.shards.map((i) => data.shards[i]!.barrier()));
+      // The collection may have been dropped while we waited.
+      ({ coll, data } = this.collection(req));
+    }
+    const shards = req.shards.map((i) => data.shards[i]!);
+    return {
+      coll, data, shards,
+      partitions: req.partitions === undefined ? undefined : new Set(req.partitions),
+      segments: shards.flatMap((s) => s.segments()),
+      filter: bindFilter(req.filter, coll.schema, coll.indexes),
+    };
+  }
+
+  private collection(req: ShardReadReq): { coll: CollectionMeta; data: CollectionData } {
+    this.core.checkOpen();
+    const data = this.core.data.get(req.collectionId);
+    const coll = this.core.catalog.collectionById(req.collectionId);
+    if (!data || data.state !== 'ready' || !coll) fail('COLLECTION_NOT_FOUND', { name: req.collection_name, db: req.db_name });
+    return { coll, data };
+  }
+
+  async countShards(req: ShardReadReq): Promise<number> {
+    const v = await this.view(req);
+    const { filter, partitions } = v;
+    let n = 0;
+    if (filter.kind === 'all') {
+      for (const s of v.shards) n += s.count(req.at, partitions);
+    } else if (filter.kind === 'keys') {
+      n = this.lookup(v.data, v.shards, filter.values as PkKey[], req.at, partitions).length;
+    } else {
+      for (const seg of v.segments) {
+        if (partitions && !partitions.has(seg.partitionId)) continue;
+        const bits = filter.bits(seg);
+        const rows = Math.min(seg.rowCount, bits.length);
+        for (let r = 0; r < rows; r++) if (bits[r] === 1 && seg.visible(r, req.at)) n++;
+      }
+    }
+    return n;
+  }
+
+  async queryShards(req: ShardQueryReq): Promise<ShardRows> {
+    const v = await this.view(req);
+    const { coll, filter, partitions } = v;
+    const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
+    const plan = planOutput(coll.schema, coll.name, req.output_fields);
+    // Results come in primary-key order, as Milvus returns them (its reduce merges by key):
+    // the SDK's query iterator pages with `pk > last` and relies on it. Only the first
+    // offset + limit keys are kept while scanning.
+    const want = req.limit === undefined ? Infinity : req.offset + req.limit;
+    const byKey = pkOrder(pkField.type === DataType.Int64);
+    const matches = new BoundedHeap<{ seg: Segment; row: number }>(want, (a, b) => byKey(a.seg.pks[a.row]!, b.seg.pks[b.row]!));
+    const after = req.after;
+    const push = after === undefined
+      ? (m: { seg: Segment; row: number }) => matches.push(m)
+      // An iterator's next page: only keys after the last one it returned.
+      : (m: { seg: Segment; row: number }) => { if (byKey(m.seg.pks[m.row]!, after) > 0) matches.push(m); };
+    if (filter.kind === 'keys') {
+      for (const loc of this.lookup(v.data, v.shards, filter.values as PkKey[], req.at, partitions)) push(loc);
+    } else {
+      for (const seg of v.segments) {
+        if (partitions && !partitions.has(seg.partitionId)) continue;
+        const bits = filter.kind === 'predicate' ? filter.bits(seg) : undefined;
+        const rows = bits ? Math.min(seg.rowCount, bits.length) : seg.rowCount;
+        for (let r = 0; r < rows; r++) if ((!bits || bits[r] === 1) && seg.visible(r, req.at)) push({ seg, row: r });
+      }
+    }
+    const kept = matches.sorted().slice(req.offset);
+    checkResultBytes(plan, kept, req.bytesMax);
+    return {
+      keys: kept.map((m) => m.seg.pks[m.row]!),
+      rows: kept.map((m) => rowObject(plan, m.seg, m.row)),
+      bytes: kept.map((m) => rowBytes(plan, m.seg, m.row)),
+    };
+  }
+
+  /**
+   * Rows visible at `at` with the given keys, among this node's shards: through the key
+   * index when reading the latest state, else by scan.
+   */
+  private lookup(data: CollectionData, shards: readonly Shard[], keys: readonly PkKey[], at: bigint, partitions: ReadonlySet<number> | undefined): Array<{ seg: Segment; row: number }> {
+    const shardOf = shardRouter(data.shards.length);
+    const mine = new Set(shards.map((s) => s.index));
+    const out: Array<{ seg: Segment; row: number }> = [];
+    for (const k of new Set(keys)) {
+      const index = shardOf(k);
+      if (!mine.has(index)) continue;
+      const shard = data.shards[index]!;
+      const loc = shard.pkIndex.get(k);
+      if (loc && loc.seg.visible(loc.row, at)) {
+        if (!partitions || partitions.has(loc.seg.partitionId)) out.push(loc);
+        continue;
+      }
+      // The live row is newer than `at` (or gone): an older version may be the one visible at `at`.
+      for (const seg of shard.segments()) {
+        if (partitions && !partitions.has(seg.partitionId)) continue;
+        for (let r = 0; r < seg.rowCount; r++) {
+          if (seg.pks[r] === k && seg.visible(r, at)) out.push({ seg, row: r });
+        }
+      }
+    }
+    return out;
+  }
+
+  async searchShards(req: ShardSearchReq): Promise<ShardHits> {
+    const v = await this.view(req);
+    const { coll, filter, partitions } = v;
+    const field = coll.schema.fields.find((f) => f.name === req.anns_field);
+    if (!field) fail('FIELD_NOT_FOUND', { field: req.anns_field, collection: coll.name });
+    const plan = planOutput(coll.schema, coll.name, req.output_fields, { includeVectorsByDefault: false });
+    const mode = req.mode;
+    const tests: Array<(seg: Segment, row: number) => boolean> = [];
+    if (filter.kind === 'keys') {
+      const keys = new Set(filter.values as PkKey[]);
+      tests.push((seg, row) => keys.has(seg.pks[row]!));
+    }
+    const groupIndex = mode.kind === 'group' ? coll.schema.fields.findIndex((f) => f.name === mode.field && !f.isDynamic) : -1;
+    if (mode.kind === 'group') {
+      if (groupIndex < 0) fail('FIELD_NOT_FOUND', { field: mode.field, collection: coll.name });
+      if (mode.only !== undefined) {
+        const only = new Set(mode.only);
+        tests.push((seg, row) => only.has(groupValueAt(seg, groupIndex, row)));
+      }
+    }
+    const spec: VectorSearchSpec = {
+      field, fieldIndex: coll.schema.fields.indexOf(field), metric: req.metric, queries: req.queries, k: req.k,
+      at: req.at, partitions, filter: filter as Filter, params: req.params,
+      rowTest: tests.length === 0 ? undefined : tests.length === 1 ? tests[0] : (seg, row) => tests.every((t) => t(seg, row)),
+      indexOf: (seg) => this.core.vindex.lookup(coll, field, seg),
+      interimOf: (seg) => this.core.interim.lookup(coll, field, seg),
+    };
+    const out = (list: readonly SearchHit[]): ShardHit[] => list.map((h) => hitOf(plan, h));
+    switch (mode.kind) {
+      case 'iterate': {
+        const batch = await searchBeyond(v.segments, spec, mode.bound, new Set(mode.ties), req.k);
+        checkResultBytes(plan, batch, req.bytesMax, hitOverheadBytes);
+        return { hits: [out(batch)] };
+      }
+      case 'group': {
+        const grouped = await groupingSearch(v.segments, spec, groupIndex, req.k, mode.size, mode.strict);
+        checkResultBytes(plan, grouped.flat(), req.bytesMax, hitOverheadBytes);
+        return { hits: grouped.map((list: GroupedHit[]) => list.map((h) => ({ ...hitOf(plan, h), group: h.group }))) };
+      }
+      default: {
+        const r = mode.kind === 'range' ? await vectorRangeSearch(v.segments, spec) : await vectorSearch(v.segments, spec);
+        const kept = r.hits.map((list) => list.slice(req.offset));
+        checkResultBytes(plan, kept.flat(), req.bytesMax, hitOverheadBytes);
+        return { hits: kept.map(out) };
+      }
+    }
+  }
+}
+
+function hitOf(plan: OutputPlan, h: SearchHit): ShardHit {
+  return { key: h.seg.pks[h.row]!, score: h.score, row: rowObject(plan, h.seg, h.row), bytes: rowBytes(plan, h.seg, h.row) };
+}

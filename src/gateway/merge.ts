@@ -1,0 +1,107 @@
+// The gateway's merge of partial answers from the data nodes (roles.ts): rows in key
+// order, hits nearest first, groups regrouped. Keys are disjoint across shards (a key
+// lives in one shard), so merging never has to choose between two versions of a row.
+import { assert, fail } from '../errors/index.js';
+import { type Metric, largerIsNearer } from '../query/distance.js';
+import { comparePk } from '../query/vector-search.js';
+import type { PkKey } from '../segments/pk.js';
+import type { ShardHit, ShardHits, ShardRows } from './roles.js';
+
+/** Orders primary keys: Int64 numerically (exactly, also past 2^53), VarChar by code units. */
+export function pkOrder(int64: boolean): (a: PkKey, b: PkKey) => number {
+  if (!int64) return (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  return (a, b) => {
+    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+}
+
+/** The rows of every part in key order, `offset` skipped, at most `limit`; RESULT_TOO_LARGE past `bytesMax`. */
+export function mergeRows(parts: readonly ShardRows[], int64: boolean, offset: number, limit: number | undefined, bytesMax: number): Array<Record<string, unknown>> {
+  const byKey = pkOrder(int64);
+  let all: Array<{ key: PkKey; row: Record<string, unknown>; bytes: number }> = [];
+  for (const p of parts) for (let i = 0; i < p.rows.length; i++) all.push({ key: p.keys[i]!, row: p.rows[i]!, bytes: p.bytes[i]! });
+  if (parts.length > 1) all.sort((a, b) => byKey(a.key, b.key));
+  all = all.slice(offset, limit === undefined ? undefined : offset + limit);
+  // A key is visible once at a timestamp: a query never returns it twice, and returns keys in order.
+  for (let i = 1; i < all.length; i++) assert(byKey(all[i - 1]!.key, all[i]!.key) < 0, 'query results in strictly increasing key order');
+  checkBytes(all, 0, bytesMax);
+  return all.map((r) => r.row);
+}
+
+/** Per query, the nearest `k` hits of every part (equal scores by key), `offset` skipped. */
+export function mergeHits(parts: readonly ShardHits[], nq: number, k: number, metric: Metric, offset: number, bytesMax: number, perHitBytes: number): ShardHit[][] {
+  const out: ShardHit[][] = [];
+  for (let q = 0; q < nq; q++) {
+    const all = sortedHits(parts, q, metric);
+    const kept = all.slice(0, k).slice(offset);
+    const keys = new Set(kept.map((h) => h.key));
+    assert(keys.size === kept.length, 'search hits have distinct primary keys');
+    out.push(kept);
+  }
+  checkBytes(out.flat(), perHitBytes, bytesMax);
+  return out;
+}
+
+/**
+ * Per query, the best `groups` groups (ranked by their best hit) with up to `size` hits
+ * each, over every part's hits; groups before `offset` are left out. With `only`, query q
+ * takes only the groups only[q] names.
+ */
+export function mergeGroups(parts: readonly ShardHits[], nq: number, groups: number, size: number, metric: Metric, offset: number, bytesMax: number, perHitBytes: number, only?: ReadonlyArray<readonly unknown[]>): ShardHit[][] {
+  const out: ShardHit[][] = [];
+  for (let q = 0; q < nq; q++) {
+    // After a second round, each query's groups are those its first round chose.
+    const allowed = only === undefined ? undefined : new Set(only[q]);
+    const order: unknown[] = [];
+    const members = new Map<unknown, ShardHit[]>();
+    const seen = new Set<PkKey>();
+    for (const h of sortedHits(parts, q, metric)) {
+      // A second round may return a hit the first already had.
+      if (seen.has(h.key) || (allowed !== undefined && !allowed.has(h.group))) continue;
+      seen.add(h.key);
+      let m = members.get(h.group);
+      if (!m) {
+        if (order.length >= groups) continue;
+        members.set(h.group, (m = []));
+        order.push(h.group);
+      }
+      if (m.length < size) m.push(h);
+    }
+    out.push(order.slice(offset).flatMap((g) => members.get(g)!));
+  }
+  checkBytes(out.flat(), perHitBytes, bytesMax);
+  return out;
+}
+
+/** Group values of each query's best `groups` groups over the parts (the first round of a grouping search on several nodes). */
+export function topGroups(parts: readonly ShardHits[], nq: number, groups: number, metric: Metric): unknown[][] {
+  const out: unknown[][] = [];
+  for (let q = 0; q < nq; q++) {
+    const order = new Set<unknown>();
+    for (const h of sortedHits(parts, q, metric)) {
+      if (order.size >= groups) break;
+      order.add(h.group);
+    }
+    out.push([...order]);
+  }
+  return out;
+}
+
+function sortedHits(parts: readonly ShardHits[], q: number, metric: Metric): ShardHit[] {
+  const larger = largerIsNearer(metric);
+  const all: ShardHit[] = [];
+  for (const p of parts) for (const h of p.hits[q] ?? []) all.push(h);
+  if (parts.length > 1) all.sort((a, b) => (a.score === b.score ? comparePk(a.key, b.key) : larger ? b.score - a.score : a.score - b.score));
+  return all;
+}
+
+function checkBytes(rows: ReadonlyArray<{ bytes: number }>, perRow: number, max: number): void {
+  let bytes = 0;
+  for (const r of rows) {
+    bytes += r.bytes + perRow;
+    if (bytes > max) fail('RESULT_TOO_LARGE', { bytes: `more than ${bytes}`, max });
+  }
+}

@@ -1,0 +1,108 @@
+// The interfaces between the gateway and the roles behind it (engine/README.md): the
+// data/query role that serves a collection's shards (`ShardReader`) and the
+// coordinator's placement of shards on data nodes (`ShardPlacement`). Requests and
+// results are plain data — no segment, no closure — so a remote data node can satisfy
+// the same interface over a wire in cluster mode. In the embedded mode one process
+// wires them: one data node serves every shard.
+//
+// A read goes: the gateway checks the request, plans the filter once (query/filter.ts
+// FilterPlan), picks the snapshot `at` for the consistency level, asks each data node
+// for its shards' partial answer and merges them (merge.ts).
+import type { FilterPlan } from '../query/filter.js';
+import type { Metric } from '../query/distance.js';
+import type { PreparedQuery } from '../query/vector-search.js';
+import type { SearchParams } from '../index/spec.js';
+import type { PkKey } from '../segments/pk.js';
+
+/** Which rows a partial read covers: some shards of one collection, at one snapshot. */
+export interface ShardReadReq {
+  readonly db_name: string;
+  readonly collection_name: string;
+  readonly collectionId: number;
+  /** Shard indexes, each served by the node asked. */
+  readonly shards: readonly number[];
+  /** The snapshot: rows visible at this timestamp. */
+  readonly at: bigint;
+  /** Wait until every write submitted to these shards before the call is applied (Strong, and Bounded past its bound). */
+  readonly waitApplied: boolean;
+  /** Partition ids to read; undefined = every partition. */
+  readonly partitions: readonly number[] | undefined;
+  readonly filter: FilterPlan;
+}
+
+export interface ShardQueryReq extends ShardReadReq {
+  readonly output_fields: readonly string[];
+  /** Rows to skip, in key order (only when one node serves every shard read; else 0 and the gateway skips). */
+  readonly offset: number;
+  /** Rows to return after the offset; undefined = all that match. */
+  readonly limit: number | undefined;
+  /** Only keys after this one (an iterator's next page). */
+  readonly after: PkKey | undefined;
+  /** Refuse (RESULT_TOO_LARGE) a partial answer whose rows would hold more bytes. */
+  readonly bytesMax: number;
+}
+
+/** Rows in strictly increasing key order, with each row's key and estimated bytes. */
+export interface ShardRows {
+  readonly keys: readonly PkKey[];
+  readonly rows: ReadonlyArray<Record<string, unknown>>;
+  readonly bytes: readonly number[];
+}
+
+export type SearchMode =
+  /** The k nearest per query. */
+  | { readonly kind: 'top' }
+  /** Every row inside params' radius / range_filter, nearest first, at most k. */
+  | { readonly kind: 'range' }
+  /**
+   * The best k groups by `field` per query, each with up to `size` hits. `only`, when
+   * given, restricts the search to those group values (the gateway's second round when
+   * several nodes answered: each group's best hits may lie on any node).
+   */
+  | { readonly kind: 'group'; readonly field: string; readonly size: number; readonly strict: boolean; readonly only?: readonly unknown[] }
+  /** An iterator's next batch: hits not nearer than `bound`, except keys in `ties` (already returned at `bound`). */
+  | { readonly kind: 'iterate'; readonly bound: number | undefined; readonly ties: readonly PkKey[] };
+
+export interface ShardSearchReq extends ShardReadReq {
+  readonly anns_field: string;
+  readonly metric: Metric;
+  readonly queries: readonly PreparedQuery[];
+  /** Hits per query (groups, when grouping), offset included unless `offset` is set. */
+  readonly k: number;
+  /** Hits (groups) to skip per query (only when one node serves every shard read). */
+  readonly offset: number;
+  readonly params: SearchParams;
+  readonly output_fields: readonly string[];
+  readonly mode: SearchMode;
+  readonly bytesMax: number;
+}
+
+export interface ShardHit {
+  readonly key: PkKey;
+  readonly score: number;
+  /** The output fields (the primary key always). */
+  readonly row: Record<string, unknown>;
+  readonly bytes: number;
+  /** The group's value, when grouping. */
+  readonly group?: unknown;
+}
+
+/** Per query, hits nearest first (equal scores by key). */
+export interface ShardHits {
+  readonly hits: ReadonlyArray<readonly ShardHit[]>;
+}
+
+/** The data/query role as the gateway sees it: partial answers over the shards it serves. */
+export interface ShardReader {
+  countShards(req: ShardReadReq): Promise<number>;
+  queryShards(req: ShardQueryReq): Promise<ShardRows>;
+  searchShards(req: ShardSearchReq): Promise<ShardHits>;
+}
+
+/** The coordinator's placement of shards on data nodes. */
+export interface ShardPlacement {
+  /** The data node serving each shard of a collection (index = shard), by node id. */
+  owners(collectionId: number, shardsNum: number): readonly string[];
+  /** A data node by id. */
+  reader(node: string): ShardReader;
+}
