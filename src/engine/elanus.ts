@@ -30,6 +30,7 @@ import { IndexRole } from './index-ddl.js';
 import { Maintenance } from './maintenance.js';
 import { ReadRole } from './reads.js';
 import { ShardReads } from './shard-reads.js';
+import { ShardWrites } from './shard-writes.js';
 import { LocalPlacement } from './placement.js';
 import { WriteRole } from './writes.js';
 
@@ -236,7 +237,7 @@ export class Elanus implements Gateway {
         onTailCut: (topic, path, offset, bytes) => health.repaired('log-tail-truncated', { topic, path, offset, bytes }),
       });
       const core = new EngineCore(fs, root, lock, meta, tso, ids, catalog, wal, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
-      const nodes = Array.from({ length: dataNodes }, (_, i) => new ShardReads(core, `data-${i}`));
+      const nodes = Array.from({ length: dataNodes }, (_, i) => ({ node: `data-${i}`, reads: new ShardReads(core, `data-${i}`), writes: new ShardWrites(core) }));
       const roles: EngineRoles = {
         catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core),
         writes: new WriteRole(core), reads: new ReadRole(core), placement: new LocalPlacement(nodes),

@@ -4,13 +4,20 @@
 // the gateway fan a read out and merge it as a cluster would); shard i goes to node
 // i mod n.
 import { fail } from '../errors/index.js';
-import type { ShardPlacement, ShardReader } from '../gateway/roles.js';
+import type { ShardPlacement, ShardReader, ShardWriter } from '../gateway/roles.js';
+
+/** A data node of this process: its id, its read side and its write side. */
+export interface LocalDataNode {
+  readonly node: string;
+  readonly reads: ShardReader;
+  readonly writes: ShardWriter;
+}
 
 export class LocalPlacement implements ShardPlacement {
-  private readonly nodes: ReadonlyMap<string, ShardReader>;
+  private readonly nodes: ReadonlyMap<string, LocalDataNode>;
   private readonly ids: readonly string[];
 
-  constructor(nodes: ReadonlyArray<{ readonly node: string } & ShardReader>) {
+  constructor(nodes: readonly LocalDataNode[]) {
     if (nodes.length === 0) fail('INVALID_ARGUMENT', { detail: 'a placement needs at least one data node' });
     this.nodes = new Map(nodes.map((n) => [n.node, n]));
     this.ids = nodes.map((n) => n.node);
@@ -21,8 +28,16 @@ export class LocalPlacement implements ShardPlacement {
   }
 
   reader(node: string): ShardReader {
-    const r = this.nodes.get(node);
-    if (!r) fail('INVALID_ARGUMENT', { detail: `no data node ${JSON.stringify(node)}` });
-    return r;
+    return this.node(node).reads;
+  }
+
+  writer(node: string): ShardWriter {
+    return this.node(node).writes;
+  }
+
+  private node(id: string): LocalDataNode {
+    const n = this.nodes.get(id);
+    if (!n) fail('INVALID_ARGUMENT', { detail: `no data node ${JSON.stringify(id)}` });
+    return n;
   }
 }

@@ -8,13 +8,19 @@ import { resolveFilter } from '../query/filter.js';
 import type { PkKey } from '../segments/pk.js';
 import type { InsertRecord } from '../segments/records.js';
 import type { Segment } from '../segments/segment.js';
-import type { PreparedRecord, Shard } from '../segments/shard.js';
+import type { PreparedWrite, ShardWriter } from '../gateway/roles.js';
 import { type DeleteReq, type InsertReq, status } from '../gateway/requests.js';
 import { crc32 } from 'node:zlib';
 import { type EngineCore, exprParamsOf, shardRouter } from './core.js';
 
 export class WriteRole {
   constructor(private readonly core: EngineCore) {}
+
+  /** The write side of the data node serving each shard (the coordinator's placement). */
+  private writersOf(collectionId: number, shards: number): ShardWriter[] {
+    const placement = this.core.roles.placement;
+    return placement.owners(collectionId, shards).map((node) => placement.writer(node));
+  }
 
   // ---------------------------------------------------------------- writes
 
@@ -53,7 +59,8 @@ export class WriteRole {
     const shardOf = shardRouter(data.shards.length);
     const byShard: number[][] = data.shards.map(() => []);
     for (let i = 0; i < batch.count; i++) byShard[shardOf(batch.pks[i]!)]!.push(i);
-    const prepared: Array<{ shard: number; record: PreparedRecord }> = [];
+    const writers = this.writersOf(coll.id, data.shards.length);
+    const prepared: PreparedWrite[] = [];
     for (let s = 0; s < byShard.length; s++) {
       const rowsOf = byShard[s]!;
       if (rowsOf.length === 0) continue;
@@ -64,10 +71,10 @@ export class WriteRole {
         rowPartitions = Int32Array.from({ length: sub.count }, (_, i) => coll.partitions[partitionIndex(values, i, coll.partitions.length)]!.id);
       }
       const record: InsertRecord = { kind: 'insert', ts, count: sub.count, columns: sub.columns, pks: sub.pks, partitionId: partition?.id ?? -1, rowPartitions };
-      prepared.push({ shard: s, record: data.shards[s]!.prepare(record) });
+      prepared.push(writers[s]!.prepare(coll.id, s, record));
     }
     // Every record is encoded and within the log's limit before the first is submitted.
-    await Promise.all(prepared.map((p) => data.shards[p.shard]!.submit(p.record)));
+    await Promise.all(prepared.map((p) => writers[p.shard]!.submit(p)));
     const ids = batch.pks;
     const idsOut = pkField.type === DataType.Int64
       ? { int_id: { data: ids.slice() } }
@@ -102,22 +109,27 @@ export class WriteRole {
     const shardOf = shardRouter(data.shards.length);
     const byShard: PkKey[][] = data.shards.map(() => []);
     for (const k of keys) byShard[shardOf(k)]!.push(k);
-    const prepared: Array<{ shard: number; record: PreparedRecord }> = [];
+    const writers = this.writersOf(coll.id, data.shards.length);
+    const prepared: PreparedWrite[] = [];
     for (let s = 0; s < byShard.length; s++) {
       if (byShard[s]!.length === 0) continue;
-      prepared.push({ shard: s, record: data.shards[s]!.prepare({ kind: 'delete', ts, pks: byShard[s]!, partitionId: partition?.id ?? -1 }) });
+      prepared.push(writers[s]!.prepare(coll.id, s, { kind: 'delete', ts, pks: byShard[s]!, partitionId: partition?.id ?? -1 }));
     }
-    await Promise.all(prepared.map((p) => data.shards[p.shard]!.submit(p.record)));
+    await Promise.all(prepared.map((p) => writers[p.shard]!.submit(p)));
     return { status, delete_cnt: keys.length, timestamp: ts.toString() };
   }
 
   /** The second half of a delete by expression; see delete(). No await before the submits. */
   private async deleteMatching(req: DeleteReq, test: (seg: Segment, row: number) => boolean, partitionId: number | undefined) {
-    const { data } = this.core.live(req);
+    const { coll, data } = this.core.live(req);
     const at = this.core.collectionSafeTs(data);
     const ts = this.core.tso.next();
     let count = 0;
-    const prepared: Array<{ shard: Shard; record: PreparedRecord }> = [];
+    const writers = this.writersOf(coll.id, data.shards.length);
+    const prepared: PreparedWrite[] = [];
+    // The matching scans the shards' segments in this same synchronous step, in process:
+    // a data node elsewhere would answer a query for the keys first (as Milvus does), and
+    // a write between the two could then escape the delete.
     for (const shard of data.shards) {
       const pks: PkKey[] = [];
       for (const seg of shard.segments()) {
@@ -125,9 +137,9 @@ export class WriteRole {
         for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && test(seg, r)) pks.push(seg.pks[r]!);
       }
       count += pks.length;
-      if (pks.length > 0) prepared.push({ shard, record: shard.prepare({ kind: 'delete', ts, pks, partitionId: partitionId ?? -1 }) });
+      if (pks.length > 0) prepared.push(writers[shard.index]!.prepare(coll.id, shard.index, { kind: 'delete', ts, pks, partitionId: partitionId ?? -1 }));
     }
-    await Promise.all(prepared.map((p) => p.shard.submit(p.record)));
+    await Promise.all(prepared.map((p) => writers[p.shard]!.submit(p)));
     return { status, delete_cnt: count, timestamp: ts.toString() };
   }
 }

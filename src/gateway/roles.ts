@@ -1,6 +1,7 @@
 // The interfaces between the gateway and the roles behind it (engine/README.md): the
-// data/query role that serves a collection's shards (`ShardReader`) and the
-// coordinator's placement of shards on data nodes (`ShardPlacement`). Requests and
+// data/query role that serves a collection's shards (`ShardReader` for reads,
+// `ShardWriter` for writes) and the coordinator's placement of shards on data nodes
+// (`ShardPlacement`). Requests and
 // results are plain data — no segment, no closure — so a remote data node can satisfy
 // the same interface over a wire in cluster mode. In the embedded mode one process
 // wires them: one data node serves every shard.
@@ -13,6 +14,7 @@ import type { Metric } from '../query/distance.js';
 import type { PreparedQuery } from '../query/vector-search.js';
 import type { SearchParams } from '../index/spec.js';
 import type { PkKey } from '../segments/pk.js';
+import type { LogRecord } from '../segments/records.js';
 
 /** Which rows a partial read covers: some shards of one collection, at one snapshot. */
 export interface ShardReadReq {
@@ -99,10 +101,35 @@ export interface ShardReader {
   searchShards(req: ShardSearchReq): Promise<ShardHits>;
 }
 
+/** One shard's record of a write (rows or deletes, with the write's timestamp), checked and encoded. */
+export interface PreparedWrite {
+  readonly collectionId: number;
+  readonly shard: number;
+  readonly record: LogRecord;
+  /** The record as the log stores it. */
+  readonly payload: Uint8Array;
+}
+
+/**
+ * The data/query role's write side: a shard's write path. A write is prepared for every
+ * shard it touches before any is submitted (a record too large for the log refuses the
+ * whole write), and the records are submitted in one synchronous step right after the
+ * write takes its timestamp: `submit` takes the shard's next log position at the call,
+ * so the log's order is the timestamps' order (DESIGN.md).
+ */
+export interface ShardWriter {
+  /** Checks and encodes (BATCH_TOO_LARGE past the log's record limit); no effect. */
+  prepare(collectionId: number, shard: number, record: LogRecord): PreparedWrite;
+  /** Resolves once the record is durable in the shard's log and applied to its segments. */
+  submit(write: PreparedWrite): Promise<void>;
+}
+
 /** The coordinator's placement of shards on data nodes. */
 export interface ShardPlacement {
   /** The data node serving each shard of a collection (index = shard), by node id. */
   owners(collectionId: number, shardsNum: number): readonly string[];
-  /** A data node by id. */
+  /** A data node's read side, by id. */
   reader(node: string): ShardReader;
+  /** A data node's write side, by id. */
+  writer(node: string): ShardWriter;
 }
