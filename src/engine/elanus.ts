@@ -118,6 +118,8 @@ export class Elanus implements Gateway {
   readonly get: ReadRole['get'];
   readonly count: ReadRole['count'];
   readonly search: ReadRole['search'];
+  readonly searchColumns: ReadRole['searchColumns'];
+  readonly queryColumns: ReadRole['queryColumns'];
   readonly searchIterator: ReadRole['searchIterator'];
   readonly hybridSearch: ReadRole['hybridSearch'];
 
@@ -184,6 +186,8 @@ export class Elanus implements Gateway {
     this.get = roles.reads.get.bind(roles.reads);
     this.count = roles.reads.count.bind(roles.reads);
     this.search = roles.reads.search.bind(roles.reads);
+    this.searchColumns = roles.reads.searchColumns.bind(roles.reads);
+    this.queryColumns = roles.reads.queryColumns.bind(roles.reads);
     this.searchIterator = roles.reads.searchIterator.bind(roles.reads);
     this.hybridSearch = roles.reads.hybridSearch.bind(roles.reads);
   }

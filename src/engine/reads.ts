@@ -8,7 +8,9 @@ import { fail } from '../errors/index.js';
 import { type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, consistencyLevels, isVector, validateName, dataTypeName } from '../catalog/index.js';
 import { pkKeyOf } from '../gateway/validate.js';
 import { mergeGroups, mergeHits, mergeRows, topGroups } from '../gateway/merge.js';
-import type { SearchMode, ShardHit, ShardHits, ShardReadReq, ShardReader } from '../gateway/roles.js';
+import type { SearchMode, ShardHits, ShardReadReq, ShardReader } from '../gateway/roles.js';
+import type { QueryColumns, SearchColumns } from '../gateway/api.js';
+import { rowsOfColumns } from '../query/result-columns.js';
 import { type FilterPlan, planFilter } from '../query/filter.js';
 import { explainFilter } from '../query/exec/explain.js';
 import { planOutput } from '../query/rows.js';
@@ -103,7 +105,7 @@ export class ReadRole {
   async query(req: QueryReq): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
     // Milvus checks a query's collection name before it looks it up (a search does not).
     validateName('collection', this.core.requireObject(req).collection_name);
-    return this.queryAt(req, undefined, undefined);
+    return { status, data: rowsOf(await this.queryAt(req, undefined, undefined)) };
   }
 
   /**
@@ -140,14 +142,20 @@ export class ReadRole {
       const p = this.core.pins.get(pin);
       if (!p) fail('TIMEOUT', { what: 'query iterator (unused past its lease)', ms: iteratorLeaseMs });
       p.lastUsedMs = this.core.clock.now();
-      const { data } = await this.queryAt({ ...req, limit: Math.min(batchSize, remaining), offset: 0 }, view.at, after);
+      const data = rowsOf(await this.queryAt({ ...req, limit: Math.min(batchSize, remaining), offset: 0 }, view.at, after));
       if (data.length > 0) after = pkKeyOf(pkField, data[data.length - 1]![pkField.name]);
       return data;
     }, () => this.core.pins.delete(pin));
     return Object.assign(it, { snapshotTs: view.at.toString() });
   }
 
-  private async queryAt(req: QueryReq, pinnedAt: bigint | undefined, after: PkKey | undefined): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
+  /** A query's rows in columns (or its count(*)), as the gRPC layer puts them on the wire. */
+  async queryColumns(req: QueryReq): Promise<QueryColumns> {
+    validateName('collection', this.core.requireObject(req).collection_name);
+    return this.queryAt(req, undefined, undefined);
+  }
+
+  private async queryAt(req: QueryReq, pinnedAt: bigint | undefined, after: PkKey | undefined): Promise<QueryColumns> {
     this.core.requireObject(req);
     const limit = optionalCount('limit', req.limit);
     const offset = optionalCount('offset', req.offset) ?? 0;
@@ -166,7 +174,7 @@ export class ReadRole {
     if (counting) {
       if (outputs.length > 1) fail('INVALID_ARGUMENT', { detail: 'count(*) cannot be combined with other output fields' });
       const { parts } = await this.fanOut(coll, data, wanted, (r, shards) => r.countShards({ ...base, shards }));
-      return { status, data: [{ 'count(*)': parts.reduce((a, b) => a + b, 0) }] };
+      return { status, count: parts.reduce((a, b) => a + b, 0) };
     }
     if (filter.kind === 'all' && limit === undefined) fail('INVALID_ARGUMENT', { detail: 'a query without a filter needs a limit' });
     // As in search: a limit of 0 would return one row.
@@ -180,7 +188,7 @@ export class ReadRole {
       ...base, shards, output_fields: outputs, offset: one ? offset : 0,
       limit: one || limit === undefined ? limit : offset + limit, after, bytesMax,
     }));
-    return { status, data: mergeRows(parts, pkField.type === DataType.Int64, single ? 0 : offset, single ? undefined : limit, bytesMax) };
+    return { status, columns: mergeRows(parts, pkField.type === DataType.Int64, single ? 0 : offset, single ? undefined : limit, bytesMax) };
   }
 
   async get(req: GetReq): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
@@ -205,6 +213,27 @@ export class ReadRole {
     search_iterator_v2_results?: { token: string; last_bound: number };
     session_ts?: string;
   }> {
+    const r = await this.searchColumns(req);
+    // The primary key is always among the output columns (when there are hits).
+    const pk = r.columns.fields.find((c) => c.field.isPrimary)?.field.name ?? '';
+    const rows = rowsOfColumns(r.columns);
+    let i = 0;
+    const results = r.lists.map((list) => list.map((h) => {
+      const row = rows[i++]!;
+      const hit = { ...row, id: row[pk], score: h.score };
+      return r.groupField === undefined ? hit : { ...hit, [r.groupField]: h.group };
+    }));
+    const { search_iterator_v2_results: iterator, session_ts } = r;
+    return {
+      status,
+      results: r.flat ? results[0]! : results,
+      ...(iterator ? { search_iterator_v2_results: iterator } : {}),
+      ...(session_ts !== undefined ? { session_ts } : {}),
+    };
+  }
+
+  /** A search's hits per query and their output fields in columns, as the gRPC layer puts them on the wire. */
+  async searchColumns(req: SearchReq): Promise<SearchColumns> {
     this.core.requireObject(req);
     const limit = optionalCount('limit', req.limit ?? req.topk) ?? 10;
     const offset = optionalCount('offset', req.offset) ?? 0;
@@ -225,7 +254,6 @@ export class ReadRole {
     const raw = req.data ?? req.vectors ?? req.vector;
     const queries = prepareQueries(field, raw);
     if (queries.length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query vectors` });
-    const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
     const filter = planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
     planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
     const params = parseSearchParams(req.params, req as unknown as Record<string, unknown>, offset + limit);
@@ -259,7 +287,6 @@ export class ReadRole {
     };
     const ask = (mode: SearchMode, k: number, offsetOnNode: (single: boolean) => number) =>
       this.fanOut(coll, data, wanted, (r, shards, single) => r.searchShards({ ...base, shards, mode, k, offset: offsetOnNode(single) }));
-    const hitRow = (h: ShardHit) => ({ ...h.row, id: h.row[pkField.name], score: h.score });
     const bytesMax = this.core.limits.resultBytesMax;
     if (iter) {
       if (!iterState) {
@@ -270,7 +297,8 @@ export class ReadRole {
       }
       const state = iterState;
       const { parts } = await ask({ kind: 'iterate', bound: state.bound, ties: [...state.ties] as PkKey[] }, limit, () => 0);
-      const batch = mergeHits(parts, 1, limit, metric, 0, bytesMax, hitOverheadBytes)[0]!;
+      const merged = mergeHits(parts, 1, limit, metric, 0, bytesMax, hitOverheadBytes);
+      const batch = merged.lists[0]!;
       if (batch.length > 0) {
         const last = batch[batch.length - 1]!.score;
         if (last !== state.bound) state.ties = new Set();
@@ -278,13 +306,12 @@ export class ReadRole {
         state.bound = last;
       }
       return {
-        status,
-        results: batch.map(hitRow),
+        status, ...merged, flat: true, groupField: undefined,
         search_iterator_v2_results: { token: String(state.pin), last_bound: state.bound ?? 0 },
         session_ts: view.at.toString(),
       };
     }
-    let results: Array<Array<Record<string, unknown>>>;
+    const flat = queries.length === 1 && !isBatch(raw);
     if (groupField) {
       const mode = { kind: 'group' as const, field: groupField.name, size: params.groupSize, strict: params.strictGroupSize };
       const first = await ask(mode, offset + limit, () => 0);
@@ -299,13 +326,11 @@ export class ReadRole {
       }
       // offset and limit count groups.
       const grouped = mergeGroups(parts, queries.length, offset + limit, params.groupSize, metric, offset, bytesMax, hitOverheadBytes, only);
-      results = grouped.map((list) => list.map((h) => ({ ...hitRow(h), [groupField.name]: h.group })));
-    } else {
-      const k = offset + limit;
-      const { parts, single } = await ask({ kind: params.radius !== undefined ? 'range' : 'top' }, k, (one) => (one ? offset : 0));
-      results = mergeHits(parts, queries.length, single ? Infinity : k, metric, single ? 0 : offset, bytesMax, hitOverheadBytes).map((list) => list.map(hitRow));
+      return { status, ...grouped, flat, groupField: groupField.name };
     }
-    return { status, results: queries.length === 1 && !isBatch(raw) ? results[0]! : results };
+    const k = offset + limit;
+    const { parts, single } = await ask({ kind: params.radius !== undefined ? 'range' : 'top' }, k, (one) => (one ? offset : 0));
+    return { status, ...mergeHits(parts, queries.length, single ? Infinity : k, metric, single ? 0 : offset, bytesMax, hitOverheadBytes), flat, groupField: undefined };
   }
 
   /**
@@ -413,6 +438,11 @@ function normScore(metric: string, s: number): number {
   if (metric === 'IP') return 0.5 + Math.atan(s) / Math.PI;
   if (metric === 'COSINE') return (1 + s) / 2;
   return 1 - (2 * Math.atan(s)) / Math.PI;
+}
+
+/** A query's answer as rows: its rows, or one row holding count(*). */
+function rowsOf(r: QueryColumns): Array<Record<string, unknown>> {
+  return r.columns === undefined ? [{ 'count(*)': r.count }] : rowsOfColumns(r.columns);
 }
 
 /** `ids` as a key filter (they are checked as keys in keysAsPks). */

@@ -8,7 +8,8 @@ import type { CollectionMeta } from '../catalog/index.js';
 import type { ShardHit, ShardHits, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq } from '../gateway/roles.js';
 import { pkOrder } from '../gateway/merge.js';
 import { type Filter, bindFilter } from '../query/filter.js';
-import { type OutputPlan, checkResultBytes, planOutput, rowBytes, rowObject } from '../query/rows.js';
+import { checkResultBytes, planOutput, rowBytes } from '../query/rows.js';
+import { gatherColumns } from '../query/result-columns.js';
 import { type GroupedHit, type SearchHit, type VectorSearchSpec, groupValueAt, groupingSearch, searchBeyond, vectorRangeSearch, vectorSearch } from '../query/vector-search.js';
 import { BoundedHeap } from '../index/topk.js';
 import { DataType } from '../catalog/index.js';
@@ -99,7 +100,7 @@ export class ShardReads implements ShardReader {
     checkResultBytes(plan, kept, req.bytesMax);
     return {
       keys: kept.map((m) => m.seg.pks[m.row]!),
-      rows: kept.map((m) => rowObject(plan, m.seg, m.row)),
+      columns: gatherColumns(plan, kept),
       bytes: kept.map((m) => rowBytes(plan, m.seg, m.row)),
     };
   }
@@ -159,28 +160,26 @@ export class ShardReads implements ShardReader {
       indexOf: (seg) => this.core.vindex.lookup(coll, field, seg),
       interimOf: (seg) => this.core.interim.lookup(coll, field, seg),
     };
-    const out = (list: readonly SearchHit[]): ShardHit[] => list.map((h) => hitOf(plan, h));
+    let lists: ReadonlyArray<ReadonlyArray<SearchHit | GroupedHit>>;
     switch (mode.kind) {
-      case 'iterate': {
-        const batch = await searchBeyond(v.segments, spec, mode.bound, new Set(mode.ties), req.k);
-        checkResultBytes(plan, batch, req.bytesMax, hitOverheadBytes);
-        return { hits: [out(batch)] };
-      }
-      case 'group': {
-        const grouped = await groupingSearch(v.segments, spec, groupIndex, req.k, mode.size, mode.strict);
-        checkResultBytes(plan, grouped.flat(), req.bytesMax, hitOverheadBytes);
-        return { hits: grouped.map((list: GroupedHit[]) => list.map((h) => ({ ...hitOf(plan, h), group: h.group }))) };
-      }
+      case 'iterate':
+        lists = [await searchBeyond(v.segments, spec, mode.bound, new Set(mode.ties), req.k)];
+        break;
+      case 'group':
+        lists = await groupingSearch(v.segments, spec, groupIndex, req.k, mode.size, mode.strict);
+        break;
       default: {
         const r = mode.kind === 'range' ? await vectorRangeSearch(v.segments, spec) : await vectorSearch(v.segments, spec);
-        const kept = r.hits.map((list) => list.slice(req.offset));
-        checkResultBytes(plan, kept.flat(), req.bytesMax, hitOverheadBytes);
-        return { hits: kept.map(out) };
+        lists = r.hits.map((list) => list.slice(req.offset));
       }
     }
+    const flat = lists.flat();
+    checkResultBytes(plan, flat, req.bytesMax, hitOverheadBytes);
+    let at = 0;
+    const hits = lists.map((list) => list.map((h): ShardHit => {
+      const hit = { key: h.seg.pks[h.row]!, score: h.score, at: at++, bytes: rowBytes(plan, h.seg, h.row) };
+      return 'group' in h ? { ...hit, group: h.group } : hit;
+    }));
+    return { hits, columns: gatherColumns(plan, flat) };
   }
-}
-
-function hitOf(plan: OutputPlan, h: SearchHit): ShardHit {
-  return { key: h.seg.pks[h.row]!, score: h.score, row: rowObject(plan, h.seg, h.row), bytes: rowBytes(plan, h.seg, h.row) };
 }

@@ -4,6 +4,8 @@
 // plain data (no engine objects), so either side of a wire can hold them.
 import type { CollectionMeta, ConsistencyLevel, DataType, FieldInput } from '../catalog/index.js';
 import type { AlterIndexReq, CreateIndexReq, DropIndexPropertiesReq, IndexDescription, IndexReq, IndexState } from './indexes.js';
+import type { MergedHit } from './merge.js';
+import type { ResultColumns } from '../query/result-columns.js';
 import type { CollectionReq, CreateCollectionReq, DbScoped, DeleteReq, GetReq, InsertReq, PartitionReq, QueryReq, ReadReq, SearchReq, Status } from './requests.js';
 
 export type HealthComponent = 'log' | 'metadata' | 'segments' | 'indexes';
@@ -49,6 +51,26 @@ export interface SearchCounters {
   readonly index: number;
   readonly interim: number;
   readonly exact: number;
+}
+
+/** A query's answer in columns: its rows' output fields, or its count(*). */
+export type QueryColumns =
+  | { readonly status: Status; readonly count: number; readonly columns?: undefined }
+  | { readonly status: Status; readonly count?: undefined; readonly columns: ResultColumns };
+
+/** A search's answer in columns. */
+export interface SearchColumns {
+  readonly status: Status;
+  /** Per query, nearest first. */
+  readonly lists: ReadonlyArray<readonly MergedHit[]>;
+  /** The hits' output fields (the primary key always): the lists' hits in order, query after query. */
+  readonly columns: ResultColumns;
+  /** One query given as a bare vector (the rows form answers with one flat list). */
+  readonly flat: boolean;
+  /** The field a grouping search grouped by (each hit's `group` is its value). */
+  readonly groupField: string | undefined;
+  readonly search_iterator_v2_results?: { readonly token: string; readonly last_bound: number };
+  readonly session_ts?: string;
 }
 
 export interface Gateway {
@@ -137,11 +159,15 @@ export interface Gateway {
   // ---------------------------------------------------------------- reads
 
   query(req: QueryReq): Promise<{ status: Status; data: Record<string, unknown>[]; }>;
+  /** query() with the rows in columns (or the count(*)), for the wire. */
+  queryColumns(req: QueryReq): Promise<QueryColumns>;
   explain(req: CollectionReq & { filter?: string | undefined; expr?: string | undefined; exprValues?: unknown; expr_params?: unknown; }): Promise<{ status: Status; plan: string; }>;
   queryIterator(req: QueryReq & { batchSize?: number | undefined; }): Promise<AsyncIterableIterator<Record<string, unknown>[]> & { readonly snapshotTs: string; close(): void; }>;
   get(req: GetReq): Promise<{ status: Status; data: Record<string, unknown>[]; }>;
   count(req: ReadReq & { filter?: string | undefined; }): Promise<{ status: Status; data: number; }>;
   search(req: SearchReq): Promise<{ status: Status; results: Record<string, unknown>[] | Record<string, unknown>[][]; search_iterator_v2_results?: { token: string; last_bound: number; } | undefined; session_ts?: string | undefined; }>;
+  /** search() with the hits' output fields in columns, for the wire. */
+  searchColumns(req: SearchReq): Promise<SearchColumns>;
   searchIterator(req: SearchReq & { batchSize?: number | undefined; }): Promise<AsyncIterableIterator<Record<string, unknown>[]> & { close(): void; }>;
   hybridSearch(req: ReadReq & { data: { anns_field: string; data: unknown; limit?: number | undefined; params?: Record<string, unknown> | undefined; filter?: string | undefined; expr?: string | undefined; metric_type?: string | undefined; exprValues?: Record<string, unknown> | undefined; expr_params?: Record<string, unknown> | undefined; }[]; rerank?: { strategy: string; params?: { k?: number | undefined; weights?: number[] | undefined; norm_score?: boolean | undefined; } | undefined; } | undefined; limit?: number | undefined; offset?: number | undefined; }): Promise<{ status: Status; results: Record<string, unknown>[] | Record<string, unknown>[][]; }>;
   allocTimestamp(): bigint;

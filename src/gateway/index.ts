@@ -5,4 +5,6 @@ export * from './api.js';
 export * from './requests.js';
 export { checkCreateIndex, reportedFieldName, type AlterIndexReq, type CreateIndexReq, type DropIndexPropertiesReq, type IndexDescription, type IndexReq, type IndexState } from './indexes.js';
 export { planOutput } from '../query/rows.js';
+export { type ResultColumn, type ResultColumns, valueOf } from '../query/result-columns.js';
+export type { MergedHit } from './merge.js';
 export type { ColumnBatch, InputColumn } from './validate.js';

@@ -10,6 +10,7 @@
 // FilterPlan), picks the snapshot `at` for the consistency level, asks each data node
 // for its shards' partial answer and merges them (merge.ts).
 import type { FilterPlan } from '../query/filter.js';
+import type { ResultColumns } from '../query/result-columns.js';
 import type { Metric } from '../query/distance.js';
 import type { PreparedQuery } from '../query/vector-search.js';
 import type { SearchParams } from '../index/spec.js';
@@ -44,10 +45,10 @@ export interface ShardQueryReq extends ShardReadReq {
   readonly bytesMax: number;
 }
 
-/** Rows in strictly increasing key order, with each row's key and estimated bytes. */
+/** Rows in strictly increasing key order: each row's key and estimated bytes, and the output fields in columns. */
 export interface ShardRows {
   readonly keys: readonly PkKey[];
-  readonly rows: ReadonlyArray<Record<string, unknown>>;
+  readonly columns: ResultColumns;
   readonly bytes: readonly number[];
 }
 
@@ -82,16 +83,17 @@ export interface ShardSearchReq extends ShardReadReq {
 export interface ShardHit {
   readonly key: PkKey;
   readonly score: number;
-  /** The output fields (the primary key always). */
-  readonly row: Record<string, unknown>;
+  /** Its row in the answer's columns (the output fields; the primary key always). */
+  readonly at: number;
   readonly bytes: number;
   /** The group's value, when grouping. */
   readonly group?: unknown;
 }
 
-/** Per query, hits nearest first (equal scores by key). */
+/** Per query, hits nearest first (equal scores by key), and their output fields in columns. */
 export interface ShardHits {
   readonly hits: ReadonlyArray<readonly ShardHit[]>;
+  readonly columns: ResultColumns;
 }
 
 /** The data/query role as the gateway sees it: partial answers over the shards it serves. */

@@ -1,8 +1,8 @@
-// Materializes result rows: the requested output fields of (segment, row) pairs, as
-// plain objects shaped like the Milvus SDK's results.
+// Output plans of results (which fields a query or search returns, from output_fields)
+// and the result-size budget: estimated bytes of the rows a result would hold.
 import { fail } from '../errors/index.js';
-import { type CollectionSchema, DataType, type FieldSchema, isVector } from '../catalog/types.js';
-import { estimateBytes, valueAt, widthOf } from '../segments/columns.js';
+import { type CollectionSchema, type FieldSchema, isVector } from '../catalog/types.js';
+import { estimateBytes, widthOf } from '../segments/columns.js';
 import type { Segment } from '../segments/segment.js';
 
 export interface OutputPlan {
@@ -41,34 +41,6 @@ export function planOutput(schema: CollectionSchema, collection: string, request
     } else fail('FIELD_NOT_FOUND', { field: name, collection });
   }
   return { fields: [...chosen.values()], dynamicKeys, dynamicIndex };
-}
-
-export function rowObject(plan: OutputPlan, seg: Segment, row: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const { field, index } of plan.fields) {
-    const v = valueAt(field, seg.column(index), row);
-    out[field.name] = heldByReference.has(field.type) ? copyOut(v) : v;
-  }
-  if (plan.dynamicIndex >= 0 && (plan.dynamicKeys === '*' || plan.dynamicKeys.length > 0)) {
-    const meta = (seg.column(plan.dynamicIndex).values as readonly unknown[])[row] as Record<string, unknown> | null;
-    if (meta) {
-      if (plan.dynamicKeys === '*') Object.assign(out, copyOut(meta));
-      else for (const k of plan.dynamicKeys) if (k in meta) out[k] = copyOut(meta[k]);
-    }
-  }
-  return out;
-}
-
-/**
- * Types whose stored values are JS objects (JSON, arrays, sparse vectors): valueAt hands
- * back the stored object itself, so it is copied on the way out — a caller that changes a
- * result must not change the stored row (engine/README.md: nothing returned aliases engine
- * memory). Typed columns (numbers, dense vectors) are already copied by valueAt.
- */
-const heldByReference: ReadonlySet<DataType> = new Set([DataType.JSON, DataType.Array, DataType.SparseFloatVector]);
-
-function copyOut(v: unknown): unknown {
-  return typeof v === 'object' && v !== null ? structuredClone(v) : v;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { fail } from '../../errors/index.js';
 import { type CollectionMeta, DataType, type FieldInput, type FieldSchema, bf16ToF32, f16ToF32, f32ToBf16 as toBf16, f32ToF16 as toF16, isVector } from '../../catalog/index.js';
 import { types } from '../proto.js';
-import type { ColumnBatch, InputColumn } from '../../gateway/index.js';
+import { type ColumnBatch, type InputColumn, type ResultColumn, type ResultColumns, valueOf } from '../../gateway/index.js';
 
 export type Kv = Array<{ key: string; value: string }>;
 
@@ -357,6 +357,85 @@ export function fieldsDataFromRows(coll: CollectionMeta, rows: ReadonlyArray<Rec
     });
     out.push({ ...columnOf(dynamic, values), is_dynamic: true });
   }
+  return out;
+}
+
+// ---------------------------------------------------------------- columns → FieldData
+
+/**
+ * The names a result's columns go out under, as `outputNames` finds them in rows: the
+ * schema's fields (schema order), then the dynamic keys in the order rows first have them.
+ */
+export function outputNamesOfColumns(coll: CollectionMeta, cols: ResultColumns, extra: readonly string[] = []): string[] {
+  // As in rows: a field is there when some row has it.
+  if (cols.count === 0) return [];
+  const present = new Set([...cols.fields.map((c) => c.field.name), ...extra]);
+  const names = coll.schema.fields.filter((f) => !f.isDynamic && present.has(f.name)).map((f) => f.name);
+  const seen = new Set(names);
+  for (const x of extra) if (!seen.has(x)) { names.push(x); seen.add(x); }
+  const d = cols.dynamic;
+  if (d) {
+    for (const meta of d.values) {
+      if (!meta) continue;
+      for (const k of d.keys === '*' ? Object.keys(meta) : d.keys.filter((x) => x in meta)) if (!seen.has(k)) { names.push(k); seen.add(k); }
+    }
+  }
+  return names;
+}
+
+/**
+ * Encodes result columns as Milvus returns query and search results (the same FieldData
+ * fieldsDataFromRows makes from rows): dense vectors go from the gathered typed arrays,
+ * halves as their stored bits, with no row objects in between.
+ */
+export function fieldsDataFromColumns(coll: CollectionMeta, cols: ResultColumns, names: readonly string[]): ProtoFieldData[] {
+  const byName = new Map(cols.fields.map((c) => [c.field.name, c]));
+  const dynamic = coll.schema.fields.find((f) => f.isDynamic);
+  const out: ProtoFieldData[] = [];
+  const dynamicKeys: string[] = [];
+  for (const name of names) {
+    const c = byName.get(name);
+    if (!c || c.field.isDynamic) {
+      if (dynamic) dynamicKeys.push(name);
+      continue;
+    }
+    out.push(columnFromResult(c, cols.count));
+  }
+  if (dynamic && dynamicKeys.length > 0) {
+    const values = Array.from({ length: cols.count }, (_, i) => {
+      const meta = cols.dynamic?.values[i];
+      const o: Record<string, unknown> = {};
+      if (meta) for (const k of dynamicKeys) if (k in meta) o[k] = meta[k];
+      return o;
+    });
+    out.push({ ...columnOf(dynamic, values), is_dynamic: true });
+  }
+  return out;
+}
+
+function columnFromResult(c: ResultColumn, count: number): ProtoFieldData {
+  const f = c.field;
+  if (c.kind === 'values' || c.valid !== undefined || f.nullable) return columnOf(f, Array.from({ length: count }, (_, i) => valueOf(c, i)));
+  const base = { type: f.type, field_name: f.name, field_id: String(f.fieldId), is_dynamic: false };
+  const dim = String(f.dim ?? 0);
+  switch (f.type) {
+    case DataType.FloatVector:
+      return { ...base, vectors: { dim, float_vector: { data: Array.from(c.data as Float32Array) } } };
+    case DataType.BinaryVector:
+      return { ...base, vectors: { dim, binary_vector: c.data as Uint8Array } };
+    default: {
+      // Half-precision vectors: their stored 16 bits, little-endian, as the wire carries them.
+      const d = c.data as Uint16Array;
+      const key = f.type === DataType.Float16Vector ? 'float16_vector' : 'bfloat16_vector';
+      return { ...base, vectors: { dim, [key]: littleEndianBytes(d) } };
+    }
+  }
+}
+
+function littleEndianBytes(d: Uint16Array): Uint8Array {
+  const out = new Uint8Array(d.length * 2);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < d.length; i++) view.setUint16(i * 2, d[i]!, true);
   return out;
 }
 

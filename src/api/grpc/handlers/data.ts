@@ -1,10 +1,10 @@
 // Insert, upsert, delete, query, search, flush, compaction and segment introspection.
 import { fail } from '../../../errors/index.js';
 import { type CollectionMeta, DataType, isVector, validateName } from '../../../catalog/index.js';
-import { planOutput } from '../../../gateway/index.js';
+import { type ResultColumn, type ResultColumns, planOutput } from '../../../gateway/index.js';
 import { okStatus } from '../../status.js';
 import type { CallContext, Handler } from '../context.js';
-import { columnsFromFieldsData, consistencyFromProto, fieldsDataFromRows, kvToObject, templateValues, vectorsFromPlaceholderGroup } from '../convert.js';
+import { columnsFromFieldsData, consistencyFromProto, fieldsDataFromColumns, fieldsDataFromRows, outputNamesOfColumns, kvToObject, templateValues, vectorsFromPlaceholderGroup } from '../convert.js';
 
 const ok = okStatus;
 
@@ -44,6 +44,12 @@ function requestedNames(coll: CollectionMeta, output: readonly string[]): string
   return names;
 }
 
+/** The columns with `c` in place of the column of its field (or added). */
+function withColumn(cols: ResultColumns, c: ResultColumn): ResultColumns {
+  const others = cols.fields.filter((x) => x.field.name !== c.field.name);
+  return { ...cols, fields: [...others, c] };
+}
+
 function optionalNumber(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
@@ -72,7 +78,7 @@ export const dataHandlers: Record<string, Handler> = {
     const coll = ctx.engine.collectionMeta(req);
     const params = kvToObject(r.query_params);
     const output: string[] = r.output_fields ?? [];
-    const res = await ctx.engine.query({
+    const res = await ctx.engine.queryColumns({
       ...req,
       filter: r.expr,
       exprValues: templateValues(r.expr_template_values),
@@ -83,8 +89,8 @@ export const dataHandlers: Record<string, Handler> = {
       consistency_level: consistencyFromProto(r.consistency_level, r.use_default_consistency),
     });
     const pk = coll.schema.fields.find((f) => f.isPrimary)!;
-    if (output.some((o) => o.replace(/\s/g, '').toLowerCase() === 'count(*)')) {
-      const n = res.data[0]!['count(*)'] as number;
+    if (res.count !== undefined) {
+      const n = res.count;
       return {
         status: ok, collection_name: coll.name, output_fields: ['count(*)'], primary_field_name: pk.name,
         fields_data: [{ type: DataType.Int64, field_name: 'count(*)', field_id: '0', is_dynamic: false, scalars: { long_data: { data: [String(n)] } }, valid_data: [] }],
@@ -92,8 +98,9 @@ export const dataHandlers: Record<string, Handler> = {
     }
     // With no rows the columns come from what was asked for, as Milvus answers: one empty,
     // typed column per output field and the primary key (pymilvus refuses a reply with none).
-    const names = res.data.length > 0 ? outputNames(coll, res.data) : requestedNames(coll, output);
-    return { status: ok, collection_name: coll.name, output_fields: names, primary_field_name: pk.name, fields_data: fieldsDataFromRows(coll, res.data, names) };
+    const cols = res.columns;
+    const names = cols.count > 0 ? outputNamesOfColumns(coll, cols) : requestedNames(coll, output);
+    return { status: ok, collection_name: coll.name, output_fields: names, primary_field_name: pk.name, fields_data: fieldsDataFromColumns(coll, cols, names) };
   },
 
   async Search(r, ctx) {
@@ -112,7 +119,7 @@ export const dataHandlers: Record<string, Handler> = {
     const limit = optionalNumber(sp.topk ?? sp.limit, 'topk') ?? 10;
     const offset = optionalNumber(sp.offset, 'offset') ?? 0;
     const roundDecimal = optionalNumber(sp.round_decimal, 'round_decimal') ?? -1;
-    const res = await ctx.engine.search({
+    const res = await ctx.engine.searchColumns({
       ...req,
       anns_field: field.name,
       data: vectors,
@@ -130,35 +137,32 @@ export const dataHandlers: Record<string, Handler> = {
       consistency_level: consistencyFromProto(r.consistency_level, r.use_default_consistency),
     });
     const iterator = res.search_iterator_v2_results;
-    // An iterator's batch is one flat list (it takes one query vector).
-    const lists = (iterator ? [res.results] : res.results) as Array<Array<Record<string, unknown>>>;
+    const lists = res.lists;
     const pk = coll.schema.fields.find((f) => f.isPrimary)!;
-    const groupField = sp.group_by_field ? coll.schema.fields.find((f) => f.name === sp.group_by_field) : undefined;
+    const groupField = res.groupField === undefined ? undefined : coll.schema.fields.find((f) => f.name === res.groupField);
     const flat = lists.flat();
     const round = (x: number) => (roundDecimal >= 0 ? Number(x.toFixed(roundDecimal)) : x);
-    const rows = flat.map((h) => {
-      const { id, score: _score, ...rest } = h;
-      return { ...rest, [pk.name]: id };
-    });
+    // A grouping search's hits carry their group's value as that field's column.
+    const cols = groupField ? withColumn(res.columns, { field: groupField, kind: 'values', values: flat.map((h) => h.group) }) : res.columns;
     // Milvus always returns the primary key among a search's output fields; the SDK
     // builds each hit from output_fields, so this is where a hit gets its id.
-    const names = outputNames(coll, rows);
+    const names = outputNamesOfColumns(coll, cols);
     if (!names.includes(pk.name)) names.unshift(pk.name);
-    const ids = flat.map((h) => h.id as number | string);
+    const ids = flat.map((h) => h.key);
     return {
       status: ok,
       collection_name: coll.name,
       results: {
         num_queries: String(lists.length),
         top_k: String(limit),
-        fields_data: fieldsDataFromRows(coll, rows, names),
+        fields_data: fieldsDataFromColumns(coll, cols, names),
         scores: flat.map((h) => round(h.score as number)),
         ids: idsOf(coll, ids),
         topks: lists.map((l) => String(l.length)),
         output_fields: names,
         primary_field_name: pk.name,
         // Milvus reports each hit's group value here (pymilvus reads it; the Node SDK reads the output field).
-        ...(groupField ? { group_by_field_value: fieldsDataFromRows(coll, rows, [groupField.name])[0] } : {}),
+        ...(groupField ? { group_by_field_value: fieldsDataFromColumns(coll, cols, [groupField.name])[0] } : {}),
         ...(iterator ? { search_iterator_v2_results: iterator } : {}),
       },
       ...(res.session_ts !== undefined ? { session_ts: res.session_ts } : {}),
