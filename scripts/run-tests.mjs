@@ -17,6 +17,11 @@ function find(dir) {
 
 const filter = process.argv[2];
 const files = find('dist/test').filter((f) => !filter || f.includes(filter)).sort();
+// With no files, node's runner would look for tests on its own (and run helper scripts).
+if (files.length === 0) {
+  console.error(`no compiled test file matches ${JSON.stringify(filter)} (under dist/test; build first with npx tsc -p .)`);
+  process.exit(2);
+}
 const r = spawnSync(process.execPath, [
   '--import', './dist/test/setup.js',
   '--test', '--test-concurrency=2', '--test-reporter=spec',

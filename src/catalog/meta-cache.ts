@@ -58,10 +58,18 @@ export class MetaCache implements SyncMetaStore {
     }
     // The store refuses a branch that writes a key twice; a put replaces the key anyway.
     const dels = [...new Set(txn.del ?? [])].filter((k) => !puts.has(k));
+    const prefixes = [...new Set(txn.delPrefix ?? [])];
+    for (const p of prefixes) {
+      if (p === '') throw new ElanusError('INVALID_ARGUMENT', { detail: 'a metadata prefix delete needs a non-empty prefix' });
+      for (const k of puts.keys()) if (k.startsWith(p)) throw new ElanusError('INVALID_ARGUMENT', { detail: `metadata put of "${k}" under the deleted prefix "${p}"` });
+    }
+    const underPrefix = (k: string) => prefixes.some((p) => k.startsWith(p));
     const success: MetaOp[] = [];
-    for (const key of dels) success.push({ op: 'delete', key });
+    for (const prefix of prefixes) success.push({ op: 'deletePrefix', prefix });
+    for (const key of dels) if (!underPrefix(key)) success.push({ op: 'delete', key });
     for (const [key, value] of puts) success.push({ op: 'put', key, value });
     if (success.length > 0) await this.store.txn({ success });
+    if (prefixes.length > 0) for (const k of [...this.values.keys()]) if (underPrefix(k)) this.values.delete(k);
     for (const k of dels) this.values.delete(k);
     for (const [k, v] of puts) this.values.set(k, v);
   }

@@ -139,14 +139,13 @@ export class CatalogRole {
       // From here new operations fail at once; writes already submitted are applied first.
       data.state = 'dropping';
       await data.barrier();
-      const del = [
-        catalogKeys.collection(coll.id),
-        ...this.core.meta.scan(metaKeys.segments(coll.id)).map(([k]) => k),
-        ...this.core.meta.scan(metaKeys.l0s(coll.id)).map(([k]) => k),
-        ...this.core.meta.scan(metaKeys.checkpoints(coll.id)).map(([k]) => k),
-      ];
+      // One small transaction whatever the collection holds: its segments, delete files
+      // and checkpoints go by prefix.
       try {
-        await this.core.catalog.commit({ del });
+        await this.core.catalog.commit({
+          del: [catalogKeys.collection(coll.id)],
+          delPrefix: [metaKeys.segments(coll.id), metaKeys.l0s(coll.id), metaKeys.checkpoints(coll.id)],
+        });
       } catch (e) {
         data.state = 'ready';
         throw e;
@@ -314,8 +313,7 @@ export class CatalogRole {
           s.appliedOffset = upTo;
           put[metaKeys.checkpoint(coll.id, s.index)] = upTo;
         }
-        const del = [...this.core.meta.scan(metaKeys.segments(coll.id)).map(([k]) => k), ...this.core.meta.scan(metaKeys.l0s(coll.id)).map(([k]) => k)];
-        await this.core.catalog.commit({ put, del });
+        await this.core.catalog.commit({ put, delPrefix: [metaKeys.segments(coll.id), metaKeys.l0s(coll.id)] });
       } catch (e) {
         data.state = 'ready';
         throw e;

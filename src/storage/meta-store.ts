@@ -33,6 +33,12 @@ export type MetaValue = unknown;
 export interface MetaTxn {
   readonly put?: Readonly<Record<string, MetaValue>>;
   readonly del?: readonly string[];
+  /**
+   * Every key under each prefix, deleted as one operation (etcd's DeleteRange): a drop
+   * stays one small transaction however many segments the collection had, within etcd's
+   * 128 operations per transaction. No put may fall under a deleted prefix.
+   */
+  readonly delPrefix?: readonly string[];
 }
 
 /** The engine's view of the journal: synchronous reads of JSON values, all-or-nothing commits. */
