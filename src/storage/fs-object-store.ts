@@ -2,7 +2,8 @@
 //
 //   <dir>/LOCK                 the folder lock: one store per folder
 //   <dir>/objects/<name>       one file per object; <name> is the key with '/' as '~'
-//   <dir>/objects/.tmp-<n>     a put being written (keys never start with '.')
+//   <dir>/objects/.tmp-<n>-<name>  a put being written (keys never start with '.'; the
+//                              name is there so a fault injected by path reaches it)
 //
 // A file is a 16-byte header and the object's bytes:
 //   u32 magic 'EOB1' | u32 crc32 of the bytes | u64 byte count (little-endian)
@@ -48,7 +49,7 @@ export class FsObjectStore implements ObjectStore {
       throw new ElanusError('INVALID_ARGUMENT', { detail: 'FsObjectStore.open needs { fs, dir }' });
     }
     const { fs, dir } = opts;
-    const objects = joinPath(dir, 'objects');
+    const objects = joinPath(dir, objectFilesFolder);
     await mkdirDurable(fs, objects);
     const lock = await fs.lock(dir);
     try {
@@ -70,7 +71,7 @@ export class FsObjectStore implements ObjectStore {
       if (bytes.length > objectLimits.objectBytesMax) {
         throw new ElanusError('LIMIT_EXCEEDED', { what: 'object size', detail: `${bytes.length} bytes, over ${objectLimits.objectBytesMax}` });
       }
-      const tmp = joinPath(this.objects, `${tmpPrefix}${this.tmpNext++}`);
+      const tmp = joinPath(this.objects, `${tmpPrefix}${this.tmpNext++}-${fileNameOf(key)}`);
       try {
         const h = await this.fs.open(tmp, 'create');
         try {
@@ -92,11 +93,16 @@ export class FsObjectStore implements ObjectStore {
   get(key: string): Promise<Uint8Array> {
     return this.run(async () => {
       const path = this.pathOf(key);
-      const buf = await this.ifExists(key, () => this.fs.readFile(path));
-      const head = parseHeader(path, buf, buf.length);
-      const body = buf.subarray(headerBytes);
-      if (crc32(body) !== head.crc32) throw new ElanusError('CORRUPT_DATA', { path, offset: headerBytes, detail: 'object checksum mismatch' });
-      return body;
+      // Through a handle, not readFile: the largest object (objectBytesMax) and its header
+      // are more than one readFile returns.
+      const h = await this.ifExists(key, () => this.fs.open(path, 'read'));
+      try {
+        const head = parseHeader(path, await h.read(headerBytes, 0), await h.size());
+        const body = head.size === 0 ? new Uint8Array(0) : await h.read(head.size, headerBytes);
+        return objectBody(path, head, body);
+      } finally {
+        await h.close().catch(() => undefined);
+      }
     });
   }
 
@@ -134,17 +140,16 @@ export class FsObjectStore implements ObjectStore {
       const after = opts.startAfter;
       if (after !== undefined && typeof after !== 'string') throw invalid('startAfter must be a string');
       const keys = (await this.fs.readdir(this.objects))
-        .filter((n) => !n.startsWith('.'))
-        .map(keyOf)
-        .filter((k) => k.startsWith(prefix) && (after === undefined || k > after))
+        .map(keyOfFileName)
+        .filter((k): k is string => k !== undefined && k.startsWith(prefix) && (after === undefined || k > after))
         .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const objects: Array<{ key: string; size: number }> = [];
       let i = 0;
       for (; i < keys.length && objects.length < limit; i++) {
         const key = keys[i] as string;
-        const head = await this.headOf(key);
+        const size = await this.sizeOf(key);
         // Deleted since the readdir: not listed.
-        if (head !== undefined) objects.push({ key, size: head.size });
+        if (size !== undefined) objects.push({ key, size });
       }
       return { objects, more: i < keys.length };
     });
@@ -194,6 +199,25 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * The object's size from its file's size. A listing does not check headers: one damaged
+   * file must not hide the others (its get and head say CORRUPT_DATA).
+   */
+  private async sizeOf(key: string): Promise<number | undefined> {
+    let h;
+    try {
+      h = await this.ifExists(key, () => this.fs.open(this.pathOf(key), 'read'));
+    } catch (e) {
+      if (e instanceof ElanusError && e.code === 'OBJECT_NOT_FOUND') return undefined;
+      throw e;
+    }
+    try {
+      return Math.max(0, (await h.size()) - headerBytes);
+    } finally {
+      await h.close().catch(() => undefined);
+    }
+  }
+
   /** Runs a read of the object's file; a missing file is OBJECT_NOT_FOUND. */
   private async ifExists<T>(key: string, read: () => Promise<T>): Promise<T> {
     try {
@@ -208,12 +232,44 @@ export class FsObjectStore implements ObjectStore {
     if (!isObjectKey(key)) {
       throw invalid(`"${String(key)}" is not an object key: use segments of letters, digits, '_', '=', '-' and '.' (not first) joined by '/', at most ${objectLimits.keyBytesMax} bytes`);
     }
-    return joinPath(this.objects, key.replaceAll('/', '~'));
+    return joinPath(this.objects, fileNameOf(key));
   }
 }
 
-function keyOf(name: string): string {
-  return name.replaceAll('~', '/');
+// The file layout, for tools and tests that look at a store's folder from outside
+// (testing/object-files.ts): the folder of the files, a key's file name and back, and
+// a file's bytes.
+
+/** The folder, inside a store's folder, that holds one file per object. */
+export const objectFilesFolder = 'objects';
+
+/** The file name of a key (valid keys only). */
+export function fileNameOf(key: string): string {
+  return key.replaceAll('/', '~');
+}
+
+/** The key of a file name; undefined for names that are not objects (temporaries). */
+export function keyOfFileName(name: string): string | undefined {
+  return name.startsWith('.') ? undefined : name.replaceAll('~', '/');
+}
+
+/** What an object's file holds: the header and the bytes. */
+export function objectFileBytes(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(headerBytes + bytes.length);
+  out.set(header(bytes), 0);
+  out.set(bytes, headerBytes);
+  return out;
+}
+
+/** The object's bytes in a file's bytes, checked against the header (CORRUPT_DATA if not whole). */
+export function objectBytesOfFile(path: string, file: Uint8Array): Uint8Array {
+  return objectBody(path, parseHeader(path, file, file.length), file.subarray(headerBytes));
+}
+
+function objectBody(path: string, head: ObjectHead, body: Uint8Array): Uint8Array {
+  if (body.length !== head.size) throw new ElanusError('CORRUPT_DATA', { path, offset: headerBytes, detail: `the file ends after ${body.length} of ${head.size} bytes` });
+  if (crc32(body) !== head.crc32) throw new ElanusError('CORRUPT_DATA', { path, offset: headerBytes, detail: 'object checksum mismatch' });
+  return body;
 }
 
 function header(bytes: Uint8Array): Uint8Array {

@@ -10,6 +10,7 @@ export { LocalMetaStore, leaseRetryMs, type LocalMetaStoreOptions } from './loca
 export type { LogStore, LogEntry, LogBounds, ConsumerStart } from './log.js';
 export { logLimits } from './log.js';
 export type { ObjectStore, ObjectHead, ObjectListing } from './object.js';
-export { objectLimits, isObjectKey, isObjectPrefix } from './object.js';
+export { objectLimits, isObjectKey, isObjectPrefix, objectKeys } from './object.js';
+export { importFolder, type ImportResult } from './object-import.js';
 export { type StoreClock, systemStoreClock } from './clock.js';
-export { FsObjectStore, type FsObjectStoreOptions } from './fs-object-store.js';
+export { FsObjectStore, type FsObjectStoreOptions, objectFilesFolder, fileNameOf, keyOfFileName, objectFileBytes, objectBytesOfFile } from './fs-object-store.js';

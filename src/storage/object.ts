@@ -72,3 +72,15 @@ export function isObjectPrefix(prefix: unknown): prefix is string {
   // Every beginning of a valid segment is itself one, so a prefix cut mid-segment passes.
   return body.split('/').every((s) => segmentPattern.test(s));
 }
+
+/** Every key under `prefix`, sorted, page after page (one list returns at most listLimitMax). */
+export async function* objectKeys(store: ObjectStore, prefix: string): AsyncGenerator<string> {
+  let startAfter: string | undefined;
+  for (;;) {
+    const page = await store.list(prefix, startAfter === undefined ? {} : { startAfter });
+    for (const o of page.objects) yield o.key;
+    const last = page.objects.at(-1);
+    if (!page.more || last === undefined) return;
+    startAfter = last.key;
+  }
+}
