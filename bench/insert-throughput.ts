@@ -129,7 +129,8 @@ async function main(): Promise<void> {
       folderAfterInsertBytes: e((x) => x.folderAfterInsert.total),
       walBytesAfterInsert: e((x) => x.folderAfterInsert.byTop.wal ?? 0),
       folderAfterFlushBytes: e((x) => x.folderAfterFlush.total),
-      segmentBytesAfterFlush: e((x) => x.folderAfterFlush.byTop.segments ?? 0),
+      // Segment, L0 and index files are objects of the store at <data folder>/objects.
+      segmentBytesAfterFlush: e((x) => x.folderAfterFlush.byTop.objects ?? 0),
       walBytesAfterFlush: e((x) => x.folderAfterFlush.byTop.wal ?? 0),
       flushSeconds: e((x) => x.flushSeconds),
       memoryBytesReported: e((x) => x.memoryBytesReported),

@@ -3,9 +3,9 @@
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
 import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax, validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName } from '../catalog/index.js';
-import { joinPath } from '../storage/index.js';
+import { objectKeys } from '../storage/index.js';
 import { physicalOf } from '../tso/index.js';
-import { CollectionData, collectionDir, metaKeys, topicOf } from './collection.js';
+import { CollectionData, collectionPrefix, metaKeys, topicOf } from './collection.js';
 import { type CollectionReq, type CreateCollectionReq, type DbScoped, type PartitionReq, status } from '../gateway/requests.js';
 import { type EngineCore, isPartitionLoaded } from './core.js';
 
@@ -156,14 +156,19 @@ export class CatalogRole {
       this.core.vindex.forgetCollection(coll.id);
       this.core.healthState.forget('segments', `collection ${coll.id} `);
       for (const s of data.shards) await this.core.wal.dropTopic(topicOf(coll.id, s.index));
-      // The drop is committed: from here it has happened, whatever the folder does. An index
-      // build that was saving its file when the drop came may add a file while the folder is
-      // being removed (ENOTEMPTY); it unlinks that file itself once it sees the drop, and a
-      // folder left behind is garbage that the next open removes (maintenance.ts).
-      const dir = joinPath(this.core.root, collectionDir(coll.id));
-      await this.core.fs.rmdir(dir).catch(() => this.core.fs.rmdir(dir)).catch(() => undefined);
+      // The drop is committed: from here it has happened, whatever the store does. Its
+      // objects are listed and deleted; a failure leaves garbage that the next open removes
+      // (maintenance.ts). An index build that was saving its file when the drop came may
+      // put an object under the prefix after the listing: it deletes that object itself
+      // once it sees the drop (vector-indexes.ts), so nothing here waits for it or fails.
+      await this.deleteObjects(collectionPrefix(coll.id)).catch(() => undefined);
       return status;
     });
+  }
+
+  /** Deletes every object under `prefix`. */
+  private async deleteObjects(prefix: string): Promise<void> {
+    for await (const key of objectKeys(this.core.objects, prefix)) await this.core.objects.delete(key);
   }
 
   async hasCollection(req: CollectionReq): Promise<{ status: typeof status; value: boolean }> {

@@ -13,7 +13,7 @@ import { decodeRecord, encodeRecord } from '../segments/records.js';
 import { Segment, tsMax } from '../segments/segment.js';
 import { type PendingDelete, Shard } from '../segments/shard.js';
 import { DataType, type FieldSchema } from '../catalog/types.js';
-import { joinPath, mkdirDurable, readFrames, recordPayloadBytesMax, writeFramesDurable, type FileSystem, type MetaTxn } from '../storage/index.js';
+import { framedObject, readObjectFrames, recordPayloadBytesMax, type MetaTxn, type ObjectStore } from '../storage/index.js';
 import { type Wal, walPayloadBytesMax } from '../wal/index.js';
 import type { CrashPoint, EngineLimits } from './options.js';
 import type { Health } from './health.js';
@@ -24,6 +24,7 @@ export interface SegmentMeta {
   collectionId: number;
   partitionId: number;
   shard: number;
+  /** The segment's object key (`segments/<collection>/<segment>.seg`). */
   file: string;
   rows: number;
   bytes: number;
@@ -36,6 +37,7 @@ export interface L0Meta {
   id: number;
   collectionId: number;
   shard: number;
+  /** The object key (`segments/<collection>/L0-<shard>-<id>.del`). */
   file: string;
   count: number;
   /** Largest log offset of a delete in it. */
@@ -52,12 +54,17 @@ export const metaKeys = {
 };
 
 export const topicOf = (collectionId: number, shard: number) => `c${collectionId}s${shard}`;
-export const collectionDir = (collectionId: number) => `segments/${collectionId}`;
+/**
+ * The key prefix of a collection's objects (segments, L0 deletes, vector indexes). The
+ * keys are the names the files had in the data folder before the ObjectStore, which
+ * the metadata of existing folders still holds.
+ */
+export const collectionPrefix = (collectionId: number) => `segments/${collectionId}/`;
 
 /** What a collection's data needs from the engine. */
 export interface EngineContext {
-  readonly fs: FileSystem;
-  readonly root: string;
+  /** Where segment and L0 files are kept: every one is an object, named by a key. */
+  readonly objects: ObjectStore;
   readonly wal: Wal;
   readonly limits: EngineLimits;
   /** Runs a step in the coordinator queue (DDL and metadata commits, one at a time). */
@@ -182,11 +189,10 @@ export class CollectionData {
   }
 
   private async readSegment(sm: SegmentMeta, schema: CollectionSchema): Promise<Segment> {
-    const path = joinPath(this.ctx.root, sm.file);
     const byId = new Map<number, FieldSchema>(schema.fields.map((f) => [f.fieldId, f]));
     byId.set(timestampFieldId, tsField);
-    const parts = new PartsReader((id) => byId.get(id), path);
-    await readFrames(this.ctx.fs, path, (payload) => parts.add(payload));
+    const parts = new PartsReader((id) => byId.get(id), sm.file);
+    await readObjectFrames(this.ctx.objects, sm.file, (payload) => parts.add(payload));
     const d = parts.finish();
     const got = new Map(d.columns.map((c) => [c.fieldId, c]));
     const ts = got.get(timestampFieldId)!.values as BigInt64Array;
@@ -202,9 +208,9 @@ export class CollectionData {
   }
 
   private async readL0(l: L0Meta): Promise<Array<{ pk: PkKey; ts: bigint }>> {
-    const path = joinPath(this.ctx.root, l.file);
+    const path = l.file;
     const parts = new PartsReader((id) => (id === timestampFieldId ? tsField : undefined), path);
-    await readFrames(this.ctx.fs, path, (payload) => parts.add(payload));
+    await readObjectFrames(this.ctx.objects, l.file, (payload) => parts.add(payload));
     const d = parts.finish();
     const pks = d.columns[0]?.values as PkKey[] | undefined;
     const ts = d.columns[1]?.values as BigInt64Array | undefined;
@@ -267,14 +273,13 @@ export class CollectionData {
       const written: Array<{ seg: Segment; file: string; bytes: number }> = [];
       let l0: L0Meta[] = [];
       try {
-        await mkdirDurable(this.ctx.fs, joinPath(this.ctx.root, collectionDir(this.id)));
         for (const seg of job.segments) {
           if (seg.state !== 'sealed' || seg.rowCount === 0) continue;
           written.push(await this.writeSegment(seg));
         }
         if (job.deletes.length > 0) l0 = await this.writeL0(shard.index, job.deletes, job.upTo);
       } catch (e) {
-        // Nothing names these files yet. The segments stay sealed and the deletes pending,
+        // Nothing names these objects yet. The segments stay sealed and the deletes pending,
         // so the next flush (the background pass retries) writes them again.
         await this.removeFilesQuietly(written.map((w) => w.file));
         throw e;
@@ -306,13 +311,13 @@ export class CollectionData {
     }
   }
 
-  /** Writes a segment's rows as a file of parts, each under the frame limit (segments/file-parts.ts). */
+  /** Writes a segment's rows as one object of parts, each under the frame limit (segments/file-parts.ts). */
   private async writeSegment(seg: Segment): Promise<{ seg: Segment; file: string; bytes: number }> {
     const cols: Column[] = [...seg.columns(), { fieldId: timestampFieldId, values: seg.timestamps() }];
-    const file = `${collectionDir(this.id)}/${seg.id}.seg`;
-    const payloads = partPayloads({ segment: seg.id, partition: seg.partitionId }, seg.rowCount, cols, { payloadBytesMax: recordPayloadBytesMax });
-    const bytes = await writeFramesDurable(this.ctx.fs, joinPath(this.ctx.root, file), payloads);
-    return { seg, file, bytes };
+    const file = `${collectionPrefix(this.id)}${seg.id}.seg`;
+    const bytes = framedObject(partPayloads({ segment: seg.id, partition: seg.partitionId }, seg.rowCount, cols, { payloadBytesMax: recordPayloadBytesMax }));
+    await this.ctx.objects.put(file, bytes);
+    return { seg, file, bytes: bytes.length };
   }
 
   /**
@@ -330,8 +335,8 @@ export class CollectionData {
           { fieldId: 0, values: chunk.map((d) => d.pk) },
           { fieldId: timestampFieldId, values: BigInt64Array.from(chunk, (d) => d.ts) },
         ];
-        const file = `${collectionDir(this.id)}/L0-${shard}-${id}.del`;
-        await writeFramesDurable(this.ctx.fs, joinPath(this.ctx.root, file), partPayloads({ l0: id }, chunk.length, cols, { payloadBytesMax: recordPayloadBytesMax }));
+        const file = `${collectionPrefix(this.id)}L0-${shard}-${id}.del`;
+        await this.ctx.objects.put(file, framedObject(partPayloads({ l0: id }, chunk.length, cols, { payloadBytesMax: recordPayloadBytesMax })));
         out.push({ id, collectionId: this.id, shard, file, count: chunk.length, upTo });
       }
     } catch (e) {
@@ -359,7 +364,6 @@ export class CollectionData {
       }
       if (keys.length === 0) continue;
       try {
-        await mkdirDurable(this.ctx.fs, joinPath(this.ctx.root, collectionDir(this.id)));
         for (const l of await this.writeL0(shard.index, keys, shard.appliedOffset)) out.push(l);
       } catch (e) {
         await this.removeFilesQuietly(out.map((l) => l.file));
@@ -374,13 +378,14 @@ export class CollectionData {
     this.l0 = [...this.l0, ...files];
   }
 
+  /** Deletes the objects (segment and L0 files) of these keys. */
   async removeFiles(files: readonly string[]): Promise<void> {
-    for (const f of files) await this.ctx.fs.unlink(joinPath(this.ctx.root, f));
+    for (const f of files) await this.ctx.objects.delete(f);
   }
 
   /** For cleanup after a failure: the first error is the one to report, and the next open removes what is left. */
   private async removeFilesQuietly(files: readonly string[]): Promise<void> {
-    for (const f of files) await this.ctx.fs.unlink(joinPath(this.ctx.root, f)).catch(() => undefined);
+    for (const f of files) await this.ctx.objects.delete(f).catch(() => undefined);
   }
 
   /**
@@ -526,7 +531,7 @@ export class CollectionData {
     });
   }
 
-  /** Files that committed metadata names (for garbage collection). */
+  /** Object keys that committed metadata names (for garbage collection). */
   liveFiles(): Set<string> {
     const out = new Set<string>();
     for (const s of this.shards) for (const seg of s.segments()) if (seg.file) out.add(seg.file);

@@ -7,7 +7,7 @@ import { type SearchIterState } from '../query/vector-search.js';
 import { VectorIndexes } from './vector-indexes.js';
 import { InterimIndexes } from './interim-indexes.js';
 import type { PkKey } from '../segments/pk.js';
-import { type FileLock, type FileSystem } from '../storage/index.js';
+import { type FileLock, type FileSystem, type ObjectStore } from '../storage/index.js';
 import { Tso, type Clock } from '../tso/index.js';
 import { Wal } from '../wal/index.js';
 import { CollectionData, type EngineContext } from './collection.js';
@@ -50,9 +50,12 @@ export class EngineCore {
   roles!: EngineRoles;
 
   constructor(
+    /** The data folder and its file system: the log, the metadata and health probes use them. */
     readonly fs: FileSystem,
     readonly root: string,
     readonly lockHandle: FileLock,
+    /** Segment, L0 delete and index files, by key (collection.ts, vector-indexes.ts). */
+    readonly objects: ObjectStore,
     readonly meta: MetaCache,
     readonly tso: Tso,
     readonly ids: IdAllocator,
@@ -66,7 +69,7 @@ export class EngineCore {
     readonly healthState: Health,
   ) {
     this.vindex = new VectorIndexes({
-      fs, root, buildThreads: limits.indexBuildThreads, health: healthState,
+      objects, buildThreads: limits.indexBuildThreads, health: healthState,
       collections: () => this.liveCollections(),
       onBackgroundError: (e) => this.noteBackgroundError(e),
       onInstalled: () => this.interim.schedule(),
@@ -88,8 +91,7 @@ export class EngineCore {
 
   context(): EngineContext {
     return {
-      fs: this.fs,
-      root: this.root,
+      objects: this.objects,
       wal: this.wal,
       limits: this.limits,
       coordinate: (task) => this.coord.run(task),

@@ -3,7 +3,8 @@
 // follow the Milvus Node SDK's names and argument shapes and are the roles' own.
 //
 // Roles and ownership (DESIGN.md, concurrency model):
-//  - core.ts: the stores, the coordinator queue (every catalog change and every metadata
+//  - core.ts: the stores (metadata, log, and the ObjectStore of segment, L0 and index
+//    files, at <path>/objects), the coordinator queue (every catalog change and every metadata
 //    commit of flush and compaction runs in it, one at a time), the collections' data;
 //  - catalog-ddl.ts, index-ddl.ts: catalog changes (the coordinator's);
 //  - maintenance.ts: recovery, garbage collection, the background pass, flush, compaction;
@@ -15,7 +16,7 @@ import { fail } from '../errors/index.js';
 import { systemTimers } from '../concurrency/index.js';
 import { configureNativePool } from '../index/native.js';
 import { Catalog, type CollectionMeta, IdAllocator, MetaCache, catalogKeys, defaultDatabase } from '../catalog/index.js';
-import { LocalMetaStore, type MetaTxn, NodeFileSystem, joinPath, mkdirDurable } from '../storage/index.js';
+import { FsObjectStore, LocalMetaStore, type MetaTxn, NodeFileSystem, importFolder, joinPath, mkdirDurable } from '../storage/index.js';
 import { Tso, systemClock } from '../tso/index.js';
 import { Wal } from '../wal/index.js';
 import { topicOf } from './collection.js';
@@ -33,6 +34,9 @@ import { ShardReads } from './shard-reads.js';
 import { ShardWrites } from './shard-writes.js';
 import { LocalPlacement } from './placement.js';
 import { WriteRole } from './writes.js';
+
+/** The ObjectStore's folder inside the data folder (testing/object-files.ts knows it too). */
+const objectsFolder = 'objects';
 
 /**
  * Operations one metadata commit may hold: dropping a collection deletes every segment's
@@ -240,21 +244,29 @@ export class Elanus implements Gateway {
         onHealth: (topic, f) => (f === undefined ? health.healed('log', topic) : health.fault('log', topic, f)),
         onTailCut: (topic, path, offset, bytes) => health.repaired('log-tail-truncated', { topic, path, offset, bytes }),
       });
-      const core = new EngineCore(fs, root, lock, meta, tso, ids, catalog, wal, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
-      const nodes = Array.from({ length: dataNodes }, (_, i) => ({ node: `data-${i}`, reads: new ShardReads(core, `data-${i}`), writes: new ShardWrites(core) }));
-      const roles: EngineRoles = {
-        catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core),
-        writes: new WriteRole(core), reads: new ReadRole(core), placement: new LocalPlacement(nodes),
-      };
-      core.roles = roles;
+      let objects: FsObjectStore | undefined;
+      let core: EngineCore;
       try {
-        await roles.maintenance.recover();
+        objects = await FsObjectStore.open({ fs, dir: joinPath(root, objectsFolder) });
+        // Folders written before the ObjectStore kept these files in segments/<collection>/,
+        // named as their keys are now: they move into the store once (storage/object-import.ts).
+        const legacy = await importFolder(fs, joinPath(root, 'segments'), objects, 'segments/');
+        const c = new EngineCore(fs, root, lock, objects, meta, tso, ids, catalog, wal, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
+        core = c;
+        const nodes = Array.from({ length: dataNodes }, (_, i) => ({ node: `data-${i}`, reads: new ShardReads(c, `data-${i}`), writes: new ShardWrites(c) }));
+        const roles: EngineRoles = {
+          catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core),
+          writes: new WriteRole(core), reads: new ReadRole(core), placement: new LocalPlacement(nodes),
+        };
+        core.roles = roles;
+        await roles.maintenance.recover(legacy.dropped);
       } catch (e) {
+        await objects?.close().catch(() => {});
         await wal.close().catch(() => {});
         await meta.close().catch(() => {});
         throw e;
       }
-      roles.maintenance.startBackground();
+      core.roles.maintenance.startBackground();
       return new Elanus(core);
     } catch (e) {
       // The metadata store holds a lock of its own (idempotent close).
@@ -274,6 +286,7 @@ export class Elanus implements Gateway {
       await Promise.all([...this.core.data.values()].map((d) => d.idle().catch(() => {})));
       await this.core.interim.close();
       await this.core.vindex.close();
+      await this.core.objects.close();
       await this.core.tso.settle();
       await this.core.ids.settle();
       await this.core.wal.close();

@@ -3,9 +3,9 @@
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
 import type { Timer } from '../concurrency/index.js';
-import { joinPath, probeWritable } from '../storage/index.js';
+import { objectKeys, probeWritable } from '../storage/index.js';
 import { physicalOf } from '../tso/index.js';
-import { CollectionData, collectionDir, topicOf } from './collection.js';
+import { CollectionData, topicOf } from './collection.js';
 import { type CollectionReq, type DbScoped, status } from '../gateway/requests.js';
 import { type EngineCore, catalogChanges } from './core.js';
 
@@ -20,37 +20,33 @@ export class Maintenance {
     this.timer = undefined;
   }
 
-  async recover(): Promise<void> {
+  /** `dropped`: entries of the old segment folder that opening removed without import. */
+  async recover(dropped: readonly string[] = []): Promise<void> {
     for (const c of this.core.catalog.allCollections()) {
       const d = new CollectionData(c.id, this.core.context(), c.shardsNum);
       await d.recover();
       this.core.data.set(c.id, d);
     }
-    await this.collectGarbage();
+    await this.collectGarbage(dropped);
     // Index files of flushed segments load in the background; searches scan exactly until then.
     this.core.vindex.schedule();
   }
 
-  /** Removes files and log topics that no committed metadata names (left by a crash mid-flush, -compaction or -drop). */
-  private async collectGarbage(): Promise<void> {
+  /**
+   * Removes objects and log topics that no committed metadata names (left by a crash
+   * mid-flush, -compaction or -drop, or by a drop whose deletes failed). `alsoRemoved`:
+   * what opening already removed for the same reason (old files that are not objects).
+   */
+  private async collectGarbage(alsoRemoved: readonly string[]): Promise<void> {
     const live = new Set<string>();
     for (const d of this.core.data.values()) for (const f of d.liveFiles()) live.add(f);
     for (const { meta, data } of this.core.liveCollections()) for (const f of this.core.vindex.expectedFiles(meta, data)) live.add(f);
-    const segRoot = joinPath(this.core.root, 'segments');
-    const removed: string[] = [];
-    for (const dir of await this.core.fs.readdir(segRoot)) {
-      const id = Number(dir);
-      if (!this.core.data.has(id)) {
-        await this.core.fs.rmdir(joinPath(segRoot, dir));
-        removed.push(`segments/${dir}/`);
-        continue;
-      }
-      for (const name of await this.core.fs.readdir(joinPath(segRoot, dir))) {
-        const rel = `${collectionDir(id)}/${name}`;
-        if (live.has(rel)) continue;
-        await this.core.fs.unlink(joinPath(this.core.root, rel));
-        removed.push(rel);
-      }
+    const removed = [...alsoRemoved];
+    // The engine owns the whole store: every key is a segment, L0 or index file.
+    for await (const key of objectKeys(this.core.objects, '')) {
+      if (live.has(key)) continue;
+      await this.core.objects.delete(key);
+      removed.push(key);
     }
     if (removed.length > 0) this.core.healthState.repaired('orphan-files-removed', { count: removed.length, files: removed.slice(0, 10) });
     const topics = new Set([...this.core.data.values()].flatMap((d) => d.shards.map((s) => topicOf(d.id, s.index))));

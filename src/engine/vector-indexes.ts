@@ -1,16 +1,16 @@
 // The vector indexes of flushed segments: built in the background, one at a time, after
 // a flush or compaction publishes a segment and for existing segments when an index is
-// created; written beside the segment (`<segment>.<index>.vidx`) and loaded from there
-// after a restart instead of being rebuilt.
+// created; stored as an object beside the segment's (`segments/<collection>/<segment>.<index>.vidx`)
+// and loaded from there after a restart instead of being rebuilt.
 //
 // Searches ask `lookup` for a segment's index and scan exactly while there is none, so a
 // finished build switches a segment over in one synchronous step (install). A build
 // reads only the sealed segment's frozen vector column; whether its result is still
 // wanted (segment live, index not dropped) is checked in the same step that installs it.
 //
-// A file is written to a temporary name, synced and renamed (storage's writeFileDurable),
-// with a checksum over its bytes: a crash mid-build leaves either no file or a whole
-// one, and a damaged file is rebuilt rather than trusted.
+// A file is one put to the ObjectStore (atomic and durable), with a checksum of its own
+// over its bytes: a crash mid-build leaves either no object or a whole one, and a
+// damaged file (by its checksum or the store's) is rebuilt rather than trusted.
 //
 // These files are the only index blobs Elanus persists (sparse and scalar indexes are
 // rebuilt in memory on load), and each carries two versioned headers: this file's frame
@@ -29,8 +29,8 @@ import { SparseIndex } from '../index/sparse.js';
 import { planVectorIndex, type VectorIndexPlan } from '../index/spec.js';
 import type { SegmentIndex } from '../query/vector-search.js';
 import type { Segment } from '../segments/segment.js';
-import { joinPath, writeFileDurable, type FileSystem } from '../storage/index.js';
-import { type CollectionData, collectionDir } from './collection.js';
+import type { ObjectStore } from '../storage/index.js';
+import { type CollectionData, collectionPrefix } from './collection.js';
 import type { Health } from './health.js';
 
 const magic = 0x58495645; // "EVIX" little-endian
@@ -73,7 +73,8 @@ export function unframeIndexFile(buf: Uint8Array): { payload: Uint8Array } | { p
   return { payload };
 }
 
-export const indexFileOf = (collectionId: number, segmentId: number, indexId: number) => `${collectionDir(collectionId)}/${segmentId}.${indexId}.vidx`;
+/** The object key of a segment's index file. */
+export const indexFileOf = (collectionId: number, segmentId: number, indexId: number) => `${collectionPrefix(collectionId)}${segmentId}.${indexId}.vidx`;
 
 interface Entry {
   readonly segment: Segment;
@@ -82,8 +83,8 @@ interface Entry {
 }
 
 export interface VectorIndexContext {
-  readonly fs: FileSystem;
-  readonly root: string;
+  /** Where index files are kept, by key (indexFileOf). */
+  readonly objects: ObjectStore;
   readonly buildThreads: number;
   /** Live collections with their data. */
   collections(): Iterable<{ meta: CollectionMeta; data: CollectionData }>;
@@ -180,10 +181,10 @@ export class VectorIndexes {
       }
     }
     for (const k of this.failed.keys()) if (k.startsWith(`${collectionId}/`) && k.endsWith(`/${indexId}`)) this.failed.delete(k);
-    for (const f of files) await this.ctx.fs.unlink(joinPath(this.ctx.root, f));
+    for (const f of files) await this.ctx.objects.delete(f);
   }
 
-  /** Forgets every index of a dropped collection (its folder goes with it). */
+  /** Forgets every index of a dropped collection (the drop deletes its objects). */
   forgetCollection(collectionId: number): void {
     for (const k of [...this.entries.keys()]) if (k.startsWith(`${collectionId}/`)) this.entries.delete(k);
     for (const k of [...this.failed.keys()]) if (k.startsWith(`${collectionId}/`)) this.failed.delete(k);
@@ -224,7 +225,7 @@ export class VectorIndexes {
       this.entries.delete(k);
       if (e.file) files.push(e.file);
     }
-    for (const f of files) await this.ctx.fs.unlink(joinPath(this.ctx.root, f));
+    for (const f of files) await this.ctx.objects.delete(f);
   }
 
   private nextJob(): Job | undefined {
@@ -306,7 +307,7 @@ export class VectorIndexes {
 
   private async discard(file: string | undefined): Promise<void> {
     this.stats.discarded++;
-    if (file) await this.ctx.fs.unlink(joinPath(this.ctx.root, file)).catch(() => undefined);
+    if (file) await this.ctx.objects.delete(file).catch(() => undefined);
   }
 
   /**
@@ -319,12 +320,12 @@ export class VectorIndexes {
       // The header keeps the low 32 bits of the length, and a file is read whole, so
       // an index file is kept under what one read can return (2 GiB).
       checkIndexFileSize(payload.length);
-      await writeFileDurable(this.ctx.fs, joinPath(this.ctx.root, file), frameIndexFile(payload));
+      await this.ctx.objects.put(file, frameIndexFile(payload));
       this.ctx.health.healed('indexes', 'index files');
       return true;
     } catch (e) {
       if (!(e instanceof ElanusError) || (e.code !== 'STORAGE_FULL' && e.code !== 'STORAGE_IO')) throw e;
-      // A drop that removed the folder under the write is no fault of the volume.
+      // A write that failed because its collection was dropped meanwhile is no fault of the volume.
       if (this.wanted(job)) this.ctx.health.fault('indexes', 'index files', e);
       return false;
     }
@@ -343,14 +344,24 @@ export class VectorIndexes {
       this.unsaved.delete(key);
       // Install the file name in the same step as the check: a drop may have come meanwhile.
       if (this.wanted(u.job) && this.entries.get(key) === e) this.entries.set(key, { ...e, file: u.file });
-      else await this.ctx.fs.unlink(joinPath(this.ctx.root, u.file)).catch(() => undefined);
+      else await this.ctx.objects.delete(u.file).catch(() => undefined);
     }
   }
 
   private async readStored(file: string): Promise<NativeIndex | undefined> {
-    const path = joinPath(this.ctx.root, file);
-    if (!(await this.ctx.fs.exists(path))) return undefined;
-    const framed = unframeIndexFile(await this.ctx.fs.readFile(path));
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.ctx.objects.get(file);
+    } catch (e) {
+      if (e instanceof ElanusError && e.code === 'OBJECT_NOT_FOUND') return undefined;
+      // The store's own checksum or header does not match: damaged like a bad frame.
+      if (e instanceof ElanusError && e.code === 'CORRUPT_DATA') {
+        this.ctx.health.repaired('index-rebuilt', { file, reason: `the file is damaged: ${e.message}` });
+        return undefined;
+      }
+      throw e;
+    }
+    const framed = unframeIndexFile(bytes);
     if ('problem' in framed) {
       this.ctx.health.repaired('index-rebuilt', { file, reason: framed.problem });
       return undefined;

@@ -2,3 +2,4 @@ export { Random } from './random.js';
 export { FaultFileSystem, type FaultOp, type LastingFault } from './fault-fs.js';
 export { ScheduledFileSystem, type Schedule } from './scheduled-fs.js';
 export { SimulatedClock } from './simulated-clock.js';
+export { objectFilePath, listObjectFiles, temporaryObjectFiles, readObjectFile, writeObjectFile } from './object-files.js';

@@ -3,11 +3,10 @@
 // port). Started as `node dist/src/cli/main.js serve --data-dir <dir> --port <p>`; the
 // port is read from the server's "serving" log line, so `--port 0` works.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { listObjectFiles } from '../testing/index.js';
 
 const mainScript = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -157,28 +156,12 @@ export class StartError extends Error {
   }
 }
 
-/** Files under the data folder's `segments/`, as paths relative to the folder (`segments/12/34.seg`). */
+/**
+ * The engine's segment, L0 and index files in a data folder, by key (`segments/12/34.seg`):
+ * each is one object of its ObjectStore (testing/object-files.ts).
+ */
 export async function segmentFiles(dataDir: string): Promise<string[]> {
-  const root = join(dataDir, 'segments');
-  const out: string[] = [];
-  let dirs: string[];
-  try {
-    dirs = await readdir(root);
-  } catch {
-    return out;
-  }
-  for (const d of dirs) {
-    let names: string[];
-    try {
-      names = await readdir(join(root, d));
-    } catch {
-      out.push(`segments/${d}`);
-      continue;
-    }
-    if (names.length === 0) out.push(`segments/${d}/`);
-    for (const n of names) out.push(`segments/${d}/${n}`);
-  }
-  return out.sort();
+  return (await listObjectFiles(dataDir)).map((o) => o.key);
 }
 
 /** The server's event-loop delay p99 from its Prometheus metrics, in ms (undefined when it has none). */

@@ -6,12 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataType, Elanus, ElanusError } from '../../src/index.js';
-import { FaultFileSystem, Random, ScheduledFileSystem } from '../../src/testing/index.js';
+import { FaultFileSystem, Random, ScheduledFileSystem, listObjectFiles, temporaryObjectFiles } from '../../src/testing/index.js';
 import { indexCollection, indexDim, indexRows, vectorOf } from './index-data.js';
 
 const childPath = fileURLToPath(new URL('./index-child.js', import.meta.url));
@@ -62,8 +62,8 @@ test('kill -9 during index builds: restart, no half-written index, builds finish
       // Reopen in this process: the leftovers of the killed build are collected, nothing half-written is used.
       const db = await Elanus.open({ path, limits: { backgroundIntervalMs: 0 } });
       try {
-        const coll = join(path, 'segments', readdirSync(join(path, 'segments'))[0]!);
-        assert.deepEqual(readdirSync(coll).filter((f) => f.endsWith('.tmp')), [], 'no temporary file survives a restart');
+        assert.deepEqual(await temporaryObjectFiles(path), [], 'no temporary file survives a restart');
+        assert.deepEqual((await listObjectFiles(path)).filter((o) => !/^segments\/\d+\/\d+\.(seg|\d+\.vidx)$/.test(o.key)), [], 'only segment and index files');
         const s = await db.waitForIndexes();
         assert.equal(s.failed, 0, `run ${run}: no build fails`);
         const p = await db.getIndexBuildProgress({ collection_name: indexCollection, field_name: 'vector' });

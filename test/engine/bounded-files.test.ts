@@ -3,25 +3,21 @@
 // unopenable, at full size, and each limit at its boundary (exactly at, one over).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { NodeFileSystem, joinPath, readFrames, recordPayloadBytesMax } from '../../src/storage/index.js';
+import { NodeFileSystem, forEachFrame, recordPayloadBytesMax } from '../../src/storage/index.js';
+import { listObjectFiles, readObjectFile } from '../../src/testing/index.js';
 import type { Elanus } from '../../src/engine/index.js';
 import { PartsReader } from '../../src/segments/file-parts.js';
 import { DataType, countOf, openEngine, type EngineHandle } from './helpers.js';
 
 const fs = new NodeFileSystem();
 
-/** Frames of every file of the collection's folder with this suffix: [file, payload sizes]. */
+/** Frames of every segment object (file) with this suffix: [key, payload sizes]. */
 async function framesOf(h: EngineHandle, suffix: string): Promise<Array<[string, number[]]>> {
-  const root = join(h.path, 'segments');
   const out: Array<[string, number[]]> = [];
-  for (const dir of await readdir(root)) {
-    for (const name of (await readdir(join(root, dir))).filter((n) => n.endsWith(suffix)).sort()) {
-      const sizes: number[] = [];
-      await readFrames(fs, join(root, dir, name), (p) => { sizes.push(p.length); });
-      out.push([name, sizes]);
-    }
+  for (const { key } of (await listObjectFiles(h.path, 'segments/', fs)).filter((o) => o.key.endsWith(suffix))) {
+    const sizes: number[] = [];
+    forEachFrame(await readObjectFile(h.path, key, fs), key, (p) => { sizes.push(p.length); });
+    out.push([key, sizes]);
   }
   return out;
 }
@@ -181,15 +177,12 @@ function rows(from: number, to: number): Array<Record<string, unknown>> {
 async function l0Counts(h: EngineHandle): Promise<number[]> {
   const files = h.fs ?? fs;
   const out: Array<[number, number]> = [];
-  const root = joinPath(h.path, 'segments');
-  for (const dir of await files.readdir(root)) {
-    for (const name of await files.readdir(joinPath(root, dir))) {
-      const m = /^L0-\d+-(\d+)\.del$/.exec(name);
-      if (!m) continue;
-      const parts = new PartsReader(() => ({ type: DataType.Int64 }) as never, name);
-      await readFrames(files, joinPath(root, dir, name), (p) => parts.add(p));
-      out.push([Number(m[1]), parts.finish().count]);
-    }
+  for (const { key } of await listObjectFiles(h.path, 'segments/', files)) {
+    const m = /^segments\/\d+\/L0-\d+-(\d+)\.del$/.exec(key);
+    if (!m) continue;
+    const parts = new PartsReader(() => ({ type: DataType.Int64 }) as never, key);
+    forEachFrame(await readObjectFile(h.path, key, files), key, (p) => parts.add(p));
+    out.push([Number(m[1]), parts.finish().count]);
   }
   return out.sort((a, b) => a[0] - b[0]).map(([, n]) => n);
 }

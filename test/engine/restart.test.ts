@@ -3,10 +3,8 @@
 // compaction's results. Also the data folder lock, calls after close, and close itself.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Elanus } from '../../src/engine/index.js';
-import { FaultFileSystem } from '../../src/testing/index.js';
+import { FaultFileSystem, listObjectFiles } from '../../src/testing/index.js';
 import { DataType, basicRows, countOf, createBasic, openEngine, range, vec, withEngine } from './helpers.js';
 
 /** Every visible row of a collection, sorted by key, at Strong consistency. */
@@ -154,8 +152,7 @@ describe('restart', () => {
     assert.deepEqual((await db.showPartitions({ collection_name: 'keep' })).partition_names, ['_default']);
     assert.equal(await countOf(db, 'keep'), 5);
     assert.equal((await db.hasCollection({ collection_name: 'drop_me' })).value, false);
-    const segDirs = await readdir(join(h.path, 'segments'));
-    assert.ok(!segDirs.includes(String(dropId)), 'the dropped collection has no segment folder');
+    assert.deepEqual(await listObjectFiles(h.path, `segments/${dropId}/`, h.fs), [], 'the dropped collection has no segment files');
     // A new partition with the old name starts empty.
     await db.createPartition({ collection_name: 'keep', partition_name: 'p' });
     await db.loadCollection({ collection_name: 'keep' });

@@ -3,10 +3,9 @@
 // and through restarts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DataType, basicFields, basicRows, countOf, createBasic, range, vec, withEngine } from './helpers.js';
 import type { Elanus } from '../../src/engine/index.js';
+import { listObjectFiles } from '../../src/testing/index.js';
 
 async function allIds(db: Elanus, collection_name: string): Promise<number[]> {
   const r = await db.query({ collection_name, limit: 16_384, consistency_level: 'Strong' });
@@ -111,7 +110,7 @@ describe('shards and segments', () => {
       await db.delete({ collection_name: 'c', ids: range(round * 10, round * 10 + 5) });
       await db.flush({ collection_names: ['c'] });
     }
-    const l0Files = async () => (await readdir(join(h.path, 'segments', String((await db.describeCollection({ collection_name: 'c' })).collectionID)))).filter((f) => f.endsWith('.del'));
+    const l0Files = async () => (await listObjectFiles(h.path, `segments/${(await db.describeCollection({ collection_name: 'c' })).collectionID}/`, h.fs)).filter((o) => o.key.endsWith('.del'));
     assert.equal((await l0Files()).length, 5);
     assert.equal(await countOf(db, 'c'), 275);
     await db.compact({ collection_name: 'c' });

@@ -5,12 +5,11 @@
 // never trusted; dropping an index or compacting a segment removes its files.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, writeFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile, readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { Elanus } from '../../src/engine/index.js';
 import { frameIndexFile, unframeIndexFile } from '../../src/engine/vector-indexes.js';
-import { Random } from '../../src/testing/index.js';
+import { Random, listObjectFiles, objectFilePath, readObjectFile, writeObjectFile } from '../../src/testing/index.js';
 import { DataType, withEngine } from '../engine/helpers.js';
 
 const dim = 16;
@@ -40,10 +39,9 @@ async function top(db: Elanus, name: string, qs: number[]): Promise<Array<Array<
   return (r.results as Array<Array<{ id: number }>>).map((l) => l.map((x) => Number(x.id)));
 }
 
+/** Keys of the index files (`segments/<collection>/<segment>.<index>.vidx`), sorted. */
 async function indexFiles(path: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of await readdir(join(path, 'segments'))) for (const f of await readdir(join(path, 'segments', d))) if (f.endsWith('.vidx')) out.push(`${d}/${f}`);
-  return out.sort();
+  return (await listObjectFiles(path, 'segments/')).map((o) => o.key).filter((k) => k.endsWith('.vidx'));
 }
 
 describe('vector index lifecycle', () => {
@@ -119,10 +117,11 @@ describe('vector index lifecycle', () => {
     await db.loadCollection({ collection_name: 'c' });
     const before = await top(db, 'c', [3, 30]);
     const [file] = await indexFiles(h.path);
-    const bytes = await readFile(join(h.path, 'segments', file!));
+    // A flipped byte in the file as it lies on disk.
+    const bytes = await readFile(objectFilePath(h.path, file!));
     bytes[bytes.length >> 1] ^= 0xff;
     await h.db.close();
-    await writeFile(join(h.path, 'segments', file!), bytes);
+    await writeFile(objectFilePath(h.path, file!), bytes);
     const db2 = await h.reopen();
     const s = await db2.waitForIndexes();
     assert.equal(s.loaded, 0);
@@ -139,8 +138,7 @@ describe('vector index lifecycle', () => {
       await db.loadCollection({ collection_name: 'c' });
       const before = await top(db, 'c', [3, 30]);
       const [file] = await indexFiles(h.path);
-      const path = join(h.path, 'segments', file!);
-      const good = new Uint8Array(await readFile(path));
+      const good = await readObjectFile(h.path, file!);
       const framed = unframeIndexFile(good);
       assert.ok('payload' in framed);
       /** The native bytes with one u16/u32 changed and their checksum fixed: whole, of another version. */
@@ -164,7 +162,8 @@ describe('vector index lifecycle', () => {
       for (const [name, bytes, reason] of cases) {
         repairs.length = 0;
         await h.db.close();
-        await writeFile(path, bytes);
+        // A whole object (the store's checksum is right): only the engine's own checks see it.
+        await writeObjectFile(h.path, file!, bytes);
         const db2 = await h.reopen();
         const s = await db2.waitForIndexes();
         assert.deepEqual([s.loaded, s.built, s.failed], [0, 1, 0], name);
@@ -199,7 +198,7 @@ describe('vector index lifecycle', () => {
     // The next pass prunes the replaced segments' files.
     await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
     await db.waitForIndexes();
-    assert.deepEqual((await indexFiles(h.path)).map((f) => f.split('/')[1]!.split('.')[0]), [String(segs[0]!.id)]);
+    assert.deepEqual((await indexFiles(h.path)).map((f) => f.split('/')[2]!.split('.')[0]), [String(segs[0]!.id)]);
     await db.releaseCollection({ collection_name: 'c' });
     await db.dropIndex({ collection_name: 'c', field_name: 'vector' });
     assert.deepEqual(await indexFiles(h.path), []);

@@ -9,6 +9,7 @@ import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { listObjectFiles, writeObjectFile } from '../../src/testing/index.js';
 import { killAll, metric, serve } from './serve-process.js';
 
 const dirs: string[] = [];
@@ -48,13 +49,15 @@ test('each self-repair at start is logged once at warn and counted; the data is 
   await server.stop();
 
   // The damage.
-  const segDir = join(dataDir, 'segments', (await readdir(join(dataDir, 'segments')))[0]!);
-  const vidx = (await readdir(segDir)).find((n) => n.endsWith('.vidx'));
+  const objects = await listObjectFiles(dataDir, 'segments/');
+  const vidx = objects.find((o) => o.key.endsWith('.vidx'));
   assert.ok(vidx, 'an index file was written');
-  const bytes = await readFile(join(segDir, vidx));
+  const bytes = await readFile(vidx.path);
   bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
-  await writeFile(join(segDir, vidx), bytes);
-  await writeFile(join(segDir, '424242.seg'), 'left by a crash');
+  await writeFile(vidx.path, bytes);
+  // A segment file of a flush that crashed before its commit: whole, but named by nothing.
+  const orphan = `${vidx.key.slice(0, vidx.key.lastIndexOf('/'))}/424242.seg`;
+  await writeObjectFile(dataDir, orphan, new TextEncoder().encode('left by a crash'));
   const topicsDir = join(dataDir, 'wal', 'topics');
   const topic = join(topicsDir, (await readdir(topicsDir))[0]!);
   const logs = (await readdir(topic)).filter((n) => n.endsWith('.log')).sort();
@@ -76,6 +79,7 @@ test('each self-repair at start is logged once at warn and counted; the data is 
     assert.equal(warned.length, 1, `one warn line for ${kind}:\n${server.lines.join('\n')}`);
   }
   assert.equal((await client.count({ collection_name: 'r' })).data, 3000);
+  assert.ok(!(await listObjectFiles(dataDir)).some((o) => o.key === orphan), 'the orphan is gone');
   const hits = await client.search({ collection_name: 'r', data: rows(17, 1)[0]!.v, limit: 1 });
   assert.equal(String(hits.results[0]!.id), '17');
   await client.closeConnection();

@@ -6,7 +6,7 @@ import { DataType, type CollectionSchema } from '../../src/catalog/types.js';
 import { checkIndexFileSize, indexFileBytesMax } from '../../src/engine/vector-indexes.js';
 import { Shard } from '../../src/segments/shard.js';
 import type { LogRecord } from '../../src/segments/records.js';
-import { EmbeddedMetaStore, readFrames, recordHeaderBytes, recordPayloadBytesMax } from '../../src/storage/index.js';
+import { EmbeddedMetaStore, FsObjectStore, readObjectFrames, recordHeaderBytes, recordPayloadBytesMax } from '../../src/storage/index.js';
 import { FaultFileSystem } from '../../src/testing/index.js';
 
 const schema = { fields: [{ fieldId: 100, name: 'id', type: DataType.Int64, isPrimary: true }] } as unknown as CollectionSchema;
@@ -57,10 +57,10 @@ test('index file: exactly indexFileBytesMax is written, one byte over is LIMIT_E
 });
 
 test('a frame header that claims more than the framing limit is damage, not an allocation', async () => {
-  const fs = new FaultFileSystem();
-  await fs.mkdir('/d');
+  const store = await FsObjectStore.open({ fs: new FaultFileSystem(), dir: '/d' });
   const head = new Uint8Array(recordHeaderBytes);
   new DataView(head.buffer).setUint32(0, recordPayloadBytesMax + 1, true);
-  await fs.writeFile('/d/f', head);
-  await assert.rejects(readFrames(fs, '/d/f', () => undefined), { code: 'CORRUPT_DATA' });
+  await store.put('f', head);
+  await assert.rejects(readObjectFrames(store, 'f', () => undefined), { code: 'CORRUPT_DATA' });
+  await store.close();
 });

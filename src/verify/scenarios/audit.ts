@@ -42,9 +42,10 @@ export async function finalChecks(ctx: ScenarioContext, parts: AuditParts): Prom
 const indexBuildWaitMs = 60_000;
 
 /**
- * Files under `segments/` that the catalog does not name, after drops and the garbage
- * collection that runs at open. A flushed segment is `segments/<collection id>/<segment
- * id>.seg` and its vector index `<segment id>.<index id>.vidx`; GetPersistentSegmentInfo
+ * Files (objects of the engine's ObjectStore, by key) that the catalog does not name,
+ * after drops and the garbage collection that runs at open. A flushed segment is
+ * `segments/<collection id>/<segment id>.seg` and its vector index
+ * `segments/<collection id>/<segment id>.<index id>.vidx`; GetPersistentSegmentInfo
  * names every flushed segment and DescribeIndex every index. The client has no call
  * that names L0 delete files, so those are checked only to belong to a live collection.
  */
