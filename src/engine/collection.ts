@@ -13,7 +13,7 @@ import { decodeRecord, encodeRecord } from '../segments/records.js';
 import { Segment, tsMax } from '../segments/segment.js';
 import { type PendingDelete, Shard } from '../segments/shard.js';
 import { DataType, type FieldSchema } from '../catalog/types.js';
-import { framedObject, readObjectFrames, recordPayloadBytesMax, type MetaTxn, type ObjectStore } from '../storage/index.js';
+import { framedParts, readObjectFrames, recordPayloadBytesMax, type MetaTxn, type ObjectStore } from '../storage/index.js';
 import { type Wal, walPayloadBytesMax } from '../wal/index.js';
 import type { CrashPoint, EngineLimits } from './options.js';
 import type { Health } from './health.js';
@@ -315,9 +315,9 @@ export class CollectionData {
   private async writeSegment(seg: Segment): Promise<{ seg: Segment; file: string; bytes: number }> {
     const cols: Column[] = [...seg.columns(), { fieldId: timestampFieldId, values: seg.timestamps() }];
     const file = `${collectionPrefix(this.id)}${seg.id}.seg`;
-    const bytes = framedObject(partPayloads({ segment: seg.id, partition: seg.partitionId }, seg.rowCount, cols, { payloadBytesMax: recordPayloadBytesMax }));
-    await this.ctx.objects.put(file, bytes);
-    return { seg, file, bytes: bytes.length };
+    // Part by part: the file is never whole in memory beside the segment it is made from.
+    const head = await this.ctx.objects.putParts(file, framedParts(partPayloads({ segment: seg.id, partition: seg.partitionId }, seg.rowCount, cols, { payloadBytesMax: recordPayloadBytesMax })));
+    return { seg, file, bytes: head.size };
   }
 
   /**
@@ -336,7 +336,7 @@ export class CollectionData {
           { fieldId: timestampFieldId, values: BigInt64Array.from(chunk, (d) => d.ts) },
         ];
         const file = `${collectionPrefix(this.id)}L0-${shard}-${id}.del`;
-        await this.ctx.objects.put(file, framedObject(partPayloads({ l0: id }, chunk.length, cols, { payloadBytesMax: recordPayloadBytesMax })));
+        await this.ctx.objects.putParts(file, framedParts(partPayloads({ l0: id }, chunk.length, cols, { payloadBytesMax: recordPayloadBytesMax })));
         out.push({ id, collectionId: this.id, shard, file, count: chunk.length, upTo });
       }
     } catch (e) {

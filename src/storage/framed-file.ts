@@ -11,22 +11,22 @@ import type { ObjectStore } from './object.js';
 import { ElanusError, assert } from '../errors/index.js';
 
 /**
- * The frames of `payloads` as one object's bytes: an object is written with one put,
- * which is atomic and durable, so the whole object is in memory (about twice its size
- * while the frames are copied into it; a segment is at most segmentBytesMax).
+ * The frames of `payloads`, one at a time, for ObjectStore.putParts: the object is
+ * written frame by frame (atomic and durable as one put), so it is never whole in memory.
  */
-export function framedObject(payloads: Iterable<Uint8Array>): Uint8Array {
-  const frames: Uint8Array[] = [];
-  let bytes = 0;
+export function* framedParts(payloads: Iterable<Uint8Array>): Generator<Uint8Array> {
   for (const payload of payloads) {
     // The producer splits before this limit; a frame past it would be refused by every
     // reader, so it is a programmer error, never written.
     assert(payload.length <= recordPayloadBytesMax, `a frame of ${payload.length} bytes exceeds ${recordPayloadBytesMax}`);
-    const frame = frameRecord(payload);
-    frames.push(frame);
-    bytes += frame.length;
+    yield frameRecord(payload);
   }
-  const out = new Uint8Array(bytes);
+}
+
+/** The frames of `payloads` as one buffer (framedParts, joined). */
+export function framedObject(payloads: Iterable<Uint8Array>): Uint8Array {
+  const frames = [...framedParts(payloads)];
+  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
   let at = 0;
   for (const f of frames) {
     out.set(f, at);

@@ -65,18 +65,31 @@ export class FsObjectStore implements ObjectStore {
   }
 
   put(key: string, bytes: Uint8Array): Promise<void> {
+    if (!(bytes instanceof Uint8Array)) return this.run(async () => { throw invalid('an object must be a Uint8Array'); });
+    return this.putParts(key, [bytes]).then(() => undefined);
+  }
+
+  putParts(key: string, parts: Iterable<Uint8Array>): Promise<ObjectHead> {
     return this.run(async () => {
       const path = this.pathOf(key);
-      if (!(bytes instanceof Uint8Array)) throw invalid('an object must be a Uint8Array');
-      if (bytes.length > objectLimits.objectBytesMax) {
-        throw new ElanusError('LIMIT_EXCEEDED', { what: 'object size', detail: `${bytes.length} bytes, over ${objectLimits.objectBytesMax}` });
-      }
+      if (parts === null || typeof parts !== 'object' || typeof (parts as Iterable<Uint8Array>)[Symbol.iterator] !== 'function') throw invalid('parts must be an iterable of Uint8Array');
       const tmp = joinPath(this.objects, `${tmpPrefix}${this.tmpNext++}-${fileNameOf(key)}`);
+      let size = 0;
+      let sum = 0;
       try {
         const h = await this.fs.open(tmp, 'create');
         try {
-          await h.write(header(bytes), 0);
-          if (bytes.length > 0) await h.write(bytes, headerBytes);
+          // The body first, part by part; the header (size, checksum) once they are known.
+          for (const part of parts) {
+            if (!(part instanceof Uint8Array)) throw invalid('an object part must be a Uint8Array');
+            if (size + part.length > objectLimits.objectBytesMax) {
+              throw new ElanusError('LIMIT_EXCEEDED', { what: 'object size', detail: `over ${objectLimits.objectBytesMax} bytes` });
+            }
+            if (part.length > 0) await h.write(part, headerBytes + size);
+            sum = crc32(part, sum);
+            size += part.length;
+          }
+          await h.write(header(size, sum), 0);
           await h.sync();
         } finally {
           await h.close();
@@ -87,6 +100,7 @@ export class FsObjectStore implements ObjectStore {
         throw e;
       }
       await this.fs.syncDir(this.objects);
+      return { size, crc32: sum };
     });
   }
 
@@ -256,7 +270,7 @@ export function keyOfFileName(name: string): string | undefined {
 /** What an object's file holds: the header and the bytes. */
 export function objectFileBytes(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(headerBytes + bytes.length);
-  out.set(header(bytes), 0);
+  out.set(header(bytes.length, crc32(bytes)), 0);
   out.set(bytes, headerBytes);
   return out;
 }
@@ -272,13 +286,13 @@ function objectBody(path: string, head: ObjectHead, body: Uint8Array): Uint8Arra
   return body;
 }
 
-function header(bytes: Uint8Array): Uint8Array {
+function header(size: number, sum: number): Uint8Array {
   const out = new Uint8Array(headerBytes);
   const v = new DataView(out.buffer);
   v.setUint32(0, magic, true);
-  v.setUint32(4, crc32(bytes), true);
-  v.setUint32(8, bytes.length % 2 ** 32, true);
-  v.setUint32(12, Math.floor(bytes.length / 2 ** 32), true);
+  v.setUint32(4, sum, true);
+  v.setUint32(8, size % 2 ** 32, true);
+  v.setUint32(12, Math.floor(size / 2 ** 32), true);
   return out;
 }
 

@@ -3,7 +3,7 @@ export { dirname, joinPath, writeFileDurable, mkdirDurable, probeWritable } from
 export { NodeFileSystem } from './node-fs.js';
 export { frameRecord, scanRecord, recordHeaderBytes, recordPayloadBytesMax, type ScanResult } from './framing.js';
 export { EmbeddedMetaStore, hasRecordAfter, type SyncMetaStore, type MetaTxn, type MetaValue, type MetaPlan, type EmbeddedMetaStoreOptions } from './meta-store.js';
-export { framedObject, readObjectFrames, forEachFrame } from './framed-file.js';
+export { framedObject, framedParts, readObjectFrames, forEachFrame } from './framed-file.js';
 export type { MetaStore, KeyValue, Compare, CompareOp, MetaOp, MetaOpResult, MetaTxnRequest, MetaTxnResponse, RangeOptions, RangeResponse, WatchEvent, WatchBatch, MetaWatch, WatchOptions } from './meta.js';
 export { metaLimits } from './meta.js';
 export { LocalMetaStore, leaseRetryMs, type LocalMetaStoreOptions } from './local-meta-store.js';

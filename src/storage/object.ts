@@ -4,8 +4,9 @@
 // test/storage/conformance/object-store.ts.
 //
 // What it promises:
-// - put is atomic: a reader (and a reader after a power loss) sees the old object or
-//   the new one, never a part; it is durable when its promise resolves. Concurrent puts
+// - put (and putParts, its streamed form) is atomic: a reader (and a reader after a
+//   power loss) sees the old object or the new one, never a part; it is durable when its
+//   promise resolves. Concurrent puts
 //   of one key leave one of them whole.
 // - Keys are names, not paths: segments of [A-Za-z0-9_=-][A-Za-z0-9_.=-]* joined by '/',
 //   at most objectLimits.keyBytesMax bytes. No '.' or '..' segments, no leading or
@@ -29,6 +30,12 @@ export interface ObjectListing {
 
 export interface ObjectStore {
   put(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Puts the concatenation of `parts`, read one at a time (so a large object never has to
+   * be whole in memory; S3's multipart upload), atomic and durable as put. Resolves with
+   * the object's size and checksum. A part source that throws puts nothing.
+   */
+  putParts(key: string, parts: Iterable<Uint8Array>): Promise<ObjectHead>;
   /** The whole object; OBJECT_NOT_FOUND when missing. */
   get(key: string): Promise<Uint8Array>;
   /**

@@ -52,6 +52,35 @@ export function objectStoreConformance(name: string, make: () => Promise<ObjectS
       assert.equal(text(await store.get('copy')), 'not shared', 'the store keeps its own copy');
     });
 
+    test('putParts stores the parts joined and answers the size and checksum; no parts is an empty object', async () => {
+      const parts = [bytes('frame one|'), new Uint8Array(0), bytes('two|'), Uint8Array.from({ length: 70_000 }, (_, i) => i % 251)];
+      const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+      function* lazily() { for (const p of parts) yield p; }
+      const head = await store.putParts('streamed/x', lazily());
+      assert.deepEqual(head, { size: joined.length, crc32: crc32(joined) });
+      assert.deepEqual(await store.get('streamed/x'), joined);
+      assert.deepEqual(await store.head('streamed/x'), head);
+      assert.deepEqual(await store.putParts('streamed/none', []), { size: 0, crc32: 0 });
+      assert.deepEqual(await store.get('streamed/none'), new Uint8Array(0));
+      await assert.rejects(store.putParts('streamed/bad', [bytes('a'), 'b' as unknown as Uint8Array]), coded('INVALID_ARGUMENT'));
+      await assert.rejects(store.putParts('streamed/bad', 7 as unknown as Iterable<Uint8Array>), coded('INVALID_ARGUMENT'));
+      assert.equal(await store.head('streamed/bad'), undefined);
+    });
+
+    test('a part source that throws puts nothing: the key keeps its old object', async () => {
+      await store.put('kept', bytes('old'));
+      function* failing() {
+        yield bytes('new beginning');
+        throw new Error('the producer failed');
+      }
+      await assert.rejects(store.putParts('kept', failing()), /the producer failed/);
+      assert.deepEqual(text(await store.get('kept')), 'old');
+      await assert.rejects(store.putParts('fresh', failing()), /the producer failed/);
+      assert.equal(await store.head('fresh'), undefined);
+      assert.deepEqual((await store.list('')).objects.map((o) => o.key), ['kept']);
+    });
+
     test('getRange reads a part; short at the end; empty at the end; past the end is refused', async () => {
       await store.put('r', bytes('0123456789'));
       assert.equal(text(await store.getRange('r', 2, 3)), '234');
