@@ -168,7 +168,9 @@ export class CatalogRole {
 
   /** Deletes every object under `prefix`. */
   private async deleteObjects(prefix: string): Promise<void> {
-    for await (const key of objectKeys(this.core.objects, prefix)) await this.core.objects.delete(key);
+    const keys: string[] = [];
+    for await (const key of objectKeys(this.core.objects, prefix)) keys.push(key);
+    await this.core.objects.deleteMany(keys);
   }
 
   async hasCollection(req: CollectionReq): Promise<{ status: typeof status; value: boolean }> {

@@ -380,12 +380,12 @@ export class CollectionData {
 
   /** Deletes the objects (segment and L0 files) of these keys. */
   async removeFiles(files: readonly string[]): Promise<void> {
-    for (const f of files) await this.ctx.objects.delete(f);
+    await this.ctx.objects.deleteMany(files);
   }
 
   /** For cleanup after a failure: the first error is the one to report, and the next open removes what is left. */
   private async removeFilesQuietly(files: readonly string[]): Promise<void> {
-    for (const f of files) await this.ctx.objects.delete(f).catch(() => undefined);
+    await this.ctx.objects.deleteMany(files).catch(() => undefined);
   }
 
   /**

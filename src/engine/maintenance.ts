@@ -41,13 +41,11 @@ export class Maintenance {
     const live = new Set<string>();
     for (const d of this.core.data.values()) for (const f of d.liveFiles()) live.add(f);
     for (const { meta, data } of this.core.liveCollections()) for (const f of this.core.vindex.expectedFiles(meta, data)) live.add(f);
-    const removed = [...alsoRemoved];
     // The engine owns the whole store: every key is a segment, L0 or index file.
-    for await (const key of objectKeys(this.core.objects, '')) {
-      if (live.has(key)) continue;
-      await this.core.objects.delete(key);
-      removed.push(key);
-    }
+    const orphans: string[] = [];
+    for await (const key of objectKeys(this.core.objects, '')) if (!live.has(key)) orphans.push(key);
+    await this.core.objects.deleteMany(orphans);
+    const removed = [...alsoRemoved, ...orphans];
     if (removed.length > 0) this.core.healthState.repaired('orphan-files-removed', { count: removed.length, files: removed.slice(0, 10) });
     const topics = new Set([...this.core.data.values()].flatMap((d) => d.shards.map((s) => topicOf(d.id, s.index))));
     for (const t of this.core.wal.topics()) if (!topics.has(t)) await this.core.wal.dropTopic(t);

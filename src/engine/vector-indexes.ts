@@ -181,7 +181,7 @@ export class VectorIndexes {
       }
     }
     for (const k of this.failed.keys()) if (k.startsWith(`${collectionId}/`) && k.endsWith(`/${indexId}`)) this.failed.delete(k);
-    for (const f of files) await this.ctx.objects.delete(f);
+    await this.ctx.objects.deleteMany(files);
   }
 
   /** Forgets every index of a dropped collection (the drop deletes its objects). */
@@ -225,7 +225,7 @@ export class VectorIndexes {
       this.entries.delete(k);
       if (e.file) files.push(e.file);
     }
-    for (const f of files) await this.ctx.objects.delete(f);
+    await this.ctx.objects.deleteMany(files);
   }
 
   private nextJob(): Job | undefined {

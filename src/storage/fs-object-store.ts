@@ -170,8 +170,16 @@ export class FsObjectStore implements ObjectStore {
   }
 
   delete(key: string): Promise<void> {
+    return this.deleteMany([key]);
+  }
+
+  deleteMany(keys: readonly string[]): Promise<void> {
     return this.run(async () => {
-      await this.fs.unlink(this.pathOf(key));
+      if (!Array.isArray(keys)) throw invalid('deleteMany takes an array of keys');
+      const paths = keys.map((k) => this.pathOf(k));
+      if (paths.length === 0) return;
+      for (const p of paths) await this.fs.unlink(p);
+      // One sync of the folder makes every removal durable.
       await this.fs.syncDir(this.objects);
     });
   }

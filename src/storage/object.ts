@@ -49,6 +49,12 @@ export interface ObjectStore {
   list(prefix: string, opts?: { readonly limit?: number; readonly startAfter?: string }): Promise<ObjectListing>;
   /** Removes the object, durably; succeeds when it is missing. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes every object named (S3's DeleteObjects), durably once it resolves; missing
+   * keys are fine. Every key is checked first: one that is not a key refuses the call and
+   * deletes nothing. Not atomic: a failure midway may leave some of them.
+   */
+  deleteMany(keys: readonly string[]): Promise<void>;
   /** Idempotent; later calls fail with CLOSED. */
   close(): Promise<void>;
 }

@@ -60,7 +60,7 @@ export function rowOf(key: number, v: number) {
  * Runs until `stop()` says so. `base` makes written values unique across restarts.
  * Errors of single operations are reported, not thrown (after a crash they are expected).
  */
-export async function runWorkload(db: Elanus, opts: { workers: number; seed: number; base: number; stop: () => boolean; report: Reporter; maintenance?: boolean; mover?: boolean; opsMax?: number }): Promise<void> {
+export async function runWorkload(db: Elanus, opts: { workers: number; seed: number; base: number; stop: () => boolean; report: Reporter; maintenance?: boolean; mover?: boolean; opsMax?: number; compactShare?: number }): Promise<void> {
   let nextId = 0;
   let v = opts.base;
   let ops = 0;
@@ -129,7 +129,8 @@ export async function runWorkload(db: Elanus, opts: { workers: number; seed: num
     while (!opts.stop() && (opts.opsMax === undefined || ops < opts.opsMax)) {
       await new Promise((r) => setTimeout(r, 5 + rnd.int(30)));
       try {
-        if (rnd.next() < 0.7) await db.flush({ collection_names: [collection] });
+        // The maintenance loop flushes, or (compactShare of the time, 0.3 by default) compacts.
+        if (rnd.next() >= (opts.compactShare ?? 0.3)) await db.flush({ collection_names: [collection] });
         else await db.compact({ collection_name: collection });
       } catch {
         return;

@@ -134,6 +134,18 @@ export function objectStoreConformance(name: string, make: () => Promise<ObjectS
       await store.delete('d/never');
     });
 
+    test('deleteMany removes every key named, missing ones too; a bad key refuses the call and deletes nothing', async () => {
+      for (const k of ['m/1', 'm/2', 'm/3', 'keep']) await store.put(k, bytes(k));
+      await store.deleteMany(['m/1', 'm/3', 'm/never-was']);
+      assert.deepEqual((await store.list('')).objects.map((o) => o.key), ['keep', 'm/2']);
+      await store.deleteMany([]);
+      await assert.rejects(store.deleteMany(['m/2', '../escape']), coded('INVALID_ARGUMENT'));
+      await assert.rejects(store.deleteMany('m/2' as unknown as string[]), coded('INVALID_ARGUMENT'));
+      assert.deepEqual((await store.list('')).objects.map((o) => o.key), ['keep', 'm/2']);
+      store = await subject.reopen(store);
+      assert.deepEqual((await store.list('')).objects.map((o) => o.key), ['keep', 'm/2'], 'the deletes are durable');
+    });
+
     test('keys are names, never paths: every other form is refused with INVALID_ARGUMENT', async () => {
       const bad: unknown[] = ['', '/a', 'a/', 'a//b', '.', '..', '../x', 'a/../b', 'a/./b', '.hidden', 'a/.b', 'a b', 'a\\b', 'a~b', 'ä', 'a\u0000b', 'x'.repeat(objectLimits.keyBytesMax + 1), 7, null, undefined];
       for (const key of bad) {
