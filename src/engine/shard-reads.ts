@@ -8,7 +8,7 @@ import type { CollectionMeta } from '../catalog/index.js';
 import type { ShardHit, ShardHits, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq } from '../gateway/roles.js';
 import { pkOrder } from '../gateway/merge.js';
 import { type Filter, bindFilter } from '../query/filter.js';
-import { checkResultBytes, planOutput, rowBytes } from '../query/rows.js';
+import { planOutput, resultBytes } from '../query/rows.js';
 import { gatherColumns } from '../query/result-columns.js';
 import { type GroupedHit, type SearchHit, type VectorSearchSpec, groupValueAt, groupingSearch, searchBeyond, vectorRangeSearch, vectorSearch } from '../query/vector-search.js';
 import { BoundedHeap } from '../index/topk.js';
@@ -97,12 +97,8 @@ export class ShardReads implements ShardReader {
       }
     }
     const kept = matches.sorted().slice(req.offset);
-    checkResultBytes(plan, kept, req.bytesMax);
-    return {
-      keys: kept.map((m) => m.seg.pks[m.row]!),
-      columns: gatherColumns(plan, kept),
-      bytes: kept.map((m) => rowBytes(plan, m.seg, m.row)),
-    };
+    const bytes = resultBytes(plan, kept, req.bytesMax);
+    return { keys: kept.map((m) => m.seg.pks[m.row]!), columns: gatherColumns(plan, kept), bytes };
   }
 
   /**
@@ -174,10 +170,10 @@ export class ShardReads implements ShardReader {
       }
     }
     const flat = lists.flat();
-    checkResultBytes(plan, flat, req.bytesMax, hitOverheadBytes);
+    const bytes = resultBytes(plan, flat, req.bytesMax, hitOverheadBytes);
     let at = 0;
     const hits = lists.map((list) => list.map((h): ShardHit => {
-      const hit = { key: h.seg.pks[h.row]!, score: h.score, at: at++, bytes: rowBytes(plan, h.seg, h.row) };
+      const hit = { key: h.seg.pks[h.row]!, score: h.score, at, bytes: bytes[at++]! };
       return 'group' in h ? { ...hit, group: h.group } : hit;
     }));
     return { hits, columns: gatherColumns(plan, flat) };

@@ -1,7 +1,8 @@
 // The gateway's merge of partial answers from the data nodes (roles.ts): rows in key
 // order, hits nearest first, groups regrouped. Keys are disjoint across shards (a key
 // lives in one shard), so merging never has to choose between two versions of a row.
-import { assert, fail } from '../errors/index.js';
+import { assert } from '../errors/index.js';
+import { checkBudget } from '../query/rows.js';
 import { type Metric, largerIsNearer } from '../query/distance.js';
 import { comparePk } from '../query/vector-search.js';
 import { type ResultColumns, selectColumns } from '../query/result-columns.js';
@@ -133,9 +134,5 @@ function collect(parts: readonly ShardHits[], lists: readonly PartHit[][], perHi
 }
 
 function checkBytes(rows: ReadonlyArray<{ bytes: number }>, perRow: number, max: number): void {
-  let bytes = 0;
-  for (const r of rows) {
-    bytes += r.bytes + perRow;
-    if (bytes > max) fail('RESULT_TOO_LARGE', { bytes: `more than ${bytes}`, max });
-  }
+  checkBudget(rows.map((r) => r.bytes), perRow, max);
 }

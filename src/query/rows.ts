@@ -44,22 +44,39 @@ export function planOutput(schema: CollectionSchema, collection: string, request
 }
 
 /**
- * Estimated bytes of the rows a result would hold, checked against `max` before any row
+ * Estimated bytes of each row a result would hold, checked against `max` before any row
  * is assembled: a query for 16,384 rows of 64 KB strings, or of 32,768-d vectors, is
  * refused with RESULT_TOO_LARGE instead of growing the process until it runs out of
  * memory. Typed values count their stored width; strings, JSON and arrays their text.
+ * Each row also counts `perRowExtra` (a hit's key and score). The sizes are returned so
+ * that a merge of partial results can hold the merged rows to the same budget.
  */
-export function checkResultBytes(plan: OutputPlan, rows: ReadonlyArray<{ seg: Segment; row: number }>, max: number, perRowExtra = 0): void {
-  let bytes = 0;
+export function resultBytes(plan: OutputPlan, rows: ReadonlyArray<{ seg: Segment; row: number }>, max: number, perRowExtra = 0): number[] {
+  const sizes: number[] = [];
+  let total = 0;
   for (const { seg, row } of rows) {
-    bytes += perRowExtra + rowBytes(plan, seg, row);
-    if (bytes > max) {
-      fail('RESULT_TOO_LARGE', { bytes: `more than ${bytes}`, max });
-    }
+    const b = rowBytes(plan, seg, row);
+    sizes.push(b);
+    total += perRowExtra + b;
+    if (total > max) budgetExceeded(total, max);
+  }
+  return sizes;
+}
+
+/** The same budget over rows whose sizes are known (merged partial results). */
+export function checkBudget(sizes: Iterable<number>, perRowExtra: number, max: number): void {
+  let total = 0;
+  for (const b of sizes) {
+    total += perRowExtra + b;
+    if (total > max) budgetExceeded(total, max);
   }
 }
 
-/** Estimated bytes of one result row's output fields (as checkResultBytes counts them). */
+function budgetExceeded(bytes: number, max: number): never {
+  return fail('RESULT_TOO_LARGE', { bytes: `more than ${bytes}`, max });
+}
+
+/** Estimated bytes of one result row's output fields. */
 export function rowBytes(plan: OutputPlan, seg: Segment, row: number): number {
   let bytes = 0;
   for (const { field, index } of plan.fields) bytes += valueBytes(seg, index, field, row);
