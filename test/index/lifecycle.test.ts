@@ -39,6 +39,15 @@ async function top(db: Elanus, name: string, qs: number[]): Promise<Array<Array<
   return (r.results as Array<Array<{ id: number }>>).map((l) => l.map((x) => Number(x.id)));
 }
 
+/** Collection "c" of 3,000 rows under a built HNSW index, loaded; its top hits for two queries. */
+async function indexedTop(db: Elanus): Promise<Array<Array<number>>> {
+  await setup(db, 'c', 3000);
+  await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
+  await db.waitForIndexes();
+  await db.loadCollection({ collection_name: 'c' });
+  return top(db, 'c', [3, 30]);
+}
+
 /** Keys of the index files (`segments/<collection>/<segment>.<index>.vidx`), sorted. */
 async function indexFiles(path: string): Promise<string[]> {
   return (await listObjectFiles(path, 'segments/')).map((o) => o.key).filter((k) => k.endsWith('.vidx'));
@@ -111,11 +120,7 @@ describe('vector index lifecycle', () => {
   }));
 
   test('a damaged index file is rebuilt, not trusted', () => withEngine(async (db, h) => {
-    await setup(db, 'c', 3000);
-    await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
-    await db.waitForIndexes();
-    await db.loadCollection({ collection_name: 'c' });
-    const before = await top(db, 'c', [3, 30]);
+    const before = await indexedTop(db);
     const [file] = await indexFiles(h.path);
     // A flipped byte in the file as it lies on disk.
     const bytes = await readFile(objectFilePath(h.path, file!));
@@ -132,11 +137,7 @@ describe('vector index lifecycle', () => {
   test('an index file this build must not read (another usearch, a newer format or file version) is rebuilt from its segment; opening does not fail', async () => {
     const repairs: string[] = [];
     await withEngine(async (db, h) => {
-      await setup(db, 'c', 3000);
-      await db.createIndex({ collection_name: 'c', field_name: 'vector', ...hnsw });
-      await db.waitForIndexes();
-      await db.loadCollection({ collection_name: 'c' });
-      const before = await top(db, 'c', [3, 30]);
+      const before = await indexedTop(db);
       const [file] = await indexFiles(h.path);
       const good = await readObjectFile(h.path, file!);
       const framed = unframeIndexFile(good);
