@@ -22,7 +22,7 @@ import { type StoreClock, systemStoreClock } from './clock.js';
 import { type KeyValue, type MetaStore, type MetaTxnRequest, type MetaTxnResponse, type MetaWatch, type RangeOptions, type RangeResponse, type WatchEvent, type WatchOptions, metaLimits } from './meta.js';
 import { EmbeddedMetaStore, type EmbeddedMetaStoreOptions, type MetaPlan } from './meta-store.js';
 import type { MetaChange, MetaState } from './meta-state.js';
-import { checkKey, checkLease, checkPrefix, checkRevision, checkTtl, checkTxn, checkValue, planTxn } from './meta-txn.js';
+import { checkKey, checkLease, checkPrefix, checkRevision, checkTtl, checkTxn, planTxn } from './meta-txn.js';
 import { LocalWatch, WatchHistory, compacted } from './meta-watch.js';
 
 export interface LocalMetaStoreOptions {
