@@ -115,7 +115,7 @@ export class CatalogRole {
         loaded: quick, loadedPartitions: [],
       };
       const data = new CollectionData(coll.id, this.core.context(), shardsNum);
-      for (let i = 0; i < shardsNum; i++) await this.core.wal.createTopic(topicOf(coll.id, i));
+      for (let i = 0; i < shardsNum; i++) await this.core.log.createStream(topicOf(coll.id, i));
       await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: coll } });
       this.core.data.set(coll.id, data);
       return status;
@@ -155,7 +155,7 @@ export class CatalogRole {
       this.core.data.delete(coll.id);
       this.core.vindex.forgetCollection(coll.id);
       this.core.healthState.forget('segments', `collection ${coll.id} `);
-      for (const s of data.shards) await this.core.wal.dropTopic(topicOf(coll.id, s.index));
+      for (const s of data.shards) await this.core.log.dropStream(topicOf(coll.id, s.index));
       // The drop is committed: from here it has happened, whatever the store does. Its
       // objects are listed and deleted; a failure leaves garbage that the next open removes
       // (maintenance.ts). An index build that was saving its file when the drop came may
@@ -315,7 +315,8 @@ export class CatalogRole {
         fresh = new CollectionData(coll.id, this.core.context(), coll.shardsNum);
         const put: Record<string, unknown> = {};
         for (const s of fresh.shards) {
-          const upTo = this.core.wal.endOffset(topicOf(coll.id, s.index)) - 1;
+          // No write is in flight (the barrier), so the durable end is the end.
+          const upTo = (await this.core.log.bounds(topicOf(coll.id, s.index))).end - 1;
           s.checkpoint = upTo;
           s.appliedOffset = upTo;
           put[metaKeys.checkpoint(coll.id, s.index)] = upTo;
@@ -329,7 +330,7 @@ export class CatalogRole {
       this.core.data.set(coll.id, fresh);
       const files = [...data.liveFiles()];
       await data.removeFiles(files);
-      for (const s of fresh.shards) await this.core.wal.retain(topicOf(coll.id, s.index), s.checkpoint + 1);
+      for (const s of fresh.shards) await this.core.log.truncate(topicOf(coll.id, s.index), s.checkpoint + 1);
       return status;
     });
   }

@@ -13,8 +13,7 @@ import { decodeRecord, encodeRecord } from '../segments/records.js';
 import { Segment, tsMax } from '../segments/segment.js';
 import { type PendingDelete, Shard } from '../segments/shard.js';
 import { DataType, type FieldSchema } from '../catalog/types.js';
-import { framedParts, readObjectFrames, recordPayloadBytesMax, type MetaTxn, type ObjectStore } from '../storage/index.js';
-import { type Wal, walPayloadBytesMax } from '../wal/index.js';
+import { framedParts, readObjectFrames, recordPayloadBytesMax, type LogStore, type MetaTxn, type ObjectStore } from '../storage/index.js';
 import type { CrashPoint, EngineLimits } from './options.js';
 import type { Health } from './health.js';
 import { pkKeys } from '../gateway/validate.js';
@@ -65,7 +64,7 @@ export const collectionPrefix = (collectionId: number) => `segments/${collection
 export interface EngineContext {
   /** Where segment and L0 files are kept: every one is an object, named by a key. */
   readonly objects: ObjectStore;
-  readonly wal: Wal;
+  readonly log: LogStore;
   readonly limits: EngineLimits;
   /** Runs a step in the coordinator queue (DDL and metadata commits, one at a time). */
   coordinate<T>(task: () => Promise<T>): Promise<T>;
@@ -106,9 +105,9 @@ export class CollectionData {
         collectionId: id,
         index: i,
         schema: () => this.meta().schema,
-        log: { append: (payload) => ctx.wal.append(topic, payload) },
+        log: { append: (payload) => ctx.log.append(topic, payload) },
         encode: encodeRecord,
-        payloadBytesMax: walPayloadBytesMax,
+        payloadBytesMax: ctx.log.payloadBytesMax,
         newSegmentId: () => ctx.newId(),
         segmentRowsMax: ctx.limits.segmentRowsMax,
         segmentBytesMax: ctx.limits.segmentBytesMax,
@@ -164,19 +163,19 @@ export class CollectionData {
 
   private async replay(shard: Shard, schema: CollectionSchema, latestDelete: ReadonlyMap<PkKey, bigint>): Promise<void> {
     const topic = topicOf(this.id, shard.index);
-    if (!this.ctx.wal.topics().includes(topic)) await this.ctx.wal.createTopic(topic);
+    await this.ctx.log.createStream(topic); // idempotent: a crash may have left it uncreated
     const pkField = schema.fields.find((f) => f.isPrimary)!;
     let from = shard.checkpoint + 1;
-    const end = this.ctx.wal.endOffset(topic);
-    if (from < this.ctx.wal.startOffset(topic)) {
-      throw new ElanusError('CORRUPT_DATA', { path: topic, offset: from, detail: `log starts at ${this.ctx.wal.startOffset(topic)}, after the checkpoint ${shard.checkpoint}` });
+    const { first, end } = await this.ctx.log.bounds(topic);
+    if (from < first) {
+      throw new ElanusError('CORRUPT_DATA', { path: topic, offset: from, detail: `log starts at ${first}, after the checkpoint ${shard.checkpoint}` });
     }
     while (from < end) {
-      const batch = await this.ctx.wal.read(topic, from, 1024);
+      const batch = await this.ctx.log.read(topic, from, 1024);
       if (batch.length === 0) break;
       for (const r of batch) {
-        const rec = decodeRecord(r.payload, schema, (col, n) => pkKeys(pkField, col, n), `${topic}@${r.offset}`);
-        shard.apply(rec, r.offset);
+        const rec = decodeRecord(r.payload, schema, (col, n) => pkKeys(pkField, col, n), `${topic}@${r.position}`);
+        shard.apply(rec, r.position);
         if (rec.kind === 'insert' && latestDelete.size > 0) {
           for (const pk of rec.pks) {
             const d = latestDelete.get(pk);
@@ -184,7 +183,7 @@ export class CollectionData {
           }
         }
       }
-      from = batch[batch.length - 1]!.offset + 1;
+      from = batch[batch.length - 1]!.position + 1;
     }
   }
 
@@ -307,7 +306,7 @@ export class CollectionData {
         // Sealed segments of partitions dropped meanwhile never reach the metadata.
         await this.removeFiles(written.filter((w) => !live.includes(w)).map((w) => w.file));
       });
-      if (this.state === 'ready') await this.ctx.wal.retain(topicOf(this.id, shard.index), shard.checkpoint + 1);
+      if (this.state === 'ready') await this.ctx.log.truncate(topicOf(this.id, shard.index), shard.checkpoint + 1);
     }
   }
 

@@ -7,9 +7,8 @@ import { type SearchIterState } from '../query/vector-search.js';
 import { VectorIndexes } from './vector-indexes.js';
 import { InterimIndexes } from './interim-indexes.js';
 import type { PkKey } from '../segments/pk.js';
-import { type FileLock, type FileSystem, type ObjectStore } from '../storage/index.js';
+import { type FileLock, type FileSystem, type LogStore, type ObjectStore } from '../storage/index.js';
 import { Tso, type Clock } from '../tso/index.js';
-import { Wal } from '../wal/index.js';
 import { CollectionData, type EngineContext } from './collection.js';
 import { type CrashPoint, type EngineLimits } from './options.js';
 import { type CollectionReq, type DbScoped } from '../gateway/requests.js';
@@ -21,6 +20,12 @@ import type { Maintenance } from './maintenance.js';
 import type { ReadRole } from './reads.js';
 import type { ShardPlacement } from '../gateway/roles.js';
 import type { WriteRole } from './writes.js';
+
+/** What the engine's log offers besides the LogStore interface (health probes). */
+export interface EngineLogStore extends LogStore {
+  /** Heals streams whose appends failed, without appending. */
+  probe(): Promise<unknown>;
+}
 
 /** The roles, wired by Elanus.open: each reaches the others only through here. */
 export interface EngineRoles {
@@ -60,7 +65,8 @@ export class EngineCore {
     readonly tso: Tso,
     readonly ids: IdAllocator,
     readonly catalog: Catalog,
-    readonly wal: Wal,
+    /** Each shard's log: one stream per shard (collection.ts topicOf). */
+    readonly log: EngineLogStore,
     readonly clock: Clock,
     readonly timers: Timers,
     readonly limits: EngineLimits,
@@ -92,7 +98,7 @@ export class EngineCore {
   context(): EngineContext {
     return {
       objects: this.objects,
-      wal: this.wal,
+      log: this.log,
       limits: this.limits,
       coordinate: (task) => this.coord.run(task),
       commit: (txn) => this.catalog.commit(txn),

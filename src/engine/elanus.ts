@@ -18,8 +18,7 @@ import { configureNativePool } from '../index/native.js';
 import { Catalog, type CollectionMeta, IdAllocator, MetaCache, catalogKeys, defaultDatabase } from '../catalog/index.js';
 import { FsObjectStore, LocalMetaStore, type MetaTxn, NodeFileSystem, importFolder, joinPath, mkdirDurable } from '../storage/index.js';
 import { Tso, systemClock } from '../tso/index.js';
-import { Wal } from '../wal/index.js';
-import { topicOf } from './collection.js';
+import { WalLogStore } from '../wal/index.js';
 import { type EngineLimits, type OpenOptions, resolveLimits } from './options.js';
 import { type CollectionReq } from '../gateway/requests.js';
 import type { Gateway, SearchCounters } from '../gateway/api.js';
@@ -239,7 +238,8 @@ export class Elanus implements Gateway {
       if (!catalog.hasDatabase(defaultDatabase)) {
         await catalog.commit({ put: { [catalogKeys.database(defaultDatabase)]: { id: 1, name: defaultDatabase, properties: {}, createdTs: tso.next().toString() } } });
       }
-      const wal = await Wal.open({
+      // The shards' log: the embedded one (wal/) through the LogStore interface.
+      const log = await WalLogStore.open({
         fs, dir: joinPath(root, 'wal'), segmentBytesMax: walSegmentBytesMax,
         onHealth: (topic, f) => (f === undefined ? health.healed('log', topic) : health.fault('log', topic, f)),
         onTailCut: (topic, path, offset, bytes) => health.repaired('log-tail-truncated', { topic, path, offset, bytes }),
@@ -251,7 +251,7 @@ export class Elanus implements Gateway {
         // Folders written before the ObjectStore kept these files in segments/<collection>/,
         // named as their keys are now: they move into the store once (storage/object-import.ts).
         const legacy = await importFolder(fs, joinPath(root, 'segments'), objects, 'segments/');
-        const c = new EngineCore(fs, root, lock, objects, meta, tso, ids, catalog, wal, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
+        const c = new EngineCore(fs, root, lock, objects, meta, tso, ids, catalog, log, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
         core = c;
         const nodes = Array.from({ length: dataNodes }, (_, i) => ({ node: `data-${i}`, reads: new ShardReads(c, `data-${i}`), writes: new ShardWrites(c) }));
         const roles: EngineRoles = {
@@ -262,7 +262,7 @@ export class Elanus implements Gateway {
         await roles.maintenance.recover(legacy.dropped);
       } catch (e) {
         await objects?.close().catch(() => {});
-        await wal.close().catch(() => {});
+        await log.close().catch(() => {});
         await meta.close().catch(() => {});
         throw e;
       }
@@ -289,7 +289,7 @@ export class Elanus implements Gateway {
       await this.core.objects.close();
       await this.core.tso.settle();
       await this.core.ids.settle();
-      await this.core.wal.close();
+      await this.core.log.close();
       await this.core.meta.close();
       await this.core.lockHandle.release();
     })();
@@ -332,11 +332,15 @@ export class Elanus implements Gateway {
     })));
   }
 
-  /** Per shard: records in the log past the flush checkpoint (what a restart would replay). */
+  /**
+   * Per shard: records in the log past the flush checkpoint (what a restart would
+   * replay). The end is the shard's: one past the last record it applied (every
+   * acknowledged write is applied).
+   */
   logLag(req: CollectionReq): Array<{ shard: number; checkpoint: number; endOffset: number; records: number }> {
-    const { coll, data } = this.core.live(req);
+    const { data } = this.core.live(req);
     return data.shards.map((s) => {
-      const endOffset = this.core.wal.endOffset(topicOf(coll.id, s.index));
+      const endOffset = s.appliedOffset + 1;
       return { shard: s.index, checkpoint: s.checkpoint, endOffset, records: Math.max(0, endOffset - (s.checkpoint + 1)) };
     });
   }

@@ -48,7 +48,7 @@ export class Maintenance {
     const removed = [...alsoRemoved, ...orphans];
     if (removed.length > 0) this.core.healthState.repaired('orphan-files-removed', { count: removed.length, files: removed.slice(0, 10) });
     const topics = new Set([...this.core.data.values()].flatMap((d) => d.shards.map((s) => topicOf(d.id, s.index))));
-    for (const t of this.core.wal.topics()) if (!topics.has(t)) await this.core.wal.dropTopic(t);
+    for (const t of await this.core.log.streams()) if (!topics.has(t)) await this.core.log.dropStream(t);
   }
 
   startBackground(): void {
@@ -81,7 +81,7 @@ export class Maintenance {
    */
   private async probeHealth(): Promise<void> {
     if (this.core.healthState.report().status === 'ok') return;
-    await this.core.wal.probe();
+    await this.core.log.probe();
     await this.core.meta.probe();
     if (this.core.healthState.has('indexes')) this.core.vindex.schedule();
     // A DDL step refused by the volume (a folder or file it could not create) has no

@@ -7,6 +7,11 @@
 // - Positions are integers >= 0, assigned densely in append order per stream (JetStream
 //   starts at 1, the embedded log at 0: callers use the positions they are given).
 // - append is durable when its promise resolves, and appends resolve in position order.
+//   The position is taken when append is called: two appends called one after the
+//   other get positions in that order (the engine's log order is its timestamps' order).
+// - A failed append leaves nothing behind it: every append to the stream called after
+//   it and not yet durable fails too, so a reader never finds a record past a gap that
+//   a writer was told failed (the engine's memory and its log then agree on what exists).
 // - An append that repeats the idempotency key of a recent append stores nothing and
 //   resolves with the first append's position (JetStream's Nats-Msg-Id). "Recent" is
 //   the implementation's dedupe window (logDedupe below states the embedded one's);
@@ -36,6 +41,8 @@ export interface LogBounds {
 }
 
 export interface LogStore {
+  /** The largest payload append takes; a larger one is BATCH_TOO_LARGE. */
+  readonly payloadBytesMax: number;
   /** Creates a stream durably. Idempotent. */
   createStream(stream: string): Promise<void>;
   /** Removes a stream, its records and its consumers. TOPIC_NOT_FOUND when missing. */

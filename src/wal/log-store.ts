@@ -6,17 +6,26 @@
 //
 //   u8 format (1) | u8 key bytes (0 = none) | key (UTF-8) | payload
 //
-// so the dedupe window survives a restart: the first append to a stream after open
-// reads the stream's last `dedupeWindowRecords` records back and remembers their keys.
+// so the dedupe window survives a restart: the first keyed append to a stream after
+// open reads the stream's last `dedupeWindowRecords` records back and remembers their
+// keys. The header goes into the Wal's record buffer beside the payload (no extra copy).
 // The window is a count of records, not a time (JetStream's duplicate_window is 2
 // minutes by default): a key is remembered while fewer than `dedupeWindowRecords`
 // records have been appended to its stream after it. Keys live in memory only for
 // that window (at most window × idempotencyKeyBytesMax bytes per stream).
 //
-// A stream's records must all come through this adapter: a record without the header
-// (a topic the engine writes to through the Wal directly) reads as CORRUPT_DATA.
+// Records the engine wrote through the Wal before it used this adapter have no header.
+// The first open of a folder by the adapter notes, per existing topic, the position
+// below which records are headerless (the file `headerless` beside `topics/`, one framed
+// JSON record replaced whole); they read back as payloads without a key. A note goes
+// when its topic is dropped or truncated past it. After that first open, a topic is
+// written only through the adapter.
 import { ElanusError, assert } from '../errors/index.js';
-import { type ConsumerStart, type FileSystem, type LogBounds, type LogEntry, type LogStore, logLimits } from '../storage/index.js';
+import {
+  type ConsumerStart, type FileSystem, type LogBounds, type LogEntry, type LogStore, frameRecord, joinPath, logLimits, scanRecord,
+  writeFileDurable,
+} from '../storage/index.js';
+import { walPayloadBytesMax } from './record.js';
 import { Wal, type WalOptions } from './wal.js';
 
 export interface WalLogStoreOptions extends Omit<WalOptions, 'fs' | 'dir'> {
@@ -24,11 +33,20 @@ export interface WalLogStoreOptions extends Omit<WalOptions, 'fs' | 'dir'> {
   dir: string;
   /** Records of a stream within which a repeated idempotency key is a duplicate. Default 10,000. */
   dedupeWindowRecords?: number;
+  /** The largest payload append takes (as a JetStream server's max_payload). Default and most: the Wal's record limit less the longest header. */
+  payloadBytesMax?: number;
 }
 
+/** The Wal's record limit less the longest header. */
+const payloadBytesLimit = walPayloadBytesMax - 2 - logLimits.idempotencyKeyBytesMax;
+
 const formatVersion = 1;
+const headerlessVersion = 1;
+const headerlessFile = 'headerless';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+/** The header of a record appended without a key. */
+const bareHead = Uint8Array.of(formatVersion, 0);
 
 /** Remembered keys of one stream: key → its position, or the append still in flight. */
 interface Dedupe {
@@ -37,13 +55,31 @@ interface Dedupe {
   readonly order: Array<readonly [number, string]>;
 }
 
+/** A stream's window being loaded, and the appends waiting for it (they go in call order). */
+interface Gate {
+  readonly done: Promise<Dedupe>;
+  waiting: number;
+}
+
 export class WalLogStore implements LogStore {
-  /** Per stream, the window of keys, once loaded (loading starts at its first append). */
-  private readonly dedupe = new Map<string, Promise<Dedupe>>();
+  /**
+   * Per stream, its window of keys once loaded. Loading starts at the stream's first
+   * keyed append, so a stream that never sees a key (the engine's) never reads its
+   * records back for it.
+   */
+  private readonly windows = new Map<string, Dedupe>();
+  private readonly gates = new Map<string, Gate>();
+  /** Durable writes of the `headerless` file, one at a time. */
+  private saving: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly wal: Wal,
     private readonly window: number,
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+    /** Stream → the position below which its records have no header. */
+    private readonly headerless: Map<string, number>,
+    readonly payloadBytesMax: number,
   ) {}
 
   static async open(opts: WalLogStoreOptions): Promise<WalLogStore> {
@@ -51,8 +87,19 @@ export class WalLogStore implements LogStore {
     if (!Number.isSafeInteger(window) || window < logLimits.dedupeWindowRecordsMin) {
       throw invalid(`dedupeWindowRecords must be an integer >= ${logLimits.dedupeWindowRecordsMin}, got ${String(window)}`);
     }
-    const { dedupeWindowRecords: _, ...walOptions } = opts;
-    return new WalLogStore(await Wal.open(walOptions), window);
+    const payloadBytesMax = opts.payloadBytesMax ?? payloadBytesLimit;
+    if (!Number.isSafeInteger(payloadBytesMax) || payloadBytesMax < 1 || payloadBytesMax > payloadBytesLimit) {
+      throw invalid(`payloadBytesMax must be an integer from 1 to ${payloadBytesLimit}, got ${String(payloadBytesMax)}`);
+    }
+    const { dedupeWindowRecords: _, payloadBytesMax: __, ...walOptions } = opts;
+    const wal = await Wal.open(walOptions);
+    try {
+      const headerless = await loadHeaderless(opts.fs, opts.dir, wal);
+      return new WalLogStore(wal, window, opts.fs, opts.dir, headerless, payloadBytesMax);
+    } catch (e) {
+      await wal.close().catch(() => undefined);
+      throw e;
+    }
   }
 
   async createStream(stream: string): Promise<void> {
@@ -61,27 +108,80 @@ export class WalLogStore implements LogStore {
 
   async dropStream(stream: string): Promise<void> {
     await this.wal.dropTopic(stream);
-    this.dedupe.delete(stream);
+    this.windows.delete(stream);
+    this.gates.delete(stream);
+    // A stream created again under this name has headers from its first record.
+    if (this.headerless.delete(stream)) await this.saveHeaderless();
   }
 
   async streams(): Promise<string[]> {
     return this.wal.topics();
   }
 
-  async append(stream: string, payload: Uint8Array, opts: { readonly idempotencyKey?: string } = {}): Promise<number> {
-    this.wal.endOffset(stream); // CLOSED, TOPIC_NOT_FOUND, DROPPING: at once.
-    if (!(payload instanceof Uint8Array)) throw invalid('a log record payload must be a Uint8Array');
-    if (typeof opts !== 'object' || opts === null) throw invalid('append options must be an object');
-    const key = opts.idempotencyKey;
-    const keyBytes = key === undefined ? undefined : checkKey(key);
-    const record = encode(keyBytes, payload);
-    // Every append of the stream waits for its window, keyed or not, so that positions
-    // follow call order.
-    const d = await this.windowOf(stream);
-    if (key === undefined) return this.wal.append(stream, record);
+  /**
+   * Appends without an await in between, so the position is taken at the call (the
+   * engine relies on it: log order is the order of its writes' timestamps); only while
+   * a stream's window loads (its first keyed append) do appends wait, in call order.
+   */
+  append(stream: string, payload: Uint8Array, opts: { readonly idempotencyKey?: string } = {}): Promise<number> {
+    let key: string | undefined;
+    let head: Uint8Array;
+    try {
+      this.wal.endOffset(stream); // CLOSED, TOPIC_NOT_FOUND, DROPPING: at once.
+      if (!(payload instanceof Uint8Array)) throw invalid('a log record payload must be a Uint8Array');
+      if (payload.length > this.payloadBytesMax) {
+        throw new ElanusError('BATCH_TOO_LARGE', { size: payload.length, unit: 'bytes', max: this.payloadBytesMax });
+      }
+      if (typeof opts !== 'object' || opts === null) throw invalid('append options must be an object');
+      key = opts.idempotencyKey;
+      head = key === undefined ? bareHead : headOf(checkKey(key));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const gate = this.gates.get(stream);
+    if (gate === undefined) {
+      if (key === undefined) return this.wal.append(stream, payload, head);
+      const d = this.windows.get(stream);
+      if (d !== undefined) return this.appendKeyed(d, stream, key, payload, head);
+    }
+    // The append runs after the load: the caller may reuse its buffer before then.
+    return this.behind(gate ?? this.openGate(stream), stream, key, payload.slice(), head);
+  }
+
+  private openGate(stream: string): Gate {
+    const gate: Gate = {
+      done: this.load(stream).then((d) => {
+        if (this.gates.get(stream) === gate) this.windows.set(stream, d);
+        return d;
+      }),
+      waiting: 0,
+    };
+    this.gates.set(stream, gate);
+    return gate;
+  }
+
+  private behind(gate: Gate, stream: string, key: string | undefined, payload: Uint8Array, head: Uint8Array): Promise<number> {
+    gate.waiting++;
+    const leave = () => {
+      // The last one out closes the gate; a failed load is tried again by the next keyed append.
+      if (--gate.waiting === 0 && this.gates.get(stream) === gate) this.gates.delete(stream);
+    };
+    return gate.done.then(
+      (d) => {
+        leave();
+        return key === undefined ? this.wal.append(stream, payload, head) : this.appendKeyed(d, stream, key, payload, head);
+      },
+      (e: unknown) => {
+        leave();
+        throw e;
+      },
+    );
+  }
+
+  private appendKeyed(d: Dedupe, stream: string, key: string, payload: Uint8Array, head: Uint8Array): Promise<number> {
     const seen = d.byKey.get(key);
-    if (seen !== undefined) return seen;
-    const appended = this.wal.append(stream, record);
+    if (seen !== undefined) return typeof seen === 'number' ? Promise.resolve(seen) : seen;
+    const appended = this.wal.append(stream, payload, head);
     d.byKey.set(key, appended);
     appended.then(
       (position) => {
@@ -99,20 +199,7 @@ export class WalLogStore implements LogStore {
     return appended;
   }
 
-  /** The stream's window of keys, loaded from its last records the first time. */
-  private windowOf(stream: string): Promise<Dedupe> {
-    let d = this.dedupe.get(stream);
-    if (d === undefined) {
-      d = this.load(stream);
-      this.dedupe.set(stream, d);
-      // A failed load is tried again by the next append.
-      d.catch(() => {
-        if (this.dedupe.get(stream) === d) this.dedupe.delete(stream);
-      });
-    }
-    return d;
-  }
-
+  /** The stream's window of keys, from its last `window` durable records. */
   private async load(stream: string): Promise<Dedupe> {
     const d: Dedupe = { byKey: new Map(), order: [] };
     const end = this.wal.durableEndOffset(stream);
@@ -121,7 +208,7 @@ export class WalLogStore implements LogStore {
       const records = await this.wal.read(stream, at, Math.min(end - at, logLimits.readRecordsMax));
       assert(records.length > 0, 'a read below the durable end returns records');
       for (const r of records) {
-        const key = decode(stream, r.offset, r.payload).idempotencyKey;
+        const key = this.decode(stream, r.offset, r.payload).idempotencyKey;
         if (key !== undefined) {
           d.byKey.set(key, r.offset);
           d.order.push([r.offset, key]);
@@ -149,7 +236,7 @@ export class WalLogStore implements LogStore {
       throw invalid(`a read takes 1 to ${logLimits.readRecordsMax} records, got ${String(max)}`);
     }
     const records = await this.wal.read(stream, from, max);
-    return records.map((r) => decode(stream, r.offset, r.payload));
+    return records.map((r) => this.decode(stream, r.offset, r.payload));
   }
 
   async bounds(stream: string): Promise<LogBounds> {
@@ -181,7 +268,38 @@ export class WalLogStore implements LogStore {
     if (!Number.isSafeInteger(before) || before < 0 || before > end) {
       throw invalid(`truncate position must be an integer from 0 to the end (${end}) of stream "${stream}", got ${String(before)}`);
     }
-    return this.wal.retain(stream, before);
+    const first = await this.wal.retain(stream, before);
+    const below = this.headerless.get(stream);
+    if (below !== undefined && first >= below) {
+      this.headerless.delete(stream);
+      await this.saveHeaderless();
+    }
+    return first;
+  }
+
+  /** Heals streams whose log failed, without appending (health probes); the streams still failing. */
+  probe(): Promise<string[]> {
+    return this.wal.probe();
+  }
+
+  /** Writes the headerless notes as they are when the write starts (one write at a time). */
+  private saveHeaderless(): Promise<void> {
+    const write = this.saving.then(() => writeHeaderless(this.fs, this.dir, this.headerless));
+    this.saving = write.catch(() => undefined);
+    return write;
+  }
+
+  /** A stored record as an entry: its header taken off, unless it was written before the adapter. */
+  private decode(stream: string, position: number, body: Uint8Array): LogEntry {
+    const below = this.headerless.get(stream);
+    if (below !== undefined && position < below) return { position, payload: body };
+    const n = body[1] ?? 0;
+    if (body.length < 2 || body[0] !== formatVersion || 2 + n > body.length) {
+      throw new ElanusError('CORRUPT_DATA', { path: `log stream "${stream}"`, offset: position, detail: 'not a LogStore record (no header)' });
+    }
+    const payload = body.subarray(2 + n);
+    if (n === 0) return { position, payload };
+    return { position, payload, idempotencyKey: decoder.decode(body.subarray(2, 2 + n)) };
   }
 
   close(): Promise<void> {
@@ -198,24 +316,56 @@ function checkKey(key: unknown): Uint8Array {
   return bytes;
 }
 
-function encode(key: Uint8Array | undefined, payload: Uint8Array): Uint8Array {
-  const n = key?.length ?? 0;
-  const out = new Uint8Array(2 + n + payload.length);
-  out[0] = formatVersion;
-  out[1] = n;
-  if (key) out.set(key, 2);
-  out.set(payload, 2 + n);
-  return out;
+function headOf(key: Uint8Array): Uint8Array {
+  const head = new Uint8Array(2 + key.length);
+  head[0] = formatVersion;
+  head[1] = key.length;
+  head.set(key, 2);
+  return head;
 }
 
-function decode(stream: string, position: number, body: Uint8Array): LogEntry {
-  const n = body[1] ?? 0;
-  if (body.length < 2 || body[0] !== formatVersion || 2 + n > body.length) {
-    throw new ElanusError('CORRUPT_DATA', { path: `log stream "${stream}"`, offset: position, detail: 'not a LogStore record (no header)' });
+/**
+ * The headerless notes of the folder. Absent (the first open by the adapter): every
+ * topic's records so far were written without a header, and the notes say so before
+ * anything is appended. Notes for topics gone or truncated past them are dropped.
+ */
+async function loadHeaderless(fs: FileSystem, dir: string, wal: Wal): Promise<Map<string, number>> {
+  const path = joinPath(dir, headerlessFile);
+  const notes = new Map<string, number>();
+  if (!(await fs.exists(path))) {
+    for (const t of wal.topics()) if (wal.durableEndOffset(t) > wal.startOffset(t)) notes.set(t, wal.durableEndOffset(t));
+    await writeHeaderless(fs, dir, notes);
+    return notes;
   }
-  const payload = body.subarray(2 + n);
-  if (n === 0) return { position, payload };
-  return { position, payload, idempotencyKey: decoder.decode(body.subarray(2, 2 + n)) };
+  const buf = await fs.readFile(path);
+  const r = scanRecord(buf, 0);
+  const bad = (detail: string): never => {
+    throw new ElanusError('CORRUPT_DATA', { path, offset: 0, detail });
+  };
+  if (r.kind !== 'record' || r.next !== buf.length) bad('not one whole record');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode((r as { payload: Uint8Array }).payload));
+  } catch (e) {
+    return bad(`not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const m = parsed as { version?: unknown; below?: unknown };
+  if (m.version !== headerlessVersion || !Array.isArray(m.below)) return bad(`unknown version ${String(m.version)} or no notes`);
+  const topics = new Set(wal.topics());
+  let stale = false;
+  for (const e of m.below as unknown[]) {
+    if (!Array.isArray(e) || typeof e[0] !== 'string' || !Number.isSafeInteger(e[1])) return bad(`bad note ${JSON.stringify(e)}`);
+    const [topic, below] = e as [string, number];
+    if (topics.has(topic) && wal.startOffset(topic) < below) notes.set(topic, below);
+    else stale = true;
+  }
+  if (stale) await writeHeaderless(fs, dir, notes);
+  return notes;
+}
+
+function writeHeaderless(fs: FileSystem, dir: string, notes: ReadonlyMap<string, number>): Promise<void> {
+  const body = encoder.encode(JSON.stringify({ version: headerlessVersion, below: [...notes] }));
+  return writeFileDurable(fs, joinPath(dir, headerlessFile), frameRecord(body));
 }
 
 function invalid(detail: string): ElanusError {

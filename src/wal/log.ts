@@ -85,9 +85,9 @@ export class SegmentLog {
     return this.segments[0]?.base ?? this.durable;
   }
 
-  append(payload: Uint8Array): Promise<number> {
+  append(payload: Uint8Array, head?: Uint8Array): Promise<number> {
     const offset = this.next++;
-    const bytes = encodeRecord(offset, payload);
+    const bytes = encodeRecord(offset, payload, head);
     return new Promise<number>((resolve, reject) => {
       this.queued.push({ offset, bytes, resolve, reject });
       if (!this.writing) {

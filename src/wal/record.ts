@@ -4,7 +4,8 @@
 // checks that every record sits where its file name and position say it should, and a
 // scan past a damaged record can tell a real later record from bytes that merely
 // happen to checksum.
-import { frameRecord, recordHeaderBytes, recordPayloadBytesMax, scanRecord } from '../storage/index.js';
+import { crc32 } from 'node:zlib';
+import { recordHeaderBytes, recordPayloadBytesMax, scanRecord } from '../storage/index.js';
 
 export const offsetBytes = 8;
 /** The largest payload append() accepts: the framing's limit minus the offset. */
@@ -14,13 +15,24 @@ export const recordOverheadBytes = recordHeaderBytes + offsetBytes;
 
 const twoTo32 = 2 ** 32;
 
-export function encodeRecord(offset: number, payload: Uint8Array): Uint8Array {
-  const body = new Uint8Array(offsetBytes + payload.length);
-  const view = new DataView(body.buffer);
-  view.setUint32(0, offset % twoTo32, true);
-  view.setUint32(4, Math.floor(offset / twoTo32), true);
-  body.set(payload, offsetBytes);
-  return frameRecord(body);
+/**
+ * The framed record for `payload` at `offset`, built in one buffer. `head`, when given,
+ * is written just before the payload and reads back as part of it (the LogStore
+ * adapter's key header), so a caller adding a prefix costs no extra copy of a large
+ * payload.
+ */
+export function encodeRecord(offset: number, payload: Uint8Array, head?: Uint8Array): Uint8Array {
+  const headBytes = head?.length ?? 0;
+  const bodyBytes = offsetBytes + headBytes + payload.length;
+  const out = new Uint8Array(recordHeaderBytes + bodyBytes);
+  const view = new DataView(out.buffer);
+  view.setUint32(recordHeaderBytes, offset % twoTo32, true);
+  view.setUint32(recordHeaderBytes + 4, Math.floor(offset / twoTo32), true);
+  if (head) out.set(head, recordHeaderBytes + offsetBytes);
+  out.set(payload, recordHeaderBytes + offsetBytes + headBytes);
+  view.setUint32(0, bodyBytes, true);
+  view.setUint32(4, crc32(out.subarray(recordHeaderBytes)), true);
+  return out;
 }
 
 export type DecodeResult =

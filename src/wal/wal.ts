@@ -159,16 +159,19 @@ export class Wal {
   /**
    * Appends one record. The offset is assigned now, in call order; the promise
    * resolves with it once the record is fsynced, in offset order. The payload is
-   * copied before this returns.
+   * copied before this returns. `head` (a few bytes) is stored just before the payload
+   * and reads back as its start: a prefix without a second copy of the payload.
    */
-  async append(topic: string, payload: Uint8Array): Promise<number> {
+  async append(topic: string, payload: Uint8Array, head?: Uint8Array): Promise<number> {
     const t = this.topic(topic);
     if (!(payload instanceof Uint8Array)) throw new ElanusError('INVALID_ARGUMENT', { detail: 'a log record payload must be a Uint8Array' });
-    if (payload.length > walPayloadBytesMax) {
-      throw new ElanusError('BATCH_TOO_LARGE', { size: payload.length, unit: 'bytes', max: walPayloadBytesMax });
+    if (head !== undefined && !(head instanceof Uint8Array)) throw new ElanusError('INVALID_ARGUMENT', { detail: 'a log record head must be a Uint8Array' });
+    const size = payload.length + (head?.length ?? 0);
+    if (size > walPayloadBytesMax) {
+      throw new ElanusError('BATCH_TOO_LARGE', { size, unit: 'bytes', max: walPayloadBytesMax });
     }
     // A log that failed still takes the append: its next batch first heals it (log.ts).
-    return t.log.append(payload);
+    return t.log.append(payload, head);
   }
 
   /** Heals topics whose log failed, without appending (health probes); the topics still failing. */

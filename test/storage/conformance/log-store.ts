@@ -95,6 +95,34 @@ export function logStoreConformance(name: string, make: () => Promise<LogStoreSu
       for (const [i, p] of positions.entries()) assert.deepEqual(read[p - start], [p, `p${i}`]);
     });
 
+    test('positions follow call order, keyed or not, also while a restarted stream reloads its keys', async () => {
+      await store.createStream('o');
+      await store.append('o', bytes('k0'), { idempotencyKey: 'k0' });
+      store = await subject.reopen(store);
+      // The first keyed append after a restart may wait for the stream's keys; the
+      // appends called after it still get later positions.
+      const calls = Array.from({ length: 12 }, (_, i) =>
+        store.append('o', bytes(`o${i}`), i % 3 === 0 ? { idempotencyKey: `ko${i}` } : {}));
+      const positions = await Promise.all(calls);
+      for (let i = 1; i < positions.length; i++) assert.ok(positions[i]! > positions[i - 1]!, `append ${i} got ${positions[i]}, before append ${i - 1} (${positions[i - 1]})`);
+      const read = await readAll(store, 'o');
+      assert.deepEqual(read.slice(-12).map(([, d]) => d), calls.map((_, i) => `o${i}`));
+    });
+
+    test('payloads up to payloadBytesMax are stored; a larger one is BATCH_TOO_LARGE and stores nothing', async (t) => {
+      const max = store.payloadBytesMax;
+      assert.ok(Number.isSafeInteger(max) && max >= 1, `payloadBytesMax ${max}`);
+      if (max > 64 * 1024 * 1024) return t.skip(`payloadBytesMax is ${max} bytes: too large to allocate in a test (the subject can set a smaller one)`);
+      await store.createStream('big');
+      const full = new Uint8Array(max).fill(7);
+      const p = await store.append('big', full, { idempotencyKey: 'k'.repeat(logLimits.idempotencyKeyBytesMax) });
+      const end = (await store.bounds('big')).end;
+      await assert.rejects(store.append('big', new Uint8Array(max + 1)), coded('BATCH_TOO_LARGE'));
+      await assert.rejects(store.append('big', new Uint8Array(max + 1), { idempotencyKey: 'other' }), coded('BATCH_TOO_LARGE'));
+      assert.equal((await store.bounds('big')).end, end);
+      assert.deepEqual((await store.read('big', p, 1))[0]!.payload, full);
+    });
+
     test('an append repeating a recent idempotency key returns the first position and stores nothing', async () => {
       await store.createStream('d');
       const p1 = await store.append('d', bytes('first'), { idempotencyKey: 'k1' });
@@ -266,6 +294,9 @@ export function logStoreConformance(name: string, make: () => Promise<LogStoreSu
         const acked = await Promise.all(
           attempts.map((a) => store.append(stream, bytes(a.data), a.key === undefined ? {} : { idempotencyKey: a.key }).then((p) => p, () => undefined)),
         );
+        // A failed append leaves nothing behind it: what was acknowledged is a prefix of the calls.
+        const firstFailed = acked.indexOf(undefined);
+        if (firstFailed >= 0) assert.deepEqual(acked.slice(firstFailed).filter((p) => p !== undefined), [], `an append called after a failed one was acknowledged (crash at ${ops})`);
         store = await subject.reopen(store);
         const read = await store.read(stream, (await store.bounds(stream)).first, 100);
         const byPosition = new Map(read.map((e) => [e.position, e]));
