@@ -73,7 +73,16 @@ export interface SearchColumns {
   readonly session_ts?: string;
 }
 
-export interface Gateway {
+/**
+ * The coordinator's interface: catalog changes, index definitions, load state, flush and
+ * compaction, each one step of the coordinator's queue (engine/catalog-ddl.ts,
+ * index-ddl.ts, maintenance.ts). A gateway passes these calls on unchanged: in the
+ * embedded mode they are the coordinator's own methods; in cluster mode a gateway sends
+ * them to the one active coordinator. The synchronous catalog reads (`hasDatabase`,
+ * `collectionMeta`, `collectionMetaById`) answer from the gateway's copy of the catalog
+ * (the coordinator's commits, applied in order: catalog/meta-cache.ts).
+ */
+export interface Coordinator {
   // ---------------------------------------------------------------- databases
 
   createDatabase(req: { db_name: string; properties?: Record<string, string> | undefined; }): Promise<Status>;
@@ -149,7 +158,14 @@ export interface Gateway {
   flush(req: DbScoped & { collection_names: string[]; }): Promise<{ status: Status; coll_segIDs: Record<string, { data: number[]; }>; }>;
   flushSync(req: DbScoped & { collection_names: string[]; }): Promise<{ status: Status; coll_segIDs: Record<string, { data: number[]; }>; }>;
   compact(req: CollectionReq): Promise<{ status: Status; compactionID: number; merged: number; removedRows: number; }>;
+}
 
+/**
+ * Every call the protocol layers make: the coordinator's (passed on), and the writes and
+ * reads the gateway itself routes to the data nodes serving each shard (gateway/roles.ts
+ * ShardWriter, ShardReader, ShardPlacement) and merges.
+ */
+export interface Gateway extends Coordinator {
   // ---------------------------------------------------------------- writes
 
   insert(req: InsertReq): Promise<{ status: Status; succ_index: number[]; err_index: number[]; IDs: { int_id: { data: (string | number)[]; }; } | { str_id: { data: string[]; }; }; insert_cnt: number; timestamp: string; }>;

@@ -1,7 +1,7 @@
 // The interfaces between the gateway and the roles behind it (engine/README.md): the
 // data/query role that serves a collection's shards (`ShardReader` for reads,
 // `ShardWriter` for writes) and the coordinator's placement of shards on data nodes
-// (`ShardPlacement`). Requests and
+// (`ShardPlacement`); the coordinator's own calls are `Coordinator` (api.ts). Requests and
 // results are plain data — no segment, no closure — so a remote data node can satisfy
 // the same interface over a wire in cluster mode. In the embedded mode one process
 // wires them: one data node serves every shard.
