@@ -603,16 +603,18 @@ Napi::Value Isa(const Napi::CallbackInfo& info) {
 
 // ---- the pool -------------------------------------------------------------------------
 
-// initPool(threads, fixed): starts the pool with `threads` unless it runs already, and
-// returns its size. fixed = the caller needs exactly that size: another size already
-// running is an "invalid" error (the pool is the process's, shared by every environment).
+// initPool(threads, fixed, nice): starts the pool with `threads` at nice value `nice`
+// unless it runs already, and returns its size. fixed = the caller needs exactly that
+// size and nice value: others already running are an "invalid" error (the pool is the
+// process's, shared by every environment).
 Napi::Value InitPool(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     std::size_t threads = to_size(info[0], "threads", 1, pool_threads_max);
     bool fixed = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+    int nice = static_cast<int>(to_size(info[2], "nice", pool_thread_nice_min, pool_thread_nice_max));
     Pool& pool = Pool::instance();
-    return Napi::Number::New(env, static_cast<double>(fixed ? pool.start(threads) : pool.start_or_join(threads)));
+    return Napi::Number::New(env, static_cast<double>(fixed ? pool.start(threads, nice) : pool.start_or_join(threads, nice)));
   });
 }
 
@@ -624,6 +626,7 @@ Napi::Value PoolStatsOf(const Napi::CallbackInfo& info) {
   if (info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value()) Pool::instance().reset_running_max();
   Napi::Object o = Napi::Object::New(env);
   o.Set("threads", Napi::Number::New(env, static_cast<double>(s.threads)));
+  o.Set("nice", Napi::Number::New(env, static_cast<double>(s.nice)));
   o.Set("running", Napi::Number::New(env, static_cast<double>(s.running)));
   o.Set("runningMax", Napi::Number::New(env, static_cast<double>(s.running_max)));
   o.Set("buildsRunning", Napi::Number::New(env, static_cast<double>(s.running_long)));

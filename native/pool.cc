@@ -27,33 +27,45 @@ std::size_t Pool::default_threads() {
   return std::clamp<std::size_t>(hw > 1 ? hw - 1 : 1, 2, pool_threads_max);
 }
 
-std::size_t Pool::start(std::size_t threads) {
+namespace {
+void check_start(std::size_t threads, int nice) {
   if (threads < 1 || threads > pool_threads_max)
     throw InvalidArgument("native threads must be an integer in [1, " + std::to_string(pool_threads_max) + "], got " + std::to_string(threads));
+  if (nice < pool_thread_nice_min || nice > pool_thread_nice_max)
+    throw InvalidArgument("the native pool's nice value must be an integer in [" + std::to_string(pool_thread_nice_min) + ", " +
+                          std::to_string(pool_thread_nice_max) + "], got " + std::to_string(nice));
+}
+}  // namespace
+
+std::size_t Pool::start(std::size_t threads, int nice) {
+  check_start(threads, nice);
   std::lock_guard<std::mutex> lock(mutex_);
   if (!workers_.empty() && workers_.size() != threads)
     throw InvalidArgument("the native pool already runs " + std::to_string(workers_.size()) +
                           " threads; its size is fixed for the life of the process (asked for " + std::to_string(threads) + ")");
-  start_locked(threads);
+  if (!workers_.empty() && nice_ != nice)
+    throw InvalidArgument("the native pool already runs at nice " + std::to_string(nice_) +
+                          "; its nice value is fixed for the life of the process (asked for " + std::to_string(nice) + ")");
+  start_locked(threads, nice);
   return workers_.size();
 }
 
-std::size_t Pool::start_or_join(std::size_t threads) {
-  if (threads < 1 || threads > pool_threads_max)
-    throw InvalidArgument("native threads must be an integer in [1, " + std::to_string(pool_threads_max) + "], got " + std::to_string(threads));
+std::size_t Pool::start_or_join(std::size_t threads, int nice) {
+  check_start(threads, nice);
   std::lock_guard<std::mutex> lock(mutex_);
-  start_locked(threads);
+  start_locked(threads, nice);
   return workers_.size();
 }
 
 std::size_t Pool::threads() {
   std::lock_guard<std::mutex> lock(mutex_);
-  start_locked(default_threads());
+  start_locked(default_threads(), pool_thread_nice_default);
   return workers_.size();
 }
 
-void Pool::start_locked(std::size_t threads) {
+void Pool::start_locked(std::size_t threads, int nice) {
   if (!workers_.empty() || stopping_) return;
+  nice_ = nice;
   long_slots_ = threads > 1 ? threads - 1 : 1;
   workers_.reserve(threads);
   for (std::size_t i = 0; i < threads; i++) workers_.emplace_back([this] { work(); });
@@ -67,7 +79,7 @@ void Pool::submit(PoolTask* task) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (short_.size() + long_.size() >= pool_queue_tasks_max)
       throw Busy("the native task queue is full (" + std::to_string(pool_queue_tasks_max) + " tasks waiting)");
-    start_locked(default_threads());
+    start_locked(default_threads(), pool_thread_nice_default);
     (task->long_running ? long_ : short_).push_back(task);
   }
   // Every waiting thread rechecks: the one woken by notify_one might find only a build
@@ -100,6 +112,7 @@ PoolStats Pool::stats() {
   std::lock_guard<std::mutex> lock(mutex_);
   PoolStats s;
   s.threads = workers_.size();
+  s.nice = nice_;
   s.running = running_;
   s.running_max = running_max_;
   s.running_long = running_long_;
@@ -121,7 +134,12 @@ void Pool::work() {
   pthread_setname_np(pthread_self(), "elanus-native");
   // Linux keeps a nice value per thread (and threads a build starts inherit it). Raising
   // it needs no privilege; if it fails the thread just runs at the process's priority.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), pool_thread_nice);
+  int nice;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    nice = nice_;
+  }
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
 #endif
   for (;;) {
     PoolTask* task = nullptr;

@@ -28,14 +28,18 @@ namespace elanus {
 /** Threads the pool may be started with. */
 constexpr std::size_t pool_threads_max = 256;
 /**
- * The pool's threads run at this nice value (Linux; elsewhere at the process's): when the
+ * The pool's threads run at this nice value unless started with another (the setting
+ * nativeNice; Linux, elsewhere at the process's): when the
  * CPU is short, the event loop and libuv's threads, which carry every request and the
  * log's fsyncs, run first and searches and builds take what is left. At nice 0, 16
  * searching clients on 2 cores raised the engine's insert time p50 4-8x (an fsync's
  * thread, woken when the disk is done, waited for a core); at 10 and at 19 1.0-1.9x
  * (bench/README.md §7). With cores to spare it changes nothing.
  */
-constexpr int pool_thread_nice = 10;
+constexpr int pool_thread_nice_default = 10;
+/** Nice values a pool may be started with (raising a thread's nice needs no privilege). */
+constexpr int pool_thread_nice_min = 0;
+constexpr int pool_thread_nice_max = 19;
 /**
  * Tasks waiting for a thread. Requests in flight are bounded upstream (connections and
  * their bytes), so this is a backstop: past it a call is refused with Busy, not queued.
@@ -57,6 +61,8 @@ class PoolTask {
 
 struct PoolStats {
   std::size_t threads = 0;
+  /** The nice value the threads were started at (they may run higher: a process started nicer). */
+  int nice = pool_thread_nice_default;
   /** Tasks in run() now, and the most at once since the last reset. */
   std::size_t running = 0;
   std::size_t running_max = 0;
@@ -76,13 +82,13 @@ class Pool {
   static std::size_t default_threads();
 
   /**
-   * Starts the workers with `threads` (in [1, pool_threads_max]). Once started the size
-   * is fixed: the same size again is accepted, another throws InvalidArgument.
+   * Starts the workers with `threads` (in [1, pool_threads_max]) at nice value `nice`.
+   * Once started both are fixed: the same again is accepted, others throw InvalidArgument.
    */
-  std::size_t start(std::size_t threads);
+  std::size_t start(std::size_t threads, int nice);
 
-  /** The pool's size, starting it with `threads` if nobody did. */
-  std::size_t start_or_join(std::size_t threads);
+  /** The pool's size, starting it with `threads` at `nice` if nobody did. */
+  std::size_t start_or_join(std::size_t threads, int nice);
 
   /** The pool's size, starting it with default_threads() if nobody did. */
   std::size_t threads();
@@ -99,7 +105,7 @@ class Pool {
 
  private:
   Pool() = default;
-  void start_locked(std::size_t threads);
+  void start_locked(std::size_t threads, int nice);
   /** The task a free thread should take now, or null. */
   PoolTask* next_locked();
   void work();
@@ -107,6 +113,8 @@ class Pool {
 
   std::mutex mutex_;
   std::condition_variable ready_;
+  /** Set before the threads start, read by each as it starts. */
+  int nice_ = pool_thread_nice_default;
   std::deque<PoolTask*> short_, long_;
   std::vector<std::thread> workers_;
   /** Threads builds may hold at once. */

@@ -51,7 +51,7 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
   // From here a signal stops the server, even while the engine is still opening.
   const stop = stopRequests(logger);
   const dataDir = resolve(config.dataDir);
-  const opening = Elanus.open({ path: dataDir, limits: config.limits, shardsDefault: config.shardsDefault, nativeThreads: config.nativeThreads, events: engineEvents(logger) });
+  const opening = Elanus.open({ path: dataDir, limits: config.limits, shardsDefault: config.shardsDefault, nativeThreads: config.nativeThreads, nativeNice: config.nativeNice, events: engineEvents(logger) });
   let engine: Elanus | undefined;
   try {
     engine = await Promise.race([opening, stop.requested.then(() => undefined)]);

@@ -187,6 +187,7 @@ function build(values: ReadonlyMap<string, Value>): Config {
     metrics: get<boolean>('metrics'),
     shardsDefault: get<number>('shardsDefault'),
     nativeThreads: get<number>('nativeThreads'),
+    nativeNice: get<number>('nativeNice'),
     limits: Object.freeze(limits) as unknown as Config['limits'],
   });
 }

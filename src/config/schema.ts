@@ -4,7 +4,7 @@
 // exist in one place and be missing from another.
 import { defaultConnectionLimits } from '../api/connections.js';
 import { defaultLimits, type EngineLimits } from '../engine/index.js';
-import { nativeThreadsMax } from '../index/native.js';
+import { nativeNiceDefault, nativeNiceMax, nativeThreadsMax } from '../index/native.js';
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -36,6 +36,8 @@ export interface Config {
   readonly shardsDefault: number;
   /** Threads of the native pool for vector index builds and searches; 0 = every core but one, at least two. */
   readonly nativeThreads: number;
+  /** Nice value (0-19, Linux) of the native pool's threads; default 10, below the event loop. */
+  readonly nativeNice: number;
   /** Passed to the engine unchanged (see src/engine/options.ts). */
   readonly limits: EngineLimits;
 }
@@ -74,6 +76,7 @@ const top: KeySpec[] = [
   { key: 'metrics', type: 'boolean', default: true, env: 'ELANUS_METRICS', flag: 'metrics', help: 'serve Prometheus metrics at GET /metrics' },
   { key: 'shardsDefault', type: 'integer', default: 1, min: 1, max: 64, env: 'ELANUS_SHARDS_DEFAULT', flag: 'shards-default', help: 'shards of a new collection when the request names none' },
   { key: 'nativeThreads', type: 'integer', default: 0, min: 0, max: nativeThreadsMax, env: 'ELANUS_NATIVE_THREADS', flag: 'native-threads', help: 'threads of the native pool that runs vector index builds and searches (apart from libuv\'s, which file I/O uses); 0 = every core but one, at least two; fixed for the process once the engine opens' },
+  { key: 'nativeNice', type: 'integer', default: nativeNiceDefault, min: 0, max: nativeNiceMax, env: 'ELANUS_NATIVE_NICE', flag: 'native-nice', help: 'nice value (Linux) of the native pool\'s threads: 10 keeps them below the event loop, which answers requests and syncs the log; lower it where other busy processes share the cores and take the searches\' CPU; fixed for the process once the engine opens' },
 ];
 
 /** Engine limits, with the help text the engine's own doc comments give. */

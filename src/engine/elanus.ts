@@ -210,7 +210,7 @@ export class Elanus implements Gateway {
     const limits = resolveLimits(opts.limits);
     const dataNodes = opts.dataNodes ?? 1;
     if (!Number.isInteger(dataNodes) || dataNodes < 1 || dataNodes > 64) fail('INVALID_ARGUMENT', { detail: `dataNodes must be an integer in [1, 64], got ${String(opts.dataNodes)}` });
-    if (opts.nativeThreads !== undefined) configureNativePool(opts.nativeThreads);
+    if (opts.nativeThreads !== undefined || opts.nativeNice !== undefined) configureNativePool(opts.nativeThreads, opts.nativeNice);
     const fs = opts.fs ?? new NodeFileSystem();
     const root = opts.path.replace(/\/+$/, '');
     const clock = opts.clock ?? systemClock;

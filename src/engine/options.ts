@@ -83,6 +83,13 @@ export interface OpenOptions {
    */
   nativeThreads?: number;
   /**
+   * The nice value (0-19, Linux) the native pool's threads run at; default 10, below the
+   * event loop, which carries requests and the log's fsyncs. Fixed for the process like
+   * nativeThreads. Lower it on a machine shared with other busy processes, where nice 10
+   * lets them take the searches' CPU (bench/README.md §8).
+   */
+  nativeNice?: number;
+  /**
    * Data nodes in this process (default 1). With more, the shards are spread over them
    * (shard i on node i mod n) and every read fans out and is merged by the gateway as in
    * cluster mode; tests use it to show the answers do not depend on the placement.

@@ -79,7 +79,7 @@ interface Addon {
   rangeSearch(vectors: VectorData, rows: number, dim: number, element: ElementType, metric: NativeMetric, queries: Float32Array | Uint8Array, nq: number, radius: number, rangeFilter: number | undefined, limit: number | undefined, allow: Uint8Array | undefined): Promise<RangeResult>;
   searchMany(handles: NativeHandle[], queries: Float32Array, nq: number, k: number, ef: number | undefined, allow: Uint8Array | undefined): Promise<SearchResult>;
   isa(): { scans: string; searchContexts: number };
-  initPool(threads: number, fixed: boolean): number;
+  initPool(threads: number, fixed: boolean, nice: number): number;
   poolStats(reset: boolean): NativePoolStats;
   holdForTest(word: Int32Array, asBuild: boolean): Promise<void>;
 }
@@ -87,6 +87,8 @@ interface Addon {
 /** The native pool's counters (for tests and benchmarks). */
 export interface NativePoolStats {
   readonly threads: number;
+  /** The nice value its threads were started at (Linux). */
+  readonly nice: number;
   /** Tasks running now, and the most that ran at once since the last reset. */
   readonly running: number;
   readonly runningMax: number;
@@ -129,23 +131,43 @@ export function defaultNativeThreads(): number {
 
 /** The size chosen for this process, once chosen (by configureNativePool or the first native call). */
 let poolThreads: number | undefined;
+/** The nice value chosen for this process's pool threads, once chosen. */
+let poolNice: number | undefined;
 
 /**
- * Fixes the native pool's size for the life of the process; 0 = defaultNativeThreads().
- * The first call decides, or, without one, the first native call (with the default). A
- * later call for the same size does nothing; for another size it throws INVALID_ARGUMENT,
- * because the pool's threads and every index's search contexts are made for one size.
- * Returns the size. Does not load the addon (that waits for the first native call).
+ * The nice value of the pool's threads unless configured (Linux): below the event loop,
+ * which carries requests and the log's fsyncs (native/pool.h, bench/README.md §7).
  */
-export function configureNativePool(threads: number): number {
+export const nativeNiceDefault = 10;
+export const nativeNiceMax = 19;
+
+/**
+ * Fixes the native pool's size (0 = defaultNativeThreads()) and its threads' nice value
+ * (0-19; default nativeNiceDefault; undefined = as already chosen, else the default) for the life of the process. The first call decides,
+ * or, without one, the first native call (with the defaults). A later call for the same
+ * values does nothing; for others it throws INVALID_ARGUMENT, because the pool's threads
+ * and every index's search contexts are made for one size, and a thread's nice value
+ * cannot be lowered again without privilege. Returns the size. Does not load the addon
+ * (that waits for the first native call).
+ */
+export function configureNativePool(threads: number | undefined, nice?: number): number {
+  if (threads === undefined) threads = poolThreads ?? 0;
+  if (nice === undefined) nice = poolNice ?? nativeNiceDefault;
   if (!Number.isSafeInteger(threads) || threads < 0 || threads > nativeThreadsMax) {
     throw new ElanusError('INVALID_ARGUMENT', { detail: `nativeThreads must be an integer in [0, ${nativeThreadsMax}] (0 = ${defaultNativeThreads()}, every core but one, at least two), got ${String(threads)}` });
+  }
+  if (!Number.isSafeInteger(nice) || nice < 0 || nice > nativeNiceMax) {
+    throw new ElanusError('INVALID_ARGUMENT', { detail: `nativeNice must be an integer in [0, ${nativeNiceMax}], got ${String(nice)}` });
   }
   const want = threads === 0 ? defaultNativeThreads() : threads;
   if (poolThreads !== undefined && poolThreads !== want) {
     throw new ElanusError('INVALID_ARGUMENT', { detail: `the native pool already has ${poolThreads} threads for this process; nativeThreads cannot change to ${want} (it is fixed by the first engine opened with it, or by the first native call)` });
   }
+  if (poolNice !== undefined && poolNice !== nice) {
+    throw new ElanusError('INVALID_ARGUMENT', { detail: `the native pool already runs at nice ${poolNice} in this process; nativeNice cannot change to ${nice} (it is fixed by the first engine opened with it, or by the first native call)` });
+  }
   poolThreads = want;
+  poolNice = nice;
   return want;
 }
 
@@ -163,7 +185,7 @@ function native(): Addon {
   // started it. A size configured here must be the one it runs (else "invalid"); with
   // none configured, this instance takes whatever it runs, or starts it with the default.
   try {
-    poolThreads = poolThreads !== undefined ? loaded.initPool(poolThreads, true) : loaded.initPool(defaultNativeThreads(), false);
+    poolThreads = poolThreads !== undefined ? loaded.initPool(poolThreads, true, poolNice ?? nativeNiceDefault) : loaded.initPool(defaultNativeThreads(), false, nativeNiceDefault);
   } catch (e) {
     throw translate(e);
   }

@@ -46,6 +46,7 @@ test('defaults, frozen', () => {
     metrics: true,
     shardsDefault: 1,
     nativeThreads: 0,
+    nativeNice: 10,
     limits: { ...defaultLimits },
   });
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.limits));
@@ -114,6 +115,13 @@ test('invalid values are coded errors naming the key and where it came from', ()
   assertInvalid({ flags: { connectionsMax: '0' } }, 'connectionsMax', /^flag --connections-max$/);
   assertInvalid({ env: { ELANUS_NATIVE_THREADS: '257' } }, 'nativeThreads', /^env ELANUS_NATIVE_THREADS$/);
   assertInvalid({ flags: { nativeThreads: '-1' } }, 'nativeThreads', /^flag --native-threads$/);
+  assertInvalid({ env: { ELANUS_NATIVE_NICE: '20' } }, 'nativeNice', /^env ELANUS_NATIVE_NICE$/);
+  assertInvalid({ flags: { nativeNice: '-1' } }, 'nativeNice', /^flag --native-nice$/);
+});
+
+test('nativeNice: 10 by default, any value in [0, 19] from the environment or a flag', () => {
+  assert.equal(loadConfig({ env: { ELANUS_NATIVE_NICE: '0' } }).config.nativeNice, 0);
+  assert.equal(loadConfig({ env: { ELANUS_NATIVE_NICE: '0' }, flags: { nativeNice: '19' } }).config.nativeNice, 19);
 });
 
 test('nativeThreads: 0 (every core but one, at least two) by default, any count in [1, 256] from the environment or a flag', () => {

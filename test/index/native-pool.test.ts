@@ -232,12 +232,43 @@ describe('the native pool', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  test('its nice value is fixed for the process too: another is refused, a bad one is INVALID_ARGUMENT', async () => {
+    assert.equal(nativePoolStats().nice, 10, 'the default');
+    assert.equal(configureNativePool(threads, 10), threads);
+    assert.equal(configureNativePool(undefined, undefined), threads, 'unset: whatever the process has');
+    for (const bad of [11, 0, -1, 20, 2.5, Number.NaN]) assert.throws(() => configureNativePool(threads, bad), { code: 'INVALID_ARGUMENT' }, String(bad));
+    const dir = await mkdtemp(join(tmpdir(), 'elanus-pool-engine-'));
+    try {
+      await assert.rejects(Elanus.open({ path: dir, nativeNice: 3 }), { code: 'INVALID_ARGUMENT' });
+      const db = await Elanus.open({ path: dir, nativeNice: 10 });
+      await db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a process started with another nice value runs its pool threads at it (Linux)', { skip: process.platform !== 'linux' && 'per-thread nice values are Linux only' }, async () => {
+    for (const want of [15, 0]) {
+      const r = await runScript('./pool-nice-child.js', String(want));
+      assert.equal(r.code, 0, r.stderr);
+      const got = JSON.parse(r.stdout) as { reported: number; threads: number[]; loop: number };
+      assert.equal(got.reported, want);
+      assert.equal(got.threads.length, 2);
+      // An unprivileged thread cannot go below the process's own nice value.
+      for (const n of got.threads) assert.equal(n, Math.max(want, got.loop), `pool thread at nice ${n}, asked for ${want}`);
+    }
+  });
 });
 
 /** Runs pool-child.js; a hang (not a slow run) is cut after 5 minutes so the suite cannot stall. */
 function child(mode: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return runScript('./pool-child.js', mode);
+}
+
+function runScript(script: string, arg: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [fileURLToPath(new URL('./pool-child.js', import.meta.url)), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), arg], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
