@@ -115,8 +115,18 @@ export class CatalogRole {
         loaded: quick, loadedPartitions: [],
       };
       const data = new CollectionData(coll.id, this.core.context(), shardsNum);
-      for (let i = 0; i < shardsNum; i++) await this.core.log.createStream(topicOf(coll.id, i));
-      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: coll } });
+      const put: Record<string, unknown> = { [catalogKeys.collection(coll.id)]: coll };
+      for (const s of data.shards) {
+        const topic = topicOf(coll.id, s.index);
+        await this.core.log.createStream(topic);
+        // Where the stream starts is the store's (0 embedded, 1 in JetStream): the
+        // checkpoint says so, and a replay starts after it.
+        const upTo = (await this.core.log.bounds(topic)).end - 1;
+        s.checkpoint = upTo;
+        s.appliedOffset = upTo;
+        put[metaKeys.checkpoint(coll.id, s.index)] = upTo;
+      }
+      await this.core.catalog.commit({ put });
       this.core.data.set(coll.id, data);
       return status;
     });

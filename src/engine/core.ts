@@ -7,10 +7,10 @@ import { type SearchIterState } from '../query/vector-search.js';
 import { VectorIndexes } from './vector-indexes.js';
 import { InterimIndexes } from './interim-indexes.js';
 import type { PkKey } from '../segments/pk.js';
-import { type FileLock, type FileSystem, type LogStore, type ObjectStore } from '../storage/index.js';
+import { type FileLock, type FileSystem, type ObjectStore } from '../storage/index.js';
 import { Tso, type Clock } from '../tso/index.js';
 import { CollectionData, type EngineContext } from './collection.js';
-import { type CrashPoint, type EngineLimits } from './options.js';
+import { type CrashPoint, type EngineLimits, type EngineLogStore } from './options.js';
 import { type CollectionReq, type DbScoped } from '../gateway/requests.js';
 import { crc32 } from 'node:zlib';
 import { Health } from './health.js';
@@ -20,12 +20,6 @@ import type { Maintenance } from './maintenance.js';
 import type { ReadRole } from './reads.js';
 import type { ShardPlacement } from '../gateway/roles.js';
 import type { WriteRole } from './writes.js';
-
-/** What the engine's log offers besides the LogStore interface (health probes). */
-export interface EngineLogStore extends LogStore {
-  /** Heals streams whose appends failed, without appending. */
-  probe(): Promise<unknown>;
-}
 
 /** The roles, wired by Elanus.open: each reaches the others only through here. */
 export interface EngineRoles {

@@ -239,11 +239,12 @@ export class Elanus implements Gateway {
         await catalog.commit({ put: { [catalogKeys.database(defaultDatabase)]: { id: 1, name: defaultDatabase, properties: {}, createdTs: tso.next().toString() } } });
       }
       // The shards' log: the embedded one (wal/) through the LogStore interface.
-      const log = await WalLogStore.open({
+      const embedded = await WalLogStore.open({
         fs, dir: joinPath(root, 'wal'), segmentBytesMax: walSegmentBytesMax,
         onHealth: (topic, f) => (f === undefined ? health.healed('log', topic) : health.fault('log', topic, f)),
         onTailCut: (topic, path, offset, bytes) => health.repaired('log-tail-truncated', { topic, path, offset, bytes }),
       });
+      const log = opts.wrapLog ? opts.wrapLog(embedded) : embedded;
       let objects: FsObjectStore | undefined;
       let core: EngineCore;
       try {

@@ -1,9 +1,15 @@
 // Engine options: what the embedder may set, with defaults, validated once and frozen.
 import { fail } from '../errors/index.js';
-import type { FileSystem } from '../storage/index.js';
+import type { FileSystem, LogStore } from '../storage/index.js';
 import type { Clock } from '../tso/index.js';
 import type { Timers } from '../concurrency/index.js';
 import type { EngineEvents } from './health.js';
+
+/** What the engine's log offers besides the LogStore interface (health probes). */
+export interface EngineLogStore extends LogStore {
+  /** Heals streams whose appends failed, without appending. */
+  probe(): Promise<unknown>;
+}
 
 export interface EngineLimits {
   /** A growing segment is sealed past this many rows... */
@@ -66,6 +72,12 @@ export interface OpenOptions {
   /** Where the background pass gets its timer; tests pass a manual one (testing/simulated-clock.ts). */
   timers?: Timers;
   limits?: Partial<EngineLimits>;
+  /**
+   * For tests: wraps the embedded log store before the engine uses it (a log whose
+   * positions start elsewhere, as JetStream's start at 1; one that fails on demand). The
+   * engine closes what this returns.
+   */
+  wrapLog?: (log: EngineLogStore) => EngineLogStore;
   /**
    * Named crash points: called at each step of flush and compaction where a crash must
    * be harmless. Tests use it to stop the process at exactly that step.
