@@ -23,8 +23,13 @@ Pool& Pool::instance() {
 }
 
 std::size_t Pool::default_threads() {
-  std::size_t hw = std::thread::hardware_concurrency();
-  return std::clamp<std::size_t>(hw > 1 ? hw - 1 : 1, 2, pool_threads_max);
+  // hardware_concurrency() reads /sys/devices/system/cpu/online (glibc's get_nprocs):
+  // an open, a read and a close. Asked once, not on every submit.
+  static const std::size_t threads = [] {
+    std::size_t hw = std::thread::hardware_concurrency();
+    return std::clamp<std::size_t>(hw > 1 ? hw - 1 : 1, 2, pool_threads_max);
+  }();
+  return threads;
 }
 
 namespace {
@@ -59,7 +64,7 @@ std::size_t Pool::start_or_join(std::size_t threads, int nice) {
 
 std::size_t Pool::threads() {
   std::lock_guard<std::mutex> lock(mutex_);
-  start_locked(default_threads(), pool_thread_nice_default);
+  if (workers_.empty()) start_locked(default_threads(), pool_thread_nice_default);
   return workers_.size();
 }
 
@@ -75,16 +80,21 @@ void Pool::start_locked(std::size_t threads, int nice) {
 }
 
 void Pool::submit(PoolTask* task) {
+  // Read before the task is queued: a worker may run and free it as soon as it is.
+  const bool long_running = task->long_running;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (short_.size() + long_.size() >= pool_queue_tasks_max)
       throw Busy("the native task queue is full (" + std::to_string(pool_queue_tasks_max) + " tasks waiting)");
-    start_locked(default_threads(), pool_thread_nice_default);
-    (task->long_running ? long_ : short_).push_back(task);
+    if (workers_.empty()) start_locked(default_threads(), pool_thread_nice_default);
+    (long_running ? long_ : short_).push_back(task);
   }
-  // Every waiting thread rechecks: the one woken by notify_one might find only a build
-  // it may not take while another could take it after a build slot frees.
-  ready_.notify_all();
+  // A short task can be taken by any free thread, so waking one is enough (waking them
+  // all made every search wake each idle thread, only for all but one to sleep again on
+  // the mutex). A build: every waiting thread rechecks, since the one woken by
+  // notify_one might not be allowed to take it while another could.
+  if (long_running) ready_.notify_all();
+  else ready_.notify_one();
 }
 
 std::vector<PoolTask*> Pool::take_queued(const void* owner) {
