@@ -173,8 +173,10 @@ export class ShardReads implements ShardReader {
     const bytes = resultBytes(plan, flat, req.bytesMax, hitOverheadBytes);
     let at = 0;
     const hits = lists.map((list) => list.map((h): ShardHit => {
-      const hit = { key: h.seg.pks[h.row]!, score: h.score, at, bytes: bytes[at++]! };
-      return 'group' in h ? { ...hit, group: h.group } : hit;
+      const key = h.seg.pks[h.row]!;
+      const size = bytes[at]!;
+      // Literals, not a spread with a property after it (V8's slow path, reads.ts shardRead).
+      return 'group' in h ? { key, score: h.score, at: at++, bytes: size, group: h.group } : { key, score: h.score, at: at++, bytes: size };
     }));
     return { hits, columns: gatherColumns(plan, flat) };
   }
