@@ -82,6 +82,11 @@ export class ReadRole {
       else byNode.set(node, [shard]);
     });
     const single = byNode.size <= 1;
+    if (single) {
+      // One node (the embedded mode's usual case): no array of promises to wait on.
+      const [only] = byNode;
+      return { parts: only === undefined ? [] : [await call(placement.reader(only[0]), only[1], true)], single };
+    }
     const parts = await Promise.all([...byNode].map(([node, shards]) => call(placement.reader(node), shards, single)));
     return { parts, single };
   }
@@ -316,7 +321,7 @@ export class ReadRole {
         state.bound = last;
       }
       return {
-        status, ...merged, flat: true, groupField: undefined,
+        status, lists: merged.lists, columns: merged.columns, flat: true, groupField: undefined,
         search_iterator_v2_results: { token: String(state.pin), last_bound: state.bound ?? 0 },
         session_ts: view.at.toString(),
       };
@@ -336,11 +341,13 @@ export class ReadRole {
       }
       // offset and limit count groups.
       const grouped = mergeGroups(parts, queries.length, offset + limit, params.groupSize, metric, offset, bytesMax, hitOverheadBytes, only);
-      return { status, ...grouped, flat, groupField: groupField.name };
+      return { status, lists: grouped.lists, columns: grouped.columns, flat, groupField: groupField.name };
     }
     const k = offset + limit;
     const { parts, single } = await ask({ kind: params.radius !== undefined ? 'range' : 'top' }, k, (one) => (one ? offset : 0));
-    return { status, ...mergeHits(parts, queries.length, single ? Infinity : k, metric, single ? 0 : offset, bytesMax, hitOverheadBytes), flat, groupField: undefined };
+    const merged = mergeHits(parts, queries.length, single ? Infinity : k, metric, single ? 0 : offset, bytesMax, hitOverheadBytes);
+    // A literal, not a spread with properties after it (V8's slow path, shardRead).
+    return { status, lists: merged.lists, columns: merged.columns, flat, groupField: undefined };
   }
 
   /**
