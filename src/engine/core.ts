@@ -7,10 +7,10 @@ import { type SearchIterState } from '../query/vector-search.js';
 import { VectorIndexes } from './vector-indexes.js';
 import { InterimIndexes } from './interim-indexes.js';
 import type { PkKey } from '../segments/pk.js';
-import { type FileLock, type FileSystem, type ObjectStore } from '../storage/index.js';
+import { type ObjectStore } from '../storage/index.js';
 import { Tso, type Clock } from '../tso/index.js';
 import { CollectionData, type EngineContext } from './collection.js';
-import { type CrashPoint, type EngineLimits, type EngineLogStore } from './options.js';
+import { type CrashPoint, type EngineLimits, type EngineLogStore, type EngineStores } from './options.js';
 import { type CollectionReq, type DbScoped } from '../gateway/requests.js';
 import { crc32 } from 'node:zlib';
 import { Health } from './health.js';
@@ -49,10 +49,8 @@ export class EngineCore {
   roles!: EngineRoles;
 
   constructor(
-    /** The data folder and its file system: the log, the metadata and health probes use them. */
-    readonly fs: FileSystem,
-    readonly root: string,
-    readonly lockHandle: FileLock,
+    /** What the engine runs on (a data folder's files, or cluster mode's services). */
+    readonly stores: EngineStores,
     /** Segment, L0 delete and index files, by key (collection.ts, vector-indexes.ts). */
     readonly objects: ObjectStore,
     readonly meta: MetaCache,

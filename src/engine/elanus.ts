@@ -16,10 +16,10 @@ import { fail } from '../errors/index.js';
 import { systemTimers } from '../concurrency/index.js';
 import { configureNativePool } from '../index/native.js';
 import { Catalog, type CollectionMeta, IdAllocator, MetaCache, catalogKeys, defaultDatabase } from '../catalog/index.js';
-import { FsObjectStore, LocalMetaStore, type MetaTxn, NodeFileSystem, importFolder, joinPath, mkdirDurable } from '../storage/index.js';
+import { FsObjectStore, LocalMetaStore, type MetaTxn, NodeFileSystem, importFolder, joinPath, mkdirDurable, probeWritable } from '../storage/index.js';
 import { Tso, systemClock } from '../tso/index.js';
 import { WalLogStore } from '../wal/index.js';
-import { type EngineLimits, type OpenOptions, resolveLimits } from './options.js';
+import { type EngineLimits, type EngineLogStore, type EngineStores, type OpenOptions, type StartOptions, resolveLimits } from './options.js';
 import { type CollectionReq } from '../gateway/requests.js';
 import type { Gateway, SearchCounters } from '../gateway/api.js';
 import { segmentSearches } from '../query/vector-search.js';
@@ -205,26 +205,75 @@ export class Elanus implements Gateway {
     return this.core.backgroundErrors;
   }
 
+  /** Opens (or creates) an embedded engine in a data folder: its stores are files there. */
   static async open(opts: OpenOptions): Promise<Elanus> {
     if (typeof opts?.path !== 'string' || opts.path === '') fail('INVALID_ARGUMENT', { detail: 'open needs a data folder path' });
-    const limits = resolveLimits(opts.limits);
-    const dataNodes = opts.dataNodes ?? 1;
-    if (!Number.isInteger(dataNodes) || dataNodes < 1 || dataNodes > 64) fail('INVALID_ARGUMENT', { detail: `dataNodes must be an integer in [1, 64], got ${String(opts.dataNodes)}` });
-    if (opts.nativeThreads !== undefined || opts.nativeNice !== undefined) configureNativePool(opts.nativeThreads, opts.nativeNice);
+    checkStartOptions(opts);
     const fs = opts.fs ?? new NodeFileSystem();
     const root = opts.path.replace(/\/+$/, '');
     const clock = opts.clock ?? systemClock;
     await mkdirDurable(fs, root);
     const lock = await fs.lock(root);
     const health = new Health(() => clock.now(), opts.events);
-    let store: LocalMetaStore | undefined;
+    let meta: LocalMetaStore | undefined;
+    let log: EngineLogStore | undefined;
+    let objects: FsObjectStore | undefined;
     try {
-      store = await LocalMetaStore.open({
+      meta = await LocalMetaStore.open({
         fs, dir: joinPath(root, 'meta'), txnOpsMax: metaTxnOpsMax,
         onHealth: (f) => (f === undefined ? health.healed('metadata', 'journal') : health.fault('metadata', 'journal', f)),
         onTailCut: (path, offset, bytes) => health.repaired('journal-tail-truncated', { path, offset, bytes }),
       });
-      const meta = await MetaCache.load(store);
+      // The shards' log: the embedded one (wal/) through the LogStore interface.
+      const embedded = await WalLogStore.open({
+        fs, dir: joinPath(root, 'wal'), segmentBytesMax: walSegmentBytesMax,
+        onHealth: (topic, f) => (f === undefined ? health.healed('log', topic) : health.fault('log', topic, f)),
+        onTailCut: (topic, path, offset, bytes) => health.repaired('log-tail-truncated', { topic, path, offset, bytes }),
+      });
+      log = opts.wrapLog ? opts.wrapLog(embedded) : embedded;
+      objects = await FsObjectStore.open({ fs, dir: joinPath(root, objectsFolder) });
+      // Folders written before the ObjectStore kept these files in segments/<collection>/,
+      // named as their keys are now: they move into the store once (storage/object-import.ts).
+      const legacy = await importFolder(fs, joinPath(root, 'segments'), objects, 'segments/');
+      const stores: EngineStores = {
+        meta, log, objects,
+        probeWritable: () => probeWritable(fs, root),
+        release: () => lock.release(),
+      };
+      return await Elanus.startWith(stores, opts, health, legacy.dropped);
+    } catch (e) {
+      // startWith closed the stores it was given; these closes are idempotent.
+      await objects?.close().catch(() => {});
+      await log?.close().catch(() => {});
+      await meta?.close().catch(() => {});
+      await lock.release().catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * Starts an engine on stores it is the only writer of (cluster mode: etcd, JetStream and
+   * S3 under the coordinator's lease). Options are checked first, and a refusal leaves the
+   * stores to the caller; a failure after that closes and releases them.
+   */
+  static async start(stores: EngineStores, opts: StartOptions = {}): Promise<Elanus> {
+    checkStartOptions(opts);
+    const clock = opts.clock ?? systemClock;
+    try {
+      return await Elanus.startWith(stores, opts, new Health(() => clock.now(), opts.events), []);
+    } catch (e) {
+      await stores.release().catch(() => {});
+      throw e;
+    }
+  }
+
+  private static async startWith(stores: EngineStores, opts: StartOptions, health: Health, legacyDropped: readonly string[]): Promise<Elanus> {
+    const limits = resolveLimits(opts.limits);
+    const dataNodes = opts.dataNodes ?? 1;
+    const clock = opts.clock ?? systemClock;
+    const { log, objects } = stores;
+    try {
+      const meta = await MetaCache.load(stores.meta);
       const tso = await Tso.open({
         clock,
         loadHighWater: () => (meta.get('tso') as number | undefined) ?? 0,
@@ -238,41 +287,20 @@ export class Elanus implements Gateway {
       if (!catalog.hasDatabase(defaultDatabase)) {
         await catalog.commit({ put: { [catalogKeys.database(defaultDatabase)]: { id: 1, name: defaultDatabase, properties: {}, createdTs: tso.next().toString() } } });
       }
-      // The shards' log: the embedded one (wal/) through the LogStore interface.
-      const embedded = await WalLogStore.open({
-        fs, dir: joinPath(root, 'wal'), segmentBytesMax: walSegmentBytesMax,
-        onHealth: (topic, f) => (f === undefined ? health.healed('log', topic) : health.fault('log', topic, f)),
-        onTailCut: (topic, path, offset, bytes) => health.repaired('log-tail-truncated', { topic, path, offset, bytes }),
-      });
-      const log = opts.wrapLog ? opts.wrapLog(embedded) : embedded;
-      let objects: FsObjectStore | undefined;
-      let core: EngineCore;
-      try {
-        objects = await FsObjectStore.open({ fs, dir: joinPath(root, objectsFolder) });
-        // Folders written before the ObjectStore kept these files in segments/<collection>/,
-        // named as their keys are now: they move into the store once (storage/object-import.ts).
-        const legacy = await importFolder(fs, joinPath(root, 'segments'), objects, 'segments/');
-        const c = new EngineCore(fs, root, lock, objects, meta, tso, ids, catalog, log, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
-        core = c;
-        const nodes = Array.from({ length: dataNodes }, (_, i) => ({ node: `data-${i}`, reads: new ShardReads(c, `data-${i}`), writes: new ShardWrites(c) }));
-        const roles: EngineRoles = {
-          catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core),
-          writes: new WriteRole(core), reads: new ReadRole(core), placement: new LocalPlacement(nodes),
-        };
-        core.roles = roles;
-        await roles.maintenance.recover(legacy.dropped);
-      } catch (e) {
-        await objects?.close().catch(() => {});
-        await log.close().catch(() => {});
-        await meta.close().catch(() => {});
-        throw e;
-      }
+      const core = new EngineCore(stores, objects, meta, tso, ids, catalog, log, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
+      const nodes = Array.from({ length: dataNodes }, (_, i) => ({ node: `data-${i}`, reads: new ShardReads(core, `data-${i}`), writes: new ShardWrites(core) }));
+      const roles: EngineRoles = {
+        catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core),
+        writes: new WriteRole(core), reads: new ReadRole(core), placement: new LocalPlacement(nodes),
+      };
+      core.roles = roles;
+      await roles.maintenance.recover(legacyDropped);
       core.roles.maintenance.startBackground();
       return new Elanus(core);
     } catch (e) {
-      // The metadata store holds a lock of its own (idempotent close).
-      await store?.close().catch(() => {});
-      await lock.release().catch(() => {});
+      await objects.close().catch(() => {});
+      await log.close().catch(() => {});
+      await stores.meta.close().catch(() => {});
       throw e;
     }
   }
@@ -282,17 +310,29 @@ export class Elanus implements Gateway {
     this.closing ??= (async () => {
       this.core.closed = true;
       this.core.roles.maintenance.stopBackground();
-      await Promise.all([...this.core.data.values()].map((d) => d.barrier()));
-      await this.core.coord.idle();
-      await Promise.all([...this.core.data.values()].map((d) => d.idle().catch(() => {})));
-      await this.core.interim.close();
-      await this.core.vindex.close();
-      await this.core.objects.close();
-      await this.core.tso.settle();
-      await this.core.ids.settle();
-      await this.core.log.close();
-      await this.core.meta.close();
-      await this.core.lockHandle.release();
+      // Every step runs even when one before it failed (a dead volume, a store that went
+      // away), so the stores are closed and their lock or lease released whatever
+      // happened; the first failure is reported.
+      let failure: { error: unknown } | undefined;
+      const step = async (work: () => Promise<unknown>): Promise<void> => {
+        try {
+          await work();
+        } catch (e) {
+          failure ??= { error: e };
+        }
+      };
+      await step(() => Promise.all([...this.core.data.values()].map((d) => d.barrier())));
+      await step(() => this.core.coord.idle());
+      await step(() => Promise.all([...this.core.data.values()].map((d) => d.idle().catch(() => {}))));
+      await step(() => this.core.interim.close());
+      await step(() => this.core.vindex.close());
+      await step(() => this.core.objects.close());
+      await step(() => this.core.tso.settle());
+      await step(() => this.core.ids.settle());
+      await step(() => this.core.log.close());
+      await step(() => this.core.meta.close());
+      await step(() => this.core.stores.release());
+      if (failure) throw failure.error;
     })();
     return this.closing;
   }
@@ -364,5 +404,13 @@ export class Elanus implements Gateway {
     const { data } = this.core.live(req);
     return data.shards.reduce((n, s) => n + s.pkIndex.size * pkIndexEntryBytes + s.segments().reduce((m, seg) => m + seg.memoryBytes(), 0), 0);
   }}
+
+/** Checks what does not depend on the stores; fixes the native pool (process-wide). */
+function checkStartOptions(opts: StartOptions): void {
+  const dataNodes = opts.dataNodes ?? 1;
+  if (!Number.isInteger(dataNodes) || dataNodes < 1 || dataNodes > 64) fail('INVALID_ARGUMENT', { detail: `dataNodes must be an integer in [1, 64], got ${String(opts.dataNodes)}` });
+  resolveLimits(opts.limits);
+  if (opts.nativeThreads !== undefined || opts.nativeNice !== undefined) configureNativePool(opts.nativeThreads, opts.nativeNice);
+}
 
 export type { MetaTxn };

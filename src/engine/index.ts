@@ -1,5 +1,5 @@
 export { Elanus } from './elanus.js';
-export { defaultLimits, crashPoints, type OpenOptions, type EngineLimits, type CrashPoint, type EngineLogStore } from './options.js';
+export { defaultLimits, crashPoints, type OpenOptions, type StartOptions, type EngineStores, type EngineLimits, type CrashPoint, type EngineLogStore } from './options.js';
 export * from '../gateway/requests.js';
 export type { CreateIndexReq, IndexReq, AlterIndexReq, DropIndexPropertiesReq, IndexDescription, IndexState } from '../gateway/indexes.js';
 export { reportedFieldName } from '../gateway/indexes.js';

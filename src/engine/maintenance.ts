@@ -3,7 +3,7 @@
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
 import type { Timer } from '../concurrency/index.js';
-import { objectKeys, probeWritable } from '../storage/index.js';
+import { objectKeys } from '../storage/index.js';
 import { physicalOf } from '../tso/index.js';
 import { CollectionData, topicOf } from './collection.js';
 import { type CollectionReq, type DbScoped, status } from '../gateway/requests.js';
@@ -89,7 +89,7 @@ export class Maintenance {
     // work now.
     if (this.core.healthState.has('metadata')) {
       try {
-        await probeWritable(this.core.fs, this.core.root);
+        await this.core.stores.probeWritable();
         this.core.healthState.healed('metadata', catalogChanges);
       } catch {
         // Still refused: the next probe tries again.

@@ -1,6 +1,7 @@
 // Engine options: what the embedder may set, with defaults, validated once and frozen.
 import { fail } from '../errors/index.js';
-import type { FileSystem, LogStore } from '../storage/index.js';
+import type { FileSystem, LogStore, ObjectStore } from '../storage/index.js';
+import type { EngineMetaStore } from '../catalog/index.js';
 import type { Clock } from '../tso/index.js';
 import type { Timers } from '../concurrency/index.js';
 import type { EngineEvents } from './health.js';
@@ -9,6 +10,25 @@ import type { EngineEvents } from './health.js';
 export interface EngineLogStore extends LogStore {
   /** Heals streams whose appends failed, without appending. */
   probe(): Promise<unknown>;
+}
+
+/**
+ * The three stores an engine runs on (storage/), and what stands behind them. The
+ * embedded mode opens them in a data folder (Elanus.open); cluster mode passes etcd,
+ * JetStream and S3 (Elanus.start). The engine must be the only writer of the metadata
+ * while it runs: a folder lock, or the coordinator's lease.
+ */
+export interface EngineStores {
+  readonly meta: EngineMetaStore;
+  readonly log: EngineLogStore;
+  readonly objects: ObjectStore;
+  /**
+   * Resolves once the place catalog changes are written to takes writes again, rejects
+   * while it does not (a small durable write; health probes after a refused DDL step).
+   */
+  probeWritable(): Promise<void>;
+  /** Called last at close, after the stores: releases the folder lock or the lease. */
+  release(): Promise<void>;
 }
 
 export interface EngineLimits {
@@ -62,22 +82,13 @@ export const defaultLimits: EngineLimits = Object.freeze({
   interimIndexRows: 16_384,
 });
 
-export interface OpenOptions {
-  /** The data folder. */
-  path: string;
-  /** File system to use (tests pass a fault-injecting one). */
-  fs?: FileSystem;
+/** How an engine runs, whatever its stores. */
+export interface StartOptions {
   /** Wall clock (timestamps, ages, leases); tests pass a manual one. */
   clock?: Clock;
   /** Where the background pass gets its timer; tests pass a manual one (testing/simulated-clock.ts). */
   timers?: Timers;
   limits?: Partial<EngineLimits>;
-  /**
-   * For tests: wraps the embedded log store before the engine uses it (a log whose
-   * positions start elsewhere, as JetStream's start at 1; one that fails on demand). The
-   * engine closes what this returns.
-   */
-  wrapLog?: (log: EngineLogStore) => EngineLogStore;
   /**
    * Named crash points: called at each step of flush and compaction where a crash must
    * be harmless. Tests use it to stop the process at exactly that step.
@@ -107,6 +118,20 @@ export interface OpenOptions {
    * cluster mode; tests use it to show the answers do not depend on the placement.
    */
   dataNodes?: number;
+}
+
+/** An embedded engine: the stores in a data folder. */
+export interface OpenOptions extends StartOptions {
+  /** The data folder. */
+  path: string;
+  /** File system to use (tests pass a fault-injecting one). */
+  fs?: FileSystem;
+  /**
+   * For tests: wraps the embedded log store before the engine uses it (a log whose
+   * positions start elsewhere, as JetStream's start at 1; one that fails on demand). The
+   * engine closes what this returns.
+   */
+  wrapLog?: (log: EngineLogStore) => EngineLogStore;
 }
 
 export type CrashPoint =
