@@ -9,7 +9,7 @@
 // resolve in journal order, so applying each one as it resolves keeps the copy equal
 // to the store.
 import { ElanusError } from '../errors/index.js';
-import { metaLimits, type MetaOp, type MetaStore, type MetaTxn, type MetaValue, type SyncMetaStore } from '../storage/index.js';
+import { metaLimits, type Compare, type MetaOp, type MetaStore, type MetaTxn, type MetaValue, type SyncMetaStore } from '../storage/index.js';
 
 /** What the engine's store offers besides the MetaStore interface (health probes). */
 export interface EngineMetaStore extends MetaStore {
@@ -21,11 +21,16 @@ export class MetaCache implements SyncMetaStore {
   /** Key → value as JSON text, parsed on every read so that no caller shares an object. */
   private readonly values = new Map<string, string>();
 
-  private constructor(readonly store: EngineMetaStore) {}
+  private constructor(readonly store: EngineMetaStore, private readonly fence: readonly Compare[]) {}
 
-  /** Reads every key of `store`. */
-  static async load(store: EngineMetaStore): Promise<MetaCache> {
-    const cache = new MetaCache(store);
+  /**
+   * Reads every key of `store`. With a fence (cluster mode: the coordinator lease's key
+   * still held by this node's lease), every commit holds only while the fence does: a
+   * node that lost the lease cannot change the catalog after another took over, even
+   * with a commit that was already on its way (NOT_COORDINATOR).
+   */
+  static async load(store: EngineMetaStore, opts: { readonly fence?: readonly Compare[] } = {}): Promise<MetaCache> {
+    const cache = new MetaCache(store, Object.freeze([...(opts.fence ?? [])]));
     let startAfter: string | undefined;
     for (;;) {
       const page = await store.range('', { limit: metaLimits.rangeLimitMax, ...(startAfter === undefined ? {} : { startAfter }) });
@@ -68,7 +73,10 @@ export class MetaCache implements SyncMetaStore {
     for (const prefix of prefixes) success.push({ op: 'deletePrefix', prefix });
     for (const key of dels) if (!underPrefix(key)) success.push({ op: 'delete', key });
     for (const [key, value] of puts) success.push({ op: 'put', key, value });
-    if (success.length > 0) await this.store.txn({ success });
+    if (success.length > 0) {
+      const r = await this.store.txn(this.fence.length > 0 ? { compare: this.fence, success } : { success });
+      if (!r.succeeded) throw new ElanusError('NOT_COORDINATOR', { detail: `a catalog commit found the fence changed: ${JSON.stringify(this.fence)}` });
+    }
     if (prefixes.length > 0) for (const k of [...this.values.keys()]) if (underPrefix(k)) this.values.delete(k);
     for (const k of dels) this.values.delete(k);
     for (const [k, v] of puts) this.values.set(k, v);

@@ -273,7 +273,7 @@ export class Elanus implements Gateway {
     const clock = opts.clock ?? systemClock;
     const { log, objects } = stores;
     try {
-      const meta = await MetaCache.load(stores.meta);
+      const meta = await MetaCache.load(stores.meta, stores.metaFence ? { fence: stores.metaFence } : {});
       const tso = await Tso.open({
         clock,
         loadHighWater: () => (meta.get('tso') as number | undefined) ?? 0,

@@ -1,6 +1,6 @@
 // Engine options: what the embedder may set, with defaults, validated once and frozen.
 import { fail } from '../errors/index.js';
-import type { FileSystem, LogStore, ObjectStore } from '../storage/index.js';
+import type { Compare, FileSystem, LogStore, ObjectStore } from '../storage/index.js';
 import type { EngineMetaStore } from '../catalog/index.js';
 import type { Clock } from '../tso/index.js';
 import type { Timers } from '../concurrency/index.js';
@@ -22,6 +22,12 @@ export interface EngineStores {
   readonly meta: EngineMetaStore;
   readonly log: EngineLogStore;
   readonly objects: ObjectStore;
+  /**
+   * Conditions every metadata commit carries (cluster mode: the coordinator key is still
+   * held by this node's lease). A commit that finds one false fails with NOT_COORDINATOR
+   * and changes nothing.
+   */
+  readonly metaFence?: readonly Compare[];
   /**
    * Resolves once the place catalog changes are written to takes writes again, rejects
    * while it does not (a small durable write; health probes after a refused DDL step).

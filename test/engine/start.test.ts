@@ -75,3 +75,25 @@ test('start checks its options before touching the stores', async () => {
   await stores.objects.close();
   await stores.meta.close();
 });
+
+test('with a fence, a catalog change is refused with NOT_COORDINATOR once the fence no longer holds, and nothing of it is stored', async () => {
+  const fs = new FaultFileSystem({ seed: 6 });
+  const released = { n: 0 };
+  const stores = await storesOn(fs, released);
+  const lease = await stores.meta.grantLease(60_000);
+  await stores.meta.put('cluster/coordinator', 'node-1', { lease });
+  const fenced: EngineStores = { ...stores, metaFence: [{ key: 'cluster/coordinator', target: 'lease', op: '=', value: lease }] };
+  const db = await Elanus.start(fenced, { limits });
+  try {
+    await createBasic(db, 'before');
+    // Another node takes the coordinator key (this one's lease ended).
+    await stores.meta.revokeLease(lease);
+    await stores.meta.put('cluster/coordinator', 'node-2');
+    await assert.rejects(createBasic(db, 'after'), (e: unknown) => isElanusError(e, 'NOT_COORDINATOR'));
+    const stored = (await stores.meta.range('coll/')).kvs.map((kv) => JSON.parse(kv.value).name);
+    assert.deepEqual(stored, ['before'], 'the change made while the fence held is stored, nothing of the refused one');
+    assert.equal((await db.hasCollection({ collection_name: 'after' })).value, false, 'nor visible');
+  } finally {
+    await db.close();
+  }
+});
