@@ -1,2 +1,2 @@
 // Cluster mode's store implementations and the launchers of their servers (README.md).
-export {};
+export { campaign, currentLeader, electionTtlMsMin, type ElectionOptions, type Leadership } from './election.js';
