@@ -16,6 +16,7 @@ import { addMilvusService, type CallObserver } from './grpc/service.js';
 import type { Handler } from './grpc/context.js';
 import { Connections, defaultConnectionLimits, type Connection, type ConnectionLimits, type ConnectionStats } from './connections.js';
 import { GrpcSocket } from './grpc-socket.js';
+import { Forwarder } from './forward.js';
 
 /** Enough of the HTTP/2 preface to tell it from any HTTP/1.1 method. */
 const http2Sniff = Buffer.from('PRI * HTTP/2.0');
@@ -45,6 +46,12 @@ export interface ServeOptions {
   readonly http?: (app: FastifyInstance) => Promise<void> | void;
   /** Extra gRPC handlers (for RPCs implemented outside the core handler set). */
   readonly grpcHandlers?: Readonly<Record<string, Handler>>;
+  /**
+   * Cluster mode: the address ("host:port") of the node that serves calls now, or
+   * undefined while this one does. Asked per call; gRPC calls and REST requests (all but
+   * /healthz and /metrics, which describe this node) then go there unchanged.
+   */
+  readonly forwardTo?: () => string | undefined;
 }
 
 export type ServerOptions = ListenOptions & ServeOptions;
@@ -136,6 +143,7 @@ export async function listen(o: ListenOptions): Promise<Listener> {
             await Promise.race([conns.drained(), sleep(cutBy - performance.now())]);
             running.grpcServer.forceShutdown();
             running.injector.destroy();
+            running.forwarder?.close();
             conns.dispose();
             // Every socket is destroyed, so fastify has nothing to wait for; bounded all the same.
             await Promise.race([Promise.all([running.app.close().catch(() => {}), unbound]), sleep(cutBy - performance.now())]);
@@ -159,7 +167,8 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
     // GOAWAY after this long without a call: the client reconnects on its next one.
     'grpc.max_connection_idle_ms': limits.idleTimeoutMs,
   });
-  addMilvusService(grpcServer, o.engine, observe, o.grpcHandlers);
+  const forwarder = o.forwardTo ? new Forwarder(o.forwardTo, o.messageBytesMax) : undefined;
+  addMilvusService(grpcServer, o.engine, observe, o.grpcHandlers, forwarder);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
 
   const app = Fastify({ logger: false, bodyLimit: o.messageBytesMax, forceCloseConnections: true });
@@ -179,6 +188,17 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
   // 200 while every write is taken; 503 with the reasons while the engine refuses some
   // (a full volume, a failing disk), so a load balancer or an operator sees it. Reads
   // still work then, and CheckHealth says the same over gRPC.
+  if (forwarder) {
+    app.addHook('onRequest', async (req, reply) => {
+      const path = req.url.split('?')[0];
+      if (path === '/healthz' || path === '/metrics') return;
+      const address = forwarder.target();
+      if (address === undefined) return;
+      forwarder.forwardHttp(address, req, reply);
+      // Returning the (hijacked) reply ends fastify's lifecycle for this request.
+      return reply;
+    });
+  }
   app.get('/healthz', async (_req, reply) => {
     const h = o.engine.health();
     if (h.status === 'ok') return { status: 'ok' };
@@ -217,7 +237,7 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
     socket.on('data', onData);
     socket.resume();
   };
-  return { grpcServer, injector, app, route };
+  return { grpcServer, injector, app, route, forwarder };
 }
 
 function sleep(ms: number): Promise<void> {

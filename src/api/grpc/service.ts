@@ -20,25 +20,58 @@ export interface CallObserver {
 
 export const implemented: Readonly<Record<string, Handler>> = Object.freeze({ ...systemHandlers, ...catalogHandlers, ...dataHandlers, ...indexHandlers });
 
-export function addMilvusService(server: grpc.Server, engine: Gateway, observe: CallObserver, extra: Readonly<Record<string, Handler>> = {}): void {
+/** Where a call goes when this node does not serve it itself (cluster mode's gateways). */
+export interface CallForwarder {
+  /** The address that serves calls now, or undefined to serve them here. */
+  target(): string | undefined;
+  /** Sends the encoded request there; resolves with the encoded reply. */
+  forward(address: string, method: string, request: Buffer, metadata: grpc.Metadata, deadline: grpc.Deadline): Promise<Buffer>;
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+export function addMilvusService(server: grpc.Server, engine: Gateway, observe: CallObserver, extra: Readonly<Record<string, Handler>> = {}, forwarder?: CallForwarder): void {
   const methods = serviceMethods();
   const handlers: Record<string, Handler> = { ...implemented, ...extra };
+  const definition = packageDefinition[serviceName] as grpc.ServiceDefinition;
+  // Requests arrive and replies leave as bytes: a call this node forwards is passed on
+  // as it came, and one it serves is decoded and encoded here with the same functions
+  // grpc-js would have used.
+  const raw: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [name, { repliesStatus }] of methods) {
+    const method = definition[name]!;
+    raw[name] = { ...(method as grpc.MethodDefinition<unknown, unknown>), requestDeserialize: identity, responseSerialize: identity } as grpc.MethodDefinition<Buffer, Buffer>;
     const handler = handlers[name];
-    impl[name] = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    impl[name] = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       const started = performance.now();
       const finish = (reply: unknown, code: string) => {
         observe(name, performance.now() - started, code);
-        callback(null, reply);
+        let bytes: Buffer;
+        try {
+          bytes = method.responseSerialize(reply);
+        } catch (e) {
+          const status = statusOf(e);
+          bytes = method.responseSerialize(repliesStatus ? status : { status });
+          code = status.detail;
+        }
+        callback(null, bytes);
       };
       const fromError = (e: unknown) => {
         const status = statusOf(e);
         finish(repliesStatus ? status : { status }, status.detail);
       };
       try {
+        const address = forwarder?.target();
+        if (forwarder && address !== undefined) {
+          forwarder.forward(address, method.path, call.request, call.metadata, call.getDeadline()).then((reply) => {
+            observe(name, performance.now() - started, 'FORWARDED');
+            callback(null, reply);
+          }, fromError);
+          return;
+        }
         if (!handler) throw new ElanusError('NOT_SUPPORTED', { what: `the ${name} RPC` });
-        const req = call.request ?? {};
+        const req = (method.requestDeserialize(call.request) ?? {}) as Record<string, unknown>;
         const header = call.metadata.get('dbname')[0];
         const db = (typeof req.db_name === 'string' && req.db_name) || (typeof header === 'string' && header) || 'default';
         handler(req, { engine, db }).then((reply) => finish(reply, 'OK'), fromError);
@@ -47,8 +80,7 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
       }
     };
   }
-  const definition = packageDefinition[serviceName] as grpc.ServiceDefinition;
-  server.addService(definition, impl);
+  server.addService(raw as grpc.ServiceDefinition, impl);
 }
 
 export { okStatus };

@@ -1,0 +1,84 @@
+// Passing calls on to the node that serves them (cluster mode: every node runs a
+// gateway; one that does not serve a call itself forwards it to the one that does).
+// gRPC calls go on as the bytes they came in, with their metadata and deadline; REST
+// requests as the same method, path, headers and body. Nothing is decoded on the way.
+import * as http from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ElanusError } from '../errors/index.js';
+import type { CallForwarder } from './grpc/service.js';
+
+const identity = (b: Buffer): Buffer => b;
+
+/** Headers that belong to one hop of HTTP/1.1 and are not passed on. */
+const hopHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
+
+export class Forwarder implements CallForwarder {
+  /** One client per address, kept while the address serves (a channel reconnects by itself). */
+  private readonly clients = new Map<string, grpc.Client>();
+  private readonly agent = new http.Agent({ keepAlive: true });
+  private closed = false;
+
+  constructor(readonly target: () => string | undefined, private readonly messageBytesMax: number) {}
+
+  forward(address: string, method: string, request: Buffer, metadata: grpc.Metadata, deadline: grpc.Deadline): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new ElanusError('CLOSED'));
+    let client = this.clients.get(address);
+    if (!client) {
+      client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+        'grpc.max_receive_message_length': this.messageBytesMax,
+        'grpc.max_send_message_length': this.messageBytesMax,
+      });
+      this.clients.set(address, client);
+    }
+    // Only the calls' own metadata goes on (dbname, authorization); grpc-js adds its own.
+    const md = new grpc.Metadata();
+    for (const [k, v] of Object.entries(metadata.getMap())) if (!k.startsWith('grpc-') && !k.startsWith(':')) md.set(k, v);
+    return new Promise((resolve, reject) => {
+      client.makeUnaryRequest(method, identity, identity, request, md, { deadline }, (err, reply) => {
+        if (err || reply === undefined) reject(unavailable(address, err?.details ?? 'no reply'));
+        else resolve(reply);
+      });
+    });
+  }
+
+  /** Passes a REST request on and sends its answer back; the reply is hijacked. */
+  forwardHttp(address: string, req: FastifyRequest, reply: FastifyReply): void {
+    reply.hijack();
+    const res = reply.raw;
+    const [host, port] = splitAddress(address);
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) if (!hopHeaders.has(k) && v !== undefined) headers[k] = v;
+    const out = http.request({ host, port, method: req.method, path: req.url, headers, agent: this.agent }, (answer) => {
+      const back: http.OutgoingHttpHeaders = {};
+      for (const [k, v] of Object.entries(answer.headers)) if (!hopHeaders.has(k) && v !== undefined) back[k] = v;
+      res.writeHead(answer.statusCode ?? 502, back);
+      answer.pipe(res);
+      answer.on('error', () => res.destroy());
+    });
+    out.on('error', (e) => {
+      if (res.headersSent) return void res.destroy();
+      const err = unavailable(address, e.message);
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: err.spec.milvusCode, message: err.message }));
+    });
+    // The body was not parsed (the forwarding hook runs before fastify reads it).
+    req.raw.pipe(out);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+    this.agent.destroy();
+  }
+}
+
+function unavailable(address: string, detail: string): ElanusError {
+  return new ElanusError('STORE_UNAVAILABLE', { store: 'coordinator node', endpoint: address, detail });
+}
+
+function splitAddress(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  return [address.slice(0, i).replace(/^\[|\]$/g, ''), Number(address.slice(i + 1))];
+}
