@@ -8,3 +8,4 @@ export { planOutput } from '../query/rows.js';
 export { type ResultColumn, type ResultColumns, valueOf } from '../query/result-columns.js';
 export type { MergedHit } from './merge.js';
 export type { ColumnBatch, InputColumn } from './validate.js';
+export { switchableGateway } from './switch.js';

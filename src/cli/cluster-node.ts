@@ -1,0 +1,205 @@
+// One node of a cluster (issue 14), as `elanus serve --cluster` runs it: every node
+// answers clients on its port; the node holding the coordinator lease runs the engine on
+// the shared stores (etcd, JetStream, S3), and every other node forwards its calls there
+// and stands by. When the coordinator's lease ends (its node died, or was cut off from
+// etcd), a standby wins the election, starts the engine from the stores (catalog from
+// etcd, the log past each checkpoint from JetStream, segments from S3) and serves.
+//
+// A node that loses the lease stops being coordinator for good: its engine is closed
+// and `lost` resolves, and the process exits (crash-only: whatever restarts it, it
+// starts again as a standby). Catalog commits are fenced by the lease, so nothing a
+// deposed node still had in flight lands in the catalog.
+import type { Logger } from 'pino';
+import { campaign, type Leadership } from '../cluster/index.js';
+import { Elanus, type EngineLogStore, type StartOptions } from '../engine/index.js';
+import { ElanusError } from '../errors/index.js';
+import { switchableGateway, type Gateway } from '../gateway/index.js';
+import type { MetaStore, ObjectStore, StoreClock } from '../storage/index.js';
+
+/** The key the coordinator holds; its value is the coordinator's {@link LeaderValue}. */
+export const coordinatorKey = 'cluster/coordinator';
+
+export interface LeaderValue {
+  readonly node: string;
+  /** Where other nodes forward calls: host:port of its gateway. */
+  readonly address: string;
+}
+
+export interface ClusterStores {
+  /** The catalog's store (etcd), already inside this cluster's namespace. */
+  readonly meta: MetaStore & { probe?(): Promise<boolean> };
+  readonly log: EngineLogStore;
+  readonly objects: ObjectStore;
+}
+
+export interface ClusterNodeOptions {
+  readonly node: string;
+  /** This node's gateway address as other nodes reach it. */
+  readonly address: string;
+  readonly stores: ClusterStores;
+  /** The coordinator lease's TTL: a dead coordinator is replaced this long after its last keep-alive. */
+  readonly leaseTtlMs: number;
+  readonly engine: StartOptions;
+  readonly logger: Logger;
+  readonly clock?: StoreClock;
+}
+
+export class ClusterNode {
+  /** What the protocol layers call: this node's engine while it coordinates. */
+  readonly gateway: Gateway;
+  /** Resolves, with the reason, once this node stopped being coordinator (it must then exit). */
+  readonly lost: Promise<string>;
+  private engine: Elanus | undefined;
+  private leaderValue: LeaderValue | undefined;
+  private leadership: Leadership | undefined;
+  private readonly stop = new AbortController();
+  private closed = false;
+  private resolveLost!: (reason: string) => void;
+  private readonly watching: Promise<void>;
+  private readonly running: Promise<void>;
+
+  constructor(private readonly o: ClusterNodeOptions) {
+    this.gateway = switchableGateway(() => this.engine, () => this.leaderValue
+      ? `node ${this.o.node} is a standby; calls go to ${this.leaderValue.node} at ${this.leaderValue.address}`
+      : `no coordinator is elected yet (node ${this.o.node} is a candidate)`);
+    this.lost = new Promise((resolve) => (this.resolveLost = resolve));
+    this.watching = this.followLeader().catch((e: unknown) => this.fail('following the coordinator key failed', e));
+    this.running = this.run().catch((e: unknown) => this.fail('the coordinator failed to start', e));
+  }
+
+  /** Where this node forwards calls: the coordinator's address, or undefined while it is the coordinator itself. */
+  forwardTo(): string | undefined {
+    if (this.engine) return undefined;
+    const l = this.leaderValue;
+    return l && l.node !== this.o.node ? l.address : undefined;
+  }
+
+  /** The coordinator as last seen in etcd. */
+  leader(): LeaderValue | undefined {
+    return this.leaderValue;
+  }
+
+  isCoordinator(): boolean {
+    return this.engine !== undefined && (this.leadership?.holds() ?? false);
+  }
+
+  /** Stops campaigning; a coordinator closes its engine and gives the lease up for a standby to take at once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stop.abort();
+    const engine = this.engine;
+    this.engine = undefined;
+    await engine?.close().catch((e: unknown) => this.o.logger.warn({ err: String(e) }, 'closing the engine failed'));
+    await this.leadership?.resign().catch(() => undefined);
+    await Promise.all([this.running, this.watching]);
+    this.resolveLost('closed');
+  }
+
+  private async run(): Promise<void> {
+    const { node, address, stores, leaseTtlMs, logger } = this.o;
+    const value: LeaderValue = { node, address };
+    const leadership = await campaign({
+      store: stores.meta, key: coordinatorKey, value: JSON.stringify(value), ttlMs: leaseTtlMs,
+      signal: this.stop.signal, ...(this.o.clock ? { clock: this.o.clock } : {}),
+    }).catch((e: unknown) => {
+      if (this.closed) return undefined;
+      throw e;
+    });
+    if (!leadership) return;
+    this.leadership = leadership;
+    logger.info({ node, lease: leadership.lease }, 'won the coordinator election: starting the engine from the cluster\'s stores');
+    const started = performance.now();
+    const engine = await Elanus.start({
+      meta: lent(stores.meta as MetaStore & { probe(): Promise<boolean> }, stores.meta.probe ? {} : { probe: () => answers(stores.meta) }),
+      log: lent(stores.log), objects: lent(stores.objects),
+      metaFence: leadership.fence,
+      probeWritable: async () => { await stores.meta.revision(); },
+      // The stores are the node's (shared with the standby that follows); the lease is released at close.
+      release: async () => undefined,
+    }, this.o.engine);
+    if (this.closed || !leadership.holds()) {
+      await engine.close().catch(() => undefined);
+      return;
+    }
+    this.engine = engine;
+    logger.info({ node, ms: Math.round(performance.now() - started) }, 'coordinator: serving');
+    void leadership.lost.then(async (reason) => {
+      if (this.closed) return;
+      logger.error({ node, reason }, 'lost the coordinator lease: stopping the engine');
+      this.engine = undefined;
+      await engine.close().catch(() => undefined);
+      this.resolveLost(reason);
+    });
+  }
+
+  /** Keeps leaderValue equal to the coordinator key: read it, then watch every change from there. */
+  private async followLeader(): Promise<void> {
+    const { meta } = this.o.stores;
+    while (!this.closed) {
+      const kv = await meta.get(coordinatorKey);
+      this.leaderValue = kv ? parseLeader(kv.value) : undefined;
+      const from = kv ? kv.modRevision + 1 : (await meta.revision()) + 1;
+      const watch = await meta.watch(coordinatorKey, { fromRevision: from });
+      const stop = () => watch.close();
+      this.stop.signal.addEventListener('abort', stop, { once: true });
+      try {
+        for (;;) {
+          const batch = await watch.next();
+          if (batch === undefined) return;
+          for (const e of batch.events) {
+            if (e.kv.key !== coordinatorKey) continue;
+            this.leaderValue = e.type === 'put' ? parseLeader(e.kv.value) : undefined;
+          }
+        }
+      } catch (e) {
+        // A watch that fell out of the kept history starts over from the current value.
+        if (!(e instanceof ElanusError && e.code === 'COMPACTED')) throw e;
+      } finally {
+        this.stop.signal.removeEventListener('abort', stop);
+        watch.close();
+      }
+    }
+  }
+
+  private fail(what: string, e: unknown): void {
+    if (this.closed) return;
+    this.o.logger.error({ node: this.o.node, err: e instanceof Error ? e.message : String(e) }, what);
+    this.resolveLost(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function parseLeader(text: string): LeaderValue | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<LeaderValue>;
+    return typeof v.node === 'string' && typeof v.address === 'string' ? { node: v.node, address: v.address } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `store` as the engine sees it: its close does nothing (the stores are the node's, and
+ * outlive an engine it stops), and `extra` adds what the engine needs besides the
+ * interface (a health probe).
+ */
+function lent<T extends object>(store: T, extra: Record<string, unknown> = {}): T {
+  return new Proxy(store, {
+    get(target, name) {
+      if (name === 'close') return async () => undefined;
+      if (typeof name === 'string' && name in extra) return extra[name];
+      const value = (target as Record<string | symbol, unknown>)[name];
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** A metadata store that answers is healthy. */
+async function answers(meta: MetaStore): Promise<boolean> {
+  try {
+    await meta.revision();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,136 @@
+// Cluster nodes (cli/cluster-node.ts) in one process, on shared stores: the embedded
+// MetaStore, log and object store stand in for etcd, JetStream and S3 (the same
+// interfaces; the real services have suites of their own). Each node serves the Milvus
+// protocols on its own port. One wins the coordinator lease and runs the engine; the
+// other forwards to it. When the coordinator is cut off (its server gone, its store
+// calls failing, as for a dead process), the standby takes over from the stores within
+// the lease's TTL and every acknowledged write is there.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { listen, type RunningServer } from '../../src/api/server.js';
+import { registerRestRoutes } from '../../src/api/rest/index.js';
+import { ClusterNode, type ClusterStores } from '../../src/cli/cluster-node.js';
+import { ElanusError } from '../../src/errors/index.js';
+import { FsObjectStore, LocalMetaStore, NodeFileSystem, type MetaStore } from '../../src/storage/index.js';
+import { WalLogStore } from '../../src/wal/index.js';
+
+const logger = pino({ level: 'silent' });
+const leaseTtlMs = 2_000;
+
+/** A view of the shared metadata store that a node loses, as a dead or cut-off process does. */
+function severable(store: MetaStore): { store: MetaStore; sever(): void } {
+  let severed = false;
+  const view = new Proxy(store, {
+    get(target, name) {
+      const value = (target as unknown as Record<string | symbol, unknown>)[name];
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (severed && name !== 'close') return Promise.reject(new ElanusError('STORE_UNAVAILABLE', { store: 'etcd', endpoint: 'test', detail: 'severed' }));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: view, sever: () => { severed = true; } };
+}
+
+interface RunningNode {
+  readonly node: ClusterNode;
+  readonly server: RunningServer;
+  readonly address: string;
+  sever(): void;
+}
+
+async function startNode(name: string, shared: ClusterStores): Promise<RunningNode> {
+  const listener = await listen({ host: '127.0.0.1', port: 0, logger });
+  const address = `127.0.0.1:${listener.port}`;
+  const meta = severable(shared.meta);
+  const node = new ClusterNode({
+    node: name, address, stores: { ...shared, meta: meta.store }, leaseTtlMs, logger,
+    engine: { limits: { backgroundIntervalMs: 0, interimIndexRows: 0 } },
+  });
+  const server = await listener.serve({
+    engine: node.gateway, messageBytesMax: 64 << 20, forwardTo: () => node.forwardTo(),
+    http: (app) => registerRestRoutes(app, node.gateway, logger),
+  });
+  return { node, server, address, sever: meta.sever };
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function count(client: MilvusClient): Promise<number> {
+  const r = await client.query({ collection_name: 'c', filter: '', output_fields: ['count(*)'], consistency_level: 'Strong' as never });
+  assert.equal(r.status.error_code, 'Success', r.status.reason);
+  return Number(r.data[0]?.['count(*)']);
+}
+
+test('a standby forwards to the coordinator, and takes over with every acknowledged write when the coordinator dies', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'elanus-cluster-node-'));
+  const fs = new NodeFileSystem();
+  const shared: ClusterStores = {
+    meta: await LocalMetaStore.open({ fs, dir: join(dir, 'etcd'), txnOpsMax: 10_000 }),
+    log: await WalLogStore.open({ fs, dir: join(dir, 'jetstream') }),
+    objects: await FsObjectStore.open({ fs, dir: join(dir, 's3') }),
+  };
+  const a = await startNode('node-a', shared);
+  await until('node-a to coordinate', () => a.node.isCoordinator());
+  const b = await startNode('node-b', shared);
+  await until('node-b to see the coordinator', () => b.node.leader()?.node === 'node-a');
+  assert.equal(b.node.isCoordinator(), false);
+  assert.equal(b.node.forwardTo(), a.address);
+
+  const client = new MilvusClient({ address: b.address, logLevel: 'error' });
+  try {
+    await client.connectPromise;
+    const created = await client.createCollection({
+      collection_name: 'c',
+      fields: [{ name: 'id', data_type: DataType.Int64, is_primary_key: true }, { name: 'v', data_type: DataType.FloatVector, dim: 4 }],
+    });
+    assert.equal(created.error_code, 'Success', created.reason);
+    await client.createIndex({ collection_name: 'c', field_name: 'v', index_type: 'FLAT', metric_type: 'L2' });
+    await client.loadCollectionSync({ collection_name: 'c' });
+    for (let i = 0; i < 5; i++) {
+      const r = await client.insert({ collection_name: 'c', data: Array.from({ length: 200 }, (_, j) => ({ id: i * 200 + j, v: [j, 1, 0, 0] })) });
+      assert.equal(r.status.error_code, 'Success', r.status.reason);
+    }
+    await client.flushSync({ collection_names: ['c'] });
+    const more = await client.insert({ collection_name: 'c', data: Array.from({ length: 100 }, (_, j) => ({ id: 1000 + j, v: [j, 2, 0, 0] })) });
+    assert.equal(more.status.error_code, 'Success', more.status.reason);
+    const del = await client.delete({ collection_name: 'c', filter: 'id < 10' });
+    assert.equal(del.status.error_code, 'Success', del.status.reason);
+    assert.equal(await count(client), 1090);
+
+    // node-a dies: its port closes and it can no longer reach the stores.
+    a.sever();
+    await a.server.close(0);
+    await until('node-b to take over', () => b.node.isCoordinator(), 4 * leaseTtlMs + 10_000);
+    assert.match(await a.node.lost, /keep-alive|lease/);
+    assert.equal(b.node.forwardTo(), undefined);
+
+    assert.equal(await count(client), 1090, 'the flushed segment, the log past it and the delete are all there');
+    const r = await client.insert({ collection_name: 'c', data: [{ id: 5000, v: [0, 0, 0, 1] }] });
+    assert.equal(r.status.error_code, 'Success', r.status.reason);
+    assert.equal(await count(client), 1091);
+    const found = await client.search({ collection_name: 'c', data: [[0, 0, 0, 1]], limit: 1 });
+    assert.equal(String(found.results[0]?.id), '5000');
+  } finally {
+    await client.closeConnection().catch(() => undefined);
+    await b.server.close(1_000);
+    await b.node.close();
+    await a.node.close();
+    await shared.objects.close();
+    await shared.log.close();
+    await shared.meta.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
