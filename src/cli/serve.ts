@@ -14,7 +14,7 @@ import { pino, type Logger } from 'pino';
 import { createMetrics } from '../api/metrics.js';
 import { registerRestRoutes } from '../api/rest/index.js';
 import { listen, type Listener } from '../api/server.js';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, redacted } from '../config/index.js';
 import { Elanus, type EngineEvents } from '../engine/index.js';
 import { isElanusError } from '../errors/index.js';
 import { stopWithin } from './stop.js';
@@ -34,7 +34,7 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
   // refusal to start also go to stderr, for the person who typed the command.
   const logger = pino({ level: config.logLevel, name: 'elanus' });
   for (const w of loaded.warnings) logger.warn(w);
-  logger.debug({ config, origin: loaded.origin }, 'configuration');
+  logger.debug({ config: redacted(config), origin: loaded.origin }, 'configuration');
 
   let listener: Listener;
   try {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ElanusError, assert } from '../errors/index.js';
-import { configFileEnv, configFileFlag, keySpecs, logLevels, type Config, type KeySpec } from './schema.js';
+import { configFileEnv, configFileFlag, keySpecs, logLevels, nestedGroups, type ClusterConfig, type Config, type KeySpec } from './schema.js';
 
 export interface LoadInput {
   /** Values from the command line, keyed as commander names them (camelCase of the flag). */
@@ -68,6 +68,10 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     .map((name) => `environment variable ${name} is not a setting of elanus serve and is ignored`);
 
   const config = build(values);
+  // The name is a prefix of etcd keys, a part of JetStream stream names and of object keys.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(config.cluster.name)) {
+    throw configError('cluster.name', origin['cluster.name']!, `must be 1-64 letters, digits, '_' or '-', got ${JSON.stringify(config.cluster.name)}`);
+  }
   // One connection must be able to send the largest message the server accepts.
   if (config.connectionBytesMax < config.messageBytesMax) {
     const source = origin.connectionBytesMax === 'default' ? origin.messageBytesMax! : origin.connectionBytesMax!;
@@ -103,14 +107,19 @@ function readConfigFile(path: string, from: string): Record<string, unknown> {
   }
   if (!isPlainObject(doc)) throw configError('config', from, `config file ${path} must hold a JSON object`);
   const flat: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc)) {
-    if (k === 'limits') {
-      if (!isPlainObject(v)) throw configError('limits', `file ${path}`, 'must be an object of engine limits');
-      for (const [lk, lv] of Object.entries(v)) flat[`limits.${lk}`] = lv;
-    } else {
-      flat[k] = v;
+  // Groups nest (`limits`, `cluster`, `cluster.etcd`...): their keys join with dots.
+  const walk = (obj: Record<string, unknown>, prefix: string): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      const key = prefix + k;
+      if (nestedGroups.includes(key)) {
+        if (!isPlainObject(v)) throw configError(key, `file ${path}`, key === 'limits' ? 'must be an object of engine limits' : 'must be an object of settings');
+        walk(v, `${key}.`);
+      } else {
+        flat[key] = v;
+      }
     }
-  }
+  };
+  walk(doc, '');
   for (const key of Object.keys(flat)) {
     if (!keySpecs.some((s) => s.key === key)) {
       throw configError(key, `file ${path}`, `is not a known setting (known: ${keySpecs.map((s) => s.key).join(', ')})`);
@@ -142,8 +151,9 @@ function parseText(s: KeySpec, where: string, text: string): Value {
 function check(s: KeySpec, where: string, v: unknown): Value {
   switch (s.type) {
     case 'string':
-      if (typeof v !== 'string' || v.trim() === '') return invalid(s, where, v, 'a non-empty string');
-      return v;
+      if (typeof v !== 'string') return invalid(s, where, v, 'a string');
+      if (v.trim() === '' && !s.optional) return invalid(s, where, v, 'a non-empty string');
+      return v.trim() === '' ? '' : v;
     case 'logLevel':
       if (typeof v !== 'string' || !(logLevels as readonly string[]).includes(v)) return invalid(s, where, v, `one of ${logLevels.join(', ')}`);
       return v;
@@ -189,6 +199,31 @@ function build(values: ReadonlyMap<string, Value>): Config {
     nativeThreads: get<number>('nativeThreads'),
     nativeNice: get<number>('nativeNice'),
     limits: Object.freeze(limits) as unknown as Config['limits'],
+    cluster: buildCluster(get),
+  });
+}
+
+function buildCluster(get: <T extends Value>(key: string) => T): ClusterConfig {
+  const s = (key: string) => get<string>(`cluster.${key}`);
+  return Object.freeze({
+    enabled: get<boolean>('cluster.enabled'),
+    name: s('name'),
+    node: s('node'),
+    advertise: s('advertise'),
+    leaseTtlMs: get<number>('cluster.leaseTtlMs'),
+    etcd: Object.freeze({
+      endpoints: s('etcd.endpoints'), username: s('etcd.username'), password: s('etcd.password'),
+      caFile: s('etcd.caFile'), certFile: s('etcd.certFile'), keyFile: s('etcd.keyFile'),
+    }),
+    nats: Object.freeze({
+      servers: s('nats.servers'), user: s('nats.user'), password: s('nats.password'), token: s('nats.token'),
+      caFile: s('nats.caFile'), certFile: s('nats.certFile'), keyFile: s('nats.keyFile'), replicas: get<number>('cluster.nats.replicas'),
+    }),
+    s3: Object.freeze({
+      endpoint: s('s3.endpoint'), region: s('s3.region'), bucket: s('s3.bucket'),
+      accessKeyId: s('s3.accessKeyId'), secretAccessKey: s('s3.secretAccessKey'),
+      forcePathStyle: get<boolean>('cluster.s3.forcePathStyle'), caFile: s('s3.caFile'),
+    }),
   });
 }
 

@@ -40,6 +40,55 @@ export interface Config {
   readonly nativeNice: number;
   /** Passed to the engine unchanged (see src/engine/options.ts). */
   readonly limits: EngineLimits;
+  /** Cluster mode (issue 14): where etcd, NATS JetStream and S3 are, and who this node is. */
+  readonly cluster: ClusterConfig;
+}
+
+export interface ClusterConfig {
+  /** Run as a node of a cluster on etcd, JetStream and S3 instead of on the data folder. */
+  readonly enabled: boolean;
+  /** The cluster's namespace in etcd, JetStream and the bucket: several clusters may share them. */
+  readonly name: string;
+  /** This node's name; '' = advertised address. */
+  readonly node: string;
+  /** host:port other nodes forward calls to; '' = host:port (the host name when host is 0.0.0.0). */
+  readonly advertise: string;
+  /** The coordinator lease's time to live: a dead coordinator is replaced this long after its last keep-alive. */
+  readonly leaseTtlMs: number;
+  readonly etcd: {
+    /** Comma-separated host:port (or URLs) of etcd's client endpoints. */
+    readonly endpoints: string;
+    readonly username: string;
+    readonly password: string;
+    /** PEM files for TLS: the CA to trust, and this client's certificate and key. */
+    readonly caFile: string;
+    readonly certFile: string;
+    readonly keyFile: string;
+  };
+  readonly nats: {
+    /** Comma-separated NATS URLs. */
+    readonly servers: string;
+    readonly user: string;
+    readonly password: string;
+    readonly token: string;
+    readonly caFile: string;
+    readonly certFile: string;
+    readonly keyFile: string;
+    /** Copies of each shard's stream (JetStream replicas: 1, or 3 on a 3-server cluster). */
+    readonly replicas: number;
+  };
+  readonly s3: {
+    /** The S3 endpoint URL ('' = AWS's, from region). */
+    readonly endpoint: string;
+    readonly region: string;
+    readonly bucket: string;
+    /** '' = the SDK's default credential chain (environment, profile, instance role). */
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    /** Path-style addressing (bucket in the path): MinIO and most S3-compatible servers need it. */
+    readonly forcePathStyle: boolean;
+    readonly caFile: string;
+  };
 }
 
 export type KeyType = 'string' | 'integer' | 'number' | 'boolean' | 'logLevel';
@@ -56,6 +105,10 @@ export interface KeySpec {
   /** Long option without the dashes; commander turns it into the camelCase attribute. */
   readonly flag: string;
   readonly help: string;
+  /** A string that may be empty ('' = not set). */
+  readonly optional?: boolean;
+  /** Never logged (passwords, secret keys). */
+  readonly secret?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -110,7 +163,56 @@ const limits: KeySpec[] = (Object.keys(limitHelp) as Array<keyof EngineLimits>).
   };
 });
 
-export const keySpecs: readonly KeySpec[] = Object.freeze([...top, ...limits].map((s) => Object.freeze(s)));
+const str = (key: string, env: string, flag: string, help: string, extra: Partial<KeySpec> = {}): KeySpec =>
+  ({ key, type: 'string', default: '', env, flag, help, optional: true, ...extra });
+
+const cluster: KeySpec[] = [
+  { key: 'cluster.enabled', type: 'boolean', default: false, env: 'ELANUS_CLUSTER', flag: 'cluster', help: 'run as a node of a cluster on etcd, NATS JetStream and S3 (docs/CLUSTER.md) instead of on the data folder' },
+  { key: 'cluster.name', type: 'string', default: 'elanus', env: 'ELANUS_CLUSTER_NAME', flag: 'cluster-name', help: 'the cluster\'s namespace in etcd, JetStream and the bucket (several clusters may share them)' },
+  str('cluster.node', 'ELANUS_NODE_NAME', 'node-name', 'this node\'s name, unique in the cluster; empty = its advertised address'),
+  str('cluster.advertise', 'ELANUS_ADVERTISE_ADDRESS', 'advertise-address', 'host:port other nodes forward calls to; empty = host:port (the machine\'s host name when host is 0.0.0.0)'),
+  { key: 'cluster.leaseTtlMs', type: 'integer', default: 10_000, min: 2_000, max: 600_000, env: 'ELANUS_COORDINATOR_LEASE_TTL_MS', flag: 'coordinator-lease-ttl-ms', help: 'the coordinator lease\'s time to live: a dead coordinator is replaced this long after its last keep-alive' },
+  { key: 'cluster.etcd.endpoints', type: 'string', default: '127.0.0.1:2379', env: 'ELANUS_ETCD_ENDPOINTS', flag: 'etcd-endpoints', help: 'comma-separated etcd client endpoints (host:port or URLs)' },
+  str('cluster.etcd.username', 'ELANUS_ETCD_USERNAME', 'etcd-username', 'etcd user (with etcd authentication on)'),
+  str('cluster.etcd.password', 'ELANUS_ETCD_PASSWORD', 'etcd-password', 'etcd password (prefer the environment or the config file to a flag)', { secret: true }),
+  str('cluster.etcd.caFile', 'ELANUS_ETCD_CA_FILE', 'etcd-ca-file', 'PEM file of the CA that signed etcd\'s certificate (turns TLS on)'),
+  str('cluster.etcd.certFile', 'ELANUS_ETCD_CERT_FILE', 'etcd-cert-file', 'PEM file of this client\'s certificate, for etcd\'s client-certificate authentication'),
+  str('cluster.etcd.keyFile', 'ELANUS_ETCD_KEY_FILE', 'etcd-key-file', 'PEM file of that certificate\'s private key'),
+  { key: 'cluster.nats.servers', type: 'string', default: 'nats://127.0.0.1:4222', env: 'ELANUS_NATS_SERVERS', flag: 'nats-servers', help: 'comma-separated NATS server URLs' },
+  str('cluster.nats.user', 'ELANUS_NATS_USER', 'nats-user', 'NATS user'),
+  str('cluster.nats.password', 'ELANUS_NATS_PASSWORD', 'nats-password', 'NATS password (prefer the environment or the config file to a flag)', { secret: true }),
+  str('cluster.nats.token', 'ELANUS_NATS_TOKEN', 'nats-token', 'NATS token, instead of a user and password', { secret: true }),
+  str('cluster.nats.caFile', 'ELANUS_NATS_CA_FILE', 'nats-ca-file', 'PEM file of the CA that signed the NATS servers\' certificates (turns TLS on)'),
+  str('cluster.nats.certFile', 'ELANUS_NATS_CERT_FILE', 'nats-cert-file', 'PEM file of this client\'s certificate'),
+  str('cluster.nats.keyFile', 'ELANUS_NATS_KEY_FILE', 'nats-key-file', 'PEM file of that certificate\'s private key'),
+  { key: 'cluster.nats.replicas', type: 'integer', default: 1, min: 1, max: 5, env: 'ELANUS_NATS_REPLICAS', flag: 'nats-replicas', help: 'copies of each shard\'s stream (JetStream replicas; 3 on a cluster of 3 or more servers)' },
+  str('cluster.s3.endpoint', 'ELANUS_S3_ENDPOINT', 's3-endpoint', 'S3 endpoint URL (MinIO: http://host:9000); empty = AWS S3 in s3-region'),
+  { key: 'cluster.s3.region', type: 'string', default: 'us-east-1', env: 'ELANUS_S3_REGION', flag: 's3-region', help: 'S3 region' },
+  { key: 'cluster.s3.bucket', type: 'string', default: 'elanus', env: 'ELANUS_S3_BUCKET', flag: 's3-bucket', help: 'the bucket that holds segment, delete and index files (under the cluster name)' },
+  str('cluster.s3.accessKeyId', 'ELANUS_S3_ACCESS_KEY_ID', 's3-access-key-id', 'S3 access key; empty = the AWS SDK\'s default credential chain'),
+  str('cluster.s3.secretAccessKey', 'ELANUS_S3_SECRET_ACCESS_KEY', 's3-secret-access-key', 'S3 secret key (prefer the environment or the config file to a flag)', { secret: true }),
+  { key: 'cluster.s3.forcePathStyle', type: 'boolean', default: true, env: 'ELANUS_S3_FORCE_PATH_STYLE', flag: 's3-force-path-style', help: 'bucket in the path, not the host name (MinIO and most S3-compatible servers need it; AWS takes both)' },
+  str('cluster.s3.caFile', 'ELANUS_S3_CA_FILE', 's3-ca-file', 'PEM file of a CA to trust for a private S3 endpoint'),
+];
+
+export const keySpecs: readonly KeySpec[] = Object.freeze([...top, ...limits, ...cluster].map((s) => Object.freeze(s)));
+
+/** Groups of settings that a config file nests in objects: `{ "limits": {...}, "cluster": { "etcd": {...} } }`. */
+export const nestedGroups: readonly string[] = Object.freeze(['limits', 'cluster', 'cluster.etcd', 'cluster.nats', 'cluster.s3']);
+
+/** The configuration with every secret replaced, for logs. */
+export function redacted(config: Config): unknown {
+  const copy = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
+  for (const s of keySpecs) {
+    if (!s.secret) continue;
+    const path = s.key.split('.');
+    let at: Record<string, unknown> | undefined = copy;
+    for (const p of path.slice(0, -1)) at = at?.[p] as Record<string, unknown> | undefined;
+    const last = path.at(-1)!;
+    if (at && at[last] !== '') at[last] = '(set, not shown)';
+  }
+  return copy;
+}
 
 /** The environment variable and flag that name a config file. */
 export const configFileEnv = 'ELANUS_CONFIG';

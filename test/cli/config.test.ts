@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keySpecs, loadConfig, type LoadInput } from '../../src/config/index.js';
+import { keySpecs, loadConfig, redacted, type LoadInput } from '../../src/config/index.js';
 import { defaultLimits } from '../../src/engine/index.js';
 import { isElanusError } from '../../src/errors/index.js';
 
@@ -48,8 +48,14 @@ test('defaults, frozen', () => {
     nativeThreads: 0,
     nativeNice: 10,
     limits: { ...defaultLimits },
+    cluster: {
+      enabled: false, name: 'elanus', node: '', advertise: '', leaseTtlMs: 10_000,
+      etcd: { endpoints: '127.0.0.1:2379', username: '', password: '', caFile: '', certFile: '', keyFile: '' },
+      nats: { servers: 'nats://127.0.0.1:4222', user: '', password: '', token: '', caFile: '', certFile: '', keyFile: '', replicas: 1 },
+      s3: { endpoint: '', region: 'us-east-1', bucket: 'elanus', accessKeyId: '', secretAccessKey: '', forcePathStyle: true, caFile: '' },
+    },
   });
-  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.limits));
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.limits) && Object.isFrozen(config.cluster) && Object.isFrozen(config.cluster.s3));
   assert.ok(Object.values(origin).every((o) => o === 'default'));
 });
 
@@ -144,6 +150,32 @@ test('config file problems are coded errors naming the file', () => {
   assertInvalid({ flags: { config: file('broken.json', '{ "port": ') } }, 'config', /^flag --config$/);
   assertInvalid({ flags: { config: file('array.json', [1]) } }, 'config', /^flag --config$/);
   assertInvalid({ env: { ELANUS_CONFIG: join(dir, 'missing.json') } }, 'config', /^env ELANUS_CONFIG$/);
+});
+
+test('cluster settings nest in the file, come from the environment and flags, and secrets are never in the logged form', () => {
+  const path = file('cluster.json', { cluster: { enabled: true, name: 'prod', etcd: { endpoints: '10.0.0.1:2379,10.0.0.2:2379', password: 'etcd-secret' }, s3: { bucket: 'vectors', forcePathStyle: false } } });
+  const { config, origin } = loadConfig({
+    flags: { config: path, natsReplicas: '3', nodeName: 'n1' },
+    env: { ELANUS_S3_SECRET_ACCESS_KEY: 's3-secret', ELANUS_NATS_SERVERS: 'nats://a:4222,nats://b:4222' },
+  });
+  assert.equal(config.cluster.enabled, true);
+  assert.equal(config.cluster.name, 'prod');
+  assert.equal(config.cluster.node, 'n1');
+  assert.equal(config.cluster.etcd.endpoints, '10.0.0.1:2379,10.0.0.2:2379');
+  assert.equal(config.cluster.nats.servers, 'nats://a:4222,nats://b:4222');
+  assert.equal(config.cluster.nats.replicas, 3);
+  assert.equal(config.cluster.s3.bucket, 'vectors');
+  assert.equal(config.cluster.s3.forcePathStyle, false);
+  assert.equal(origin['cluster.etcd.password'], `file ${path}`);
+  assert.equal(origin['cluster.s3.secretAccessKey'], 'env ELANUS_S3_SECRET_ACCESS_KEY');
+  const logged = JSON.stringify(redacted(config));
+  assert.ok(!logged.includes('etcd-secret') && !logged.includes('s3-secret'), logged);
+  assert.match(logged, /"password":"\(set, not shown\)"/);
+  assert.match(logged, /"token":""/, 'an unset secret shows as unset');
+  assertInvalid({ env: { ELANUS_CLUSTER_NAME: 'a.b' } }, 'cluster.name', /^env ELANUS_CLUSTER_NAME$/);
+  assertInvalid({ flags: { config: file('etcd-not-object.json', { cluster: { etcd: 'x' } }) } }, 'cluster.etcd', /^file /);
+  assertInvalid({ flags: { config: file('cluster-typo.json', { cluster: { etcd: { endpoint: 'x' } } }) } }, 'cluster.etcd.endpoint', /^file /);
+  assertInvalid({ flags: { coordinatorLeaseTtlMs: '500' } }, 'cluster.leaseTtlMs', /^flag --coordinator-lease-ttl-ms$/);
 });
 
 test('an ELANUS_ variable that is no setting gives a warning, not an error', () => {
