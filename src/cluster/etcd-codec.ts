@@ -66,7 +66,8 @@ export class Keyspace {
 
   /** A watch event: a delete carries its revision as modRevision, an empty value and version 0, as etcd sends it. */
   event(type: string, kv: IKeyValue): WatchEvent {
-    return Object.freeze({ type: type === 'DELETE' || type === 'Delete' || (type as unknown) === 1 ? 'delete' : 'put', kv: this.kv(kv) });
+    // The client's loader gives enums by name, and its kv.proto spells them Put and Delete.
+    return Object.freeze({ type: type === 'Delete' ? 'delete' : 'put', kv: this.kv(kv) });
   }
 
   compare(c: Compare): ICompare {
@@ -120,6 +121,7 @@ export interface ErrorContext {
 const compactedText = 'required revision has been compacted';
 const futureText = 'required revision is a future revision';
 const leaseText = 'requested lease not found';
+const tooLargeText = 'request is too large';
 
 /**
  * An error of the etcd3 client or of etcd as a coded error. What a caller can fix or
@@ -132,6 +134,8 @@ export function etcdError(e: unknown, ctx: ErrorContext): ElanusError {
   const message = e instanceof Error ? e.message : String(e);
   if (message.includes(leaseText)) return new ElanusError('LEASE_NOT_FOUND', { lease: ctx.lease ?? 'named' }, { cause: e });
   if (message.includes(compactedText)) return new ElanusError('COMPACTED', { revision: 'requested', oldest: 'unknown' }, { cause: e });
+  // etcd's own limit, or gRPC's on its receiving end (a little above etcd's).
+  if (message.includes(tooLargeText) || message.includes('larger than max')) return new ElanusError('LIMIT_EXCEEDED', { what: 'etcd request', detail: message }, { cause: e });
   if (message.includes(futureText)) return new ElanusError('INVALID_ARGUMENT', { detail: `etcd: ${message}` }, { cause: e });
   return unavailable(ctx.endpoint, message, e);
 }

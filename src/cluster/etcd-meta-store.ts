@@ -8,7 +8,7 @@
 // - Revisions are the server's: they count writes of every namespace, so a store sees
 //   gaps, and a new etcd starts at revision 1, not 0.
 // - Lease TTLs are whole seconds: `ttlMs` is rounded up, and etcd raises a TTL below its
-//   minimum (1.5 election timeouts, rounded up: 2 s with etcd's defaults) to that minimum.
+//   minimum (1.5 election timeouts, rounded up: 2 s with etcd's defaults, 1 s under startEtcd) to it.
 //   `keepAlive` resolves with the TTL etcd applies, in ms. Expiry is etcd's: checked about
 //   every 500 ms, and after a leader change (a restart) every lease gets its TTL anew.
 // - Lease ids are chosen here at random below 2^48 (etcd's own are 63-bit, past what a
@@ -44,6 +44,8 @@ export interface EtcdMetaStoreOptions {
   readonly requestTimeoutMs?: number;
   /** Compares, and operations per branch, of one txn: the server's --max-txn-ops; default metaLimits.txnOpsMax (etcd's default). */
   readonly txnOpsMax?: number;
+  /** Bytes of keys and values in one txn: the server's --max-request-bytes; default 1.5 MiB (etcd's default). */
+  readonly requestBytesMax?: number;
   /** Batches a watch queues for a reader that does not read before it pauses etcd's stream; default 1,024. */
   readonly watchBatchesMax?: number;
   /** Estimated bytes of keys and values a watch queues before it pauses; default 16 MiB. */
@@ -52,6 +54,8 @@ export interface EtcdMetaStoreOptions {
 
 /** Largest gRPC message taken from etcd: a full range page of large values. */
 const receiveBytesMax = 256 * 1024 * 1024;
+/** etcd's default --max-request-bytes. */
+const etcdRequestBytesMax = 1.5 * 1024 * 1024;
 /** Lease ids are drawn below this (crypto.randomInt's bound), so they are exact JavaScript numbers. */
 const leaseIdLimit = 2 ** 48;
 /** Tries of a lease grant whose random id was taken. */
@@ -66,7 +70,7 @@ export class EtcdMetaStore implements MetaStore {
     private readonly client: Etcd3,
     private readonly ks: Keyspace,
     private readonly endpoint: string,
-    private readonly o: Required<Pick<EtcdMetaStoreOptions, 'requestTimeoutMs' | 'txnOpsMax' | 'watchBatchesMax' | 'watchBufferBytesMax'>>,
+    private readonly o: Required<Pick<EtcdMetaStoreOptions, 'requestTimeoutMs' | 'txnOpsMax' | 'requestBytesMax' | 'watchBatchesMax' | 'watchBufferBytesMax'>>,
   ) {}
 
   /** Connects, and checks the server answers within `dialTimeoutMs` (STORE_UNAVAILABLE if not). */
@@ -82,6 +86,7 @@ export class EtcdMetaStore implements MetaStore {
     const o = {
       requestTimeoutMs,
       txnOpsMax: positive('txnOpsMax', opts.txnOpsMax ?? metaLimits.txnOpsMax),
+      requestBytesMax: positive('requestBytesMax', opts.requestBytesMax ?? etcdRequestBytesMax),
       watchBatchesMax: positive('watchBatchesMax', opts.watchBatchesMax ?? 1024),
       watchBufferBytesMax: positive('watchBufferBytesMax', opts.watchBufferBytesMax ?? 16 * 1024 * 1024),
     };
@@ -180,6 +185,12 @@ export class EtcdMetaStore implements MetaStore {
     const checked = checkTxn(req, this.o.txnOpsMax);
     const success = checked.success ?? [];
     const failure = checked.failure ?? [];
+    // etcd refuses a request past its size limit only after a round trip, and with a
+    // message, not a code: count first (etcd's own count adds a few bytes per operation).
+    const bytes = txnBytes(checked);
+    if (bytes > this.o.requestBytesMax) {
+      throw new ElanusError('LIMIT_EXCEEDED', { what: 'metadata transaction', detail: `about ${bytes} bytes of keys and values, over etcd's request limit of ${this.o.requestBytesMax}` });
+    }
     // etcd names no lease when one is missing: report the first one the request uses.
     const lease = [...success, ...failure].find((o) => o.op === 'put' && (o.lease ?? 0) !== 0) as { lease?: number } | undefined;
     const res = await this.call(
@@ -320,6 +331,17 @@ export class EtcdMetaStore implements MetaStore {
 
 /** A cockatiel policy that runs the call once, as it is (always a promise: etcd3 calls `.catch` on it). */
 const noPolicy = { execute: async <T>(fn: (ctx: { signal: AbortSignal }) => T | Promise<T>) => fn({ signal: new AbortController().signal }) } as unknown as NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
+
+/** UTF-8 bytes of the keys and values of a txn, and a few per compare and operation. */
+function txnBytes(req: MetaTxnRequest): number {
+  const opBytesFixed = 16;
+  let n = 0;
+  for (const c of req.compare ?? []) n += opBytesFixed + Buffer.byteLength(c.key) + (c.target === 'value' ? Buffer.byteLength(c.value) : 0);
+  for (const o of [...(req.success ?? []), ...(req.failure ?? [])]) {
+    n += opBytesFixed + Buffer.byteLength(o.op === 'deletePrefix' ? o.prefix : o.key) + (o.op === 'put' ? Buffer.byteLength(o.value) : 0);
+  }
+  return n;
+}
 
 function invalid(detail: string): ElanusError {
   return new ElanusError('INVALID_ARGUMENT', { detail });

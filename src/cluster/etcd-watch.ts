@@ -77,6 +77,11 @@ export class EtcdWatch implements MetaWatch {
     throw this.compacted ?? new ElanusError('COMPACTED', { revision: this.resumeFrom ?? 'requested', oldest: 'unknown' });
   }
 
+  /** Batches waiting for the reader (at most about batchesMax: past it etcd's stream is paused). */
+  get queuedBatches(): number {
+    return this.queue.length;
+  }
+
   next(): Promise<WatchBatch | undefined> {
     const p = this.chain.then(() => this.read());
     this.chain = p.catch(() => undefined);

@@ -19,8 +19,8 @@ import { metaStoreConformance } from './conformance/meta-store.js';
 
 const binary = serverBinary('etcd', 'etcd-server');
 
-/** etcd's shortest lease with its default timing: 1.5 election timeouts (1 s), rounded up to whole seconds. */
-const etcdLeaseTtlMsMin = 2000;
+/** etcd's shortest lease with startEtcd's timing: 1.5 election timeouts (100 ms), rounded up to whole seconds. */
+const etcdLeaseTtlMsMin = 1000;
 
 const cleanups: Array<() => Promise<unknown>> = [];
 after(async () => {
@@ -115,6 +115,9 @@ if (binary === undefined) {
         for (let i = 0; i < 40; i++) revisions.push(await store.put(`q/${i % 3}`, String(i)));
         // Give etcd time to push what it would: the queue stops at its bound.
         await sleep(200);
+        // etcd sends a watcher in step one revision a message: the queue stops at its bound.
+        const queued = (w as unknown as { queuedBatches: number }).queuedBatches;
+        assert.ok(queued >= 4 && queued < revisions.length, `${queued} batches queued, the bound is 4`);
         const got: number[] = [];
         while (got.length < revisions.length) got.push((await w.next())!.revision);
         assert.deepEqual(got, revisions);
@@ -138,6 +141,25 @@ if (binary === undefined) {
         await assert.rejects(w.next(), (e: unknown) => isElanusError(e, 'COMPACTED') && e.details.revision === first + 2 && e.details.oldest === last);
         await assert.rejects(store.watch('z/', { fromRevision: first }), (e: unknown) => isElanusError(e, 'COMPACTED') && e.details.oldest === last);
         w.close();
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('a txn over etcd\'s request size is LIMIT_EXCEEDED, counted here or refused by etcd', async () => {
+      const store = await openStore();
+      try {
+        const big = 'v'.repeat(1024 * 1024);
+        const two = { success: [{ op: 'put' as const, key: 'big/a', value: big }, { op: 'put' as const, key: 'big/b', value: big.slice(0, 768 * 1024) }] };
+        await assert.rejects(store.txn(two), (e: unknown) => isElanusError(e, 'LIMIT_EXCEEDED'));
+        const trusting = await openStore({ requestBytesMax: 4 * 1024 * 1024 });
+        try {
+          await assert.rejects(trusting.txn(two), (e: unknown) => isElanusError(e, 'LIMIT_EXCEEDED'), 'etcd refuses it too');
+        } finally {
+          await trusting.close();
+        }
+        await store.put('big/a', big);
+        assert.equal((await store.get('big/a'))?.value.length, big.length, 'one value at the limit is taken');
       } finally {
         await store.close();
       }
