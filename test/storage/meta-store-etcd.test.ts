@@ -38,12 +38,15 @@ async function tempDir(name: string): Promise<string> {
 class SharedEtcd {
   private server: Promise<LocalEtcd> | undefined;
   private dir: string | undefined;
+  /** The running server, once started. */
+  private live: LocalEtcd | undefined;
 
   async current(): Promise<LocalEtcd> {
     this.server ??= (async () => {
       this.dir = join(await tempDir('etcd'), 'data');
       const s = await startEtcd({ dir: this.dir, binary });
       cleanups.push(() => this.stop());
+      this.live = s;
       return s;
     })();
     return this.server;
@@ -52,8 +55,16 @@ class SharedEtcd {
   async crashAndRestart(): Promise<LocalEtcd> {
     const old = await this.current();
     await old.kill();
+    this.live = undefined;
     this.server = startEtcd({ dir: this.dir as string, binary, clientPort: old.clientPort, peerPort: old.peerPort });
-    return this.server;
+    this.live = await this.server;
+    return this.live;
+  }
+
+  /** SIGKILL at once, without waiting (a crash in the middle of what the caller does next). */
+  killNow(): void {
+    assert.ok(this.live, 'no server is running');
+    void this.live.kill();
   }
 
   async stop(): Promise<void> {
@@ -92,13 +103,34 @@ if (binary === undefined) {
 
   metaStoreConformance('EtcdMetaStore on etcd (restart: the server killed with SIGKILL and started again)', async () => {
     const namespace = `t${++namespaces}/`;
-    const open = () => openStore({}, namespace);
+    // crashAfter(n): the server is killed as the (n+1)th transaction from now is sent, so
+    // the transactions in flight with it die with the server, as in a crash mid-write.
+    let txnsBeforeCrash: number | undefined;
+    const open = async () => {
+      const store = await openStore({}, namespace);
+      return new Proxy(store, {
+        get(target, name, receiver) {
+          if (name !== 'txn') return Reflect.get(target, name, receiver);
+          return (req: Parameters<MetaStore['txn']>[0]) => {
+            if (txnsBeforeCrash !== undefined && txnsBeforeCrash-- <= 0) {
+              txnsBeforeCrash = undefined;
+              shared.killNow();
+            }
+            return target.txn(req);
+          };
+        },
+      });
+    };
     return {
       open,
       reopen: async (s: MetaStore) => {
+        txnsBeforeCrash = undefined;
         await s.close();
         await shared.crashAndRestart();
         return open();
+      },
+      crashAfter: (ops: number) => {
+        txnsBeforeCrash = ops;
       },
       wait: sleep,
       leaseTtlMsMin: etcdLeaseTtlMsMin,
