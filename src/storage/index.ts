@@ -7,6 +7,8 @@ export { framedObject, framedParts, readObjectFrames, forEachFrame } from './fra
 export type { MetaStore, KeyValue, Compare, CompareOp, MetaOp, MetaOpResult, MetaTxnRequest, MetaTxnResponse, RangeOptions, RangeResponse, WatchEvent, WatchBatch, MetaWatch, WatchOptions } from './meta.js';
 export { metaLimits } from './meta.js';
 export { LocalMetaStore, leaseRetryMs, type LocalMetaStoreOptions } from './local-meta-store.js';
+// The request checks every MetaStore applies before it sends or queues anything (one declaration of the limits).
+export { checkKey, checkPrefix, checkValue, checkLease, checkRevision, checkTtl, checkTxn } from './meta-txn.js';
 export type { LogStore, LogEntry, LogBounds, ConsumerStart } from './log.js';
 export { logLimits } from './log.js';
 export type { ObjectStore, ObjectHead, ObjectListing } from './object.js';

@@ -17,8 +17,15 @@ export interface MetaStoreSubject {
    * service, a power loss for a simulated disk. Only what was acknowledged must survive.
    */
   reopen(store: MetaStore): Promise<MetaStore>;
-  /** Moves the store's clock forward (lease expiry). Without it the expiry cases are skipped. */
+  /** Moves the store's clock forward (lease expiry). Without it (and `wait`) the expiry cases are skipped. */
   advance?(ms: number): void;
+  /**
+   * Lets `ms` of real time pass, for a store whose clock cannot be moved (a real server);
+   * the expiry cases use it where `advance` is absent.
+   */
+  wait?(ms: number): Promise<void>;
+  /** The shortest lease TTL the store keeps as asked (etcd raises shorter ones); the expiry cases use no shorter one. */
+  leaseTtlMsMin?: number;
   /**
    * The storage fails every operation after `ops` more writes, like a process killed
    * mid-write; the next reopen brings it back. Without it the crash cases are skipped.
@@ -42,6 +49,20 @@ async function batchesUntil(w: MetaWatch, revision: number): Promise<WatchBatch[
   const out: WatchBatch[] = [];
   while ((out.at(-1)?.revision ?? 0) < revision) out.push(await nextBatch(w));
   return out;
+}
+
+/** Moves the subject's time: its clock when it has one, else real time; undefined when it can do neither. */
+function timeMover(subject: MetaStoreSubject): ((ms: number) => Promise<void>) | undefined {
+  const advance = subject.advance?.bind(subject);
+  if (advance) {
+    return async (ms) => advance(ms);
+  }
+  return subject.wait?.bind(subject);
+}
+
+/** A case's lease TTL: `ms`, or the subject's shortest exact TTL if that is longer. */
+function leaseTtl(subject: MetaStoreSubject, ms: number): number {
+  return Math.max(ms, subject.leaseTtlMsMin ?? 0);
 }
 
 function summary(kv: KeyValue | undefined): unknown {
@@ -432,34 +453,39 @@ export function metaStoreConformance(name: string, make: () => Promise<MetaStore
     });
 
     test('leases: expiry deletes the keys; a keep-alive holds it off', async (t) => {
-      if (!subject.advance) return t.skip('the subject cannot move time');
-      const short = await store.grantLease(3000);
-      const kept = await store.grantLease(3000);
+      const pass = timeMover(subject);
+      if (!pass) return t.skip('the subject can neither move time nor wait');
+      // With a clock the times are 3000, 2000 and 1500 ms; a longer shortest TTL scales them.
+      const ttl = leaseTtl(subject, 3000);
+      const short = await store.grantLease(ttl);
+      const kept = await store.grantLease(ttl);
       await store.put('x/short', 's', { lease: short });
       await store.put('x/kept', 'k', { lease: kept });
       const w = await store.watch('x/');
-      subject.advance(2000);
+      await pass((ttl * 2) / 3);
       await store.keepAlive(kept);
-      subject.advance(1500);
+      await pass(ttl / 2);
       const b = await nextBatch(w);
       assert.deepEqual(b.events.map((e) => [e.type, e.kv.key]), [['delete', 'x/short']]);
       assert.equal((await store.get('x/kept'))?.value, 'k', 'the kept-alive lease still holds its key');
       await assert.rejects(store.keepAlive(short), (e: unknown) => isElanusError(e, 'LEASE_NOT_FOUND'));
-      subject.advance(3000);
+      await pass(ttl);
       const b2 = await nextBatch(w);
       assert.deepEqual(b2.events.map((e) => [e.type, e.kv.key]), [['delete', 'x/kept']]);
       w.close();
     });
 
     test('leases survive a restart with their keys, and expire after it', async (t) => {
-      const lease = await store.grantLease(5000);
+      const ttl = leaseTtl(subject, 5000);
+      const lease = await store.grantLease(ttl);
       await store.put('s/a', '1', { lease });
       store = await subject.reopen(store);
       assert.equal((await store.get('s/a'))?.lease, lease);
-      assert.equal(await store.keepAlive(lease), 5000);
-      if (!subject.advance) return t.skip('the subject cannot move time: expiry after a restart not checked');
+      assert.equal(await store.keepAlive(lease), ttl);
+      const pass = timeMover(subject);
+      if (!pass) return t.skip('the subject can neither move time nor wait: expiry after a restart not checked');
       const w = await store.watch('s/');
-      subject.advance(5000);
+      await pass(ttl);
       assert.deepEqual((await nextBatch(w)).events.map((e) => [e.type, e.kv.key]), [['delete', 's/a']]);
       w.close();
     });
