@@ -1,2 +1,3 @@
 // Cluster mode's store implementations and the launchers of their servers (README.md).
-export {};
+export { S3ObjectStore } from './s3-object-store.js';
+export { type S3ObjectStoreOptions, s3Defaults, s3Limits } from './s3-client.js';
