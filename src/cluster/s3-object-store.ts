@@ -20,7 +20,7 @@
 // get checks the bytes against the metadata when it is there (CORRUPT_DATA if not).
 import { crc32 } from 'node:zlib';
 import {
-  DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
+  DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand,
   ListObjectsV2Command, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { ElanusError } from '../errors/index.js';
@@ -42,12 +42,17 @@ export class S3ObjectStore implements ObjectStore {
     private readonly client: S3Client,
   ) {}
 
-  /** Checks the settings and that the bucket can be reached (STORE_UNAVAILABLE if not). */
+  /**
+   * Checks the settings, and that the bucket can be listed: STORE_UNAVAILABLE when the
+   * server cannot be reached, STORAGE_IO with S3's code (NoSuchBucket, AccessDenied,
+   * InvalidAccessKeyId, ...) when it refuses. A one-key listing rather than HeadBucket,
+   * whose bodiless answer would not say why.
+   */
   static async open(opts: S3ObjectStoreOptions): Promise<S3ObjectStore> {
     const s = s3Settings(opts);
     const client = s3ClientOf(s);
     try {
-      await client.send(new HeadBucketCommand({ Bucket: s.bucket }));
+      await client.send(new ListObjectsV2Command({ Bucket: s.bucket, MaxKeys: 1, ...(s.prefix === '' ? {} : { Prefix: s.prefix }) }));
     } catch (e) {
       client.destroy();
       throw fromS3Error(e, { endpoint: endpointOf(s), bucket: s.bucket });

@@ -218,6 +218,13 @@ test('S3ObjectStore: an endpoint that accepts connections and never answers is S
   }
 });
 
+test("S3ObjectStore: a server that refuses is STORAGE_IO with S3's error code", async () => {
+  const s3 = await sharedS3();
+  const refused = (code: string) => (e: unknown) => isElanusError(e, 'STORAGE_IO') && e.message.includes(code);
+  await assert.rejects(S3ObjectStore.open({ ...optionsOf(s3, ''), bucket: 'no-such-bucket' }), refused('NoSuchBucket'));
+  await assert.rejects(S3ObjectStore.open({ ...optionsOf(s3, ''), credentials: { accessKeyId: 'NOT-A-KEY', secretAccessKey: 'x' } }), refused('InvalidAccessKeyId'));
+});
+
 test('S3ObjectStore: settings are checked; a closed store refuses with CLOSED', async () => {
   const s3 = await sharedS3();
   for (const bad of [{ bucket: 'No_Such' }, { prefix: 'no-slash' }, { prefix: '/abs/' }, { endpoint: 'ftp://x' }, { partBytes: 1024 }, { attemptsMax: 0 }]) {
