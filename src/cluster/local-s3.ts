@@ -58,21 +58,32 @@ export async function startS3(opts: LocalS3Options): Promise<LocalS3> {
   const readyTimeoutMs = opts.readyTimeoutMs ?? localS3Defaults.readyTimeoutMs;
   const stopTimeoutMs = opts.stopTimeoutMs ?? localS3Defaults.stopTimeoutMs;
   const port = opts.port ?? 0;
+  if (typeof opts.dir !== 'string' || opts.dir === '') throw new ElanusError('INVALID_ARGUMENT', { detail: 'startS3 needs { dir }' });
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ElanusError('INVALID_ARGUMENT', { detail: `port must be an integer from 0 to 65535, got ${String(port)}` });
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ElanusError('INVALID_ARGUMENT', { detail: `bucket ${JSON.stringify(bucket)} is not an S3 bucket name` });
   await mkdir(opts.dir, { recursive: true });
   const child = spawn(process.execPath, ['--openssl-legacy-provider', mainPath, '--dir', opts.dir, '--bucket', bucket, '--port', String(port)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A failed spawn or signal is an 'error' event; the exit (or the ready wait) reports it.
+  let spawnError: Error | undefined;
+  child.on('error', (e) => {
+    spawnError = e;
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-stderrKeptBytesMax);
   });
   let actualPort: number;
   try {
-    actualPort = await readyPort(child, readyTimeoutMs, () => stderr);
+    actualPort = await readyPort(child, readyTimeoutMs, () => `${spawnError === undefined ? '' : `${spawnError.message}; `}${stderr}`);
   } catch (e) {
-    child.kill('SIGKILL');
-    await exited;
+    // A process that never started (no pid) has no exit to wait for.
+    if (child.pid !== undefined) {
+      child.kill('SIGKILL');
+      await exited;
+    }
     throw e;
   }
   // From here the child must not keep the parent alive: the parent's exit closes the
@@ -116,20 +127,28 @@ function readyPort(child: ChildProcess, timeoutMs: number, stderr: () => string)
       out += d.toString();
       const nl = out.indexOf('\n');
       if (nl === -1) return;
-      const port = (JSON.parse(out.slice(0, nl)) as { port?: unknown }).port;
+      let port: unknown;
+      try {
+        port = (JSON.parse(out.slice(0, nl)) as { port?: unknown }).port;
+      } catch {
+        port = undefined;
+      }
       cleanup();
       if (typeof port === 'number') resolve(port);
       else reject(new ElanusError('INTERNAL', { detail: `the S3 stand-in said ${out.slice(0, nl)}` }));
     };
     const onExit = (code: number | null, signal: string | null) => failed(`the stand-in exited (${code ?? signal}) before serving`);
+    const onError = (e: Error) => failed(`the stand-in could not be started: ${e.message}`);
     const timer = setTimeout(() => failed(`the stand-in did not serve within ${timeoutMs} ms`), timeoutMs);
     const cleanup = () => {
       clearTimeout(timer);
       child.stdout?.off('data', onData);
       child.off('exit', onExit);
+      child.off('error', onError);
     };
     child.stdout?.on('data', onData);
     child.once('exit', onExit);
+    child.once('error', onError);
   });
 }
 

@@ -189,7 +189,7 @@ export class S3ObjectStore implements ObjectStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
-      await Promise.allSettled([...this.inFlight]); // spread-bounded: operations in flight
+      await Promise.allSettled([...this.inFlight]);
       this.client.destroy();
     })();
     return this.closing;

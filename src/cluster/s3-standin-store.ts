@@ -157,7 +157,7 @@ export class AtomicFilesystemStore extends FilesystemStore {
       });
       if (metadata !== undefined) objects.push(new S3ObjectModel(bucket, key, null, metadata));
     }
-    return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated }; // spread-bounded: at most maxKeys
+    return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated };
   }
 
   private async replaceFile(bucket: string, path: string, text: string): Promise<void> {

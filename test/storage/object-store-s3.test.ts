@@ -237,6 +237,34 @@ test('S3ObjectStore: settings are checked; a closed store refuses with CLOSED', 
   await assert.rejects(store.list(''), coded('CLOSED'));
 });
 
+test('startS3: stop and kill end the process and may be called again; a stand-in started again on its folder serves its objects', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'elanus-s3-'));
+  let s3: LocalS3 | undefined;
+  try {
+    await assert.rejects(startS3({ dir, port: 70_000 }), coded('INVALID_ARGUMENT'));
+    s3 = await startS3({ dir, bucket: 'other-bucket' });
+    let store = await S3ObjectStore.open(optionsOf(s3, ''));
+    await store.put('kept/1', new Uint8Array([7]));
+    await store.close();
+    await s3.stop();
+    await s3.stop();
+    await s3.kill();
+    const { pid } = s3;
+    assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the process is gone');
+    s3 = await startS3({ dir, bucket: 'other-bucket' });
+    store = await S3ObjectStore.open(optionsOf(s3, ''));
+    assert.deepEqual(await store.get('kept/1'), new Uint8Array([7]));
+    await store.close();
+    await s3.kill();
+    await s3.stop();
+    const again = s3.pid;
+    assert.throws(() => process.kill(again, 0), { code: 'ESRCH' });
+  } finally {
+    await s3?.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 async function sharedS3(): Promise<LocalS3> {
   return (await sharedStandIn()).s3();
 }
