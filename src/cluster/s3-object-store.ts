@@ -9,11 +9,13 @@
 //   checksum) are known; the checksum is computed while the parts stream, and once the
 //   upload is complete a server-side CopyObject of the object onto itself, metadata
 //   REPLACE'd and conditional on the ETag the upload produced, adds it (s3-multipart.ts).
-//   Cost: one more request and a copy inside S3 (no bytes through us; S3 copies at
-//   hundreds of MB/s, so about a second per GB), only for objects over partBytes. Not
-//   atomic: between the two, head finds no checksum and falls back (below), so it is
-//   slower but never wrong; if a concurrent put replaced the object meanwhile the
-//   condition fails and its metadata is left alone.
+//   Cost: one more request and a copy inside S3 (no bytes pass through us, but its time
+//   grows with the size; CopyObject takes up to 5 GiB, above objectBytesMax), only for
+//   objects over partBytes. Not atomic: between the two, head finds no checksum and
+//   falls back (below), slower but never wrong; if a concurrent put replaced the object
+//   meanwhile, the condition fails and that object's metadata is left alone. (S3's own
+//   full-object CRC32 of a multipart upload would be atomic and free, but S3-compatible
+//   servers differ in whether and how they keep it; the metadata works on all of them.)
 // - An object without it (written by someone else, or between the two steps above):
 //   S3's own full-object CRC32 when the server keeps one (AWS does, for objects sent with
 //   a CRC32 checksum), else the object is read once and its checksum computed.
