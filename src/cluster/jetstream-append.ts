@@ -244,7 +244,9 @@ export class AppendLane {
   private async resolve(h: Pending, first: PublishOutcome): Promise<Resolution> {
     const deadline = Date.now() + this.opts.resolveMs;
     let o = first;
-    for (;;) {
+    // The first copy is published again at once (behind a head that was just resolved,
+    // the copy usually lands at once); later tries wait retryIntervalMs (an election).
+    for (let attempt = 0; ; attempt++) {
       if (this.opts.isClosed()) return { ok: false, error: new ElanusError('CLOSED') };
       if (o.kind === 'stored') {
         if (o.duplicate || o.seq === h.position) return { ok: true, seq: o.seq, duplicate: o.duplicate };
@@ -263,7 +265,7 @@ export class AppendLane {
         const error = o.error.code === 'STORE_UNAVAILABLE' ? this.opts.unavailable(`${String(o.error.details.detail)}; append at sequence ${h.position} unresolved after ${this.opts.resolveMs} ms (it may be stored)`) : o.error;
         return { ok: false, error };
       }
-      await new Promise((r) => setTimeout(r, this.opts.retryIntervalMs));
+      if (attempt > 0) await new Promise((r) => setTimeout(r, this.opts.retryIntervalMs));
       if (this.opts.isClosed()) return { ok: false, error: new ElanusError('CLOSED') };
       o = await this.server.publish(h.payload, h.position - 1, h.key);
     }
