@@ -42,6 +42,8 @@ export interface NatsProcess {
 export interface LocalNats {
   /** Client URLs, one per node. */
   readonly servers: readonly string[];
+  /** Monitoring URLs (http://…; /healthz, /jsz), one per node. */
+  readonly monitors: readonly string[];
   /** The running nodes (a killed node is absent until restarted). */
   readonly processes: readonly NatsProcess[];
   /** SIGTERM to every node, SIGKILL after stopTimeoutMs. Idempotent. */
@@ -99,6 +101,7 @@ function handle(opts: StartNatsOptions, nodes: Node[]): LocalNats {
   };
   return {
     servers: nodes.map((n) => `nats://127.0.0.1:${n.ports.client}`),
+    monitors: nodes.map((n) => `http://127.0.0.1:${n.ports.monitor}`),
     get processes() {
       return nodes.filter((n) => n.child?.pid !== undefined && n.child.exitCode === null && n.child.signalCode === null)
         .map((n) => ({ name: n.name, pid: n.child!.pid!, url: `nats://127.0.0.1:${n.ports.client}` }));
