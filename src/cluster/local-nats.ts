@@ -25,6 +25,8 @@ export interface StartNatsOptions {
   readonly nodes: 1 | 3;
   /** Ports per node; free ones when absent. */
   readonly ports?: readonly NatsPorts[];
+  /** More lines for every node's config file (an `authorization { … }` or `tls { … }` block). */
+  readonly config?: readonly string[];
   /** The nats-server executable. Default: `nats-server` on PATH. */
   readonly binary?: string;
   /** How long a start or restart waits for readiness. Default 30 s. */
@@ -135,6 +137,7 @@ async function writeConfigs(opts: StartNatsOptions, ports: readonly NatsPorts[])
       `http: "127.0.0.1:${p.monitor}"`,
       `jetstream { store_dir: ${JSON.stringify(join(opts.dir, name))} }`,
       ...(ports.length > 1 ? [`cluster { name: ${clusterName}, listen: "127.0.0.1:${p.cluster}", routes: [${routes}] }`] : []),
+      ...(opts.config ?? []),
     ];
     const config = join(opts.dir, `${name}.conf`);
     await writeFile(config, lines.join('\n') + '\n');

@@ -35,10 +35,10 @@ if (binary === undefined) {
     await Promise.all(servers.map((s) => s.stop()));
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
-  const start = async (nodes: 1 | 3): Promise<LocalNats> => {
+  const start = async (nodes: 1 | 3, config: string[] = []): Promise<LocalNats> => {
     const dir = await mkdtemp(join(tmpdir(), 'elanus-nats-'));
     dirs.push(dir);
-    const s = await startNats({ dir, nodes, binary });
+    const s = await startNats({ dir, nodes, binary, config });
     servers.push(s);
     return s;
   };
@@ -84,6 +84,45 @@ if (binary === undefined) {
       },
       cleanup: async () => undefined,
     };
+  });
+
+  describe('JetStreamLogStore names and connections', () => {
+    test('engine-made and dotted names map one-to-one; a namespace sees only its own streams', async () => {
+      const nats = await reconnecting();
+      const a = await open(nats, 'names-a');
+      const b = await open(nats, 'names-b');
+      try {
+        const names = ['c12s0', 'c1s2', 'x.y', 'x_dy', 'x__y', 'a_b.c-d', '_lead'];
+        for (const n of names) await a.createStream(n);
+        await b.createStream('c12s0');
+        assert.deepEqual(await a.streams(), [...names].sort());
+        assert.deepEqual(await b.streams(), ['c12s0']);
+        for (const [i, n] of names.entries()) await a.append(n, enc(`in ${n} ${i}`));
+        for (const [i, n] of names.entries()) {
+          const { first } = await a.bounds(n);
+          assert.deepEqual((await a.read(n, first, 10)).map((e) => dec(e.payload)), [`in ${n} ${i}`]);
+        }
+        assert.deepEqual(await b.read('c12s0', (await b.bounds('c12s0')).first, 10), [], 'the other namespace\'s stream of that name is its own');
+        await assert.rejects(a.createStream('a'.repeat(129)), (e: unknown) => (e as { code?: string }).code === 'INVALID_NAME');
+        await assert.rejects(JetStreamLogStore.open({ servers: nats.servers, namespace: 'Bad_NS' }), (e: unknown) => (e as { code?: string }).code === 'INVALID_NAME');
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    test('user and password: the right ones connect, wrong ones are STORE_UNAVAILABLE', async () => {
+      const nats = await start(1, ['authorization { user: elanus, password: "s3cret" }']);
+      const good = await open(nats, 'auth', { user: 'elanus', password: 's3cret' });
+      try {
+        await good.createStream('s');
+        assert.equal(await good.append('s', enc('x')), 1, 'JetStream positions start at 1');
+      } finally {
+        await good.close();
+      }
+      await assert.rejects(open(nats, 'auth', { user: 'elanus', password: 'wrong' }), (e: unknown) => (e as { code?: string }).code === 'STORE_UNAVAILABLE');
+      await assert.rejects(open(nats, 'auth'), (e: unknown) => (e as { code?: string }).code === 'STORE_UNAVAILABLE');
+    });
   });
 
   describe('JetStreamLogStore on a 3-node cluster, 3 replicas', () => {
