@@ -12,7 +12,8 @@
 // - it is published again, same bytes, same expectation (and same Nats-Msg-Id if keyed).
 //   If the first copy was lost, the second is stored at p; if the first was stored, the
 //   second is refused ("wrong last sequence") and the record at p is read back and
-//   compared (payload and key): ours, so p is stored. A first copy still on its way can
+//   compared (payload and key): ours, so p is stored. (Refused with p still free: p was
+//   refused because p - 1 arrived late, so it is published once more.) A first copy still on its way can
 //   no longer land once anything is stored at p. Retries go on until `resolveMs` passes.
 // - stored: it resolves, and the ones behind it are looked at in turn.
 // - not stored (the stream is gone, a record that is not ours sits at p, the server
@@ -244,6 +245,7 @@ export class AppendLane {
   private async resolve(h: Pending, first: PublishOutcome): Promise<Resolution> {
     const deadline = Date.now() + this.opts.resolveMs;
     let o = first;
+    let freeSeen = false;
     // The first copy is published again at once (behind a head that was just resolved,
     // the copy usually lands at once); later tries wait retryIntervalMs (an election).
     for (let attempt = 0; ; attempt++) {
@@ -256,7 +258,15 @@ export class AppendLane {
         try {
           const at = await this.server.recordAt(h.position);
           if (at !== null && at.key === h.key && equalBytes(at.payload, h.payload)) return { ok: true, seq: h.position, duplicate: false };
-          return { ok: false, error: this.opts.unavailable(`the stream changed under this writer: sequence ${h.position - 1} is not its last (another writer, or the stream was made again)`) };
+          // Nothing at p: refused because p - 1 was not there yet when it arrived (p - 1
+          // was lost and published again since). Once more; refused again with p still
+          // free, the stream ends below p - 1, which this writer did not do.
+          if (at !== null || freeSeen) {
+            return { ok: false, error: this.opts.unavailable(`the stream changed under this writer: sequence ${h.position - 1} is not its last (another writer, or the stream was made again)`) };
+          }
+          freeSeen = true;
+          o = await this.server.publish(h.payload, h.position - 1, h.key);
+          continue;
         } catch (e) {
           o = { kind: 'unknown', error: e instanceof ElanusError ? e : this.opts.unavailable(String(e)) };
         }
