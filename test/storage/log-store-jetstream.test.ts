@@ -18,6 +18,20 @@ const binary = serverBinary('nats-server', 'nats-server');
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
+test('serverBinary: a missing binary is a skip, or an error naming its Debian package under ELANUS_REQUIRE_SERVERS=1', () => {
+  const saved = process.env.ELANUS_REQUIRE_SERVERS;
+  try {
+    delete process.env.ELANUS_REQUIRE_SERVERS;
+    assert.equal(serverBinary('elanus-no-such-server', 'elanus-no-such-package'), undefined);
+    process.env.ELANUS_REQUIRE_SERVERS = '1';
+    assert.throws(() => serverBinary('elanus-no-such-server', 'elanus-no-such-package'), /elanus-no-such-package/);
+    if (binary !== undefined) assert.equal(serverBinary('nats-server', 'nats-server'), binary);
+  } finally {
+    if (saved === undefined) delete process.env.ELANUS_REQUIRE_SERVERS;
+    else process.env.ELANUS_REQUIRE_SERVERS = saved;
+  }
+});
+
 if (binary === undefined) {
   test('JetStreamLogStore on nats-server', (t) => t.skip('nats-server is not installed (Debian package nats-server)'));
 } else {
@@ -122,6 +136,18 @@ if (binary === undefined) {
       }
       await assert.rejects(open(nats, 'auth', { user: 'elanus', password: 'wrong' }), (e: unknown) => (e as { code?: string }).code === 'STORE_UNAVAILABLE');
       await assert.rejects(open(nats, 'auth'), (e: unknown) => (e as { code?: string }).code === 'STORE_UNAVAILABLE');
+    });
+
+    test('a token: the right one connects, a wrong one is STORE_UNAVAILABLE', async () => {
+      const nats = await start(1, ['authorization { token: "t0ken" }']);
+      const good = await open(nats, 'token', { token: 't0ken' });
+      try {
+        await good.createStream('s');
+        assert.deepEqual(await good.streams(), ['s']);
+      } finally {
+        await good.close();
+      }
+      await assert.rejects(open(nats, 'token', { token: 'nope' }), (e: unknown) => (e as { code?: string }).code === 'STORE_UNAVAILABLE');
     });
   });
 
