@@ -18,25 +18,19 @@
 // included, as long as two keep it.
 import { type KV, Kvm } from '@nats-io/kv';
 import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import { errors, headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { ElanusError } from '../errors/index.js';
 import { type ConsumerStart, type LogBounds, type LogEntry, type LogStore, logLimits } from '../storage/index.js';
-import { AppendLane, type LaneServer, type PublishOutcome, type StoredRecord } from './jetstream-append.js';
+import { AppendLane } from './jetstream-append.js';
 import { ConsumerPositions } from './jetstream-consumers.js';
 import {
-  type Connection, type JetStreamLogStoreOptions, apiCode, connectJetStream, isTransient, streamNotFoundCode, toStoreError, unavailable, wrongLastSequenceCode,
+  type Connection, type JetStreamLogStoreOptions, apiCode, connectJetStream, isTransient, streamNotFoundCode, toStoreError, unavailable,
 } from './jetstream-connection.js';
 import { type Names, checkConsumerName, checkStreamName, names as namesOf } from './jetstream-names.js';
 import { type RawRecord, readRange } from './jetstream-read.js';
+import { entryOf, headerBytesMax, laneServer } from './jetstream-publish.js';
 
 export type { JetStreamLogStoreOptions } from './jetstream-connection.js';
-
-/**
- * Bytes a publish's headers take at most: "NATS/1.0\r\n", the expected last sequence (16
- * digits), the Nats-Msg-Id (a key of idempotencyKeyBytesMax bytes, percent-encoded: up
- * to 3 characters a byte) and the blank line. The server counts headers within max_payload.
- */
-export const headerBytesMax = 10 + ('Nats-Expected-Last-Sequence: '.length + 16 + 2) + ('Nats-Msg-Id: '.length + 3 * logLimits.idempotencyKeyBytesMax + 2) + 2;
+export { headerBytesMax } from './jetstream-publish.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -51,7 +45,6 @@ export class JetStreamLogStore implements LogStore {
 
   private constructor(
     private readonly conn: Connection,
-    private readonly kv: KV,
     private readonly positions: ConsumerPositions,
     private readonly names: Names,
     private readonly opts: Required<Pick<JetStreamLogStoreOptions, 'replicas' | 'requestTimeoutMs' | 'retryMs' | 'dedupeWindowRecords' | 'duplicateWindowMs'>>,
@@ -84,7 +77,7 @@ export class JetStreamLogStore implements LogStore {
         throw toStoreError(e, conn.endpoint);
       }
       const positions = new ConsumerPositions(kv, conn.jsm, names, conn.endpoint);
-      return new JetStreamLogStore(conn, kv, positions, names, settings, maxPayload - headerBytesMax);
+      return new JetStreamLogStore(conn, positions, names, settings, maxPayload - headerBytesMax);
     } catch (e) {
       await conn.nc.close().catch(() => undefined);
       throw e;
@@ -158,7 +151,16 @@ export class JetStreamLogStore implements LogStore {
     }
     let lane = this.lanes.get(stream);
     if (lane === undefined) {
-      lane = new AppendLane(this.laneServer(stream), {
+      const server = laneServer(stream, {
+        conn: this.conn,
+        names: this.names,
+        requestTimeoutMs: this.opts.requestTimeoutMs,
+        bounds: (st) => this.bounds(st),
+        exists: (st) => this.exists(st),
+        retrying: (op) => this.retrying(op),
+        readRaw: (st, from, count, headersOnly) => this.readRaw(st, from, count, headersOnly),
+      });
+      lane = new AppendLane(server, {
         dedupeWindowRecords: this.opts.dedupeWindowRecords,
         resolveMs: this.opts.retryMs,
         retryIntervalMs,
@@ -320,82 +322,6 @@ export class JetStreamLogStore implements LogStore {
       throw toStoreError(e, this.conn.endpoint, stream);
     }
   }
-
-  /** The server side of one stream's AppendLane. */
-  private laneServer(stream: string): LaneServer {
-    const subject = this.names.subject(stream);
-    const jsName = this.names.stream(stream);
-    const endpoint = this.conn.endpoint;
-    return {
-      publish: async (payload, expectedLast, key): Promise<PublishOutcome> => {
-        const h = natsHeaders();
-        h.set('Nats-Expected-Last-Sequence', String(expectedLast));
-        if (key !== undefined) h.set('Nats-Msg-Id', encodeURIComponent(key));
-        try {
-          const answer = (await this.conn.nc.request(subject, payload, { timeout: this.opts.requestTimeoutMs, headers: h })).json<PubAnswer>();
-          if (answer.error === undefined) return { kind: 'stored', seq: answer.seq ?? 0, duplicate: answer.duplicate === true };
-          const error = unavailable(endpoint, `append refused: ${answer.error.description ?? ''} (${answer.error.err_code ?? answer.error.code ?? '?'})`);
-          const wrongLast = answer.error.err_code === wrongLastSequenceCode;
-          // 5xx: the stream has no leader or quorum yet; 4xx: the server refuses this message for good.
-          return { kind: 'refused', wrongLast, transient: !wrongLast && (answer.error.code ?? 500) >= 500, error };
-        } catch (e) {
-          if (isNoResponders(e)) {
-            // Nobody listens on the subject: the stream is gone, or its leader is being elected.
-            const gone = await this.exists(stream).then((x) => !x, () => false);
-            if (gone) return { kind: 'refused', wrongLast: false, transient: false, error: new ElanusError('TOPIC_NOT_FOUND', { topic: stream }) };
-            return { kind: 'refused', wrongLast: false, transient: true, error: unavailable(endpoint, `no server answers for stream "${stream}" (no leader?)`) };
-          }
-          return { kind: 'unknown', error: toStoreError(e, endpoint, stream) };
-        }
-      },
-      lastSeq: async () => (await this.bounds(stream)).end - 1,
-      recordAt: (seq): Promise<StoredRecord | null> => this.retrying(async () => {
-        try {
-          const m = await this.conn.jsm.streams.getMessage(jsName, { seq });
-          if (m === null) return null;
-          const e = entryOf(seq, m.data, m.header);
-          return { payload: e.payload, key: e.idempotencyKey };
-        } catch (e) {
-          throw toStoreError(e, endpoint, stream);
-        }
-      }),
-      recentKeys: async (records) => {
-        const { first, end } = await this.bounds(stream);
-        const out: Array<readonly [number, string]> = [];
-        for (let at = Math.max(first, end - records); at < end; ) {
-          const from = at;
-          const msgs = await this.retrying(() => this.readRaw(stream, from, Math.min(end - from, logLimits.readRecordsMax), true));
-          if (msgs.length === 0) break;
-          for (const m of msgs) {
-            const key = keyOf(m.headers);
-            if (key !== undefined) out.push([m.seq, key]);
-          }
-          at = msgs.at(-1)!.seq + 1;
-        }
-        return out;
-      },
-    };
-  }
-}
-
-interface PubAnswer {
-  readonly seq?: number;
-  readonly duplicate?: boolean;
-  readonly error?: { readonly code?: number; readonly err_code?: number; readonly description?: string };
-}
-
-function isNoResponders(e: unknown): boolean {
-  return e instanceof errors.NoRespondersError || (e instanceof Error && e.cause instanceof errors.NoRespondersError);
-}
-
-function keyOf(h: MsgHdrs | undefined): string | undefined {
-  const id = h?.get('Nats-Msg-Id');
-  return id === undefined || id === '' ? undefined : decodeURIComponent(id);
-}
-
-function entryOf(position: number, payload: Uint8Array, h: MsgHdrs | undefined): LogEntry {
-  const key = keyOf(h);
-  return key === undefined ? { position, payload } : { position, payload, idempotencyKey: key };
 }
 
 function checkKey(key: unknown): string {
