@@ -11,11 +11,12 @@
 //
 // Durable here means: the server acknowledged the write after the stream's replicas
 // stored it (1, or a majority of 3 through the stream's Raft group), in file storage.
-// nats-server 2.9.10 writes each message to its file at once (the OS page cache) and
-// fsyncs on its own schedule (it has no `sync_interval` setting; later servers do), so
-// an acknowledged record survives a server's crash (kill -9), but on one machine not
-// necessarily a power loss. With 3 replicas it survives the loss of one machine, power
-// included, as long as two keep it.
+// nats-server 2.9.10 has no `sync_interval` setting (it fsyncs on an internal timer;
+// later servers make it configurable, down to `always`): an acknowledged record has
+// reached the server's files, not necessarily the disk. The tests kill servers with
+// SIGKILL right after acknowledgements and find every acknowledged record; a power loss
+// of a lone server may lose the last ones. With 3 replicas a record survives the loss
+// of one machine, power included, as long as the two others keep running.
 import { type KV, Kvm } from '@nats-io/kv';
 import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { ElanusError } from '../errors/index.js';
