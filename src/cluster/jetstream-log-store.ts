@@ -71,6 +71,8 @@ export class JetStreamLogStore implements LogStore {
     try {
       const maxPayload = conn.nc.info?.max_payload ?? 0;
       if (maxPayload <= headerBytesMax) throw unavailable(conn.endpoint, `the server's max_payload (${maxPayload} bytes) leaves no room for a record`);
+      // A lone server refuses replicated streams with a 500, which would look passing.
+      if (settings.replicas > 1 && !conn.nc.info?.cluster) throw invalid(`replicas ${settings.replicas} needs a cluster; the server at ${conn.endpoint} is not in one`);
       let kv: KV;
       try {
         kv = await new Kvm(conn.js).create(names.bucket, { history: 1, replicas: settings.replicas, storage: StorageType.File });

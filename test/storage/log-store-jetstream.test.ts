@@ -119,6 +119,7 @@ if (binary === undefined) {
         assert.deepEqual(await b.read('c12s0', (await b.bounds('c12s0')).first, 10), [], 'the other namespace\'s stream of that name is its own');
         await assert.rejects(a.createStream('a'.repeat(129)), (e: unknown) => (e as { code?: string }).code === 'INVALID_NAME');
         await assert.rejects(JetStreamLogStore.open({ servers: nats.servers, namespace: 'Bad_NS' }), (e: unknown) => (e as { code?: string }).code === 'INVALID_NAME');
+        await assert.rejects(JetStreamLogStore.open({ servers: nats.servers, namespace: 'r3', replicas: 3 }), (e: unknown) => (e as { code?: string }).code === 'INVALID_ARGUMENT');
       } finally {
         await a.close();
         await b.close();
