@@ -14,7 +14,7 @@ import { campaign, type Leadership } from '../cluster/index.js';
 import { Elanus, type EngineLogStore, type StartOptions } from '../engine/index.js';
 import { ElanusError } from '../errors/index.js';
 import { switchableGateway, type Gateway } from '../gateway/index.js';
-import type { MetaStore, ObjectStore, StoreClock } from '../storage/index.js';
+import type { LogStore, MetaStore, ObjectStore, StoreClock } from '../storage/index.js';
 
 /** The key the coordinator holds; its value is the coordinator's {@link LeaderValue}. */
 export const coordinatorKey = 'cluster/coordinator';
@@ -28,7 +28,8 @@ export interface LeaderValue {
 export interface ClusterStores {
   /** The catalog's store (etcd), already inside this cluster's namespace. */
   readonly meta: MetaStore & { probe?(): Promise<boolean> };
-  readonly log: EngineLogStore;
+  /** The shards' log (JetStream); a probe() heals streams whose appends failed, where the store has one. */
+  readonly log: LogStore & { probe?(): Promise<unknown> };
   readonly objects: ObjectStore;
 }
 
@@ -112,7 +113,9 @@ export class ClusterNode {
     const started = performance.now();
     const engine = await Elanus.start({
       meta: lent(stores.meta as MetaStore & { probe(): Promise<boolean> }, stores.meta.probe ? {} : { probe: () => answers(stores.meta) }),
-      log: lent(stores.log), objects: lent(stores.objects),
+      // Without a probe of its own, a log that answers is taken as healed.
+      log: lent(stores.log as EngineLogStore, stores.log.probe ? {} : { probe: () => stores.log.streams() }),
+      objects: lent(stores.objects),
       metaFence: leadership.fence,
       probeWritable: async () => { await stores.meta.revision(); },
       // The stores are the node's (shared with the standby that follows); the lease is released at close.

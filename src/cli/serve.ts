@@ -18,6 +18,7 @@ import { loadConfig, redacted } from '../config/index.js';
 import { Elanus, type EngineEvents } from '../engine/index.js';
 import { isElanusError } from '../errors/index.js';
 import { stopWithin } from './stop.js';
+import { serveCluster } from './serve-cluster.js';
 
 /** Exit codes: 0 stopped cleanly, 1 failed while running or stopping, 2 bad configuration. */
 export async function runServe(flags: Readonly<Record<string, unknown>>): Promise<number> {
@@ -50,6 +51,9 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
 
   // From here a signal stops the server, even while the engine is still opening.
   const stop = stopRequests(logger);
+  if (config.cluster.enabled) {
+    return serveCluster({ config, listener, logger, events: engineEvents(logger), stopRequested: stop.requested });
+  }
   const dataDir = resolve(config.dataDir);
   const opening = Elanus.open({ path: dataDir, limits: config.limits, shardsDefault: config.shardsDefault, nativeThreads: config.nativeThreads, nativeNice: config.nativeNice, events: engineEvents(logger) });
   let engine: Elanus | undefined;

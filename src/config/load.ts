@@ -68,9 +68,13 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     .map((name) => `environment variable ${name} is not a setting of elanus serve and is ignored`);
 
   const config = build(values);
-  // The name is a prefix of etcd keys, a part of JetStream stream names and of object keys.
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(config.cluster.name)) {
-    throw configError('cluster.name', origin['cluster.name']!, `must be 1-64 letters, digits, '_' or '-', got ${JSON.stringify(config.cluster.name)}`);
+  // The name is a prefix of etcd keys, of JetStream stream names (which keep '_' for
+  // their own encoding) and of object keys.
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(config.cluster.name)) {
+    throw configError('cluster.name', origin['cluster.name']!, `must be a lowercase letter then up to 31 lowercase letters, digits or '-', got ${JSON.stringify(config.cluster.name)}`);
+  }
+  if (config.cluster.nats.replicas !== 1 && config.cluster.nats.replicas !== 3) {
+    throw configError('cluster.nats.replicas', origin['cluster.nats.replicas']!, `must be 1 or 3, got ${config.cluster.nats.replicas}`);
   }
   // One connection must be able to send the largest message the server accepts.
   if (config.connectionBytesMax < config.messageBytesMax) {

@@ -168,7 +168,7 @@ const str = (key: string, env: string, flag: string, help: string, extra: Partia
 
 const cluster: KeySpec[] = [
   { key: 'cluster.enabled', type: 'boolean', default: false, env: 'ELANUS_CLUSTER', flag: 'cluster', help: 'run as a node of a cluster on etcd, NATS JetStream and S3 (docs/CLUSTER.md) instead of on the data folder' },
-  { key: 'cluster.name', type: 'string', default: 'elanus', env: 'ELANUS_CLUSTER_NAME', flag: 'cluster-name', help: 'the cluster\'s namespace in etcd, JetStream and the bucket (several clusters may share them)' },
+  { key: 'cluster.name', type: 'string', default: 'elanus', env: 'ELANUS_CLUSTER_NAME', flag: 'cluster-name', help: 'the cluster\'s namespace in etcd, JetStream and the bucket (several clusters may share them): a lowercase letter, then up to 31 lowercase letters, digits or -' },
   str('cluster.node', 'ELANUS_NODE_NAME', 'node-name', 'this node\'s name, unique in the cluster; empty = its advertised address'),
   str('cluster.advertise', 'ELANUS_ADVERTISE_ADDRESS', 'advertise-address', 'host:port other nodes forward calls to; empty = host:port (the machine\'s host name when host is 0.0.0.0)'),
   { key: 'cluster.leaseTtlMs', type: 'integer', default: 10_000, min: 2_000, max: 600_000, env: 'ELANUS_COORDINATOR_LEASE_TTL_MS', flag: 'coordinator-lease-ttl-ms', help: 'the coordinator lease\'s time to live: a dead coordinator is replaced this long after its last keep-alive' },
@@ -185,7 +185,7 @@ const cluster: KeySpec[] = [
   str('cluster.nats.caFile', 'ELANUS_NATS_CA_FILE', 'nats-ca-file', 'PEM file of the CA that signed the NATS servers\' certificates (turns TLS on)'),
   str('cluster.nats.certFile', 'ELANUS_NATS_CERT_FILE', 'nats-cert-file', 'PEM file of this client\'s certificate'),
   str('cluster.nats.keyFile', 'ELANUS_NATS_KEY_FILE', 'nats-key-file', 'PEM file of that certificate\'s private key'),
-  { key: 'cluster.nats.replicas', type: 'integer', default: 1, min: 1, max: 5, env: 'ELANUS_NATS_REPLICAS', flag: 'nats-replicas', help: 'copies of each shard\'s stream (JetStream replicas; 3 on a cluster of 3 or more servers)' },
+  { key: 'cluster.nats.replicas', type: 'integer', default: 1, min: 1, max: 3, env: 'ELANUS_NATS_REPLICAS', flag: 'nats-replicas', help: 'copies of each shard\'s stream: 1, or 3 (JetStream replicas, on a cluster of 3 or more servers)' },
   str('cluster.s3.endpoint', 'ELANUS_S3_ENDPOINT', 's3-endpoint', 'S3 endpoint URL (MinIO: http://host:9000); empty = AWS S3 in s3-region'),
   { key: 'cluster.s3.region', type: 'string', default: 'us-east-1', env: 'ELANUS_S3_REGION', flag: 's3-region', help: 'S3 region' },
   { key: 'cluster.s3.bucket', type: 'string', default: 'elanus', env: 'ELANUS_S3_BUCKET', flag: 's3-bucket', help: 'the bucket that holds segment, delete and index files (under the cluster name)' },

@@ -175,6 +175,8 @@ test('cluster settings nest in the file, come from the environment and flags, an
   assertInvalid({ env: { ELANUS_CLUSTER_NAME: 'a.b' } }, 'cluster.name', /^env ELANUS_CLUSTER_NAME$/);
   assertInvalid({ flags: { config: file('etcd-not-object.json', { cluster: { etcd: 'x' } }) } }, 'cluster.etcd', /^file /);
   assertInvalid({ flags: { config: file('cluster-typo.json', { cluster: { etcd: { endpoint: 'x' } } }) } }, 'cluster.etcd.endpoint', /^file /);
+  assertInvalid({ env: { ELANUS_CLUSTER_NAME: 'Prod' } }, 'cluster.name', /^env ELANUS_CLUSTER_NAME$/);
+  assertInvalid({ flags: { natsReplicas: '2' } }, 'cluster.nats.replicas', /^flag --nats-replicas$/);
   assertInvalid({ flags: { coordinatorLeaseTtlMs: '500' } }, 'cluster.leaseTtlMs', /^flag --coordinator-lease-ttl-ms$/);
 });
 
