@@ -117,6 +117,7 @@ export class ClusterNode {
       log: lent(stores.log as EngineLogStore, stores.log.probe ? {} : { probe: () => stores.log.streams() }),
       objects: lent(stores.objects),
       metaFence: leadership.fence,
+      fenceLog: true,
       probeWritable: async () => { await stores.meta.revision(); },
       // The stores are the node's (shared with the standby that follows); the lease is released at close.
       release: async () => undefined,

@@ -173,7 +173,7 @@ export class JetStreamLogStore implements LogStore {
       this.lanes.set(stream, lane);
     }
     // A copy: the lane may publish it again after the caller has reused its buffer.
-    return lane.append(payload.slice(), key);
+    return lane.append(new Uint8Array(payload), key);
   }
 
   async read(stream: string, from: number, max: number): Promise<LogEntry[]> {

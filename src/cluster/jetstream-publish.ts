@@ -102,7 +102,11 @@ function keyOf(h: MsgHdrs | undefined): string | undefined {
   return id === undefined || id === '' ? undefined : decodeURIComponent(id);
 }
 
-export function entryOf(position: number, payload: Uint8Array, h: MsgHdrs | undefined): LogEntry {
+export function entryOf(position: number, data: Uint8Array, h: MsgHdrs | undefined): LogEntry {
   const key = keyOf(h);
+  // A message's data is a view into the client's read buffer, which it goes on using for
+  // later messages; a payload handed out belongs to the caller (storage/log.ts), so it is
+  // copied (`new Uint8Array(buffer)` copies; a Buffer's slice() would be a view).
+  const payload = new Uint8Array(data);
   return key === undefined ? { position, payload } : { position, payload, idempotencyKey: key };
 }

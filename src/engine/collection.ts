@@ -72,6 +72,14 @@ export interface EngineContext {
   metaScan(prefix: string): Array<[string, unknown]>;
   collection(id: number): CollectionMeta | undefined;
   newId(): number;
+  /**
+   * Set when another process may have appended to the shards' streams until just now (a
+   * deposed coordinator in cluster mode): recovery then appends a marker (an empty delete
+   * at this timestamp) to each stream and replays through it. A record the other writer
+   * placed before the marker is replayed; one it tries after fails, because every append
+   * expects the stream's previous position (the cluster's log store).
+   */
+  readonly logFenceTs?: () => bigint;
   crash(point: CrashPoint): void;
   /** The timestamp every current and future read is at or above. */
   safeTs(): bigint;
@@ -166,6 +174,9 @@ export class CollectionData {
     await this.ctx.log.createStream(topic); // idempotent: a crash may have left it uncreated
     const pkField = schema.fields.find((f) => f.isPrimary)!;
     let from = shard.checkpoint + 1;
+    if (this.ctx.logFenceTs) {
+      await this.ctx.log.append(topic, encodeRecord({ kind: 'delete', ts: this.ctx.logFenceTs(), pks: [], partitionId: -1 }));
+    }
     const { first, end } = await this.ctx.log.bounds(topic);
     if (from < first) {
       throw new ElanusError('CORRUPT_DATA', { path: topic, offset: from, detail: `log starts at ${first}, after the checkpoint ${shard.checkpoint}` });

@@ -97,6 +97,7 @@ export class EngineCore {
       metaScan: (prefix) => this.meta.scan(prefix),
       collection: (id) => this.catalog.collectionById(id),
       newId: () => this.ids.next(),
+      ...(this.stores.fenceLog ? { logFenceTs: () => this.tso.next() } : {}),
       crash: (p) => this.crashPoint?.(p),
       safeTs: () => this.globalSafeTs(),
       onBackgroundError: (e) => this.noteBackgroundError(e),

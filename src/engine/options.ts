@@ -29,6 +29,13 @@ export interface EngineStores {
    */
   readonly metaFence?: readonly Compare[];
   /**
+   * Another process may have appended to the shards' streams until just now (cluster
+   * mode: a deposed coordinator). Recovery then appends a marker to each stream and
+   * replays through it, so nothing that process placed before the marker is missed, and
+   * the log store's expected-position appends refuse whatever it tries after.
+   */
+  readonly fenceLog?: boolean;
+  /**
    * Resolves once the place catalog changes are written to takes writes again, rejects
    * while it does not (a small durable write; health probes after a refused DDL step).
    */

@@ -87,14 +87,16 @@ export function decodeColumns(buf: Uint8Array, typeOf: (fieldId: number) => Fiel
         const f = typeOf(ch.fieldId);
         const ctor = f ? typedCtorOf(f.type) : undefined;
         if (!ctor) throw new Error(`no typed column for field ${ch.fieldId}`);
-        const copy = raw.slice();
+        // A copy, aligned: `new Uint8Array(view)` copies whatever the input is, where a Node
+        // Buffer's slice() is a view (records read from JetStream and S3 arrive as Buffers).
+        const copy = new Uint8Array(raw);
         values = new (ctor as unknown as new (b: ArrayBuffer, o: number, n: number) => TypedValues)(copy.buffer, 0, copy.byteLength / ctor.BYTES_PER_ELEMENT);
       } else {
         values = JSON.parse(decoder.decode(raw)) as unknown[];
       }
       let valid: Uint8Array | undefined;
       if (ch.validBytes > 0) {
-        valid = buf.slice(o, o + ch.validBytes);
+        valid = new Uint8Array(buf.subarray(o, o + ch.validBytes));
         o += pad8(ch.validBytes);
       }
       columns.push({ fieldId: ch.fieldId, values, valid });

@@ -145,7 +145,7 @@ export class WalLogStore implements LogStore {
       if (d !== undefined) return this.appendKeyed(d, stream, key, payload, head);
     }
     // The append runs after the load: the caller may reuse its buffer before then.
-    return this.behind(gate ?? this.openGate(stream), stream, key, payload.slice(), head);
+    return this.behind(gate ?? this.openGate(stream), stream, key, new Uint8Array(payload), head);
   }
 
   private openGate(stream: string): Gate {
