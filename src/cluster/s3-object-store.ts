@@ -26,7 +26,7 @@ import {
   ListObjectsV2Command, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { ElanusError } from '../errors/index.js';
-import { type ObjectHead, type ObjectListing, type ObjectStore, isObjectKey, isObjectPrefix, objectLimits } from '../storage/index.js';
+import { type ObjectHead, type ObjectListing, type ObjectStore, checkListArgs, isObjectKey, isObjectPrefix, objectLimits } from '../storage/index.js';
 import { fromS3Error, isNoSuchKey } from './s3-errors.js';
 import { type S3ObjectStoreOptions, type S3Settings, endpointOf, s3ClientOf, s3Settings } from './s3-client.js';
 import { crcMetaKey, crcMetadata, crcOfHead, multipartPut } from './s3-multipart.js';
@@ -137,14 +137,7 @@ export class S3ObjectStore implements ObjectStore {
 
   list(prefix: string, opts: { readonly limit?: number; readonly startAfter?: string } = {}): Promise<ObjectListing> {
     return this.run(async () => {
-      if (!isObjectPrefix(prefix)) throw invalid(`"${String(prefix)}" is not an object key prefix`);
-      if (typeof opts !== 'object' || opts === null) throw invalid('list options must be an object');
-      const limit = opts.limit ?? objectLimits.listLimitMax;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > objectLimits.listLimitMax) {
-        throw invalid(`a list limit must be an integer from 1 to ${objectLimits.listLimitMax}, got ${String(limit)}`);
-      }
-      const after = opts.startAfter;
-      if (after !== undefined && typeof after !== 'string') throw invalid('startAfter must be a string');
+      const { limit, startAfter: after } = checkListArgs(prefix, opts);
       const ns = this.s.prefix;
       const r = await this.client.send(new ListObjectsV2Command({
         Bucket: this.s.bucket,

@@ -20,7 +20,7 @@
 import { crc32 } from 'node:zlib';
 import { ElanusError } from '../errors/index.js';
 import { type FileLock, type FileSystem, joinPath, mkdirDurable } from './fs.js';
-import { type ObjectHead, type ObjectListing, type ObjectStore, isObjectKey, isObjectPrefix, objectLimits } from './object.js';
+import { type ObjectHead, type ObjectListing, type ObjectStore, checkListArgs, isObjectKey, isObjectPrefix, objectLimits } from './object.js';
 
 export interface FsObjectStoreOptions {
   fs: FileSystem;
@@ -145,14 +145,7 @@ export class FsObjectStore implements ObjectStore {
 
   list(prefix: string, opts: { readonly limit?: number; readonly startAfter?: string } = {}): Promise<ObjectListing> {
     return this.run(async () => {
-      if (!isObjectPrefix(prefix)) throw invalid(`"${String(prefix)}" is not an object key prefix`);
-      if (typeof opts !== 'object' || opts === null) throw invalid('list options must be an object');
-      const limit = opts.limit ?? objectLimits.listLimitMax;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > objectLimits.listLimitMax) {
-        throw invalid(`a list limit must be an integer from 1 to ${objectLimits.listLimitMax}, got ${String(limit)}`);
-      }
-      const after = opts.startAfter;
-      if (after !== undefined && typeof after !== 'string') throw invalid('startAfter must be a string');
+      const { limit, startAfter: after } = checkListArgs(prefix, opts);
       const keys = (await this.fs.readdir(this.objects))
         .map(keyOfFileName)
         .filter((k): k is string => k !== undefined && k.startsWith(prefix) && (after === undefined || k > after))

@@ -12,7 +12,7 @@ export { checkKey, checkPrefix, checkValue, checkLease, checkRevision, checkTtl,
 export type { LogStore, LogEntry, LogBounds, ConsumerStart } from './log.js';
 export { logLimits } from './log.js';
 export type { ObjectStore, ObjectHead, ObjectListing } from './object.js';
-export { objectLimits, isObjectKey, isObjectPrefix, objectKeys } from './object.js';
+export { objectLimits, isObjectKey, isObjectPrefix, objectKeys, checkListArgs } from './object.js';
 export { importFolder, type ImportResult } from './object-import.js';
 export { type StoreClock, systemStoreClock } from './clock.js';
 export { FsObjectStore, type FsObjectStoreOptions, objectFilesFolder, fileNameOf, keyOfFileName, objectFileBytes, objectBytesOfFile } from './fs-object-store.js';

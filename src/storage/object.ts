@@ -1,3 +1,4 @@
+import { ElanusError } from '../errors/index.js';
 // The ObjectStore interface: immutable blobs under '/'-separated keys, modelled on S3,
 // which holds segment and index files in cluster mode (DESIGN.md). The embedded
 // implementation is fs-object-store.ts; every implementation passes
@@ -84,6 +85,24 @@ export function isObjectPrefix(prefix: unknown): prefix is string {
   const body = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
   // Every beginning of a valid segment is itself one, so a prefix cut mid-segment passes.
   return body.split('/').every((s) => segmentPattern.test(s));
+}
+
+/**
+ * Checks a list call's arguments, as every implementation must: INVALID_ARGUMENT names
+ * the first wrong one. Resolves the limit's default.
+ */
+export function checkListArgs(prefix: unknown, opts: unknown): { readonly limit: number; readonly startAfter: string | undefined } {
+  const invalid = (detail: string) => new ElanusError('INVALID_ARGUMENT', { detail });
+  if (!isObjectPrefix(prefix)) throw invalid(`"${String(prefix)}" is not an object key prefix`);
+  if (typeof opts !== 'object' || opts === null) throw invalid('list options must be an object');
+  const o = opts as { readonly limit?: unknown; readonly startAfter?: unknown };
+  const limit = o.limit ?? objectLimits.listLimitMax;
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > objectLimits.listLimitMax) {
+    throw invalid(`a list limit must be an integer from 1 to ${objectLimits.listLimitMax}, got ${String(limit)}`);
+  }
+  const after = o.startAfter;
+  if (after !== undefined && typeof after !== 'string') throw invalid('startAfter must be a string');
+  return { limit, startAfter: after };
 }
 
 /** Every key under `prefix`, sorted, page after page (one list returns at most listLimitMax). */
