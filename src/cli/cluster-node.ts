@@ -187,7 +187,7 @@ function parseLeader(text: string): LeaderValue | undefined {
  * outlive an engine it stops), and `extra` adds what the engine needs besides the
  * interface (a health probe).
  */
-function lent<T extends object>(store: T, extra: Record<string, unknown> = {}): T {
+export function lent<T extends object>(store: T, extra: Record<string, unknown> = {}): T {
   return new Proxy(store, {
     get(target, name) {
       if (name === 'close') return async () => undefined;

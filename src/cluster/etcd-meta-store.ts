@@ -23,7 +23,7 @@ import { randomInt } from 'node:crypto';
 import { Etcd3, type IOptions } from 'etcd3';
 import { ElanusError, isElanusError } from '../errors/index.js';
 import {
-  checkKey, checkLease, checkPrefix, checkRevision, checkTtl, checkTxn, metaLimits,
+  checkKey, checkLease, checkPrefix, checkRevision, checkTtl, checkTxn, deleteByTxn, metaLimits, putByTxn,
   type KeyValue, type MetaStore, type MetaTxnRequest, type MetaTxnResponse, type MetaWatch, type RangeOptions, type RangeResponse, type WatchOptions,
 } from '../storage/index.js';
 import { Keyspace, etcdError, unavailable } from './etcd-codec.js';
@@ -169,15 +169,12 @@ export class EtcdMetaStore implements MetaStore {
 
   // ---- writes ----------------------------------------------------------------------
 
-  async put(key: string, value: string, opts: { readonly lease?: number } = {}): Promise<number> {
-    if (typeof opts !== 'object' || opts === null) throw invalid('put options must be an object');
-    const r = await this.txn({ success: [{ op: 'put', key, value, ...(opts.lease ? { lease: opts.lease } : {}) }] });
-    return r.revision;
+  put(key: string, value: string, opts: { readonly lease?: number } = {}): Promise<number> {
+    return putByTxn(this, key, value, opts);
   }
 
-  async delete(key: string): Promise<boolean> {
-    const r = await this.txn({ success: [{ op: 'delete', key }] });
-    return (r.results[0] as { deleted: number }).deleted > 0;
+  delete(key: string): Promise<boolean> {
+    return deleteByTxn(this, key);
   }
 
   async txn(req: MetaTxnRequest): Promise<MetaTxnResponse> {

@@ -8,7 +8,7 @@ export type { MetaStore, KeyValue, Compare, CompareOp, MetaOp, MetaOpResult, Met
 export { metaLimits } from './meta.js';
 export { LocalMetaStore, leaseRetryMs, type LocalMetaStoreOptions } from './local-meta-store.js';
 // The request checks every MetaStore applies before it sends or queues anything (one declaration of the limits).
-export { checkKey, checkPrefix, checkValue, checkLease, checkRevision, checkTtl, checkTxn } from './meta-txn.js';
+export { checkKey, checkPrefix, checkValue, checkLease, checkRevision, checkTtl, checkTxn, putByTxn, deleteByTxn } from './meta-txn.js';
 export type { LogStore, LogEntry, LogBounds, ConsumerStart } from './log.js';
 export { logLimits } from './log.js';
 export type { ObjectStore, ObjectHead, ObjectListing } from './object.js';

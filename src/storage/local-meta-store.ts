@@ -22,7 +22,7 @@ import { type StoreClock, systemStoreClock } from './clock.js';
 import { type KeyValue, type MetaStore, type MetaTxnRequest, type MetaTxnResponse, type MetaWatch, type RangeOptions, type RangeResponse, type WatchEvent, type WatchOptions, metaLimits } from './meta.js';
 import { EmbeddedMetaStore, type EmbeddedMetaStoreOptions, type MetaPlan } from './meta-store.js';
 import type { MetaChange, MetaState } from './meta-state.js';
-import { checkKey, checkLease, checkPrefix, checkRevision, checkTtl, checkTxn, planTxn } from './meta-txn.js';
+import { checkKey, checkLease, checkPrefix, checkRevision, checkTtl, checkTxn, deleteByTxn, planTxn, putByTxn } from './meta-txn.js';
 import { LocalWatch, WatchHistory, compacted } from './meta-watch.js';
 
 export interface LocalMetaStoreOptions {
@@ -139,15 +139,12 @@ export class LocalMetaStore implements MetaStore {
 
   // ---- writes ----------------------------------------------------------------------
 
-  async put(key: string, value: string, opts: { readonly lease?: number } = {}): Promise<number> {
-    if (typeof opts !== 'object' || opts === null) throw invalid('put options must be an object');
-    const r = await this.txn({ success: [{ op: 'put', key, value, ...(opts.lease ? { lease: opts.lease } : {}) }] });
-    return r.revision;
+  put(key: string, value: string, opts: { readonly lease?: number } = {}): Promise<number> {
+    return putByTxn(this, key, value, opts);
   }
 
-  async delete(key: string): Promise<boolean> {
-    const r = await this.txn({ success: [{ op: 'delete', key }] });
-    return (r.results[0] as { deleted: number }).deleted > 0;
+  delete(key: string): Promise<boolean> {
+    return deleteByTxn(this, key);
   }
 
   async txn(req: MetaTxnRequest): Promise<MetaTxnResponse> {

@@ -3,7 +3,7 @@
 // journal's write loop against the state it will apply to (meta-store.ts, MetaPlan), so
 // nothing changes between its compares and its operations.
 import { ElanusError } from '../errors/index.js';
-import { type Compare, type KeyValue, type MetaOp, type MetaOpResult, type MetaTxnRequest, type MetaTxnResponse, metaLimits } from './meta.js';
+import { type Compare, type KeyValue, type MetaOp, type MetaStore, type MetaOpResult, type MetaTxnRequest, type MetaTxnResponse, metaLimits } from './meta.js';
 import type { MetaChange, MetaState } from './meta-state.js';
 
 const invalid = (detail: string): ElanusError => new ElanusError('INVALID_ARGUMENT', { detail });
@@ -213,4 +213,19 @@ export function planTxn(view: MetaState, req: MetaTxnRequest, leaseUsable: (leas
       }),
     }),
   };
+}
+
+/**
+ * put and delete as every MetaStore defines them: one-operation transactions (etcd's
+ * Put and DeleteRange are the same), so an implementation writes only `txn`.
+ */
+export async function putByTxn(store: Pick<MetaStore, 'txn'>, key: string, value: string, opts: { readonly lease?: number }): Promise<number> {
+  if (typeof opts !== 'object' || opts === null) throw new ElanusError('INVALID_ARGUMENT', { detail: 'put options must be an object' });
+  const r = await store.txn({ success: [{ op: 'put', key, value, ...(opts.lease ? { lease: opts.lease } : {}) }] });
+  return r.revision;
+}
+
+export async function deleteByTxn(store: Pick<MetaStore, 'txn'>, key: string): Promise<boolean> {
+  const r = await store.txn({ success: [{ op: 'delete', key }] });
+  return (r.results[0] as { deleted: number }).deleted > 0;
 }

@@ -14,22 +14,11 @@ import { JetStreamLogStore, startNats } from '../../src/cluster/index.js';
 import { Elanus, type EngineStores } from '../../src/engine/index.js';
 import { FsObjectStore, LocalMetaStore, NodeFileSystem, type LogStore, type MetaStore, type ObjectStore } from '../../src/storage/index.js';
 import { serverBinary } from '../../src/testing/require-server.js';
+import { lent } from '../../src/cli/cluster-node.js';
 import { basicRows, countOf, createBasic } from '../engine/helpers.js';
 
 const natsBinary = serverBinary('nats-server', 'nats-server');
 const limits = { backgroundIntervalMs: 0, interimIndexRows: 0 };
-
-/** `store` as one engine sees it: closing the engine leaves the shared store open. */
-function lent<T extends object>(store: T, extra: Record<string, unknown> = {}): T {
-  return new Proxy(store, {
-    get(target, name) {
-      if (name === 'close') return async () => undefined;
-      if (typeof name === 'string' && name in extra) return extra[name];
-      const v = (target as Record<string | symbol, unknown>)[name];
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}
 
 /** The coordinator key, held by `lease`: each engine's catalog commits are fenced on it, as in cluster mode. */
 const coordinatorKey = 'cluster/coordinator';
