@@ -2,10 +2,11 @@
 // The `elanus` command: `serve` runs the server, `demo` the short in-process tour,
 // `verify` the failure-story verifier, `help` lists them. Exit codes: 0 done, 1 failed
 // (for verify: violations found), 2 the command line was wrong.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { configFileEnv, keySpecs } from '../config/index.js';
 import { runDemo } from './demo.js';
 import { runServe } from './serve.js';
+import { runClusterDown, runClusterSupervise, runClusterUp } from './cluster-up.js';
 import { runVerifyCommand, type VerifyFlags } from '../verify/cli.js';
 
 /** Commander's errors that mean "the command line was wrong". */
@@ -43,6 +44,28 @@ function program(setExit: (code: number) => void): Command {
     .description('run the in-process demo on a data folder')
     .argument('[folder]', 'data folder', './data')
     .action(async (folder: string) => setExit(await runDemo(folder)));
+
+  const cluster = p.command('cluster').description('a whole cluster on loopback: etcd, 3 JetStream servers, the S3 stand-in and N Elanus nodes (docs/CLUSTER.md)');
+  const intArg = (name: string, min: number, max: number) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  cluster.command('up')
+    .description('start the cluster (or whatever of it is not running) and wait until it is ready; prints and writes DIR/cluster.json')
+    .requiredOption('--dir <dir>', 'folder for every server\'s data, the logs and cluster.json')
+    .option('--nodes <n>', 'Elanus nodes (default 3)', intArg('--nodes', 1, 16), 3)
+    .option('--port <port>', 'the first gateway\'s port; the others follow (default 19590)', intArg('--port', 1, 65_535), 19_590)
+    .action(async (o: { dir: string; nodes: number; port: number }) => setExit(await runClusterUp(o)));
+  cluster.command('down')
+    .description('stop every process of the cluster in DIR')
+    .requiredOption('--dir <dir>', 'the folder given to cluster up')
+    .action(async (o: { dir: string }) => setExit(await runClusterDown(o)));
+  cluster.command('supervise', { hidden: true })
+    .requiredOption('--dir <dir>', '')
+    .option('--nodes <n>', '', intArg('--nodes', 1, 16), 3)
+    .option('--port <port>', '', intArg('--port', 1, 65_535), 19_590)
+    .action(async (o: { dir: string; nodes: number; port: number }) => setExit(await runClusterSupervise(o)));
 
   p.command('verify')
     .description('run a failure story (docs/VERIFY.md) against an endpoint and check its invariants (exit 1 on a violation)')

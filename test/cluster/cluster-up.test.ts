@@ -1,0 +1,70 @@
+// `elanus cluster up / down` as a user runs them: a cluster on loopback (etcd, three
+// JetStream servers, the S3 stand-in, two Elanus nodes) from one command, described by
+// DIR/cluster.json; a node killed with SIGKILL is started again by the supervisor; `up`
+// again changes nothing; `down` leaves no process behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serverBinary } from '../../src/testing/require-server.js';
+
+const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const ready = serverBinary('etcd', 'etcd-server') && serverBinary('nats-server', 'nats-server');
+
+interface ClusterFile { gateways: string[]; processes: Array<{ name: string; role: string; pid: number; address: string }> }
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function answers(address: string): Promise<boolean> {
+  const r = await fetch(`http://${address}/v2/vectordb/collections/list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  return r.status === 200 && ((await r.json()) as { code: number }).code === 0;
+}
+
+test('cluster up starts a whole cluster, its supervisor restarts a killed node, cluster down stops it all', { skip: ready ? false : 'etcd-server and nats-server are needed (Debian packages)', timeout: 180_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'elanus-cluster-up-'));
+  const port = 21_000 + Math.floor(Math.random() * 20_000);
+  const cli = (...args: string[]) => spawnSync(process.execPath, [main, 'cluster', ...args], { encoding: 'utf8', timeout: 170_000 });
+  const state = async () => JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterFile;
+  let pids: number[] = [];
+  try {
+    const up = cli('up', '--nodes', '2', '--dir', dir, '--port', String(port));
+    assert.equal(up.status, 0, up.stderr);
+    const s = await state();
+    assert.deepEqual(s.gateways, [`127.0.0.1:${port}`, `127.0.0.1:${port + 1}`]);
+    assert.deepEqual(s.processes.map((p) => p.role).sort(), ['elanus', 'elanus', 'etcd', 'nats', 'nats', 'nats', 's3']);
+    pids = s.processes.map((p) => p.pid);
+    assert.ok(pids.every(alive), 'every process of cluster.json runs');
+    for (const g of s.gateways) assert.ok(await answers(g), `${g} answers`);
+
+    const victim = s.processes.find((p) => p.name === 'elanus-2')!;
+    process.kill(victim.pid, 'SIGKILL');
+    let again: ClusterFile['processes'][number] | undefined;
+    for (let i = 0; i < 100 && !(again && again.pid !== victim.pid && alive(again.pid)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      again = (await state()).processes.find((p) => p.name === 'elanus-2');
+    }
+    assert.ok(again && again.pid !== victim.pid && alive(again.pid), 'the supervisor started the killed node again');
+    for (let i = 0; i < 100 && !(await answers(victim.address).catch(() => false)); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(await answers(victim.address));
+
+    const second = cli('up', '--nodes', '2', '--dir', dir, '--port', String(port));
+    assert.equal(second.status, 0, second.stderr);
+    pids = (await state()).processes.map((p) => p.pid);
+    assert.ok(pids.includes(again.pid), 'up on a running cluster changes nothing');
+  } finally {
+    const down = cli('down', '--dir', dir);
+    assert.equal(down.status, 0, down.stderr);
+    assert.deepEqual(pids.filter(alive), [], 'down leaves no process');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
