@@ -60,9 +60,13 @@ export class ClusterNode {
   private readonly running: Promise<void>;
 
   constructor(private readonly o: ClusterNodeOptions) {
-    this.gateway = switchableGateway(() => this.engine, () => this.leaderValue
-      ? `node ${this.o.node} is a standby; calls go to ${this.leaderValue.node} at ${this.leaderValue.address}`
-      : `no coordinator is elected yet (node ${this.o.node} is a candidate)`);
+    this.gateway = switchableGateway(() => this.engine, () => {
+      const l = this.leaderValue;
+      if (!l) return `no coordinator is elected yet (node ${this.o.node} is a candidate)`;
+      // The key still names this node: a lease of its previous run, not yet expired.
+      if (l.node === this.o.node) return `the coordinator lease still held for ${l.node} before it restarted has not expired yet; a coordinator is elected when it does`;
+      return `node ${this.o.node} is a standby; calls go to ${l.node} at ${l.address}`;
+    });
     this.lost = new Promise((resolve) => (this.resolveLost = resolve));
     this.watching = this.followLeader().catch((e: unknown) => this.fail('following the coordinator key failed', e));
     this.running = this.run().catch((e: unknown) => this.fail('the coordinator failed to start', e));
