@@ -14,8 +14,8 @@ const identity = (b: Buffer): Buffer => b;
 const hopHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host']);
 
 export class Forwarder implements CallForwarder {
-  /** One client per address, kept while the address serves (a channel reconnects by itself). */
-  private readonly clients = new Map<string, grpc.Client>();
+  /** The client of the address calls go to now (a channel reconnects by itself); replaced when the address changes. */
+  private client: { readonly address: string; readonly channel: grpc.Client } | undefined;
   private readonly agent = new http.Agent({ keepAlive: true });
   private closed = false;
 
@@ -23,14 +23,18 @@ export class Forwarder implements CallForwarder {
 
   forward(address: string, method: string, request: Buffer, metadata: grpc.Metadata, deadline: grpc.Deadline): Promise<Buffer> {
     if (this.closed) return Promise.reject(new ElanusError('CLOSED'));
-    let client = this.clients.get(address);
-    if (!client) {
-      client = new grpc.Client(address, grpc.credentials.createInsecure(), {
-        'grpc.max_receive_message_length': this.messageBytesMax,
-        'grpc.max_send_message_length': this.messageBytesMax,
-      });
-      this.clients.set(address, client);
+    if (this.client?.address !== address) {
+      // The coordinator moved (the old one died or was deposed): its channel is closed.
+      this.client?.channel.close();
+      this.client = {
+        address,
+        channel: new grpc.Client(address, grpc.credentials.createInsecure(), {
+          'grpc.max_receive_message_length': this.messageBytesMax,
+          'grpc.max_send_message_length': this.messageBytesMax,
+        }),
+      };
     }
+    const client = this.client.channel;
     // Only the calls' own metadata goes on (dbname, authorization); grpc-js adds its own.
     const md = new grpc.Metadata();
     for (const [k, v] of Object.entries(metadata.getMap())) if (!k.startsWith('grpc-') && !k.startsWith(':')) md.set(k, v);
@@ -68,8 +72,8 @@ export class Forwarder implements CallForwarder {
 
   close(): void {
     this.closed = true;
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
+    this.client?.channel.close();
+    this.client = undefined;
     this.agent.destroy();
   }
 }

@@ -156,7 +156,12 @@ export async function runClusterSupervise(o: ClusterUpOptions): Promise<number> 
     process.once('SIGINT', onSignal);
   });
   // Whatever died is started again, on its folder and ports.
+  // One check at a time: a restart awaits (etcd takes a moment to answer), and a second
+  // check started meanwhile would see the same dead pid and start a second server.
+  let checking = false;
   const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
     void (async () => {
       if (stopping) return;
       let changed = false;
@@ -179,7 +184,7 @@ export async function runClusterSupervise(o: ClusterUpOptions): Promise<number> 
         changed = true;
       }
       if (changed && !stopping) writeState(dir, state(true));
-    })().catch((e: unknown) => console.error(`restart failed: ${String(e)}`));
+    })().catch((e: unknown) => console.error(`restart failed: ${String(e)}`)).finally(() => { checking = false; });
   }, checkIntervalMs);
   await stopped;
   clearInterval(timer);

@@ -51,20 +51,19 @@ function program(setExit: (code: number) => void): Command {
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
     return n;
   };
-  cluster.command('up')
-    .description('start the cluster (or whatever of it is not running) and wait until it is ready; prints and writes DIR/cluster.json')
+  // `up` and the supervisor it starts take the same options.
+  const clusterOptions = (c: Command) => c
     .requiredOption('--dir <dir>', 'folder for every server\'s data, the logs and cluster.json')
-    .option('--nodes <n>', 'Elanus nodes (default 3)', intArg('--nodes', 1, 16), 3)
-    .option('--port <port>', 'the first gateway\'s port; the others follow (default 19590)', intArg('--port', 1, 65_535), 19_590)
+    .option('--nodes <n>', 'Elanus nodes', intArg('--nodes', 1, 16), 3)
+    .option('--port <port>', 'the first gateway\'s port; the others follow', intArg('--port', 1, 65_535), 19_590);
+  clusterOptions(cluster.command('up')
+    .description('start the cluster (or whatever of it is not running) and wait until it is ready; prints and writes DIR/cluster.json'))
     .action(async (o: { dir: string; nodes: number; port: number }) => setExit(await runClusterUp(o)));
   cluster.command('down')
     .description('stop every process of the cluster in DIR')
     .requiredOption('--dir <dir>', 'the folder given to cluster up')
     .action(async (o: { dir: string }) => setExit(await runClusterDown(o)));
-  cluster.command('supervise', { hidden: true })
-    .requiredOption('--dir <dir>', '')
-    .option('--nodes <n>', '', intArg('--nodes', 1, 16), 3)
-    .option('--port <port>', '', intArg('--port', 1, 65_535), 19_590)
+  clusterOptions(cluster.command('supervise', { hidden: true }))
     .action(async (o: { dir: string; nodes: number; port: number }) => setExit(await runClusterSupervise(o)));
 
   p.command('verify')

@@ -20,7 +20,7 @@
 import { type KV, Kvm } from '@nats-io/kv';
 import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { ElanusError } from '../errors/index.js';
-import { type ConsumerStart, type LogBounds, type LogEntry, type LogStore, logLimits } from '../storage/index.js';
+import { type ConsumerStart, type LogBounds, type LogEntry, type LogStore, idempotencyKeyBytes, logLimits } from '../storage/index.js';
 import { AppendLane } from './jetstream-append.js';
 import { ConsumerPositions } from './jetstream-consumers.js';
 import {
@@ -33,8 +33,6 @@ import { entryOf, headerBytesMax, laneServer } from './jetstream-publish.js';
 export type { JetStreamLogStoreOptions } from './jetstream-connection.js';
 export { headerBytesMax } from './jetstream-publish.js';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 const nanosPerMs = 1_000_000;
 /** Pause between two tries of an operation in doubt (a leader election takes seconds). */
 const retryIntervalMs = 100;
@@ -148,7 +146,8 @@ export class JetStreamLogStore implements LogStore {
       if (!(payload instanceof Uint8Array)) throw invalid('a log record payload must be a Uint8Array');
       if (payload.length > this.payloadBytesMax) throw new ElanusError('BATCH_TOO_LARGE', { size: payload.length, unit: 'bytes', max: this.payloadBytesMax });
       if (typeof opts !== 'object' || opts === null) throw invalid('append options must be an object');
-      key = opts.idempotencyKey === undefined ? undefined : checkKey(opts.idempotencyKey);
+      if (opts.idempotencyKey !== undefined) idempotencyKeyBytes(opts.idempotencyKey);
+      key = opts.idempotencyKey;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -327,14 +326,6 @@ export class JetStreamLogStore implements LogStore {
   }
 }
 
-function checkKey(key: unknown): string {
-  if (typeof key !== 'string' || key.length === 0) throw invalid('an idempotency key must be a non-empty string');
-  const bytes = encoder.encode(key);
-  if (bytes.length > logLimits.idempotencyKeyBytesMax || decoder.decode(bytes) !== key) {
-    throw invalid(`an idempotency key must be well-formed text of at most ${logLimits.idempotencyKeyBytesMax} bytes`);
-  }
-  return key;
-}
 
 function invalid(detail: string): ElanusError {
   return new ElanusError('INVALID_ARGUMENT', { detail });

@@ -10,7 +10,7 @@ export { LocalMetaStore, leaseRetryMs, type LocalMetaStoreOptions } from './loca
 // The request checks every MetaStore applies before it sends or queues anything (one declaration of the limits).
 export { checkKey, checkPrefix, checkValue, checkLease, checkRevision, checkTtl, checkTxn, putByTxn, deleteByTxn } from './meta-txn.js';
 export type { LogStore, LogEntry, LogBounds, ConsumerStart } from './log.js';
-export { logLimits } from './log.js';
+export { logLimits, idempotencyKeyBytes } from './log.js';
 export type { ObjectStore, ObjectHead, ObjectListing } from './object.js';
 export { objectLimits, isObjectKey, isObjectPrefix, objectKeys, checkListArgs } from './object.js';
 export { importFolder, type ImportResult } from './object-import.js';

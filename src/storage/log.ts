@@ -24,6 +24,8 @@
 //   keep more (whole files; what a consumer has not committed). Reads below the first
 //   kept position fail with OFFSET_TRUNCATED.
 
+import { ElanusError } from '../errors/index.js';
+
 export interface LogEntry {
   readonly position: number;
   readonly payload: Uint8Array;
@@ -76,3 +78,18 @@ export const logLimits = Object.freeze({
   /** Records one read returns. */
   readRecordsMax: 10_000,
 });
+
+/**
+ * Checks an idempotency key as every implementation must (non-empty, well-formed text,
+ * at most idempotencyKeyBytesMax bytes); resolves with its UTF-8 bytes.
+ */
+export function idempotencyKeyBytes(key: unknown): Uint8Array {
+  const invalid = (detail: string) => new ElanusError('INVALID_ARGUMENT', { detail });
+  if (typeof key !== 'string' || key.length === 0) throw invalid('an idempotency key must be a non-empty string');
+  // Lone surrogates encode as U+FFFD: such a key does not read back as itself.
+  const bytes = new TextEncoder().encode(key);
+  if (bytes.length > logLimits.idempotencyKeyBytesMax || new TextDecoder().decode(bytes) !== key) {
+    throw invalid(`an idempotency key must be well-formed text of at most ${logLimits.idempotencyKeyBytesMax} bytes`);
+  }
+  return bytes;
+}

@@ -22,7 +22,7 @@
 // written only through the adapter.
 import { ElanusError, assert } from '../errors/index.js';
 import {
-  type ConsumerStart, type FileSystem, type LogBounds, type LogEntry, type LogStore, frameRecord, joinPath, logLimits, scanRecord,
+  type ConsumerStart, type FileSystem, type LogBounds, type LogEntry, type LogStore, frameRecord, idempotencyKeyBytes, joinPath, logLimits, scanRecord,
   writeFileDurable,
 } from '../storage/index.js';
 import { walPayloadBytesMax } from './record.js';
@@ -134,7 +134,7 @@ export class WalLogStore implements LogStore {
       }
       if (typeof opts !== 'object' || opts === null) throw invalid('append options must be an object');
       key = opts.idempotencyKey;
-      head = key === undefined ? bareHead : headOf(checkKey(key));
+      head = key === undefined ? bareHead : headOf(idempotencyKeyBytes(key));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -307,14 +307,6 @@ export class WalLogStore implements LogStore {
   }
 }
 
-function checkKey(key: unknown): Uint8Array {
-  if (typeof key !== 'string' || key.length === 0) throw invalid('an idempotency key must be a non-empty string');
-  const bytes = encoder.encode(key);
-  if (bytes.length > logLimits.idempotencyKeyBytesMax || decoder.decode(bytes) !== key) {
-    throw invalid(`an idempotency key must be well-formed text of at most ${logLimits.idempotencyKeyBytesMax} bytes`);
-  }
-  return bytes;
-}
 
 function headOf(key: Uint8Array): Uint8Array {
   const head = new Uint8Array(2 + key.length);
