@@ -47,18 +47,18 @@ export class EngineCore {
   readonly interim: InterimIndexes;
   /** Set once by Elanus.open, before anything runs. */
   roles!: EngineRoles;
+  /** Segment, L0 delete and index files, by key (collection.ts, vector-indexes.ts). */
+  readonly objects: ObjectStore;
+  /** Each shard's log: one stream per shard (collection.ts topicOf). */
+  readonly log: EngineLogStore;
 
   constructor(
     /** What the engine runs on (a data folder's files, or cluster mode's services). */
     readonly stores: EngineStores,
-    /** Segment, L0 delete and index files, by key (collection.ts, vector-indexes.ts). */
-    readonly objects: ObjectStore,
     readonly meta: MetaCache,
     readonly tso: Tso,
     readonly ids: IdAllocator,
     readonly catalog: Catalog,
-    /** Each shard's log: one stream per shard (collection.ts topicOf). */
-    readonly log: EngineLogStore,
     readonly clock: Clock,
     readonly timers: Timers,
     readonly limits: EngineLimits,
@@ -66,8 +66,10 @@ export class EngineCore {
     readonly shardsDefault: number,
     readonly healthState: Health,
   ) {
+    this.objects = stores.objects;
+    this.log = stores.log;
     this.vindex = new VectorIndexes({
-      objects, buildThreads: limits.indexBuildThreads, health: healthState,
+      objects: stores.objects, buildThreads: limits.indexBuildThreads, health: healthState,
       collections: () => this.liveCollections(),
       onBackgroundError: (e) => this.noteBackgroundError(e),
       onInstalled: () => this.interim.schedule(),

@@ -287,7 +287,7 @@ export class Elanus implements Gateway {
       if (!catalog.hasDatabase(defaultDatabase)) {
         await catalog.commit({ put: { [catalogKeys.database(defaultDatabase)]: { id: 1, name: defaultDatabase, properties: {}, createdTs: tso.next().toString() } } });
       }
-      const core = new EngineCore(stores, objects, meta, tso, ids, catalog, log, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
+      const core = new EngineCore(stores, meta, tso, ids, catalog, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
       const nodes = Array.from({ length: dataNodes }, (_, i) => ({ node: `data-${i}`, reads: new ShardReads(core, `data-${i}`), writes: new ShardWrites(core) }));
       const roles: EngineRoles = {
         catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core),
