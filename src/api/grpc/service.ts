@@ -46,7 +46,6 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
     impl[name] = (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
       const started = performance.now();
       const finish = (reply: unknown, code: string) => {
-        observe(name, performance.now() - started, code);
         let bytes: Buffer;
         try {
           bytes = method.responseSerialize(reply);
@@ -55,6 +54,8 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
           bytes = method.responseSerialize(repliesStatus ? status : { status });
           code = status.detail;
         }
+        // Observed once the outcome is known: a reply that cannot be encoded is an error.
+        observe(name, performance.now() - started, code);
         callback(null, bytes);
       };
       const fromError = (e: unknown) => {
