@@ -9,10 +9,9 @@
 // ready; otherwise it starts one on the same folders and ports. `down` stops it all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEtcd, startNats, startS3, type LocalEtcd, type LocalNats, type LocalS3 } from '../cluster/index.js';
+import { freePorts, startEtcd, startNats, startS3, type LocalEtcd, type LocalNats, type LocalS3 } from '../cluster/index.js';
 
 const mainPath = fileURLToPath(new URL('./main.js', import.meta.url));
 /** How long `up` waits for a ready cluster. */
@@ -110,7 +109,7 @@ export async function runClusterSupervise(o: ClusterUpOptions): Promise<number> 
   const saved = readState(dir);
   let etcd: LocalEtcd = await startEtcd({ dir: join(dir, 'etcd'), ...(saved ? { clientPort: saved.ports.etcd[0], peerPort: saved.ports.etcd[1] } : {}) });
   // The JetStream servers' ports are chosen here, to be kept: their routes name each other.
-  const natsPorts = saved?.ports.nats ?? await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), cluster: await freePort(), monitor: await freePort() })));
+  const natsPorts = saved?.ports.nats ?? await freePorts(3);
   const nats: LocalNats = await startNats({ dir: join(dir, 'nats'), nodes: 3, ports: natsPorts });
   let s3: LocalS3 = await startS3({ dir: join(dir, 's3'), ...(saved ? { port: saved.ports.s3 } : {}) });
   const ports: ClusterFile['ports'] = { etcd: [etcd.clientPort, etcd.peerPort], nats: natsPorts, s3: s3.port };
@@ -202,16 +201,6 @@ export async function runClusterSupervise(o: ClusterUpOptions): Promise<number> 
   return 0;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function clusterAnswers(ports: readonly number[]): Promise<boolean> {
   for (const port of ports) {

@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
 import { ElanusError } from '../errors/index.js';
+import { freePort } from './free-port.js';
 
 export interface StartEtcdOptions {
   /** The member's data folder (created if missing). */
@@ -184,17 +184,6 @@ async function startOnce(opts: StartEtcdOptions, clientPort: number, peerPort: n
 }
 
 /** A port nothing listens on at this moment. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** etcd's /health answers {"health":"true"} once the member has a leader and serves. */
 function healthy(clientUrl: string, tls: StartEtcdOptions['tls']): Promise<boolean> {

@@ -10,8 +10,8 @@
 // Every process started is killed when this process exits, whatever the caller does.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 export interface NatsPorts {
   readonly client: number;
@@ -230,7 +230,7 @@ async function getJson(url: string): Promise<unknown> {
 }
 
 /** Free loopback ports, three per node, all distinct, found by listening on port 0. */
-async function freePorts(nodes: number): Promise<NatsPorts[]> {
+export async function freePorts(nodes: number): Promise<NatsPorts[]> {
   const taken: number[] = [];
   while (taken.length < nodes * 3) {
     const p = await freePort();
@@ -239,14 +239,3 @@ async function freePorts(nodes: number): Promise<NatsPorts[]> {
   return Array.from({ length: nodes }, (_, i) => ({ client: taken[3 * i]!, cluster: taken[3 * i + 1]!, monitor: taken[3 * i + 2]! }));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
