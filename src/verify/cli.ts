@@ -3,6 +3,7 @@
 // violation, 1 violations, 2 usage error, 3 the verifier itself failed (it could not
 // reach the target, say): then nothing was verified.
 import { writeFile } from 'node:fs/promises';
+import type { FaultRole } from './cluster-control.js';
 import type { VectorShape } from './context.js';
 import { defaults, formatReport, runVerify, UsageError, type VerifyOptions } from './run.js';
 import { scenarioByName } from './scenarios/index.js';
@@ -12,6 +13,9 @@ export interface VerifyFlags {
   scenario?: string;
   target?: string;
   spawn?: boolean;
+  cluster?: string;
+  /** true (the flag alone: Elanus nodes) or a list such as "elanus,nats,etcd". */
+  killNodes?: string | boolean;
   duration?: string;
   concurrency?: string;
   seed?: string;
@@ -59,6 +63,9 @@ export function optionsOf(f: VerifyFlags): VerifyOptions {
     scenario: f.scenario,
     ...opt('target', f.target),
     spawn: f.spawn === true,
+    ...opt('cluster', f.cluster),
+    ...opt('killNodes', f.killNodes === undefined || f.killNodes === false ? undefined
+      : f.killNodes === true ? ['elanus' as const] : f.killNodes.split(',').map((r) => r.trim()).filter(Boolean) as FaultRole[]),
     durationMs: f.duration !== undefined ? parseDuration(f.duration) : defaults.durationMs,
     concurrency: integer('concurrency', f.concurrency) ?? defaults.concurrency,
     // A run without --seed gets one, printed in the report, so that it can be replayed.

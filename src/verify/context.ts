@@ -43,9 +43,10 @@ export function shapeName(s: VectorShape): string {
   return `${s.binary ? 'b' : ''}${s.dim}`;
 }
 
-/** The server, in --spawn mode. */
+/** The server, in --spawn mode (one process) or --cluster mode (its Elanus nodes). */
 export interface ServerControl {
-  readonly dataDir: string;
+  /** --spawn: the server's data folder (a cluster node has none). */
+  readonly dataDir: string | undefined;
   readonly kills: number;
   readonly restarts: number;
   /**
@@ -55,6 +56,8 @@ export interface ServerControl {
   killAndRestart(whileStopped?: () => Promise<void>): Promise<void>;
   /** SIGTERM (a clean stop that flushes), then start again; `args` are extra serve flags for the new process. */
   restart(args?: readonly string[]): Promise<void>;
+  /** Resolves once no fault is in progress (--cluster: the final checks wait for it). */
+  settled?(): Promise<void>;
 }
 
 /** A count that did not match; judged at the end, when it is known which broken keys explain it. */
@@ -90,6 +93,11 @@ export class ScenarioContext {
   private readonly models: KeyModel[] = [];
   /** Incarnations the verifier killed: an unknown outcome there is explained. */
   readonly killedIncarnations = new Set<number>();
+  /**
+   * --cluster: one client per gateway; worker c talks to gateway c mod N (the checks,
+   * client 0, to the first). Empty otherwise: every call goes to `target`.
+   */
+  gateways: Target[] = [];
   private stopReason: string | undefined;
 
   constructor(
@@ -169,10 +177,15 @@ export class ScenarioContext {
     writes?.model.begin(op, writes.entries);
     let r: Result<T>;
     try {
-      r = await fn(this.target);
+      r = await fn(this.targetFor(client));
     } catch (e) {
       // A target never throws; a wrapper that does is reported, not fatal.
       r = { outcome: 'unknown', message: `the target threw: ${String((e as Error)?.stack ?? e)}` };
+    }
+    // During a fault, "retry later" may follow a write that reached the log (a deposed
+    // coordinator's, replayed by the next): its outcome is not known.
+    if (r.outcome === 'fail' && retryableInFault.has(r.code) && this.killedIncarnations.has(op.incarnation)) {
+      r = { outcome: 'unknown', message: `${r.code} during a fault: ${r.message}` };
     }
     this.history.complete(op, r.outcome, r.outcome === 'fail' ? { code: r.code, message: r.message } : r.outcome === 'unknown' ? { message: r.message } : {});
     writes?.model.end(op);
@@ -187,6 +200,27 @@ export class ScenarioContext {
     }
     if (r.outcome !== 'fail' || !allow?.(r.code, op)) this.checked('unexpected-failure');
     return { op, r };
+  }
+
+  /** The client worker `client` talks to. */
+  targetFor(client: number): Target {
+    const g = this.gateways;
+    return g.length === 0 ? this.target : g[client % g.length]!;
+  }
+
+  /**
+   * --cluster: new clients for the gateways at `addresses` (their node was restarted);
+   * the old ones are closed, cutting off what was in flight on them (sent to a node that
+   * died, so of unknown outcome anyway).
+   */
+  async replaceGateways(addresses: ReadonlySet<string>, connect: (address: string) => Promise<Target>): Promise<void> {
+    for (let i = 0; i < this.gateways.length; i++) {
+      const old = this.gateways[i]!;
+      if (!addresses.has(old.address)) continue;
+      this.gateways[i] = await connect(old.address);
+      if (i === 0) this.target = this.gateways[0]!;
+      void old.close();
+    }
   }
 
   /** Resolves when no operation is in flight. */
@@ -255,6 +289,9 @@ export class ScenarioContext {
     this.countSuspects.length = 0;
   }
 }
+
+/** Codes that say "not now, retry": during a fault they leave the outcome unknown. */
+export const retryableInFault: ReadonlySet<string> = new Set(['NOT_COORDINATOR', 'STORE_UNAVAILABLE', 'STORAGE_IO', 'TIMEOUT', 'CLOSED']);
 
 /** Stands for the operations not sent after an abort. */
 const abortedOp: Op = Object.freeze({ id: 0, client: 0, kind: 'aborted', invokeMs: 0, incarnation: -1, completeMs: 0, outcome: 'fail' as const });

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ClusterControl, faultRoles, readClusterFile, type FaultRole } from './cluster-control.js';
 import { monotonicClock } from './clock.js';
 import { ScenarioContext, shapeName, type ScenarioOptions, type VectorShape } from './context.js';
 import { MilvusTarget } from './milvus-target.js';
@@ -21,6 +22,10 @@ export interface VerifyOptions {
   readonly target?: string;
   /** Start (and kill, and restart) an Elanus server of our own. */
   readonly spawn?: boolean;
+  /** A cluster that `elanus cluster up --dir DIR` started: its gateways, and its processes to kill. */
+  readonly cluster?: string;
+  /** --cluster: kill -9 processes of these kinds at random moments (the cluster's supervisor restarts them). */
+  readonly killNodes?: readonly FaultRole[];
   readonly durationMs: number;
   readonly concurrency: number;
   readonly seed: number;
@@ -48,7 +53,7 @@ export interface VerifyOptions {
   readonly onServerStart?: (pid: number) => void;
 }
 
-export const defaults = Object.freeze({ durationMs: 3 * 60_000, concurrency: 16, rows: 100_000, dim: 128, callTimeoutMs: 60_000, killEveryMs: 2_000 });
+export const defaults = Object.freeze({ durationMs: 3 * 60_000, concurrency: 16, rows: 100_000, dim: 128, callTimeoutMs: 60_000, killEveryMs: 2_000, clusterKillEveryMs: 15_000 });
 
 /** The largest vector dimension --dims accepts (Milvus's and Elanus's limit). */
 export const shapeDimMax = 32_768;
@@ -60,9 +65,15 @@ export function validate(o: VerifyOptions): void {
   const s = scenarioByName(o.scenario);
   if (!s) throw new UsageError(`unknown scenario "${o.scenario}"; one of: ${scenarios.map((x) => x.name).join(', ')}`);
   if (s.needs !== 'in-process') {
-    if (o.spawn && o.target) throw new UsageError('give either --target HOST:PORT or --spawn, not both');
-    if (!o.spawn && !o.target) throw new UsageError(`scenario ${s.name} needs --target HOST:PORT or --spawn`);
-    if (s.needs === 'spawn' && !o.spawn) throw new UsageError(`scenario ${s.name} kills the server: it needs --spawn`);
+    const given = [o.spawn ? '--spawn' : '', o.target ? '--target' : '', o.cluster ? '--cluster' : ''].filter(Boolean);
+    if (given.length > 1) throw new UsageError(`give one of --target HOST:PORT, --spawn or --cluster DIR, not ${given.join(' and ')}`);
+    if (given.length === 0) throw new UsageError(`scenario ${s.name} needs --target HOST:PORT, --spawn or --cluster DIR`);
+    if (s.needs === 'spawn' && !o.spawn && !o.cluster) throw new UsageError(`scenario ${s.name} kills the server: it needs --spawn or --cluster DIR`);
+  }
+  if (o.killNodes !== undefined) {
+    if (!o.cluster) throw new UsageError('--kill-nodes needs --cluster DIR (the processes it kills are the cluster\'s)');
+    if (o.killNodes.length === 0) throw new UsageError(`--kill-nodes names no process kind; one or more of: ${faultRoles.join(', ')}`);
+    for (const r of o.killNodes) if (!faultRoles.includes(r)) throw new UsageError(`--kill-nodes: unknown process kind "${r}"; one or more of: ${faultRoles.join(', ')}`);
   }
   if (o.target && !/^[^:\s]+:\d+$/.test(o.target)) throw new UsageError(`--target must be HOST:PORT, got "${o.target}"`);
   const positive = (name: string, v: number | undefined, min = 1) => {
@@ -98,7 +109,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
   const options: ScenarioOptions = {
     seed: o.seed, durationMs: o.durationMs, concurrency: o.concurrency, rows: o.rows, dim: o.dim ?? defaults.dim,
     callTimeoutMs: o.callTimeoutMs ?? defaults.callTimeoutMs,
-    killEveryMs: o.killEveryMs ?? defaults.killEveryMs,
+    killEveryMs: o.killEveryMs ?? (o.cluster ? defaults.clusterKillEveryMs : defaults.killEveryMs),
     ...(o.kills !== undefined ? { kills: o.kills } : {}),
     ...(o.interleavings !== undefined ? { interleavings: o.interleavings } : {}),
     ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
@@ -108,6 +119,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
   const connect = async (address: string) => wrap(await MilvusTarget.connect({ address, callTimeoutMs: options.callTimeoutMs }));
 
   let server: SpawnedServer | undefined;
+  let cluster: ClusterControl | undefined;
+  const gateways: Target[] = [];
   let target: Target = nowhere;
   let dataDir: string | undefined;
   let tempDir = false;
@@ -123,32 +136,57 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
       await proc.stop();
       throw e;
     }
+  } else if (scenario.needs !== 'in-process' && o.cluster) {
+    const file = await readClusterFile(o.cluster);
+    cluster = new ClusterControl(o.cluster, file, connect);
+    try {
+      for (const address of file.gateways) gateways.push(await connect(address));
+    } catch (e) {
+      for (const g of gateways) await g.close();
+      throw e;
+    }
+    target = gateways[0]!;
   } else if (scenario.needs !== 'in-process') {
     target = await connect(o.target!);
   }
 
-  const ctx = new ScenarioContext(options, monotonicClock, target, server);
+  const ctx = new ScenarioContext(options, monotonicClock, target, server ?? cluster);
+  ctx.gateways = gateways;
   server?.attach(ctx);
+  cluster?.attach(ctx);
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const startedAt = new Date().toISOString();
-  const progress = o.progress === false ? undefined : new Progress(ctx, o.progress ?? process.stderr, (o.progress ?? process.stderr) === process.stderr && process.stderr.isTTY === true, () => (server ? ` | kills ${server.kills}` : ''));
+  const control = server ?? cluster;
+  const progress = o.progress === false ? undefined : new Progress(ctx, o.progress ?? process.stderr, (o.progress ?? process.stderr) === process.stderr && process.stderr.isTTY === true, () => (control ? ` | kills ${control.kills}` : ''));
   progress?.start();
   let serverLoopP99: number | undefined;
+  const nemesis = cluster && o.killNodes ? cluster.nemesis(o.killNodes, options.killEveryMs).catch((e: unknown) => {
+    ctx.violations.add({ kind: 'crash', message: `the fault injection failed: ${String((e as Error)?.message ?? e)}` });
+    ctx.abort('the fault injection failed');
+  }) : undefined;
   try {
     await scenario.run(ctx);
+    await nemesis;
+    await cluster?.settled();
     if (server && !ctx.aborted) serverLoopP99 = await serverLoopDelayP99Ms(server.process.address);
   } finally {
     progress?.stop();
     loop.disable();
     if (server) await server.shutdown();
+    else if (ctx.gateways.length > 0) for (const g of ctx.gateways) await g.close();
     else await ctx.target.close();
   }
   ctx.settleUnknowns();
   ctx.settleCounts();
 
   const durationMs = ctx.clock.now() - ctx.startMs;
-  const figures: Record<string, number | string> = { ...ctx.figures, ...(server ? { kills: server.kills, restarts: server.restarts } : {}) };
+  const figures: Record<string, number | string> = { ...ctx.figures, ...(control ? { kills: control.kills, restarts: control.restarts } : {}) };
+  if (cluster) {
+    for (const [role, n] of Object.entries(cluster.killsBy)) figures[`kills.${role}`] = n;
+    const r = [...cluster.recoveries].sort((a, b) => a - b);
+    if (r.length > 0) Object.assign(figures, { recoveryMsMedian: r[Math.floor(r.length / 2)]!, recoveryMsMax: r[r.length - 1]! });
+  }
   const clean = ctx.violations.count() === 0;
   if (dataDir && tempDir) {
     if (clean) await rm(dataDir, { recursive: true, force: true });
@@ -157,8 +195,11 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
   const report: VerifyReport = {
     scenario: scenario.name,
     seed: o.seed,
-    target: server ? `spawned Elanus (${dataDir})` : scenario.needs === 'in-process' ? 'in-process' : o.target!,
-    options: { ...options, spawn: !!o.spawn, ...(o.target ? { target: o.target } : {}), ...(o.serverArgs?.length ? { serverArgs: o.serverArgs } : {}) },
+    target: server ? `spawned Elanus (${dataDir})` : cluster ? `cluster ${o.cluster} (gateways ${cluster.gatewayAddresses.join(', ')})` : scenario.needs === 'in-process' ? 'in-process' : o.target!,
+    options: {
+      ...options, spawn: !!o.spawn, ...(o.target ? { target: o.target } : {}), ...(o.cluster ? { cluster: o.cluster } : {}),
+      ...(o.killNodes ? { killNodes: o.killNodes.join(',') } : {}), ...(o.serverArgs?.length ? { serverArgs: o.serverArgs } : {}),
+    },
     startedAt,
     durationMs: Math.round(durationMs),
     stoppedBecause: ctx.stoppedBecause ?? 'the duration ended',
@@ -177,7 +218,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
 }
 
 export function replayCommand(o: VerifyOptions): string {
-  const parts = ['elanus verify', `--scenario ${o.scenario}`, o.spawn ? '--spawn' : o.target ? `--target ${o.target}` : '', `--seed ${o.seed}`,
+  const parts = ['elanus verify', `--scenario ${o.scenario}`, o.spawn ? '--spawn' : o.target ? `--target ${o.target}` : o.cluster ? `--cluster ${o.cluster}` : '',
+    o.killNodes ? `--kill-nodes ${o.killNodes.join(',')}` : '', `--seed ${o.seed}`,
     `--duration ${o.durationMs}ms`, `--concurrency ${o.concurrency}`, `--rows ${o.rows}`,
     o.dim !== undefined ? `--dim ${o.dim}` : '', o.kills !== undefined ? `--kills ${o.kills}` : '', o.killEveryMs !== undefined ? `--kill-every ${o.killEveryMs}ms` : '', o.interleavings !== undefined ? `--interleavings ${o.interleavings}` : '',
     o.rounds !== undefined ? `--rounds ${o.rounds}` : '', o.shapes !== undefined ? `--dims ${o.shapes.map(shapeName).join(',')}` : '',

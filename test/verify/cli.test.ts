@@ -15,9 +15,12 @@ test('usage errors exit with 2 and say what is wrong', () => {
   const cases: Array<[string[], RegExp]> = [
     [[], /--scenario/],
     [['--scenario', 'nope', '--spawn'], /unknown scenario "nope"/],
-    [['--scenario', 'mixed'], /needs --target HOST:PORT or --spawn/],
-    [['--scenario', 'kill-upsert', '--target', '127.0.0.1:19530'], /kills the server: it needs --spawn/],
-    [['--scenario', 'mixed', '--spawn', '--target', '127.0.0.1:1'], /either --target HOST:PORT or --spawn/],
+    [['--scenario', 'mixed'], /needs --target HOST:PORT, --spawn or --cluster DIR/],
+    [['--scenario', 'kill-upsert', '--target', '127.0.0.1:19530'], /kills the server: it needs --spawn or --cluster DIR/],
+    [['--scenario', 'mixed', '--spawn', '--target', '127.0.0.1:1'], /give one of --target HOST:PORT, --spawn or --cluster DIR, not --spawn and --target/],
+    [['--scenario', 'mixed', '--spawn', '--cluster', '/tmp/x'], /not --spawn and --cluster/],
+    [['--scenario', 'mixed', '--spawn', '--kill-nodes'], /--kill-nodes needs --cluster DIR/],
+    [['--scenario', 'mixed', '--cluster', '/tmp/x', '--kill-nodes', 'elanus,zookeeper'], /unknown process kind "zookeeper"; one or more of: elanus, nats, etcd/],
     [['--scenario', 'mixed', '--spawn', '--duration', 'soon'], /cannot read the duration "soon"/],
     [['--scenario', 'mixed', '--spawn', '--rows', '-5'], /--rows must be a whole number/],
     [['--scenario', 'lifecycle', '--target', '127.0.0.1:19530'], /kills the server: it needs --spawn/],
@@ -26,6 +29,10 @@ test('usage errors exit with 2 and say what is wrong', () => {
     [['--scenario', 'lifecycle', '--spawn', '--dims', 'f768'], /cannot read the vector shape "f768"/],
     [['--scenario', 'lifecycle', '--spawn', '--rounds', '0'], /--rounds must be an integer >= 1/],
   ];
+  // A folder with no cluster in it: the verifier could not run (3), and says how to start one.
+  const none = run('--scenario', 'mixed', '--cluster', '/nonexistent/elanus-cluster');
+  assert.equal(none.status, 3, none.stderr);
+  assert.match(none.stderr, /no cluster in \/nonexistent\/elanus-cluster: cannot read .*cluster\.json.*elanus cluster up --nodes 3 --dir/);
   for (const [args, message] of cases) {
     const r = run(...args);
     assert.equal(r.status, 2, `${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
