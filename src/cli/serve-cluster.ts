@@ -49,6 +49,7 @@ export async function openClusterStores(config: Config): Promise<ClusterStores &
     const log: LogStore = await JetStreamLogStore.open({
       servers: list(c.nats.servers),
       namespace: c.name,
+      positions: meta,
       replicas: c.nats.replicas === 3 ? 3 : 1,
       ...natsTls,
       ...(c.nats.user !== '' ? { user: c.nats.user, password: c.nats.password } : {}),

@@ -5,13 +5,19 @@
 import { connect, errors, type NatsConnection } from '@nats-io/transport-node';
 import { JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { ElanusError } from '../errors/index.js';
+import type { MetaStore } from '../storage/index.js';
 
 export interface JetStreamLogStoreOptions {
   /** Client URLs (nats://host:port or tls://host:port), any number of a cluster's servers. */
   readonly servers: readonly string[];
   /** Prefix of every JetStream name this store makes (jetstream-names.ts); streams() lists only these. */
   readonly namespace: string;
-  /** Copies of each stream and of the consumer positions: 1, or 3 on a cluster. Default 1. */
+  /**
+   * Where consumer positions live (log-consumer-positions.ts): the cluster's MetaStore
+   * (etcd), not owned — close() leaves it open.
+   */
+  readonly positions: MetaStore;
+  /** Copies of each stream: 1, or 3 on a cluster. Default 1. */
   readonly replicas?: 1 | 3;
   /** TLS: the CA that signed the server, and a client certificate where the server asks for one. */
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };

@@ -7,7 +7,7 @@
 // - Appends go through one AppendLane per stream (jetstream-append.ts): call order is
 //   position order, a failed append fails everything called after it, keys dedupe over
 //   a count of records (the contract) and through Nats-Msg-Id (the server).
-// - Consumers are positions in a KV bucket (jetstream-consumers.ts).
+// - Consumers are positions in the cluster's MetaStore, etcd (log-consumer-positions.ts).
 //
 // Durable here means: the server acknowledged the write after the stream's replicas
 // stored it (1, or a majority of 3 through the stream's Raft group), in file storage.
@@ -17,12 +17,11 @@
 // SIGKILL right after acknowledgements and find every acknowledged record; a power loss
 // of a lone server may lose the last ones. With 3 replicas a record survives the loss
 // of one machine, power included, as long as the two others keep running.
-import { type KV, Kvm } from '@nats-io/kv';
 import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { ElanusError } from '../errors/index.js';
 import { type ConsumerStart, type LogBounds, type LogEntry, type LogStore, idempotencyKeyBytes, logLimits } from '../storage/index.js';
 import { AppendLane } from './jetstream-append.js';
-import { ConsumerPositions } from './jetstream-consumers.js';
+import { ConsumerPositions } from './log-consumer-positions.js';
 import {
   type Connection, type JetStreamLogStoreOptions, apiCode, connectJetStream, isTransient, streamNotFoundCode, toStoreError, unavailable,
 } from './jetstream-connection.js';
@@ -71,13 +70,7 @@ export class JetStreamLogStore implements LogStore {
       if (maxPayload <= headerBytesMax) throw unavailable(conn.endpoint, `the server's max_payload (${maxPayload} bytes) leaves no room for a record`);
       // A lone server refuses replicated streams with a 500, which would look passing.
       if (settings.replicas > 1 && !conn.nc.info?.cluster) throw invalid(`replicas ${settings.replicas} needs a cluster; the server at ${conn.endpoint} is not in one`);
-      let kv: KV;
-      try {
-        kv = await new Kvm(conn.js).create(names.bucket, { history: 1, replicas: settings.replicas, storage: StorageType.File });
-      } catch (e) {
-        throw toStoreError(e, conn.endpoint);
-      }
-      const positions = new ConsumerPositions(kv, conn.jsm, names, conn.endpoint);
+      const positions = new ConsumerPositions(opts.positions, opts.namespace);
       return new JetStreamLogStore(conn, positions, names, settings, maxPayload - headerBytesMax);
     } catch (e) {
       await conn.nc.close().catch(() => undefined);

@@ -4,16 +4,15 @@
 //   log stream "c12s0.x_y" in namespace "prod"
 //     JetStream stream   prod_c12s0_dx__y        (namespace, '_', the encoded name)
 //     subject            elanus.prod.log.c12s0_dx__y
-//   consumer positions   KV bucket "prod-consumers" (JetStream stream KV_prod-consumers),
-//                        key "<encoded stream>.<consumer name in base64url>"
+//   consumer positions   not in JetStream: the MetaStore key
+//                        "log/prod/consumers/c12s0.x_y/<consumer>" (log-consumer-positions.ts)
 //
 // Stream names follow the embedded log's rule (wal/names.ts: letters, digits, '_', '.',
 // '-'), so either store takes the names the engine makes (`c<collection>s<shard>`).
 // JetStream allows no '.' in a stream name and reads '.' in a subject as a token
 // separator, so the encoding escapes '_' as "__" and '.' as "_d": one-to-one, and free of
 // '.', '*', '>' and spaces. A namespace is lowercase letters, digits and '-', starting with
-// a letter: it has no '_', so the prefix "<namespace>_" belongs to one namespace only, and
-// no log stream name starts with "KV_" (the KV buckets' streams).
+// a letter: it has no '_', so the prefix "<namespace>_" belongs to one namespace only.
 import { ElanusError } from '../errors/index.js';
 
 export const streamNameBytesMax = 128;
@@ -31,13 +30,6 @@ export interface Names {
   subject(name: string): string;
   /** The log stream of a JetStream stream name, or undefined when it is not this namespace's. */
   decode(jetStreamName: string): string | undefined;
-  readonly bucket: string;
-  /** The KV key of a consumer of a stream. */
-  consumerKey(stream: string, consumer: string): string;
-  /** The KV key filter matching every consumer of a stream. */
-  consumerFilter(stream: string): string;
-  /** The consumer named by a key. */
-  consumerOf(key: string): string;
 }
 
 export function checkNamespace(ns: unknown): string {
@@ -55,10 +47,6 @@ export function names(namespace: string): Names {
     stream: (name) => prefix + encode(name),
     subject: (name) => `elanus.${ns}.log.${encode(name)}`,
     decode: (js) => (js.startsWith(prefix) ? decode(js.slice(prefix.length)) : undefined),
-    bucket: `${ns}-consumers`,
-    consumerKey: (stream, consumer) => `${encode(stream)}.${Buffer.from(consumer, 'utf8').toString('base64url')}`,
-    consumerFilter: (stream) => `${encode(stream)}.*`,
-    consumerOf: (key) => Buffer.from(key.slice(key.indexOf('.') + 1), 'base64url').toString('utf8'),
   };
 }
 

@@ -41,7 +41,7 @@ test('after a takeover with a fenced log, the deposed engine\'s writes fail inst
   const fs = new NodeFileSystem();
   const meta = await LocalMetaStore.open({ fs, dir: join(dir, 'meta'), txnOpsMax: 10_000 });
   const objects = await FsObjectStore.open({ fs, dir: join(dir, 'objects') });
-  const open = () => JetStreamLogStore.open({ servers: nats.servers, namespace: 'fence', retryMs: 2_000 });
+  const open = () => JetStreamLogStore.open({ servers: nats.servers, namespace: 'fence', positions: meta, retryMs: 2_000 });
   const logA = await open();
   const logB = await open();
   let a: Elanus | undefined;

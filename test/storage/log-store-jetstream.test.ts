@@ -9,12 +9,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JetStreamLogStore, startNats, type LocalNats } from '../../src/cluster/index.js';
-import type { LogStore } from '../../src/storage/index.js';
+import { EtcdMetaStore, JetStreamLogStore, startEtcd, startNats, type LocalNats } from '../../src/cluster/index.js';
+import { LocalMetaStore, NodeFileSystem, type LogStore, type MetaStore } from '../../src/storage/index.js';
 import { serverBinary } from '../../src/testing/require-server.js';
 import { logStoreConformance } from './conformance/log-store.js';
 
 const binary = serverBinary('nats-server', 'nats-server');
+const etcdBinary = serverBinary('etcd', 'etcd-server');
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -44,8 +45,26 @@ if (binary === undefined) {
     await Promise.all([...stores].map((s) => s.close()));
     stores.clear();
   };
+  // Consumer positions live in the cluster's MetaStore: a real etcd where it is installed.
+  const metaCleanups: Array<() => Promise<unknown>> = [];
+  let positions: Promise<MetaStore> | undefined;
+  const positionStore = () => (positions ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'elanus-positions-'));
+    dirs.push(dir);
+    let meta: MetaStore;
+    if (etcdBinary !== undefined) {
+      const etcd = await startEtcd({ dir, binary: etcdBinary });
+      metaCleanups.push(() => etcd.stop());
+      meta = await EtcdMetaStore.open({ endpoints: etcd.endpoints, namespace: 'log-test/' });
+    } else {
+      meta = await LocalMetaStore.open({ fs: new NodeFileSystem(), dir });
+    }
+    metaCleanups.unshift(() => meta.close());
+    return meta;
+  })());
   after(async () => {
     await closeAll();
+    for (const c of metaCleanups) await c();
     await Promise.all(servers.map((s) => s.stop()));
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
@@ -63,7 +82,7 @@ if (binary === undefined) {
   };
   let namespaces = 0;
   const open = async (nats: LocalNats, namespace: string, extra: Partial<Parameters<typeof JetStreamLogStore.open>[0]> = {}) => {
-    const s = await JetStreamLogStore.open({ servers: nats.servers, namespace, requestTimeoutMs: 2000, retryMs: 10_000, ...extra });
+    const s = await JetStreamLogStore.open({ servers: nats.servers, namespace, positions: await positionStore(), requestTimeoutMs: 2000, retryMs: 10_000, ...extra });
     stores.add(s);
     return s;
   };
@@ -118,8 +137,8 @@ if (binary === undefined) {
         }
         assert.deepEqual(await b.read('c12s0', (await b.bounds('c12s0')).first, 10), [], 'the other namespace\'s stream of that name is its own');
         await assert.rejects(a.createStream('a'.repeat(129)), (e: unknown) => (e as { code?: string }).code === 'INVALID_NAME');
-        await assert.rejects(JetStreamLogStore.open({ servers: nats.servers, namespace: 'Bad_NS' }), (e: unknown) => (e as { code?: string }).code === 'INVALID_NAME');
-        await assert.rejects(JetStreamLogStore.open({ servers: nats.servers, namespace: 'r3', replicas: 3 }), (e: unknown) => (e as { code?: string }).code === 'INVALID_ARGUMENT');
+        await assert.rejects(JetStreamLogStore.open({ servers: nats.servers, namespace: 'Bad_NS', positions: await positionStore() }), (e: unknown) => (e as { code?: string }).code === 'INVALID_NAME');
+        await assert.rejects(JetStreamLogStore.open({ servers: nats.servers, namespace: 'r3', replicas: 3, positions: await positionStore() }), (e: unknown) => (e as { code?: string }).code === 'INVALID_ARGUMENT');
       } finally {
         await a.close();
         await b.close();
@@ -251,7 +270,7 @@ if (binary === undefined) {
       const url = nats.servers[0]!;
       await nats.kill(0);
       await assert.rejects(
-        JetStreamLogStore.open({ servers: [url], namespace: 'gone', connectTimeoutMs: 1000 }),
+        JetStreamLogStore.open({ servers: [url], namespace: 'gone', positions: await positionStore(), connectTimeoutMs: 1000 }),
         (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'STORE_UNAVAILABLE' && e.message.includes(url.replace('nats://', '')),
       );
     });
