@@ -145,9 +145,13 @@ export class ClusterNode {
   private async followLeader(): Promise<void> {
     const { meta } = this.o.stores;
     while (!this.closed) {
-      const kv = await meta.get(coordinatorKey);
+      // The value and the revision it was read at come from one read: a revision asked
+      // for separately could be past a coordinator elected in between, whose put the
+      // watch would then never deliver (a standby that never learns where to forward).
+      const read = await meta.range(coordinatorKey, { limit: 1 });
+      const kv = read.kvs[0]?.key === coordinatorKey ? read.kvs[0] : undefined;
       this.leaderValue = kv ? parseLeader(kv.value) : undefined;
-      const from = kv ? kv.modRevision + 1 : (await meta.revision()) + 1;
+      const from = read.revision + 1;
       const watch = await meta.watch(coordinatorKey, { fromRevision: from });
       const stop = () => watch.close();
       this.stop.signal.addEventListener('abort', stop, { once: true });

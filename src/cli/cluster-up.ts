@@ -140,15 +140,8 @@ export async function runClusterSupervise(o: ClusterUpOptions): Promise<number> 
     ],
   });
   for (const n of nodes) startNode(n);
+  let ready = false;
   writeState(dir, state(false));
-  // Ready: every gateway answers, and a call through the first one reaches a coordinator.
-  for (;;) {
-    if (await clusterAnswers(nodes.map((n) => n.port))) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  writeState(dir, state(true));
-  console.log(`cluster ready: gateways ${nodes.map((n) => n.port).join(', ')}`);
-
   const stopped = new Promise<void>((resolveStop) => {
     const onSignal = () => { stopping = true; resolveStop(); };
     process.once('SIGTERM', onSignal);
@@ -182,9 +175,17 @@ export async function runClusterSupervise(o: ClusterUpOptions): Promise<number> 
         s3 = await startS3({ dir: join(dir, 's3'), port: ports.s3 });
         changed = true;
       }
-      if (changed && !stopping) writeState(dir, state(true));
+      if (changed && !stopping) writeState(dir, state(ready));
     })().catch((e: unknown) => console.error(`restart failed: ${String(e)}`)).finally(() => { checking = false; });
   }, checkIntervalMs);
+  // Ready: every gateway answers, and a call through the first one reaches a coordinator.
+  // (Whatever dies meanwhile is already being restarted by the check above.)
+  while (!stopping && !(await clusterAnswers(nodes.map((n) => n.port)))) await new Promise((r) => setTimeout(r, 250));
+  if (!stopping) {
+    ready = true;
+    writeState(dir, state(true));
+    console.log(`cluster ready: gateways ${nodes.map((n) => n.port).join(', ')}`);
+  }
   await stopped;
   clearInterval(timer);
   await Promise.all(nodes.map((n) => new Promise<void>((r) => {

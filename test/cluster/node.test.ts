@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { listen, type RunningServer } from '../../src/api/server.js';
 import { registerRestRoutes } from '../../src/api/rest/index.js';
-import { ClusterNode, type ClusterStores } from '../../src/cli/cluster-node.js';
+import { ClusterNode, coordinatorKey, type ClusterStores } from '../../src/cli/cluster-node.js';
 import { ElanusError } from '../../src/errors/index.js';
 import { FsObjectStore, LocalMetaStore, NodeFileSystem, type MetaStore } from '../../src/storage/index.js';
 import { WalLogStore } from '../../src/wal/index.js';
@@ -131,6 +131,58 @@ test('a standby forwards to the coordinator, and takes over with every acknowled
     await shared.objects.close();
     await shared.log.close();
     await shared.meta.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a standby that finds no coordinator learns of the one elected right after its read', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'elanus-cluster-follow-'));
+  const fs = new NodeFileSystem();
+  const meta = await LocalMetaStore.open({ fs, dir: join(dir, 'etcd') });
+  const log = await WalLogStore.open({ fs, dir: join(dir, 'jetstream') });
+  const objects = await FsObjectStore.open({ fs, dir: join(dir, 's3') });
+  // Another node wins the election between the standby's read of the key (empty) and
+  // whatever it does next; the standby's own campaign waits until then.
+  let elected!: () => void;
+  const other = new Promise<void>((r) => (elected = r));
+  let injected = false;
+  const afterEmptyRead = async <T>(found: boolean, result: T): Promise<T> => {
+    if (!found && !injected) {
+      injected = true;
+      const lease = await meta.grantLease(60_000);
+      await meta.put(coordinatorKey, JSON.stringify({ node: 'node-x', address: '127.0.0.1:1' }), { lease });
+      elected();
+    }
+    return result;
+  };
+  const view = new Proxy(meta, {
+    get(target, name) {
+      const value = (target as unknown as Record<string | symbol, unknown>)[name];
+      if (typeof value !== 'function') return value;
+      if (name === 'get') return async (key: string) => { const kv = await target.get(key); return key === coordinatorKey ? afterEmptyRead(kv !== undefined, kv) : kv; };
+      if (name === 'range') {
+        return async (prefix: string, o?: Parameters<MetaStore['range']>[1]) => {
+          const r = await target.range(prefix, o);
+          return prefix === coordinatorKey ? afterEmptyRead(r.kvs.some((kv) => kv.key === coordinatorKey), r) : r;
+        };
+      }
+      if (name === 'grantLease') return async (ttl: number) => { await other; return target.grantLease(ttl); };
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+  const node = new ClusterNode({
+    node: 'node-b', address: '127.0.0.1:2', stores: { meta: view, log, objects }, leaseTtlMs, logger,
+    engine: { limits: { backgroundIntervalMs: 0, interimIndexRows: 0 } },
+  });
+  try {
+    await until('node-b to see node-x as coordinator', () => node.leader()?.node === 'node-x', 5_000);
+    assert.equal(node.forwardTo(), '127.0.0.1:1');
+    assert.equal(node.isCoordinator(), false);
+  } finally {
+    await node.close();
+    await objects.close();
+    await log.close();
+    await meta.close();
     await rm(dir, { recursive: true, force: true });
   }
 });
