@@ -18,6 +18,8 @@ import type { LogStore, MetaStore, ObjectStore, StoreClock } from '../storage/in
 
 /** The key the coordinator holds; its value is the coordinator's {@link LeaderValue}. */
 export const coordinatorKey = 'cluster/coordinator';
+/** How soon a node that lost its view of the coordinator key (etcd out of reach) reads it again. */
+const followRetryMs = 500;
 
 export interface LeaderValue {
   readonly node: string;
@@ -41,6 +43,13 @@ export interface ClusterNodeOptions {
   /** The coordinator lease's TTL: a dead coordinator is replaced this long after its last keep-alive. */
   readonly leaseTtlMs: number;
   readonly engine: StartOptions;
+  /**
+   * 'coordinator': stands for the lease (and runs the engine when it wins); 'gateway':
+   * forwards the calls it gets to the coordinator. Default both. A node with only the
+   * coordinator role answers a standby's NOT_COORDINATOR instead of forwarding; one with
+   * only the gateway role never coordinates.
+   */
+  readonly roles?: readonly ('gateway' | 'coordinator')[];
   readonly logger: Logger;
   readonly clock?: StoreClock;
 }
@@ -62,7 +71,8 @@ export class ClusterNode {
   constructor(private readonly o: ClusterNodeOptions) {
     this.gateway = switchableGateway(() => this.engine, () => {
       const l = this.leaderValue;
-      if (!l) return `no coordinator is elected yet (node ${this.o.node} is a candidate)`;
+      if (!this.hasRole('gateway')) return `node ${this.o.node} is not a gateway (its roles: ${this.roles().join(', ')}); send calls to a gateway${l ? `, or to the coordinator ${l.node} at ${l.address}` : ''}`;
+      if (!l) return `no coordinator is elected yet (node ${this.o.node} is ${this.hasRole('coordinator') ? 'a candidate' : 'a gateway only'})`;
       // The key still names this node: a lease of its previous run, not yet expired.
       if (l.node === this.o.node) return `the coordinator lease still held for ${l.node} before it restarted has not expired yet; a coordinator is elected when it does`;
       return `node ${this.o.node} is a standby; calls go to ${l.node} at ${l.address}`;
@@ -72,9 +82,9 @@ export class ClusterNode {
     this.running = this.run().catch((e: unknown) => this.fail('the coordinator failed to start', e));
   }
 
-  /** Where this node forwards calls: the coordinator's address, or undefined while it is the coordinator itself. */
+  /** Where this node forwards calls: the coordinator's address, or undefined while it is the coordinator itself (or no gateway). */
   forwardTo(): string | undefined {
-    if (this.engine) return undefined;
+    if (this.engine || !this.hasRole('gateway')) return undefined;
     const l = this.leaderValue;
     return l && l.node !== this.o.node ? l.address : undefined;
   }
@@ -101,7 +111,17 @@ export class ClusterNode {
     this.resolveLost('closed');
   }
 
+  roles(): readonly ('gateway' | 'coordinator')[] {
+    return this.o.roles ?? ['gateway', 'coordinator'];
+  }
+
+  private hasRole(role: 'gateway' | 'coordinator'): boolean {
+    return this.roles().includes(role);
+  }
+
   private async run(): Promise<void> {
+    // A gateway only never stands for the lease.
+    if (!this.hasRole('coordinator')) return;
     const { node, address, stores, leaseTtlMs, logger } = this.o;
     const value: LeaderValue = { node, address };
     const leadership = await campaign({
@@ -144,33 +164,53 @@ export class ClusterNode {
   /** Keeps leaderValue equal to the coordinator key: read it, then watch every change from there. */
   private async followLeader(): Promise<void> {
     const { meta } = this.o.stores;
+    let outage = false;
     while (!this.closed) {
-      // The value and the revision it was read at come from one read: a revision asked
-      // for separately could be past a coordinator elected in between, whose put the
-      // watch would then never deliver (a standby that never learns where to forward).
-      const read = await meta.range(coordinatorKey, { limit: 1 });
-      const kv = read.kvs[0]?.key === coordinatorKey ? read.kvs[0] : undefined;
-      this.leaderValue = kv ? parseLeader(kv.value) : undefined;
-      const from = read.revision + 1;
-      const watch = await meta.watch(coordinatorKey, { fromRevision: from });
-      const stop = () => watch.close();
-      this.stop.signal.addEventListener('abort', stop, { once: true });
       try {
-        for (;;) {
-          const batch = await watch.next();
-          if (batch === undefined) return;
-          for (const e of batch.events) {
-            if (e.kv.key !== coordinatorKey) continue;
-            this.leaderValue = e.type === 'put' ? parseLeader(e.kv.value) : undefined;
-          }
-        }
+        await this.followOnce(meta, () => (outage = false));
+        return;
       } catch (e) {
         // A watch that fell out of the kept history starts over from the current value.
-        if (!(e instanceof ElanusError && e.code === 'COMPACTED')) throw e;
-      } finally {
-        this.stop.signal.removeEventListener('abort', stop);
-        watch.close();
+        if (e instanceof ElanusError && e.code === 'COMPACTED') continue;
+        // etcd out of reach (restarting, a network blip): forward to the coordinator last
+        // seen and read again shortly. Only the coordinator's own lease decides whether it
+        // still coordinates; a standby has nothing to give up.
+        if (!(e instanceof ElanusError && e.code === 'STORE_UNAVAILABLE')) throw e;
+        if (!outage) this.o.logger.warn({ node: this.o.node, err: e.message }, 'the coordinator key cannot be followed; trying again');
+        outage = true;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, followRetryMs);
+          this.stop.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+        });
+        continue;
       }
+    }
+  }
+
+  /** Reads the key, then follows it until the watch ends (close) or fails. */
+  private async followOnce(meta: MetaStore, onRead: () => void): Promise<void> {
+    // The value and the revision it was read at come from one read: a revision asked
+    // for separately could be past a coordinator elected in between, whose put the
+    // watch would then never deliver (a standby that never learns where to forward).
+    const read = await meta.range(coordinatorKey, { limit: 1 });
+    const kv = read.kvs[0]?.key === coordinatorKey ? read.kvs[0] : undefined;
+    this.leaderValue = kv ? parseLeader(kv.value) : undefined;
+    onRead();
+    const watch = await meta.watch(coordinatorKey, { fromRevision: read.revision + 1 });
+    const stop = () => watch.close();
+    this.stop.signal.addEventListener('abort', stop, { once: true });
+    try {
+      for (;;) {
+        const batch = await watch.next();
+        if (batch === undefined) return;
+        for (const e of batch.events) {
+          if (e.kv.key !== coordinatorKey) continue;
+          this.leaderValue = e.type === 'put' ? parseLeader(e.kv.value) : undefined;
+        }
+      }
+    } finally {
+      this.stop.signal.removeEventListener('abort', stop);
+      watch.close();
     }
   }
 

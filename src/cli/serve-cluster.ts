@@ -104,7 +104,7 @@ export async function serveCluster(input: ClusterServeInput): Promise<number> {
     return 1;
   }
   const cluster = new ClusterNode({
-    node, address, stores, leaseTtlMs: config.cluster.leaseTtlMs, logger,
+    node, address, stores, leaseTtlMs: config.cluster.leaseTtlMs, logger, roles: config.cluster.roles,
     engine: { limits: config.limits, shardsDefault: config.shardsDefault, nativeThreads: config.nativeThreads, nativeNice: config.nativeNice, events: input.events },
   });
   const metrics = config.metrics ? createMetrics(cluster.gateway, () => listener.connections()) : undefined;
@@ -118,7 +118,9 @@ export async function serveCluster(input: ClusterServeInput): Promise<number> {
       registerRestRoutes(app, cluster.gateway, logger);
     },
   });
-  logger.info({ node, address, host: server.host, port: server.port, cluster: config.cluster.name }, `cluster node ${node} serving Milvus gRPC and HTTP on ${server.host}:${server.port}; campaigning for the coordinator lease`);
+  const roles = config.cluster.roles;
+  logger.info({ node, address, host: server.host, port: server.port, cluster: config.cluster.name, roles },
+    `cluster node ${node} (${roles.join(', ')}) serving Milvus gRPC and HTTP on ${server.host}:${server.port}${roles.includes('coordinator') ? '; campaigning for the coordinator lease' : ''}`);
   const ended = await Promise.race([
     input.stopRequested.then((signal) => ({ signal, lost: undefined })),
     cluster.lost.then((lost) => ({ signal: undefined, lost })),

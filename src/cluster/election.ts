@@ -63,18 +63,28 @@ export async function campaign(opts: ElectionOptions): Promise<Leadership> {
   }
   for (;;) {
     if (signal?.aborted) throw new ElanusError('CLOSED');
-    const sentAt = clock.now();
-    const lease = await store.grantLease(ttlMs);
-    const r = await store.txn({
-      compare: [{ key, target: 'exists', value: false }],
-      success: [{ op: 'put', key, value, lease }],
-      failure: [{ op: 'get', key }],
-    });
-    if (r.succeeded) return new Held(store, key, lease, ttlMs, clock, sentAt);
-    await store.revokeLease(lease).catch(() => undefined);
-    await deleted(store, key, r.revision + 1, signal);
+    try {
+      const sentAt = clock.now();
+      const lease = await store.grantLease(ttlMs);
+      const r = await store.txn({
+        compare: [{ key, target: 'exists', value: false }],
+        success: [{ op: 'put', key, value, lease }],
+        failure: [{ op: 'get', key }],
+      });
+      if (r.succeeded) return new Held(store, key, lease, ttlMs, clock, sentAt);
+      await store.revokeLease(lease).catch(() => undefined);
+      await deleted(store, key, r.revision + 1, signal);
+    } catch (e) {
+      // The store out of reach: try again. A create whose answer was lost may have put the
+      // key on its lease; nobody acts on that lease, and the key goes when it expires.
+      if (!(e instanceof ElanusError && e.code === 'STORE_UNAVAILABLE') || signal?.aborted) throw e;
+      await new Promise<void>((resolve) => clock.setTimer(campaignRetryMs, resolve));
+    }
   }
 }
+
+/** How soon a candidate tries again after the store did not answer. */
+const campaignRetryMs = 500;
 
 /** Resolves once `key` is deleted at or after `fromRevision` (or is already gone). */
 async function deleted(store: MetaStore, key: string, fromRevision: number, signal: AbortSignal | undefined): Promise<void> {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ElanusError, assert } from '../errors/index.js';
-import { configFileEnv, configFileFlag, keySpecs, logLevels, nestedGroups, type ClusterConfig, type Config, type KeySpec } from './schema.js';
+import { clusterRoles, configFileEnv, configFileFlag, keySpecs, logLevels, nestedGroups, type ClusterConfig, type ClusterRole, type Config, type KeySpec } from './schema.js';
 
 export interface LoadInput {
   /** Values from the command line, keyed as commander names them (camelCase of the flag). */
@@ -72,6 +72,9 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
   // their own encoding) and of object keys.
   if (!/^[a-z][a-z0-9-]{0,31}$/.test(config.cluster.name)) {
     throw configError('cluster.name', origin['cluster.name']!, `must be a lowercase letter then up to 31 lowercase letters, digits or '-', got ${JSON.stringify(config.cluster.name)}`);
+  }
+  if (config.cluster.roles.length === 0) {
+    throw configError('cluster.roles', origin['cluster.roles']!, `must be all, or a comma-separated list of ${clusterRoles.join(', ')}`);
   }
   if (config.cluster.nats.replicas !== 1 && config.cluster.nats.replicas !== 3) {
     throw configError('cluster.nats.replicas', origin['cluster.nats.replicas']!, `must be 1 or 3, got ${config.cluster.nats.replicas}`);
@@ -207,6 +210,14 @@ function build(values: ReadonlyMap<string, Value>): Config {
   });
 }
 
+/** 'all' or a list of roles; an unknown name (or none) gives [] (refused by the caller, with its origin). */
+function parseRoles(text: string): readonly ClusterRole[] {
+  const names = text.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+  if (names.length === 1 && names[0] === 'all') return Object.freeze([...clusterRoles]);
+  if (names.length === 0 || names.some((n) => !(clusterRoles as readonly string[]).includes(n))) return Object.freeze([]);
+  return Object.freeze(clusterRoles.filter((r) => names.includes(r)));
+}
+
 function buildCluster(get: <T extends Value>(key: string) => T): ClusterConfig {
   const s = (key: string) => get<string>(`cluster.${key}`);
   return Object.freeze({
@@ -215,6 +226,7 @@ function buildCluster(get: <T extends Value>(key: string) => T): ClusterConfig {
     node: s('node'),
     advertise: s('advertise'),
     leaseTtlMs: get<number>('cluster.leaseTtlMs'),
+    roles: parseRoles(s('roles')),
     etcd: Object.freeze({
       endpoints: s('etcd.endpoints'), username: s('etcd.username'), password: s('etcd.password'),
       caFile: s('etcd.caFile'), certFile: s('etcd.certFile'), keyFile: s('etcd.keyFile'),

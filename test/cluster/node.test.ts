@@ -22,20 +22,45 @@ import { WalLogStore } from '../../src/wal/index.js';
 const logger = pino({ level: 'silent' });
 const leaseTtlMs = 2_000;
 
-/** A view of the shared metadata store that a node loses, as a dead or cut-off process does. */
-function severable(store: MetaStore): { store: MetaStore; sever(): void } {
+/**
+ * A view of the shared metadata store that a node loses, as a dead or cut-off process
+ * does: calls fail with STORE_UNAVAILABLE, and so do its open watches. `heal` ends the
+ * outage (an etcd that came back).
+ */
+function severable(store: MetaStore): { store: MetaStore; sever(): void; heal(): void } {
   let severed = false;
+  const unavailable = () => new ElanusError('STORE_UNAVAILABLE', { store: 'etcd', endpoint: 'test', detail: 'severed' });
+  const watches = new Set<{ close(): void }>();
   const view = new Proxy(store, {
     get(target, name) {
       const value = (target as unknown as Record<string | symbol, unknown>)[name];
       if (typeof value !== 'function') return value;
+      if (name === 'watch') {
+        return async (...args: Parameters<MetaStore['watch']>) => {
+          if (severed) throw unavailable();
+          const w = await target.watch(...args);
+          let cut = false;
+          const handle = { close: () => { cut = true; w.close(); } };
+          watches.add(handle);
+          const next = async () => {
+            const b = await w.next();
+            if (b === undefined && cut) throw unavailable();
+            return b;
+          };
+          return { next, close: () => { watches.delete(handle); w.close(); }, [Symbol.asyncIterator]: () => ({ next: async () => { const b = await next(); return b === undefined ? { done: true as const, value: undefined } : { done: false as const, value: b }; } }) };
+        };
+      }
       return (...args: unknown[]) => {
-        if (severed && name !== 'close') return Promise.reject(new ElanusError('STORE_UNAVAILABLE', { store: 'etcd', endpoint: 'test', detail: 'severed' }));
+        if (severed && name !== 'close') return Promise.reject(unavailable());
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
   });
-  return { store: view, sever: () => { severed = true; } };
+  return {
+    store: view,
+    sever: () => { severed = true; for (const w of watches) w.close(); watches.clear(); },
+    heal: () => { severed = false; },
+  };
 }
 
 interface RunningNode {
@@ -43,21 +68,22 @@ interface RunningNode {
   readonly server: RunningServer;
   readonly address: string;
   sever(): void;
+  heal(): void;
 }
 
-async function startNode(name: string, shared: ClusterStores): Promise<RunningNode> {
+async function startNode(name: string, shared: ClusterStores, roles?: ReadonlyArray<'gateway' | 'coordinator'>): Promise<RunningNode> {
   const listener = await listen({ host: '127.0.0.1', port: 0, logger });
   const address = `127.0.0.1:${listener.port}`;
   const meta = severable(shared.meta);
   const node = new ClusterNode({
-    node: name, address, stores: { ...shared, meta: meta.store }, leaseTtlMs, logger,
+    node: name, address, stores: { ...shared, meta: meta.store }, leaseTtlMs, logger, ...(roles ? { roles } : {}),
     engine: { limits: { backgroundIntervalMs: 0, interimIndexRows: 0 } },
   });
   const server = await listener.serve({
     engine: node.gateway, messageBytesMax: 64 << 20, forwardTo: () => node.forwardTo(),
     http: (app) => registerRestRoutes(app, node.gateway, logger),
   });
-  return { node, server, address, sever: meta.sever };
+  return { node, server, address, sever: meta.sever, heal: meta.heal };
 }
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
@@ -183,6 +209,91 @@ test('a standby that finds no coordinator learns of the one elected right after 
     await objects.close();
     await log.close();
     await meta.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('roles: a gateway-only node forwards and never coordinates; a coordinator-only standby does not forward, and takes over', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'elanus-cluster-roles-'));
+  const fs = new NodeFileSystem();
+  const shared: ClusterStores = {
+    meta: await LocalMetaStore.open({ fs, dir: join(dir, 'etcd'), txnOpsMax: 10_000 }),
+    log: await WalLogStore.open({ fs, dir: join(dir, 'jetstream') }),
+    objects: await FsObjectStore.open({ fs, dir: join(dir, 's3') }),
+  };
+  const a = await startNode('node-a', shared);
+  await until('node-a to coordinate', () => a.node.isCoordinator());
+  const g = await startNode('node-g', shared, ['gateway']);
+  const c = await startNode('node-c', shared, ['coordinator']);
+  await until('both to see the coordinator', () => g.node.leader()?.node === 'node-a' && c.node.leader()?.node === 'node-a');
+  const viaG = new MilvusClient({ address: g.address, logLevel: 'error' });
+  const viaC = new MilvusClient({ address: c.address, logLevel: 'error' });
+  try {
+    await viaG.connectPromise;
+    await viaC.connectPromise;
+    assert.equal(g.node.forwardTo(), a.address);
+    assert.equal(c.node.forwardTo(), undefined);
+    const created = await viaG.createCollection({
+      collection_name: 'c',
+      fields: [{ name: 'id', data_type: DataType.Int64, is_primary_key: true }, { name: 'v', data_type: DataType.FloatVector, dim: 4 }],
+    });
+    assert.equal(created.error_code, 'Success', created.reason);
+    const refused = await viaC.showCollections({});
+    assert.notEqual(refused.status.error_code, 'Success');
+    assert.match(refused.status.reason, /NOT_COORDINATOR.*node node-c is not a gateway \(its roles: coordinator\).*node-a/);
+
+    a.sever();
+    await a.server.close(0);
+    await until('node-c to take over', () => c.node.isCoordinator(), 4 * leaseTtlMs + 10_000);
+    assert.equal(g.node.isCoordinator(), false, 'a gateway only never coordinates');
+    await until('node-g to forward to node-c', () => g.node.forwardTo() === c.address);
+    const listed = await viaG.showCollections({});
+    assert.equal(listed.status.error_code, 'Success', listed.status.reason);
+    assert.deepEqual(listed.data.map((x) => x.name), ['c']);
+  } finally {
+    await viaG.closeConnection().catch(() => undefined);
+    await viaC.closeConnection().catch(() => undefined);
+    for (const n of [g, c]) await n.server.close(1_000);
+    for (const n of [g, c, a]) await n.node.close();
+    await shared.objects.close();
+    await shared.log.close();
+    await shared.meta.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a standby rides out an etcd outage: it keeps forwarding, does not exit, and still takes over afterwards', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'elanus-cluster-outage-'));
+  const fs = new NodeFileSystem();
+  const shared: ClusterStores = {
+    meta: await LocalMetaStore.open({ fs, dir: join(dir, 'etcd'), txnOpsMax: 10_000 }),
+    log: await WalLogStore.open({ fs, dir: join(dir, 'jetstream') }),
+    objects: await FsObjectStore.open({ fs, dir: join(dir, 's3') }),
+  };
+  const a = await startNode('node-a', shared);
+  await until('node-a to coordinate', () => a.node.isCoordinator());
+  const b = await startNode('node-b', shared);
+  await until('node-b to see the coordinator', () => b.node.leader()?.node === 'node-a');
+  let exited: string | undefined;
+  void b.node.lost.then((reason) => (exited = reason));
+  try {
+    b.sever();
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(exited, undefined, 'a standby does not exit when etcd is out of reach');
+    assert.equal(b.node.forwardTo(), a.address, 'it forwards to the coordinator it last saw');
+    b.heal();
+    // The coordinator resigns (a clean stop): the standby, whose campaign outlived the outage, takes over.
+    await a.server.close(0);
+    await a.node.close();
+    await until('node-b to take over', () => b.node.isCoordinator(), 4 * leaseTtlMs + 10_000);
+    assert.equal(exited, undefined);
+  } finally {
+    await b.server.close(1_000);
+    await b.node.close();
+    await a.node.close();
+    await shared.objects.close();
+    await shared.log.close();
+    await shared.meta.close();
     await rm(dir, { recursive: true, force: true });
   }
 });
