@@ -1,0 +1,182 @@
+// What bench/cluster.ts measures against: an embedded `elanus serve` on a data folder, or
+// a whole cluster on loopback from `elanus cluster up --nodes N` (docs/CLUSTER.md). Each
+// target names its gateways and every process it started (pid and role), so the
+// benchmark can read each one's CPU and memory from /proc; `stop` leaves no process
+// behind (`cluster down`, then SIGKILL of any pid still alive).
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePortRun } from '../src/cluster/index.js';
+import { ServerProcess } from '../src/verify/spawn.js';
+import { now, removeDir, scratchDir } from './lib.js';
+
+const mainScript = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** Linux's clock ticks per second (`getconf CLK_TCK`), the unit of /proc/<pid>/stat's times. */
+const clockTicksPerSecond = 100;
+/** How long `cluster up` and `cluster down` may take before the benchmark gives up on them. */
+const clusterCommandMsMax = 200_000;
+
+export type Role = 'server' | 'coordinator' | 'gateway' | 'etcd' | 'nats' | 's3' | 'supervisor';
+
+export interface Proc {
+  /** Stable across rounds, for medians: `server`, `coordinator`, `gateway-1`, `etcd`, `nats-2`, ... */
+  readonly key: string;
+  /** As cluster.json names it (`elanus-2`, `nats-1`), or `elanus` for the embedded server. */
+  readonly name: string;
+  readonly role: Role;
+  readonly pid: number;
+}
+
+export interface Target {
+  readonly config: string;
+  readonly gateways: readonly string[];
+  readonly processes: readonly Proc[];
+  readonly startSeconds: number;
+  stop(): Promise<void>;
+}
+
+/** utime + stime of a process so far, in seconds; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is the first, utime the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident memory now (VmRSS) and at its highest since the process started (VmHWM), in bytes. */
+export function residentBytes(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A plain `elanus serve` on a fresh data folder: the single-machine baseline. */
+export async function startEmbedded(): Promise<Target> {
+  const t0 = now();
+  const dir = scratchDir('cluster-embedded');
+  const server = await ServerProcess.start({ dataDir: dir });
+  return {
+    config: 'embedded',
+    gateways: [server.address],
+    processes: [{ key: 'server', name: 'elanus', role: 'server', pid: server.pid! }],
+    startSeconds: (now() - t0) / 1000,
+    async stop() {
+      await server.stop();
+      removeDir(dir);
+    },
+  };
+}
+
+interface ClusterFile {
+  readonly gateways: string[];
+  readonly supervisor: number;
+  readonly processes: Array<{ name: string; role: string; pid: number; address: string }>;
+}
+
+/** Clusters still up, for the exit hook: a benchmark stopped by a signal leaves none running. */
+const liveClusters = new Set<string>();
+
+function cli(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [mainScript, 'cluster', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += String(d)));
+    child.stderr.on('data', (d) => (output += String(d)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), clusterCommandMsMax);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+/** The node whose log says last that it won the coordinator election. */
+function coordinatorOf(dir: string): string | undefined {
+  let best: { node: string; time: number } | undefined;
+  for (const file of readdirSync(dir).filter((f) => /^elanus-\d+\.log$/.test(f))) {
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+      if (!line.includes('won the coordinator election')) continue;
+      const rec = JSON.parse(line) as { node: string; time: number };
+      if (!best || rec.time > best.time) best = { node: rec.node, time: rec.time };
+    }
+  }
+  return best?.node;
+}
+
+/** `elanus cluster up --nodes N` on a scratch folder, gateways on consecutive free ports. */
+export async function startCluster(nodes: number): Promise<Target> {
+  const t0 = now();
+  const dir = scratchDir(`cluster-${nodes}`);
+  const port = await freePortRun(nodes);
+  liveClusters.add(dir);
+  const up = await cli(['up', '--nodes', String(nodes), '--dir', dir, '--port', String(port)]);
+  let state: ClusterFile | undefined;
+  try {
+    state = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterFile;
+  } catch {
+    state = undefined;
+  }
+  const stop = async () => {
+    await cli(['down', '--dir', dir]);
+    // `down` kills what it knows; a pid it missed (a supervisor that died first) goes here.
+    for (const pid of [state?.supervisor ?? 0, ...(state?.processes.map((p) => p.pid) ?? [])]) {
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    liveClusters.delete(dir);
+    removeDir(dir);
+  };
+  if (up.code !== 0 || !state) {
+    const log = (() => {
+      try {
+        return readFileSync(join(dir, 'supervisor.log'), 'utf8').slice(-2000);
+      } catch {
+        return '';
+      }
+    })();
+    await stop();
+    throw new Error(`cluster up --nodes ${nodes} failed (exit ${up.code}):\n${up.output.slice(-2000)}\n${log}`);
+  }
+  const coordinator = coordinatorOf(dir);
+  const counters = new Map<string, number>();
+  const keyOf = (role: string, name: string): string => {
+    if (name === coordinator) return 'coordinator';
+    if (role === 'etcd' || role === 's3') return role;
+    const label = role === 'elanus' ? 'gateway' : role;
+    const k = (counters.get(label) ?? 0) + 1;
+    counters.set(label, k);
+    return `${label}-${k}`;
+  };
+  const processes: Proc[] = state.processes.map((p) => {
+    const role: Role = p.name === coordinator ? 'coordinator' : p.role === 'elanus' ? 'gateway' : p.role as Role;
+    return { key: keyOf(p.role, p.name), name: p.name, role, pid: p.pid };
+  });
+  processes.push({ key: 'supervisor', name: 'supervisor', role: 'supervisor', pid: state.supervisor });
+  return { config: `cluster-${nodes}`, gateways: state.gateways, processes, startSeconds: (now() - t0) / 1000, stop };
+}
+
+/** Stops every cluster still up (synchronously enough for a signal handler: `down` in the foreground). */
+export async function stopAllClusters(): Promise<void> {
+  for (const dir of [...liveClusters]) {
+    await cli(['down', '--dir', dir]);
+    liveClusters.delete(dir);
+    removeDir(dir);
+  }
+}
