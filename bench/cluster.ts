@@ -1,32 +1,38 @@
-// A 1-node and a 3-node Elanus cluster against the embedded server, on this one machine.
-// For each configuration, in alternating order (forward in even rounds, backward in odd
-// ones, so a drift of the neighbours' load falls on every configuration alike):
+// A 1-node and a 3-node Elanus cluster against the embedded server, on this one machine:
 //   embedded   a plain `elanus serve` on a data folder: the single-machine baseline;
 //   cluster-1  `elanus cluster up --nodes 1`: etcd, 3 JetStream servers (streams with 3
 //              replicas), the S3 stand-in, one Elanus node (the coordinator);
 //   cluster-3  the same with 3 Elanus nodes: one coordinator runs the engine, the two
 //              others are gateways that forward every call to it (docs/CLUSTER.md).
-// Through the official Milvus SDK, C clients spread round-robin over the gateways:
-//   - nothing for a few seconds (idle: what each process spends on its own, with an
-//     empty collection: lease keep-alives, watches, the background pass);
-//   - insert SIFT-small's 10,000 x 128 base vectors in batches, P times, each pass into a
-//     collection of its own (one pass lasts about a second here, too short to time on a
-//     noisy machine), then flush them; the extra collections are then dropped (untimed);
-//   - create an HNSW index on the first, wait until built, load;
-//   - search SIFT-small's 100 queries over and over for a fixed time: QPS, latency and
-//     tie-aware recall@10 (the first answer to each query);
-// and per process (every pid of the target, and this process, which runs the clients):
-// CPU seconds in each phase (/proc/<pid>/stat) and resident memory at the end and at its
-// peak (/proc/<pid>/status). Speeds are read as ratios to the embedded server in the same
-// round. Every process, the client included, shares this machine's cores.
+// Each round starts all three (each on its own ports and folders), runs every phase for
+// each in turn, then stops them all. Through the official Milvus SDK, C clients per
+// configuration, spread round-robin over its gateways:
+//   - idle: nothing for a few seconds, all three at once (what each process spends on
+//     its own with an empty collection: lease keep-alives, watches, background passes);
+//   - insert: SIFT-small's 10,000 x 128 base vectors in batches, P passes, each into a
+//     collection of its own; pass p for every configuration before pass p + 1 (one pass
+//     lasts one to a few seconds here: alternating passes, not whole runs, puts a burst
+//     of the neighbours' load on all configurations alike);
+//   - flush every pass's collection, then drop all but the first (untimed);
+//   - index: HNSW on the first, until every row is indexed; load (then a few untimed searches);
+//   - search: SIFT-small's 100 queries over and over, in S slices per configuration,
+//     alternating: QPS, latency, tie-aware recall@10 of the first answer to each query.
+// The order of the configurations rotates from one pass or slice to the next. Per process
+// (every pid of each target, and this one, which runs the clients): CPU seconds in each
+// phase (/proc/<pid>/stat) and resident memory at the end of the round and at its peak
+// (/proc/<pid>/status). Speeds are read as ratios to the embedded server in the same
+// round. Every process, the clients included, shares this machine's cores, and the two
+// configurations not being measured sit idle beside the one that is (their idle cost is
+// the idle phase's).
 //
 //   node dist/bench/cluster.js [--rounds 2] [--clients 6] [--batch 1000] [--insert-passes 3]
-//     [--seconds 10] [--idle-seconds 3] [--ef 64] [--shards 1] [--configs embedded,cluster-1,cluster-3]
+//     [--seconds 12] [--slices 6] [--idle-seconds 3] [--ef 64] [--shards 1]
+//     [--configs embedded,cluster-1,cluster-3]
 import { cpus, loadavg } from 'node:os';
-import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
-import { cpuSeconds, residentBytes, startCluster, startEmbedded, stopAllClusters, type Role, type Target } from './cluster-targets.js';
-import { fmt, fmtInt, median, now, parseArgs, percentile, printTable, writeResult, MB } from './lib.js';
-import { K, RecallChecker, loadDataset, type Dataset } from './vector-lib.js';
+import { startCluster, startEmbedded, stopAllClusters, type Target } from './cluster-targets.js';
+import { TargetRun, phases, type Batch, type Phase, type ProcResult, type RunResult } from './cluster-run.js';
+import { fmt, fmtInt, median, now, parseArgs, printTable, writeResult, MB } from './lib.js';
+import { K, loadDataset, type Dataset } from './vector-lib.js';
 
 const args = parseArgs(process.argv.slice(2));
 const options = {
@@ -34,7 +40,9 @@ const options = {
   clients: Number(args.clients ?? 6),
   batch: Number(args.batch ?? 1000),
   insertPasses: Number(args['insert-passes'] ?? 3),
-  seconds: Number(args.seconds ?? 10),
+  /** Search time per configuration and round, in `slices` alternating pieces. */
+  seconds: Number(args.seconds ?? 12),
+  slices: Number(args.slices ?? 6),
   idleSeconds: Number(args['idle-seconds'] ?? 3),
   ef: Number(args.ef ?? 64),
   shards: Number(args.shards ?? 1),
@@ -44,147 +52,36 @@ const options = {
 for (const c of options.configs) if (!/^(embedded|cluster-[1-9])$/.test(c)) throw new Error(`unknown configuration ${c} (embedded, cluster-<nodes>)`);
 if (!options.configs.includes('embedded')) throw new Error('the configurations must include embedded: it is the baseline of every ratio');
 
-const collection = 'sift';
-/** Untimed searches per client after load, so no phase pays for connections or first-call work. */
-const warmupSearches = 3;
-/** How long the index may take to build before the run is abandoned. */
-const indexWaitMsMax = 600_000;
-const phases = ['idle', 'insert', 'flush', 'index', 'load', 'search'] as const;
-type Phase = (typeof phases)[number];
-
-interface ProcResult {
-  readonly key: string;
-  readonly name: string;
-  readonly role: Role | 'client';
-  readonly pid: number;
-  readonly cpuSeconds: Record<Phase, number>;
-  readonly rssEndBytes: number;
-  /** VmHWM: the most since the process started (the client's: since the benchmark started). */
-  readonly rssPeakBytes: number;
+/** `list` rotated left by `k`: who goes first moves on by one each pass or slice. */
+function rotated<T>(list: readonly T[], k: number): T[] {
+  return list.map((_, i) => list[(i + k) % list.length]!);
 }
 
-interface RunResult {
-  readonly config: string;
-  readonly round: number;
-  readonly gateways: number;
-  readonly startSeconds: number;
-  /** The machine's 1-minute load average as the run began (the neighbours' share of the cores, and ours). */
-  readonly loadAverage1m: number;
-  readonly phaseSeconds: Record<Phase, number>;
-  readonly insert: { rows: number; rowsPerSecond: number; batchP50Ms: number; batchP99Ms: number };
-  readonly search: { count: number; qps: number; p50Ms: number; p99Ms: number; recall: number; queriesAnswered: number };
-  readonly processes: ProcResult[];
-}
-
-type Reply = { error_code?: string | number; status?: { error_code: string | number; reason?: string } };
-function check<T extends Reply>(r: T): T {
-  const code = r.status?.error_code ?? r.error_code;
-  if (code !== 'Success') throw new Error(`call failed: ${JSON.stringify(r).slice(0, 300)}`);
-  return r;
-}
-
-function idsOf(results: unknown): number[] {
-  const list = (Array.isArray(results) && Array.isArray(results[0]) ? results[0] : results) as Array<{ id: string | number }>;
-  return list.map((h) => Number(h.id));
-}
-
-/** CPU seconds so far of every process of the target and of this one (the clients). */
-function cpuNow(target: Target): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const p of target.processes) out.set(p.key, cpuSeconds(p.pid) ?? NaN);
-  const u = process.cpuUsage();
-  out.set('client', (u.user + u.system) / 1e6);
-  return out;
-}
-
-async function runOne(target: Target, ds: Dataset, round: number, batches: Array<Array<{ id: number; vector: number[] }>>, queries: number[][]): Promise<RunResult> {
-  const loadAverage1m = loadavg()[0]!;
-  const clients = Array.from({ length: options.clients }, (_, i) => new MilvusClient({ address: target.gateways[i % target.gateways.length]!, timeout: 120_000 }));
+/** One round: every configuration started, measured phase by phase in turn, stopped. */
+async function round(r: number, ds: Dataset, batches: readonly Batch[], queries: readonly number[][]): Promise<RunResult[]> {
+  const targets: Target[] = [];
+  const runs: TargetRun[] = [];
   try {
-    for (const c of clients) await c.connectPromise;
-    const control = clients[0]!;
-    // Pass p goes into collection `sift` (p = 0), `sift_1`, ...: only the first is searched.
-    const names = Array.from({ length: options.insertPasses }, (_, p) => (p === 0 ? collection : `${collection}_${p}`));
-    for (const name of names) {
-      check(await control.createCollection({
-        collection_name: name, shards_num: options.shards,
-        fields: [{ name: 'id', data_type: DataType.Int64, is_primary_key: true }, { name: 'vector', data_type: DataType.FloatVector, dim: ds.dim }],
-      }));
+    for (const config of rotated(options.configs, r)) {
+      const target = config === 'embedded' ? await startEmbedded() : await startCluster(Number(config.slice('cluster-'.length)));
+      targets.push(target);
+      runs.push(await TargetRun.open(target, ds.dim, options));
     }
-    const spans = {} as Record<Phase, { seconds: number; from: Map<string, number>; to: Map<string, number> }>;
-    const timed = async (phase: Phase, work: () => Promise<unknown>) => {
-      const t = now();
-      const from = cpuNow(target);
-      await work();
-      spans[phase] = { from, to: cpuNow(target), seconds: (now() - t) / 1000 };
-    };
-
-    await timed('idle', () => new Promise((r) => setTimeout(r, options.idleSeconds * 1000)));
-    // Work items (pass, batch), taken in turn by whichever client is free.
-    const items = names.flatMap((name) => batches.map((rows) => ({ name, rows })));
-    let next = 0;
-    const batchMs: number[] = [];
-    await timed('insert', () => Promise.all(clients.map(async (c) => {
-      for (let i = next++; i < items.length; i = next++) {
-        const s = now();
-        check(await c.insert({ collection_name: items[i]!.name, data: items[i]!.rows }));
-        batchMs.push(now() - s);
-      }
-    })));
-    await timed('flush', async () => check(await control.flushSync({ collection_names: names })));
-    for (const name of names.slice(1)) check(await control.dropCollection({ collection_name: name }));
-    await timed('index', async () => {
-      check(await control.createIndex({ collection_name: collection, field_name: 'vector', index_type: 'HNSW', metric_type: 'L2', params: options.index }));
-      for (const deadline = now() + indexWaitMsMax; ;) {
-        const p = check(await control.getIndexBuildProgress({ collection_name: collection, field_name: 'vector' }));
-        if (Number(p.total_rows) > 0 && Number(p.indexed_rows) >= Number(p.total_rows)) return;
-        if (now() > deadline) throw new Error(`the index was not built within ${indexWaitMsMax / 1000} s: ${JSON.stringify(p)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    });
-    await timed('load', async () => check(await control.loadCollectionSync({ collection_name: collection })));
-
-    const ask = (c: MilvusClient, q: number) => c.search({ collection_name: collection, data: [queries[q]!], limit: K, params: { ef: options.ef }, output_fields: [] });
-    await Promise.all(clients.map(async (c, i) => {
-      for (let k = 0; k < warmupSearches; k++) check(await ask(c, (i + k) % queries.length));
-    }));
-    const answers = new Map<number, number[]>();
-    const searchMs: number[] = [];
-    const until = now() + options.seconds * 1000;
-    await timed('search', () => Promise.all(clients.map(async (c, i) => {
-      // Each client starts at its own place in the query list, so every query is asked early.
-      for (let k = Math.floor((i * queries.length) / clients.length); now() < until; k++) {
-        const q = k % queries.length;
-        const s = now();
-        const r = check(await ask(c, q));
-        searchMs.push(now() - s);
-        if (!answers.has(q)) answers.set(q, idsOf(r.results));
-      }
-    })));
-
-    const cpuOf = (key: string) => Object.fromEntries(phases.map((ph) => [ph, spans[ph].to.get(key)! - spans[ph].from.get(key)!])) as Record<Phase, number>;
-    const processes: ProcResult[] = target.processes.map((p) => {
-      const mem = residentBytes(p.pid);
-      return { key: p.key, name: p.name, role: p.role, pid: p.pid, cpuSeconds: cpuOf(p.key), rssEndBytes: mem?.rss ?? NaN, rssPeakBytes: mem?.peak ?? NaN };
-    });
-    const self = residentBytes(process.pid);
-    processes.push({ key: 'client', name: 'benchmark (SDK clients)', role: 'client', pid: process.pid, cpuSeconds: cpuOf('client'), rssEndBytes: self?.rss ?? NaN, rssPeakBytes: self?.peak ?? NaN });
-    for (const p of processes) {
-      if (phases.some((ph) => Number.isNaN(p.cpuSeconds[ph]))) console.log(`warning: ${target.config}: ${p.name} (pid ${p.pid}) exited during the run; its CPU is not counted`);
+    const idle = () => new Promise((resolve) => setTimeout(resolve, options.idleSeconds * 1000));
+    await Promise.all(runs.map((run) => run.measure('idle', idle)));
+    for (let p = 0; p < options.insertPasses; p++) {
+      for (const run of rotated(runs, p + r)) await run.insertPass(p, batches);
     }
-    const rows = items.reduce((n, b) => n + b.rows.length, 0);
-    return {
-      config: target.config, round, gateways: target.gateways.length, startSeconds: target.startSeconds, loadAverage1m,
-      phaseSeconds: Object.fromEntries(phases.map((ph) => [ph, spans[ph].seconds])) as Record<Phase, number>,
-      insert: { rows, rowsPerSecond: rows / spans.insert.seconds, batchP50Ms: percentile(batchMs, 50), batchP99Ms: percentile(batchMs, 99) },
-      search: {
-        count: searchMs.length, qps: searchMs.length / spans.search.seconds, p50Ms: percentile(searchMs, 50), p99Ms: percentile(searchMs, 99),
-        recall: new RecallChecker(ds).mean(answers, false), queriesAnswered: answers.size,
-      },
-      processes,
-    };
+    for (const run of runs) await run.flush();
+    for (const run of runs) await run.index();
+    for (const run of runs) await run.load(queries);
+    for (let s = 0; s < options.slices; s++) {
+      for (const run of rotated(runs, s + r)) await run.search(queries, (options.seconds * 1000) / options.slices);
+    }
+    return runs.map((run) => run.result(r, ds));
   } finally {
-    for (const c of clients) await c.closeConnection().catch(() => undefined);
+    for (const run of runs) await run.close();
+    for (const t of targets) await t.stop();
   }
 }
 
@@ -247,7 +144,7 @@ function print(summary: ReturnType<typeof summarize>, ds: Dataset, coreCount: nu
   console.log(`benchmark with its ${c} SDK clients) runs on the same ${coreCount} cores: a cluster here shares one machine, it does not add one.`);
   printTable(`ratios to the embedded server in the same round (median; each round in parentheses)`, ['configuration', 'insert rows/s', 'search QPS'],
     summary.map((s) => [s.config, `${fmt(med(s.ratios.insert), 2)}${range(s.ratios.insert)}`, `${fmt(med(s.ratios.search), 2)}${range(s.ratios.search)}`]));
-  printTable(`absolute (median of ${options.rounds} rounds): ${ds.name} ${fmtInt(ds.n)} x ${ds.dim} inserted ${options.insertPasses} times (a collection each), batches of ${options.batch}, ${c} clients round-robin over the gateways; HNSW M ${options.index.M} efConstruction ${options.index.efConstruction}, ef ${options.ef}, ${options.seconds} s of searches`,
+  printTable(`absolute (median of ${options.rounds} rounds): ${ds.name} ${fmtInt(ds.n)} x ${ds.dim} inserted ${options.insertPasses} times (a collection each), batches of ${options.batch}, ${c} clients round-robin over the gateways; HNSW M ${options.index.M} efConstruction ${options.index.efConstruction}, ef ${options.ef}, ${options.seconds} s of searches in ${options.slices} slices`,
     ['configuration', 'start s', 'insert rows/s', 'batch p50 / p99 ms', 'flush s', 'index s', 'load s', 'QPS', 'search p50 / p99 ms', `recall@${K}`],
     summary.map((s) => [s.config, fmt(s.startSeconds), fmtInt(s.insertRowsPerSecond), `${fmt(s.batchP50Ms)} / ${fmt(s.batchP99Ms)}`, fmt(s.phaseSeconds.flush, 2), fmt(s.phaseSeconds.index, 2), fmt(s.phaseSeconds.load, 2),
       fmtInt(s.qps), `${fmt(s.searchP50Ms)} / ${fmt(s.searchP99Ms)}`, fmt(s.recall, 3)]));
@@ -270,7 +167,7 @@ async function main(): Promise<void> {
   const ds = loaded;
   // The SDK takes rows of plain number arrays; built once, outside every timed phase.
   const vectorOf = (data: Float32Array, i: number) => Array.from(data.subarray(i * ds.dim, (i + 1) * ds.dim));
-  const batches: Array<Array<{ id: number; vector: number[] }>> = [];
+  const batches: Batch[] = [];
   for (let b = 0; b < ds.n; b += options.batch) {
     batches.push(Array.from({ length: Math.min(options.batch, ds.n - b) }, (_, k) => ({ id: b + k, vector: vectorOf(ds.base, b + k) })));
   }
@@ -286,17 +183,10 @@ async function main(): Promise<void> {
   const runs: RunResult[] = [];
   const t0 = now();
   const loadAverageAtStart = loadavg();
-  for (let round = 0; round < options.rounds; round++) {
-    const order = round % 2 === 0 ? options.configs : [...options.configs].reverse();
-    for (const config of order) {
-      const target = config === 'embedded' ? await startEmbedded() : await startCluster(Number(config.slice('cluster-'.length)));
-      try {
-        const r = await runOne(target, ds, round, batches, queries);
-        runs.push(r);
-        console.log(`round ${round + 1} ${config} (load average ${fmt(r.loadAverage1m, 1)}): started in ${fmt(r.startSeconds)} s; insert ${fmtInt(r.insert.rowsPerSecond)} rows/s; flush ${fmt(r.phaseSeconds.flush, 2)} s; index ${fmt(r.phaseSeconds.index, 2)} s; load ${fmt(r.phaseSeconds.load, 2)} s; ${fmtInt(r.search.qps)} QPS, recall@${K} ${fmt(r.search.recall, 3)}`);
-      } finally {
-        await target.stop();
-      }
+  for (let r = 0; r < options.rounds; r++) {
+    for (const res of await round(r, ds, batches, queries)) {
+      runs.push(res);
+      console.log(`round ${r + 1} ${res.config} (load average ${fmt(res.loadAverage1m, 1)}): started in ${fmt(res.startSeconds)} s; insert ${fmtInt(res.insert.rowsPerSecond)} rows/s; flush ${fmt(res.phaseSeconds.flush, 2)} s; index ${fmt(res.phaseSeconds.index, 2)} s; load ${fmt(res.phaseSeconds.load, 2)} s; ${fmtInt(res.search.qps)} QPS, recall@${K} ${fmt(res.search.recall, 3)}`);
     }
   }
   const summary = summarize(runs);
@@ -308,7 +198,8 @@ async function main(): Promise<void> {
       'every process (3 JetStream servers, etcd, the S3 stand-in, N Elanus nodes, the supervisor, and this benchmark running the SDK clients) shares the same cores',
       'embedded acknowledges an insert after its log record is fdatasynced; the cluster after JetStream stored it on 2 of 3 replicas (nats-server 2.9 does not fsync each write)',
       'in a cluster one node (the coordinator) runs the engine; the other nodes forward every call to it',
-      'CPU from /proc/<pid>/stat (utime + stime, all threads), memory from /proc/<pid>/status (VmRSS at the end of the search phase, VmHWM)',
+      'CPU from /proc/<pid>/stat (utime + stime, all threads), memory from /proc/<pid>/status (VmRSS at the end of the round, VmHWM)',
+      'the configurations of a round run at once and are measured in turn (insert passes and search slices alternate); the two not measured sit idle beside the one that is',
     ],
     summary, runs,
   });
