@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePortRun } from '../src/cluster/index.js';
-import { ServerProcess } from '../src/verify/spawn.js';
 import { now, removeDir, scratchDir } from './lib.js';
 
 const mainScript = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -16,6 +16,9 @@ const mainScript = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const clockTicksPerSecond = 100;
 /** How long `cluster up` and `cluster down` may take before the benchmark gives up on them. */
 const clusterCommandMsMax = 200_000;
+/** How long the embedded server may take to serve, and to stop after SIGTERM (it flushes first). */
+const serverStartMsMax = 60_000;
+const serverStopMsMax = 30_000;
 
 export type Role = 'server' | 'coordinator' | 'gateway' | 'etcd' | 'nats' | 's3' | 'supervisor';
 
@@ -68,18 +71,53 @@ function alive(pid: number): boolean {
   }
 }
 
-/** A plain `elanus serve` on a fresh data folder: the single-machine baseline. */
+/**
+ * A plain `elanus serve` on a fresh data folder: the single-machine baseline. In a session
+ * of its own, as `cluster up`'s detached supervisor and every server under it are: with
+ * Linux's autogroup scheduling (on by default) each session gets a fair share of the
+ * cores, and a server in the benchmark's own session would share the clients' share
+ * while a cluster got one of its own, which the neighbours' load turns into a speed-up
+ * of the cluster.
+ */
 export async function startEmbedded(): Promise<Target> {
   const t0 = now();
   const dir = scratchDir('cluster-embedded');
-  const server = await ServerProcess.start({ dataDir: dir });
+  const child = spawn(process.execPath, [mainScript, 'serve', '--data-dir', dir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info'], {
+    detached: true, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const killNow = () => child.kill('SIGKILL');
+  process.once('exit', killNow);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the embedded server did not serve within ${serverStartMsMax} ms`)), serverStartMsMax);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      // The "serving" log line carries the port the server bound (--port 0 picks one).
+      const rec = /"port":(\d+).*"msg":"serving/.exec(line);
+      if (rec) {
+        clearTimeout(timer);
+        resolve(Number(rec[1]));
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error('the embedded server exited before serving'));
+    });
+  }).catch((e: unknown) => {
+    killNow();
+    removeDir(dir);
+    throw e;
+  });
   return {
     config: 'embedded',
-    gateways: [server.address],
-    processes: [{ key: 'server', name: 'elanus', role: 'server', pid: server.pid! }],
+    gateways: [`127.0.0.1:${port}`],
+    processes: [{ key: 'server', name: 'elanus', role: 'server', pid: child.pid! }],
     startSeconds: (now() - t0) / 1000,
     async stop() {
-      await server.stop();
+      child.kill('SIGTERM');
+      const timer = setTimeout(killNow, serverStopMsMax);
+      await exited;
+      clearTimeout(timer);
+      process.off('exit', killNow);
       removeDir(dir);
     },
   };

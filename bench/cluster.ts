@@ -25,7 +25,7 @@
 // configurations not being measured sit idle beside the one that is (their idle cost is
 // the idle phase's).
 //
-//   node dist/bench/cluster.js [--rounds 2] [--clients 6] [--batch 1000] [--insert-passes 3]
+//   node dist/bench/cluster.js [--rounds 2] [--clients 6] [--batch 1000] [--insert-passes 6]
 //     [--seconds 12] [--slices 6] [--idle-seconds 3] [--ef 64] [--shards 1]
 //     [--configs embedded,cluster-1,cluster-3]
 import { cpus, loadavg } from 'node:os';
@@ -39,7 +39,7 @@ const options = {
   rounds: Number(args.rounds ?? 2),
   clients: Number(args.clients ?? 6),
   batch: Number(args.batch ?? 1000),
-  insertPasses: Number(args['insert-passes'] ?? 3),
+  insertPasses: Number(args['insert-passes'] ?? 6),
   /** Search time per configuration and round, in `slices` alternating pieces. */
   seconds: Number(args.seconds ?? 12),
   slices: Number(args.slices ?? 6),
