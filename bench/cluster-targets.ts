@@ -72,6 +72,25 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * How to stop every target still up, by its folder: the rounds stop theirs, and a signal
+ * stops whatever is left, so that an interrupted benchmark leaves no process behind.
+ */
+const live = new Map<string, () => Promise<void>>();
+
+/** `stop`, run once however often it is called, and forgotten by `live` once done. */
+function registered(dir: string, stop: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  const once = () => (done ??= stop().finally(() => live.delete(dir)));
+  live.set(dir, once);
+  return once;
+}
+
+/** Stops every target still up (on SIGINT or SIGTERM). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...live.values()].map((stop) => stop().catch((e: unknown) => console.error(`stopping failed: ${String(e)}`))));
+}
+
+/**
  * A plain `elanus serve` on a fresh data folder: the single-machine baseline. In a session
  * of its own, as `cluster up`'s detached supervisor and every server under it are: with
  * Linux's autogroup scheduling (on by default) each session gets a fair share of the
@@ -88,6 +107,14 @@ export async function startEmbedded(): Promise<Target> {
   const killNow = () => child.kill('SIGKILL');
   process.once('exit', killNow);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = registered(dir, async () => {
+    child.kill('SIGTERM');
+    const timer = setTimeout(killNow, serverStopMsMax);
+    await exited;
+    clearTimeout(timer);
+    process.off('exit', killNow);
+    removeDir(dir);
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the embedded server did not serve within ${serverStartMsMax} ms`)), serverStartMsMax);
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -102,9 +129,8 @@ export async function startEmbedded(): Promise<Target> {
       clearTimeout(timer);
       reject(new Error('the embedded server exited before serving'));
     });
-  }).catch((e: unknown) => {
-    killNow();
-    removeDir(dir);
+  }).catch(async (e: unknown) => {
+    await stop();
     throw e;
   });
   return {
@@ -112,14 +138,7 @@ export async function startEmbedded(): Promise<Target> {
     gateways: [`127.0.0.1:${port}`],
     processes: [{ key: 'server', name: 'elanus', role: 'server', pid: child.pid! }],
     startSeconds: (now() - t0) / 1000,
-    async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(killNow, serverStopMsMax);
-      await exited;
-      clearTimeout(timer);
-      process.off('exit', killNow);
-      removeDir(dir);
-    },
+    stop,
   };
 }
 
@@ -129,12 +148,11 @@ interface ClusterFile {
   readonly processes: Array<{ name: string; role: string; pid: number; address: string }>;
 }
 
-/** Clusters still up, for the exit hook: a benchmark stopped by a signal leaves none running. */
-const liveClusters = new Set<string>();
-
 function cli(args: readonly string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [mainScript, 'cluster', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // In a process group of its own: a Ctrl-C meant for the benchmark must not stop an
+    // `up` halfway (its detached supervisor would go on, with nobody left to stop it).
+    const child = spawn(process.execPath, [mainScript, 'cluster', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (d) => (output += String(d)));
     child.stderr.on('data', (d) => (output += String(d)));
@@ -159,38 +177,43 @@ function coordinatorOf(dir: string): string | undefined {
   return best?.node;
 }
 
+function readState(dir: string): ClusterFile | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterFile;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `elanus cluster up --nodes N` on a scratch folder, gateways on consecutive free ports. */
 export async function startCluster(nodes: number): Promise<Target> {
   const t0 = now();
   const dir = scratchDir(`cluster-${nodes}`);
   const port = await freePortRun(nodes);
-  liveClusters.add(dir);
-  const up = await cli(['up', '--nodes', String(nodes), '--dir', dir, '--port', String(port)]);
-  let state: ClusterFile | undefined;
-  try {
-    state = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterFile;
-  } catch {
-    state = undefined;
-  }
-  const stop = async () => {
+  const up = cli(['up', '--nodes', String(nodes), '--dir', dir, '--port', String(port)]);
+  const stop = registered(dir, async () => {
+    // Not while `up` runs: its supervisor may not have written its pid yet.
+    await up;
+    // Read before `down`, which empties the list; restarted processes have new pids.
+    const state = readState(dir);
     await cli(['down', '--dir', dir]);
     // `down` kills what it knows; a pid it missed (a supervisor that died first) goes here.
     for (const pid of [state?.supervisor ?? 0, ...(state?.processes.map((p) => p.pid) ?? [])]) {
       if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
     }
-    liveClusters.delete(dir);
     removeDir(dir);
-  };
-  if (up.code !== 0 || !state) {
-    const log = (() => {
-      try {
-        return readFileSync(join(dir, 'supervisor.log'), 'utf8').slice(-2000);
-      } catch {
-        return '';
-      }
-    })();
+  });
+  const { code, output } = await up;
+  const state = readState(dir);
+  if (code !== 0 || !state) {
+    let log = '';
+    try {
+      log = readFileSync(join(dir, 'supervisor.log'), 'utf8').slice(-2000);
+    } catch {
+      // No log: the supervisor did not start.
+    }
     await stop();
-    throw new Error(`cluster up --nodes ${nodes} failed (exit ${up.code}):\n${up.output.slice(-2000)}\n${log}`);
+    throw new Error(`cluster up --nodes ${nodes} failed (exit ${code}):\n${output.slice(-2000)}\n${log}`);
   }
   const coordinator = coordinatorOf(dir);
   const counters = new Map<string, number>();
@@ -208,13 +231,4 @@ export async function startCluster(nodes: number): Promise<Target> {
   });
   processes.push({ key: 'supervisor', name: 'supervisor', role: 'supervisor', pid: state.supervisor });
   return { config: `cluster-${nodes}`, gateways: state.gateways, processes, startSeconds: (now() - t0) / 1000, stop };
-}
-
-/** Stops every cluster still up (synchronously enough for a signal handler: `down` in the foreground). */
-export async function stopAllClusters(): Promise<void> {
-  for (const dir of [...liveClusters]) {
-    await cli(['down', '--dir', dir]);
-    liveClusters.delete(dir);
-    removeDir(dir);
-  }
 }

@@ -29,7 +29,7 @@
 //     [--seconds 12] [--slices 6] [--idle-seconds 3] [--ef 64] [--shards 1]
 //     [--configs embedded,cluster-1,cluster-3]
 import { cpus, loadavg } from 'node:os';
-import { startCluster, startEmbedded, stopAllClusters, type Target } from './cluster-targets.js';
+import { startCluster, startEmbedded, stopAll, type Target } from './cluster-targets.js';
 import { TargetRun, phases, type Batch, type Phase, type ProcResult, type RunResult } from './cluster-run.js';
 import { fmt, fmtInt, median, now, parseArgs, printTable, writeResult, MB } from './lib.js';
 import { K, loadDataset, type Dataset } from './vector-lib.js';
@@ -174,8 +174,8 @@ async function main(): Promise<void> {
   const queries = Array.from({ length: ds.nq }, (_, q) => vectorOf(ds.queries, q));
   const coreCount = cpus().length;
   const stopOnSignal = (signal: NodeJS.Signals) => {
-    console.error(`\n${signal}: stopping the clusters`);
-    void stopAllClusters().finally(() => process.exit(130));
+    console.error(`\n${signal}: stopping every server and cluster still up`);
+    void stopAll().finally(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
