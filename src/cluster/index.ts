@@ -7,3 +7,4 @@ export { type S3ObjectStoreOptions, s3Defaults, s3Limits } from './s3-client.js'
 export { startS3, localS3Defaults, type LocalS3, type LocalS3Options } from './local-s3.js';
 export { JetStreamLogStore, type JetStreamLogStoreOptions } from './jetstream-log-store.js';
 export { freePorts, startNats, type LocalNats, type NatsPorts, type NatsProcess, type StartNatsOptions } from './local-nats.js';
+export { freePort, freePortRun, portFree } from './free-port.js';
