@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePortRun } from '../src/cluster/index.js';
 import { now, removeDir, scratchDir } from './lib.js';
+import { processAlive } from '../src/testing/index.js';
 
 const mainScript = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 /** Linux's clock ticks per second (`getconf CLK_TCK`), the unit of /proc/<pid>/stat's times. */
@@ -62,14 +63,6 @@ export function residentBytes(pid: number): { rss: number; peak: number } | unde
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * How to stop every target still up, by its folder: the rounds stop theirs, and a signal
@@ -199,7 +192,7 @@ export async function startCluster(nodes: number): Promise<Target> {
     await cli(['down', '--dir', dir]);
     // `down` kills what it knows; a pid it missed (a supervisor that died first) goes here.
     for (const pid of [state?.supervisor ?? 0, ...(state?.processes.map((p) => p.pid) ?? [])]) {
-      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+      if (pid > 0 && processAlive(pid)) process.kill(pid, 'SIGKILL');
     }
     removeDir(dir);
   });

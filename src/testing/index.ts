@@ -4,3 +4,4 @@ export { ScheduledFileSystem, type Schedule } from './scheduled-fs.js';
 export { SimulatedClock } from './simulated-clock.js';
 export { objectFilePath, listObjectFiles, temporaryObjectFiles, readObjectFile, writeObjectFile } from './object-files.js';
 export { serverBinary } from './require-server.js';
+export { processAlive } from './process-alive.js';

@@ -20,6 +20,7 @@ import type { Random } from '../testing/random.js';
 import type { ScenarioContext, ServerControl } from './context.js';
 import type { Target } from './target.js';
 import { pause } from './scenarios/workload.js';
+import { processAlive } from '../testing/process-alive.js';
 
 /** The kinds of process --kill-nodes may name. */
 export const faultRoles = ['elanus', 'nats', 'etcd'] as const;
@@ -50,16 +51,6 @@ export async function readClusterFile(dir: string): Promise<ClusterFile> {
   const f = JSON.parse(text) as Partial<ClusterFile>;
   if (!Array.isArray(f.gateways) || f.gateways.length === 0 || !Array.isArray(f.processes)) throw new Error(`${path} names no gateways: is the cluster up?`);
   return f as ClusterFile;
-}
-
-function alive(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export class ClusterControl implements ServerControl {
@@ -103,7 +94,7 @@ export class ClusterControl implements ServerControl {
       await this.serialised(async () => {
         const incarnation = ctx.history.incarnation;
         ctx.killedIncarnations.add(incarnation);
-        for (const p of nodes) if (alive(p.pid)) process.kill(p.pid, 'SIGTERM');
+        for (const p of nodes) if (processAlive(p.pid)) process.kill(p.pid, 'SIGTERM');
         for (const p of nodes) await this.exited(p.pid);
         const startedMs = ctx.clock.now();
         if (!(await this.recovered(nodes))) return;
@@ -136,7 +127,7 @@ export class ClusterControl implements ServerControl {
     const ctx = this.context();
     return this.serialised(async () => {
       if (ctx.aborted) return;
-      const candidates = this.file.processes.filter((p) => p.role === role && alive(p.pid));
+      const candidates = this.file.processes.filter((p) => p.role === role && processAlive(p.pid));
       if (candidates.length === 0) return;
       const victim = candidates[rng.int(candidates.length)]!;
       // Operations invoked before the kill, and those invoked until the cluster answers again.
@@ -172,7 +163,7 @@ export class ClusterControl implements ServerControl {
 
   private async exited(pid: number): Promise<void> {
     const until = Date.now() + 30_000;
-    while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (processAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   }
 
   /**
@@ -191,7 +182,7 @@ export class ClusterControl implements ServerControl {
         return false;
       }
       const file = await readClusterFile(this.dir).catch(() => undefined);
-      const back = file && killed.every((k) => file.processes.some((p) => p.name === k.name && p.pid !== k.pid && alive(p.pid)));
+      const back = file && killed.every((k) => file.processes.some((p) => p.name === k.name && p.pid !== k.pid && processAlive(p.pid)));
       if (file && back) {
         // Every Elanus node whose pid changed (the killed one, or a coordinator that lost its lease) gets a new client.
         const restarted = new Set(file.processes.filter((p) => p.role === 'elanus' && oldPids.get(p.name) !== p.pid).map((p) => p.address));

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './helpers.js';
+import { processAlive } from '../../src/testing/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -19,14 +20,6 @@ function tempDir(): string {
   return dir;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
 
 test('on a port already in use, serve exits 1 with one clear line and creates no data folder', async () => {
   const taken = net.createServer();
@@ -88,10 +81,10 @@ test('npm start: SIGTERM to npm stops the server cleanly and leaves no node proc
     clearTimeout(timer);
     assert.notEqual(x, 'timeout', 'npm did not exit within 15 s of SIGTERM');
     t.diagnostic(`npm exited with ${JSON.stringify(x)}`);
-    assert.equal(alive(serverPid), false, `the server (pid ${serverPid}) is still running without npm`);
+    assert.equal(processAlive(serverPid), false, `the server (pid ${serverPid}) is still running without npm`);
     assert.ok(lines.some((l) => l.msg === 'stopped'), `the server stopped cleanly: ${stdout}`);
   } finally {
     if (npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
-    if (serverPid !== undefined && alive(serverPid)) process.kill(serverPid, 'SIGKILL');
+    if (serverPid !== undefined && processAlive(serverPid)) process.kill(serverPid, 'SIGKILL');
   }
 });

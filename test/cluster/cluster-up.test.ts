@@ -10,20 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serverBinary } from '../../src/testing/require-server.js';
+import { processAlive } from '../../src/testing/index.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const ready = serverBinary('etcd', 'etcd-server') && serverBinary('nats-server', 'nats-server');
 
 interface ClusterFile { gateways: string[]; processes: Array<{ name: string; role: string; pid: number; address: string }> }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function answers(address: string): Promise<boolean> {
   const r = await fetch(`http://${address}/v2/vectordb/collections/list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -45,17 +38,17 @@ test('cluster up starts a whole cluster, its supervisor restarts a killed node, 
     assert.deepEqual(s.gateways, [`127.0.0.1:${port}`, `127.0.0.1:${port + 1}`]);
     assert.deepEqual(s.processes.map((p) => p.role).sort(), ['elanus', 'elanus', 'etcd', 'nats', 'nats', 'nats', 's3']);
     pids = s.processes.map((p) => p.pid);
-    assert.ok(pids.every(alive), 'every process of cluster.json runs');
+    assert.ok(pids.every(processAlive), 'every process of cluster.json runs');
     for (const g of s.gateways) assert.ok(await answers(g), `${g} answers`);
 
     const victim = s.processes.find((p) => p.name === 'elanus-2')!;
     process.kill(victim.pid, 'SIGKILL');
     let again: ClusterFile['processes'][number] | undefined;
-    for (let i = 0; i < 100 && !(again && again.pid !== victim.pid && alive(again.pid)); i++) {
+    for (let i = 0; i < 100 && !(again && again.pid !== victim.pid && processAlive(again.pid)); i++) {
       await new Promise((r) => setTimeout(r, 100));
       again = (await state()).processes.find((p) => p.name === 'elanus-2');
     }
-    assert.ok(again && again.pid !== victim.pid && alive(again.pid), 'the supervisor started the killed node again');
+    assert.ok(again && again.pid !== victim.pid && processAlive(again.pid), 'the supervisor started the killed node again');
     for (let i = 0; i < 100 && !(await answers(victim.address).catch(() => false)); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(await answers(victim.address));
 
@@ -66,7 +59,7 @@ test('cluster up starts a whole cluster, its supervisor restarts a killed node, 
   } finally {
     const down = cli('down', '--dir', dir);
     assert.equal(down.status, 0, down.stderr);
-    assert.deepEqual(pids.filter(alive), [], 'down leaves no process');
+    assert.deepEqual(pids.filter(processAlive), [], 'down leaves no process');
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -86,6 +86,26 @@ async function startNode(name: string, shared: ClusterStores, roles?: ReadonlyAr
   return { node, server, address, sever: meta.sever, heal: meta.heal };
 }
 
+/** The stores a test's nodes share (in a temporary folder), and how to close and remove them. */
+async function sharedStores(name: string): Promise<{ shared: ClusterStores; release(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `elanus-cluster-${name}-`));
+  const fs = new NodeFileSystem();
+  const shared: ClusterStores = {
+    meta: await LocalMetaStore.open({ fs, dir: join(dir, 'etcd'), txnOpsMax: 10_000 }),
+    log: await WalLogStore.open({ fs, dir: join(dir, 'jetstream') }),
+    objects: await FsObjectStore.open({ fs, dir: join(dir, 's3') }),
+  };
+  return {
+    shared,
+    release: async () => {
+      await shared.objects.close();
+      await shared.log.close();
+      await shared.meta.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
@@ -101,13 +121,7 @@ async function count(client: MilvusClient): Promise<number> {
 }
 
 test('a standby forwards to the coordinator, and takes over with every acknowledged write when the coordinator dies', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'elanus-cluster-node-'));
-  const fs = new NodeFileSystem();
-  const shared: ClusterStores = {
-    meta: await LocalMetaStore.open({ fs, dir: join(dir, 'etcd'), txnOpsMax: 10_000 }),
-    log: await WalLogStore.open({ fs, dir: join(dir, 'jetstream') }),
-    objects: await FsObjectStore.open({ fs, dir: join(dir, 's3') }),
-  };
+  const { shared, release } = await sharedStores('node');
   const a = await startNode('node-a', shared);
   await until('node-a to coordinate', () => a.node.isCoordinator());
   const b = await startNode('node-b', shared);
@@ -154,10 +168,7 @@ test('a standby forwards to the coordinator, and takes over with every acknowled
     await b.server.close(1_000);
     await b.node.close();
     await a.node.close();
-    await shared.objects.close();
-    await shared.log.close();
-    await shared.meta.close();
-    await rm(dir, { recursive: true, force: true });
+    await release();
   }
 });
 
@@ -214,13 +225,7 @@ test('a standby that finds no coordinator learns of the one elected right after 
 });
 
 test('roles: a gateway-only node forwards and never coordinates; a coordinator-only standby does not forward, and takes over', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'elanus-cluster-roles-'));
-  const fs = new NodeFileSystem();
-  const shared: ClusterStores = {
-    meta: await LocalMetaStore.open({ fs, dir: join(dir, 'etcd'), txnOpsMax: 10_000 }),
-    log: await WalLogStore.open({ fs, dir: join(dir, 'jetstream') }),
-    objects: await FsObjectStore.open({ fs, dir: join(dir, 's3') }),
-  };
+  const { shared, release } = await sharedStores('roles');
   const a = await startNode('node-a', shared);
   await until('node-a to coordinate', () => a.node.isCoordinator());
   const g = await startNode('node-g', shared, ['gateway']);
@@ -255,21 +260,12 @@ test('roles: a gateway-only node forwards and never coordinates; a coordinator-o
     await viaC.closeConnection().catch(() => undefined);
     for (const n of [g, c]) await n.server.close(1_000);
     for (const n of [g, c, a]) await n.node.close();
-    await shared.objects.close();
-    await shared.log.close();
-    await shared.meta.close();
-    await rm(dir, { recursive: true, force: true });
+    await release();
   }
 });
 
 test('a standby rides out an etcd outage: it keeps forwarding, does not exit, and still takes over afterwards', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'elanus-cluster-outage-'));
-  const fs = new NodeFileSystem();
-  const shared: ClusterStores = {
-    meta: await LocalMetaStore.open({ fs, dir: join(dir, 'etcd'), txnOpsMax: 10_000 }),
-    log: await WalLogStore.open({ fs, dir: join(dir, 'jetstream') }),
-    objects: await FsObjectStore.open({ fs, dir: join(dir, 's3') }),
-  };
+  const { shared, release } = await sharedStores('outage');
   const a = await startNode('node-a', shared);
   await until('node-a to coordinate', () => a.node.isCoordinator());
   const b = await startNode('node-b', shared);
@@ -291,9 +287,6 @@ test('a standby rides out an etcd outage: it keeps forwarding, does not exit, an
     await b.server.close(1_000);
     await b.node.close();
     await a.node.close();
-    await shared.objects.close();
-    await shared.log.close();
-    await shared.meta.close();
-    await rm(dir, { recursive: true, force: true });
+    await release();
   }
 });
