@@ -69,7 +69,7 @@ function program(setExit: (code: number) => void): Command {
   p.command('verify')
     .description('run a failure story (docs/VERIFY.md) against an endpoint and check its invariants (exit 1 on a violation)')
     .requiredOption('--scenario <name>', 'mixed, partition-ddl, consumer-groups, kill-upsert, olap-oltp or lifecycle')
-    .option('--target <host:port>', 'a Milvus-compatible endpoint, driven through the official Milvus client only')
+    .option('--target <host:port>', 'a Milvus-compatible endpoint, driven through the official Milvus client only; a comma-separated list spreads the clients over a cluster\'s gateways')
     .option('--spawn', 'start an Elanus server of its own on a temporary folder (it may kill and restart it)')
     .option('--cluster <dir>', 'a cluster started by `elanus cluster up --dir DIR`: clients spread over its gateways')
     .option('--kill-nodes [kinds]', '--cluster: kill -9 processes at random moments (the cluster restarts them): elanus (default), nats, etcd, or a list such as elanus,nats,etcd')

@@ -18,7 +18,7 @@ import type { Result, Target } from './target.js';
 
 export interface VerifyOptions {
   readonly scenario: string;
-  /** HOST:PORT of a Milvus-compatible endpoint. */
+  /** HOST:PORT of a Milvus-compatible endpoint, or a comma-separated list of a cluster's gateways. */
   readonly target?: string;
   /** Start (and kill, and restart) an Elanus server of our own. */
   readonly spawn?: boolean;
@@ -75,7 +75,7 @@ export function validate(o: VerifyOptions): void {
     if (o.killNodes.length === 0) throw new UsageError(`--kill-nodes names no process kind; one or more of: ${faultRoles.join(', ')}`);
     for (const r of o.killNodes) if (!faultRoles.includes(r)) throw new UsageError(`--kill-nodes: unknown process kind "${r}"; one or more of: ${faultRoles.join(', ')}`);
   }
-  if (o.target && !/^[^:\s]+:\d+$/.test(o.target)) throw new UsageError(`--target must be HOST:PORT, got "${o.target}"`);
+  if (o.target && !o.target.split(',').every((t) => /^[^:\s,]+:\d+$/.test(t.trim()))) throw new UsageError(`--target must be HOST:PORT, or a comma-separated list of a cluster's gateways, got "${o.target}"`);
   const positive = (name: string, v: number | undefined, min = 1) => {
     if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} must be an integer >= ${min}, got ${v}`);
   };
@@ -147,7 +147,16 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
     }
     target = gateways[0]!;
   } else if (scenario.needs !== 'in-process') {
-    target = await connect(o.target!);
+    // Several addresses: a cluster's gateways, worker c talking to the c mod N-th.
+    const addresses = o.target!.split(',').map((t) => t.trim());
+    try {
+      for (const address of addresses) gateways.push(await connect(address));
+    } catch (e) {
+      for (const g of gateways) await g.close();
+      throw e;
+    }
+    target = gateways[0]!;
+    if (gateways.length === 1) gateways.length = 0;
   }
 
   const ctx = new ScenarioContext(options, monotonicClock, target, server ?? cluster);

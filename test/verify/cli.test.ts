@@ -20,6 +20,7 @@ test('usage errors exit with 2 and say what is wrong', () => {
     [['--scenario', 'mixed', '--spawn', '--target', '127.0.0.1:1'], /give one of --target HOST:PORT, --spawn or --cluster DIR, not --spawn and --target/],
     [['--scenario', 'mixed', '--spawn', '--cluster', '/tmp/x'], /not --spawn and --cluster/],
     [['--scenario', 'mixed', '--spawn', '--kill-nodes'], /--kill-nodes needs --cluster DIR/],
+    [['--scenario', 'mixed', '--target', '127.0.0.1:19530,localhost'], /--target must be HOST:PORT, or a comma-separated list of a cluster's gateways/],
     [['--scenario', 'mixed', '--cluster', '/tmp/x', '--kill-nodes', 'elanus,zookeeper'], /unknown process kind "zookeeper"; one or more of: elanus, nats, etcd/],
     [['--scenario', 'mixed', '--spawn', '--duration', 'soon'], /cannot read the duration "soon"/],
     [['--scenario', 'mixed', '--spawn', '--rows', '-5'], /--rows must be a whole number/],
