@@ -6,7 +6,9 @@
 //   { "gateways": ["127.0.0.1:19590", ...], "ready": true, "supervisor": pid,
 //     "processes": [{ "name": "elanus-1", "role": "elanus", "pid": 123, "address": "127.0.0.1:19590" }, ...] }
 // `up` is idempotent: with the supervisor running it only waits until the cluster is
-// ready; otherwise it starts one on the same folders and ports. `down` stops it all.
+// ready; otherwise it starts one on the same folders and ports. With another --nodes, the
+// running supervisor adds nodes (they join as standbys and gateways) or drains the last
+// ones (SIGTERM: a coordinator among them hands its lease over at once). `down` stops it all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,6 +21,19 @@ const readyTimeoutMs = 180_000;
 /** How often the supervisor looks for dead processes. */
 const checkIntervalMs = 1_000;
 const clusterName = 'local';
+/** DIR/nodes: how many Elanus nodes `up` last asked for. */
+const desiredFile = 'nodes';
+const nodesMax = 64;
+
+/** The node count `up` last asked for, or undefined when the file is missing or unreadable. */
+function desiredNodes(dir: string): number | undefined {
+  try {
+    const n = Number(readFileSync(join(dir, desiredFile), 'utf8').trim());
+    return Number.isInteger(n) && n >= 1 && n <= nodesMax ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 interface ProcessEntry { readonly name: string; readonly role: string; readonly pid: number; readonly address: string }
 interface ClusterFile {
@@ -60,6 +75,8 @@ function writeState(dir: string, state: ClusterFile): void {
 export async function runClusterUp(o: ClusterUpOptions): Promise<number> {
   const dir = resolve(o.dir);
   mkdirSync(dir, { recursive: true });
+  // The number of Elanus nodes wanted: a running supervisor adds or drains nodes to match.
+  writeFileSync(join(dir, desiredFile), `${o.nodes}\n`);
   const before = readState(dir);
   if (!alive(before?.supervisor)) {
     const log = openSync(join(dir, 'supervisor.log'), 'a');
@@ -72,7 +89,7 @@ export async function runClusterUp(o: ClusterUpOptions): Promise<number> {
   const until = Date.now() + readyTimeoutMs;
   for (;;) {
     const s = readState(dir);
-    if (s?.ready && alive(s.supervisor)) {
+    if (s?.ready && alive(s.supervisor) && s.gateways.length === o.nodes) {
       console.log(JSON.stringify({ gateways: s.gateways, processes: s.processes }, null, 2));
       return 0;
     }
@@ -113,7 +130,8 @@ export async function runClusterSupervise(o: ClusterUpOptions): Promise<number> 
   const nats: LocalNats = await startNats({ dir: join(dir, 'nats'), nodes: 3, ports: natsPorts });
   let s3: LocalS3 = await startS3({ dir: join(dir, 's3'), ...(saved ? { port: saved.ports.s3 } : {}) });
   const ports: ClusterFile['ports'] = { etcd: [etcd.clientPort, etcd.peerPort], nats: natsPorts, s3: s3.port };
-  const nodes: ElanusNode[] = Array.from({ length: o.nodes }, (_, i) => ({ name: `elanus-${i + 1}`, port: o.port + i, child: undefined }));
+  const nodeAt = (i: number): ElanusNode => ({ name: `elanus-${i + 1}`, port: o.port + i, child: undefined });
+  const nodes: ElanusNode[] = Array.from({ length: desiredNodes(dir) ?? o.nodes }, (_, i) => nodeAt(i));
   let stopping = false;
 
   const startNode = (n: ElanusNode) => {
@@ -157,6 +175,24 @@ export async function runClusterSupervise(o: ClusterUpOptions): Promise<number> 
     void (async () => {
       if (stopping) return;
       let changed = false;
+      // `up --nodes N` on a running cluster: a node added joins as a standby (and gateway);
+      // a node removed is stopped with SIGTERM, which hands the coordinator lease over at once.
+      const want = desiredNodes(dir) ?? nodes.length;
+      while (nodes.length < want) {
+        const n = nodeAt(nodes.length);
+        nodes.push(n);
+        startNode(n);
+        ready = false;
+        changed = true;
+      }
+      while (nodes.length > want) {
+        const n = nodes.pop()!;
+        n.child?.kill('SIGTERM');
+        const child = n.child;
+        setTimeout(() => child?.kill('SIGKILL'), 30_000).unref();
+        ready = false;
+        changed = true;
+      }
       for (const n of nodes) {
         if (n.child && n.child.exitCode === null && n.child.signalCode === null) continue;
         startNode(n);
@@ -175,17 +211,15 @@ export async function runClusterSupervise(o: ClusterUpOptions): Promise<number> 
         s3 = await startS3({ dir: join(dir, 's3'), port: ports.s3 });
         changed = true;
       }
+      // Ready: every gateway answers, and a call through the first one reaches a coordinator.
+      if (!ready && !stopping && (await clusterAnswers(nodes.map((n) => n.port)))) {
+        ready = true;
+        changed = true;
+        console.log(`cluster ready: gateways ${nodes.map((n) => n.port).join(', ')}`);
+      }
       if (changed && !stopping) writeState(dir, state(ready));
     })().catch((e: unknown) => console.error(`restart failed: ${String(e)}`)).finally(() => { checking = false; });
   }, checkIntervalMs);
-  // Ready: every gateway answers, and a call through the first one reaches a coordinator.
-  // (Whatever dies meanwhile is already being restarted by the check above.)
-  while (!stopping && !(await clusterAnswers(nodes.map((n) => n.port)))) await new Promise((r) => setTimeout(r, 250));
-  if (!stopping) {
-    ready = true;
-    writeState(dir, state(true));
-    console.log(`cluster ready: gateways ${nodes.map((n) => n.port).join(', ')}`);
-  }
   await stopped;
   clearInterval(timer);
   await Promise.all(nodes.map((n) => new Promise<void>((r) => {

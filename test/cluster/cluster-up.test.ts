@@ -23,7 +23,7 @@ async function answers(address: string): Promise<boolean> {
   return r.status === 200 && ((await r.json()) as { code: number }).code === 0;
 }
 
-test('cluster up starts a whole cluster, its supervisor restarts a killed node, cluster down stops it all', { skip: ready ? false : 'etcd-server and nats-server are needed (Debian packages)', timeout: 180_000 }, async () => {
+test('cluster up starts a whole cluster, its supervisor restarts a killed node, up --nodes adds and drains nodes, cluster down stops it all', { skip: ready ? false : 'etcd-server and nats-server are needed (Debian packages)', timeout: 180_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'elanus-cluster-up-'));
   // Below Linux's ephemeral range (32768 and up), where the servers that other tests start
   // on port 0 land: a gateway port taken by one of them would never come up.
@@ -56,6 +56,29 @@ test('cluster up starts a whole cluster, its supervisor restarts a killed node, 
     assert.equal(second.status, 0, second.stderr);
     pids = (await state()).processes.map((p) => p.pid);
     assert.ok(pids.includes(again.pid), 'up on a running cluster changes nothing');
+
+    // A node added later joins and answers; the count through it is the cluster's.
+    const create = await fetch(`http://${s.gateways[0]}/v2/vectordb/collections/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ collectionName: 'grown', dimension: 4 }) });
+    assert.equal(((await create.json()) as { code: number }).code, 0);
+    const grown = cli('up', '--nodes', '3', '--dir', dir, '--port', String(port));
+    assert.equal(grown.status, 0, grown.stderr);
+    const s3 = await state();
+    assert.deepEqual(s3.gateways, [`127.0.0.1:${port}`, `127.0.0.1:${port + 1}`, `127.0.0.1:${port + 2}`]);
+    pids = s3.processes.map((p) => p.pid);
+    assert.ok(pids.includes(again.pid), 'the nodes already there keep running');
+    const listed = await fetch(`http://127.0.0.1:${port + 2}/v2/vectordb/collections/list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.deepEqual(((await listed.json()) as { data: string[] }).data, ['grown'], 'the new node sees the catalog');
+
+    // Drained back to two: the third node stops (SIGTERM) and is not restarted.
+    const third = s3.processes.find((p) => p.name === 'elanus-3')!;
+    const shrunk = cli('up', '--nodes', '2', '--dir', dir, '--port', String(port));
+    assert.equal(shrunk.status, 0, shrunk.stderr);
+    for (let i = 0; i < 100 && processAlive(third.pid); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(processAlive(third.pid), false, 'the drained node stopped');
+    const s2 = await state();
+    assert.deepEqual(s2.processes.filter((p) => p.role === 'elanus').map((p) => p.name), ['elanus-1', 'elanus-2']);
+    pids = s2.processes.map((p) => p.pid);
+    for (const g of s2.gateways) assert.ok(await answers(g), `${g} answers after the drain`);
   } finally {
     const down = cli('down', '--dir', dir);
     assert.equal(down.status, 0, down.stderr);
