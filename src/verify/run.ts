@@ -139,22 +139,11 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
   } else if (scenario.needs !== 'in-process' && o.cluster) {
     const file = await readClusterFile(o.cluster);
     cluster = new ClusterControl(o.cluster, file, connect);
-    try {
-      for (const address of file.gateways) gateways.push(await connect(address));
-    } catch (e) {
-      for (const g of gateways) await g.close();
-      throw e;
-    }
+    gateways.push(...(await connectAll(file.gateways, connect)));
     target = gateways[0]!;
   } else if (scenario.needs !== 'in-process') {
     // Several addresses: a cluster's gateways, worker c talking to the c mod N-th.
-    const addresses = o.target!.split(',').map((t) => t.trim());
-    try {
-      for (const address of addresses) gateways.push(await connect(address));
-    } catch (e) {
-      for (const g of gateways) await g.close();
-      throw e;
-    }
+    gateways.push(...(await connectAll(o.target!.split(',').map((t) => t.trim()), connect)));
     target = gateways[0]!;
     if (gateways.length === 1) gateways.length = 0;
   }
@@ -224,6 +213,18 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
     replay: replayCommand(o),
   };
   return report;
+}
+
+/** A client for each address, or none: the ones made are closed when one cannot connect. */
+async function connectAll(addresses: readonly string[], connect: (address: string) => Promise<Target>): Promise<Target[]> {
+  const made: Target[] = [];
+  try {
+    for (const address of addresses) made.push(await connect(address));
+  } catch (e) {
+    for (const t of made) await t.close();
+    throw e;
+  }
+  return made;
 }
 
 export function replayCommand(o: VerifyOptions): string {
