@@ -335,5 +335,15 @@ export function classify(e: unknown): Result<never> {
   }
   // The client's own error: it may have been raised before or after the request was
   // sent (a response it could not parse), so the outcome is not known.
-  return { outcome: 'unknown', message: `CLIENT_ERROR: ${err?.message ?? String(e)}` };
+  return { outcome: 'unknown', message: `CLIENT_ERROR: ${err?.message ?? describe(e)}` };
+}
+
+/** A thrown value that is not an Error, readable in a report (not "[object Object]"). */
+function describe(e: unknown): string {
+  if (e === null || typeof e !== 'object') return String(e);
+  try {
+    return JSON.stringify(e).slice(0, 300);
+  } catch {
+    return Object.prototype.toString.call(e);
+  }
 }

@@ -1,11 +1,13 @@
 // How a cluster fault is judged (src/verify/context.ts, cluster-control.ts): during a
 // fault, "retry later" failures and lost connections are unknown outcomes, explained by
 // the kill, and a write that failed so may still show up; once the fault is over, the
-// same failure is a violation again. Workers talk to gateway c mod N.
+// same failure is a violation again. Workers talk to gateway c mod N. And how a thrown
+// value from the client becomes an outcome.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/verify/clock.js';
 import { ScenarioContext } from '../../src/verify/context.js';
+import { classify } from '../../src/verify/milvus-target.js';
 import type { Result, Target } from '../../src/verify/target.js';
 import { filters } from '../../src/verify/values.js';
 
@@ -57,4 +59,12 @@ test('worker c talks to gateway c mod N, and a restarted gateway gets a new clie
   assert.notEqual(ctx.gateways[1], old);
   assert.equal(ctx.gateways[1]!.address, 'g1');
   assert.equal(ctx.target.address, 'g0');
+});
+
+test('what the client throws: a gRPC status by its code, anything else an unknown outcome that reads well', () => {
+  assert.deepEqual(classify({ code: 14, details: 'connection refused' }), { outcome: 'unknown', message: 'UNAVAILABLE: connection refused' });
+  assert.equal(classify({ code: 3, details: 'bad' }).outcome, 'fail');
+  assert.deepEqual(classify({ reason: 'odd', status: 7 }), { outcome: 'unknown', message: 'CLIENT_ERROR: {"reason":"odd","status":7}' });
+  assert.deepEqual(classify(new Error('parse')), { outcome: 'unknown', message: 'CLIENT_ERROR: parse' });
+  assert.deepEqual(classify('text'), { outcome: 'unknown', message: 'CLIENT_ERROR: text' });
 });
