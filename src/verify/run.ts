@@ -120,7 +120,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
 
   let server: SpawnedServer | undefined;
   let cluster: ClusterControl | undefined;
-  const gateways: Target[] = [];
+  let gateways: Target[] = [];
   let target: Target = nowhere;
   let dataDir: string | undefined;
   let tempDir = false;
@@ -139,13 +139,13 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyReport> {
   } else if (scenario.needs !== 'in-process' && o.cluster) {
     const file = await readClusterFile(o.cluster);
     cluster = new ClusterControl(o.cluster, file, connect);
-    gateways.push(...(await connectAll(file.gateways, connect)));
+    gateways = await connectAll(file.gateways, connect);
     target = gateways[0]!;
   } else if (scenario.needs !== 'in-process') {
     // Several addresses: a cluster's gateways, worker c talking to the c mod N-th.
-    gateways.push(...(await connectAll(o.target!.split(',').map((t) => t.trim()), connect)));
+    gateways = await connectAll(o.target!.split(',').map((t) => t.trim()), connect);
     target = gateways[0]!;
-    if (gateways.length === 1) gateways.length = 0;
+    if (gateways.length === 1) gateways = [];
   }
 
   const ctx = new ScenarioContext(options, monotonicClock, target, server ?? cluster);
