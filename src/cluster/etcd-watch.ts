@@ -15,7 +15,7 @@
 // queued once: each stream starts from the revision after the last one queued.
 import type { IDuplexStream, IWatchRequest, IWatchResponse } from 'etcd3';
 import { ElanusError, assert } from '../errors/index.js';
-import type { MetaWatch, WatchBatch, WatchEvent } from '../storage/index.js';
+import { watchIterator, type MetaWatch, type WatchBatch, type WatchEvent } from '../storage/index.js';
 import { type Keyspace, unavailable } from './etcd-codec.js';
 
 type WatchStream = IDuplexStream<IWatchRequest, IWatchResponse>;
@@ -122,16 +122,7 @@ export class EtcdWatch implements MetaWatch {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchBatch> {
-    return {
-      next: async () => {
-        const value = await this.next();
-        return value === undefined ? { done: true, value: undefined } : { done: false, value };
-      },
-      return: async () => {
-        this.close();
-        return { done: true, value: undefined };
-      },
-    };
+    return watchIterator(this);
   }
 
   // ---- the etcd stream ---------------------------------------------------------------

@@ -5,6 +5,7 @@ export { frameRecord, scanRecord, recordHeaderBytes, recordPayloadBytesMax, type
 export { EmbeddedMetaStore, hasRecordAfter, type SyncMetaStore, type MetaTxn, type MetaValue, type MetaPlan, type EmbeddedMetaStoreOptions } from './meta-store.js';
 export { framedObject, framedParts, readObjectFrames, forEachFrame } from './framed-file.js';
 export type { MetaStore, KeyValue, Compare, CompareOp, MetaOp, MetaOpResult, MetaTxnRequest, MetaTxnResponse, RangeOptions, RangeResponse, WatchEvent, WatchBatch, MetaWatch, WatchOptions } from './meta.js';
+export { watchIterator } from './meta-watch.js';
 export { metaLimits } from './meta.js';
 export { LocalMetaStore, leaseRetryMs, type LocalMetaStoreOptions } from './local-meta-store.js';
 // The request checks every MetaStore applies before it sends or queues anything (one declaration of the limits).

@@ -141,15 +141,20 @@ export class LocalWatch implements MetaWatch {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<WatchBatch> {
-    return {
-      next: async () => {
-        const value = await this.next();
-        return value === undefined ? { done: true, value: undefined } : { done: false, value };
-      },
-      return: async () => {
-        this.close();
-        return { done: true, value: undefined };
-      },
-    };
+    return watchIterator(this);
   }
+}
+
+/** `for await` over a watch: one batch per step; leaving the loop early closes the watch. */
+export function watchIterator(w: Pick<MetaWatch, 'next' | 'close'>): AsyncIterator<WatchBatch> {
+  return {
+    next: async () => {
+      const value = await w.next();
+      return value === undefined ? { done: true, value: undefined } : { done: false, value };
+    },
+    return: async () => {
+      w.close();
+      return { done: true, value: undefined };
+    },
+  };
 }

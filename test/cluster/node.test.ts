@@ -16,7 +16,7 @@ import { listen, type RunningServer } from '../../src/api/server.js';
 import { registerRestRoutes } from '../../src/api/rest/index.js';
 import { ClusterNode, coordinatorKey, type ClusterStores } from '../../src/cli/cluster-node.js';
 import { ElanusError } from '../../src/errors/index.js';
-import { FsObjectStore, LocalMetaStore, NodeFileSystem, type MetaStore } from '../../src/storage/index.js';
+import { FsObjectStore, LocalMetaStore, NodeFileSystem, watchIterator, type MetaStore } from '../../src/storage/index.js';
 import { WalLogStore } from '../../src/wal/index.js';
 
 const logger = pino({ level: 'silent' });
@@ -47,7 +47,8 @@ function severable(store: MetaStore): { store: MetaStore; sever(): void; heal():
             if (b === undefined && cut) throw unavailable();
             return b;
           };
-          return { next, close: () => { watches.delete(handle); w.close(); }, [Symbol.asyncIterator]: () => ({ next: async () => { const b = await next(); return b === undefined ? { done: true as const, value: undefined } : { done: false as const, value: b }; } }) };
+          const view = { next, close: () => { watches.delete(handle); w.close(); } };
+          return { ...view, [Symbol.asyncIterator]: () => watchIterator(view) };
         };
       }
       return (...args: unknown[]) => {
