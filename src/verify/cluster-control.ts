@@ -55,7 +55,6 @@ export async function readClusterFile(dir: string): Promise<ClusterFile> {
 
 export class ClusterControl implements ServerControl {
   readonly dataDir = undefined;
-  kills = 0;
   restarts = 0;
   /** Kills per role, for the report. */
   readonly killsBy: Record<string, number> = {};
@@ -70,6 +69,10 @@ export class ClusterControl implements ServerControl {
     private file: ClusterFile,
     private readonly connect: (address: string) => Promise<Target>,
   ) {}
+
+  get kills(): number {
+    return Object.values(this.killsBy).reduce((a, b) => a + b, 0);
+  }
 
   get gatewayAddresses(): readonly string[] {
     return this.file.gateways;
@@ -137,7 +140,6 @@ export class ClusterControl implements ServerControl {
       ctx.history.incarnation = before + 1;
       const killedMs = ctx.clock.now();
       process.kill(victim.pid, 'SIGKILL');
-      this.kills++;
       this.killsBy[role] = (this.killsBy[role] ?? 0) + 1;
       await this.exited(victim.pid);
       if (!(await this.recovered([victim]))) return;
