@@ -14,6 +14,8 @@ export const keys = {
   database: (name: string) => `db/${name}`,
   collection: (id: number) => `coll/${id}`,
   alias: (db: string, alias: string) => `alias/${db}/${alias}`,
+  /** The catalog's version (`Catalog.version`). */
+  version: 'catalog/version',
 };
 
 export class Catalog {
@@ -22,15 +24,26 @@ export class Catalog {
   /** db → name → id */
   private readonly names = new Map<string, Map<string, number>>();
   private readonly aliases = new Map<string, Map<string, AliasMeta>>();
+  /**
+   * Counts the commits that changed the catalog (a database, collection or alias; not a
+   * flush's segment list), stored with each of them: a cluster's read replica answers a
+   * read only from a copy of the very catalog the read was planned against.
+   */
+  version: number;
 
   constructor(private readonly meta: SyncMetaStore) {
+    this.version = (meta.get(keys.version) as number | undefined) ?? 0;
     for (const [, v] of meta.scan('db/')) this.putDb(v as DatabaseMeta);
     for (const [, v] of meta.scan('coll/')) this.putCollection(v as CollectionMeta);
     for (const [, v] of meta.scan('alias/')) this.putAlias(v as AliasMeta);
   }
 
   async commit(txn: MetaTxn): Promise<void> {
-    await this.meta.commit(txn);
+    const isCatalog = (k: string) => k.startsWith('db/') || k.startsWith('coll/') || k.startsWith('alias/');
+    const changes = (txn.del ?? []).some(isCatalog) || Object.keys(txn.put ?? {}).some(isCatalog);
+    const version = this.version + 1;
+    await this.meta.commit(changes ? { ...txn, put: { ...txn.put, [keys.version]: version } } : txn);
+    if (changes) this.version = version;
     // Deletions first, then puts: a rename is a delete of the old entry and a put.
     for (const k of txn.del ?? []) this.forget(k);
     for (const [k, v] of Object.entries(txn.put ?? {})) {

@@ -20,6 +20,8 @@ export interface EngineMetaStore extends MetaStore {
 export class MetaCache implements SyncMetaStore {
   /** Key → value as JSON text, parsed on every read so that no caller shares an object. */
   private readonly values = new Map<string, string>();
+  /** The store's revision this copy equals: the load's, then each commit's. */
+  revision = 0;
 
   private constructor(readonly store: EngineMetaStore, private readonly fence: readonly Compare[]) {}
 
@@ -30,15 +32,31 @@ export class MetaCache implements SyncMetaStore {
    * with a commit that was already on its way (NOT_COORDINATOR).
    */
   static async load(store: EngineMetaStore, opts: { readonly fence?: readonly Compare[] } = {}): Promise<MetaCache> {
-    const cache = new MetaCache(store, Object.freeze([...(opts.fence ?? [])]));
-    let startAfter: string | undefined;
     for (;;) {
-      const page = await store.range('', { limit: metaLimits.rangeLimitMax, ...(startAfter === undefined ? {} : { startAfter }) });
-      for (const kv of page.kvs) cache.values.set(kv.key, kv.value);
+      const cache = new MetaCache(store, Object.freeze([...(opts.fence ?? [])]));
+      if (await cache.readAll()) return cache;
+    }
+  }
+
+  /**
+   * Reads every key, page by page; true when every page was read at one revision (the
+   * copy is then the store's state at it). A writer that committed between two pages
+   * makes it false, and the load reads again: a reader beside a writer (a cluster's read
+   * replica) must not see half of a transaction.
+   */
+  private async readAll(): Promise<boolean> {
+    let startAfter: string | undefined;
+    let revision: number | undefined;
+    for (;;) {
+      const page = await this.store.range('', { limit: metaLimits.rangeLimitMax, ...(startAfter === undefined ? {} : { startAfter }) });
+      if (revision !== undefined && page.revision !== revision) return false;
+      revision = page.revision;
+      for (const kv of page.kvs) this.values.set(kv.key, kv.value);
       if (!page.more) break;
       startAfter = page.kvs.at(-1)?.key;
     }
-    return cache;
+    this.revision = revision;
+    return true;
   }
 
   get(key: string): MetaValue | undefined {
@@ -76,6 +94,7 @@ export class MetaCache implements SyncMetaStore {
     if (success.length > 0) {
       const r = await this.store.txn(this.fence.length > 0 ? { compare: this.fence, success } : { success });
       if (!r.succeeded) throw new ElanusError('NOT_COORDINATOR', { detail: `a catalog commit found the fence changed: ${JSON.stringify(this.fence)}` });
+      if (r.revision > this.revision) this.revision = r.revision;
     }
     if (prefixes.length > 0) for (const k of [...this.values.keys()]) if (underPrefix(k)) this.values.delete(k);
     for (const k of dels) this.values.delete(k);
