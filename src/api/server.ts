@@ -17,6 +17,7 @@ import type { Handler } from './grpc/context.js';
 import { Connections, defaultConnectionLimits, type Connection, type ConnectionLimits, type ConnectionStats } from './connections.js';
 import { GrpcSocket } from './grpc-socket.js';
 import { Forwarder } from './forward.js';
+import { replicaPathPrefix } from './replica-wire.js';
 
 /** Enough of the HTTP/2 preface to tell it from any HTTP/1.1 method. */
 const http2Sniff = Buffer.from('PRI * HTTP/2.0');
@@ -191,7 +192,8 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
   if (forwarder) {
     app.addHook('onRequest', async (req, reply) => {
       const path = req.url.split('?')[0];
-      if (path === '/healthz' || path === '/metrics') return;
+      // This node's own state, and the replica reads the coordinator sends it.
+      if (path === '/healthz' || path === '/metrics' || path?.startsWith(replicaPathPrefix)) return;
       const address = forwarder.target();
       if (address === undefined) return;
       forwarder.forwardHttp(address, req, reply);

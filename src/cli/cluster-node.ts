@@ -9,12 +9,24 @@
 // and `lost` resolves, and the process exits (crash-only: whatever restarts it, it
 // starts again as a standby). Catalog commits are fenced by the lease, so nothing a
 // deposed node still had in flight lands in the catalog.
+//
+// A standby with the data role also serves reads: it keeps a read replica of the loaded
+// collections (engine/replica.ts) and registers under `cluster/nodes/<node>` with a
+// lease of its own; the coordinator spreads reads over itself and the registered
+// replicas (replica-directory.ts), and answers itself whatever a replica cannot.
 import type { Logger } from 'pino';
 import { campaign, type Leadership } from '../cluster/index.js';
-import { Elanus, type EngineLogStore, type StartOptions } from '../engine/index.js';
+import { Elanus, ReadReplica, type EngineLogStore, type StartOptions } from '../engine/index.js';
 import { ElanusError } from '../errors/index.js';
 import { switchableGateway, type Gateway } from '../gateway/index.js';
 import type { LogStore, MetaStore, ObjectStore, StoreClock } from '../storage/index.js';
+import type { ShardReader } from '../gateway/index.js';
+import { ReplicaNodes, nodeKey, type NodeValue } from './replica-directory.js';
+
+export type NodeRole = 'gateway' | 'coordinator' | 'data';
+const allRoles: readonly NodeRole[] = ['gateway', 'coordinator', 'data'];
+/** How soon a replica that could not start (or lost its registration) tries again. */
+const replicaRetryMs = 1_000;
 
 /** The key the coordinator holds; its value is the coordinator's {@link LeaderValue}. */
 export const coordinatorKey = 'cluster/coordinator';
@@ -47,9 +59,10 @@ export interface ClusterNodeOptions {
    * 'coordinator': stands for the lease (and runs the engine when it wins); 'gateway':
    * forwards the calls it gets to the coordinator. Default both. A node with only the
    * coordinator role answers a standby's NOT_COORDINATOR instead of forwarding; one with
-   * only the gateway role never coordinates.
+   * only the gateway role never coordinates. 'data': while standing by, keeps a read
+   * replica and serves the coordinator's reads from it.
    */
-  readonly roles?: readonly ('gateway' | 'coordinator')[];
+  readonly roles?: readonly NodeRole[];
   readonly logger: Logger;
   readonly clock?: StoreClock;
 }
@@ -67,6 +80,13 @@ export class ClusterNode {
   private resolveLost!: (reason: string) => void;
   private readonly watching: Promise<void>;
   private readonly running: Promise<void>;
+  private readonly replicating: Promise<void>;
+  /** This node's read replica while it stands by with the data role. */
+  private replica: ReadReplica | undefined;
+  private membership: Leadership | undefined;
+  /** Set when this node won the election: the replica stops for good. */
+  private readonly coordinating = new AbortController();
+  private directory: ReplicaNodes | undefined;
 
   constructor(private readonly o: ClusterNodeOptions) {
     this.gateway = switchableGateway(() => this.engine, () => {
@@ -80,6 +100,17 @@ export class ClusterNode {
     this.lost = new Promise((resolve) => (this.resolveLost = resolve));
     this.watching = this.followLeader().catch((e: unknown) => this.fail('following the coordinator key failed', e));
     this.running = this.run().catch((e: unknown) => this.fail('the coordinator failed to start', e));
+    this.replicating = this.runReplica();
+  }
+
+  /** This node's read replica (the replica wire's routes ask it), while it has one. */
+  replicaReader(): ShardReader | undefined {
+    return this.replica;
+  }
+
+  /** The coordinator's view of the replicas (tests read its fallbacks), while this node coordinates. */
+  replicas(): ReplicaNodes | undefined {
+    return this.directory;
   }
 
   /** Where this node forwards calls: the coordinator's address, or undefined while it is the coordinator itself (or no gateway). */
@@ -106,16 +137,18 @@ export class ClusterNode {
     const engine = this.engine;
     this.engine = undefined;
     await engine?.close().catch((e: unknown) => this.o.logger.warn({ err: String(e) }, 'closing the engine failed'));
+    await this.directory?.close();
     await this.leadership?.resign().catch(() => undefined);
-    await Promise.all([this.running, this.watching]);
+    await Promise.all([this.running, this.watching, this.replicating]);
+    await this.stopReplica();
     this.resolveLost('closed');
   }
 
-  roles(): readonly ('gateway' | 'coordinator')[] {
-    return this.o.roles ?? ['gateway', 'coordinator'];
+  roles(): readonly NodeRole[] {
+    return this.o.roles ?? allRoles;
   }
 
-  private hasRole(role: 'gateway' | 'coordinator'): boolean {
+  private hasRole(role: NodeRole): boolean {
     return this.roles().includes(role);
   }
 
@@ -135,6 +168,10 @@ export class ClusterNode {
     this.leadership = leadership;
     logger.info({ node, lease: leadership.lease }, 'won the coordinator election: starting the engine from the cluster\'s stores');
     const started = performance.now();
+    // The coordinator reads for itself: its replica (and registration) go first.
+    this.coordinating.abort();
+    await this.stopReplica();
+    this.directory = new ReplicaNodes(stores.meta, node, logger);
     const engine = await Elanus.start({
       meta: lent(stores.meta as MetaStore & { probe(): Promise<boolean> }, stores.meta.probe ? {} : { probe: () => answers(stores.meta) }),
       // Without a probe of its own, a log that answers is taken as healed.
@@ -145,7 +182,7 @@ export class ClusterNode {
       probeWritable: async () => { await stores.meta.revision(); },
       // The stores are the node's (shared with the standby that follows); the lease is released at close.
       release: async () => undefined,
-    }, this.o.engine);
+    }, { ...this.o.engine, replicas: this.directory });
     if (this.closed || !leadership.holds()) {
       await engine.close().catch(() => undefined);
       return;
@@ -159,6 +196,63 @@ export class ClusterNode {
       await engine.close().catch(() => undefined);
       this.resolveLost(reason);
     });
+  }
+
+  /**
+   * While this node stands by with the data role: a read replica of the loaded
+   * collections, and this node's key under `cluster/nodes/` held by a lease of its own
+   * once the replica is ready (so the coordinator only sends reads to a replica that can
+   * answer). A registration lost (etcd out of reach past the lease) is taken again.
+   */
+  private async runReplica(): Promise<void> {
+    if (!this.hasRole('data')) return;
+    const { node, address, stores, leaseTtlMs, logger } = this.o;
+    const ended = () => this.closed || this.coordinating.signal.aborted;
+    const wait = (ms: number) => new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      const done = () => { clearTimeout(t); resolve(); };
+      this.stop.signal.addEventListener('abort', done, { once: true });
+      this.coordinating.signal.addEventListener('abort', done, { once: true });
+    });
+    while (!ended()) {
+      try {
+        if (!this.replica) {
+          const started = performance.now();
+          this.replica = await ReadReplica.open({
+            node, meta: stores.meta, log: stores.log, objects: stores.objects, limits: this.o.engine.limits ?? {},
+            onError: (e) => logger.warn({ node, err: e instanceof Error ? e.message : String(e) }, 'the read replica could not read the stores; it tries again'),
+          });
+          logger.info({ node, ms: Math.round(performance.now() - started), revision: this.replica.revision }, 'read replica ready');
+          if (ended()) {
+            await this.stopReplica();
+            return;
+          }
+        }
+        const value: NodeValue = { node, address };
+        const signal = AbortSignal.any([this.stop.signal, this.coordinating.signal]);
+        this.membership = await campaign({ store: stores.meta, key: nodeKey(node), value: JSON.stringify(value), ttlMs: leaseTtlMs, signal, ...(this.o.clock ? { clock: this.o.clock } : {}) });
+        // The signal may have fired while the campaign ran (this node won the election meanwhile).
+        const stopped = new Promise<string>((resolve) => {
+          if (signal.aborted) resolve('stopped');
+          else signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+        });
+        const reason = await Promise.race([this.membership.lost, stopped]);
+        if (!ended()) logger.warn({ node, reason }, 'the read replica\'s registration was lost; registering again');
+      } catch (e) {
+        if (ended()) return;
+        logger.warn({ node, err: e instanceof Error ? e.message : String(e) }, 'the read replica could not start; trying again');
+        await wait(replicaRetryMs);
+      }
+    }
+  }
+
+  private async stopReplica(): Promise<void> {
+    const membership = this.membership;
+    this.membership = undefined;
+    await membership?.resign().catch(() => undefined);
+    const replica = this.replica;
+    this.replica = undefined;
+    await replica?.close().catch(() => undefined);
   }
 
   /** Keeps leaderValue equal to the coordinator key: read it, then watch every change from there. */

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { createMetrics } from '../api/metrics.js';
 import { registerRestRoutes } from '../api/rest/index.js';
+import { registerReplicaRoutes } from '../api/replica-wire.js';
 import type { Listener } from '../api/server.js';
 import { EtcdMetaStore, JetStreamLogStore, S3ObjectStore } from '../cluster/index.js';
 import type { Config } from '../config/index.js';
@@ -116,6 +117,7 @@ export async function serveCluster(input: ClusterServeInput): Promise<number> {
     http: (app) => {
       metrics?.register(app);
       registerRestRoutes(app, cluster.gateway, logger);
+      registerReplicaRoutes(app, () => cluster.replicaReader());
     },
   });
   const roles = config.cluster.roles;

@@ -45,7 +45,7 @@ export interface Config {
 }
 
 /** A cluster node's roles (docs/CLUSTER.md). */
-export const clusterRoles = ['gateway', 'coordinator'] as const;
+export const clusterRoles = ['gateway', 'coordinator', 'data'] as const;
 export type ClusterRole = (typeof clusterRoles)[number];
 
 export interface ClusterConfig {
@@ -60,8 +60,9 @@ export interface ClusterConfig {
   /** The coordinator lease's time to live: a dead coordinator is replaced this long after its last keep-alive. */
   readonly leaseTtlMs: number;
   /**
-   * What this node does: 'gateway' (answer clients, forward to the coordinator) and
-   * 'coordinator' (campaign for the lease and run the engine); 'all' is both.
+   * What this node does: 'gateway' (answer clients, forward to the coordinator),
+   * 'coordinator' (campaign for the lease and run the engine) and 'data' (while standing
+   * by, keep a read replica and serve the coordinator's reads); 'all' is every one.
    */
   readonly roles: readonly ClusterRole[];
   readonly etcd: {
@@ -181,7 +182,7 @@ const cluster: KeySpec[] = [
   str('cluster.node', 'ELANUS_NODE_NAME', 'node-name', 'this node\'s name, unique in the cluster; empty = its advertised address'),
   str('cluster.advertise', 'ELANUS_ADVERTISE_ADDRESS', 'advertise-address', 'host:port other nodes forward calls to; empty = host:port (the machine\'s host name when host is 0.0.0.0)'),
   { key: 'cluster.leaseTtlMs', type: 'integer', default: 10_000, min: 2_000, max: 600_000, env: 'ELANUS_COORDINATOR_LEASE_TTL_MS', flag: 'coordinator-lease-ttl-ms', help: 'the coordinator lease\'s time to live: a dead coordinator is replaced this long after its last keep-alive' },
-  { key: 'cluster.roles', type: 'string', default: 'all', env: 'ELANUS_CLUSTER_ROLES', flag: 'roles', help: 'what this node does: gateway (answers clients, forwards to the coordinator), coordinator (stands for the coordinator lease and runs the engine), or all; a comma-separated list' },
+  { key: 'cluster.roles', type: 'string', default: 'all', env: 'ELANUS_CLUSTER_ROLES', flag: 'roles', help: 'what this node does: gateway (answers clients, forwards to the coordinator), coordinator (stands for the coordinator lease and runs the engine), data (while standing by, serves reads from a replica), or all; a comma-separated list' },
   { key: 'cluster.etcd.endpoints', type: 'string', default: '127.0.0.1:2379', env: 'ELANUS_ETCD_ENDPOINTS', flag: 'etcd-endpoints', help: 'comma-separated etcd client endpoints (host:port or URLs)' },
   str('cluster.etcd.username', 'ELANUS_ETCD_USERNAME', 'etcd-username', 'etcd user (with etcd authentication on)'),
   str('cluster.etcd.password', 'ELANUS_ETCD_PASSWORD', 'etcd-password', 'etcd password (prefer the environment or the config file to a flag)', { secret: true }),

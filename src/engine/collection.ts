@@ -80,6 +80,12 @@ export interface EngineContext {
    * expects the stream's previous position (the cluster's log store).
    */
   readonly logFenceTs?: () => bigint;
+  /**
+   * A read replica's copy (engine/replica.ts): it never writes. Nothing is flushed (the
+   * coordinator flushes; the replica reads the result at its next refresh), recovery
+   * creates no stream, and the log is followed by `catchUp`.
+   */
+  readonly replica?: boolean;
   crash(point: CrashPoint): void;
   /** The timestamp every current and future read is at or above. */
   safeTs(): bigint;
@@ -171,8 +177,8 @@ export class CollectionData {
 
   private async replay(shard: Shard, schema: CollectionSchema, latestDelete: ReadonlyMap<PkKey, bigint>): Promise<void> {
     const topic = topicOf(this.id, shard.index);
-    await this.ctx.log.createStream(topic); // idempotent: a crash may have left it uncreated
-    const pkField = schema.fields.find((f) => f.isPrimary)!;
+    // Idempotent: a crash may have left it uncreated (a replica leaves that to the coordinator).
+    if (!this.ctx.replica) await this.ctx.log.createStream(topic);
     let from = shard.checkpoint + 1;
     if (this.ctx.logFenceTs) {
       await this.ctx.log.append(topic, encodeRecord({ kind: 'delete', ts: this.ctx.logFenceTs(), pks: [], partitionId: -1 }));
@@ -181,6 +187,33 @@ export class CollectionData {
     if (from < first) {
       throw new ElanusError('CORRUPT_DATA', { path: topic, offset: from, detail: `log starts at ${first}, after the checkpoint ${shard.checkpoint}` });
     }
+    await this.applyLog(shard, schema, from, end, latestDelete);
+  }
+
+  /**
+   * A read replica's shard follows its log: applies every record from the last one it
+   * applied to the log's end as read now, so a read after this sees every write the
+   * coordinator acknowledged before it (engine/replica.ts). One at a time per shard.
+   * REPLICA_BEHIND when the log no longer holds the next record (a flush moved the
+   * checkpoint past it): the replica then reads the stores again.
+   */
+  catchUp(shardIndex: number): Promise<void> {
+    assert(this.ctx.replica, 'only a read replica follows the log');
+    const shard = this.shards[shardIndex]!;
+    return this.flushQueues[shardIndex]!.run(async () => {
+      const topic = topicOf(this.id, shard.index);
+      const from = shard.appliedOffset + 1;
+      const { first, end } = await this.ctx.log.bounds(topic);
+      if (from >= end) return;
+      if (from < first) throw new ElanusError('REPLICA_BEHIND', { node: 'this node', detail: `the log of ${topic} starts at ${first}, past the replica's next record ${from}` });
+      await this.applyLog(shard, this.meta().schema, from, end, new Map());
+    });
+  }
+
+  private async applyLog(shard: Shard, schema: CollectionSchema, start: number, end: number, latestDelete: ReadonlyMap<PkKey, bigint>): Promise<void> {
+    const topic = topicOf(this.id, shard.index);
+    const pkField = schema.fields.find((f) => f.isPrimary)!;
+    let from = start;
     while (from < end) {
       const batch = await this.ctx.log.read(topic, from, 1024);
       if (batch.length === 0) break;
@@ -238,7 +271,7 @@ export class CollectionData {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.ctx.replica) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;

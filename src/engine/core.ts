@@ -65,6 +65,8 @@ export class EngineCore {
     readonly crashPoint: ((p: CrashPoint) => void) | undefined,
     readonly shardsDefault: number,
     readonly healthState: Health,
+    /** A read replica's copy (engine/replica.ts): it reads the stores and writes nothing. */
+    readonly readOnly = false,
   ) {
     this.objects = stores.objects;
     this.log = stores.log;
@@ -73,6 +75,7 @@ export class EngineCore {
       collections: () => this.liveCollections(),
       onBackgroundError: (e) => this.noteBackgroundError(e),
       onInstalled: () => this.interim.schedule(),
+      loadOnly: readOnly,
     });
     this.interim = new InterimIndexes({
       chunkRows: limits.interimIndexRows,
@@ -100,6 +103,7 @@ export class EngineCore {
       collection: (id) => this.catalog.collectionById(id),
       newId: () => this.ids.next(),
       ...(this.stores.fenceLog ? { logFenceTs: () => this.tso.next() } : {}),
+      ...(this.readOnly ? { replica: true } : {}),
       crash: (p) => this.crashPoint?.(p),
       safeTs: () => this.globalSafeTs(),
       onBackgroundError: (e) => this.noteBackgroundError(e),

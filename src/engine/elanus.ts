@@ -31,7 +31,7 @@ import { Maintenance } from './maintenance.js';
 import { ReadRole } from './reads.js';
 import { ShardReads } from './shard-reads.js';
 import { ShardWrites } from './shard-writes.js';
-import { LocalPlacement } from './placement.js';
+import { LocalPlacement, ReplicatedPlacement } from './placement.js';
 import { WriteRole } from './writes.js';
 
 /** The ObjectStore's folder inside the data folder (testing/object-files.ts knows it too). */
@@ -291,7 +291,8 @@ export class Elanus implements Gateway {
       const nodes = Array.from({ length: dataNodes }, (_, i) => ({ node: `data-${i}`, reads: new ShardReads(core, `data-${i}`), writes: new ShardWrites(core) }));
       const roles: EngineRoles = {
         catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core),
-        writes: new WriteRole(core), reads: new ReadRole(core), placement: new LocalPlacement(nodes),
+        writes: new WriteRole(core), reads: new ReadRole(core),
+        placement: opts.replicas ? new ReplicatedPlacement(nodes[0]!, opts.replicas) : new LocalPlacement(nodes),
       };
       core.roles = roles;
       await roles.maintenance.recover(legacyDropped);
@@ -409,6 +410,7 @@ export class Elanus implements Gateway {
 function checkStartOptions(opts: StartOptions): void {
   const dataNodes = opts.dataNodes ?? 1;
   if (!Number.isInteger(dataNodes) || dataNodes < 1 || dataNodes > 64) fail('INVALID_ARGUMENT', { detail: `dataNodes must be an integer in [1, 64], got ${String(opts.dataNodes)}` });
+  if (opts.replicas && dataNodes !== 1) fail('INVALID_ARGUMENT', { detail: 'an engine with read replicas has one data node of its own (dataNodes 1)' });
   resolveLimits(opts.limits);
   if (opts.nativeThreads !== undefined || opts.nativeNice !== undefined) configureNativePool(opts.nativeThreads, opts.nativeNice);
 }

@@ -1,4 +1,5 @@
 export { Elanus } from './elanus.js';
+export { ReadReplica, type ReplicaOptions } from './replica.js';
 export { defaultLimits, crashPoints, type OpenOptions, type StartOptions, type EngineStores, type EngineLimits, type CrashPoint, type EngineLogStore } from './options.js';
 export * from '../gateway/requests.js';
 export type { CreateIndexReq, IndexReq, AlterIndexReq, DropIndexPropertiesReq, IndexDescription, IndexState } from '../gateway/indexes.js';

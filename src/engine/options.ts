@@ -1,4 +1,5 @@
 // Engine options: what the embedder may set, with defaults, validated once and frozen.
+import type { ReplicaDirectory } from '../gateway/roles.js';
 import { fail } from '../errors/index.js';
 import type { Compare, FileSystem, LogStore, ObjectStore } from '../storage/index.js';
 import type { EngineMetaStore } from '../catalog/index.js';
@@ -131,6 +132,12 @@ export interface StartOptions {
    * cluster mode; tests use it to show the answers do not depend on the placement.
    */
   dataNodes?: number;
+  /**
+   * Cluster mode: read replicas on other nodes. Reads are spread over this engine and
+   * them, shard by shard; a replica that fails or is behind is answered for by this
+   * engine (engine/placement.ts ReplicatedPlacement).
+   */
+  replicas?: ReplicaDirectory;
 }
 
 /** An embedded engine: the stores in a data folder. */

@@ -34,6 +34,12 @@ export class ShardReads implements ShardReader {
       // The collection may have been dropped while we waited.
       ({ coll, data } = this.collection(req));
     }
+    if (req.partitionsNamed && req.partitions) {
+      for (const p of req.partitions) {
+        // Dropped, or being dropped, since the read was planned (a wait above, or a node's queue).
+        if (!coll.partitions.some((x) => x.id === p) || data.droppingPartitions.has(p)) fail('PARTITION_NOT_FOUND', { name: `#${p}`, collection: coll.name });
+      }
+    }
     const shards = req.shards.map((i) => data.shards[i]!);
     return {
       coll, data, shards,

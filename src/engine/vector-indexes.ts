@@ -93,6 +93,12 @@ export interface VectorIndexContext {
   onInstalled?: () => void;
   /** Index files that cannot be written are noted here; damaged ones rebuilt are reported as repairs. */
   readonly health: Health;
+  /**
+   * A read replica's (engine/replica.ts): index files are only loaded, never built,
+   * written or deleted (the coordinator does that); a segment whose file is not there yet
+   * is searched exactly until `retryAbsent` finds it.
+   */
+  readonly loadOnly?: boolean;
 }
 
 export interface IndexProgress {
@@ -116,6 +122,8 @@ export class VectorIndexes {
   /** Set by close(): a build in progress stops between rows, so a closing engine does not wait for it. */
   private readonly cancel = newCancelWord();
   readonly stats = { built: 0, loaded: 0, failed: 0, discarded: 0 };
+  /** Load-only: keys whose file was not there when last looked for. */
+  private readonly absent = new Set<string>();
 
   constructor(private readonly ctx: VectorIndexContext) {}
 
@@ -162,6 +170,18 @@ export class VectorIndexes {
   schedule(): void {
     if (this.closed) return;
     this.passes.schedule();
+  }
+
+  /** Load-only: looks again for the files that were not there (the coordinator may have written them since). */
+  retryAbsent(): void {
+    if (this.absent.size === 0) return;
+    this.absent.clear();
+    this.schedule();
+  }
+
+  /** Load-only: how many indexed segments still wait for their file. */
+  absentCount(): number {
+    return this.absent.size;
   }
 
   /** Resolves once every build or load scheduled so far has finished. */
@@ -225,6 +245,7 @@ export class VectorIndexes {
       this.entries.delete(k);
       if (e.file) files.push(e.file);
     }
+    if (this.ctx.loadOnly) return;
     await this.ctx.objects.deleteMany(files);
   }
 
@@ -240,7 +261,7 @@ export class VectorIndexes {
           for (const seg of s.segments()) {
             if (seg.state !== 'flushed' || seg.rowCount === 0) continue;
             const key = VectorIndexes.key(meta.id, seg.id, index.indexId);
-            if (this.entries.get(key)?.segment === seg || this.failed.has(key)) continue;
+            if (this.entries.get(key)?.segment === seg || this.failed.has(key) || this.absent.has(key)) continue;
             return { key, coll: meta, data, seg, index, field, plan };
           }
         }
@@ -261,6 +282,10 @@ export class VectorIndexes {
         built = { kind: 'sparse', index: SparseIndex.build(seg.column(fieldIndex).values as readonly unknown[], seg.rowCount) };
       } else if (plan.kind === 'native') {
         const stored = await this.readStored(file!);
+        if (!stored && this.ctx.loadOnly) {
+          this.absent.add(job.key);
+          return;
+        }
         const native = stored ?? await buildIndex(plan.spec, seg.column(fieldIndex).values as VectorData, seg.rowCount, this.cancel);
         fromFile = stored !== undefined;
         if (!fromFile) {
@@ -307,7 +332,7 @@ export class VectorIndexes {
 
   private async discard(file: string | undefined): Promise<void> {
     this.stats.discarded++;
-    if (file) await this.ctx.objects.delete(file).catch(() => undefined);
+    if (file && !this.ctx.loadOnly) await this.ctx.objects.delete(file).catch(() => undefined);
   }
 
   /**

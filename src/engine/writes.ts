@@ -19,7 +19,7 @@ export class WriteRole {
   /** The write side of the data node serving each shard (the coordinator's placement). */
   private writersOf(collectionId: number, shards: number): ShardWriter[] {
     const placement = this.core.roles.placement;
-    return placement.owners(collectionId, shards).map((node) => placement.writer(node));
+    return placement.writeOwners(collectionId, shards).map((node) => placement.writer(node));
   }
 
   // ---------------------------------------------------------------- writes

@@ -118,6 +118,7 @@ export const errorRegistry = Object.freeze({
   DATA_DIR_LOCKED: spec('data folder {path} is in use by process {pid}; stop it first or choose another folder', 1, 1, 409),
   CLOSED: spec('the engine is closed', 1, 56, 503),
   NOT_COORDINATOR: spec('this node no longer holds the coordinator lease ({detail}); retry: the request goes to the node that does', 2, 56, 503, true),
+  REPLICA_BEHIND: spec('the read replica on node {node} cannot answer now ({detail}); the coordinator answers instead', 2, 56, 503, true),
   STORE_UNAVAILABLE: spec('the {store} at {endpoint} cannot be reached: {detail}', 2, 56, 503, true),
   TIMEOUT: spec('{what} timed out after {ms} ms', 1, 1, 504, true),
   NOT_SUPPORTED: spec('{what} is not supported yet', 1100, 1, 501),

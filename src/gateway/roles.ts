@@ -30,7 +30,20 @@ export interface ShardReadReq {
   readonly waitApplied: boolean;
   /** Partition ids to read; undefined = every partition. */
   readonly partitions: readonly number[] | undefined;
+  /**
+   * The read named its partitions: one dropped before the node reads is PARTITION_NOT_FOUND
+   * (a drop that raced the read), not an empty answer. Unnamed (the loaded partitions),
+   * a dropped one simply has no rows left.
+   */
+  readonly partitionsNamed?: boolean;
   readonly filter: FilterPlan;
+  /**
+   * The version of the coordinator's catalog the read was planned against
+   * (catalog/catalog.ts `version`): a cluster's read replica answers only from a copy of
+   * that same catalog (every schema, partition and index change the plan saw, and none
+   * it did not: a partition dropped since is one the read may still name).
+   */
+  readonly catalogVersion?: number;
 }
 
 export interface ShardQueryReq extends ShardReadReq {
@@ -126,10 +139,26 @@ export interface ShardWriter {
   submit(write: PreparedWrite): Promise<void>;
 }
 
+/**
+ * A cluster's read replicas as the coordinator sees them: other nodes that hold a copy of
+ * the loaded collections (read from the stores and the shards' logs) and answer partial
+ * reads over the wire.
+ */
+export interface ReplicaDirectory {
+  /** The replicas that may serve reads now, by node id. */
+  nodes(): readonly string[];
+  /** A replica's read side. */
+  reader(node: string): ShardReader;
+  /** A replica's read failed (the coordinator answered it itself): kept out of reads for a while. */
+  failed(node: string, e: unknown): void;
+}
+
 /** The coordinator's placement of shards on data nodes. */
 export interface ShardPlacement {
-  /** The data node serving each shard of a collection (index = shard), by node id. */
+  /** The data node serving reads of each shard of a collection (index = shard), by node id; may change per call. */
   owners(collectionId: number, shardsNum: number): readonly string[];
+  /** The data node taking each shard's writes (its log's one writer), by node id. */
+  writeOwners(collectionId: number, shardsNum: number): readonly string[];
   /** A data node's read side, by id. */
   reader(node: string): ShardReader;
   /** A data node's write side, by id. */

@@ -49,7 +49,7 @@ test('defaults, frozen', () => {
     nativeNice: 10,
     limits: { ...defaultLimits },
     cluster: {
-      enabled: false, name: 'elanus', node: '', advertise: '', leaseTtlMs: 10_000, roles: ['gateway', 'coordinator'],
+      enabled: false, name: 'elanus', node: '', advertise: '', leaseTtlMs: 10_000, roles: ['gateway', 'coordinator', 'data'],
       etcd: { endpoints: '127.0.0.1:2379', username: '', password: '', caFile: '', certFile: '', keyFile: '' },
       nats: { servers: 'nats://127.0.0.1:4222', user: '', password: '', token: '', caFile: '', certFile: '', keyFile: '', replicas: 1 },
       s3: { endpoint: '', region: 'us-east-1', bucket: 'elanus', accessKeyId: '', secretAccessKey: '', forcePathStyle: true, caFile: '' },
@@ -166,6 +166,8 @@ test('cluster settings nest in the file, come from the environment and flags, an
   assert.equal(config.cluster.nats.replicas, 3);
   assert.deepEqual(loadConfig({ flags: { roles: 'Coordinator' }, env: {}, cwd: '/' }).config.cluster.roles, ['coordinator']);
   assert.deepEqual(loadConfig({ flags: {}, env: { ELANUS_CLUSTER_ROLES: 'coordinator, gateway' }, cwd: '/' }).config.cluster.roles, ['gateway', 'coordinator']);
+  assert.deepEqual(loadConfig({ flags: { roles: 'data,gateway' }, env: {}, cwd: '/' }).config.cluster.roles, ['gateway', 'data']);
+  assert.deepEqual(loadConfig({ flags: { roles: 'all' }, env: {}, cwd: '/' }).config.cluster.roles, ['gateway', 'coordinator', 'data']);
   assert.equal(config.cluster.s3.bucket, 'vectors');
   assert.equal(config.cluster.s3.forcePathStyle, false);
   assert.equal(origin['cluster.etcd.password'], `file ${path}`);
@@ -179,7 +181,7 @@ test('cluster settings nest in the file, come from the environment and flags, an
   assertInvalid({ flags: { config: file('cluster-typo.json', { cluster: { etcd: { endpoint: 'x' } } }) } }, 'cluster.etcd.endpoint', /^file /);
   assertInvalid({ env: { ELANUS_CLUSTER_NAME: 'Prod' } }, 'cluster.name', /^env ELANUS_CLUSTER_NAME$/);
   assertInvalid({ flags: { natsReplicas: '2' } }, 'cluster.nats.replicas', /^flag --nats-replicas$/);
-  assertInvalid({ flags: { roles: 'gateway,data' } }, 'cluster.roles', /^flag --roles$/);
+  assertInvalid({ flags: { roles: 'gateway,storage' } }, 'cluster.roles', /^flag --roles$/);
   assertInvalid({ env: { ELANUS_CLUSTER_ROLES: ' , ' } }, 'cluster.roles', /^env ELANUS_CLUSTER_ROLES$/);
   assertInvalid({ flags: { coordinatorLeaseTtlMs: '500' } }, 'cluster.leaseTtlMs', /^flag --coordinator-lease-ttl-ms$/);
 });

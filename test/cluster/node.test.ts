@@ -10,110 +10,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
-import { listen, type RunningServer } from '../../src/api/server.js';
-import { registerRestRoutes } from '../../src/api/rest/index.js';
-import { ClusterNode, coordinatorKey, type ClusterStores } from '../../src/cli/cluster-node.js';
-import { ElanusError } from '../../src/errors/index.js';
-import { FsObjectStore, LocalMetaStore, NodeFileSystem, watchIterator, type MetaStore } from '../../src/storage/index.js';
+import { ClusterNode, coordinatorKey } from '../../src/cli/cluster-node.js';
+import { FsObjectStore, LocalMetaStore, NodeFileSystem, type MetaStore } from '../../src/storage/index.js';
 import { WalLogStore } from '../../src/wal/index.js';
-
-const logger = pino({ level: 'silent' });
-const leaseTtlMs = 2_000;
-
-/**
- * A view of the shared metadata store that a node loses, as a dead or cut-off process
- * does: calls fail with STORE_UNAVAILABLE, and so do its open watches. `heal` ends the
- * outage (an etcd that came back).
- */
-function severable(store: MetaStore): { store: MetaStore; sever(): void; heal(): void } {
-  let severed = false;
-  const unavailable = () => new ElanusError('STORE_UNAVAILABLE', { store: 'etcd', endpoint: 'test', detail: 'severed' });
-  const watches = new Set<{ close(): void }>();
-  const view = new Proxy(store, {
-    get(target, name) {
-      const value = (target as unknown as Record<string | symbol, unknown>)[name];
-      if (typeof value !== 'function') return value;
-      if (name === 'watch') {
-        return async (...args: Parameters<MetaStore['watch']>) => {
-          if (severed) throw unavailable();
-          const w = await target.watch(...args);
-          let cut = false;
-          const handle = { close: () => { cut = true; w.close(); } };
-          watches.add(handle);
-          const next = async () => {
-            const b = await w.next();
-            if (b === undefined && cut) throw unavailable();
-            return b;
-          };
-          const view = { next, close: () => { watches.delete(handle); w.close(); } };
-          return { ...view, [Symbol.asyncIterator]: () => watchIterator(view) };
-        };
-      }
-      return (...args: unknown[]) => {
-        if (severed && name !== 'close') return Promise.reject(unavailable());
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return {
-    store: view,
-    sever: () => { severed = true; for (const w of watches) w.close(); watches.clear(); },
-    heal: () => { severed = false; },
-  };
-}
-
-interface RunningNode {
-  readonly node: ClusterNode;
-  readonly server: RunningServer;
-  readonly address: string;
-  sever(): void;
-  heal(): void;
-}
-
-async function startNode(name: string, shared: ClusterStores, roles?: ReadonlyArray<'gateway' | 'coordinator'>): Promise<RunningNode> {
-  const listener = await listen({ host: '127.0.0.1', port: 0, logger });
-  const address = `127.0.0.1:${listener.port}`;
-  const meta = severable(shared.meta);
-  const node = new ClusterNode({
-    node: name, address, stores: { ...shared, meta: meta.store }, leaseTtlMs, logger, ...(roles ? { roles } : {}),
-    engine: { limits: { backgroundIntervalMs: 0, interimIndexRows: 0 } },
-  });
-  const server = await listener.serve({
-    engine: node.gateway, messageBytesMax: 64 << 20, forwardTo: () => node.forwardTo(),
-    http: (app) => registerRestRoutes(app, node.gateway, logger),
-  });
-  return { node, server, address, sever: meta.sever, heal: meta.heal };
-}
-
-/** The stores a test's nodes share (in a temporary folder), and how to close and remove them. */
-async function sharedStores(name: string): Promise<{ shared: ClusterStores; release(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), `elanus-cluster-${name}-`));
-  const fs = new NodeFileSystem();
-  const shared: ClusterStores = {
-    meta: await LocalMetaStore.open({ fs, dir: join(dir, 'etcd'), txnOpsMax: 10_000 }),
-    log: await WalLogStore.open({ fs, dir: join(dir, 'jetstream') }),
-    objects: await FsObjectStore.open({ fs, dir: join(dir, 's3') }),
-  };
-  return {
-    shared,
-    release: async () => {
-      await shared.objects.close();
-      await shared.log.close();
-      await shared.meta.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { leaseTtlMs, logger, sharedStores, startNode, until } from './in-process.js';
 
 async function count(client: MilvusClient): Promise<number> {
   const r = await client.query({ collection_name: 'c', filter: '', output_fields: ['count(*)'], consistency_level: 'Strong' as never });

@@ -1,0 +1,117 @@
+// The wire between a cluster's coordinator and its read replicas (engine/replica.ts): the
+// coordinator's partial reads (gateway/roles.ts ShardReader) as HTTP/1.1 POSTs on the
+// replica node's own port, `/_elanus/replica/v1/{count,query,search}`.
+//
+// Bodies are V8's serialization (node:v8) of the plain-data requests and answers: it
+// carries what JSON cannot (bigint timestamps and keys, typed-array vectors and columns,
+// the filter's regular expressions) with no schema to keep in step, because both ends
+// run the same build (a cluster is upgraded node by node only between releases that
+// keep these shapes: docs/CLUSTER.md). A failed read answers 503 with the coded error
+// as JSON; the coordinator then reads locally (engine/placement.ts).
+//
+// These routes are for the cluster's own nodes: they are not forwarded, not part of the
+// Milvus API, and (until authentication lands) as open as the rest of the port.
+import http from 'node:http';
+import v8 from 'node:v8';
+import type { FastifyInstance } from 'fastify';
+import { ElanusError } from '../errors/index.js';
+import type { ShardHits, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq } from '../gateway/index.js';
+
+export const replicaPathPrefix = '/_elanus/replica/v1/';
+const contentType = 'application/x-elanus-v8';
+const ops = ['count', 'query', 'search'] as const;
+type Op = (typeof ops)[number];
+
+/** Adds the replica routes: `reader()` is this node's replica, or undefined while it has none. */
+export function registerReplicaRoutes(app: FastifyInstance, reader: () => ShardReader | undefined): void {
+  app.addContentTypeParser(contentType, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.post<{ Params: { op: string } }>(`${replicaPathPrefix}:op`, async (req, reply) => {
+    const op = req.params.op as Op;
+    const refuse = (status: number, e: ElanusError) => reply.code(status).type('application/json').send(JSON.stringify({ code: e.code, message: e.message }));
+    if (!ops.includes(op)) return refuse(404, new ElanusError('INVALID_ARGUMENT', { detail: `no replica operation ${JSON.stringify(req.params.op)}` }));
+    const r = reader();
+    if (!r) return refuse(503, new ElanusError('REPLICA_BEHIND', { node: 'this node', detail: 'it runs no read replica now' }));
+    let request: ShardReadReq;
+    try {
+      if (!Buffer.isBuffer(req.body)) throw new Error(`the body must be ${contentType}`);
+      request = v8.deserialize(req.body) as ShardReadReq;
+      if (typeof request !== 'object' || request === null || !Array.isArray(request.shards)) throw new Error('not a shard read');
+    } catch (e) {
+      return refuse(400, new ElanusError('INVALID_ARGUMENT', { detail: `a replica read that does not decode: ${(e as Error).message}` }));
+    }
+    try {
+      const answer = op === 'count' ? await r.countShards(request)
+        : op === 'query' ? await r.queryShards(request as ShardQueryReq)
+          : await r.searchShards(request as ShardSearchReq);
+      return reply.type(contentType).send(v8.serialize(answer));
+    } catch (e) {
+      return refuse(503, e instanceof ElanusError ? e : new ElanusError('INTERNAL', { detail: (e as Error)?.message ?? String(e) }));
+    }
+  });
+}
+
+/** A replica's read side as the coordinator calls it. */
+export class RemoteShardReader implements ShardReader {
+  constructor(
+    private readonly node: string,
+    /** host:port of the replica's node. */
+    private readonly address: string,
+    private readonly agent: http.Agent,
+    private readonly timeoutMs: number,
+  ) {}
+
+  countShards(req: ShardReadReq): Promise<number> {
+    return this.call('count', req) as Promise<number>;
+  }
+
+  queryShards(req: ShardQueryReq): Promise<ShardRows> {
+    return this.call('query', req) as Promise<ShardRows>;
+  }
+
+  searchShards(req: ShardSearchReq): Promise<ShardHits> {
+    return this.call('search', req) as Promise<ShardHits>;
+  }
+
+  private call(op: Op, req: ShardReadReq): Promise<unknown> {
+    const body = v8.serialize(req);
+    const [host, port] = splitAddress(this.address);
+    return new Promise((resolve, reject) => {
+      const behind = (detail: string) => new ElanusError('REPLICA_BEHIND', { node: this.node, detail });
+      const r = http.request({
+        host, port, method: 'POST', path: `${replicaPathPrefix}${op}`, agent: this.agent, timeout: this.timeoutMs,
+        headers: { 'content-type': contentType, 'content-length': body.length },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => reject(behind(e.message)));
+        res.on('end', () => {
+          const all = Buffer.concat(chunks);
+          if (res.statusCode === 200) {
+            try {
+              resolve(v8.deserialize(all));
+            } catch (e) {
+              reject(behind(`its answer does not decode: ${(e as Error).message}`));
+            }
+            return;
+          }
+          let said = all.toString('utf8').slice(0, 500);
+          try {
+            said = (JSON.parse(said) as { message?: string }).message ?? said;
+          } catch {
+            // Not JSON: quoted as it came.
+          }
+          reject(behind(`HTTP ${res.statusCode}: ${said}`));
+        });
+      });
+      r.on('timeout', () => r.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      r.on('error', (e) => reject(behind(`${this.address}: ${e.message}`)));
+      r.end(body);
+    });
+  }
+}
+
+function splitAddress(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return [host, Number(address.slice(i + 1))];
+}
