@@ -13,12 +13,16 @@ function idsOf(coll: CollectionMeta, ids: ReadonlyArray<number | string>) {
   return pk.type === DataType.Int64 ? { int_id: { data: ids.map(String) } } : { str_id: { data: ids.map(String) } };
 }
 
-async function write(r: { collection_name: string; partition_name?: string; fields_data: never[]; num_rows: number }, ctx: CallContext, upsert: boolean) {
+async function write(r: { collection_name: string; partition_name?: string; fields_data: never[]; num_rows: number; partial_update?: boolean; field_ops?: unknown[] }, ctx: CallContext, upsert: boolean) {
   const req = { db_name: ctx.db, collection_name: r.collection_name };
   const coll = ctx.engine.collectionMeta(req);
+  // Milvus 2.6.17's per-field operations (ARRAY_APPEND, ARRAY_REMOVE, ...) of a partial upsert.
+  if (upsert && Array.isArray(r.field_ops) && r.field_ops.length > 0) fail('NOT_SUPPORTED', { what: 'upsert field operations (field_ops)' });
   const columnar = columnsFromFieldsData(r.fields_data, r.num_rows, coll);
   const partition_name = r.partition_name || undefined;
-  const res = upsert ? await ctx.engine.upsert({ ...req, columnar, partition_name }) : await ctx.engine.insert({ ...req, columnar, partition_name });
+  const res = upsert
+    ? await ctx.engine.upsert({ ...req, columnar, partition_name, partial_update: r.partial_update === true })
+    : await ctx.engine.insert({ ...req, columnar, partition_name });
   const ids = 'int_id' in res.IDs ? res.IDs.int_id.data : res.IDs.str_id.data;
   const n = String(ids.length);
   return {
