@@ -81,6 +81,8 @@ export interface GetReq extends ReadReq {
 }
 
 export interface SearchReq extends ReadReq, FilterParams {
+  /** Search by primary keys (instead of data): each key's stored vector in anns_field is a query vector. */
+  ids?: Array<string | number | bigint>;
   data?: unknown;
   vectors?: unknown;
   vector?: unknown;

@@ -221,14 +221,14 @@ export function pkKeyOfBigint(b: bigint): PkKey {
   return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b.toString();
 }
 
-/** Normalizes a user-given primary key (for delete and get). */
-export function pkKeyOf(pkField: FieldSchema, v: unknown): PkKey {
+/** Normalizes a user-given primary key (for delete, get and search by keys); `at` is its place in the request's list. */
+export function pkKeyOf(pkField: FieldSchema, v: unknown, at = 0): PkKey {
   if (pkField.type === DataType.Int64) {
     const b = int64Of(v);
-    if (b === undefined) fail('WRONG_TYPE', { field: pkField.name, row: 0, expected: 'Int64', got: describe(v) });
+    if (b === undefined) fail('WRONG_TYPE', { field: pkField.name, row: at, expected: 'Int64', got: describe(v) });
     return pkKeyOfBigint(b);
   }
-  if (typeof v !== 'string') fail('WRONG_TYPE', { field: pkField.name, row: 0, expected: 'VarChar', got: describe(v) });
+  if (typeof v !== 'string') fail('WRONG_TYPE', { field: pkField.name, row: at, expected: 'VarChar', got: describe(v) });
   return v;
 }
 
