@@ -515,3 +515,21 @@ test('entities/upsert with partialUpdate: left-out fields keep their values; a n
   ]);
   fails(await sdk.upsert({ collectionName: 'partial', partialUpdate: 'yes', data: [{ id: 1, size: 5 }] }), 1100, 'INVALID_ARGUMENT');
 });
+
+test('entities/search with ids: one list of hits per key, as a search with the keys\' stored vectors', async () => {
+  ok(await sdk.createCollection({ collectionName: 'bykeys', dimension: 2, metricType: 'L2' }));
+  ok(await sdkNum.insert({ collectionName: 'bykeys', data: [1, 2, 3, 4, 5].map((id) => ({ id, vector: [id, id % 2], color: `c${id}` })) }));
+  const byKeys = await sdkNum.search({ collectionName: 'bykeys', ids: [4, 1], limit: 2, outputFields: ['color'] });
+  const byData = await sdkNum.search({ collectionName: 'bykeys', data: [[4, 0], [1, 1]], limit: 2, outputFields: ['color'] });
+  assert.deepEqual(byKeys.topks, [2, 2]);
+  assert.deepEqual(ok(byKeys), ok(byData));
+  assert.deepEqual(ok(byKeys).map((l: Json[]) => l.map((x) => [x.id, x.color, x.distance])), [[[4, 'c4', 0], [3, 'c3', 2]], [[1, 'c1', 0], [2, 'c2', 2]]]);
+  // One key: still one list for it (topks has one entry).
+  const one = await sdkNum.search({ collectionName: 'bykeys', ids: [5], limit: 1, filter: 'id != 5' });
+  assert.deepEqual(one.topks, [1]);
+  assert.deepEqual(ok(one).map((x: Json) => x.id), [4]);
+  fails(await sdk.search({ collectionName: 'bykeys', ids: [5, 6], limit: 1 }), 1100, 'INVALID_ARGUMENT');
+  fails(await sdk.search({ collectionName: 'bykeys', ids: [5], data: [[1, 1]] }), 1100, 'INVALID_ARGUMENT');
+  fails(await sdk.search({ collectionName: 'bykeys', ids: [] }), 1100, 'INVALID_ARGUMENT');
+  fails(await sdk.search({ collectionName: 'bykeys', ids: ['a'] }), 1100, 'WRONG_TYPE');
+});

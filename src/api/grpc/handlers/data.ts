@@ -112,21 +112,23 @@ export const dataHandlers: Record<string, Handler> = {
     const coll = ctx.engine.collectionMeta(req);
     const sp = kvToObject(r.search_params);
     const extra = sp.params ? parseJsonObject(sp.params, 'search params') : {};
-    if (r.search_by_primary_keys || (r.ids && (r.ids.int_id || r.ids.str_id))) fail('NOT_SUPPORTED', { what: 'search by primary keys' });
+    // Search by primary keys: `ids` in place of the placeholder group (the oneof
+    // search_input). The deprecated search_by_primary_keys flag is ignored, as in Milvus.
+    const byKeys = r.search_input === 'ids' || r.ids?.int_id || r.ids?.str_id ? searchIds(coll, r.ids) : undefined;
     const vectorFields = coll.schema.fields.filter((f) => isVector(f.type));
     const field = sp.anns_field ? coll.schema.fields.find((f) => f.name === sp.anns_field) : vectorFields.length === 1 ? vectorFields[0] : undefined;
     if (!field) {
       if (sp.anns_field) fail('FIELD_NOT_FOUND', { field: sp.anns_field, collection: coll.name });
       fail('INVALID_ARGUMENT', { detail: `the collection has ${vectorFields.length} vector fields; say which one with anns_field` });
     }
-    const vectors = vectorsFromPlaceholderGroup(r.placeholder_group, field);
+    const vectors = byKeys ? undefined : vectorsFromPlaceholderGroup(r.placeholder_group, field);
     const limit = optionalNumber(sp.topk ?? sp.limit, 'topk') ?? 10;
     const offset = optionalNumber(sp.offset, 'offset') ?? 0;
     const roundDecimal = optionalNumber(sp.round_decimal, 'round_decimal') ?? -1;
     const res = await ctx.engine.searchColumns({
       ...req,
       anns_field: field.name,
-      data: vectors,
+      ...(byKeys ? { ids: byKeys } : { data: vectors }),
       limit,
       offset,
       metric_type: sp.metric_type || undefined,
@@ -348,6 +350,18 @@ async function collectionByIdAnyDb(ctx: CallContext, db: string, id: number): Pr
     }
     throw e; // the addressed database's coded COLLECTION_NOT_FOUND
   }
+}
+
+/** A search's `ids` (schema.IDs): the keys, of the primary key's type. */
+function searchIds(coll: CollectionMeta, ids: { int_id?: { data?: string[] } | null; str_id?: { data?: string[] } | null } | null | undefined): string[] {
+  const pk = coll.schema.fields.find((f) => f.isPrimary)!;
+  const int64 = pk.type === DataType.Int64;
+  const given = int64 ? ids?.int_id : ids?.str_id;
+  const other = int64 ? ids?.str_id : ids?.int_id;
+  if (!given && other) {
+    fail('INVALID_ARGUMENT', { detail: `the primary key "${pk.name}" is ${int64 ? 'Int64' : 'VarChar'}, but ids holds ${int64 ? 'strings (str_id)' : 'integers (int_id)'}` });
+  }
+  return given?.data ?? [];
 }
 
 function parseJsonObject(text: string, what: string): Record<string, unknown> {
