@@ -5,7 +5,7 @@
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
-import { type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, consistencyLevels, isVector, validateName, dataTypeName } from '../catalog/index.js';
+import { type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, type FieldSchema, consistencyLevels, isVector, validateName, dataTypeName } from '../catalog/index.js';
 import { pkKeyOf } from '../gateway/validate.js';
 import { mergeGroups, mergeHits, mergeRows, topGroups } from '../gateway/merge.js';
 import type { SearchMode, ShardHits, ShardReadReq, ShardReader } from '../gateway/roles.js';
@@ -15,7 +15,7 @@ import { type FilterPlan, planFilter } from '../query/filter.js';
 import { explainFilter } from '../query/exec/explain.js';
 import { planOutput } from '../query/rows.js';
 import { prepareQueries } from '../query/search.js';
-import { type SearchIterState, checkGroupField, searchIteratorParams } from '../query/vector-search.js';
+import { type PreparedQuery, type SearchIterState, checkGroupField, searchIteratorParams } from '../query/vector-search.js';
 import { checkRange, parseSearchParams } from '../index/spec.js';
 import { pagedIterator } from './paged.js';
 import { searchMetric } from '../gateway/indexes.js';
@@ -269,8 +269,11 @@ export class ReadRole {
     }
     const metric = searchMetric(coll, field, req.metric_type ?? (req.params as { metric_type?: unknown } | undefined)?.metric_type);
     const raw = req.data ?? req.vectors ?? req.vector;
-    const queries = prepareQueries(field, raw);
-    if (queries.length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query vectors` });
+    // Search by primary keys (Milvus 2.6): each key's stored vector is a query vector,
+    // looked up at the search's own snapshot once it is taken (below).
+    const keys = req.ids === undefined || req.ids === null ? undefined : searchKeys(coll, req.ids, raw);
+    let queries = keys ? [] : prepareQueries(field, raw);
+    if ((keys ?? queries).length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query vectors` });
     const filter = planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
     planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
     const params = parseSearchParams(req.params, req as unknown as Record<string, unknown>, offset + limit);
@@ -281,6 +284,7 @@ export class ReadRole {
     const iter = searchIteratorParams(req.params);
     let iterState: SearchIterState | undefined;
     if (iter) {
+      if (keys) fail('INVALID_ARGUMENT', { detail: 'a search iterator cannot search by primary keys (ids); give the query vector' });
       if (groupField) fail('INVALID_ARGUMENT', { detail: 'a search iterator cannot group (group_by_field)' });
       if (queries.length !== 1) fail('INVALID_ARGUMENT', { detail: `a search iterator takes exactly one query vector, got ${queries.length}` });
       if (offset !== 0) fail('INVALID_ARGUMENT', { detail: 'a search iterator takes no offset' });
@@ -296,6 +300,7 @@ export class ReadRole {
     }
     const view = await this.readView(req, req.partition_names, iterState ? this.core.pins.get(iterState.pin)!.ts : undefined);
     const { data } = view;
+    if (keys) queries = await this.vectorsOfKeys(req, coll, data, view, field, keys);
     const keyed = keysAsPks(filter, coll.schema);
     const wanted = shardsOfKeys(keyed, data.shards.length);
     const outputFields = req.output_fields ?? [];
@@ -327,7 +332,8 @@ export class ReadRole {
         session_ts: view.at.toString(),
       };
     }
-    const flat = queries.length === 1 && !isBatch(raw);
+    // By primary keys: one list per key, in the order given, even for one key.
+    const flat = !keys && queries.length === 1 && !isBatch(raw);
     if (groupField) {
       const mode = { kind: 'group' as const, field: groupField.name, size: params.groupSize, strict: params.strictGroupSize };
       const first = await ask(mode, offset + limit, () => 0);
@@ -349,6 +355,39 @@ export class ReadRole {
     const merged = mergeHits(parts, queries.length, single ? Infinity : k, metric, single ? 0 : offset, bytesMax, hitOverheadBytes);
     // A literal, not a spread with properties after it (V8's slow path, shardRead).
     return { status, lists: merged.lists, columns: merged.columns, flat, groupField: undefined };
+  }
+
+  /**
+   * The stored vectors of `keys` in field `field`, as query vectors in the keys' order,
+   * read from the search's own view: its snapshot and consistency, its partitions (the
+   * filter does not apply; it selects hits, not query vectors). A key that is not there
+   * is an INVALID_ARGUMENT naming it, as Milvus refuses ids it cannot find.
+   */
+  private async vectorsOfKeys(req: SearchReq, coll: CollectionMeta, data: CollectionData, view: { at: bigint; partitions: ReadonlySet<number> | undefined; waitApplied: boolean }, field: FieldSchema, keys: readonly PkKey[]): Promise<PreparedQuery[]> {
+    const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
+    const filter: FilterPlan = { kind: 'keys', values: keys };
+    const bytesMax = this.core.limits.resultBytesMax;
+    const { parts } = await this.fanOut(coll, data, shardsOfKeys(filter, data.shards.length), (r, shards) => r.queryShards(Object.assign(this.shardRead(req, coll, view, filter, shards), {
+      output_fields: [field.name], offset: 0, limit: undefined, after: undefined, bytesMax,
+    })));
+    const found = new Map<unknown, unknown>();
+    for (const row of rowsOfColumns(mergeRows(parts, pkField.type === DataType.Int64, 0, undefined, bytesMax))) found.set(row[pkField.name], row[field.name]);
+    const missing = keys.filter((k) => !found.has(k));
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 10).map((k) => JSON.stringify(k)).join(', ') + (missing.length > 10 ? `, … (${missing.length} in all)` : '');
+      const where = req.partition_names && req.partition_names.length > 0 ? ` in partitions ${JSON.stringify(req.partition_names)}` : '';
+      fail('INVALID_ARGUMENT', { detail: `some of the primary keys given as ids do not exist${where}: ${shown}` });
+    }
+    return keys.map((k) => {
+      const v = found.get(k);
+      if (v === null || v === undefined) fail('INVALID_ARGUMENT', { detail: `the row with primary key ${JSON.stringify(k)} has no value in vector field "${field.name}"` });
+      // A sparse vector is stored as sorted indices and values; a query takes an index map.
+      const sparse = v as { indices?: unknown; values?: unknown };
+      const q = Array.isArray(sparse.indices) && Array.isArray(sparse.values)
+        ? Object.fromEntries(sparse.indices.map((i, n) => [i, (sparse.values as unknown[])[n]]))
+        : v;
+      return prepareQueries(field, [q])[0]!;
+    });
   }
 
   /**
@@ -461,6 +500,24 @@ function normScore(metric: string, s: number): number {
 /** A query's answer as rows: its rows, or one row holding count(*). */
 function rowsOf(r: QueryColumns): Array<Record<string, unknown>> {
   return r.columns === undefined ? [{ 'count(*)': r.count }] : rowsOfColumns(r.columns);
+}
+
+/**
+ * A search's `ids` as keys: a non-empty list of keys of the primary key's type, each
+ * once (Milvus refuses a repeated one too), and no query vectors beside them.
+ */
+function searchKeys(coll: CollectionMeta, ids: unknown, raw: unknown): PkKey[] {
+  if (raw !== undefined && raw !== null) fail('INVALID_ARGUMENT', { detail: 'give either ids (primary keys) or query vectors (data), not both' });
+  if (!Array.isArray(ids) || ids.length === 0) fail('INVALID_ARGUMENT', { detail: 'ids must be a non-empty list of primary keys' });
+  const pk = coll.schema.fields.find((f) => f.isPrimary)!;
+  const seen = new Map<PkKey, number>();
+  return ids.map((v, i) => {
+    const key = pkKeyOf(pk, v, i);
+    const first = seen.get(key);
+    if (first !== undefined) fail('INVALID_ARGUMENT', { detail: `ids repeats primary key ${JSON.stringify(key)} (at ${first} and ${i}); each key gives one query vector, so give it once` });
+    seen.set(key, i);
+    return key;
+  });
 }
 
 /** `ids` as a key filter (they are checked as keys in keysAsPks). */

@@ -4,8 +4,9 @@
 // shared with the other roles; it reaches them only through core.roles.
 import { assert, fail } from '../errors/index.js';
 import type { PreparedWrite, ShardWriter } from '../gateway/roles.js';
+import type { PkKey } from '../segments/pk.js';
 import type { LogRecord } from '../segments/records.js';
-import type { Shard } from '../segments/shard.js';
+import type { Shard, StoredRow } from '../segments/shard.js';
 import type { EngineCore } from './core.js';
 
 export class ShardWrites implements ShardWriter {
@@ -18,6 +19,10 @@ export class ShardWrites implements ShardWriter {
 
   submit(write: PreparedWrite): Promise<void> {
     return this.shard(write.collectionId, write.shard).submit({ record: write.record, payload: write.payload });
+  }
+
+  latestRows(collectionId: number, shard: number, pks: readonly PkKey[]): ReadonlyArray<StoredRow | undefined> {
+    return this.shard(collectionId, shard).latestRows(pks);
   }
 
   private shard(collectionId: number, index: number): Shard {

@@ -3,7 +3,7 @@
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
 import { DataType, defaultPartition } from '../catalog/index.js';
-import { type ColumnBatch, pkKeyOf, validateColumns, validateRows } from '../gateway/validate.js';
+import { type ColumnBatch, type ValidatedBatch, pkKeyOf, validateColumns, validateRows } from '../gateway/validate.js';
 import { resolveFilter } from '../query/filter.js';
 import type { PkKey } from '../segments/pk.js';
 import type { InsertRecord } from '../segments/records.js';
@@ -12,6 +12,7 @@ import type { PreparedWrite, ShardWriter } from '../gateway/roles.js';
 import { type DeleteReq, type InsertReq, status } from '../gateway/requests.js';
 import { crc32 } from 'node:zlib';
 import { type EngineCore, exprParamsOf, shardRouter } from './core.js';
+import { mergePartial } from './partial-upsert.js';
 
 export class WriteRole {
   constructor(private readonly core: EngineCore) {}
@@ -29,8 +30,11 @@ export class WriteRole {
     return { status, succ_index: r.ids.map((_, i) => i), err_index: [], IDs: r.idsOut, insert_cnt: r.ids.length, timestamp: r.ts.toString() };
   }
 
+  /** With `partial_update: true`, a partial upsert: fields a row leaves out keep their stored values (partial-upsert.ts). */
   async upsert(req: InsertReq): Promise<{ status: typeof status; succ_index: number[]; err_index: number[]; IDs: { int_id: { data: Array<number | string> } } | { str_id: { data: string[] } }; upsert_cnt: number; timestamp: string }> {
-    const r = await this.write(req, true);
+    const partial = req.partial_update;
+    if (partial !== undefined && typeof partial !== 'boolean') fail('INVALID_ARGUMENT', { detail: `partial_update must be true or false, got ${JSON.stringify(partial)}` });
+    const r = await this.write(req, true, partial === true);
     return { status, succ_index: r.ids.map((_, i) => i), err_index: [], IDs: r.idsOut, upsert_cnt: r.ids.length, timestamp: r.ts.toString() };
   }
 
@@ -38,7 +42,7 @@ export class WriteRole {
    * Validates, then — in one synchronous step — checks the catalog, takes a timestamp and
    * submits one record per shard. Acknowledged once every record is durable and applied.
    */
-  private async write(req: InsertReq, upsert: boolean) {
+  private async write(req: InsertReq, upsert: boolean, partial = false) {
     const { coll, data } = this.core.live(req);
     const rows = req.data ?? req.fields_data;
     const keyField = coll.schema.fields.find((f) => f.isPartitionKey);
@@ -50,16 +54,19 @@ export class WriteRole {
         if (row && typeof row === 'object' && !(pkField.name in row)) fail('MISSING_FIELD', { field: pkField.name, row: i });
       }
     }
-    const opts = { upsert, autoIds: (n: number) => Array.from({ length: n }, () => this.core.tso.next()) };
+    const opts = { upsert, partial, autoIds: (n: number) => Array.from({ length: n }, () => this.core.tso.next()) };
     // Columns (the gRPC layer's decoded FieldData, or the SDK's column form) stay columns.
     const columnar = req.columnar ?? (req.columns !== undefined ? columnBatchOf(req.columns) : undefined);
-    const batch = columnar ? validateColumns(coll, columnar, opts) : validateRows(coll, rows, opts);
+    const given = columnar ? validateColumns(coll, columnar, opts) : validateRows(coll, rows, opts);
     const keyIndex = keyField ? coll.schema.fields.indexOf(keyField) : -1;
-    const ts = this.core.tso.next();
     const shardOf = shardRouter(data.shards.length);
     const byShard: number[][] = data.shards.map(() => []);
-    for (let i = 0; i < batch.count; i++) byShard[shardOf(batch.pks[i]!)]!.push(i);
+    for (let i = 0; i < given.count; i++) byShard[shardOf(given.pks[i]!)]!.push(i);
     const writers = this.writersOf(coll.id, data.shards.length);
+    // From here to the submits: one synchronous step (a partial upsert's merge reads the
+    // rows its records replace; partial-upsert.ts says why that makes it atomic).
+    const batch: ValidatedBatch = partial ? mergePartial(coll, given, this.storedRows(coll.id, writers, byShard, given.pks)) : given;
+    const ts = this.core.tso.next();
     const prepared: PreparedWrite[] = [];
     for (let s = 0; s < byShard.length; s++) {
       const rowsOf = byShard[s]!;
@@ -80,6 +87,17 @@ export class WriteRole {
       ? { int_id: { data: ids.slice() } }
       : { str_id: { data: ids.map(String) } };
     return { ids, idsOut, ts };
+  }
+
+  /** For each row of a batch, the stored row its key would replace (the shards' latest state). */
+  private storedRows(collectionId: number, writers: readonly ShardWriter[], byShard: readonly number[][], pks: readonly PkKey[]) {
+    const out = new Array<ReturnType<ShardWriter['latestRows']>[number]>(pks.length);
+    byShard.forEach((rowsOf, s) => {
+      if (rowsOf.length === 0) return;
+      const found = writers[s]!.latestRows(collectionId, s, rowsOf.map((i) => pks[i]!));
+      rowsOf.forEach((i, k) => { out[i] = found[k]; });
+    });
+    return out;
   }
 
   async delete(req: DeleteReq): Promise<{ status: typeof status; delete_cnt: number; timestamp: string }> {

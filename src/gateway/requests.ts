@@ -45,6 +45,8 @@ export interface InsertReq extends CollectionReq {
   /** Columns as the wire decoded them (api/grpc), validated as columns: no row objects. */
   columnar?: ColumnBatch;
   partition_name?: string;
+  /** Upsert only: fields a row leaves out keep the stored row's values (Milvus 2.6 merge mode). */
+  partial_update?: boolean;
 }
 
 /** Values of `{name}` placeholders in a filter (the SDK calls them exprValues). */
@@ -79,6 +81,8 @@ export interface GetReq extends ReadReq {
 }
 
 export interface SearchReq extends ReadReq, FilterParams {
+  /** Search by primary keys (instead of data): each key's stored vector in anns_field is a query vector. */
+  ids?: Array<string | number | bigint>;
   data?: unknown;
   vectors?: unknown;
   vector?: unknown;

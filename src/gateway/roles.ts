@@ -16,6 +16,7 @@ import type { PreparedQuery } from '../query/vector-search.js';
 import type { SearchParams } from '../index/spec.js';
 import type { PkKey } from '../segments/pk.js';
 import type { LogRecord } from '../segments/records.js';
+import type { StoredRow } from '../segments/shard.js';
 
 /** Which rows a partial read covers: some shards of one collection, at one snapshot. */
 export interface ShardReadReq {
@@ -137,6 +138,12 @@ export interface ShardWriter {
   prepare(collectionId: number, shard: number, record: LogRecord): PreparedWrite;
   /** Resolves once the record is durable in the shard's log and applied to its segments. */
   submit(write: PreparedWrite): Promise<void>;
+  /**
+   * For each key, the stored row a record submitted in the same synchronous step would
+   * replace (applied or still in flight; undefined: none). A partial upsert merges with
+   * it (engine/partial-upsert.ts). No effect; the columns are the node's and are read at once.
+   */
+  latestRows(collectionId: number, shard: number, pks: readonly PkKey[]): ReadonlyArray<StoredRow | undefined>;
 }
 
 /**

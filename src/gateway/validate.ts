@@ -19,6 +19,16 @@ export interface ValidatedBatch {
   readonly pks: readonly PkKey[];
 }
 
+/**
+ * A partial upsert's batch (`partial: true`): the columns hold the values the rows gave;
+ * `given[c]` marks, per row, whether field c was given (1) or left out (0; its column
+ * holds a placeholder there), undefined where every row gave it. The dynamic field's
+ * column holds only the keys each row gave. engine/partial-upsert.ts fills the gaps.
+ */
+export interface PartialBatch extends ValidatedBatch {
+  readonly given: ReadonlyArray<Uint8Array | undefined>;
+}
+
 export const batchRowsMax = 100_000;
 
 type Row = Record<string, unknown>;
@@ -40,9 +50,14 @@ interface ValidateOptions {
   /** Supplies primary keys for auto-id collections (called once with the count, only after every row passed validation). */
   autoIds?: (n: number) => bigint[];
   upsert?: boolean;
+  /**
+   * A partial upsert: a field a row leaves out is not filled with its default (nor
+   * refused as missing) but marked as not given; the primary key is still required.
+   */
+  partial?: boolean;
 }
 
-export function validateRows(coll: CollectionMeta, rows: unknown, opts: ValidateOptions = {}): ValidatedBatch {
+export function validateRows(coll: CollectionMeta, rows: unknown, opts: ValidateOptions = {}): PartialBatch {
   if (!Array.isArray(rows)) fail('INVALID_ARGUMENT', { detail: 'data must be an array of rows' });
   if (rows.length === 0) fail('INVALID_ARGUMENT', { detail: 'data is empty' });
   if (rows.length > batchRowsMax) fail('BATCH_TOO_LARGE', { size: rows.length, max: batchRowsMax, unit: 'rows' });
@@ -78,7 +93,7 @@ export function validateRows(coll: CollectionMeta, rows: unknown, opts: Validate
  * into the dynamic field as a key (or is UNKNOWN_FIELD without one), the dynamic field's
  * own column holds one object (or null) per row.
  */
-export function validateColumns(coll: CollectionMeta, batch: ColumnBatch, opts: ValidateOptions = {}): ValidatedBatch {
+export function validateColumns(coll: CollectionMeta, batch: ColumnBatch, opts: ValidateOptions = {}): PartialBatch {
   const count = batch.count;
   if (!Number.isSafeInteger(count) || count <= 0) fail('INVALID_ARGUMENT', { detail: 'data is empty' });
   if (count > batchRowsMax) fail('BATCH_TOO_LARGE', { size: count, max: batchRowsMax, unit: 'rows' });
@@ -136,20 +151,24 @@ interface BatchSource {
   dynamicOf(f: FieldSchema): (r: number) => Record<string, unknown>;
 }
 
-function assemble(coll: CollectionMeta, count: number, source: BatchSource, opts: ValidateOptions): ValidatedBatch {
+function assemble(coll: CollectionMeta, count: number, source: BatchSource, opts: ValidateOptions): PartialBatch {
   const schema = coll.schema;
   const pkField = schema.fields.find((f) => f.isPrimary)!;
   const generatePk = pkField.autoId && !opts.upsert;
   const columns: Column[] = [];
+  const given: Array<Uint8Array | undefined> = [];
   for (const f of schema.fields) {
+    // In a partial upsert every field but the key may be left out, row by row.
+    const mask = opts.partial && !f.isPrimary && !f.isDynamic ? new Uint8Array(count).fill(1) : undefined;
     if (f.isDynamic) {
       columns.push(dynamicColumn(f, count, source.dynamicOf(f)));
     } else if (f.isPrimary && generatePk) {
       columns.push({ fieldId: f.fieldId, values: f.type === DataType.Int64 ? new BigInt64Array(count) : new Array<string>(count) });
     } else {
       const floats = source.floatsOf?.(f);
-      columns.push(floats ? floatColumn(f, count, floats) : buildColumn(f, count, source.valueOf(f)));
+      columns.push(floats ? floatColumn(f, count, floats) : buildColumn(f, count, source.valueOf(f), mask));
     }
+    given.push(mask && mask.includes(0) ? mask : undefined);
   }
   const pkIndex = schema.fields.indexOf(pkField);
   if (generatePk) {
@@ -173,7 +192,7 @@ function assemble(coll: CollectionMeta, count: number, source: BatchSource, opts
       first.set(pks[i]!, i);
     }
   }
-  return { count, columns, pks };
+  return { count, columns, pks, given };
 }
 
 /** A FloatVector column given flat: every value checked finite, then kept (copied unless the batch owns it). */
@@ -202,14 +221,14 @@ export function pkKeyOfBigint(b: bigint): PkKey {
   return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b.toString();
 }
 
-/** Normalizes a user-given primary key (for delete and get). */
-export function pkKeyOf(pkField: FieldSchema, v: unknown): PkKey {
+/** Normalizes a user-given primary key (for delete, get and search by keys); `at` is its place in the request's list. */
+export function pkKeyOf(pkField: FieldSchema, v: unknown, at = 0): PkKey {
   if (pkField.type === DataType.Int64) {
     const b = int64Of(v);
-    if (b === undefined) fail('WRONG_TYPE', { field: pkField.name, row: 0, expected: 'Int64', got: describe(v) });
+    if (b === undefined) fail('WRONG_TYPE', { field: pkField.name, row: at, expected: 'Int64', got: describe(v) });
     return pkKeyOfBigint(b);
   }
-  if (typeof v !== 'string') fail('WRONG_TYPE', { field: pkField.name, row: 0, expected: 'VarChar', got: describe(v) });
+  if (typeof v !== 'string') fail('WRONG_TYPE', { field: pkField.name, row: at, expected: 'VarChar', got: describe(v) });
   return v;
 }
 
@@ -229,7 +248,8 @@ function dynamicColumn(f: FieldSchema, count: number, extraOf: (r: number) => Re
   return { fieldId: f.fieldId, values };
 }
 
-function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown): Column {
+/** `given`, for a partial upsert: a value left out (undefined) is marked 0 there and left as a placeholder. */
+function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown, given?: Uint8Array): Column {
   const width = widthOf(f);
   const ctor = typedCtorOf(f.type);
   const typed = ctor ? new ctor(n * width) : undefined;
@@ -237,6 +257,11 @@ function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown)
   const valid = f.nullable ? new Uint8Array(n) : undefined;
   for (let r = 0; r < n; r++) {
     let v = valueOf(r);
+    if (v === undefined && given) {
+      given[r] = 0;
+      if (list) list[r] = null;
+      continue;
+    }
     if (v === undefined || v === null) {
       if (f.defaultValue !== undefined) v = f.defaultValue;
       else if (f.nullable) {
@@ -359,7 +384,7 @@ function sparseOf(f: FieldSchema, v: unknown, r: number): SparseRow {
 
 export const jsonBytesMax = 65536;
 
-function checkJson(f: FieldSchema, v: unknown, r: number): unknown {
+export function checkJson(f: FieldSchema, v: unknown, r: number): unknown {
   let text: string;
   try {
     text = JSON.stringify(v);

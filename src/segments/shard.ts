@@ -4,6 +4,7 @@
 // applies it once durable, strictly in offset order, and only then acknowledges it.
 import { ElanusError, assert } from '../errors/index.js';
 import type { CollectionSchema } from '../catalog/types.js';
+import type { Column } from './columns.js';
 import type { PkKey } from './pk.js';
 import type { DeleteRecord, InsertRecord, LogRecord } from './records.js';
 import { Segment } from './segment.js';
@@ -16,6 +17,13 @@ export interface ShardLog {
 export interface PkLocation {
   seg: Segment;
   row: number;
+}
+
+/** A stored row, read where it lies: row `row` of `columns` (schema order as it was written). */
+export interface StoredRow {
+  readonly columns: readonly Column[];
+  readonly row: number;
+  readonly partitionId: number;
 }
 
 export interface PendingDelete {
@@ -176,6 +184,38 @@ export class Shard {
 
   hasInFlight(): boolean {
     return this.inflight.length > 0;
+  }
+
+  /**
+   * For each key, the row a record submitted now would replace: the shard's applied
+   * state, then every record still in flight applied over it in log order (an insert
+   * takes the key, a delete removes it). Read in the caller's synchronous step, so it is
+   * exactly the state the caller's record will follow in the log. Columns are the
+   * shard's own (a segment's or an in-flight record's) and must be copied at once.
+   */
+  latestRows(pks: readonly PkKey[]): Array<StoredRow | undefined> {
+    const at = new Map<PkKey, StoredRow | undefined>();
+    for (const pk of pks) {
+      const loc = this.pkIndex.get(pk);
+      at.set(pk, loc ? { columns: loc.seg.columns(), row: loc.row, partitionId: loc.seg.partitionId } : undefined);
+    }
+    for (const { record: r } of this.inflight) {
+      if (r.kind === 'delete') {
+        for (const pk of r.pks) {
+          const cur = at.get(pk);
+          if (cur && (r.partitionId === -1 || r.partitionId === cur.partitionId)) at.set(pk, undefined);
+        }
+        continue;
+      }
+      for (let i = 0; i < r.count; i++) {
+        const pk = r.pks[i]!;
+        if (!at.has(pk)) continue;
+        const partitionId = r.rowPartitions ? r.rowPartitions[i]! : r.partitionId;
+        // A record for a partition dropped meanwhile is dropped when applied (applyInsert).
+        if (this.opts.partitionExists(partitionId)) at.set(pk, { columns: r.columns, row: i, partitionId });
+      }
+    }
+    return pks.map((pk) => at.get(pk));
   }
 
   /** Applies one record. Idempotent under replay: records at or below appliedOffset are skipped. */

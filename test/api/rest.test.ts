@@ -496,3 +496,40 @@ test('concurrent DDL and writes on one name: every request ends in success or a 
   ok(await sdk.createCollection({ collectionName: 'after_race', dimension: 2 }));
   assert.deepEqual(ok(await sdk.getCollectionStatistics({ collectionName: 'after_race' })), { rowCount: 0 });
 });
+
+test('entities/upsert with partialUpdate: left-out fields keep their values; a new key needs its required fields', async () => {
+  ok(await sdk.createCollection({ collectionName: 'partial', dimension: 2, metricType: 'L2' }));
+  ok(await sdkNum.insert({ collectionName: 'partial', data: [{ id: 1, vector: [1, 0], color: 'red', size: 3 }] }));
+  assert.deepEqual(ok(await sdkNum.upsert({ collectionName: 'partial', partialUpdate: true, data: [{ id: 1, color: 'blue' }] })), { upsertCount: 1, upsertIds: [1] });
+  assert.deepEqual(ok(await sdkNum.get({ collectionName: 'partial', id: 1 })), [{ id: 1, vector: [1, 0], color: 'blue', size: 3 }]);
+  // Without partialUpdate an upsert replaces the whole row: the vector is required.
+  fails(await sdk.upsert({ collectionName: 'partial', data: [{ id: 1, color: 'green' }] }), 1100, 'MISSING_FIELD');
+  // A new key is inserted, and must then carry the vector; nothing of a refused batch is stored.
+  const refused = await sdk.upsert({ collectionName: 'partial', partialUpdate: true, data: [{ id: 1, size: 4 }, { id: 2, color: 'new' }] });
+  fails(refused, 1100, 'MISSING_FIELD');
+  assert.match(refused.message ?? '', /field "vector" is required but missing in row 1/);
+  ok(await sdkNum.upsert({ collectionName: 'partial', partialUpdate: true, data: [{ id: 1, size: 4 }, { id: 2, vector: [0, 2] }] }));
+  assert.deepEqual([...ok(await sdkNum.get({ collectionName: 'partial', id: [1, 2] }))].sort(byId), [
+    { id: 1, vector: [1, 0], color: 'blue', size: 4 },
+    { id: 2, vector: [0, 2] },
+  ]);
+  fails(await sdk.upsert({ collectionName: 'partial', partialUpdate: 'yes', data: [{ id: 1, size: 5 }] }), 1100, 'INVALID_ARGUMENT');
+});
+
+test('entities/search with ids: one list of hits per key, as a search with the keys\' stored vectors', async () => {
+  ok(await sdk.createCollection({ collectionName: 'bykeys', dimension: 2, metricType: 'L2' }));
+  ok(await sdkNum.insert({ collectionName: 'bykeys', data: [1, 2, 3, 4, 5].map((id) => ({ id, vector: [id, id % 2], color: `c${id}` })) }));
+  const byKeys = await sdkNum.search({ collectionName: 'bykeys', ids: [4, 1], limit: 2, outputFields: ['color'] });
+  const byData = await sdkNum.search({ collectionName: 'bykeys', data: [[4, 0], [1, 1]], limit: 2, outputFields: ['color'] });
+  assert.deepEqual(byKeys.topks, [2, 2]);
+  assert.deepEqual(ok(byKeys), ok(byData));
+  assert.deepEqual(ok(byKeys).map((l: Json[]) => l.map((x) => [x.id, x.color, x.distance])), [[[4, 'c4', 0], [3, 'c3', 2]], [[1, 'c1', 0], [2, 'c2', 2]]]);
+  // One key: still one list for it (topks has one entry).
+  const one = await sdkNum.search({ collectionName: 'bykeys', ids: [5], limit: 1, filter: 'id != 5' });
+  assert.deepEqual(one.topks, [1]);
+  assert.deepEqual(ok(one).map((x: Json) => x.id), [4]);
+  fails(await sdk.search({ collectionName: 'bykeys', ids: [5, 6], limit: 1 }), 1100, 'INVALID_ARGUMENT');
+  fails(await sdk.search({ collectionName: 'bykeys', ids: [5], data: [[1, 1]] }), 1100, 'INVALID_ARGUMENT');
+  fails(await sdk.search({ collectionName: 'bykeys', ids: [] }), 1100, 'INVALID_ARGUMENT');
+  fails(await sdk.search({ collectionName: 'bykeys', ids: ['a'] }), 1100, 'WRONG_TYPE');
+});

@@ -323,3 +323,39 @@ test('write errors: wrong dimension, range, too-long string, array capacity, dup
   assert.equal(ids.length, 2);
   assert.ok(ids[0]! > 0n && ids[0] !== ids[1]);
 });
+
+test('partial upserts (partial_update): left-out fields and dynamic keys keep their values, also under concurrent writers', async () => {
+  const c = h.client;
+  const flags = Array.from({ length: 8 }, (_, i) => `f${i}`);
+  assertOk(await c.createCollection({ collection_name: 'pu', enable_dynamic_field: true, fields: [
+    { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+    { name: 'name', data_type: DataType.VarChar, max_length: 20, nullable: true },
+    { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+    ...flags.map((name) => ({ name, data_type: DataType.Int32, nullable: true })),
+  ] }));
+  assertOk(await c.createIndex({ collection_name: 'pu', field_name: 'v', index_type: 'FLAT', metric_type: 'L2' }));
+  assertOk(await c.loadCollectionAsync({ collection_name: 'pu' }));
+  assertOk((await c.insert({ collection_name: 'pu', data: [{ id: 1, name: 'one', v: [1, 1], color: 'red', size: 2 }] })).status);
+
+  const up = await c.upsert({ collection_name: 'pu', partial_update: true, data: [{ id: 1, f0: 5, color: 'blue' }] });
+  assertOk(up.status);
+  assert.equal(up.upsert_cnt, '1');
+  const got = await c.get({ collection_name: 'pu', ids: [1], output_fields: ['*'] });
+  assert.deepEqual(got.data, [{ id: '1', name: 'one', v: [1, 1], f0: 5, f1: null, f2: null, f3: null, f4: null, f5: null, f6: null, f7: null, $meta: { color: 'blue', size: 2 } }]);
+  // A new key without the vector: refused, with the field and row named.
+  assertErr((await c.upsert({ collection_name: 'pu', partial_update: true, data: [{ id: 2, name: 'two' }] })).status, { code: 1100, elanus: 'MISSING_FIELD', reason: /field "v" is required but missing in row 0/ });
+  assert.equal((await c.count({ collection_name: 'pu' })).data, 1);
+
+  // Eight writers per round each set one field of the same rows at once: a merge that
+  // read a row another one was replacing would lose that field.
+  const ids = [10, 11, 12];
+  for (let round = 0; round < 5; round++) {
+    assertOk((await c.upsert({ collection_name: 'pu', data: ids.map((id) => ({ id, v: [id, round] })) })).status);
+    const res = await Promise.all(flags.map((f, k) => c.upsert({ collection_name: 'pu', partial_update: true, data: ids.map((id) => ({ id, [f]: round * 100 + k })) })));
+    for (const r of res) assertOk(r.status);
+    const rows = await c.get({ collection_name: 'pu', ids, output_fields: ['id', 'v', ...flags] });
+    assert.deepEqual(rows.data.sort((a, b) => Number(a.id) - Number(b.id)), ids.map((id) => ({
+      id: String(id), v: [id, round], ...Object.fromEntries(flags.map((f, k) => [f, round * 100 + k])),
+    })), `round ${round}`);
+  }
+});

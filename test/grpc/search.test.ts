@@ -181,10 +181,10 @@ test('search errors: wrong dimension, metric mismatch, unknown field, unsupporte
   // Several vector fields and no anns_field: the SDK picks the first (l2).
   const first = await c.search({ collection_name: 'sr', data: q1, limit: 2 });
   assertHits(first.results, bruteForce((x) => l2sq(f32(x.l2), f32(q1)), false, 2));
-  const notSupported = { code: 1100, error_code: 'UnexpectedError', elanus: 'NOT_SUPPORTED' };
   assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', data: q1, limit: 3, params: { radius: 0.1, range_filter: 1 } }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /range_filter \(1\) must be less than radius/ });
   assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', data: q1, limit: 3, group_by_field: 'l2' }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /cannot group by field "l2"/ });
-  assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', ids: [1, 2], limit: 3 }), { ...notSupported, reason: /primary keys/ });
+  // Search by primary keys is supported (its own test below); a key that is not stored is named.
+  assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', ids: [1, 1000], limit: 3 }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /do not exist: 1000/ });
   assertErr(await c.search({ collection_name: 'sr', anns_field: 'l2', data: q1, limit: 3, partition_names: ['nope'] }), { code: 200, elanus: 'PARTITION_NOT_FOUND' });
 });
 
@@ -289,4 +289,28 @@ test('hybridSearch with WeightedRanker: Σ w·norm(score) (IP ½+atan/π, L2 1�
   assertHits((filtered as { results: Array<{ score: number }> }).results, all.slice(2, 6), 'id', 1e-5);
   // Weights must match the number of sub-searches.
   assertErr(await c.hybridSearch({ collection_name: 'sr', data: [{ anns_field: 'l2', data: q1 }, { anns_field: 'ip', data: q2 }], rerank: WeightedRanker([1]), limit: 3 }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /one weight per search request/ });
+});
+
+test('search by primary keys (ids): the same hits as a search with the keys\' stored vectors, one list per key', async () => {
+  const c = h.client;
+  const ids = [12, 5, 40];
+  const stored = ids.map((id) => rows[id - 1]!.ip);
+  const common = { collection_name: 'sr', anns_field: 'ip', limit: 4, filter: 'tag != "t1"', output_fields: ['tag'] };
+  const byKeys = await c.search({ ...common, ids });
+  assertOk(byKeys);
+  const byData = await c.search({ ...common, data: stored });
+  assertOk(byData);
+  assert.equal(byKeys.results.length, 3);
+  assert.deepEqual(byKeys.results, byData.results);
+  // Partitions apply to the hits and to where the keys are looked up (5 is odd: in 'odd').
+  const inOdd = await c.search({ ...common, ids: [5], partition_names: ['odd'] });
+  assertOk(inOdd);
+  assert.deepEqual(inOdd.results, (await c.search({ ...common, data: [rows[4]!.ip], partition_names: ['odd'] })).results);
+  assertErr(await c.search({ ...common, ids: [5], partition_names: ['_default'] }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /do not exist in partitions \["_default"\]: 5/ });
+  assertErr(await c.search({ ...common, ids: [5, 999] }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /primary keys given as ids do not exist: 999$/ });
+  assertErr(await c.search({ ...common, ids: [5, 5] }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /ids repeats primary key 5/ });
+  // The engine answers the same search by keys identically.
+  const e = await h.engine.search({ ...common, ids });
+  const lists = byKeys.results as unknown as Array<Array<{ id: string }>>;
+  assert.deepEqual(lists.map((l) => l.map((x) => x.id)), (e.results as Array<Array<{ id: number }>>).map((l) => l.map((x) => String(x.id))));
 });

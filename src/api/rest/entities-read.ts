@@ -77,14 +77,21 @@ export const readRoutes: Readonly<Record<string, RestHandler>> = {
   'entities/search': async (c) => {
     const req = { ...readReq(c), ...templates(c.body) };
     const { body } = c;
-    for (const k of ['ids', 'searchAggregation', 'functionChains']) {
+    for (const k of ['searchAggregation', 'functionChains']) {
       const v = body[k];
       if (v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)) fail('NOT_SUPPORTED', { what: `search with ${k}` });
     }
     const functions = optionalObject(body, 'functionScore')?.['functions'];
     if (Array.isArray(functions) && functions.length > 0) fail('NOT_SUPPORTED', { what: 'search with functionScore (rerankers)' });
+    // `ids` in place of `data`: search by primary keys, each key's stored vector a query
+    // (Milvus's SDKs send it; Milvus's own REST v2 does not take it yet).
+    const ids = body['ids'];
     const data = body['data'];
-    if (!Array.isArray(data) || data.length === 0) bad(`data is required: a non-empty list of query vectors, got ${typeName(data)}`);
+    const byKeys = ids !== undefined && ids !== null;
+    if (byKeys) {
+      if (data !== undefined && data !== null) bad('give either ids (primary keys) or data (query vectors), not both');
+      if (!Array.isArray(ids) || ids.length === 0) bad(`ids must be a non-empty list of primary keys, got ${typeName(ids)}`);
+    } else if (!Array.isArray(data) || data.length === 0) bad(`data is required: a non-empty list of query vectors (or ids, primary keys), got ${typeName(data)}`);
     const sp = optionalObject(body, 'searchParams') ?? {};
     const inner = optionalObject(sp, 'params', 'searchParams.params') ?? {};
     const grouping = optionalString(body, 'groupingField');
@@ -98,7 +105,7 @@ export const readRoutes: Readonly<Record<string, RestHandler>> = {
     const offset = optionalInt(body, 'offset') ?? 0;
     const coll = c.engine.collectionMeta(req);
     const r = await c.engine.search({
-      ...req, data: numbersOnly(data), limit, offset, output_fields: outputs, params: numbersOnly(inner) as Record<string, unknown>,
+      ...req, ...(byKeys ? { ids: ids as Array<string | number | bigint> } : { data: numbersOnly(data) }), limit, offset, output_fields: outputs, params: numbersOnly(inner) as Record<string, unknown>,
       ...(anns !== undefined ? { anns_field: anns } : {}),
       ...(metric !== undefined ? { metric_type: metric } : {}),
       ...(filter !== undefined ? { filter } : {}),
@@ -106,8 +113,9 @@ export const readRoutes: Readonly<Record<string, RestHandler>> = {
       ...(groupSize !== undefined ? { group_size: groupSize } : {}),
     });
     const results = r.results as unknown[];
-    // One list per query vector; a single query written without its outer list comes back flat.
-    const lists = (results.length === 0 || Array.isArray(results[0]) ? results : [results]) as Array<Array<Record<string, unknown>>>;
+    // One list per query vector (per key, searching by keys); a single query written
+    // without its outer list comes back flat.
+    const lists = (byKeys || results.length === 0 || Array.isArray(results[0]) ? results : [results]) as Array<Array<Record<string, unknown>>>;
     return new Reply(lists.flatMap((hits) => hitsOut(coll, hits, c.int64AsNumbers)), { topks: lists.map((l) => l.length) });
   },
 

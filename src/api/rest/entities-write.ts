@@ -1,6 +1,5 @@
 // /v2/vectordb/entities/{insert, upsert, delete}.
-import { fail } from '../../errors/index.js';
-import { bad, optionalString, requireString } from './body.js';
+import { bad, optionalString, requireString, typeName } from './body.js';
 import type { RestCall, RestHandler } from './envelope.js';
 import { int64Out, rowsIn } from './int64.js';
 
@@ -28,9 +27,11 @@ export const writeRoutes: Readonly<Record<string, RestHandler>> = {
     return { insertCount: r.insert_cnt, insertIds: idsOut(r.IDs, c.int64AsNumbers) };
   },
 
+  // `partialUpdate: true`: fields a row leaves out keep their stored values (engine/partial-upsert.ts).
   'entities/upsert': async (c) => {
-    if (c.body['partialUpdate'] === true) fail('NOT_SUPPORTED', { what: 'partial upserts (partialUpdate)' });
-    const r = await c.engine.upsert(writeReq(c));
+    const partial = c.body['partialUpdate'];
+    if (partial !== undefined && partial !== null && typeof partial !== 'boolean') bad(`partialUpdate must be true or false, got ${typeName(partial)}`);
+    const r = await c.engine.upsert({ ...writeReq(c), partial_update: partial === true });
     return { upsertCount: r.upsert_cnt, upsertIds: idsOut(r.IDs, c.int64AsNumbers) };
   },
 

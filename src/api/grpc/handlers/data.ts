@@ -13,12 +13,16 @@ function idsOf(coll: CollectionMeta, ids: ReadonlyArray<number | string>) {
   return pk.type === DataType.Int64 ? { int_id: { data: ids.map(String) } } : { str_id: { data: ids.map(String) } };
 }
 
-async function write(r: { collection_name: string; partition_name?: string; fields_data: never[]; num_rows: number }, ctx: CallContext, upsert: boolean) {
+async function write(r: { collection_name: string; partition_name?: string; fields_data: never[]; num_rows: number; partial_update?: boolean; field_ops?: unknown[] }, ctx: CallContext, upsert: boolean) {
   const req = { db_name: ctx.db, collection_name: r.collection_name };
   const coll = ctx.engine.collectionMeta(req);
+  // Milvus 2.6.17's per-field operations (ARRAY_APPEND, ARRAY_REMOVE, ...) of a partial upsert.
+  if (upsert && Array.isArray(r.field_ops) && r.field_ops.length > 0) fail('NOT_SUPPORTED', { what: 'upsert field operations (field_ops)' });
   const columnar = columnsFromFieldsData(r.fields_data, r.num_rows, coll);
   const partition_name = r.partition_name || undefined;
-  const res = upsert ? await ctx.engine.upsert({ ...req, columnar, partition_name }) : await ctx.engine.insert({ ...req, columnar, partition_name });
+  const res = upsert
+    ? await ctx.engine.upsert({ ...req, columnar, partition_name, partial_update: r.partial_update === true })
+    : await ctx.engine.insert({ ...req, columnar, partition_name });
   const ids = 'int_id' in res.IDs ? res.IDs.int_id.data : res.IDs.str_id.data;
   const n = String(ids.length);
   return {
@@ -108,21 +112,23 @@ export const dataHandlers: Record<string, Handler> = {
     const coll = ctx.engine.collectionMeta(req);
     const sp = kvToObject(r.search_params);
     const extra = sp.params ? parseJsonObject(sp.params, 'search params') : {};
-    if (r.search_by_primary_keys || (r.ids && (r.ids.int_id || r.ids.str_id))) fail('NOT_SUPPORTED', { what: 'search by primary keys' });
+    // Search by primary keys: `ids` in place of the placeholder group (the oneof
+    // search_input). The deprecated search_by_primary_keys flag is ignored, as in Milvus.
+    const byKeys = r.search_input === 'ids' || r.ids?.int_id || r.ids?.str_id ? searchIds(coll, r.ids) : undefined;
     const vectorFields = coll.schema.fields.filter((f) => isVector(f.type));
     const field = sp.anns_field ? coll.schema.fields.find((f) => f.name === sp.anns_field) : vectorFields.length === 1 ? vectorFields[0] : undefined;
     if (!field) {
       if (sp.anns_field) fail('FIELD_NOT_FOUND', { field: sp.anns_field, collection: coll.name });
       fail('INVALID_ARGUMENT', { detail: `the collection has ${vectorFields.length} vector fields; say which one with anns_field` });
     }
-    const vectors = vectorsFromPlaceholderGroup(r.placeholder_group, field);
+    const vectors = byKeys ? undefined : vectorsFromPlaceholderGroup(r.placeholder_group, field);
     const limit = optionalNumber(sp.topk ?? sp.limit, 'topk') ?? 10;
     const offset = optionalNumber(sp.offset, 'offset') ?? 0;
     const roundDecimal = optionalNumber(sp.round_decimal, 'round_decimal') ?? -1;
     const res = await ctx.engine.searchColumns({
       ...req,
       anns_field: field.name,
-      data: vectors,
+      ...(byKeys ? { ids: byKeys } : { data: vectors }),
       limit,
       offset,
       metric_type: sp.metric_type || undefined,
@@ -344,6 +350,18 @@ async function collectionByIdAnyDb(ctx: CallContext, db: string, id: number): Pr
     }
     throw e; // the addressed database's coded COLLECTION_NOT_FOUND
   }
+}
+
+/** A search's `ids` (schema.IDs): the keys, of the primary key's type. */
+function searchIds(coll: CollectionMeta, ids: { int_id?: { data?: string[] } | null; str_id?: { data?: string[] } | null } | null | undefined): string[] {
+  const pk = coll.schema.fields.find((f) => f.isPrimary)!;
+  const int64 = pk.type === DataType.Int64;
+  const given = int64 ? ids?.int_id : ids?.str_id;
+  const other = int64 ? ids?.str_id : ids?.int_id;
+  if (!given && other) {
+    fail('INVALID_ARGUMENT', { detail: `the primary key "${pk.name}" is ${int64 ? 'Int64' : 'VarChar'}, but ids holds ${int64 ? 'strings (str_id)' : 'integers (int_id)'}` });
+  }
+  return given?.data ?? [];
 }
 
 function parseJsonObject(text: string, what: string): Record<string, unknown> {
