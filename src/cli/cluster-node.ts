@@ -108,6 +108,11 @@ export class ClusterNode {
     return this.replica;
   }
 
+  /** This node's read replica's counters, while it has one. */
+  replicaStats(): ReadReplica['stats'] | undefined {
+    return this.replica?.stats;
+  }
+
   /** The coordinator's view of the replicas (tests read its fallbacks), while this node coordinates. */
   replicas(): ReplicaNodes | undefined {
     return this.directory;

@@ -20,6 +20,7 @@ import type { EngineEvents } from '../engine/index.js';
 import { isElanusError } from '../errors/index.js';
 import type { LogStore, MetaStore, ObjectStore } from '../storage/index.js';
 import { ClusterNode, type ClusterStores } from './cluster-node.js';
+import { registerClusterMetrics } from './cluster-metrics.js';
 
 const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 const pem = (path: string): string | undefined => (path === '' ? undefined : readFileSync(path, 'utf8'));
@@ -109,6 +110,7 @@ export async function serveCluster(input: ClusterServeInput): Promise<number> {
     engine: { limits: config.limits, shardsDefault: config.shardsDefault, nativeThreads: config.nativeThreads, nativeNice: config.nativeNice, events: input.events },
   });
   const metrics = config.metrics ? createMetrics(cluster.gateway, () => listener.connections()) : undefined;
+  if (metrics) registerClusterMetrics(metrics.registry, cluster);
   const server = await listener.serve({
     engine: cluster.gateway,
     messageBytesMax: config.messageBytesMax,

@@ -1,11 +1,12 @@
 // The verifier against a 3-node cluster (issue 14) at CI size: `elanus cluster up`, then
 // partition-ddl, mixed and kill-upsert through every gateway while Elanus nodes, a
 // JetStream server and the etcd member are killed with SIGKILL (the cluster's supervisor
-// restarts them). No violation, counts exact through every gateway, and the kills happened.
+// restarts them). No violation, counts exact through every gateway, and the kills happened;
+// then the standbys' read replicas are seen answering reads (their metrics).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,36 @@ test('verify against a 3-node cluster with node kills: partition-ddl, mixed, kil
     await t.test('kill-upsert, Elanus nodes killed by the scenario and the etcd member by --kill-nodes', async () => {
       const r = await runClean({ ...common, scenario: 'kill-upsert', seed: 14_003, killNodes: ['etcd'] }, dataInvariants);
       assert.ok(Number(r.figures['kills.elanus']) >= 1, `Elanus kills: ${r.figures['kills.elanus']}`);
+    });
+    await t.test('reads were shared with the standbys\' read replicas (the nodes\' own metrics say so)', async () => {
+      const gateways = (JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as { gateways: string[] }).gateways;
+      const rest = async (gw: string, path: string, body: unknown) => {
+        const r = await fetch(`http://${gw}/v2/vectordb/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+        const j = await r.json() as { code: number; message?: string; data?: unknown };
+        assert.equal(j.code, 0, `${path}: ${j.message}`);
+        return j.data;
+      };
+      const figure = async (gw: string, name: string, label = ''): Promise<number> => {
+        const text = await (await fetch(`http://${gw}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+        return text.split('\n').filter((l) => l.startsWith(`${name}${label}`) || (label === '' && l.startsWith(`${name} `))).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+      };
+      await rest(gateways[0]!, 'collections/create', { collectionName: 'replicated', dimension: 4, params: { shardsNum: 2 } });
+      await rest(gateways[0]!, 'entities/insert', { collectionName: 'replicated', data: Array.from({ length: 500 }, (_, i) => ({ id: i, vector: [i, 1, 0, 0] })) });
+      const coordinators = await Promise.all(gateways.map((gw) => figure(gw, 'elanus_cluster_coordinator')));
+      assert.deepEqual(coordinators.filter((x) => x === 1).length, 1, `one coordinator: ${coordinators.join(', ')}`);
+      const replicaReads = async () => (await Promise.all(gateways.map((gw) => figure(gw, 'elanus_replica_operations', '{kind="reads"}')))).reduce((a, b) => a + b, 0);
+      const before = await replicaReads();
+      const end = Date.now() + 60_000;
+      let after = before;
+      while (after === before && Date.now() < end) {
+        for (let i = 0; i < 30; i++) {
+          const gw = gateways[i % gateways.length]!;
+          const data = await rest(gw, 'entities/query', { collectionName: 'replicated', filter: '', outputFields: ['count(*)'], consistencyLevel: 'Strong' }) as Array<Record<string, number>>;
+          assert.equal(Number(data[0]?.['count(*)']), 500, `count through ${gw}`);
+        }
+        after = await replicaReads();
+      }
+      assert.ok(after > before, `the replicas answered reads (their counters: ${before} before, ${after} after)`);
     });
   } finally {
     const down = cli('down', '--dir', dir);
