@@ -12,6 +12,8 @@ const standby = Object.freeze({
   health: () => ({ status: 'ok' as const, reasons: [] }),
   repairCounts: () => new Map(),
   searchCounters: () => ({}),
+  // No engine, so no index: /metrics on a standby (which describes the node) reads zeros.
+  vectorIndexStats: () => ({ built: 0, loaded: 0, failed: 0, discarded: 0, memoryBytes: 0, interim: { chunks: 0, built: 0, failed: 0, dropped: 0, memoryBytes: 0 } }),
 });
 
 /**

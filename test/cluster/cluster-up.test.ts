@@ -23,7 +23,17 @@ async function answers(address: string): Promise<boolean> {
   return r.status === 200 && ((await r.json()) as { code: number }).code === 0;
 }
 
-test('cluster up starts a whole cluster, its supervisor restarts a killed node, up --nodes adds and drains nodes, cluster down stops it all', { skip: ready ? false : 'etcd-server and nats-server are needed (Debian packages)', timeout: 180_000 }, async () => {
+/** The coordinator's count of read replicas it deals reads to (the others report 0). */
+async function replicasServing(gateways: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const g of gateways) {
+    const text = await (await fetch(`http://${g}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    for (const line of text.split('\n')) if (line.startsWith('elanus_replicas_serving ')) n += Number(line.split(' ')[1]);
+  }
+  return n;
+}
+
+test('cluster up starts a whole cluster, its supervisor restarts a killed node, up --nodes adds and drains nodes (their read replicas join and leave the coordinator\'s reads), cluster down stops it all', { skip: ready ? false : 'etcd-server and nats-server are needed (Debian packages)', timeout: 180_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'elanus-cluster-up-'));
   // Below Linux's ephemeral range (32768 and up), where the servers that other tests start
   // on port 0 land: a gateway port taken by one of them would never come up.
@@ -68,6 +78,9 @@ test('cluster up starts a whole cluster, its supervisor restarts a killed node, 
     assert.ok(pids.includes(again.pid), 'the nodes already there keep running');
     const listed = await fetch(`http://127.0.0.1:${port + 2}/v2/vectordb/collections/list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.deepEqual(((await listed.json()) as { data: string[] }).data, ['grown'], 'the new node sees the catalog');
+    // Its read replica registers and the coordinator deals it reads (the coordinator's metrics).
+    for (let i = 0; i < 150 && (await replicasServing(s3.gateways)) !== 2; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await replicasServing(s3.gateways), 2, 'both standbys serve reads, the new one too');
 
     // Drained back to two: the third node stops (SIGTERM) and is not restarted.
     const third = s3.processes.find((p) => p.name === 'elanus-3')!;
@@ -79,6 +92,8 @@ test('cluster up starts a whole cluster, its supervisor restarts a killed node, 
     assert.deepEqual(s2.processes.filter((p) => p.role === 'elanus').map((p) => p.name), ['elanus-1', 'elanus-2']);
     pids = s2.processes.map((p) => p.pid);
     for (const g of s2.gateways) assert.ok(await answers(g), `${g} answers after the drain`);
+    for (let i = 0; i < 50 && (await replicasServing(s2.gateways)) !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await replicasServing(s2.gateways), 1, 'the drained node gave its replica up when it stopped');
   } finally {
     const down = cli('down', '--dir', dir);
     assert.equal(down.status, 0, down.stderr);
