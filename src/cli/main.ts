@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The `elanus` command: `serve` runs the server, `demo` the short in-process tour,
-// `verify` the failure-story verifier, `help` lists them. Exit codes: 0 done, 1 failed
-// (for verify: violations found), 2 the command line was wrong.
+// `verify` the failure-story verifier, `version` (or `--version`, `-v`) prints
+// `elanus <version>`, `help` lists them. Exit codes: 0 done, 1 failed (for verify:
+// violations found), 2 the command line was wrong.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { configFileEnv, keySpecs } from '../config/index.js';
 import { runDemo } from './demo.js';
 import { runServe } from './serve.js';
+import { elanusVersion } from './version.js';
 import { runClusterDown, runClusterSupervise, runClusterUp } from './cluster-up.js';
 import { runVerifyCommand, type VerifyFlags } from '../verify/cli.js';
 
@@ -21,7 +23,15 @@ function program(setExit: (code: number) => void): Command {
     .description('Elanus, a Milvus-compatible vector database')
     .showSuggestionAfterError()
     .showHelpAfterError('(try: elanus help)')
-    .exitOverride();
+    .exitOverride()
+    .version(`elanus ${elanusVersion()}`, '-v, --version', 'print the version');
+
+  p.command('version')
+    .description('print the version')
+    .action(() => {
+      process.stdout.write(`elanus ${elanusVersion()}\n`);
+      setExit(0);
+    });
 
   const serve = p.command('serve')
     .description('serve Milvus gRPC, REST, /healthz and /metrics on one port')
@@ -98,6 +108,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await program((c) => (code = c)).parseAsync([...argv], { from: 'user' });
   } catch (e) {
     // Commander has already printed its message (or the help) to the right stream.
+    // `--version` and `--help` end here too, with exit code 0.
     if (e instanceof CommanderError) return usageErrors.has(e.code) ? 2 : e.exitCode;
     throw e;
   }
