@@ -44,7 +44,7 @@ function program(setExit: (code: number) => void): Command {
       serve.addOption(new Option(`--${s.flag}`, help));
       serve.addOption(new Option(`--no-${s.flag}`, `turn off --${s.flag}`));
     } else {
-      const value = s.type === 'integer' || s.type === 'number' ? 'n' : s.type === 'logLevel' ? 'level' : 'value';
+      const value = s.type === 'integer' || s.type === 'number' ? 'n' : s.type === 'logLevel' ? 'level' : s.type === 'logFormat' ? 'format' : 'value';
       serve.addOption(new Option(`--${s.flag} <${value}>`, help));
     }
   }
