@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The `elanus` command: `serve` runs the server, `demo` the short in-process tour,
-// `verify` the failure-story verifier, `version` (or `--version`, `-v`) prints
-// `elanus <version>`, `help` lists them. Exit codes: 0 done, 1 failed (for verify:
-// violations found), 2 the command line was wrong.
+// `verify` the failure-story verifier, `inspect` reports what a data folder holds,
+// `version` (or `--version`, `-v`) prints `elanus <version>`, `help` lists them. Exit
+// codes: 0 done, 1 failed (for verify: violations found; for inspect: damage found), 2
+// the command line was wrong.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { configFileEnv, keySpecs } from '../config/index.js';
 import { runDemo } from './demo.js';
+import { runInspect } from './inspect-command.js';
 import { runServe } from './serve.js';
 import { elanusVersion } from './version.js';
 import { runClusterDown, runClusterSupervise, runClusterUp } from './cluster-up.js';
@@ -54,6 +56,12 @@ function program(setExit: (code: number) => void): Command {
     .description('run the in-process demo on a data folder')
     .argument('[folder]', 'data folder', './data')
     .action(async (folder: string) => setExit(await runDemo(folder)));
+
+  p.command('inspect')
+    .description('report what a data folder holds (collections, segments, log positions, sizes, damage) without changing it or taking its lock; exit 1 when damage is found')
+    .argument('<dir>', 'the data folder')
+    .option('--json', 'one JSON document instead of text')
+    .action(async (dir: string, o: { json?: boolean }) => setExit(await runInspect(dir, o)));
 
   const cluster = p.command('cluster').description('a whole cluster on loopback: etcd, 3 JetStream servers, the S3 stand-in and N Elanus nodes (docs/CLUSTER.md)');
   const intArg = (name: string, min: number, max: number) => (v: string) => {
