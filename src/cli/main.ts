@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // The `elanus` command: `serve` runs the server, `demo` the short in-process tour,
-// `verify` the failure-story verifier, `help` lists them. Exit codes: 0 done, 1 failed
-// (for verify: violations found), 2 the command line was wrong.
+// `verify` the failure-story verifier, `inspect` reports what a data folder holds,
+// `version` (or `--version`, `-v`) prints `elanus <version>`, `help` lists them. Exit
+// codes: 0 done, 1 failed (for verify: violations found; for inspect: damage found), 2
+// the command line was wrong.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { configFileEnv, keySpecs } from '../config/index.js';
 import { runDemo } from './demo.js';
+import { runInspect } from './inspect-command.js';
 import { runServe } from './serve.js';
+import { elanusVersion } from './version.js';
 import { runClusterDown, runClusterSupervise, runClusterUp } from './cluster-up.js';
 import { runVerifyCommand, type VerifyFlags } from '../verify/cli.js';
 
@@ -21,7 +25,15 @@ function program(setExit: (code: number) => void): Command {
     .description('Elanus, a Milvus-compatible vector database')
     .showSuggestionAfterError()
     .showHelpAfterError('(try: elanus help)')
-    .exitOverride();
+    .exitOverride()
+    .version(`elanus ${elanusVersion()}`, '-v, --version', 'print the version');
+
+  p.command('version')
+    .description('print the version')
+    .action(() => {
+      process.stdout.write(`elanus ${elanusVersion()}\n`);
+      setExit(0);
+    });
 
   const serve = p.command('serve')
     .description('serve Milvus gRPC, REST, /healthz and /metrics on one port')
@@ -34,7 +46,7 @@ function program(setExit: (code: number) => void): Command {
       serve.addOption(new Option(`--${s.flag}`, help));
       serve.addOption(new Option(`--no-${s.flag}`, `turn off --${s.flag}`));
     } else {
-      const value = s.type === 'integer' || s.type === 'number' ? 'n' : s.type === 'logLevel' ? 'level' : 'value';
+      const value = s.type === 'integer' || s.type === 'number' ? 'n' : s.type === 'logLevel' ? 'level' : s.type === 'logFormat' ? 'format' : 'value';
       serve.addOption(new Option(`--${s.flag} <${value}>`, help));
     }
   }
@@ -44,6 +56,12 @@ function program(setExit: (code: number) => void): Command {
     .description('run the in-process demo on a data folder')
     .argument('[folder]', 'data folder', './data')
     .action(async (folder: string) => setExit(await runDemo(folder)));
+
+  p.command('inspect')
+    .description('report what a data folder holds (collections, segments, log positions, sizes, damage) without changing it or taking its lock; exit 1 when damage is found')
+    .argument('<dir>', 'the data folder')
+    .option('--json', 'one JSON document instead of text')
+    .action(async (dir: string, o: { json?: boolean }) => setExit(await runInspect(dir, o)));
 
   const cluster = p.command('cluster').description('a whole cluster on loopback: etcd, 3 JetStream servers, the S3 stand-in and N Elanus nodes (docs/CLUSTER.md)');
   const intArg = (name: string, min: number, max: number) => (v: string) => {
@@ -98,6 +116,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await program((c) => (code = c)).parseAsync([...argv], { from: 'user' });
   } catch (e) {
     // Commander has already printed its message (or the help) to the right stream.
+    // `--version` and `--help` end here too, with exit code 0.
     if (e instanceof CommanderError) return usageErrors.has(e.code) ? 2 : e.exitCode;
     throw e;
   }

@@ -10,13 +10,14 @@
 // need no retry.
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createMetrics } from '../api/metrics.js';
 import { registerRestRoutes } from '../api/rest/index.js';
 import { listen, type Listener } from '../api/server.js';
 import { loadConfig, redacted } from '../config/index.js';
 import { Elanus, type EngineEvents } from '../engine/index.js';
 import { isElanusError } from '../errors/index.js';
+import { createLogger } from './logger.js';
 import { stopWithin } from './stop.js';
 import { serveCluster } from './serve-cluster.js';
 
@@ -31,9 +32,10 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
     return 2;
   }
   const { config } = loaded;
-  // JSON lines on stdout, for whatever collects the logs; plain one-line reasons for a
+  // JSON lines on stdout, for whatever collects the logs (readable lines instead when
+  // stdout is a terminal, or with --log-format pretty); plain one-line reasons for a
   // refusal to start also go to stderr, for the person who typed the command.
-  const logger = pino({ level: config.logLevel, name: 'elanus' });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   for (const w of loaded.warnings) logger.warn(w);
   logger.debug({ config: redacted(config), origin: loaded.origin }, 'configuration');
 

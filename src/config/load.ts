@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ElanusError, assert } from '../errors/index.js';
-import { clusterRoles, configFileEnv, configFileFlag, keySpecs, logLevels, nestedGroups, type ClusterConfig, type ClusterRole, type Config, type KeySpec } from './schema.js';
+import { choicesOf, clusterRoles, configFileEnv, configFileFlag, keySpecs, nestedGroups, type ClusterConfig, type ClusterRole, type Config, type KeySpec } from './schema.js';
 
 export interface LoadInput {
   /** Values from the command line, keyed as commander names them (camelCase of the flag). */
@@ -41,7 +41,7 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
     for (const [key, raw] of Object.entries(readConfigFile(file.path, file.from))) {
       const spec = specOf(key);
       const where = `file ${file.path}`;
-      values.set(key, typeof raw === 'string' && spec.type !== 'string' && spec.type !== 'logLevel' ? invalid(spec, where, raw, 'a JSON ' + spec.type) : check(spec, where, raw));
+      values.set(key, typeof raw === 'string' && spec.type !== 'string' && !choicesOf[spec.type] ? invalid(spec, where, raw, 'a JSON ' + spec.type) : check(spec, where, raw));
       origin[key] = where;
     }
   }
@@ -141,6 +141,7 @@ function parseText(s: KeySpec, where: string, text: string): Value {
   switch (s.type) {
     case 'string':
     case 'logLevel':
+    case 'logFormat':
       return t;
     case 'boolean':
       if (/^(true|1|yes|on)$/i.test(t)) return true;
@@ -162,8 +163,11 @@ function check(s: KeySpec, where: string, v: unknown): Value {
       if (v.trim() === '' && !s.optional) return invalid(s, where, v, 'a non-empty string');
       return v.trim() === '' ? '' : v;
     case 'logLevel':
-      if (typeof v !== 'string' || !(logLevels as readonly string[]).includes(v)) return invalid(s, where, v, `one of ${logLevels.join(', ')}`);
+    case 'logFormat': {
+      const choices = choicesOf[s.type] ?? [];
+      if (typeof v !== 'string' || !choices.includes(v)) return invalid(s, where, v, `one of ${choices.join(', ')}`);
       return v;
+    }
     case 'boolean':
       if (typeof v !== 'boolean') return invalid(s, where, v, 'true or false');
       return v;
@@ -195,6 +199,7 @@ function build(values: ReadonlyMap<string, Value>): Config {
     port: get<number>('port'),
     dataDir: get<string>('dataDir'),
     logLevel: get<Config['logLevel']>('logLevel'),
+    logFormat: get<Config['logFormat']>('logFormat'),
     messageBytesMax: get<number>('messageBytesMax'),
     shutdownDeadlineMs: get<number>('shutdownDeadlineMs'),
     handshakeTimeoutMs: get<number>('handshakeTimeoutMs'),

@@ -8,6 +8,9 @@ import { nativeNiceDefault, nativeNiceMax, nativeThreadsMax } from '../index/nat
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
+/** `auto`: readable lines when stdout is a terminal, JSON lines otherwise (a pipe, a file, a collector). */
+export const logFormats = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof logFormats)[number];
 
 /** The server's configuration, frozen once loaded. */
 export interface Config {
@@ -18,6 +21,8 @@ export interface Config {
   /** The data folder (relative paths are relative to the working directory). */
   readonly dataDir: string;
   readonly logLevel: LogLevel;
+  /** JSON lines, readable lines, or `auto` (readable when stdout is a terminal). */
+  readonly logFormat: LogFormat;
   /** Largest gRPC message and REST body accepted, bytes. */
   readonly messageBytesMax: number;
   /** How long calls in flight may run on after SIGTERM before they are cut. */
@@ -101,7 +106,10 @@ export interface ClusterConfig {
   };
 }
 
-export type KeyType = 'string' | 'integer' | 'number' | 'boolean' | 'logLevel';
+export type KeyType = 'string' | 'integer' | 'number' | 'boolean' | 'logLevel' | 'logFormat';
+
+/** The values a key of a choice type takes. */
+export const choicesOf: Readonly<Partial<Record<KeyType, readonly string[]>>> = Object.freeze({ logLevel: logLevels, logFormat: logFormats });
 
 export interface KeySpec {
   /** Path in Config and in the config file: `port`, `limits.segmentRowsMax`. */
@@ -130,6 +138,7 @@ const top: KeySpec[] = [
   { key: 'port', type: 'integer', default: 19530, min: 0, max: 65535, env: 'ELANUS_PORT', flag: 'port', help: 'port for gRPC and HTTP; 0 picks a free port' },
   { key: 'dataDir', type: 'string', default: './data', env: 'ELANUS_DATA_DIR', flag: 'data-dir', help: 'data folder' },
   { key: 'logLevel', type: 'logLevel', default: 'info', env: 'ELANUS_LOG_LEVEL', flag: 'log-level', help: `one of ${logLevels.join(', ')}; debug logs one line per request` },
+  { key: 'logFormat', type: 'logFormat', default: 'auto', env: 'ELANUS_LOG_FORMAT', flag: 'log-format', help: 'json (one JSON object a line), pretty (readable lines) or auto: pretty when stdout is a terminal, json otherwise' },
   { key: 'messageBytesMax', type: 'integer', default: 256 * MiB, min: 1024, max: int32Max, env: 'ELANUS_MESSAGE_BYTES_MAX', flag: 'message-bytes-max', help: 'largest gRPC message or REST body, bytes' },
   { key: 'shutdownDeadlineMs', type: 'integer', default: 10_000, min: 0, max: 3_600_000, env: 'ELANUS_SHUTDOWN_DEADLINE_MS', flag: 'shutdown-deadline-ms', help: 'time calls in flight get to finish on SIGTERM/SIGINT' },
   { key: 'handshakeTimeoutMs', type: 'integer', default: defaultConnectionLimits.handshakeTimeoutMs, min: 100, max: 3_600_000, env: 'ELANUS_HANDSHAKE_TIMEOUT_MS', flag: 'handshake-timeout-ms', help: 'a connection that has not completed an HTTP/1.1 request head or the HTTP/2 preface and SETTINGS within this is closed' },

@@ -5,3 +5,5 @@ export * from '../gateway/requests.js';
 export type { CreateIndexReq, IndexReq, AlterIndexReq, DropIndexPropertiesReq, IndexDescription, IndexState } from '../gateway/indexes.js';
 export { reportedFieldName } from '../gateway/indexes.js';
 export { repairKinds, type EngineEvents, type HealthComponent, type HealthReason, type HealthReport, type RepairKind } from './health.js';
+export { metaKeys, topicOf, collectionPrefix, type SegmentMeta, type L0Meta } from './collection.js';
+export { indexFileOf } from './vector-indexes.js';

@@ -281,6 +281,31 @@ export function objectBytesOfFile(path: string, file: Uint8Array): Uint8Array {
   return objectBody(path, parseHeader(path, file, file.length), file.subarray(headerBytes));
 }
 
+/** Bytes read at a time when an object file is checked in place. */
+const checkChunkBytes = 8 * 1024 * 1024;
+
+/**
+ * Checks an object's file in place (`elanus inspect`): its header, its length and the
+ * checksum of its bytes, read a chunk at a time through a read-only handle, so a large
+ * object is never whole in memory and nothing is written. CORRUPT_DATA if not whole.
+ */
+export async function checkObjectFile(fs: FileSystem, path: string): Promise<ObjectHead> {
+  const h = await fs.open(path, 'read');
+  try {
+    const head = parseHeader(path, await h.read(headerBytes, 0), await h.size());
+    let sum = 0;
+    for (let at = 0; at < head.size; at += checkChunkBytes) {
+      const chunk = await h.read(Math.min(checkChunkBytes, head.size - at), headerBytes + at);
+      if (chunk.length === 0) break;
+      sum = crc32(chunk, sum);
+    }
+    if (sum !== head.crc32) throw new ElanusError('CORRUPT_DATA', { path, offset: headerBytes, detail: 'object checksum mismatch' });
+    return head;
+  } finally {
+    await h.close().catch(() => undefined);
+  }
+}
+
 function objectBody(path: string, head: ObjectHead, body: Uint8Array): Uint8Array {
   if (body.length !== head.size) throw new ElanusError('CORRUPT_DATA', { path, offset: headerBytes, detail: `the file ends after ${body.length} of ${head.size} bytes` });
   if (crc32(body) !== head.crc32) throw new ElanusError('CORRUPT_DATA', { path, offset: headerBytes, detail: 'object checksum mismatch' });

@@ -16,4 +16,5 @@ export type { ObjectStore, ObjectHead, ObjectListing } from './object.js';
 export { objectLimits, isObjectKey, isObjectPrefix, objectKeys, checkListArgs } from './object.js';
 export { importFolder, type ImportResult } from './object-import.js';
 export { type StoreClock, systemStoreClock } from './clock.js';
-export { FsObjectStore, type FsObjectStoreOptions, objectFilesFolder, fileNameOf, keyOfFileName, objectFileBytes, objectBytesOfFile } from './fs-object-store.js';
+export { FsObjectStore, type FsObjectStoreOptions, objectFilesFolder, fileNameOf, keyOfFileName, objectFileBytes, objectBytesOfFile, checkObjectFile } from './fs-object-store.js';
+export { ReadOnlyFileSystem } from './read-only-fs.js';

@@ -75,6 +75,13 @@ export interface EmbeddedMetaStoreOptions {
   onEvents?: (revision: number, events: readonly WatchEvent[]) => void;
   /** Largest encoded transaction or snapshot; at most (and by default) the framing limit. Tests lower it. */
   recordBytesMax?: number;
+  /**
+   * Reads the folder and changes nothing in it (`elanus inspect`, which may run beside
+   * the server that owns the folder): no folder or file is created, a torn journal tail
+   * is left as it is (told to `onTailCut`, which the next writable open cuts), and every
+   * commit is refused with READ_ONLY. Takes no lock: the caller holds none either.
+   */
+  readOnly?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -96,7 +103,9 @@ export class EmbeddedMetaStore implements SyncMetaStore {
   private readonly state = MetaState.empty();
   private seq = 0;
   private onEvents: EmbeddedMetaStoreOptions['onEvents'];
-  private journal!: FileHandle;
+  /** Undefined only when opened read-only on a folder without a journal. */
+  private journal: FileHandle | undefined;
+  private readOnly = false;
   private journalBytes = 0;
   /** A write or fsync failed: bytes past journalBytes may be on disk and must be cut off first. */
   private tailUnknown = false;
@@ -122,7 +131,8 @@ export class EmbeddedMetaStore implements SyncMetaStore {
     const store = new EmbeddedMetaStore(opts.fs, opts.dir, opts.journalBytesMax ?? 4 * 1024 * 1024, opts.onHealth);
     store.onEvents = opts.onEvents;
     store.recordBytesMax = Math.min(opts.recordBytesMax ?? recordPayloadBytesMax, recordPayloadBytesMax);
-    await mkdirDurable(opts.fs, opts.dir);
+    store.readOnly = opts.readOnly === true;
+    if (!store.readOnly) await mkdirDurable(opts.fs, opts.dir);
     await store.recover(opts.onTailCut);
     return store;
   }
@@ -145,10 +155,12 @@ export class EmbeddedMetaStore implements SyncMetaStore {
       this.loadSnapshot(JSON.parse(decoder.decode(r.payload)) as Snapshot);
     }
     const existed = await this.fs.exists(this.journalPath);
-    this.journal = await this.fs.open(this.journalPath, 'append');
+    if (this.readOnly && !existed) return;
+    const journal = await this.fs.open(this.journalPath, this.readOnly ? 'read' : 'append');
+    this.journal = journal;
     if (!existed) await this.fs.syncDir(this.dir);
-    const size = await this.journal.size();
-    const buf = size > 0 ? await this.journal.read(size, 0) : new Uint8Array(0);
+    const size = await journal.size();
+    const buf = size > 0 ? await journal.read(size, 0) : new Uint8Array(0);
     let offset = 0;
     while (offset < buf.length) {
       const r = scanRecord(buf, offset);
@@ -164,9 +176,12 @@ export class EmbeddedMetaStore implements SyncMetaStore {
       if (r.kind === 'corrupt' && hasRecordAfter(buf, offset)) {
         throw new ElanusError('CORRUPT_DATA', { path: this.journalPath, offset, detail: r.detail });
       }
-      // A torn tail: the write that produced it was never acknowledged.
-      await this.journal.truncate(offset);
-      await this.journal.sync();
+      // A torn tail: the write that produced it was never acknowledged (or, read-only
+      // beside a running server, is being written now). A reader leaves it alone.
+      if (!this.readOnly) {
+        await journal.truncate(offset);
+        await journal.sync();
+      }
       onTailCut?.(this.journalPath, offset, buf.length - offset);
       break;
     }
@@ -183,6 +198,12 @@ export class EmbeddedMetaStore implements SyncMetaStore {
       this.state.entries.set(k, Object.freeze({ value, create: create ?? base, mod: mod ?? base, version: version ?? 1, lease: lease ?? 0 }));
     }
     for (const [id, ttlMs] of snap.leases ?? []) this.state.leases.set(id, Object.freeze({ ttlMs }));
+  }
+
+  /** The journal, to write: never reached read-only, where transact refuses first. */
+  private get handle(): FileHandle {
+    assert(this.journal !== undefined && !this.readOnly, 'metadata journal written while read-only');
+    return this.journal;
   }
 
   /** The durable state. Callers read it and never change it. */
@@ -212,6 +233,7 @@ export class EmbeddedMetaStore implements SyncMetaStore {
    */
   transact<T>(plan: MetaPlan<T>): Promise<T> {
     if (this.closed) return Promise.reject(new ElanusError('CLOSED'));
+    if (this.readOnly) return Promise.reject(new ElanusError('READ_ONLY', { what: 'the metadata journal', path: this.dir }));
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ plan, resolve: resolve as (v: unknown) => void, reject });
       if (!this.writing) void this.writeLoop();
@@ -270,8 +292,8 @@ export class EmbeddedMetaStore implements SyncMetaStore {
         const bytes = concat(frames);
         try {
           if (this.tailUnknown) await this.cutTail();
-          await this.journal.write(bytes, this.journalBytes);
-          await this.journal.sync();
+          await this.handle.write(bytes, this.journalBytes);
+          await this.handle.sync();
         } catch (e) {
           // Nothing of the batch is acknowledged and memory is unchanged. What reached the
           // file is unknown, so it is cut off before the next batch (cutTail).
@@ -296,8 +318,8 @@ export class EmbeddedMetaStore implements SyncMetaStore {
 
   /** Cuts the journal back to its durable length and makes that durable. */
   private async cutTail(): Promise<void> {
-    await this.journal.truncate(this.journalBytes);
-    await this.journal.sync();
+    await this.handle.truncate(this.journalBytes);
+    await this.handle.sync();
     this.tailUnknown = false;
   }
 
@@ -310,7 +332,7 @@ export class EmbeddedMetaStore implements SyncMetaStore {
   /** True when commits are being taken; heals a failed journal if no commit is in flight. */
   async probe(): Promise<boolean> {
     if (!this.failing) return true;
-    if (this.writing || this.closed) return false;
+    if (this.writing || this.closed || this.readOnly) return false;
     this.writing = true;
     try {
       if (this.tailUnknown) await this.cutTail();
@@ -352,8 +374,8 @@ export class EmbeddedMetaStore implements SyncMetaStore {
     // does not). A failure leaves the tail to cut before the next batch.
     this.journalBytes = 0;
     try {
-      await this.journal.truncate(0);
-      await this.journal.sync();
+      await this.handle.truncate(0);
+      await this.handle.sync();
     } catch (e) {
       this.tailUnknown = true;
       throw e;
@@ -366,7 +388,7 @@ export class EmbeddedMetaStore implements SyncMetaStore {
     while (this.writing) await new Promise((r) => setImmediate(r));
     if (this.journalClosed) return;
     this.journalClosed = true;
-    await this.journal.close().catch(() => {});
+    await this.journal?.close().catch(() => {});
   }
 }
 

@@ -60,7 +60,7 @@ export class ServerProcess {
 
   /** Starts a server and resolves once it serves; rejects with its output if it does not. */
   static async start(opts: ServerOptions, port = 0): Promise<ServerProcess> {
-    const args = [mainScript, 'serve', '--data-dir', opts.dataDir, '--port', String(port), '--log-level', 'info', ...(opts.args ?? [])];
+    const args = [mainScript, 'serve', '--data-dir', opts.dataDir, '--port', String(port), '--log-level', 'info', '--log-format', 'json', ...(opts.args ?? [])];
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     track(proc);
     const tail: string[] = [];

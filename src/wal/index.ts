@@ -6,3 +6,4 @@ export { walPayloadBytesMax } from './record.js';
 export { topicNameBytesMax, groupNameBytesMax } from './names.js';
 export { subscriptionsPerGroupMax } from './topic.js';
 export { WalLogStore, type WalLogStoreOptions } from './log-store.js';
+export { inspectLog, type LogReport, type TopicReport, type LogDamage } from './inspect.js';

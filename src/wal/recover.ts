@@ -48,24 +48,9 @@ export async function recoverSegments(fs: FileSystem, dir: string, onTailCut: (p
 
 async function recoverSegment(fs: FileSystem, path: string, base: number, last: boolean, onTailCut: (path: string, offset: number, bytes: number) => void): Promise<Segment> {
   const buf = await fs.readFile(path);
-  const positions: number[] = [];
-  let position = 0;
-  while (position < buf.length) {
-    const r = decodeRecord(buf, position, base + positions.length);
-    if (r.kind === 'record') {
-      positions.push(position);
-      position = r.next;
-      continue;
-    }
-    const detail = r.kind === 'torn' ? 'record cut short' : r.detail;
-    if (!last) throw new ElanusError('CORRUPT_DATA', { path, offset: position, detail: `${detail} in a sealed segment` });
-    // A damaged length can make a record look cut short too, so both kinds ask
-    // whether valid records follow.
-    if (validRecordFollows(buf, position, base + positions.length - 1)) {
-      throw new ElanusError('CORRUPT_DATA', { path, offset: position, detail: `${detail}, and valid records follow` });
-    }
-    break;
-  }
+  const scan = scanSegment(buf, base, last);
+  if (scan.damage) throw new ElanusError('CORRUPT_DATA', { path, offset: scan.bytes, detail: scan.damage });
+  const position = scan.bytes;
   // Sealed segments are only read from now on; the last one is appended to.
   const handle = await fs.open(path, last ? 'append' : 'read');
   try {
@@ -78,7 +63,38 @@ async function recoverSegment(fs: FileSystem, path: string, base: number, last: 
     await closeQuietly([handle]);
     throw e;
   }
-  return new Segment(base, path, handle, positions, position);
+  return new Segment(base, path, handle, scan.positions, position);
+}
+
+/** What a segment file's bytes hold, read without changing anything (recovery; `elanus inspect`). */
+export interface SegmentScan {
+  /** Byte position of each valid record, by offset - base. */
+  readonly positions: number[];
+  /** Bytes of valid records from the start: where the damage or the torn tail begins. */
+  readonly bytes: number;
+  /** Set when the bytes past `bytes` are damage to acknowledged records (see the top of this file). */
+  readonly damage?: string;
+}
+
+/** Reads the records of a segment file that starts at offset `base`; `last`: it is the topic's last segment. */
+export function scanSegment(buf: Uint8Array, base: number, last: boolean): SegmentScan {
+  const positions: number[] = [];
+  let position = 0;
+  while (position < buf.length) {
+    const r = decodeRecord(buf, position, base + positions.length);
+    if (r.kind === 'record') {
+      positions.push(position);
+      position = r.next;
+      continue;
+    }
+    const detail = r.kind === 'torn' ? 'record cut short' : r.detail;
+    if (!last) return { positions, bytes: position, damage: `${detail} in a sealed segment` };
+    // A damaged length can make a record look cut short too, so both kinds ask
+    // whether valid records follow.
+    if (validRecordFollows(buf, position, base + positions.length - 1)) return { positions, bytes: position, damage: `${detail}, and valid records follow` };
+    break;
+  }
+  return { positions, bytes: position };
 }
 
 /** Cleanup on a path that already failed: the first error is the one to report. */

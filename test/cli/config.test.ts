@@ -37,6 +37,7 @@ test('defaults, frozen', () => {
     port: 19530,
     dataDir: './data',
     logLevel: 'info',
+    logFormat: 'auto',
     messageBytesMax: 256 * 1024 * 1024,
     shutdownDeadlineMs: 10_000,
     handshakeTimeoutMs: 10_000,
@@ -109,6 +110,8 @@ test('invalid values are coded errors naming the key and where it came from', ()
   assertInvalid({ flags: { port: '70000' } }, 'port', /^flag --port$/);
   assertInvalid({ flags: { port: '1.5' } }, 'port', /^flag --port$/);
   assertInvalid({ env: { ELANUS_LOG_LEVEL: 'loud' } }, 'logLevel', /^env ELANUS_LOG_LEVEL$/);
+  assertInvalid({ env: { ELANUS_LOG_FORMAT: 'fancy' } }, 'logFormat', /^env ELANUS_LOG_FORMAT$/);
+  assertInvalid({ flags: { config: file('bad-format.json', { logFormat: 'text' }) } }, 'logFormat', /^file .*bad-format\.json$/);
   assertInvalid({ env: { ELANUS_METRICS: 'maybe' } }, 'metrics', /^env ELANUS_METRICS$/);
   assertInvalid({ flags: { messageBytesMax: '10' } }, 'messageBytesMax', /^flag --message-bytes-max$/);
   assertInvalid({ env: { ELANUS_SEGMENT_ROWS_MAX: '-1' } }, 'limits.segmentRowsMax', /^env ELANUS_SEGMENT_ROWS_MAX$/);
@@ -184,6 +187,16 @@ test('cluster settings nest in the file, come from the environment and flags, an
   assertInvalid({ flags: { roles: 'gateway,storage' } }, 'cluster.roles', /^flag --roles$/);
   assertInvalid({ env: { ELANUS_CLUSTER_ROLES: ' , ' } }, 'cluster.roles', /^env ELANUS_CLUSTER_ROLES$/);
   assertInvalid({ flags: { coordinatorLeaseTtlMs: '500' } }, 'cluster.leaseTtlMs', /^flag --coordinator-lease-ttl-ms$/);
+});
+
+test('logFormat: auto by default; json or pretty from the file, the environment or a flag, later layers winning', () => {
+  assert.equal(loadConfig({ env: {} }).config.logFormat, 'auto');
+  assert.equal(loadConfig({ flags: { config: file('fmt.json', { logFormat: 'json' }) } }).config.logFormat, 'json');
+  assert.equal(loadConfig({ env: { ELANUS_LOG_FORMAT: 'pretty' } }).config.logFormat, 'pretty');
+  const both = loadConfig({ env: { ELANUS_LOG_FORMAT: 'pretty' }, flags: { logFormat: 'json' } });
+  assert.equal(both.config.logFormat, 'json');
+  assert.equal(both.origin.logFormat, 'flag --log-format');
+  assert.deepEqual(loadConfig({ env: { ELANUS_LOG_FORMAT: 'json' } }).warnings, [], 'ELANUS_LOG_FORMAT is a setting, not an unknown variable');
 });
 
 test('an ELANUS_ variable that is no setting gives a warning, not an error', () => {
