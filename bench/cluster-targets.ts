@@ -141,11 +141,11 @@ interface ClusterFile {
   readonly processes: Array<{ name: string; role: string; pid: number; address: string }>;
 }
 
-function cli(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+function cli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     // In a process group of its own: a Ctrl-C meant for the benchmark must not stop an
     // `up` halfway (its detached supervisor would go on, with nobody left to stop it).
-    const child = spawn(process.execPath, [mainScript, 'cluster', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [mainScript, 'cluster', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
     let output = '';
     child.stdout.on('data', (d) => (output += String(d)));
     child.stderr.on('data', (d) => (output += String(d)));
@@ -179,11 +179,12 @@ function readState(dir: string): ClusterFile | undefined {
 }
 
 /** `elanus cluster up --nodes N` on a scratch folder, gateways on consecutive free ports. */
-export async function startCluster(nodes: number): Promise<Target> {
+/** `replicas`: every node also keeps a read replica (the data role), and the coordinator shares reads with the standbys'. */
+export async function startCluster(nodes: number, replicas = false): Promise<Target> {
   const t0 = now();
-  const dir = scratchDir(`cluster-${nodes}`);
+  const dir = scratchDir(`cluster-${nodes}${replicas ? 'r' : ''}`);
   const port = await freePortRun(nodes);
-  const up = cli(['up', '--nodes', String(nodes), '--dir', dir, '--port', String(port)]);
+  const up = cli(['up', '--nodes', String(nodes), '--dir', dir, '--port', String(port)], replicas ? { ...process.env, ELANUS_CLUSTER_ROLES: 'all' } : process.env);
   const stop = registered(dir, async () => {
     // Not while `up` runs: its supervisor may not have written its pid yet.
     await up;
@@ -223,5 +224,5 @@ export async function startCluster(nodes: number): Promise<Target> {
     return { key: keyOf(p.role, p.name), name: p.name, role, pid: p.pid };
   });
   processes.push({ key: 'supervisor', name: 'supervisor', role: 'supervisor', pid: state.supervisor });
-  return { config: `cluster-${nodes}`, gateways: state.gateways, processes, startSeconds: (now() - t0) / 1000, stop };
+  return { config: `cluster-${nodes}${replicas ? 'r' : ''}`, gateways: state.gateways, processes, startSeconds: (now() - t0) / 1000, stop };
 }

@@ -4,6 +4,8 @@
 //              replicas), the S3 stand-in, one Elanus node (the coordinator);
 //   cluster-3  the same with 3 Elanus nodes: one coordinator runs the engine, the two
 //              others are gateways that forward every call to it (docs/CLUSTER.md).
+//   cluster-3r the same, every node with a read replica (--roles all): the coordinator
+//              deals each read to itself or a standby's replica (docs/CLUSTER.md).
 // Each round starts all three (each on its own ports and folders), runs every phase for
 // each in turn, then stops them all. Through the official Milvus SDK, C clients per
 // configuration, spread round-robin over its gateways:
@@ -27,7 +29,7 @@
 //
 //   node dist/bench/cluster.js [--rounds 2] [--clients 6] [--batch 1000] [--insert-passes 6]
 //     [--seconds 12] [--slices 6] [--idle-seconds 3] [--ef 64] [--shards 1]
-//     [--configs embedded,cluster-1,cluster-3]
+//     [--configs embedded,cluster-1,cluster-3,cluster-3r]
 import { cpus, loadavg } from 'node:os';
 import { startCluster, startEmbedded, stopAll, type Target } from './cluster-targets.js';
 import { TargetRun, phases, type Batch, type Phase, type ProcResult, type RunResult } from './cluster-run.js';
@@ -49,7 +51,7 @@ const options = {
   index: { M: 16, efConstruction: 200 },
   configs: (args.configs ?? 'embedded,cluster-1,cluster-3').split(','),
 };
-for (const c of options.configs) if (!/^(embedded|cluster-[1-9])$/.test(c)) throw new Error(`unknown configuration ${c} (embedded, cluster-<nodes>)`);
+for (const c of options.configs) if (!/^(embedded|cluster-[1-9]r?)$/.test(c)) throw new Error(`unknown configuration ${c} (embedded, cluster-<nodes>, cluster-<nodes>r with read replicas)`);
 if (!options.configs.includes('embedded')) throw new Error('the configurations must include embedded: it is the baseline of every ratio');
 
 /** `list` rotated left by `k`: who goes first moves on by one each pass or slice. */
@@ -63,7 +65,7 @@ async function round(r: number, ds: Dataset, batches: readonly Batch[], queries:
   const runs: TargetRun[] = [];
   try {
     for (const config of rotated(options.configs, r)) {
-      const target = config === 'embedded' ? await startEmbedded() : await startCluster(Number(config.slice('cluster-'.length)));
+      const target = config === 'embedded' ? await startEmbedded() : await startCluster(Number.parseInt(config.slice('cluster-'.length), 10), config.endsWith('r'));
       targets.push(target);
       runs.push(await TargetRun.open(target, ds.dim, options));
     }

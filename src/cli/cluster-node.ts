@@ -24,7 +24,8 @@ import type { ShardReader } from '../gateway/index.js';
 import { ReplicaNodes, nodeKey, type NodeValue } from './replica-directory.js';
 
 export type NodeRole = 'gateway' | 'coordinator' | 'data';
-const allRoles: readonly NodeRole[] = ['gateway', 'coordinator', 'data'];
+/** Without `roles`: a gateway and a candidate; read replicas are opt-in (docs/CLUSTER.md). */
+const defaultRoles: readonly NodeRole[] = ['gateway', 'coordinator'];
 /** How soon a replica that could not start (or lost its registration) tries again. */
 const replicaRetryMs = 1_000;
 
@@ -60,7 +61,7 @@ export interface ClusterNodeOptions {
    * forwards the calls it gets to the coordinator. Default both. A node with only the
    * coordinator role answers a standby's NOT_COORDINATOR instead of forwarding; one with
    * only the gateway role never coordinates. 'data': while standing by, keeps a read
-   * replica and serves the coordinator's reads from it.
+   * replica and serves the coordinator's reads from it. Default gateway and coordinator.
    */
   readonly roles?: readonly NodeRole[];
   readonly logger: Logger;
@@ -150,7 +151,7 @@ export class ClusterNode {
   }
 
   roles(): readonly NodeRole[] {
-    return this.o.roles ?? allRoles;
+    return this.o.roles ?? defaultRoles;
   }
 
   private hasRole(role: NodeRole): boolean {

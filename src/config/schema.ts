@@ -67,7 +67,8 @@ export interface ClusterConfig {
   /**
    * What this node does: 'gateway' (answer clients, forward to the coordinator),
    * 'coordinator' (campaign for the lease and run the engine) and 'data' (while standing
-   * by, keep a read replica and serve the coordinator's reads); 'all' is every one.
+   * by, keep a read replica and serve the coordinator's reads; opt-in); 'all' is every
+   * one. Default gateway and coordinator.
    */
   readonly roles: readonly ClusterRole[];
   readonly etcd: {
@@ -191,7 +192,7 @@ const cluster: KeySpec[] = [
   str('cluster.node', 'ELANUS_NODE_NAME', 'node-name', 'this node\'s name, unique in the cluster; empty = its advertised address'),
   str('cluster.advertise', 'ELANUS_ADVERTISE_ADDRESS', 'advertise-address', 'host:port other nodes forward calls to; empty = host:port (the machine\'s host name when host is 0.0.0.0)'),
   { key: 'cluster.leaseTtlMs', type: 'integer', default: 10_000, min: 2_000, max: 600_000, env: 'ELANUS_COORDINATOR_LEASE_TTL_MS', flag: 'coordinator-lease-ttl-ms', help: 'the coordinator lease\'s time to live: a dead coordinator is replaced this long after its last keep-alive' },
-  { key: 'cluster.roles', type: 'string', default: 'all', env: 'ELANUS_CLUSTER_ROLES', flag: 'roles', help: 'what this node does: gateway (answers clients, forwards to the coordinator), coordinator (stands for the coordinator lease and runs the engine), data (while standing by, serves reads from a replica), or all; a comma-separated list' },
+  { key: 'cluster.roles', type: 'string', default: 'gateway,coordinator', env: 'ELANUS_CLUSTER_ROLES', flag: 'roles', help: 'what this node does, a comma-separated list: gateway (answers clients, forwards to the coordinator), coordinator (stands for the coordinator lease and runs the engine), data (while standing by, keeps a read replica the coordinator sends reads to; opt-in, docs/CLUSTER.md), or all (the three)' },
   { key: 'cluster.etcd.endpoints', type: 'string', default: '127.0.0.1:2379', env: 'ELANUS_ETCD_ENDPOINTS', flag: 'etcd-endpoints', help: 'comma-separated etcd client endpoints (host:port or URLs)' },
   str('cluster.etcd.username', 'ELANUS_ETCD_USERNAME', 'etcd-username', 'etcd user (with etcd authentication on)'),
   str('cluster.etcd.password', 'ELANUS_ETCD_PASSWORD', 'etcd-password', 'etcd password (prefer the environment or the config file to a flag)', { secret: true }),

@@ -197,16 +197,25 @@ export class CollectionData {
    * REPLICA_BEHIND when the log no longer holds the next record (a flush moved the
    * checkpoint past it): the replica then reads the stores again.
    */
-  catchUp(shardIndex: number): Promise<void> {
+  catchUp(shardIndex: number, upTo?: number): Promise<void> {
     assert(this.ctx.replica, 'only a read replica follows the log');
     const shard = this.shards[shardIndex]!;
+    // Already there: nothing to ask the log (the usual case when the coordinator says where).
+    if (upTo !== undefined && shard.appliedOffset + 1 >= upTo) return Promise.resolve();
     return this.flushQueues[shardIndex]!.run(async () => {
       const topic = topicOf(this.id, shard.index);
       const from = shard.appliedOffset + 1;
-      const { first, end } = await this.ctx.log.bounds(topic);
+      const { first, end } = upTo === undefined ? await this.ctx.log.bounds(topic) : { first: undefined, end: upTo };
       if (from >= end) return;
-      if (from < first) throw new ElanusError('REPLICA_BEHIND', { node: 'this node', detail: `the log of ${topic} starts at ${first}, past the replica's next record ${from}` });
-      await this.applyLog(shard, this.meta().schema, from, end, new Map());
+      if (first !== undefined && from < first) throw new ElanusError('REPLICA_BEHIND', { node: 'this node', detail: `the log of ${topic} starts at ${first}, past the replica's next record ${from}` });
+      try {
+        await this.applyLog(shard, this.meta().schema, from, end, new Map());
+      } catch (e) {
+        // Records below the log's first position were purged by a flush past this copy.
+        if (e instanceof ElanusError && e.code === 'OFFSET_TRUNCATED') throw new ElanusError('REPLICA_BEHIND', { node: 'this node', detail: `the log of ${topic} no longer holds record ${from}: ${e.message}` });
+        throw e;
+      }
+      if (shard.appliedOffset + 1 < end) throw new ElanusError('REPLICA_BEHIND', { node: 'this node', detail: `the log of ${topic} ended at ${shard.appliedOffset + 1}, before ${end}` });
     });
   }
 

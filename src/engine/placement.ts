@@ -4,7 +4,7 @@
 // the gateway fan a read out and merge it as a cluster would); shard i goes to node
 // i mod n.
 import { fail } from '../errors/index.js';
-import type { ReplicaDirectory, ShardPlacement, ShardReader, ShardWriter } from '../gateway/roles.js';
+import type { ReplicaDirectory, ShardPlacement, ShardReadReq, ShardReader, ShardWriter } from '../gateway/roles.js';
 
 /** A data node of this process: its id, its read side and its write side. */
 export interface LocalDataNode {
@@ -77,10 +77,13 @@ export class ReplicatedPlacement implements ShardPlacement {
     const remote = this.replicas.reader(node);
     const local = this.local.reads;
     const fallback = (e: unknown): void => this.replicas.failed(node, e);
+    // The replica applies its log up to where this engine has (after the read's wait), so
+    // it answers what this engine would, and asks the log nothing when it is there already.
+    const withEnds = async <R extends ShardReadReq>(req: R): Promise<R> => (local.appliedEnds ? Object.assign({ logEnds: await local.appliedEnds(req) }, req) : req);
     return {
-      countShards: (req) => remote.countShards(req).catch((e: unknown) => { fallback(e); return local.countShards(req); }),
-      queryShards: (req) => remote.queryShards(req).catch((e: unknown) => { fallback(e); return local.queryShards(req); }),
-      searchShards: (req) => remote.searchShards(req).catch((e: unknown) => { fallback(e); return local.searchShards(req); }),
+      countShards: (req) => withEnds(req).then((r) => remote.countShards(r)).catch((e: unknown) => { fallback(e); return local.countShards(req); }),
+      queryShards: (req) => withEnds(req).then((r) => remote.queryShards(r)).catch((e: unknown) => { fallback(e); return local.queryShards(req); }),
+      searchShards: (req) => withEnds(req).then((r) => remote.searchShards(r)).catch((e: unknown) => { fallback(e); return local.searchShards(req); }),
     };
   }
 

@@ -131,7 +131,7 @@ export class ReadReplica implements ShardReader {
       const data = copy.core.data.get(req.collectionId);
       if (!data) fail('REPLICA_BEHIND', { node: this.o.node, detail: `collection ${req.collectionId} is not in the replica's copy (not loaded when it was read)` });
       try {
-        await Promise.all(req.shards.map((i) => data.catchUp(i)));
+        await Promise.all(req.shards.map((i, n) => data.catchUp(i, req.logEnds?.[n])));
       } catch (e) {
         // The log was purged past the copy: a newer copy starts past it.
         if (e instanceof ElanusError && e.code === 'REPLICA_BEHIND') this.rebuild();

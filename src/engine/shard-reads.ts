@@ -57,6 +57,15 @@ export class ShardReads implements ShardReader {
     return { coll, data };
   }
 
+  async appliedEnds(req: ShardReadReq): Promise<readonly number[]> {
+    let { data } = this.collection(req);
+    if (req.waitApplied) {
+      await Promise.all(req.shards.map((i) => data.shards[i]!.barrier()));
+      ({ data } = this.collection(req));
+    }
+    return req.shards.map((i) => data.shards[i]!.appliedOffset + 1);
+  }
+
   async countShards(req: ShardReadReq): Promise<number> {
     const v = await this.view(req);
     const { filter, partitions } = v;

@@ -45,6 +45,12 @@ export interface ShardReadReq {
    * it did not: a partition dropped since is one the read may still name).
    */
   readonly catalogVersion?: number;
+  /**
+   * For each of `shards`, the log position (exclusive) the coordinator had applied when it
+   * sent the read (after waiting, for a read that waits): a read replica applies its log up
+   * to there before it answers, with no request to the log when it is already there.
+   */
+  readonly logEnds?: readonly number[];
 }
 
 export interface ShardQueryReq extends ShardReadReq {
@@ -112,6 +118,8 @@ export interface ShardHits {
 
 /** The data/query role as the gateway sees it: partial answers over the shards it serves. */
 export interface ShardReader {
+  /** The log positions (exclusive) this node has applied for the shards asked, once applied as the read requires (`logEnds`). */
+  appliedEnds?(req: ShardReadReq): Promise<readonly number[]>;
   countShards(req: ShardReadReq): Promise<number>;
   queryShards(req: ShardQueryReq): Promise<ShardRows>;
   searchShards(req: ShardSearchReq): Promise<ShardHits>;

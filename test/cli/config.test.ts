@@ -50,7 +50,7 @@ test('defaults, frozen', () => {
     nativeNice: 10,
     limits: { ...defaultLimits },
     cluster: {
-      enabled: false, name: 'elanus', node: '', advertise: '', leaseTtlMs: 10_000, roles: ['gateway', 'coordinator', 'data'],
+      enabled: false, name: 'elanus', node: '', advertise: '', leaseTtlMs: 10_000, roles: ['gateway', 'coordinator'],
       etcd: { endpoints: '127.0.0.1:2379', username: '', password: '', caFile: '', certFile: '', keyFile: '' },
       nats: { servers: 'nats://127.0.0.1:4222', user: '', password: '', token: '', caFile: '', certFile: '', keyFile: '', replicas: 1 },
       s3: { endpoint: '', region: 'us-east-1', bucket: 'elanus', accessKeyId: '', secretAccessKey: '', forcePathStyle: true, caFile: '' },

@@ -38,7 +38,8 @@ test('cluster up starts a whole cluster, its supervisor restarts a killed node, 
   // Below Linux's ephemeral range (32768 and up), where the servers that other tests start
   // on port 0 land: a gateway port taken by one of them would never come up.
   const port = 21_000 + Math.floor(Math.random() * 11_000);
-  const cli = (...args: string[]) => spawnSync(process.execPath, [main, 'cluster', ...args], { encoding: 'utf8', timeout: 170_000 });
+  // With read replicas (opt-in), so that joining and draining nodes move reads too.
+  const cli = (...args: string[]) => spawnSync(process.execPath, [main, 'cluster', ...args], { encoding: 'utf8', timeout: 170_000, env: { ...process.env, ELANUS_CLUSTER_ROLES: 'all' } });
   const state = async () => JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterFile;
   let pids: number[] = [];
   try {

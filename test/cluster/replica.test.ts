@@ -11,6 +11,7 @@ import { type RunningNode, sharedStores, startNode, until } from './in-process.j
 interface Row { id: number; tag: number; v: number[] }
 
 const vec = (id: number, tag: number) => [id, tag, 0, 1];
+const withReplica = ['gateway', 'coordinator', 'data'] as const;
 
 async function strongCount(client: MilvusClient, filter = '', partitions?: string[]): Promise<number> {
   const r = await client.query({ collection_name: 'c', filter, output_fields: ['count(*)'], consistency_level: 'Strong' as never, ...(partitions ? { partition_names: partitions } : {}) });
@@ -43,8 +44,8 @@ test('read replicas answer counts, queries and searches exactly, across writes, 
   const { shared, release } = await sharedStores('replica');
   const a = await startNode('node-a', shared);
   await until('node-a to coordinate', () => a.node.isCoordinator());
-  const b = await startNode('node-b', shared);
-  let c = await startNode('node-c', shared);
+  const b = await startNode('node-b', shared, withReplica);
+  let c = await startNode('node-c', shared, withReplica);
   await until('both replicas to register', () => (a.node.replicas()?.nodes().length ?? 0) === 2);
   const clients = [a, b, c].map((n) => new MilvusClient({ address: n.address, logLevel: 'error' }));
   const model = new Map<number, Row>();
@@ -103,7 +104,7 @@ test('read replicas answer counts, queries and searches exactly, across writes, 
     for (let round = 8; round < 12; round++) await checkAll(round % 2 ? viaA : viaB, model, round);
 
     // It comes back: a new replica copy from the stores, registered again.
-    c = await startNode('node-c', shared);
+    c = await startNode('node-c', shared, withReplica);
     clients[2] = new MilvusClient({ address: c.address, logLevel: 'error' });
     await clients[2].connectPromise;
     await until('node-c to register again', () => a.node.replicas()?.nodes().includes('node-c') ?? false, 15_000);

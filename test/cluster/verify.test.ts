@@ -20,7 +20,8 @@ test('verify against a 3-node cluster with node kills: partition-ddl, mixed, kil
   const dir = await mkdtemp(join(tmpdir(), 'elanus-verify-cluster-'));
   // Below Linux's ephemeral range, where servers of tests running beside this one bind.
   const port = 21_000 + Math.floor(Math.random() * 11_000);
-  const cli = (...args: string[]) => spawnSync(process.execPath, [main, 'cluster', ...args], { encoding: 'utf8', timeout: 200_000 });
+  // Every node with read replicas (opt-in): the coordinator shares reads with the standbys.
+  const cli = (...args: string[]) => spawnSync(process.execPath, [main, 'cluster', ...args], { encoding: 'utf8', timeout: 200_000, env: { ...process.env, ELANUS_CLUSTER_ROLES: 'all' } });
   const up = cli('up', '--nodes', '3', '--dir', dir, '--port', String(port));
   assert.equal(up.status, 0, up.stderr);
   const common = { cluster: dir, durationMs: 20_000, concurrency: 6, rows: 2_000, dim: 16, killEveryMs: 6_000, callTimeoutMs: 30_000 };

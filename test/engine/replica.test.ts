@@ -46,6 +46,10 @@ test('a read replica answers as the engine does, follows its log, and refuses an
     await db.insert({ collection_name: 'c', data: basicRows(230, 240) });
     await db.delete({ collection_name: 'c', filter: 'id in [100, 101]' });
     assert.equal(await replica.countShards(req(db.allocTimestamp())), 138);
+    // As the coordinator asks: up to the log position it has applied, with no request for the log's end.
+    await db.insert({ collection_name: 'c', data: basicRows(240, 245) });
+    const logEnds = [db.logLag({ collection_name: 'c' })[0]!.endOffset];
+    assert.equal(await replica.countShards(req(db.allocTimestamp(), { logEnds })), 143);
 
     const refused = (e: unknown) => isElanusError(e, 'REPLICA_BEHIND');
     await assert.rejects(replica.countShards(req(db.allocTimestamp(), { catalogVersion: Number(version) + 1 })), refused, 'a plan against a newer catalog');
@@ -57,7 +61,7 @@ test('a read replica answers as the engine does, follows its log, and refuses an
     await replica.close();
     replica = await ReadReplica.open({ node: 'r', meta, log, objects, limits });
     await assert.rejects(replica.countShards(req(old)), refused, 'a snapshot older than the compaction the copy holds');
-    assert.equal(await replica.countShards(req(db.allocTimestamp())), 138, 'a current snapshot is answered');
+    assert.equal(await replica.countShards(req(db.allocTimestamp())), 143, 'a current snapshot is answered');
   } finally {
     await replica?.close();
     await db.close();
