@@ -82,6 +82,7 @@ async function verify(path: string, model: Model, where: string): Promise<number
 
 test(`kill -9 at ${killPoints} random moments: count(*) exact, no acknowledged write lost, no key twice`, { timeout: 600_000 }, async () => {
   const path = mkdtempSync(join(tmpdir(), 'elanus-kill9-'));
+  let passed = false;
   try {
     const model = new Model();
     const rnd = new Random(20261121);
@@ -93,8 +94,11 @@ test(`kill -9 at ${killPoints} random moments: count(*) exact, no acknowledged w
     }
     assert.ok(acked > killPoints * 5, `the workload made progress (${acked} acknowledged operations)`);
     console.log(`# ${killPoints} kills, ${acked} acknowledged operations, ${model.expectedLive()} live keys at the end`);
+    passed = true;
   } finally {
-    rmSync(path, { recursive: true, force: true });
+    // A failure keeps the folder as the kill left it, for `elanus inspect` and a replay.
+    if (passed) rmSync(path, { recursive: true, force: true });
+    else console.log(`# the data folder is kept: ${path}`);
   }
 });
 

@@ -11,14 +11,27 @@ type KeyState = { live: false } | { live: true; v: number; partition?: string };
 export class Model {
   readonly keys = new Map<number, KeyState>();
   private readonly inFlight = new Map<number, Op>();
+  /** What happened to each key, newest last (a mismatch prints it). */
+  private readonly history = new Map<number, string[]>();
+
+  private note(keys: readonly number[], what: string): void {
+    for (const k of keys) {
+      const h = this.history.get(k) ?? [];
+      h.push(what);
+      if (h.length > 12) h.shift();
+      this.history.set(k, h);
+    }
+  }
 
   invoke(op: Op): void {
     this.inFlight.set(op.id, op);
+    this.note(op.keys, `invoked ${op.kind} v=${op.v} (op ${op.id}${op.partition ? `, ${op.partition}` : ''})`);
   }
 
   ack(op: Op): void {
     this.inFlight.delete(op.id);
     for (const [k, s] of this.outcome(op)) this.keys.set(k, s);
+    this.note(op.kind === 'drop' ? [] : op.keys, `acked ${op.kind} v=${op.v} (op ${op.id})`);
   }
 
   /** The state of every key an operation changes, had it taken effect. */
@@ -66,8 +79,9 @@ export class Model {
       const options = [expected, ...(maybe.get(k) ?? [])];
       const got: KeyState = seen.has(k) ? { live: true, v: seen.get(k)! } : { live: false };
       const match = options.find((o) => o.live === got.live && (!o.live || (got.live && o.v === got.v)));
-      assert.ok(match, `${where}: key ${k} is ${JSON.stringify(got)}, expected one of ${JSON.stringify(options)}`);
+      assert.ok(match, `${where}: key ${k} is ${JSON.stringify(got)}, expected one of ${JSON.stringify(options)}; its history: ${(this.history.get(k) ?? []).join('; ')}`);
       this.keys.set(k, match);
+      this.note([k], `${where}: seen ${got.live ? `v=${got.v}` : 'absent'}`);
     }
     this.inFlight.clear();
     let min = 0;
