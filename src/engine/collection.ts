@@ -109,6 +109,14 @@ export class CollectionData {
   private flushScheduled = false;
   /** Shards whose last flush failed (a full volume, say): the background pass retries them. */
   private readonly flushFailed = new Set<number>();
+  /**
+   * While the engine opens, flushes wait (`releaseFlushes`): segments the log's replay
+   * seals would otherwise be flushed while the garbage collection at open lists the
+   * objects no metadata names yet, and it would delete the files of a flush about to
+   * commit them (the next open then failed on a missing file).
+   */
+  private flushesHeld = false;
+  private flushAsked = false;
 
   constructor(readonly id: number, private readonly ctx: EngineContext, shardsNum: number) {
     this.shards = [];
@@ -279,8 +287,26 @@ export class CollectionData {
     await Promise.all(this.shards.map((s) => this.flushShard(s)));
   }
 
+  /** Flushes wait until `releaseFlushes` (Maintenance.recover holds them until its garbage collection is done). */
+  holdFlushes(): void {
+    this.flushesHeld = true;
+  }
+
+  releaseFlushes(): void {
+    this.flushesHeld = false;
+    if (this.flushAsked) {
+      this.flushAsked = false;
+      this.scheduleFlush();
+    }
+  }
+
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.ctx.replica) return;
+    if (this.ctx.replica) return;
+    if (this.flushesHeld) {
+      this.flushAsked = true;
+      return;
+    }
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;

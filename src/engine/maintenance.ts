@@ -24,10 +24,17 @@ export class Maintenance {
   async recover(dropped: readonly string[] = []): Promise<void> {
     for (const c of this.core.catalog.allCollections()) {
       const d = new CollectionData(c.id, this.core.context(), c.shardsNum);
+      // Not before the garbage collection below: it must not list a flush's files before
+      // their commit (collection.ts holdFlushes).
+      d.holdFlushes();
       await d.recover();
       this.core.data.set(c.id, d);
     }
-    await this.collectGarbage(dropped);
+    try {
+      await this.collectGarbage(dropped);
+    } finally {
+      for (const d of this.core.data.values()) d.releaseFlushes();
+    }
     // Index files of flushed segments load in the background; searches scan exactly until then.
     this.core.vindex.schedule();
   }
