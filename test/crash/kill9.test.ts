@@ -80,7 +80,7 @@ async function verify(path: string, model: Model, where: string): Promise<number
   }
 }
 
-test(`kill -9 at ${killPoints} random moments: count(*) exact, no acknowledged write lost, no key twice`, { timeout: 600_000 }, async () => {
+test(`kill -9 at ${killPoints} random moments: count(*) exact, no acknowledged write lost, no key twice`, { timeout: Math.max(600_000, killPoints * 4_000) }, async () => {
   const path = mkdtempSync(join(tmpdir(), 'elanus-kill9-'));
   let passed = false;
   try {
