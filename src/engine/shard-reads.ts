@@ -27,13 +27,7 @@ export class ShardReads implements ShardReader {
 
   /** The shards asked for, once every write submitted before the call is applied when the read waits. */
   private async view(req: ShardReadReq) {
-    let { coll, data } = this.collection(req);
-    for (const i of req.shards) assert(Number.isInteger(i) && i >= 0 && i < data.shards.length, 'a shard read names shards of its collection');
-    if (req.waitApplied) {
-      await Promise.all(req.shards.map((i) => data.shards[i]!.barrier()));
-      // The collection may have been dropped while we waited.
-      ({ coll, data } = this.collection(req));
-    }
+    const { coll, data } = await this.settled(req);
     if (req.partitionsNamed && req.partitions) {
       for (const p of req.partitions) {
         // Dropped, or being dropped, since the read was planned (a wait above, or a node's queue).
@@ -58,12 +52,18 @@ export class ShardReads implements ShardReader {
   }
 
   async appliedEnds(req: ShardReadReq): Promise<readonly number[]> {
-    let { data } = this.collection(req);
-    if (req.waitApplied) {
-      await Promise.all(req.shards.map((i) => data.shards[i]!.barrier()));
-      ({ data } = this.collection(req));
-    }
+    const { data } = await this.settled(req);
     return req.shards.map((i) => data.shards[i]!.appliedOffset + 1);
+  }
+
+  /** The collection once every write submitted to the asked shards before the call is applied, when the read waits. */
+  private async settled(req: ShardReadReq): Promise<{ coll: CollectionMeta; data: CollectionData }> {
+    const first = this.collection(req);
+    for (const i of req.shards) assert(Number.isInteger(i) && i >= 0 && i < first.data.shards.length, 'a shard read names shards of its collection');
+    if (!req.waitApplied) return first;
+    await Promise.all(req.shards.map((i) => first.data.shards[i]!.barrier()));
+    // The collection may have been dropped while we waited.
+    return this.collection(req);
   }
 
   async countShards(req: ShardReadReq): Promise<number> {
