@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ElanusError } from '../errors/index.js';
-import type { CallForwarder } from './grpc/service.js';
+import type { CallForwarder, LocalGateway } from './grpc/service.js';
 
 const identity = (b: Buffer): Buffer => b;
 
@@ -19,7 +19,7 @@ export class Forwarder implements CallForwarder {
   private readonly agent = new http.Agent({ keepAlive: true });
   private closed = false;
 
-  constructor(readonly target: () => string | undefined, private readonly messageBytesMax: number) {}
+  constructor(readonly target: () => string | undefined, private readonly messageBytesMax: number, readonly local?: (rpc: string) => LocalGateway | undefined) {}
 
   forward(address: string, method: string, request: Buffer, metadata: grpc.Metadata, deadline: grpc.Deadline): Promise<Buffer> {
     if (this.closed) return Promise.reject(new ElanusError('CLOSED'));

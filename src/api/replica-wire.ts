@@ -1,6 +1,8 @@
 // The wire between a cluster's coordinator and its read replicas (engine/replica.ts): the
 // coordinator's partial reads (gateway/roles.ts ShardReader) as HTTP/1.1 POSTs on the
-// replica node's own port, `/_elanus/replica/v1/{count,query,search}`.
+// replica node's own port, `/_elanus/replica/v1/{count,query,search}`; and the other way,
+// a gateway that answers its clients' reads from its own replica asks the coordinator for
+// each read's view (engine/reads.ts ReadTicket) at `/_elanus/replica/v1/view`.
 //
 // Bodies are V8's serialization (node:v8) of the plain-data requests and answers: it
 // carries what JSON cannot (bigint timestamps and keys, typed-array vectors and columns,
@@ -15,19 +17,44 @@ import http from 'node:http';
 import v8 from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import { ElanusError } from '../errors/index.js';
-import type { ShardHits, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq } from '../gateway/index.js';
+import type { ReadTicket, ShardHits, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq, TicketReq } from '../gateway/index.js';
 
 export const replicaPathPrefix = '/_elanus/replica/v1/';
 const contentType = 'application/x-elanus-v8';
 const ops = ['count', 'query', 'search'] as const;
 type Op = (typeof ops)[number];
 
-/** Adds the replica routes: `reader()` is this node's replica, or undefined while it has none. */
-export function registerReplicaRoutes(app: FastifyInstance, reader: () => ShardReader | undefined): void {
+/** The coordinator's side of a gateway's replica read. */
+export interface TicketIssuer {
+  readTicket(req: TicketReq): Promise<ReadTicket>;
+}
+
+/**
+ * Adds the replica routes: `reader()` is this node's replica, or undefined while it has
+ * none; `issuer()` is this node's engine while it coordinates (the view route), else undefined.
+ */
+export function registerReplicaRoutes(app: FastifyInstance, reader: () => ShardReader | undefined, issuer: () => TicketIssuer | undefined = () => undefined): void {
   app.addContentTypeParser(contentType, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.post<{ Params: { op: string } }>(`${replicaPathPrefix}:op`, async (req, reply) => {
     const op = req.params.op as Op;
     const refuse = (status: number, e: ElanusError) => reply.code(status).type('application/json').send(JSON.stringify({ code: e.code, message: e.message }));
+    if (req.params.op === 'view') {
+      const engine = issuer();
+      if (!engine) return refuse(503, new ElanusError('NOT_COORDINATOR', { detail: 'this node does not coordinate now' }));
+      let request: TicketReq;
+      try {
+        if (!Buffer.isBuffer(req.body)) throw new Error(`the body must be ${contentType}`);
+        request = v8.deserialize(req.body) as TicketReq;
+        if (typeof request !== 'object' || request === null) throw new Error('not a read');
+      } catch (e) {
+        return refuse(400, new ElanusError('INVALID_ARGUMENT', { detail: `a view request that does not decode: ${(e as Error).message}` }));
+      }
+      try {
+        return reply.type(contentType).send(v8.serialize(await engine.readTicket(request)));
+      } catch (e) {
+        return refuse(503, e instanceof ElanusError ? e : new ElanusError('INTERNAL', { detail: (e as Error)?.message ?? String(e) }));
+      }
+    }
     if (!ops.includes(op)) return refuse(404, new ElanusError('INVALID_ARGUMENT', { detail: `no replica operation ${JSON.stringify(req.params.op)}` }));
     const r = reader();
     if (!r) return refuse(503, new ElanusError('REPLICA_BEHIND', { node: 'this node', detail: 'it runs no read replica now' }));
@@ -73,41 +100,50 @@ export class RemoteShardReader implements ShardReader {
   }
 
   private call(op: Op, req: ShardReadReq): Promise<unknown> {
-    const body = v8.serialize(req);
-    const [host, port] = splitAddress(this.address);
-    return new Promise((resolve, reject) => {
-      const behind = (detail: string) => new ElanusError('REPLICA_BEHIND', { node: this.node, detail });
-      const r = http.request({
-        host, port, method: 'POST', path: `${replicaPathPrefix}${op}`, agent: this.agent, timeout: this.timeoutMs,
-        headers: { 'content-type': contentType, 'content-length': body.length },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e) => reject(behind(e.message)));
-        res.on('end', () => {
-          const all = Buffer.concat(chunks);
-          if (res.statusCode === 200) {
-            try {
-              resolve(v8.deserialize(all));
-            } catch (e) {
-              reject(behind(`its answer does not decode: ${(e as Error).message}`));
-            }
-            return;
-          }
-          let said = all.toString('utf8').slice(0, 500);
-          try {
-            said = (JSON.parse(said) as { message?: string }).message ?? said;
-          } catch {
-            // Not JSON: quoted as it came.
-          }
-          reject(behind(`HTTP ${res.statusCode}: ${said}`));
-        });
-      });
-      r.on('timeout', () => r.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      r.on('error', (e) => reject(behind(`${this.address}: ${e.message}`)));
-      r.end(body);
-    });
+    return postV8(this.address, `${replicaPathPrefix}${op}`, req, this.agent, this.timeoutMs, (detail) => new ElanusError('REPLICA_BEHIND', { node: this.node, detail }));
   }
+}
+
+/** Asks the coordinator at `address` for a read's view (a gateway's replica read). */
+export function requestTicket(address: string, req: TicketReq, agent: http.Agent, timeoutMs: number): Promise<ReadTicket> {
+  return postV8(address, `${replicaPathPrefix}view`, req, agent, timeoutMs, (detail) => new ElanusError('REPLICA_BEHIND', { node: 'this node', detail: `no view from the coordinator at ${address}: ${detail}` })) as Promise<ReadTicket>;
+}
+
+/** POSTs `body` V8-serialized; resolves with the answer deserialized, or rejects with `failed(why)`. */
+function postV8(address: string, path: string, req: unknown, agent: http.Agent, timeoutMs: number, failed: (detail: string) => Error): Promise<unknown> {
+  const body = v8.serialize(req);
+  const [host, port] = splitAddress(address);
+  return new Promise((resolve, reject) => {
+    const r = http.request({
+      host, port, method: 'POST', path, agent, timeout: timeoutMs,
+      headers: { 'content-type': contentType, 'content-length': body.length },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', (e) => reject(failed(e.message)));
+      res.on('end', () => {
+        const all = Buffer.concat(chunks);
+        if (res.statusCode === 200) {
+          try {
+            resolve(v8.deserialize(all));
+          } catch (e) {
+            reject(failed(`its answer does not decode: ${(e as Error).message}`));
+          }
+          return;
+        }
+        let said = all.toString('utf8').slice(0, 500);
+        try {
+          said = (JSON.parse(said) as { message?: string }).message ?? said;
+        } catch {
+          // Not JSON: quoted as it came.
+        }
+        reject(failed(`HTTP ${res.statusCode}: ${said}`));
+      });
+    });
+    r.on('timeout', () => r.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    r.on('error', (e) => reject(failed(`${address}: ${e.message}`)));
+    r.end(body);
+  });
 }
 
 function splitAddress(address: string): [string, number] {

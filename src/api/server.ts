@@ -12,7 +12,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Gateway } from '../gateway/index.js';
 import { assert } from '../errors/index.js';
-import { addMilvusService, type CallObserver } from './grpc/service.js';
+import { addMilvusService, type CallObserver, type LocalGateway } from './grpc/service.js';
 import type { Handler } from './grpc/context.js';
 import { Connections, defaultConnectionLimits, type Connection, type ConnectionLimits, type ConnectionStats } from './connections.js';
 import { GrpcSocket } from './grpc-socket.js';
@@ -53,6 +53,11 @@ export interface ServeOptions {
    * /healthz and /metrics, which describe this node) then go there unchanged.
    */
   readonly forwardTo?: () => string | undefined;
+  /**
+   * Cluster mode: a gateway that answers this gRPC call here although calls go to
+   * forwardTo() (reads from this node's replica); failures there are forwarded after all.
+   */
+  readonly localCalls?: (rpc: string) => LocalGateway | undefined;
 }
 
 export type ServerOptions = ListenOptions & ServeOptions;
@@ -168,7 +173,7 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
     // GOAWAY after this long without a call: the client reconnects on its next one.
     'grpc.max_connection_idle_ms': limits.idleTimeoutMs,
   });
-  const forwarder = o.forwardTo ? new Forwarder(o.forwardTo, o.messageBytesMax) : undefined;
+  const forwarder = o.forwardTo ? new Forwarder(o.forwardTo, o.messageBytesMax, o.localCalls) : undefined;
   addMilvusService(grpcServer, o.engine, observe, o.grpcHandlers, forwarder);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
 

@@ -16,7 +16,7 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
   });
   new Gauge({
     name: 'elanus_replica_operations',
-    help: 'Since this node\'s read replica started (it restarts when the node becomes coordinator): reads answered, reads refused (another catalog version, a compaction after the snapshot, a purged log), copies rebuilt and rebuilds that failed',
+    help: 'Since this node\'s read replica started (it restarts when the node becomes coordinator): partial reads answered for the coordinator, reads refused (another catalog version, a compaction after the snapshot, a purged log), copies rebuilt and rebuilds that failed, and this node\'s own clients\' reads answered from it (gateway_answered) or sent to the coordinator after all (gateway_forwarded)',
     labelNames: ['kind'] as const,
     registers: [registry],
     collect() {
@@ -27,6 +27,8 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
       this.set({ kind: 'refused' }, stats.behind);
       this.set({ kind: 'rebuilds' }, stats.rebuilds);
       this.set({ kind: 'rebuild_failures' }, stats.rebuildFailures);
+      this.set({ kind: 'gateway_answered' }, stats.gatewayAnswered);
+      this.set({ kind: 'gateway_forwarded' }, stats.gatewayForwarded);
     },
   });
   new Gauge({

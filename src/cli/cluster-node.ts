@@ -22,12 +22,20 @@ import { switchableGateway, type Gateway } from '../gateway/index.js';
 import type { LogStore, MetaStore, ObjectStore, StoreClock } from '../storage/index.js';
 import type { ShardReader } from '../gateway/index.js';
 import { ReplicaNodes, nodeKey, type NodeValue } from './replica-directory.js';
+import http from 'node:http';
+import { requestTicket, type TicketIssuer } from '../api/replica-wire.js';
+import type { LocalGateway } from '../api/grpc/service.js';
 
 export type NodeRole = 'gateway' | 'coordinator' | 'data';
 /** Without `roles`: a gateway and a candidate; read replicas are opt-in (docs/CLUSTER.md). */
 const defaultRoles: readonly NodeRole[] = ['gateway', 'coordinator'];
 /** How soon a replica that could not start (or lost its registration) tries again. */
 const replicaRetryMs = 1_000;
+
+/** The calls a node with a replica answers for its own clients: reads (cluster-node.ts localCalls). */
+const replicaCalls = new Set(['Search', 'Query', 'HybridSearch']);
+/** How long a gateway's replica read waits for the coordinator's view before the call goes there instead. */
+const ticketTimeoutMs = 5_000;
 
 /** The key the coordinator holds; its value is the coordinator's {@link LeaderValue}. */
 export const coordinatorKey = 'cluster/coordinator';
@@ -88,6 +96,7 @@ export class ClusterNode {
   /** Set when this node won the election: the replica stops for good. */
   private readonly coordinating = new AbortController();
   private directory: ReplicaNodes | undefined;
+  private readonly ticketAgent = new http.Agent({ keepAlive: true });
 
   constructor(private readonly o: ClusterNodeOptions) {
     this.gateway = switchableGateway(() => this.engine, () => {
@@ -107,6 +116,27 @@ export class ClusterNode {
   /** This node's read replica (the replica wire's routes ask it), while it has one. */
   replicaReader(): ShardReader | undefined {
     return this.replica;
+  }
+
+  /**
+   * A read this node's clients sent it, answered from its own replica (planned and merged
+   * here, at a view the coordinator gives: engine/replica.ts gateway) instead of being
+   * forwarded; undefined when the call goes to the coordinator (no replica, not a read,
+   * this node coordinates). Whatever fails here is forwarded after all.
+   */
+  localCalls(rpc: string): LocalGateway | undefined {
+    if (!replicaCalls.has(rpc)) return undefined;
+    const replica = this.replica;
+    const address = this.forwardTo();
+    if (!replica || address === undefined) return undefined;
+    const local = replica.gateway((req) => requestTicket(address, req, this.ticketAgent, ticketTimeoutMs));
+    // The calls a replica answers are the Gateway's read calls; the handlers use no other.
+    return local && { engine: local.engine as unknown as Gateway, release: local.release };
+  }
+
+  /** The coordinator's side of the gateways' replica reads (the view route), while this node coordinates. */
+  ticketIssuer(): TicketIssuer | undefined {
+    return this.engine;
   }
 
   /** This node's read replica's counters, while it has one. */
@@ -147,6 +177,7 @@ export class ClusterNode {
     await this.leadership?.resign().catch(() => undefined);
     await Promise.all([this.running, this.watching, this.replicating]);
     await this.stopReplica();
+    this.ticketAgent.destroy();
     this.resolveLost('closed');
   }
 

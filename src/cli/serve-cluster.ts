@@ -115,11 +115,12 @@ export async function serveCluster(input: ClusterServeInput): Promise<number> {
     engine: cluster.gateway,
     messageBytesMax: config.messageBytesMax,
     forwardTo: () => cluster.forwardTo(),
+    localCalls: (rpc) => cluster.localCalls(rpc),
     ...(metrics ? { observe: metrics.observe } : {}),
     http: (app) => {
       metrics?.register(app);
       registerRestRoutes(app, cluster.gateway, logger);
-      registerReplicaRoutes(app, () => cluster.replicaReader());
+      registerReplicaRoutes(app, () => cluster.replicaReader(), () => cluster.ticketIssuer());
     },
   });
   const roles = config.cluster.roles;

@@ -125,6 +125,8 @@ export class Elanus implements Gateway {
   readonly queryColumns: ReadRole['queryColumns'];
   readonly searchIterator: ReadRole['searchIterator'];
   readonly hybridSearch: ReadRole['hybridSearch'];
+  /** A cluster gateway's replica read asks the coordinator for its view (engine/replica.ts). */
+  readonly readTicket: ReadRole['readTicket'];
 
   private constructor(private readonly core: EngineCore) {
     const roles = core.roles;
@@ -193,6 +195,7 @@ export class Elanus implements Gateway {
     this.queryColumns = roles.reads.queryColumns.bind(roles.reads);
     this.searchIterator = roles.reads.searchIterator.bind(roles.reads);
     this.hybridSearch = roles.reads.hybridSearch.bind(roles.reads);
+    this.readTicket = roles.reads.readTicket.bind(roles.reads);
   }
 
   /** The limits this engine was opened with (frozen). */

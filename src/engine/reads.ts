@@ -25,9 +25,15 @@ import { CollectionData } from './collection.js';
 import { hitOverheadBytes } from './shard-reads.js';
 import { type CollectionReq, type GetReq, type QueryReq, type ReadReq, type SearchReq, status } from '../gateway/requests.js';
 import { type EngineCore, iteratorLeaseMs, exprParamsOf, isPartitionLoaded, shardRouter } from './core.js';
+import type { ReadTicket, ShardPlacement, TicketReq, TicketSource } from '../gateway/roles.js';
 
 export class ReadRole {
-  constructor(private readonly core: EngineCore) {}
+  /**
+   * `placement` is the data nodes reads fan out to (the engine's: core.roles.placement);
+   * `tickets`, on a read replica's copy, is where each read's view comes from (the
+   * coordinator) instead of this core's own clock and shards.
+   */
+  constructor(private readonly core: EngineCore, private readonly placement: () => ShardPlacement = () => core.roles.placement, private readonly tickets?: TicketSource) {}
 
   // ---------------------------------------------------------------- reads
 
@@ -56,15 +62,54 @@ export class ReadRole {
     // Strong (and Bounded past its bound) reads at a new timestamp and the data nodes wait
     // until every write submitted before it is applied; the others read what is applied.
     let waitApplied = false;
+    let logEnds: readonly number[] | undefined;
     if (pinnedAt !== undefined) {
       at = pinnedAt;
+    } else if (this.tickets) {
+      // A replica's copy: the coordinator picks the snapshot and says how far each shard's
+      // log must be applied (the source checks the copy holds the catalog it checked against).
+      const t = await this.tickets({ db_name: req.db_name, collection_name: req.collection_name, consistency_level: level, ...(partitionNames ? { partition_names: partitionNames } : {}) });
+      if (t.collectionId !== coll.id || t.logEnds.length !== data.shards.length) fail('REPLICA_BEHIND', { node: 'this node', detail: `the coordinator's collection ${t.collectionId} (${t.logEnds.length} shards) is not the copy's ${coll.id} (${data.shards.length})` });
+      at = t.at;
+      logEnds = t.logEnds;
     } else if (level === 'Strong' || (level === 'Bounded' && this.staleBeyondBound(data))) {
       at = this.core.tso.next();
       waitApplied = true;
     } else {
       at = this.core.collectionSafeTs(data);
     }
-    return { coll, data, at, partitions, waitApplied, partitionsNamed: partitionNames !== undefined && partitionNames.length > 0 };
+    return { coll, data, at, partitions, waitApplied, logEnds, partitionsNamed: partitionNames !== undefined && partitionNames.length > 0 };
+  }
+
+  /**
+   * The coordinator's side of a gateway's replica read: the view a read of `req` would
+   * take here now (checked as a read here is: collection, load state, partitions,
+   * consistency level), with each shard's applied log end once the read's wait is over.
+   */
+  async readTicket(req: TicketReq): Promise<ReadTicket> {
+    this.core.requireObject(req);
+    const view = await this.readView(req, req.partition_names);
+    const { coll, data } = view;
+    const placement = this.placement();
+    const shards = data.shards.map((_, i) => i);
+    const writers = placement.writeOwners(coll.id, shards.length);
+    const byNode = new Map<string, number[]>();
+    writers.forEach((node, shard) => byNode.set(node, [...(byNode.get(node) ?? []), shard]));
+    const logEnds = new Array<number>(shards.length).fill(0);
+    for (const [node, list] of byNode) {
+      const reader = placement.reader(node);
+      if (!reader.appliedEnds) fail('INTERNAL', { detail: `data node ${node} cannot say how far its shards are applied` });
+      const ends = await reader.appliedEnds(this.shardRead(req, coll, view, { kind: 'all' }, list));
+      list.forEach((shard, i) => (logEnds[shard] = ends[i]!));
+    }
+    // The wait is over: a partition the read names that a drop took meanwhile is gone for it,
+    // as for a read answered here (shard-reads.ts).
+    const now = this.core.catalog.collectionById(coll.id);
+    if (!now) fail('COLLECTION_NOT_FOUND', { name: req.collection_name, db: this.core.dbOf(req) });
+    for (const p of view.partitionsNamed ? view.partitions ?? [] : []) {
+      if (!now.partitions.some((x) => x.id === p) || data.droppingPartitions.has(p)) fail('PARTITION_NOT_FOUND', { name: `#${p}`, collection: coll.name });
+    }
+    return { catalogVersion: this.core.catalog.version, collectionId: coll.id, at: view.at, logEnds };
   }
 
   /**
@@ -73,7 +118,7 @@ export class ReadRole {
    * request's offset itself.
    */
   private async fanOut<T>(coll: CollectionMeta, data: CollectionData, wanted: ReadonlySet<number> | undefined, call: (reader: ShardReader, shards: number[], single: boolean) => Promise<T>): Promise<{ parts: T[]; single: boolean }> {
-    const placement = this.core.roles.placement;
+    const placement = this.placement();
     const byNode = new Map<string, number[]>();
     placement.owners(coll.id, data.shards.length).forEach((node, shard) => {
       if (wanted && !wanted.has(shard)) return;
@@ -97,11 +142,13 @@ export class ReadRole {
    * on Node 20 each property written after a spread in an object literal takes V8's slow
    * path (about 1 µs a property, 8 µs for a search's request).
    */
-  private shardRead(req: ReadReq, coll: CollectionMeta, view: { at: bigint; partitions: ReadonlySet<number> | undefined; waitApplied: boolean; partitionsNamed?: boolean }, filter: FilterPlan, shards: number[]): ShardReadReq {
+  private shardRead(req: ReadReq, coll: CollectionMeta, view: { at: bigint; partitions: ReadonlySet<number> | undefined; waitApplied: boolean; partitionsNamed?: boolean; logEnds?: readonly number[] | undefined }, filter: FilterPlan, shards: number[]): ShardReadReq {
+    const ends = view.logEnds;
     return {
       db_name: this.core.dbOf(req), collection_name: req.collection_name, collectionId: coll.id, shards,
       at: view.at, waitApplied: view.waitApplied, partitions: view.partitions === undefined ? undefined : [...view.partitions], filter,
       catalogVersion: this.core.catalog.version, partitionsNamed: view.partitionsNamed === true,
+      logEnds: ends === undefined ? undefined : shards.map((i) => ends[i]!),
     };
   }
 

@@ -23,7 +23,11 @@
 import { ElanusError, fail } from '../errors/index.js';
 import { systemTimers } from '../concurrency/index.js';
 import { Catalog, IdAllocator, MetaCache, type EngineMetaStore } from '../catalog/index.js';
-import type { ShardHits, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq } from '../gateway/roles.js';
+import type { ShardHits, ShardPlacement, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq, TicketSource } from '../gateway/roles.js';
+import type { CollectionMeta } from '../catalog/index.js';
+import type { CollectionReq, SearchReq } from '../gateway/requests.js';
+import { searchIteratorParams } from '../query/vector-search.js';
+import { ReadRole } from './reads.js';
 import type { LogStore, MetaStore, MetaWatch, ObjectStore } from '../storage/index.js';
 import { Tso, systemClock, type Clock } from '../tso/index.js';
 import { CollectionData } from './collection.js';
@@ -45,6 +49,14 @@ export interface ReplicaOptions {
   readonly clock?: Clock;
   /** Failures of the background rebuilds (they are retried). */
   readonly onError?: (e: unknown) => void;
+}
+
+/** The calls of the gateway role a replica answers for its own node's clients (gateway/api.ts Gateway). */
+export interface ReplicaGateway {
+  collectionMeta(req: CollectionReq): CollectionMeta;
+  queryColumns: ReadRole['queryColumns'];
+  searchColumns(req: SearchReq): ReturnType<ReadRole['searchColumns']>;
+  hybridSearch: ReadRole['hybridSearch'];
 }
 
 /** One copy: an engine core on the stores, with only its data role. */
@@ -77,7 +89,7 @@ export class ReadReplica implements ShardReader {
   private readonly following: Promise<void>;
   /** Ends the follower's pause between two watches (close). */
   private stopWaiting: (() => void) | undefined;
-  readonly stats = { rebuilds: 0, rebuildFailures: 0, reads: 0, behind: 0 };
+  readonly stats = { rebuilds: 0, rebuildFailures: 0, reads: 0, behind: 0, gatewayAnswered: 0, gatewayForwarded: 0 };
 
   private constructor(private readonly o: ReplicaOptions, first: Copy) {
     this.copy = first;
@@ -122,9 +134,73 @@ export class ReadReplica implements ShardReader {
     this.retire(this.copy);
   }
 
+  /**
+   * The reads of this node's own clients, answered here (cluster-node.ts): the gateway's
+   * planning and merging over the current copy, at the view the coordinator gives each
+   * read (`tickets`). The copy is held until `release` (saying whether the call was
+   * answered here or sent to the coordinator); every failure (the copy is behind
+   * the coordinator's catalog, a ticket that cannot be had, a request the copy cannot
+   * check) is the caller's cue to send the call to the coordinator instead, so an error
+   * from here never reaches a client. Undefined once closed.
+   */
+  gateway(tickets: TicketSource): { readonly engine: ReplicaGateway; release(answered: boolean): void } | undefined {
+    if (this.closed) return undefined;
+    const copy = this.copy;
+    copy.inflight++;
+    const reader: ShardReader = {
+      countShards: (req) => this.readOn(copy, req, (r) => r.countShards(req)),
+      queryShards: (req) => this.readOn(copy, req, (r) => r.queryShards(req)),
+      searchShards: (req) => this.readOn(copy, req, (r) => r.searchShards(req)),
+    };
+    const node = this.o.node;
+    const placement: ShardPlacement = {
+      owners: (_c, n) => Array.from({ length: n }, () => node),
+      writeOwners: () => fail('INTERNAL', { detail: 'a read replica takes no writes' }),
+      reader: () => reader,
+      writer: () => fail('INTERNAL', { detail: 'a read replica takes no writes' }),
+    };
+    // The ticket's catalog must be the copy's: the request was checked against the copy.
+    const checked: TicketSource = async (req) => {
+      const t = await tickets(req);
+      if (t.catalogVersion !== copy.version) {
+        if (copy.version < t.catalogVersion && copy === this.copy) this.rebuild();
+        this.stats.behind++;
+        fail('REPLICA_BEHIND', { node, detail: `its copy holds catalog version ${copy.version}, the coordinator's is ${t.catalogVersion}` });
+      }
+      return t;
+    };
+    const role = new ReadRole(copy.core, () => placement, checked);
+    const engine: ReplicaGateway = {
+      collectionMeta: (req) => copy.core.live(req).coll,
+      queryColumns: (req) => role.queryColumns(req),
+      searchColumns: (req) => {
+        // An iterator's pages pin a snapshot on the node that serves the first: the coordinator's.
+        if (searchIteratorParams(req.params)) fail('REPLICA_BEHIND', { node, detail: 'search iterators are served by the coordinator' });
+        return role.searchColumns(req);
+      },
+      hybridSearch: (req) => role.hybridSearch(req),
+    };
+    let released = false;
+    return {
+      engine,
+      release: (answered) => {
+        if (released) return;
+        released = true;
+        if (answered) this.stats.gatewayAnswered++;
+        else this.stats.gatewayForwarded++;
+        copy.inflight--;
+        if (copy.retired && copy.inflight === 0) void closeCopy(copy);
+      },
+    };
+  }
+
   private async read<T>(req: ShardReadReq, answer: (r: ShardReads) => Promise<T>): Promise<T> {
     if (this.closed) fail('REPLICA_BEHIND', { node: this.o.node, detail: 'the replica is closed' });
-    const copy = this.copyOf(req.catalogVersion ?? 0);
+    return await this.readOn(this.copyOf(req.catalogVersion ?? 0), req, answer);
+  }
+
+  /** A partial read on `copy`, once its shards' logs are applied as far as the read says. */
+  private async readOn<T>(copy: Copy, req: ShardReadReq, answer: (r: ShardReads) => Promise<T>): Promise<T> {
     copy.inflight++;
     this.stats.reads++;
     try {

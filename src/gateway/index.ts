@@ -9,4 +9,4 @@ export { type ResultColumn, type ResultColumns, valueOf } from '../query/result-
 export type { MergedHit } from './merge.js';
 export type { ColumnBatch, InputColumn } from './validate.js';
 export { switchableGateway } from './switch.js';
-export type { ReplicaDirectory, ShardHits, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq } from './roles.js';
+export type { ReadTicket, ReplicaDirectory, TicketReq, TicketSource, ShardHits, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq } from './roles.js';

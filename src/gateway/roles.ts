@@ -17,6 +17,7 @@ import type { SearchParams } from '../index/spec.js';
 import type { PkKey } from '../segments/pk.js';
 import type { LogRecord } from '../segments/records.js';
 import type { StoredRow } from '../segments/shard.js';
+import type { ReadReq } from './requests.js';
 
 /** Which rows a partial read covers: some shards of one collection, at one snapshot. */
 export interface ShardReadReq {
@@ -179,3 +180,23 @@ export interface ShardPlacement {
   /** A data node's write side, by id. */
   writer(node: string): ShardWriter;
 }
+
+/**
+ * What a read sees, as the coordinator gives it to a cluster's gateway that answers a read
+ * from its own replica (engine/replica.ts): the snapshot, the log position of every shard
+ * the coordinator had applied by then (after the wait, for a read that waits), and the
+ * catalog version the coordinator checked the request against.
+ */
+export interface ReadTicket {
+  readonly catalogVersion: number;
+  readonly collectionId: number;
+  readonly at: bigint;
+  /** Per shard of the collection (index = shard), exclusive. */
+  readonly logEnds: readonly number[];
+}
+
+/** What a ticket is asked for with: the read's collection, consistency level and named partitions. */
+export type TicketReq = ReadReq;
+
+/** Where a replica's reads take their view: the coordinator's ticket, checked against the replica's copy. */
+export type TicketSource = (req: TicketReq) => Promise<ReadTicket>;

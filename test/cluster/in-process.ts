@@ -77,10 +77,10 @@ export async function startNode(name: string, shared: ClusterStores, roles?: rea
     engine: { limits: { backgroundIntervalMs: 0, interimIndexRows: 0, ...limits } },
   });
   const server = await listener.serve({
-    engine: node.gateway, messageBytesMax: 64 << 20, forwardTo: () => node.forwardTo(),
+    engine: node.gateway, messageBytesMax: 64 << 20, forwardTo: () => node.forwardTo(), localCalls: (rpc) => node.localCalls(rpc),
     http: (app) => {
       registerRestRoutes(app, node.gateway, logger);
-      registerReplicaRoutes(app, () => node.replicaReader());
+      registerReplicaRoutes(app, () => node.replicaReader(), () => node.ticketIssuer());
     },
   });
   return { node, server, address, sever: meta.sever, heal: meta.heal };

@@ -23,6 +23,11 @@ function replicaReads(n: RunningNode): number {
   return (n.node.replicaReader() as ReadReplica | undefined)?.stats.reads ?? 0;
 }
 
+/** Reads a standby's own clients sent it that its replica answered (not forwarded). */
+function gatewayAnswered(n: RunningNode): number {
+  return n.node.replicaStats()?.gatewayAnswered ?? 0;
+}
+
 /** Every read kind through `client` (Strong) against the model of what was acknowledged. */
 async function checkAll(client: MilvusClient, model: Map<number, Row>, round: number): Promise<void> {
   assert.equal(await strongCount(client), model.size, `round ${round}: count(*)`);
@@ -88,6 +93,9 @@ test('read replicas answer counts, queries and searches exactly, across writes, 
     }
     const served = replicaReads(b) + replicaReads(c);
     assert.ok(served > 0, `the replicas served reads (b ${replicaReads(b)}, c ${replicaReads(c)})`);
+    // The standbys answered their own clients' reads from their replicas (planned and
+    // merged there, at the coordinator's view), each of them exact above.
+    assert.ok(gatewayAnswered(b) > 0 && gatewayAnswered(c) > 0, `the standbys answered reads themselves (b ${gatewayAnswered(b)}, c ${gatewayAnswered(c)})`);
 
     // A new partition: reads planned against the new catalog wait for a replica copy that has it.
     assert.equal((await viaA.createPartition({ collection_name: 'c', partition_name: 'p2' })).error_code, 'Success');
@@ -96,6 +104,13 @@ test('read replicas answer counts, queries and searches exactly, across writes, 
     for (const r of p2) model.set(r.id, r);
     for (const cl of clients) assert.equal(await strongCount(cl, '', ['p2']), 50, 'the new partition, through every gateway');
     await checkAll(viaC, model, 7);
+    // The partition goes again: a copy still holding it would count its rows, so each
+    // standby sends its reads to the coordinator until its copy has the new catalog.
+    assert.equal((await viaA.releasePartitions({ collection_name: 'c', partition_names: ['p2'] })).error_code, 'Success');
+    assert.equal((await viaA.dropPartition({ collection_name: 'c', partition_name: 'p2' })).error_code, 'Success');
+    for (const r of p2) model.delete(r.id);
+    for (const cl of clients) assert.equal(await strongCount(cl), model.size, 'count(*) right after the partition was dropped, through every gateway');
+    await checkAll(viaB, model, 7);
 
     // Replica c dies: its reads fail over to the coordinator and every answer stays exact.
     c.sever();
@@ -111,6 +126,7 @@ test('read replicas answer counts, queries and searches exactly, across writes, 
     const before = replicaReads(c);
     for (let round = 12; round < 18; round++) await checkAll(clients[2], model, round);
     assert.ok(replicaReads(c) > before, 'the restarted replica serves reads again');
+    assert.ok(gatewayAnswered(c) > 0, 'the restarted standby answers its clients\' reads itself again');
   } finally {
     for (const cl of clients) await cl.closeConnection().catch(() => undefined);
     for (const n of [b, c, a]) await n.server.close(1_000).catch(() => undefined);

@@ -26,6 +26,18 @@ export interface CallForwarder {
   target(): string | undefined;
   /** Sends the encoded request there; resolves with the encoded reply. */
   forward(address: string, method: string, request: Buffer, metadata: grpc.Metadata, deadline: grpc.Deadline): Promise<Buffer>;
+  /**
+   * A gateway that may answer this RPC here although calls go elsewhere (a cluster node's
+   * own read replica), held until `release`; undefined: forward it. Whatever fails there
+   * is forwarded after all, so its errors never reach the client.
+   */
+  local?(rpc: string): LocalGateway | undefined;
+}
+
+export interface LocalGateway {
+  readonly engine: Gateway;
+  /** The call is over: answered here, or forwarded after all. */
+  release(answered: boolean): void;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -65,17 +77,35 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
       try {
         const address = forwarder?.target();
         if (forwarder && address !== undefined) {
-          forwarder.forward(address, method.path, call.request, call.metadata, call.getDeadline()).then((reply) => {
+          const forward = () => forwarder.forward(address, method.path, call.request, call.metadata, call.getDeadline()).then((reply) => {
             observe(name, performance.now() - started, 'FORWARDED');
             callback(null, reply);
           }, fromError);
+          const local = (handler as Handler | undefined) !== undefined ? forwarder.local?.(name) : undefined;
+          if (!local) {
+            void forward();
+            return;
+          }
+          let req: Record<string, unknown>;
+          try {
+            req = (method.requestDeserialize(call.request) ?? {}) as Record<string, unknown>;
+          } catch {
+            local.release(false);
+            void forward();
+            return;
+          }
+          handler(req, { engine: local.engine, db: dbOf(req, call.metadata) }).then((reply) => {
+            local.release(true);
+            finish(reply, 'OK');
+          }, () => {
+            local.release(false);
+            void forward();
+          });
           return;
         }
         if (!handler) throw new ElanusError('NOT_SUPPORTED', { what: `the ${name} RPC` });
         const req = (method.requestDeserialize(call.request) ?? {}) as Record<string, unknown>;
-        const header = call.metadata.get('dbname')[0];
-        const db = (typeof req.db_name === 'string' && req.db_name) || (typeof header === 'string' && header) || 'default';
-        handler(req, { engine, db }).then((reply) => finish(reply, 'OK'), fromError);
+        handler(req, { engine, db: dbOf(req, call.metadata) }).then((reply) => finish(reply, 'OK'), fromError);
       } catch (e) {
         fromError(e);
       }
@@ -85,3 +115,9 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
 }
 
 export { okStatus };
+
+/** The database a call names: its db_name, else its `dbname` metadata, else the default. */
+function dbOf(req: Record<string, unknown>, metadata: grpc.Metadata): string {
+  const header = metadata.get('dbname')[0];
+  return (typeof req.db_name === 'string' && req.db_name) || (typeof header === 'string' && header) || 'default';
+}
