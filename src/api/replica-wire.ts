@@ -104,6 +104,50 @@ export class RemoteShardReader implements ShardReader {
   }
 }
 
+/**
+ * A gateway's requests for views (tickets) to the coordinator, one at a time per
+ * collection, consistency level and partition list: a read that comes while one is on its
+ * way waits for the next, which goes as soon as that one is answered and serves every
+ * read that waited. It never joins one already sent: a ticket asked for after a read
+ * began is newer than every write acknowledged before the read (Strong and Session keep
+ * their meaning), and the coordinator's work for a burst of reads is one view, not one
+ * per read.
+ */
+export class TicketClient {
+  private readonly agent = new http.Agent({ keepAlive: true });
+  private readonly lanes = new Map<string, { running?: Promise<ReadTicket>; next?: Promise<ReadTicket> }>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  ticket(address: string, req: TicketReq): Promise<ReadTicket> {
+    const key = JSON.stringify([address, req.db_name ?? '', req.collection_name, req.consistency_level ?? '', req.partition_names ?? []]);
+    return this.take(key, () => requestTicket(address, req, this.agent, this.timeoutMs));
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private take(key: string, fetch: () => Promise<ReadTicket>): Promise<ReadTicket> {
+    let lane = this.lanes.get(key);
+    if (!lane) this.lanes.set(key, (lane = {}));
+    const l = lane;
+    if (!l.running) {
+      l.running = fetch().finally(() => {
+        l.running = undefined;
+        if (!l.next) this.lanes.delete(key);
+      });
+      return l.running;
+    }
+    // Sent before this read came: wait for it to be answered, then ask again (for every read that waited).
+    l.next ??= l.running.then(() => undefined, () => undefined).then(() => {
+      l.next = undefined;
+      return this.take(key, fetch);
+    });
+    return l.next;
+  }
+}
+
 /** Asks the coordinator at `address` for a read's view (a gateway's replica read). */
 export function requestTicket(address: string, req: TicketReq, agent: http.Agent, timeoutMs: number): Promise<ReadTicket> {
   return postV8(address, `${replicaPathPrefix}view`, req, agent, timeoutMs, (detail) => new ElanusError('REPLICA_BEHIND', { node: 'this node', detail: `no view from the coordinator at ${address}: ${detail}` })) as Promise<ReadTicket>;

@@ -22,8 +22,7 @@ import { switchableGateway, type Gateway } from '../gateway/index.js';
 import type { LogStore, MetaStore, ObjectStore, StoreClock } from '../storage/index.js';
 import type { ShardReader } from '../gateway/index.js';
 import { ReplicaNodes, nodeKey, type NodeValue } from './replica-directory.js';
-import http from 'node:http';
-import { requestTicket, type TicketIssuer } from '../api/replica-wire.js';
+import { TicketClient, type TicketIssuer } from '../api/replica-wire.js';
 import type { LocalGateway } from '../api/grpc/service.js';
 
 export type NodeRole = 'gateway' | 'coordinator' | 'data';
@@ -96,7 +95,7 @@ export class ClusterNode {
   /** Set when this node won the election: the replica stops for good. */
   private readonly coordinating = new AbortController();
   private directory: ReplicaNodes | undefined;
-  private readonly ticketAgent = new http.Agent({ keepAlive: true });
+  private readonly tickets = new TicketClient(ticketTimeoutMs);
 
   constructor(private readonly o: ClusterNodeOptions) {
     this.gateway = switchableGateway(() => this.engine, () => {
@@ -129,7 +128,7 @@ export class ClusterNode {
     const replica = this.replica;
     const address = this.forwardTo();
     if (!replica || address === undefined) return undefined;
-    const local = replica.gateway((req) => requestTicket(address, req, this.ticketAgent, ticketTimeoutMs));
+    const local = replica.gateway((req) => this.tickets.ticket(address, req));
     // The calls a replica answers are the Gateway's read calls; the handlers use no other.
     return local && { engine: local.engine as unknown as Gateway, release: local.release };
   }
@@ -177,7 +176,7 @@ export class ClusterNode {
     await this.leadership?.resign().catch(() => undefined);
     await Promise.all([this.running, this.watching, this.replicating]);
     await this.stopReplica();
-    this.ticketAgent.destroy();
+    this.tickets.close();
     this.resolveLost('closed');
   }
 

@@ -79,7 +79,7 @@ export class ReplicatedPlacement implements ShardPlacement {
     const fallback = (e: unknown): void => this.replicas.failed(node, e);
     // The replica applies its log up to where this engine has (after the read's wait), so
     // it answers what this engine would, and asks the log nothing when it is there already.
-    const withEnds = async <R extends ShardReadReq>(req: R): Promise<R> => (local.appliedEnds ? Object.assign({ logEnds: await local.appliedEnds(req) }, req) : req);
+    const withEnds = async <R extends ShardReadReq>(req: R): Promise<R> => (local.appliedEnds ? Object.assign({}, req, { logEnds: await local.appliedEnds(req) }) : req);
     return {
       countShards: (req) => withEnds(req).then((r) => remote.countShards(r)).catch((e: unknown) => { fallback(e); return local.countShards(req); }),
       queryShards: (req) => withEnds(req).then((r) => remote.queryShards(r)).catch((e: unknown) => { fallback(e); return local.queryShards(req); }),

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { type Elanus } from '../../src/engine/index.js';
 import { DataType, openEngine } from './helpers.js';
+import type { ShardReadReq, ShardReader } from '../../src/gateway/index.js';
+import { fail } from '../../src/errors/index.js';
 
 const dim = 4;
 const shards = 4;
@@ -130,4 +132,27 @@ test('dataNodes must be an integer in [1, 64]', async () => {
   for (const dataNodes of [0, 1.5, 65]) {
     await assert.rejects(openEngine({ storage: 'memory', dataNodes }), { code: 'INVALID_ARGUMENT' });
   }
+});
+
+test('a read dealt to a replica carries the log ends the coordinator applied, whatever the request held', async () => {
+  const { ReplicatedPlacement } = await import('../../src/engine/placement.js');
+  const seen: ShardReadReq[] = [];
+  const local: ShardReader = {
+    appliedEnds: async (req) => req.shards.map((s) => 100 + s),
+    countShards: async () => -1, queryShards: async () => fail('INTERNAL'), searchShards: async () => fail('INTERNAL'),
+  };
+  const remote: ShardReader = {
+    countShards: async (req) => { seen.push(req); return 7; },
+    queryShards: async () => fail('INTERNAL'), searchShards: async () => fail('INTERNAL'),
+  };
+  const placement = new ReplicatedPlacement({ node: 'coord', reads: local, writes: undefined as never }, {
+    nodes: () => ['r1'], reader: () => remote, failed: () => assert.fail('the replica answered'),
+  });
+  const req: ShardReadReq = {
+    db_name: 'default', collection_name: 'c', collectionId: 1, shards: [0, 1], at: 5n, waitApplied: true,
+    partitions: undefined, filter: { kind: 'all' }, catalogVersion: 3, logEnds: undefined,
+  };
+  assert.equal(await placement.reader('r1').countShards(req), 7);
+  // Without the ends the replica would ask the log for its end on every read.
+  assert.deepEqual(seen[0]?.logEnds, [100, 101]);
 });
