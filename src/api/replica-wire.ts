@@ -112,20 +112,56 @@ export class RemoteShardReader implements ShardReader {
  * began is newer than every write acknowledged before the read (Strong and Session keep
  * their meaning), and the coordinator's work for a burst of reads is one view, not one
  * per read.
+ *
+ * Bounded and Eventually reads also take the last view of their lane while it is younger
+ * than `reuseMs` (measured from when it was asked for): a Bounded read must see every
+ * write acknowledged more than the staleness bound before it began, and every such write
+ * was acknowledged before that view was asked for as long as `reuseMs` is below the
+ * bound. Such a read may also miss a catalog change for as long (a dropped partition's
+ * rows, say), never longer.
  */
 export class TicketClient {
   private readonly agent = new http.Agent({ keepAlive: true });
-  private readonly lanes = new Map<string, { running?: Promise<ReadTicket>; next?: Promise<ReadTicket> }>();
+  private readonly lanes = new Map<string, Lane>();
+  /** The last view of each Bounded or Eventually lane, with when it was asked for. */
+  private readonly recent = new Map<string, { readonly ticket: ReadTicket; readonly askedMs: number }>();
+  /** Views asked of the coordinator, and reads that took a recent one instead. */
+  readonly stats = { asked: 0, reused: 0 };
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(private readonly timeoutMs: number, private readonly reuseMs = 0, private readonly nowMs: () => number = () => performance.now()) {}
 
   ticket(address: string, req: TicketReq): Promise<ReadTicket> {
     const key = JSON.stringify([address, req.db_name ?? '', req.collection_name, req.consistency_level ?? '', req.partition_names ?? []]);
-    return this.take(key, () => requestTicket(address, req, this.agent, this.timeoutMs));
+    const relaxed = req.consistency_level === 'Bounded' || req.consistency_level === 'Eventually';
+    if (relaxed) {
+      const last = this.recent.get(key);
+      if (last && this.nowMs() - last.askedMs < this.reuseMs) {
+        this.stats.reused++;
+        return Promise.resolve(last.ticket);
+      }
+    }
+    return this.take(key, async () => {
+      const askedMs = this.nowMs();
+      this.stats.asked++;
+      const ticket = await requestTicket(address, req, this.agent, this.timeoutMs);
+      if (relaxed && this.reuseMs > 0) {
+        const last = this.recent.get(key);
+        if (!last || last.askedMs < askedMs) this.recent.set(key, { ticket, askedMs });
+        this.forgetOld();
+      }
+      return ticket;
+    });
   }
 
   close(): void {
     this.agent.destroy();
+  }
+
+  /** Drops views past reuse, so lanes of collections no longer read hold nothing. */
+  private forgetOld(): void {
+    if (this.recent.size < 64) return;
+    const now = this.nowMs();
+    for (const [key, r] of this.recent) if (now - r.askedMs >= this.reuseMs) this.recent.delete(key);
   }
 
   private take(key: string, fetch: () => Promise<ReadTicket>): Promise<ReadTicket> {
@@ -146,6 +182,11 @@ export class TicketClient {
     });
     return l.next;
   }
+}
+
+interface Lane {
+  running?: Promise<ReadTicket>;
+  next?: Promise<ReadTicket>;
 }
 
 /** Asks the coordinator at `address` for a read's view (a gateway's replica read). */

@@ -32,6 +32,17 @@ export function registerClusterMetrics(registry: Registry, node: ClusterNode): v
     },
   });
   new Gauge({
+    name: 'elanus_replica_views',
+    help: 'Since this node started: views (snapshot and log positions) its replica reads asked the coordinator for (asked), and Bounded or Eventually reads that took a recent one (reused)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      const stats = node.ticketStats();
+      this.set({ kind: 'asked' }, stats.asked);
+      this.set({ kind: 'reused' }, stats.reused);
+    },
+  });
+  new Gauge({
     name: 'elanus_replica_fallbacks',
     help: 'On the coordinator: reads a replica failed and the coordinator answered itself, by replica node, since this node became coordinator',
     labelNames: ['replica'] as const,

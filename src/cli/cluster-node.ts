@@ -16,7 +16,7 @@
 // replicas (replica-directory.ts), and answers itself whatever a replica cannot.
 import type { Logger } from 'pino';
 import { campaign, type Leadership } from '../cluster/index.js';
-import { Elanus, ReadReplica, type EngineLogStore, type StartOptions } from '../engine/index.js';
+import { Elanus, ReadReplica, defaultLimits, type EngineLogStore, type StartOptions } from '../engine/index.js';
 import { ElanusError } from '../errors/index.js';
 import { switchableGateway, type Gateway } from '../gateway/index.js';
 import type { LogStore, MetaStore, ObjectStore, StoreClock } from '../storage/index.js';
@@ -95,7 +95,7 @@ export class ClusterNode {
   /** Set when this node won the election: the replica stops for good. */
   private readonly coordinating = new AbortController();
   private directory: ReplicaNodes | undefined;
-  private readonly tickets = new TicketClient(ticketTimeoutMs);
+  private readonly tickets: TicketClient;
 
   constructor(private readonly o: ClusterNodeOptions) {
     this.gateway = switchableGateway(() => this.engine, () => {
@@ -107,6 +107,8 @@ export class ClusterNode {
       return `node ${this.o.node} is a standby; calls go to ${l.node} at ${l.address}`;
     });
     this.lost = new Promise((resolve) => (this.resolveLost = resolve));
+    // A Bounded read may reuse a view younger than half the staleness bound (and 500 ms at most).
+    this.tickets = new TicketClient(ticketTimeoutMs, Math.min(500, (o.engine.limits?.boundedStalenessMs ?? defaultLimits.boundedStalenessMs) / 2));
     this.watching = this.followLeader().catch((e: unknown) => this.fail('following the coordinator key failed', e));
     this.running = this.run().catch((e: unknown) => this.fail('the coordinator failed to start', e));
     this.replicating = this.runReplica();
@@ -136,6 +138,11 @@ export class ClusterNode {
   /** The coordinator's side of the gateways' replica reads (the view route), while this node coordinates. */
   ticketIssuer(): TicketIssuer | undefined {
     return this.engine;
+  }
+
+  /** The views this node asked the coordinator for, and the reads that reused a recent one. */
+  ticketStats(): TicketClient['stats'] {
+    return this.tickets.stats;
   }
 
   /** This node's read replica's counters, while it has one. */

@@ -61,3 +61,38 @@ test('ticket requests: one on its way per lane, later reads share the next, neve
     await app.close();
   }
 });
+
+test('Bounded and Eventually reads reuse a view younger than the reuse window; Strong and Session never do', async () => {
+  let issued = 0;
+  const app = Fastify();
+  registerReplicaRoutes(app, () => undefined, () => ({
+    readTicket: async (): Promise<ReadTicket> => {
+      const n = ++issued;
+      return { catalogVersion: 1, collectionId: 7, at: BigInt(n), logEnds: [n] };
+    },
+  }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = `127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  let now = 1_000;
+  const client = new TicketClient(5_000, 500, () => now);
+  try {
+    const at = async (level: TicketReq['consistency_level']) => (await client.ticket(address, { collection_name: 'c', consistency_level: level })).at;
+    const b1 = await at('Bounded');
+    now += 499;
+    assert.equal(await at('Bounded'), b1, 'within the window: the same view');
+    now += 1;
+    const b2 = await at('Bounded');
+    assert.ok(b2 > b1, 'past the window: a new view');
+    for (const level of ['Strong', 'Session'] as const) {
+      const first = await at(level);
+      assert.ok((await at(level)) > first, `${level} asks every time`);
+    }
+    const e1 = await at('Eventually');
+    assert.notEqual(e1, b2, 'each level is its own lane');
+    assert.equal(await at('Eventually'), e1);
+    assert.deepEqual(client.stats, { asked: issued, reused: 2 });
+  } finally {
+    client.close();
+    await app.close();
+  }
+});
