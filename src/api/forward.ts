@@ -8,6 +8,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ElanusError } from '../errors/index.js';
 import type { CallForwarder, LocalGateway } from './grpc/service.js';
 
+/** The REST reads a cluster node may answer itself (`localCalls`), by path, with the gRPC call each is. */
+export const localRestReads: ReadonlyMap<string, string> = new Map([
+  ['/v2/vectordb/entities/search', 'Search'], ['/v2/vectordb/entities/query', 'Query'], ['/v2/vectordb/entities/get', 'Query'],
+  ['/v2/vectordb/entities/hybrid_search', 'HybridSearch'], ['/v2/vectordb/entities/advanced_search', 'HybridSearch'],
+]);
+
+/** What a node's REST routes need to answer a read themselves or forward it (ServeOptions.localCalls). */
+export interface RestForwarding {
+  /** Where calls go now (undefined: this node serves them). */
+  target(): string | undefined;
+  local(rpc: string): LocalGateway | undefined;
+  /** Forwards a request whose body fastify already read (`body`, as it came). */
+  forward(address: string, req: FastifyRequest, reply: FastifyReply, body: string): void;
+}
+
 const identity = (b: Buffer): Buffer => b;
 
 /** Headers that belong to one hop of HTTP/1.1 and are not passed on. */
@@ -46,13 +61,18 @@ export class Forwarder implements CallForwarder {
     });
   }
 
-  /** Passes a REST request on and sends its answer back; the reply is hijacked. */
-  forwardHttp(address: string, req: FastifyRequest, reply: FastifyReply): void {
+  /**
+   * Passes a REST request on and sends its answer back; the reply is hijacked. `body`:
+   * the body as it came, when fastify already read it (a read this node tried to answer
+   * itself); else the request's stream is passed on unread.
+   */
+  forwardHttp(address: string, req: FastifyRequest, reply: FastifyReply, body?: string): void {
     reply.hijack();
     const res = reply.raw;
     const [host, port] = splitAddress(address);
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (!hopHeaders.has(k) && v !== undefined) headers[k] = v;
+    if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
     const out = http.request({ host, port, method: req.method, path: req.url, headers, agent: this.agent }, (answer) => {
       const back: http.OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(answer.headers)) if (!hopHeaders.has(k) && v !== undefined) back[k] = v;
@@ -66,8 +86,9 @@ export class Forwarder implements CallForwarder {
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: err.spec.milvusCode, message: err.message }));
     });
-    // The body was not parsed (the forwarding hook runs before fastify reads it).
-    req.raw.pipe(out);
+    // Unread, the body goes on as a stream (the forwarding hook runs before fastify reads it).
+    if (body !== undefined) out.end(body);
+    else req.raw.pipe(out);
   }
 
   close(): void {

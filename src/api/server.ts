@@ -16,7 +16,7 @@ import { addMilvusService, type CallObserver, type LocalGateway } from './grpc/s
 import type { Handler } from './grpc/context.js';
 import { Connections, defaultConnectionLimits, type Connection, type ConnectionLimits, type ConnectionStats } from './connections.js';
 import { GrpcSocket } from './grpc-socket.js';
-import { Forwarder } from './forward.js';
+import { Forwarder, localRestReads, type RestForwarding } from './forward.js';
 import { replicaPathPrefix } from './replica-wire.js';
 
 /** Enough of the HTTP/2 preface to tell it from any HTTP/1.1 method. */
@@ -44,7 +44,7 @@ export interface ServeOptions {
   /** Per-call observer (metrics, logs). */
   readonly observe?: CallObserver;
   /** Registers extra HTTP routes (REST v2, metrics) before the server starts. */
-  readonly http?: (app: FastifyInstance) => Promise<void> | void;
+  readonly http?: (app: FastifyInstance, forwarding?: RestForwarding) => Promise<void> | void;
   /** Extra gRPC handlers (for RPCs implemented outside the core handler set). */
   readonly grpcHandlers?: Readonly<Record<string, Handler>>;
   /**
@@ -59,6 +59,7 @@ export interface ServeOptions {
    */
   readonly localCalls?: (rpc: string) => LocalGateway | undefined;
 }
+
 
 export type ServerOptions = ListenOptions & ServeOptions;
 
@@ -199,6 +200,9 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
       const path = req.url.split('?')[0];
       // This node's own state, and the replica reads the coordinator sends it.
       if (path === '/healthz' || path === '/metrics' || path?.startsWith(replicaPathPrefix)) return;
+      // Reads this node may answer from its replica: the REST route decides (and forwards
+      // with the body it read when it cannot).
+      if (o.localCalls && path !== undefined && localRestReads.has(path)) return;
       const address = forwarder.target();
       if (address === undefined) return;
       forwarder.forwardHttp(address, req, reply);
@@ -211,7 +215,11 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
     if (h.status === 'ok') return { status: 'ok' };
     return reply.code(503).send({ status: 'degraded', reasons: h.reasons });
   });
-  if (o.http) await o.http(app);
+  const restForwarding: RestForwarding | undefined = forwarder && o.localCalls ? {
+    target: () => forwarder.target(), local: (rpc) => forwarder.local?.(rpc),
+    forward: (address, req, reply, body) => forwarder.forwardHttp(address, req, reply, body),
+  } : undefined;
+  if (o.http) await o.http(app, restForwarding);
   await app.ready();
 
   /** Reads just enough of the first bytes to tell the protocols apart, then hands the socket over. */

@@ -117,9 +117,9 @@ export async function serveCluster(input: ClusterServeInput): Promise<number> {
     forwardTo: () => cluster.forwardTo(),
     localCalls: (rpc) => cluster.localCalls(rpc),
     ...(metrics ? { observe: metrics.observe } : {}),
-    http: (app) => {
+    http: (app, forwarding) => {
       metrics?.register(app);
-      registerRestRoutes(app, cluster.gateway, logger);
+      registerRestRoutes(app, cluster.gateway, logger, forwarding);
       registerReplicaRoutes(app, () => cluster.replicaReader(), () => cluster.ticketIssuer());
     },
   });

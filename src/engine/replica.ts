@@ -54,9 +54,14 @@ export interface ReplicaOptions {
 /** The calls of the gateway role a replica answers for its own node's clients (gateway/api.ts Gateway). */
 export interface ReplicaGateway {
   collectionMeta(req: CollectionReq): CollectionMeta;
+  hasDatabase(db: string): boolean;
   queryColumns: ReadRole['queryColumns'];
   searchColumns(req: SearchReq): ReturnType<ReadRole['searchColumns']>;
   hybridSearch: ReadRole['hybridSearch'];
+  // The REST layer's row-shaped reads.
+  query: ReadRole['query'];
+  get: ReadRole['get'];
+  search(req: SearchReq): ReturnType<ReadRole['search']>;
 }
 
 /** One copy: an engine core on the stores, with only its data role. */
@@ -170,15 +175,25 @@ export class ReadReplica implements ShardReader {
       return t;
     };
     const role = new ReadRole(copy.core, () => placement, checked);
+    // An iterator's pages pin a snapshot on the node that serves the first: the coordinator's.
+    const noIterator = (req: SearchReq) => {
+      if (searchIteratorParams(req.params)) fail('REPLICA_BEHIND', { node, detail: 'search iterators are served by the coordinator' });
+    };
     const engine: ReplicaGateway = {
       collectionMeta: (req) => copy.core.live(req).coll,
+      hasDatabase: (db) => copy.core.catalog.hasDatabase(db),
       queryColumns: (req) => role.queryColumns(req),
       searchColumns: (req) => {
-        // An iterator's pages pin a snapshot on the node that serves the first: the coordinator's.
-        if (searchIteratorParams(req.params)) fail('REPLICA_BEHIND', { node, detail: 'search iterators are served by the coordinator' });
+        noIterator(req);
         return role.searchColumns(req);
       },
       hybridSearch: (req) => role.hybridSearch(req),
+      query: (req) => role.query(req),
+      get: (req) => role.get(req),
+      search: (req) => {
+        noIterator(req);
+        return role.search(req);
+      },
     };
     let released = false;
     return {

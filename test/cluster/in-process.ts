@@ -78,8 +78,8 @@ export async function startNode(name: string, shared: ClusterStores, roles?: rea
   });
   const server = await listener.serve({
     engine: node.gateway, messageBytesMax: 64 << 20, forwardTo: () => node.forwardTo(), localCalls: (rpc) => node.localCalls(rpc),
-    http: (app) => {
-      registerRestRoutes(app, node.gateway, logger);
+    http: (app, forwarding) => {
+      registerRestRoutes(app, node.gateway, logger, forwarding);
       registerReplicaRoutes(app, () => node.replicaReader(), () => node.ticketIssuer());
     },
   });

@@ -28,6 +28,29 @@ function gatewayAnswered(n: RunningNode): number {
   return n.node.replicaStats()?.gatewayAnswered ?? 0;
 }
 
+/** A REST v2 call to a node. */
+async function rest(n: RunningNode, path: string, body: unknown): Promise<{ code: number; data?: unknown; message?: string }> {
+  const res = await fetch(`http://${n.address}/v2/vectordb/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return await res.json() as { code: number; data?: unknown; message?: string };
+}
+
+/** REST reads through a standby: answered from its replica when it can, exact either way. */
+async function checkRest(n: RunningNode, model: Map<number, Row>, round: number): Promise<void> {
+  const before = gatewayAnswered(n);
+  const count = await rest(n, 'entities/query', { collectionName: 'c', filter: '', outputFields: ['count(*)'], consistencyLevel: 'Strong' });
+  assert.equal(count.code, 0, count.message);
+  assert.equal(Number((count.data as Array<Record<string, unknown>>)[0]?.['count(*)']), model.size, `round ${round}: REST count(*)`);
+  const ids = [...model.keys()].slice(0, 5);
+  const got = await rest(n, 'entities/get', { collectionName: 'c', id: ids, outputFields: ['tag'], consistencyLevel: 'Strong' });
+  assert.equal(got.code, 0, got.message);
+  assert.deepEqual((got.data as Array<Record<string, unknown>>).map((r) => [Number(r['id']), Number(r['tag'])]).sort((x, y) => x[0]! - y[0]!), ids.map((id) => [id, model.get(id)!.tag]).sort((x, y) => x[0]! - y[0]!));
+  const probe = [...model.values()][(round * 13) % model.size]!;
+  const found = await rest(n, 'entities/search', { collectionName: 'c', data: [probe.v], limit: 2, outputFields: ['tag'], consistencyLevel: 'Strong' });
+  assert.equal(found.code, 0, found.message);
+  assert.equal(Number((found.data as Array<Record<string, unknown>>)[0]?.['id']), probe.id, `round ${round}: REST search finds the stored vector's own row`);
+  assert.ok(gatewayAnswered(n) >= before, 'counted');
+}
+
 /** Every read kind through `client` (Strong) against the model of what was acknowledged. */
 async function checkAll(client: MilvusClient, model: Map<number, Row>, round: number): Promise<void> {
   assert.equal(await strongCount(client), model.size, `round ${round}: count(*)`);
@@ -96,6 +119,16 @@ test('read replicas answer counts, queries and searches exactly, across writes, 
     // The standbys answered their own clients' reads from their replicas (planned and
     // merged there, at the coordinator's view), each of them exact above.
     assert.ok(gatewayAnswered(b) > 0 && gatewayAnswered(c) > 0, `the standbys answered reads themselves (b ${gatewayAnswered(b)}, c ${gatewayAnswered(c)})`);
+    // REST reads to a standby: answered from its replica, and exact.
+    const restBefore = gatewayAnswered(b);
+    await checkRest(b, model, 6);
+    assert.ok(gatewayAnswered(b) >= restBefore + 3, 'the standby answered the REST reads itself');
+    await checkRest(a, model, 6);
+    // A body that is not JSON reaches the coordinator as it came, and is refused as it would be there.
+    const bad = await rest(b, 'entities/query', '{"collectionName": ');
+    const badAtCoordinator = await rest(a, 'entities/query', '{"collectionName": ');
+    assert.notEqual(bad.code, 0);
+    assert.deepEqual(bad, badAtCoordinator);
 
     // A new partition: reads planned against the new catalog wait for a replica copy that has it.
     assert.equal((await viaA.createPartition({ collection_name: 'c', partition_name: 'p2' })).error_code, 'Success');
@@ -110,6 +143,7 @@ test('read replicas answer counts, queries and searches exactly, across writes, 
     assert.equal((await viaA.dropPartition({ collection_name: 'c', partition_name: 'p2' })).error_code, 'Success');
     for (const r of p2) model.delete(r.id);
     for (const cl of clients) assert.equal(await strongCount(cl), model.size, 'count(*) right after the partition was dropped, through every gateway');
+    await checkRest(c, model, 7);
     await checkAll(viaB, model, 7);
 
     // Replica c dies: its reads fail over to the coordinator and every answer stays exact.

@@ -28,27 +28,33 @@ import { allowsInt64, int64Header } from './int64.js';
 import { ProtoKeyError, parseJson, stringifyJson } from './json.js';
 import { partitionRoutes } from './partitions.js';
 import { unsupportedRoutes } from './unsupported.js';
+import { localRestReads, type RestForwarding } from '../forward.js';
 
 export const restPrefix = '/v2/vectordb';
 
 const jsonType = 'application/json; charset=utf-8';
 
-/** The body parser's result: parse errors travel to the handler as data, not as throws. */
-type ParsedBody = { kind: 'json'; value: unknown; hasBigInt: boolean } | { kind: 'invalid'; detail: string };
+/** The body parser's result: parse errors travel to the handler as data, not as throws. The text as it came, to forward it. */
+type ParsedBody = ({ kind: 'json'; value: unknown; hasBigInt: boolean } | { kind: 'invalid'; detail: string }) & { readonly text: string };
 
 function parseBody(text: string): ParsedBody {
-  if (text.trim() === '') return { kind: 'json', value: {}, hasBigInt: false };
+  if (text.trim() === '') return { kind: 'json', value: {}, hasBigInt: false, text };
   try {
     const { value, hasBigInt } = parseJson(text);
-    return { kind: 'json', value, hasBigInt };
+    return { kind: 'json', value, hasBigInt, text };
   } catch (e) {
-    if (e instanceof ProtoKeyError) return { kind: 'invalid', detail: e.message };
-    if (e instanceof SyntaxError || e instanceof RangeError) return { kind: 'invalid', detail: `the body is not valid JSON: ${e.message}` };
+    if (e instanceof ProtoKeyError) return { kind: 'invalid', detail: e.message, text };
+    if (e instanceof SyntaxError || e instanceof RangeError) return { kind: 'invalid', detail: `the body is not valid JSON: ${e.message}`, text };
     throw e;
   }
 }
 
-export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger: Logger): void {
+/**
+ * `forwarding`, on a cluster node that forwards calls: the reads it may answer itself
+ * from its replica (api/forward.ts localRestReads) are tried here first, and forwarded
+ * with the body as it came when they cannot be answered here.
+ */
+export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger: Logger, forwarding?: RestForwarding): void {
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
   void app.register(async (scope) => {
     // Every body is JSON, whatever its Content-Type says: a header fastify cannot even
@@ -75,8 +81,27 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
 
     const add = (routes: Readonly<Record<string, RestHandler>>, checkDatabase: boolean) => {
       for (const [path, handler] of Object.entries(routes)) {
+        const rpc = forwarding ? localRestReads.get(`${restPrefix}/${path}`) : undefined;
         scope.post(`/${path}`, async (req, reply) => {
           const started = performance.now();
+          const address = rpc === undefined ? undefined : forwarding!.target();
+          if (rpc !== undefined && address !== undefined) {
+            // The forwarding hook let this read through: answer it from this node's replica, or forward it.
+            const text = (req.body as ParsedBody | undefined)?.text ?? '';
+            const local = forwarding!.local(rpc);
+            if (local) {
+              try {
+                const answered = okEnvelope(await handler(callOf(local.engine, req, checkDatabase)));
+                local.release(true);
+                send(reply, 200, answered);
+                return reply;
+              } catch {
+                local.release(false);
+              }
+            }
+            forwarding!.forward(address, req, reply, text);
+            return reply;
+          }
           let envelope: Record<string, unknown>;
           try {
             envelope = okEnvelope(await handler(callOf(engine, req, checkDatabase)));
