@@ -1,12 +1,13 @@
 // /v2/vectordb/resource_groups/*: create, drop, alter, describe, list, transfer_replica.
 // Bodies as Milvus's REST handler reads them (name and config; resource_groups as a map
 // of configs; sourceRgName, targetRgName, collectionName, replicaNum); describe answers
-// {resource_group} as Go encodes Milvus's message, leaving out empty fields.
+// {resource_group} as Go encodes Milvus's message, leaving out empty fields (at the top
+// level, as Milvus puts it, and in data).
 import { hostname } from 'node:os';
 import type { ResourceGroupConfigInput } from '../../catalog/index.js';
 import type { ResourceGroupDescription } from '../../gateway/index.js';
 import { bad, optionalObject, requireString, typeName } from './body.js';
-import type { RestHandler } from './envelope.js';
+import { Reply, type RestHandler } from './envelope.js';
 
 /** Go's omitempty: zero numbers, empty strings, lists and maps are left out; nested messages stay, even empty. */
 function compact(o: Record<string, unknown>, mapKeys: readonly string[] = []): Record<string, unknown> {
@@ -66,7 +67,10 @@ export const resourceGroupRoutes: Readonly<Record<string, RestHandler>> = {
 
   'resource_groups/describe': async ({ engine, body }) => {
     const { resource_group } = await engine.describeResourceGroup({ resource_group: requireString(body, 'name') });
-    return { resource_group: describeBody(resource_group) };
+    // Milvus answers this one endpoint as `{"resource_group": {...}}`, outside the usual
+    // envelope; the group goes there and, for clients that read the envelope, in data too.
+    const group = describeBody(resource_group);
+    return new Reply({ resource_group: group }, { resource_group: group });
   },
 
   'resource_groups/list': async ({ engine }) => (await engine.listResourceGroups()).resource_groups,
