@@ -134,6 +134,9 @@ test('loading into resource groups: replicas need a node each; placement shows i
   assertErr(await c.loadCollectionAsync({ collection_name: 'rg_load', replica_number: 2 }), { code: 304, elanus: 'RESOURCE_GROUP_NODE_NOT_ENOUGH', reason: /current=1\]\[expected=2\]/ });
   assertErr(await c.loadCollectionAsync({ collection_name: 'rg_load', replica_number: 1, resource_groups: [DEF, 'rg_l'] }), { code: 65535, elanus: 'RESOURCE_GROUP_REPLICA_MISMATCH' });
   assertErr(await c.loadCollectionAsync({ collection_name: 'rg_load', resource_groups: ['ghost'] }), { code: 300, elanus: 'RESOURCE_GROUP_NOT_FOUND' });
+  assertErr(await c.loadPartitions({ collection_name: 'rg_load', partition_names: ['_default'], resource_groups: ['rg_l'] } as Any), { code: 304, elanus: 'RESOURCE_GROUP_NODE_NOT_ENOUGH' });
+  assertErr(await c.loadPartitions({ collection_name: 'rg_load', partition_names: ['_default'], replica_number: 3 } as Any), { code: 304, elanus: 'RESOURCE_GROUP_NODE_NOT_ENOUGH' });
+  assert.equal((await c.getLoadState({ collection_name: 'rg_load', partition_names: ['_default'] })).state, 'LoadStateNotLoad');
   assert.equal((await c.getLoadState({ collection_name: 'rg_load' })).state, 'LoadStateNotLoad', 'nothing of a refused load is stored');
   assert.deepEqual((await c.getReplicas({ collectionID: id })).replicas, []);
 
