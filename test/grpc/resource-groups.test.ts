@@ -146,6 +146,7 @@ test('loading into resource groups: replicas need a node each; placement shows i
   assert.equal(String((await c.getLoadingProgress({ collection_name: 'rg_load' })).progress), '100');
   const rep: Any = await c.getReplicas({ collectionID: id });
   assert.deepEqual(rep.replicas.map((r: Any) => ({ rg: r.resource_group_name, nodes: r.node_ids.map(String), out: r.num_outbound_node })), [{ rg: 'rg_l', nodes: ['1'], out: {} }]);
+  assert.equal(String(rep.replicas[0].collectionID), id);
   assert.deepEqual(shape(await describe('rg_l')).loaded, { rg_load: 1 });
   assert.deepEqual(shape(await describe(DEF)).loaded, {});
   // The default group has no node now: a plain load of another collection is refused.

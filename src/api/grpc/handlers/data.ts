@@ -322,7 +322,8 @@ export const dataHandlers: Record<string, Handler> = {
     const replicas = ctx.engine.replicasOf({ db_name: coll.db, collection_name: coll.name }).map((rep, i) => {
       const nodes = rep.nodes.map(String);
       return {
-        replicaID: String(i + 1), collectionID: String(coll.id),
+        // Unique across collections, as Milvus's replica ids are (a collection has few replicas).
+        replicaID: String((BigInt(coll.id) << 8n) + BigInt(i + 1)), collectionID: String(coll.id),
         partition_ids: (coll.loadedPartitions.length ? coll.loadedPartitions : coll.partitions.map((p) => p.id)).map(String),
         shard_replicas: Array.from({ length: coll.shardsNum }, (_, s) => ({ leaderID: nodes[0], leader_addr: 'embedded', dm_channel_name: `c${coll.id}s${s}`, node_ids: nodes })),
         node_ids: nodes, resource_group_name: rep.resourceGroup, num_outbound_node: rep.outbound,
