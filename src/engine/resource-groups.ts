@@ -20,23 +20,37 @@ export function replicaGroupsOf(c: CollectionMeta): Readonly<Record<string, numb
 }
 
 /**
- * The replica placement a load asks for, checked against the groups (Milvus: replica
- * number and groups both absent keep a loaded collection's placement; else 1 replica,
- * the default group). Undefined means: keep what the collection has.
+ * The replica placement a load asks for, checked against the groups as Milvus 2.6 checks
+ * it: no replica number means 1, no groups mean the default group; a collection already
+ * loaded keeps its placement, and a load that asks for another one (another replica
+ * number, or groups other than those its replicas are in) is refused — release first.
+ * Undefined means: loaded already, as asked.
+ * (After a TransferReplica the groups asked must name the replicas' groups anew; a
+ * reload with no groups of a collection outside the default group is refused, as there.)
  */
 export function loadPlacement(groups: ReadonlyMap<string, ResourceGroupMeta>, coll: CollectionMeta, opts: LoadOptions): Record<string, number> | undefined {
-  const replicas = opts.replica_number === undefined || opts.replica_number === null ? 0 : Number(opts.replica_number);
-  if (!Number.isInteger(replicas) || replicas < 0) fail('INVALID_ARGUMENT', { detail: `replica_number must be a non-negative integer, got ${String(opts.replica_number)}` });
+  const given = opts.replica_number === undefined || opts.replica_number === null ? 0 : Number(opts.replica_number);
+  if (!Number.isInteger(given) || given < 0) fail('INVALID_ARGUMENT', { detail: `replica_number must be a non-negative integer, got ${String(opts.replica_number)}` });
   const names = opts.resource_groups ?? [];
   if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) fail('INVALID_ARGUMENT', { detail: 'resource_groups must be a list of names' });
-  if (replicas === 0 && names.length === 0) {
-    if (coll.loaded) return undefined;
-    return assignReplicas(groups, 1, []);
+  const replicas = given > 0 ? given : 1;
+  const wanted = names.length > 0 ? names : [defaultResourceGroup];
+  if (coll.loaded) {
+    const current = replicaGroupsOf(coll);
+    const used = Object.keys(current);
+    for (const n of names) {
+      if (!used.includes(n)) fail('INVALID_ARGUMENT', { detail: `invalid parameter[expected=created resource group(s)][actual=${n}]: given resource group not found` });
+    }
+    const total = Object.values(current).reduce((a, b) => a + b, 0);
+    if (total !== replicas) fail('INVALID_ARGUMENT', { detail: `invalid parameter[expected=${total}][actual=${replicas}]: can't change the replica number for loaded collection` });
+    if (used.some((n) => !wanted.includes(n)) || wanted.some((n) => !used.includes(n))) {
+      fail('INVALID_ARGUMENT', { detail: `invalid parameter[expected=[${used.join(' ')}]][actual=[${wanted.join(' ')}]]: can't change the resource groups for loaded partitions` });
+    }
   }
-  const current = replicaGroupsOf(coll);
-  const currentTotal = Object.values(current).reduce((a, b) => a + b, 0);
-  const n = replicas > 0 ? replicas : coll.loaded ? currentTotal : 1;
-  return assignReplicas(groups, n, names.length > 0 ? names : coll.loaded && replicas === currentTotal ? Object.keys(current) : []);
+  // Milvus places the replicas again on every load, loaded or not: each group named must
+  // still hold a node per replica.
+  const placement = assignReplicas(groups, replicas, names);
+  return coll.loaded ? undefined : placement;
 }
 
 export class ResourceGroupRole {

@@ -149,6 +149,12 @@ test('loading into resource groups: replicas need a node each; placement shows i
   assert.equal(String(rep.replicas[0].collectionID), id);
   assert.deepEqual(shape(await describe('rg_l')).loaded, { rg_load: 1 });
   assert.deepEqual(shape(await describe(DEF)).loaded, {});
+  // A loaded collection keeps its placement: the same load again is fine, another is refused.
+  assertOk(await c.loadCollectionAsync({ collection_name: 'rg_load', resource_groups: ['rg_l'], replica_number: 1 }));
+  assertErr(await c.loadCollectionAsync({ collection_name: 'rg_load', resource_groups: [DEF] }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /given resource group not found/ });
+  assertErr(await c.loadCollectionAsync({ collection_name: 'rg_load', resource_groups: ['rg_l'], replica_number: 2 }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /can't change the replica number for loaded collection/ });
+  assertErr(await c.loadCollectionAsync({ collection_name: 'rg_load' }), { code: 1100, elanus: 'INVALID_ARGUMENT', reason: /can't change the resource groups/ });
+  assert.deepEqual(shape(await describe('rg_l')).loaded, { rg_load: 1 }, 'refused loads change nothing');
   // The default group has no node now: a plain load of another collection is refused.
   await makeCollection('rg_load2');
   assertErr(await c.loadCollectionAsync({ collection_name: 'rg_load2' }), { code: 304, elanus: 'RESOURCE_GROUP_NODE_NOT_ENOUGH', reason: /rg=__default_resource_group\]\[current=0\]/ });
