@@ -4,9 +4,9 @@ import type { ResourceGroupConfigInput } from '../catalog/index.js';
 import type { CollectionReq, DbScoped, Status } from './requests.js';
 
 export interface LoadOptions {
-  /** Replicas to load (Milvus: 0 or absent keeps the current number, else 1). */
+  /** Replicas to load (0 or absent: 1). A loaded collection is refused another number. */
   replica_number?: number | undefined;
-  /** Groups to load the replicas into (absent or empty: the current ones, else the default group). */
+  /** Groups to load the replicas into (absent or empty: the default group). A loaded collection is refused other groups. */
   resource_groups?: string[] | undefined;
 }
 
