@@ -2,8 +2,9 @@
 // SystemTopology: `nodes_info`, each node an identifier, its connections and its infos).
 // This process plays every role of a standalone Milvus, each with the one node id.
 import { cpus, loadavg, networkInterfaces, totalmem, freemem } from 'node:os';
+import { localNodeId as localNode } from '../../../catalog/index.js';
 
-export const localNode = 1;
+export { localNode };
 const startedAt = new Date();
 /** The roles a standalone Milvus reports, each one node of the topology. */
 const roles = ['rootcoord', 'querycoord', 'datacoord', 'querynode', 'datanode'] as const;
