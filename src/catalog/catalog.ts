@@ -6,6 +6,7 @@
 import { fail } from '../errors/index.js';
 import type { SyncMetaStore, MetaTxn } from '../storage/meta-store.js';
 import type { AliasMeta, CollectionMeta, DatabaseMeta } from './types.js';
+import { defaultResourceGroup, initialDefaultGroup, type ResourceGroupMeta } from './resource-groups.js';
 
 export const defaultDatabase = 'default';
 export const defaultPartition = '_default';
@@ -14,6 +15,7 @@ export const keys = {
   database: (name: string) => `db/${name}`,
   collection: (id: number) => `coll/${id}`,
   alias: (db: string, alias: string) => `alias/${db}/${alias}`,
+  resourceGroup: (name: string) => `rg/${name}`,
   /** The catalog's version (`Catalog.version`). */
   version: 'catalog/version',
 };
@@ -24,6 +26,8 @@ export class Catalog {
   /** db → name → id */
   private readonly names = new Map<string, Map<string, number>>();
   private readonly aliases = new Map<string, Map<string, AliasMeta>>();
+  /** Resource groups stored so far; the default group is implied until its first change. */
+  private readonly groups = new Map<string, ResourceGroupMeta>();
   /**
    * Counts the commits that changed the catalog (a database, collection or alias; not a
    * flush's segment list), stored with each of them: a cluster's read replica answers a
@@ -36,10 +40,11 @@ export class Catalog {
     for (const [, v] of meta.scan('db/')) this.putDb(v as DatabaseMeta);
     for (const [, v] of meta.scan('coll/')) this.putCollection(v as CollectionMeta);
     for (const [, v] of meta.scan('alias/')) this.putAlias(v as AliasMeta);
+    for (const [, v] of meta.scan('rg/')) this.groups.set((v as ResourceGroupMeta).name, deepFreeze(v as ResourceGroupMeta));
   }
 
   async commit(txn: MetaTxn): Promise<void> {
-    const isCatalog = (k: string) => k.startsWith('db/') || k.startsWith('coll/') || k.startsWith('alias/');
+    const isCatalog = (k: string) => k.startsWith('db/') || k.startsWith('coll/') || k.startsWith('alias/') || k.startsWith('rg/');
     const changes = (txn.del ?? []).some(isCatalog) || Object.keys(txn.put ?? {}).some(isCatalog);
     const version = this.version + 1;
     await this.meta.commit(changes ? { ...txn, put: { ...txn.put, [keys.version]: version } } : txn);
@@ -50,6 +55,7 @@ export class Catalog {
       if (k.startsWith('db/')) this.putDb(v as DatabaseMeta);
       else if (k.startsWith('coll/')) this.putCollection(v as CollectionMeta);
       else if (k.startsWith('alias/')) this.putAlias(v as AliasMeta);
+      else if (k.startsWith('rg/')) this.groups.set((v as ResourceGroupMeta).name, deepFreeze(v as ResourceGroupMeta));
     }
   }
 
@@ -68,6 +74,8 @@ export class Catalog {
       }
     } else if (kind === 'alias') {
       this.aliases.get(a!)?.delete(b!);
+    } else if (kind === 'rg') {
+      this.groups.delete(key.slice('rg/'.length));
     }
   }
 
@@ -145,6 +153,20 @@ export class Catalog {
 
   alias(db: string, alias: string): AliasMeta | undefined {
     return this.aliases.get(db)?.get(alias);
+  }
+
+  /**
+   * Every resource group by name, the default group always among them. Until the default
+   * group is first stored it holds the node, unless a stored group does.
+   */
+  resourceGroups(): ReadonlyMap<string, ResourceGroupMeta> {
+    const out = new Map(this.groups);
+    if (!out.has(defaultResourceGroup)) {
+      const initial = initialDefaultGroup();
+      const held = new Set([...this.groups.values()].flatMap((g) => g.nodes));
+      out.set(defaultResourceGroup, deepFreeze({ ...initial, nodes: initial.nodes.filter((n) => !held.has(n)) }));
+    }
+    return out;
   }
 
   listAliases(db: string, collectionId?: number): AliasMeta[] {

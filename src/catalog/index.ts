@@ -10,3 +10,8 @@ export {
 } from './indexes.js';
 export { f32ToBf16, bf16ToF32, f32ToF16, f16ToF32 } from './half-float.js';
 export { MetaCache, type EngineMetaStore } from './meta-cache.js';
+export {
+  defaultResourceGroup, defaultResourceGroupCapacity, resourceGroupsMax, localNodeId, emptyResourceGroupConfig, validateResourceGroupName,
+  normalizeResourceGroupConfig, sameResourceGroupConfig, resourceGroupConfigToWire, resourceGroupCapacity, recoverNodes, assignReplicas,
+  checkNodesFor, type ResourceGroupConfig, type ResourceGroupMeta, type ResourceGroupConfigInput,
+} from './resource-groups.js';

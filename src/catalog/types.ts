@@ -109,6 +109,12 @@ export interface CollectionMeta {
   /** Loaded partitions when only some are; empty with loaded=true means all. */
   readonly loadedPartitions: readonly number[];
   /**
+   * While loaded: how many replicas each resource group holds (catalog/resource-groups.ts).
+   * Absent in folders written before resource groups, and on loads that named none: one
+   * replica in the default group.
+   */
+  readonly replicaGroups?: Readonly<Record<string, number>>;
+  /**
    * Index specifications: at most one per field, except on a JSON field (the dynamic
    * field too), which takes one per JSON path. Absent in folders written before indexes
    * existed: read it through indexesOf().

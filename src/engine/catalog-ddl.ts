@@ -8,6 +8,8 @@ import { physicalOf } from '../tso/index.js';
 import { CollectionData, collectionPrefix, metaKeys, topicOf } from './collection.js';
 import { type CollectionReq, type CreateCollectionReq, type DbScoped, type PartitionReq, status } from '../gateway/requests.js';
 import { type EngineCore, isPartitionLoaded } from './core.js';
+import type { LoadOptions } from '../gateway/resource-groups.js';
+import { loadPlacement } from './resource-groups.js';
 
 export class CatalogRole {
   constructor(private readonly core: EngineCore) {}
@@ -483,35 +485,39 @@ export class CatalogRole {
 
   // ---------------------------------------------------------------- load / release
 
-  loadCollection(req: CollectionReq): Promise<typeof status> {
+  loadCollection(req: CollectionReq & LoadOptions): Promise<typeof status> {
     return this.core.ddl(async () => {
       const { coll } = this.core.live(req);
-      if (coll.loaded && coll.loadedPartitions.length === 0) return status;
-      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: true, loadedPartitions: [] } } });
+      // Checked before anything changes: a load into groups without enough nodes is refused.
+      const placement = loadPlacement(this.core.catalog.resourceGroups(), coll, req);
+      if (coll.loaded && coll.loadedPartitions.length === 0 && placement === undefined) return status;
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: true, loadedPartitions: [], ...(placement ? { replicaGroups: placement } : {}) } } });
       return status;
     });
   }
 
   /** Loading is immediate here (all data is in memory), so the sync form is the same. */
-  loadCollectionSync(req: CollectionReq): Promise<typeof status> {
+  loadCollectionSync(req: CollectionReq & LoadOptions): Promise<typeof status> {
     return this.loadCollection(req);
   }
 
   releaseCollection(req: CollectionReq): Promise<typeof status> {
     return this.core.ddl(async () => {
       const { coll } = this.core.live(req);
-      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: false, loadedPartitions: [] } } });
+      const { replicaGroups: _released, ...rest } = coll;
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...rest, loaded: false, loadedPartitions: [] } } });
       return status;
     });
   }
 
-  loadPartitions(req: CollectionReq & { partition_names: string[] }): Promise<typeof status> {
+  loadPartitions(req: CollectionReq & LoadOptions & { partition_names: string[] }): Promise<typeof status> {
     return this.core.ddl(async () => {
       const { coll, data } = this.core.live(req);
       const ids = this.partitionIds(coll, data, req.partition_names);
-      if (coll.loaded && coll.loadedPartitions.length === 0) return status;
-      const loadedPartitions = [...new Set([...(coll.loaded ? coll.loadedPartitions : []), ...ids])];
-      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: true, loadedPartitions } } });
+      const placement = loadPlacement(this.core.catalog.resourceGroups(), coll, req);
+      if (coll.loaded && coll.loadedPartitions.length === 0 && placement === undefined) return status;
+      const loadedPartitions = coll.loaded && coll.loadedPartitions.length === 0 ? [] : [...new Set([...(coll.loaded ? coll.loadedPartitions : []), ...ids])];
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: true, loadedPartitions, ...(placement ? { replicaGroups: placement } : {}) } } });
       return status;
     });
   }
@@ -523,7 +529,9 @@ export class CatalogRole {
       if (!coll.loaded) return status;
       const before = coll.loadedPartitions.length === 0 ? coll.partitions.map((p) => p.id) : coll.loadedPartitions;
       const loadedPartitions = before.filter((id) => !ids.has(id));
-      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, loaded: loadedPartitions.length > 0, loadedPartitions } } });
+      const { replicaGroups, ...rest } = coll;
+      const next = loadedPartitions.length > 0 ? { ...rest, loaded: true, loadedPartitions, ...(replicaGroups ? { replicaGroups } : {}) } : { ...rest, loaded: false, loadedPartitions };
+      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: next } });
       return status;
     });
   }

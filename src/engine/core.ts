@@ -16,6 +16,7 @@ import { crc32 } from 'node:zlib';
 import { Health } from './health.js';
 import type { CatalogRole } from './catalog-ddl.js';
 import type { IndexRole } from './index-ddl.js';
+import type { ResourceGroupRole } from './resource-groups.js';
 import type { Maintenance } from './maintenance.js';
 import type { ReadRole } from './reads.js';
 import type { ShardPlacement } from '../gateway/roles.js';
@@ -26,6 +27,7 @@ export interface EngineRoles {
   readonly catalog: CatalogRole;
   readonly indexes: IndexRole;
   readonly maintenance: Maintenance;
+  readonly resourceGroups: ResourceGroupRole;
   readonly writes: WriteRole;
   readonly reads: ReadRole;
   /** Which data node serves each shard (the coordinator's), and the nodes' read side. */

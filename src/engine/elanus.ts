@@ -26,6 +26,7 @@ import { segmentSearches } from '../query/vector-search.js';
 import { Health, type HealthReport, type RepairKind } from './health.js';
 import { EngineCore, type EngineRoles } from './core.js';
 import { CatalogRole } from './catalog-ddl.js';
+import { ResourceGroupRole } from './resource-groups.js';
 import { IndexRole } from './index-ddl.js';
 import { Maintenance } from './maintenance.js';
 import { ReadRole } from './reads.js';
@@ -88,6 +89,17 @@ export class Elanus implements Gateway {
   readonly releasePartitions: CatalogRole['releasePartitions'];
   readonly getLoadState: CatalogRole['getLoadState'];
   readonly getLoadingProgress: CatalogRole['getLoadingProgress'];
+
+  // resource groups and replicas
+  readonly createResourceGroup: ResourceGroupRole['createResourceGroup'];
+  readonly dropResourceGroup: ResourceGroupRole['dropResourceGroup'];
+  readonly updateResourceGroups: ResourceGroupRole['updateResourceGroups'];
+  readonly listResourceGroups: ResourceGroupRole['listResourceGroups'];
+  readonly describeResourceGroup: ResourceGroupRole['describeResourceGroup'];
+  readonly transferNode: ResourceGroupRole['transferNode'];
+  readonly transferReplica: ResourceGroupRole['transferReplica'];
+  readonly replicasOf: ResourceGroupRole['replicasOf'];
+  readonly loadBalance: ResourceGroupRole['loadBalance'];
 
   // indexes
   readonly createIndex: IndexRole['createIndex'];
@@ -166,6 +178,16 @@ export class Elanus implements Gateway {
     this.releasePartitions = roles.catalog.releasePartitions.bind(roles.catalog);
     this.getLoadState = roles.catalog.getLoadState.bind(roles.catalog);
     this.getLoadingProgress = roles.catalog.getLoadingProgress.bind(roles.catalog);
+    const rg = roles.resourceGroups;
+    this.createResourceGroup = rg.createResourceGroup.bind(rg);
+    this.dropResourceGroup = rg.dropResourceGroup.bind(rg);
+    this.updateResourceGroups = rg.updateResourceGroups.bind(rg);
+    this.listResourceGroups = rg.listResourceGroups.bind(rg);
+    this.describeResourceGroup = rg.describeResourceGroup.bind(rg);
+    this.transferNode = rg.transferNode.bind(rg);
+    this.transferReplica = rg.transferReplica.bind(rg);
+    this.replicasOf = rg.replicasOf.bind(rg);
+    this.loadBalance = rg.loadBalance.bind(rg);
     this.createIndex = roles.indexes.createIndex.bind(roles.indexes);
     this.describeIndex = roles.indexes.describeIndex.bind(roles.indexes);
     this.getIndexStatistics = roles.indexes.getIndexStatistics.bind(roles.indexes);
@@ -293,7 +315,7 @@ export class Elanus implements Gateway {
       const core = new EngineCore(stores, meta, tso, ids, catalog, clock, opts.timers ?? systemTimers, limits, opts.crashPoint, opts.shardsDefault ?? 1, health);
       const nodes = Array.from({ length: dataNodes }, (_, i) => ({ node: `data-${i}`, reads: new ShardReads(core, `data-${i}`), writes: new ShardWrites(core) }));
       const roles: EngineRoles = {
-        catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core),
+        catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core), resourceGroups: new ResourceGroupRole(core),
         writes: new WriteRole(core), reads: new ReadRole(core),
         placement: opts.replicas ? new ReplicatedPlacement(nodes[0]!, opts.replicas) : new LocalPlacement(nodes),
       };

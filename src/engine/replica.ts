@@ -76,7 +76,7 @@ interface Copy {
   retired: boolean;
 }
 
-const catalogPrefixes = ['catalog/', 'db/', 'coll/', 'alias/'];
+const catalogPrefixes = ['catalog/', 'db/', 'coll/', 'alias/', 'rg/'];
 const segmentPrefixes = ['seg/', 'l0/', 'ckpt/'];
 const watchRetryMs = 500;
 /** How often a copy looks again for index files the coordinator had not written yet. */

@@ -101,6 +101,19 @@ export const errorRegistry = Object.freeze({
   // Milvus's datacoord (index_meta.go canCreateIndex) answers these as plain errors: 65535, UnexpectedError.
   INDEX_NOT_DISTINCT: spec('CreateIndex failed: at most one distinct index is allowed per field ({detail})', 65535, 1, 409),
   INDEX_FIELD_HAS_INDEX: spec('CreateIndex failed: creating multiple indexes on same field is not supported ({detail})', 65535, 1, 409),
+  // Resource groups and replicas (catalog/resource-groups.ts), with merr's codes and texts.
+  RESOURCE_GROUP_NAME_EMPTY: spec("resource group name couldn't be empty", 65535, 1, 400),
+  INVALID_RESOURCE_GROUP_NAME: spec('Invalid resource group name {name}. {rule}: invalid parameter', 1100, 5, 400),
+  RESOURCE_GROUP_NOT_FOUND: spec('resource group not found[rg={name}]', 300, 1, 404),
+  RESOURCE_GROUP_ALREADY_EXISTS: spec('resource group already exist, but create with different config[rg={name}]', 301, 1, 409),
+  RESOURCE_GROUP_LIMIT: spec('resource group num reach limit[rg={name}][limit={max}]', 302, 1, 400),
+  RESOURCE_GROUP_ILLEGAL_CONFIG: spec('resource group illegal config[rg={name}]: {reason}', 303, 1, 400),
+  RESOURCE_GROUP_NODE_NOT_ENOUGH: spec('resource group node not enough[rg={name}][current={current}][expected={expected}]', 304, 1, 409),
+  RESOURCE_GROUP_NOT_DROPPABLE: spec('{reason}[rg={name}]: invalid parameter', 1100, 5, 409),
+  RESOURCE_GROUP_REPLICA_MISMATCH: spec('replica=[{replicas}] resource group=[{groups}], resource group num can only be 0, 1 or same as replica number', 65535, 1, 400),
+  COLLECTION_NOT_FULLY_LOADED: spec('collection not fully loaded[collection={id}]', 103, 1, 409, true),
+  NODE_NOT_FOUND: spec('node not found[node={node}]: {detail}', 901, 1, 404),
+  SEGMENT_NOT_FOUND: spec('segment not found[segment={id}]: {detail}', 600, 1, 404),
   // The embedded log (wal/). 1300 and 1302 are Milvus's ErrMqTopicNotFound and ErrMqInternal.
   TOPIC_NOT_FOUND: spec('log topic "{topic}" does not exist', 1300, 1, 404),
   CONSUMER_GROUP_NOT_FOUND: spec('consumer group "{group}" does not exist on log topic "{topic}"', 1302, 1, 404),

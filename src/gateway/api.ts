@@ -5,6 +5,7 @@
 import type { CollectionMeta, ConsistencyLevel, DataType, FieldInput } from '../catalog/index.js';
 import type { AlterIndexReq, CreateIndexReq, DropIndexPropertiesReq, IndexDescription, IndexReq, IndexState } from './indexes.js';
 import type { MergedHit } from './merge.js';
+import type { LoadOptions, ResourceGroupCalls } from './resource-groups.js';
 import type { ResultColumns } from '../query/result-columns.js';
 import type { CollectionReq, CreateCollectionReq, DbScoped, DeleteReq, GetReq, InsertReq, PartitionReq, QueryReq, ReadReq, SearchReq, Status } from './requests.js';
 
@@ -82,7 +83,7 @@ export interface SearchColumns {
  * `collectionMeta`, `collectionMetaById`) answer from the gateway's copy of the catalog
  * (the coordinator's commits, applied in order: catalog/meta-cache.ts).
  */
-export interface Coordinator {
+export interface Coordinator extends ResourceGroupCalls {
   // ---------------------------------------------------------------- databases
 
   createDatabase(req: { db_name: string; properties?: Record<string, string> | undefined; }): Promise<Status>;
@@ -129,10 +130,10 @@ export interface Coordinator {
 
   // ---------------------------------------------------------------- load state
 
-  loadCollection(req: CollectionReq): Promise<Status>;
-  loadCollectionSync(req: CollectionReq): Promise<Status>;
+  loadCollection(req: CollectionReq & LoadOptions): Promise<Status>;
+  loadCollectionSync(req: CollectionReq & LoadOptions): Promise<Status>;
   releaseCollection(req: CollectionReq): Promise<Status>;
-  loadPartitions(req: CollectionReq & { partition_names: string[]; }): Promise<Status>;
+  loadPartitions(req: CollectionReq & LoadOptions & { partition_names: string[]; }): Promise<Status>;
   releasePartitions(req: CollectionReq & { partition_names: string[]; }): Promise<Status>;
   getLoadState(req: CollectionReq & { partition_names?: string[] | undefined; }): Promise<{ status: Status; state: "LoadStateNotLoad" | "LoadStateLoaded"; }>;
   getLoadingProgress(req: CollectionReq & { partition_names?: string[] | undefined; }): Promise<{ status: Status; progress: number; }>;

@@ -10,3 +10,4 @@ export type { MergedHit } from './merge.js';
 export type { ColumnBatch, InputColumn } from './validate.js';
 export { switchableGateway } from './switch.js';
 export type { ReadTicket, ReplicaDirectory, TicketReq, TicketSource, ShardHits, ShardQueryReq, ShardReadReq, ShardReader, ShardRows, ShardSearchReq } from './roles.js';
+export type { LoadBalanceReq, LoadOptions, ReplicaDescription, ResourceGroupCalls, ResourceGroupDescription, TransferNodeReq, TransferReplicaReq } from './resource-groups.js';

@@ -53,7 +53,8 @@ test('GetMetrics returns a JSON report the SDK parses, listing collections', asy
   await h.client.flushSync({ collection_names: ['metrics_c'] });
   const m = await h.client.getMetric({ request: { metric_type: 'system_info' } });
   assertOk(m);
-  assert.equal(m.component_name, 'standalone');
+  // As Milvus: the proxy answers, named by its role and node id.
+  assert.equal(m.component_name, 'proxy1');
   const r = m.response as unknown as { metric_type: string; version: string; collections: Array<{ db: string; name: string; rows_stored: number; loaded: boolean }> };
   assert.equal(r.metric_type, 'system_info');
   assert.equal(r.version, 'v2.6.0');
@@ -66,10 +67,9 @@ test('unimplemented RPCs answer NOT_SUPPORTED, never success', async () => {
   const notSupported = (s: unknown, rpc: string) =>
     assertErr(s, { code: 1100, error_code: 'UnexpectedError', elanus: 'NOT_SUPPORTED', reason: new RegExp(`the ${rpc} RPC is not supported`) });
   notSupported(await h.client.createUser({ username: 'alice', password: 'password123' }), 'CreateCredential');
-  notSupported((await h.client.listResourceGroups()).status, 'ListResourceGroups');
   notSupported((await h.client.listUsers()).status, 'ListCredUsers');
   notSupported(await h.client.createRole({ roleName: 'r1' }), 'CreateRole');
-  notSupported(await h.client.createResourceGroup({ name: 'rg1', config: {} } as never), 'CreateResourceGroup');
+  notSupported((await h.client.listImportTasks({ collection_name: 'x' } as never) as { status: unknown }).status, 'ListImportTasks');
 });
 
 test('databases: create, list, describe, alter, select with use() and db_name, drop', async () => {

@@ -199,8 +199,9 @@ const methods = [
   'AlterCollection', 'GetCollectionStatistics', 'Flush', 'GetFlushState', 'ManualCompaction', 'GetCompactionState', 'GetPersistentSegmentInfo',
   'GetQuerySegmentInfo', 'GetReplicas', 'GetMetrics', 'Connect', 'GetVersion', 'CheckHealth', 'ListDatabases', 'DescribeDatabase',
   'RenameCollection', 'CreateDatabase', 'BatchDescribeCollection', 'AllocTimestamp',
+  'CreateResourceGroup', 'DescribeResourceGroup', 'UpdateResourceGroups', 'TransferNode', 'TransferReplica', 'LoadBalance',
   // Not implemented: a coded NOT_SUPPORTED, whatever the bytes.
-  'CreateResourceGroup', 'ListImportTasks', 'RunAnalyzer',
+  'ListImportTasks', 'RunAnalyzer',
 ].filter((m) => service.methods[m]);
 
 const vecOf = (i: number) => [i, 1, 2, 3, 4, 5, 6, 7].map((x) => x / 8);

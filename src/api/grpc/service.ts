@@ -11,6 +11,7 @@ import type { Handler } from './context.js';
 import { catalogHandlers } from './handlers/catalog.js';
 import { dataHandlers } from './handlers/data.js';
 import { indexHandlers } from './handlers/indexes.js';
+import { resourceGroupHandlers } from './handlers/resource-groups.js';
 import { systemHandlers } from './handlers/system.js';
 
 export interface CallObserver {
@@ -18,7 +19,7 @@ export interface CallObserver {
   (rpc: string, ms: number, code: string): void;
 }
 
-export const implemented: Readonly<Record<string, Handler>> = Object.freeze({ ...systemHandlers, ...catalogHandlers, ...dataHandlers, ...indexHandlers });
+export const implemented: Readonly<Record<string, Handler>> = Object.freeze({ ...systemHandlers, ...catalogHandlers, ...dataHandlers, ...indexHandlers, ...resourceGroupHandlers });
 
 /** Where a call goes when this node does not serve it itself (cluster mode's gateways). */
 export interface CallForwarder {

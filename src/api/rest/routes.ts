@@ -27,6 +27,7 @@ import { indexRoutes } from './indexes.js';
 import { allowsInt64, int64Header } from './int64.js';
 import { ProtoKeyError, parseJson, stringifyJson } from './json.js';
 import { partitionRoutes } from './partitions.js';
+import { resourceGroupRoutes } from './resource-groups.js';
 import { unsupportedRoutes } from './unsupported.js';
 import { localRestReads, type RestForwarding } from '../forward.js';
 
@@ -123,6 +124,8 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
     add(indexRoutes, true);
     add(writeRoutes, true);
     add(readRoutes, true);
+    // Groups are not in a database; transfer_replica names its collection's in dbName.
+    add(resourceGroupRoutes, false);
     add(unsupportedRoutes, false);
   }, { prefix: restPrefix });
 }

@@ -14,8 +14,6 @@ const paths = [
   'privilege_groups/create', 'privilege_groups/drop', 'privilege_groups/list',
   'privilege_groups/add_privileges_to_group', 'privilege_groups/remove_privileges_from_group',
   'jobs/import/list', 'jobs/import/create', 'jobs/import/get_progress', 'jobs/import/describe',
-  'resource_groups/create', 'resource_groups/drop', 'resource_groups/alter', 'resource_groups/describe',
-  'resource_groups/list', 'resource_groups/transfer_replica',
 ];
 
 export const unsupportedRoutes: Readonly<Record<string, RestHandler>> = Object.fromEntries(

@@ -215,7 +215,7 @@ export const catalogHandlers: Record<string, Handler> = {
 
   // ---- load / release
   async LoadCollection(r, ctx) {
-    await ctx.engine.loadCollection({ db_name: ctx.db, collection_name: r.collection_name });
+    await ctx.engine.loadCollection({ db_name: ctx.db, collection_name: r.collection_name, replica_number: r.replica_number, resource_groups: r.resource_groups });
     return ok as unknown as Record<string, unknown>;
   },
   async ReleaseCollection(r, ctx) {
@@ -223,7 +223,7 @@ export const catalogHandlers: Record<string, Handler> = {
     return ok as unknown as Record<string, unknown>;
   },
   async LoadPartitions(r, ctx) {
-    await ctx.engine.loadPartitions({ db_name: ctx.db, collection_name: r.collection_name, partition_names: r.partition_names });
+    await ctx.engine.loadPartitions({ db_name: ctx.db, collection_name: r.collection_name, partition_names: r.partition_names, replica_number: r.replica_number, resource_groups: r.resource_groups });
     return ok as unknown as Record<string, unknown>;
   },
   async ReleasePartitions(r, ctx) {

@@ -318,15 +318,18 @@ export const dataHandlers: Record<string, Handler> = {
     const db = r.db_name || ctx.db;
     const coll = r.collection_name ? ctx.engine.collectionMeta({ db_name: db, collection_name: r.collection_name }) : await collectionByIdAnyDb(ctx, db, Number(r.collectionID));
     if (!coll.loaded) return { status: ok, replicas: [] };
-    return {
-      status: ok,
-      replicas: [{
-        replicaID: '1', collectionID: String(coll.id),
+    // One replica per group placement (engine/resource-groups.ts); its node serves every shard.
+    const replicas = ctx.engine.replicasOf({ db_name: coll.db, collection_name: coll.name }).map((rep, i) => {
+      const nodes = rep.nodes.map(String);
+      return {
+        // Unique across collections, as Milvus's replica ids are (a collection has few replicas).
+        replicaID: String((BigInt(coll.id) << 8n) + BigInt(i + 1)), collectionID: String(coll.id),
         partition_ids: (coll.loadedPartitions.length ? coll.loadedPartitions : coll.partitions.map((p) => p.id)).map(String),
-        shard_replicas: Array.from({ length: coll.shardsNum }, (_, i) => ({ leaderID: '1', leader_addr: 'embedded', dm_channel_name: `c${coll.id}s${i}`, node_ids: ['1'] })),
-        node_ids: ['1'], resource_group_name: '__default_resource_group', num_outbound_node: {},
-      }],
-    };
+        shard_replicas: Array.from({ length: coll.shardsNum }, (_, s) => ({ leaderID: nodes[0], leader_addr: 'embedded', dm_channel_name: `c${coll.id}s${s}`, node_ids: nodes })),
+        node_ids: nodes, resource_group_name: rep.resourceGroup, num_outbound_node: rep.outbound,
+      };
+    });
+    return { status: ok, replicas };
   },
 };
 

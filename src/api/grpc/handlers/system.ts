@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import { okStatus } from '../../status.js';
 import type { Handler } from '../context.js';
+import { systemTopology, localNode } from './topology.js';
 
 /** The Milvus version this server speaks (the SDK picks features by it). */
 export const milvusVersion = 'v2.6.0';
@@ -61,7 +62,9 @@ export const systemHandlers: Record<string, Handler> = {
       uptime_s: Math.round(process.uptime()),
       memory: process.memoryUsage(),
       collections,
+      // Milvus's system topology: this process plays every role, as a standalone Milvus does.
+      ...(kind === 'system_info' || kind === '' ? { nodes_info: systemTopology(collections.filter((c) => c.loaded)) } : {}),
     };
-    return { status: okStatus, response: JSON.stringify(response), component_name: 'standalone' };
+    return { status: okStatus, response: JSON.stringify(response), component_name: `proxy${localNode}` };
   },
 };
