@@ -16,7 +16,8 @@ import { FsObjectStore, LocalMetaStore, NodeFileSystem, watchIterator, type Meta
 import { WalLogStore } from '../../src/wal/index.js';
 
 export const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
-export const leaseTtlMs = 2_000;
+// Long enough that a busy machine (a test run beside other work) does not stall a keep-alive past it.
+export const leaseTtlMs = 4_000;
 
 /**
  * A view of the shared metadata store that a node loses, as a dead or cut-off process
