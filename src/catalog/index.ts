@@ -1,6 +1,6 @@
 export * from './types.js';
 export * from './limits.js';
-export { normalizeSchema, normalizeAddedField, scalarProblem, int64Of, dynamicFieldName, type FieldInput } from './schema.js';
+export { normalizeSchema, normalizeAddedField, scalarProblem, int64Of, dynamicFieldName, mmapParam, type FieldInput } from './schema.js';
 export { validateName, reservedFieldNames, type NameKind } from './names.js';
 export { Catalog, keys as catalogKeys, defaultDatabase, defaultPartition, deepFreeze } from './catalog.js';
 export { IdAllocator } from './id-allocator.js';

@@ -133,6 +133,8 @@ function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: strin
     out.maxCapacity = intParam(name, 'max_capacity', capacity, 1, arrayCapacityMax);
     if (et === DataType.VarChar) out.maxLength = maxLength(name, collection, f.max_length ?? tp.max_length);
   }
+  const mmap = tp['mmap.enabled'];
+  if (mmap !== undefined) out.mmapEnabled = mmapParam(name, mmap);
   if (f.default_value !== undefined && f.default_value !== null) {
     if (type === DataType.JSON || type === DataType.Array) fail('INVALID_SCHEMA', { detail: `field "${name}": ${dataTypeName(type)} fields cannot have a default value` });
     const problem = scalarProblem(out as FieldSchema, f.default_value);
@@ -140,6 +142,13 @@ function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: strin
     out.defaultValue = type === DataType.Int64 ? String(f.default_value) : f.default_value;
   }
   return Object.freeze(out);
+}
+
+/** A field's `mmap.enabled`: true or false (as a boolean or its text, any case). */
+export function mmapParam(field: string, v: unknown): boolean {
+  const text = typeof v === 'boolean' ? String(v) : typeof v === 'string' ? v.trim().toLowerCase() : undefined;
+  if (text !== 'true' && text !== 'false') fail('INVALID_ARGUMENT', { detail: `mmap.enabled of field "${field}" must be true or false, got ${JSON.stringify(v)}` });
+  return text === 'true';
 }
 
 /** A vector's dim: 2 to vectorDimMax (binary: 8 and up, in bits), with Milvus's texts. */

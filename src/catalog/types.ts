@@ -68,6 +68,12 @@ export interface FieldSchema {
   readonly maxLength?: number;
   readonly elementType?: DataType;
   readonly maxCapacity?: number;
+  /**
+   * The field's `mmap.enabled` type param as the user set it (at creation or with
+   * AlterCollectionField): stored and reported as Milvus does; Elanus holds columns in
+   * memory either way (README, compatibility).
+   */
+  readonly mmapEnabled?: boolean;
   readonly nullable: boolean;
   /** The default used when a row omits the field or gives null. */
   readonly defaultValue?: unknown;

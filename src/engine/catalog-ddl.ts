@@ -2,7 +2,7 @@
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
-import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax, validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName } from '../catalog/index.js';
+import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax, validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName, arrayCapacityMax, mmapParam, type FieldSchema } from '../catalog/index.js';
 import { objectKeys } from '../storage/index.js';
 import { physicalOf } from '../tso/index.js';
 import { CollectionData, collectionPrefix, metaKeys, topicOf } from './collection.js';
@@ -278,27 +278,68 @@ export class CatalogRole {
   }
 
   /**
-   * Changes a field's properties. Only `max_length` of a VarChar (or Array of VarChar)
-   * field, and only upwards: every stored value still fits.
+   * Changes a field's properties, as Milvus allows: `max_length` of a VarChar (or Array
+   * of VarChar) field and `max_capacity` of an Array field, only upwards (every stored
+   * value still fits), and `mmap.enabled`. The primary key's cannot change. All or none.
    */
-  alterCollectionField(req: CollectionReq & { field_name: string; properties: Record<string, string | number> }): Promise<typeof status> {
+  alterCollectionField(req: CollectionReq & { field_name: string; properties: Record<string, string | number | boolean> }): Promise<typeof status> {
     return this.core.ddl(async () => {
-      const { coll } = this.core.live(req);
-      const f = coll.schema.fields.find((x) => x.name === req.field_name && !x.isDynamic);
-      if (!f) fail('FIELD_NOT_FOUND', { field: String(req.field_name), collection: coll.name });
+      const { coll, f } = this.fieldOf(req);
       const props = this.core.requireObject(req.properties);
-      let maxLength = f.maxLength;
+      if (typeof props !== 'object' || Array.isArray(props)) fail('INVALID_ARGUMENT', { detail: 'properties must be an object of field properties' });
+      if (f.isPrimary) fail('INVALID_ARGUMENT', { detail: `the properties of the primary key "${f.name}" cannot be altered` });
+      const next: { -readonly [K in keyof FieldSchema]: FieldSchema[K] } = { ...f };
       for (const [k, v] of Object.entries(props)) {
-        if (k !== 'max_length') fail('INVALID_ARGUMENT', { detail: `field property ${JSON.stringify(k)} cannot be altered; allowed: max_length` });
-        if (f.maxLength === undefined) fail('INVALID_ARGUMENT', { detail: `field "${f.name}" has no max_length (it is ${dataTypeName(f.type)})` });
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < f.maxLength || n > varcharLengthMax) fail('INVALID_ARGUMENT', { detail: `max_length of "${f.name}" can only grow, up to ${varcharLengthMax}: from ${f.maxLength}, got ${JSON.stringify(v)}` });
-        maxLength = n;
+        if (k === 'max_length') {
+          if (f.maxLength === undefined) fail('INVALID_ARGUMENT', { detail: `field "${f.name}" has no max_length (it is ${dataTypeName(f.type)})` });
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < f.maxLength || n > varcharLengthMax) fail('INVALID_ARGUMENT', { detail: `max_length of "${f.name}" can only grow, up to ${varcharLengthMax}: from ${f.maxLength}, got ${JSON.stringify(v)}` });
+          next.maxLength = n;
+        } else if (k === 'max_capacity') {
+          if (f.maxCapacity === undefined) fail('INVALID_ARGUMENT', { detail: `field "${f.name}" has no max_capacity (it is ${dataTypeName(f.type)}, not an Array)` });
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < f.maxCapacity || n > arrayCapacityMax) fail('INVALID_ARGUMENT', { detail: `max_capacity of "${f.name}" can only grow, up to ${arrayCapacityMax}: from ${f.maxCapacity}, got ${JSON.stringify(v)}` });
+          next.maxCapacity = n;
+        } else if (k === 'mmap.enabled') {
+          next.mmapEnabled = mmapParam(f.name, v);
+        } else {
+          fail('INVALID_ARGUMENT', { detail: `field property ${JSON.stringify(k)} cannot be altered; allowed: max_length, max_capacity, mmap.enabled` });
+        }
       }
-      const fields = coll.schema.fields.map((x) => (x === f ? Object.freeze({ ...x, maxLength }) : x));
-      await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, schema: Object.freeze({ ...coll.schema, fields: Object.freeze(fields) }) } } });
+      await this.commitField(coll, f, next);
       return status;
     });
+  }
+
+  /**
+   * Removes field properties (AlterCollectionField's delete_keys): only `mmap.enabled`
+   * can go (the field then reads as never set); `max_length`, `max_capacity` and `dim`
+   * define the field and are refused; a key the field does not have is nothing to remove.
+   */
+  dropCollectionFieldProperties(req: CollectionReq & { field_name: string; properties: string[] }): Promise<typeof status> {
+    return this.core.ddl(async () => {
+      const { coll, f } = this.fieldOf(req);
+      if (!Array.isArray(req.properties) || req.properties.some((k) => typeof k !== 'string')) fail('INVALID_ARGUMENT', { detail: 'the keys to delete must be an array of property names' });
+      const next: { -readonly [K in keyof FieldSchema]: FieldSchema[K] } = { ...f };
+      for (const k of req.properties) {
+        if (k === 'max_length' || k === 'max_capacity' || k === 'dim') fail('INVALID_ARGUMENT', { detail: `field property ${k} of "${f.name}" defines the field and cannot be deleted; alter it instead` });
+        if (k === 'mmap.enabled') delete next.mmapEnabled;
+      }
+      await this.commitField(coll, f, next);
+      return status;
+    });
+  }
+
+  private fieldOf(req: CollectionReq & { field_name: string }): { coll: CollectionMeta; f: FieldSchema } {
+    const { coll } = this.core.live(req);
+    const f = coll.schema.fields.find((x) => x.name === req.field_name && !x.isDynamic);
+    if (!f) fail('FIELD_NOT_FOUND', { field: String(req.field_name), collection: coll.name });
+    return { coll, f };
+  }
+
+  private async commitField(coll: CollectionMeta, f: FieldSchema, next: FieldSchema): Promise<void> {
+    const fields = coll.schema.fields.map((x) => (x === f ? Object.freeze(next) : x));
+    await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, schema: Object.freeze({ ...coll.schema, fields: Object.freeze(fields) }) } } });
   }
 
   /** Adds a nullable scalar field; rows stored before it read null (or its default). */

@@ -70,6 +70,7 @@ export class Elanus implements Gateway {
   readonly dropCollectionProperties: CatalogRole['dropCollectionProperties'];
   readonly getCollectionStatistics: CatalogRole['getCollectionStatistics'];
   readonly alterCollectionField: CatalogRole['alterCollectionField'];
+  readonly dropCollectionFieldProperties: CatalogRole['dropCollectionFieldProperties'];
   readonly addCollectionField: CatalogRole['addCollectionField'];
   readonly truncateCollection: CatalogRole['truncateCollection'];
   readonly createPartition: CatalogRole['createPartition'];
@@ -159,6 +160,7 @@ export class Elanus implements Gateway {
     this.dropCollectionProperties = roles.catalog.dropCollectionProperties.bind(roles.catalog);
     this.getCollectionStatistics = roles.catalog.getCollectionStatistics.bind(roles.catalog);
     this.alterCollectionField = roles.catalog.alterCollectionField.bind(roles.catalog);
+    this.dropCollectionFieldProperties = roles.catalog.dropCollectionFieldProperties.bind(roles.catalog);
     this.addCollectionField = roles.catalog.addCollectionField.bind(roles.catalog);
     this.truncateCollection = roles.catalog.truncateCollection.bind(roles.catalog);
     this.createPartition = roles.catalog.createPartition.bind(roles.catalog);

@@ -106,7 +106,8 @@ export interface Coordinator extends ResourceGroupCalls {
   alterCollectionProperties(req: CollectionReq & { properties: Record<string, string | number | boolean>; }): Promise<Status>;
   dropCollectionProperties(req: CollectionReq & { properties: string[]; }): Promise<Status>;
   getCollectionStatistics(req: CollectionReq): Promise<{ status: Status; stats: { key: string; value: string; }[]; data: { row_count: number; }; }>;
-  alterCollectionField(req: CollectionReq & { field_name: string; properties: Record<string, string | number>; }): Promise<Status>;
+  alterCollectionField(req: CollectionReq & { field_name: string; properties: Record<string, string | number | boolean>; }): Promise<Status>;
+  dropCollectionFieldProperties(req: CollectionReq & { field_name: string; properties: string[]; }): Promise<Status>;
   addCollectionField(req: CollectionReq & { field: FieldInput; }): Promise<Status>;
   truncateCollection(req: CollectionReq): Promise<Status>;
   collectionMeta(req: CollectionReq): CollectionMeta;

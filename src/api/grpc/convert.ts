@@ -105,6 +105,7 @@ export function fieldToProto(f: FieldSchema) {
   if (f.dim !== undefined) type_params.push({ key: 'dim', value: String(f.dim) });
   if (f.maxLength !== undefined) type_params.push({ key: 'max_length', value: String(f.maxLength) });
   if (f.maxCapacity !== undefined) type_params.push({ key: 'max_capacity', value: String(f.maxCapacity) });
+  if (f.mmapEnabled !== undefined) type_params.push({ key: 'mmap.enabled', value: String(f.mmapEnabled) });
   return {
     fieldID: String(f.fieldId),
     name: f.name,

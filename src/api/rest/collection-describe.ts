@@ -34,6 +34,7 @@ function describeField(f: FieldSchema, int64AsNumbers: boolean): Record<string, 
   if (f.dim !== undefined) params.push({ key: 'dim', value: String(f.dim) });
   if (f.maxLength !== undefined) params.push({ key: 'max_length', value: String(f.maxLength) });
   if (f.maxCapacity !== undefined) params.push({ key: 'max_capacity', value: String(f.maxCapacity) });
+  if (f.mmapEnabled !== undefined) params.push({ key: 'mmap.enabled', value: String(f.mmapEnabled) });
   const out: Record<string, unknown> = {
     name: f.name,
     id: f.fieldId,

@@ -81,6 +81,14 @@ export const collectionRoutes: Readonly<Record<string, RestHandler>> = {
     return {};
   },
 
+  // Milvus 2.6: { collectionName, fieldName, fieldParams: { max_length | max_capacity | mmap.enabled } }.
+  'collections/fields/alter_properties': async (c) => {
+    const params = optionalProperties(c.body, 'fieldParams');
+    if (params === undefined) bad('fieldParams is required and must be an object');
+    await c.engine.alterCollectionField({ ...collectionReq(c), field_name: requireString(c.body, 'fieldName'), properties: params as Record<string, string | number | boolean> });
+    return {};
+  },
+
   'collections/drop_properties': async (c) => {
     await c.engine.dropCollectionProperties({ ...collectionReq(c), properties: requireStringList(c.body, 'propertyKeys') });
     return {};

@@ -25,11 +25,11 @@ export const databaseRoutes: Readonly<Record<string, RestHandler>> = {
   'databases/alter': alter,
   'databases/alter_properties': alter,
 
-  'databases/drop_properties': async ({ body }) => {
-    requireString(body, 'dbName');
-    optionalStringList(body, 'propertyKeys');
-    // The engine can set database properties but not remove them yet.
-    fail('NOT_SUPPORTED', { what: 'dropping database properties' });
+  'databases/drop_properties': async ({ engine, body }) => {
+    const keys = optionalStringList(body, 'propertyKeys');
+    if (keys === undefined) fail('INVALID_ARGUMENT', { detail: 'propertyKeys is required: the names of the properties to drop' });
+    await engine.dropDatabaseProperties({ db_name: requireString(body, 'dbName'), properties: keys });
+    return {};
   },
 };
 

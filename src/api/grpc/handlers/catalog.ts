@@ -146,8 +146,11 @@ export const catalogHandlers: Record<string, Handler> = {
     return ok as unknown as Record<string, unknown>;
   },
   async AlterCollectionField(r, ctx) {
-    if ((r.delete_keys ?? []).length > 0) fail('NOT_SUPPORTED', { what: 'deleting field properties' });
-    await ctx.engine.alterCollectionField({ db_name: ctx.db, collection_name: r.collection_name, field_name: r.field_name, properties: kvToObject(r.properties) });
+    const req = { db_name: ctx.db, collection_name: r.collection_name, field_name: r.field_name };
+    const deleteKeys: string[] = r.delete_keys ?? [];
+    if (deleteKeys.length > 0 && (r.properties ?? []).length > 0) fail('INVALID_ARGUMENT', { detail: 'alter collection field takes properties to set or keys to delete, not both' });
+    if (deleteKeys.length > 0) await ctx.engine.dropCollectionFieldProperties({ ...req, properties: deleteKeys });
+    else await ctx.engine.alterCollectionField({ ...req, properties: kvToObject(r.properties) });
     return ok as unknown as Record<string, unknown>;
   },
   async AddCollectionField(r, ctx) {
