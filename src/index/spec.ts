@@ -24,6 +24,8 @@ export function elementOf(f: FieldSchema): ElementType {
     case DataType.Float16Vector: return 'f16';
     case DataType.BFloat16Vector: return 'bf16';
     case DataType.BinaryVector: return 'bin';
+    // Int8 columns reach the addon widened to float32 (int8.ts).
+    case DataType.Int8Vector: return 'f32';
     default: return fail('INVALID_ARGUMENT', { detail: `field "${f.name}" is not a dense or binary vector field` });
   }
 }

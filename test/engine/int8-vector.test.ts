@@ -1,0 +1,189 @@
+// Int8Vector fields end to end through the engine: values stored as the integers given,
+// refused when they are not int8, searched with scores equal to an independent
+// computation on the integers (growing rows scanned exactly, sealed rows through HNSW
+// with a recall floor), and kept through flush, the log and a restart.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DataType, openEngine } from './helpers.js';
+import type { Elanus } from '../../src/engine/index.js';
+
+const dim = 16;
+
+/** Deterministic int8 vectors covering the whole range, -128 and 127 included. */
+function int8Rows(from: number, to: number): Array<{ id: number; v: number[] }> {
+  const out: Array<{ id: number; v: number[] }> = [];
+  for (let id = from; id < to; id++) {
+    out.push({ id, v: Array.from({ length: dim }, (_, k) => (((id * 7919 + k * 104729) % 256) + 256) % 256 - 128) });
+  }
+  return out;
+}
+
+const l2 = (a: number[], b: number[]) => a.reduce((s, x, i) => s + (x - b[i]!) ** 2, 0);
+const ip = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+const cosine = (a: number[], b: number[]) => {
+  const d = Math.sqrt(ip(a, a)) * Math.sqrt(ip(b, b));
+  return d === 0 ? 0 : ip(a, b) / d;
+};
+
+/** Top-k by an exact score, ties by id, as the engine orders them. */
+function expected(rows: Array<{ id: number; v: number[] }>, q: number[], metric: 'L2' | 'IP' | 'COSINE', k: number): Array<{ id: number; score: number }> {
+  const score = metric === 'L2' ? l2 : metric === 'IP' ? ip : cosine;
+  const larger = metric !== 'L2';
+  return rows.map((r) => ({ id: r.id, score: score(r.v, q) }))
+    .sort((a, b) => (a.score === b.score ? a.id - b.id : larger ? b.score - a.score : a.score - b.score))
+    .slice(0, k);
+}
+
+type Hit = Record<string, unknown>;
+
+function assertSameHits(got: Hit[], want: Array<{ id: number; score: number }>, metric: string): void {
+  assert.equal(got.length, want.length);
+  got.forEach((h, i) => {
+    // Equal scores may come in either order between ties of the same score.
+    const w = want[i]!;
+    if (metric === 'COSINE') assert.ok(Math.abs((h['score'] as number) - w.score) < 1e-6, `hit ${i}: ${String(h['score'])} vs ${w.score}`);
+    else assert.equal(h['score'], w.score, `hit ${i} score`);
+    if (h['id'] !== w.id) assert.equal(h['score'], w.score, `hit ${i} differs from ${w.id} and is not a tie`);
+  });
+}
+
+async function createInt8(db: Elanus, name: string): Promise<void> {
+  await db.createCollection({ collection_name: name, fields: [
+    { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+    { name: 'v', data_type: DataType.Int8Vector, dim },
+  ] });
+}
+
+test('Int8Vector: schema, insert, query round trip, flush, log replay and restart keep the integers', async () => {
+  const h = await openEngine({ storage: 'memory' });
+  try {
+    await createInt8(h.db, 'c');
+    const described = await h.db.describeCollection({ collection_name: 'c' });
+    const f = described.schema.fields.find((x) => x.name === 'v')!;
+    assert.equal(f.data_type, 'Int8Vector');
+    assert.equal(String(f.dim ?? (f.type_params as Array<{ key: string; value: string }> | undefined)?.find((p) => p.key === 'dim')?.value), String(dim));
+    const first = int8Rows(0, 50);
+    const second = int8Rows(50, 80);
+    await h.db.insert({ collection_name: 'c', data: first });
+    await h.db.flush({ collection_names: ['c'] });
+    // Int8Array rows are taken as they are.
+    await h.db.insert({ collection_name: 'c', data: second.map((r) => ({ id: r.id, v: Int8Array.from(r.v) })) });
+    await h.db.loadCollection({ collection_name: 'c' });
+    const all = [...first, ...second];
+    const read = async (db: Elanus) => (await db.query({ collection_name: 'c', filter: 'id >= 0', output_fields: ['v'], limit: 1000, consistency_level: 'Strong' })).data
+      .map((r) => ({ id: r['id'] as number, v: r['v'] as number[] })).sort((a, b) => a.id - b.id);
+    assert.deepEqual(await read(h.db), all);
+    assert.ok(all.some((r) => r.v.includes(-128)) && all.some((r) => r.v.includes(127)), 'the rows cover both ends of the range');
+    // The second batch is only in the log: a restart replays it.
+    const db = await h.reopen();
+    await db.loadCollection({ collection_name: 'c' });
+    assert.deepEqual(await read(db), all);
+    await db.flush({ collection_names: ['c'] });
+    const again = await h.reopen();
+    await again.loadCollection({ collection_name: 'c' });
+    assert.deepEqual(await read(again), all);
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('Int8Vector: values that are not int8 are refused with the field and row named, and nothing is stored', async () => {
+  const h = await openEngine({ storage: 'memory' });
+  try {
+    await createInt8(h.db, 'c');
+    await h.db.loadCollection({ collection_name: 'c' });
+    const ok = int8Rows(0, 3);
+    const bad = (v: unknown) => [...ok, { id: 10, v }];
+    const row3 = /field "v" in row 3/;
+    await assert.rejects(h.db.insert({ collection_name: 'c', data: bad([...ok[0]!.v.slice(1), 128]) }), (e: Error & { code?: string }) => e.code === 'VALUE_OUT_OF_RANGE' && row3.test(e.message));
+    await assert.rejects(h.db.insert({ collection_name: 'c', data: bad([...ok[0]!.v.slice(1), -129]) }), (e: Error & { code?: string }) => e.code === 'VALUE_OUT_OF_RANGE' && row3.test(e.message));
+    await assert.rejects(h.db.insert({ collection_name: 'c', data: bad([...ok[0]!.v.slice(1), 1.5]) }), (e: Error & { code?: string }) => e.code === 'WRONG_TYPE' && row3.test(e.message));
+    await assert.rejects(h.db.insert({ collection_name: 'c', data: bad([...ok[0]!.v.slice(1), '7']) }), (e: Error & { code?: string }) => e.code === 'WRONG_TYPE' && row3.test(e.message));
+    await assert.rejects(h.db.insert({ collection_name: 'c', data: bad(ok[0]!.v.slice(1)) }), { code: 'WRONG_DIMENSION' });
+    await assert.rejects(h.db.insert({ collection_name: 'c', data: bad('abc') }), { code: 'WRONG_TYPE' });
+    await assert.rejects(h.db.upsert({ collection_name: 'c', data: bad([...ok[0]!.v.slice(1), 300]) }), { code: 'VALUE_OUT_OF_RANGE' });
+    assert.equal((await h.db.count({ collection_name: 'c', consistency_level: 'Strong' })).data, 0, 'nothing of a refused batch is stored');
+    await h.db.insert({ collection_name: 'c', data: ok });
+    // Query vectors too: integers in [-128, 127] of the field's dimension.
+    const q = ok[0]!.v;
+    await assert.rejects(h.db.search({ collection_name: 'c', data: [...q.slice(1), 200], limit: 1 }), { code: 'VALUE_OUT_OF_RANGE' });
+    await assert.rejects(h.db.search({ collection_name: 'c', data: [...q.slice(1), 0.5], limit: 1 }), { code: 'WRONG_TYPE' });
+    await assert.rejects(h.db.search({ collection_name: 'c', data: q.slice(1), limit: 1 }), { code: 'WRONG_DIMENSION' });
+    // Schema rules as for the other dense vectors.
+    await assert.rejects(h.db.createCollection({ collection_name: 'd', fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true }, { name: 'v', data_type: DataType.Int8Vector, dim: 1 },
+    ] }), { code: 'INVALID_SCHEMA', message: /invalid dimension: 1/ });
+    await assert.rejects(h.db.createCollection({ collection_name: 'd', fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true }, { name: 'v', data_type: DataType.Int8Vector },
+    ] }), { code: 'INVALID_SCHEMA', message: /dimension is not defined/ });
+  } finally {
+    await h.dispose();
+  }
+});
+
+test('Int8Vector indexes: HNSW, HNSW_SQ and AUTOINDEX with L2, IP or COSINE; FLAT, IVF and other metrics refused', async () => {
+  const h = await openEngine({ storage: 'memory' });
+  try {
+    await createInt8(h.db, 'c');
+    for (const index_type of ['FLAT', 'IVF_FLAT', 'IVF_SQ8', 'IVF_PQ', 'DISKANN', 'BIN_FLAT', 'SPARSE_INVERTED_INDEX']) {
+      await assert.rejects(h.db.createIndex({ collection_name: 'c', field_name: 'v', index_type, metric_type: 'L2' }), { code: 'INDEX_TYPE_INVALID' }, index_type);
+    }
+    for (const metric_type of ['HAMMING', 'JACCARD', 'BM25']) {
+      await assert.rejects(h.db.createIndex({ collection_name: 'c', field_name: 'v', index_type: 'HNSW', metric_type }), { code: 'METRIC_TYPE_INVALID' }, metric_type);
+    }
+    await h.db.createIndex({ collection_name: 'c', field_name: 'v' });
+    const d = (await h.db.describeIndex({ collection_name: 'c' })).index_descriptions[0]!;
+    assert.deepEqual(d.params, [{ key: 'index_type', value: 'AUTOINDEX' }, { key: 'metric_type', value: 'COSINE' }], 'AUTOINDEX with COSINE, as Milvus defaults it');
+    for (const [index_type, metric_type] of [['HNSW', 'L2'], ['HNSW', 'IP'], ['HNSW_SQ', 'COSINE']]) {
+      await h.db.dropIndex({ collection_name: 'c', field_name: 'v' });
+      await h.db.createIndex({ collection_name: 'c', field_name: 'v', index_type, metric_type, params: { M: 8, efConstruction: 64 } });
+    }
+  } finally {
+    await h.dispose();
+  }
+});
+
+for (const metric of ['L2', 'IP', 'COSINE'] as const) {
+  test(`Int8Vector search (${metric}): growing rows scanned exactly, sealed rows through HNSW, scores as on the integers`, async () => {
+    const h = await openEngine({ storage: 'memory' });
+    try {
+      await createInt8(h.db, 'c');
+      await h.db.createIndex({ collection_name: 'c', field_name: 'v', index_type: 'HNSW', metric_type: metric, params: { M: 16, efConstruction: 200 } });
+      await h.db.loadCollection({ collection_name: 'c' });
+      const rows = int8Rows(0, 600);
+      const queries = [int8Rows(1000, 1001)[0]!.v, rows[17]!.v, Array.from({ length: dim }, (_, k) => (k % 2 === 0 ? 127 : -128))];
+      // Growing only: every row is scanned exactly.
+      await h.db.insert({ collection_name: 'c', data: rows.slice(0, 300) });
+      let r = await h.db.search({ collection_name: 'c', data: queries, limit: 10, metric_type: metric, consistency_level: 'Strong' });
+      (r.results as Hit[][]).forEach((hits, q) => assertSameHits(hits, expected(rows.slice(0, 300), queries[q]!, metric, 10), metric));
+      // Half sealed and indexed, half growing: exact scores, recall of the graph's part at least 0.95.
+      await h.db.flush({ collection_names: ['c'] });
+      await h.db.insert({ collection_name: 'c', data: rows.slice(300) });
+      await h.db.waitForIndexes();
+      r = await h.db.search({ collection_name: 'c', data: queries, limit: 10, metric_type: metric, params: { ef: 128 }, consistency_level: 'Strong' });
+      let found = 0;
+      (r.results as Hit[][]).forEach((hits, q) => {
+        const want = expected(rows, queries[q]!, metric, 10);
+        const score = new Map(rows.map((x) => [x.id, metric === 'L2' ? l2(x.v, queries[q]!) : metric === 'IP' ? ip(x.v, queries[q]!) : cosine(x.v, queries[q]!)]));
+        for (const hit of hits) {
+          const exact = score.get(hit['id'] as number)!;
+          if (metric === 'COSINE') assert.ok(Math.abs((hit['score'] as number) - exact) < 1e-6);
+          else assert.equal(hit['score'], exact, 'each hit scores exactly what the integers give');
+        }
+        const wantScores = want.map((w) => w.score);
+        found += hits.filter((x, i) => (metric === 'COSINE' ? Math.abs((x['score'] as number) - wantScores[i]!) < 1e-6 : x['score'] === wantScores[i])).length;
+      });
+      assert.ok(found / 30 >= 0.95, `recall ${found / 30}`);
+      // Range search is an exact scan: exactly the rows in range.
+      const q0 = queries[0]!;
+      const exactScores = rows.map((x) => ({ id: x.id, score: metric === 'L2' ? l2(x.v, q0) : metric === 'IP' ? ip(x.v, q0) : cosine(x.v, q0) }));
+      const sorted = [...exactScores].sort((a, b) => (metric === 'L2' ? a.score - b.score : b.score - a.score));
+      const radius = sorted[20]!.score;
+      const rr = await h.db.search({ collection_name: 'c', data: q0, limit: 100, metric_type: metric, params: { radius }, consistency_level: 'Strong' });
+      const inRange = exactScores.filter((x) => (metric === 'L2' ? x.score < radius : x.score > radius)).map((x) => x.id).sort((a, b) => a - b);
+      assert.deepEqual((rr.results as Hit[]).map((x) => x['id'] as number).sort((a, b) => a - b), inRange);
+    } finally {
+      await h.dispose();
+    }
+  });
+}
