@@ -199,3 +199,47 @@ for (const metric of ['L2', 'IP', 'COSINE'] as const) {
     }
   });
 }
+
+test('Int8Vector with HNSW_SQ: interim chunk graphs of a growing segment, then the sealed index, both with recall against the exact answer; compaction keeps the values', async () => {
+  const h = await openEngine({ storage: 'memory', limits: { interimIndexRows: 4096 } });
+  try {
+    await createInt8(h.db, 'c');
+    await h.db.createIndex({ collection_name: 'c', field_name: 'v', index_type: 'HNSW_SQ', metric_type: 'L2', params: { M: 16, efConstruction: 200, sq_type: 'SQ8' } });
+    await h.db.loadCollection({ collection_name: 'c' });
+    const rows = int8Rows(0, 12500);
+    for (let f = 0; f < rows.length; f += 500) await h.db.insert({ collection_name: 'c', data: rows.slice(f, f + 500) });
+    await h.db.waitForIndexes();
+    assert.equal(h.db.vectorIndexStats().interim.chunks, 3, 'three whole chunks of 4,096 rows have graphs');
+    const queries = int8Rows(90000, 90010).map((x) => x.v);
+    const recallNow = async (ef: number): Promise<number> => {
+      const r = await h.db.search({ collection_name: 'c', data: queries, limit: 10, metric_type: 'L2', params: { ef }, consistency_level: 'Strong' });
+      let found = 0;
+      (r.results as Hit[][]).forEach((hits, q) => {
+        // Quantized scores approximate the exact ones: recall is counted by the exact top-10's scores.
+        const want = expected(rows, queries[q]!, 'L2', 10);
+        const cut = want[9]!.score;
+        found += hits.filter((x) => l2(rows[x['id'] as number]!.v, queries[q]!) <= cut).length;
+      });
+      return found / (queries.length * 10);
+    };
+    let before = segmentSearches.interim;
+    const growing = await recallNow(24);
+    assert.ok(segmentSearches.interim > before, 'the growing segment was searched through its interim chunk graphs');
+    assert.ok(growing >= 0.9, `recall over interim chunks ${growing}`);
+    await h.db.flush({ collection_names: ['c'] });
+    await h.db.waitForIndexes();
+    before = segmentSearches.index;
+    const sealed = await recallNow(64);
+    assert.ok(segmentSearches.index > before, 'the sealed segment was searched through its HNSW_SQ graph');
+    assert.ok(sealed >= 0.9, `recall over the sealed index ${sealed}`);
+    // A second sealed segment, compacted with the first: the integers come through as they were.
+    await h.db.upsert({ collection_name: 'c', data: [{ id: 7, v: rows[8]!.v }] });
+    await h.db.flush({ collection_names: ['c'] });
+    await h.db.compact({ collection_name: 'c' });
+    const got = (await h.db.query({ collection_name: 'c', filter: 'id in [7, 8, 12499]', output_fields: ['v'], consistency_level: 'Strong' })).data
+      .map((r) => ({ id: r['id'] as number, v: r['v'] as number[] })).sort((a, b) => a.id - b.id);
+    assert.deepEqual(got, [{ id: 7, v: rows[8]!.v }, rows[8], rows[12499]]);
+  } finally {
+    await h.dispose();
+  }
+});
