@@ -82,6 +82,13 @@ test('Int8Vector: schema, insert, query round trip, flush, log replay and restar
       .map((r) => ({ id: r['id'] as number, v: r['v'] as number[] })).sort((a, b) => a.id - b.id);
     assert.deepEqual(await read(h.db), all);
     assert.ok(all.some((r) => r.v.includes(-128)) && all.some((r) => r.v.includes(127)), 'the rows cover both ends of the range');
+    // Search by primary key: the stored integers are the query.
+    const byKey = await h.db.search({ collection_name: 'c', anns_field: 'v', ids: [61], limit: 2, metric_type: 'L2', consistency_level: 'Strong' });
+    // One key gives a list of lists, as in Milvus.
+    const keyHits = (byKey.results as Hit[][])[0]!;
+    assert.equal(keyHits[0]!['id'], 61);
+    assert.equal(keyHits[0]!['score'], 0);
+    assert.equal(keyHits[1]!['score'], expected(all, all[61]!.v, 'L2', 2)[1]!.score);
     // The second batch is only in the log: a restart replays it.
     const db = await h.reopen();
     await db.loadCollection({ collection_name: 'c' });

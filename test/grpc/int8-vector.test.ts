@@ -81,6 +81,7 @@ test('insert, query output round trip, and search with int8 query vectors: score
   const lists = two.results as unknown as Array<Array<{ id: string; score: number; v: number[] }>>;
   assert.equal(lists[1]![0]!.id, '4');
   assert.equal(lists[1]![0]!.score, 0);
+  assert.deepEqual(Array.from(new Int8Array(Uint8Array.from(lists[1]![0]!.v).buffer)), rows[3]!.v, 'the hit carries its vector');
 
   // Another metric needs another index: IP and COSINE.
   assertOk(await c.releaseCollection({ collection_name: 'i8' }));
