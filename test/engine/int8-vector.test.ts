@@ -246,6 +246,19 @@ test('Int8Vector with HNSW_SQ: interim chunk graphs of a growing segment, then t
     const got = (await h.db.query({ collection_name: 'c', filter: 'id in [7, 8, 12499]', output_fields: ['v'], consistency_level: 'Strong' })).data
       .map((r) => ({ id: r['id'] as number, v: r['v'] as number[] })).sort((a, b) => a.id - b.id);
     assert.deepEqual(got, [{ id: 7, v: rows[8]!.v }, rows[8], rows[12499]]);
+    // After a restart the index is read back from its file, not rebuilt, and searches as before.
+    await h.db.waitForIndexes();
+    const builtBefore = h.db.vectorIndexStats().built;
+    assert.ok(builtBefore > 0);
+    const db = await h.reopen();
+    await db.loadCollection({ collection_name: 'c' });
+    await db.waitForIndexes();
+    assert.ok(db.vectorIndexStats().loaded > 0, 'the index file was loaded');
+    assert.equal(db.vectorIndexStats().built, 0, 'nothing was rebuilt');
+    rows[7] = { id: 7, v: rows[8]!.v };
+    before = segmentSearches.index;
+    assert.ok(await recallNow(64) >= 0.9);
+    assert.ok(segmentSearches.index > before);
   } finally {
     await h.dispose();
   }
