@@ -16,7 +16,6 @@ import { DataType } from '../catalog/types.js';
 import { indexesOf } from '../catalog/index.js';
 import { CoalescedPass } from '../concurrency/index.js';
 import { ElanusError } from '../errors/index.js';
-import { nativeVectors } from '../index/int8.js';
 import { buildIndex, newCancelWord, type IndexBuildSpec, type NativeIndex, type VectorData } from '../index/native.js';
 import { planVectorIndex } from '../index/spec.js';
 import type { InterimChunks } from '../query/vector-search.js';
@@ -180,7 +179,7 @@ export class InterimIndexes {
     const width = field.dim!;
     let built: NativeIndex;
     try {
-      built = await buildIndex(spec, nativeVectors(field, values.subarray(chunk * n * width, (chunk + 1) * n * width) as VectorData, true), n, this.cancel);
+      built = await buildIndex(spec, values.subarray(chunk * n * width, (chunk + 1) * n * width) as VectorData, n, this.cancel);
     } catch (e) {
       if (this.closed || (e instanceof ElanusError && e.code === 'CLOSED')) return;
       this.entryFor(seg, field.fieldId, index.indexId, spec.M).failed = true;

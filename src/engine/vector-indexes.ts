@@ -24,7 +24,6 @@ import type { CollectionMeta, FieldSchema, IndexMeta } from '../catalog/types.js
 import { indexesOf, isVector } from '../catalog/index.js';
 import { CoalescedPass } from '../concurrency/index.js';
 import { ElanusError } from '../errors/index.js';
-import { nativeVectors } from '../index/int8.js';
 import { buildIndex, loadIndex, newCancelWord, type NativeIndex, type VectorData } from '../index/native.js';
 import { SparseIndex } from '../index/sparse.js';
 import { planVectorIndex, type VectorIndexPlan } from '../index/spec.js';
@@ -287,7 +286,7 @@ export class VectorIndexes {
           this.absent.add(job.key);
           return;
         }
-        const native = stored ?? await buildIndex(plan.spec, nativeVectors(field, seg.column(fieldIndex).values as VectorData, true), seg.rowCount, this.cancel);
+        const native = stored ?? await buildIndex(plan.spec, seg.column(fieldIndex).values as VectorData, seg.rowCount, this.cancel);
         fromFile = stored !== undefined;
         if (!fromFile) {
           if (!this.wanted(job)) return this.discard(undefined);

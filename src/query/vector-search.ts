@@ -17,7 +17,6 @@ import { DataType, type FieldSchema } from '../catalog/types.js';
 import { assert, fail } from '../errors/index.js';
 import type { SearchParams } from '../index/spec.js';
 import { elementOf } from '../index/spec.js';
-import { nativeVectors } from '../index/int8.js';
 import { type NativeIndex, type VectorData, exactSearch, rangeSearch, searchMany } from '../index/native.js';
 import { SparseIndex, type SparseVec } from '../index/sparse.js';
 import type { Segment } from '../segments/segment.js';
@@ -251,7 +250,7 @@ export async function vectorSearch(segments: readonly Segment[], spec: VectorSea
         .then((r) => unpack(seg, r.rows, r.scores, nq, k)));
       if (allowed.rows > from) {
         const width = field.type === DataType.BinaryVector ? field.dim! / 8 : field.dim!;
-        const vectors = nativeVectors(field, (seg.column(spec.fieldIndex).values as VectorData).subarray(from * width, allowed.rows * width) as VectorData);
+        const vectors = (seg.column(spec.fieldIndex).values as VectorData).subarray(from * width, allowed.rows * width) as VectorData;
         const tailMask = mask?.subarray(from, allowed.rows);
         tasks.push(exactSearch(vectors, allowed.rows - from, field.dim!, elementOf(field), spec.metric, packed!, nq, { k, allow: tailMask })
           .then((r) => unpack(seg, r.rows, r.scores, nq, k, from)));
@@ -266,7 +265,7 @@ export async function vectorSearch(segments: readonly Segment[], spec: VectorSea
       tasks.push(index.search(packed!, nq, { k, ef: spec.params.ef, nprobe: spec.params.nprobe, allow: mask, allowedCount: allowed.count })
         .then((r) => unpack(seg, r.rows, r.scores, nq, k)));
     } else {
-      const vectors = nativeVectors(field, seg.column(spec.fieldIndex).values as VectorData);
+      const vectors = seg.column(spec.fieldIndex).values as VectorData;
       tasks.push(exactSearch(vectors, allowed.rows, field.dim!, elementOf(field), spec.metric, packed!, nq, { k, allow: mask })
         .then((r) => unpack(seg, r.rows, r.scores, nq, k)));
     }
@@ -357,7 +356,7 @@ export async function vectorRangeSearch(segments: readonly Segment[], spec: Vect
       })));
       continue;
     }
-    const vectors = nativeVectors(field, seg.column(spec.fieldIndex).values as VectorData);
+    const vectors = seg.column(spec.fieldIndex).values as VectorData;
     tasks.push(rangeSearch(vectors, allowed.rows, field.dim!, elementOf(field), spec.metric, packed!, nq, {
       radius, ...(rangeFilter !== undefined ? { rangeFilter } : {}), limit: k, allow: allowed.mask,
     }).then((r) => {
