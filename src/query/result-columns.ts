@@ -16,7 +16,7 @@ import type { OutputPlan } from './rows.js';
 export type DenseData = Float32Array | Uint8Array | Uint16Array | Int8Array;
 
 export type ResultColumn =
-  /** Float, binary and half-precision vectors: `widthOf(field)` elements per row, as stored (halves as their 16 bits). */
+  /** Float, binary, half-precision and int8 vectors: `widthOf(field)` elements per row, as stored (halves as their 16 bits). */
   | { readonly field: FieldSchema; readonly kind: 'dense'; readonly data: DenseData; readonly valid: Uint8Array | undefined }
   /** Everything else, one value per row as `valueAt` reads it (null when unset). */
   | { readonly field: FieldSchema; readonly kind: 'values'; readonly values: readonly unknown[] };

@@ -1,7 +1,7 @@
 // Columnar data: one column per field, in the compact form each type allows (typed
-// arrays for numbers and vectors, 2 bytes per value for Float16/BFloat16, 1 signed
-// byte per value for Int8Vector). Growing
-// segments append into ColumnBuilders; sealed segments and log records hold Columns.
+// arrays for numbers and vectors, 2 bytes per value for Float16/BFloat16, 1 signed byte
+// per value for Int8Vector). Growing segments append into ColumnBuilders; sealed
+// segments and log records hold Columns.
 import { bf16ToF32, f16ToF32 } from '../catalog/half-float.js';
 import { assert } from '../errors/index.js';
 import { DataType, type FieldSchema } from '../catalog/types.js';
