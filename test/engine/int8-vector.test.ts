@@ -263,3 +263,26 @@ test('Int8Vector with HNSW_SQ: interim chunk graphs of a growing segment, then t
     await h.dispose();
   }
 });
+
+test('Int8Vector and partial upsert: a row that leaves the vector out keeps its stored integers; one that gives it replaces them', async () => {
+  const h = await openEngine({ storage: 'memory' });
+  try {
+    await h.db.createCollection({ collection_name: 'p', fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'n', data_type: DataType.Int32 },
+      { name: 'v', data_type: DataType.Int8Vector, dim },
+    ] });
+    await h.db.loadCollection({ collection_name: 'p' });
+    const rows = int8Rows(0, 3).map((r) => ({ ...r, n: r.id }));
+    await h.db.insert({ collection_name: 'p', data: rows });
+    await h.db.flush({ collection_names: ['p'] });
+    const replaced = rows[2]!.v.map((x) => -x - 1);
+    await h.db.upsert({ collection_name: 'p', partial_update: true, data: [{ id: 1, n: 10 }, { id: 2, v: replaced }] });
+    await assert.rejects(h.db.upsert({ collection_name: 'p', partial_update: true, data: [{ id: 0, v: [...rows[0]!.v.slice(1), 128] }] }), { code: 'VALUE_OUT_OF_RANGE' });
+    const got = (await h.db.query({ collection_name: 'p', filter: 'id >= 0', output_fields: ['n', 'v'], consistency_level: 'Strong' })).data
+      .map((r) => ({ id: r['id'] as number, n: r['n'] as number, v: r['v'] as number[] })).sort((a, b) => a.id - b.id);
+    assert.deepEqual(got, [rows[0], { ...rows[1], n: 10 }, { ...rows[2], v: replaced }]);
+  } finally {
+    await h.dispose();
+  }
+});
