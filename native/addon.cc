@@ -94,16 +94,16 @@ Metric to_metric(Napi::Value v) {
 Element to_element(Napi::Value v) {
   Element e;
   if (!v.IsString() || !parse_element(v.As<Napi::String>().Utf8Value(), &e))
-    throw InvalidArgument("element must be one of f32, f16, bf16, bin");
+    throw InvalidArgument("element must be one of f32, f16, bf16, bin, i8");
   return e;
 }
 
 const char* array_for(Element e) {
-  return e == Element::F32 ? "Float32Array" : e == Element::BIN ? "Uint8Array" : "Uint16Array";
+  return e == Element::F32 ? "Float32Array" : e == Element::BIN ? "Uint8Array" : e == Element::I8 ? "Int8Array" : "Uint16Array";
 }
 
 napi_typedarray_type array_type(Element e) {
-  return e == Element::F32 ? napi_float32_array : e == Element::BIN ? napi_uint8_array : napi_uint16_array;
+  return e == Element::F32 ? napi_float32_array : e == Element::BIN ? napi_uint8_array : e == Element::I8 ? napi_int8_array : napi_uint16_array;
 }
 
 /** Elements of the typed array per row. */

@@ -18,7 +18,8 @@
 namespace elanus {
 
 enum class Metric : std::uint8_t { L2 = 0, IP = 1, COSINE = 2, HAMMING = 3, JACCARD = 4 };
-enum class Element : std::uint8_t { F32 = 0, F16 = 1, BF16 = 2, BIN = 3 };
+/** I8: signed bytes (Milvus's INT8_VECTOR), scored as the integers they are. */
+enum class Element : std::uint8_t { F32 = 0, F16 = 1, BF16 = 2, BIN = 3, I8 = 4 };
 
 /** Input the caller can fix: wrong lengths, bad parameters. */
 struct InvalidArgument : std::runtime_error {
@@ -86,13 +87,14 @@ const char* element_name(Element e);
 bool parse_metric(const std::string& s, Metric* out);
 bool parse_element(const std::string& s, Element* out);
 
-/** Bytes of one row: dim floats, dim halves, or dim bits. */
+/** Bytes of one row: dim floats, dim halves, dim signed bytes, or dim bits. */
 inline std::size_t row_bytes(Element e, std::size_t dim) {
   switch (e) {
     case Element::F32: return dim * 4;
     case Element::F16:
     case Element::BF16: return dim * 2;
     case Element::BIN: return dim / 8;
+    case Element::I8: return dim;
   }
   return 0;
 }
@@ -165,13 +167,17 @@ inline void decode_row(Element e, const void* src, std::size_t dim, float* out) 
   } else if (e == Element::F16) {
     const auto* h = static_cast<const std::uint16_t*>(src);
     for (std::size_t i = 0; i < dim; i++) out[i] = f16_to_f32(h[i]);
+  } else if (e == Element::I8) {
+    // Every int8 is a float exactly.
+    const auto* b = static_cast<const std::int8_t*>(src);
+    for (std::size_t i = 0; i < dim; i++) out[i] = static_cast<float>(b[i]);
   } else {
     const auto* h = static_cast<const std::uint16_t*>(src);
     for (std::size_t i = 0; i < dim; i++) out[i] = bf16_to_f32(h[i]);
   }
 }
 
-/** Floats back to `e` (not BIN). */
+/** Floats back to `e` (not BIN, not I8: nothing stores floats as int8 rows). */
 inline void encode_row(Element e, const float* src, std::size_t dim, void* out) {
   if (e == Element::F32) {
     std::memcpy(out, src, dim * 4);

@@ -71,7 +71,7 @@ Header Reader::header() {
   h.rows = get<std::uint64_t>("rows");
   if (kind < 1 || kind > 5) throw Corrupt("unknown index kind " + std::to_string(kind));
   if (metric > 4) throw Corrupt("unknown metric " + std::to_string(metric));
-  if (element > 3) throw Corrupt("unknown element type " + std::to_string(element));
+  if (element > 4) throw Corrupt("unknown element type " + std::to_string(element));
   h.kind = static_cast<Kind>(kind);
   h.metric = static_cast<Metric>(metric);
   h.element = static_cast<Element>(element);

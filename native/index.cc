@@ -32,6 +32,9 @@ std::unique_ptr<VectorIndex> build_index(const BuildSpec& s, const void* data, s
   if (binary != (s.element == Element::BIN))
     throw InvalidArgument(std::string("element ") + element_name(s.element) + " is not valid for " + kind_name(s.kind));
   if (binary && s.dim % 8) throw InvalidArgument("binary dim must be a multiple of 8, got " + std::to_string(s.dim));
+  // Milvus builds only the HNSW family on INT8_VECTOR; the IVF code keeps no int8 rows.
+  if (s.element == Element::I8 && s.kind != Kind::HNSW)
+    throw InvalidArgument(std::string("element i8 is not valid for ") + kind_name(s.kind));
   return s.kind == Kind::HNSW ? build_hnsw(s, data, rows) : build_ivf(s, data, rows);
 }
 

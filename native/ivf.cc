@@ -328,7 +328,7 @@ class IvfIndex final : public VectorIndex {
 
   void load(const Header& h, Reader& r) {
     kind_ = h.kind, metric_ = h.metric, element_ = h.element, dim_ = h.dim, rows_ = h.rows;
-    if (binary_metric(metric_) || element_ == Element::BIN) throw Corrupt("metric or element type does not fit the index kind");
+    if (binary_metric(metric_) || element_ == Element::BIN || element_ == Element::I8) throw Corrupt("metric or element type does not fit the index kind");
     nlist_ = r.get<std::uint32_t>("nlist");
     pq_m_ = r.get<std::uint32_t>("m");
     pq_nbits_ = r.get<std::uint32_t>("nbits");

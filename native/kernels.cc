@@ -14,12 +14,13 @@ namespace elanus {
 
 namespace {
 
-enum { E_F32 = 0, E_F16 = 1, E_BF16 = 2 };
+enum { E_F32 = 0, E_F16 = 1, E_BF16 = 2, E_I8 = 3 };
 
 template <int E>
 inline float load1(const void* p, std::size_t i) {
   if constexpr (E == E_F32) return static_cast<const float*>(p)[i];
   else if constexpr (E == E_F16) return f16_to_f32(static_cast<const std::uint16_t*>(p)[i]);
+  else if constexpr (E == E_I8) return static_cast<float>(static_cast<const std::int8_t*>(p)[i]);
   else return bf16_to_f32(static_cast<const std::uint16_t*>(p)[i]);
 }
 
@@ -90,6 +91,9 @@ template <int E>
 T_AVX2 inline __m256 load8(const void* p, std::size_t i) {
   if constexpr (E == E_F32) {
     return _mm256_loadu_ps(static_cast<const float*>(p) + i);
+  } else if constexpr (E == E_I8) {
+    __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(static_cast<const std::int8_t*>(p) + i));
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b));
   } else {
     __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const std::uint16_t*>(p) + i));
     if constexpr (E == E_F16) return _mm256_cvtph_ps(h);
@@ -195,6 +199,9 @@ template <int E>
 T_AVX512 inline __m512 load16(const void* p, std::size_t i, __mmask16 m) {
   if constexpr (E == E_F32) {
     return _mm512_maskz_loadu_ps(m, static_cast<const float*>(p) + i);
+  } else if constexpr (E == E_I8) {
+    __m128i b = _mm_maskz_loadu_epi8(m, static_cast<const std::int8_t*>(p) + i);
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b));
   } else {
     __m256i h = _mm256_maskz_loadu_epi16(m, static_cast<const std::uint16_t*>(p) + i);
     if constexpr (E == E_F16) return _mm512_cvtph_ps(h);
@@ -331,9 +338,10 @@ struct BitKernels {
 
 Kernels choose() {
   Kernels k{};
-  k.dot[0] = dot_generic<E_F32>, k.dot[1] = dot_generic<E_F16>, k.dot[2] = dot_generic<E_BF16>;
-  k.l2[0] = l2_generic<E_F32>, k.l2[1] = l2_generic<E_F16>, k.l2[2] = l2_generic<E_BF16>;
+  k.dot[0] = dot_generic<E_F32>, k.dot[1] = dot_generic<E_F16>, k.dot[2] = dot_generic<E_BF16>, k.dot[3] = dot_generic<E_I8>;
+  k.l2[0] = l2_generic<E_F32>, k.l2[1] = l2_generic<E_F16>, k.l2[2] = l2_generic<E_BF16>, k.l2[3] = l2_generic<E_I8>;
   k.dot_norm[0] = dot_norm_generic<E_F32>, k.dot_norm[1] = dot_norm_generic<E_F16>, k.dot_norm[2] = dot_norm_generic<E_BF16>;
+  k.dot_norm[3] = dot_norm_generic<E_I8>;
   k.l2_sq8 = l2_sq8_generic;
   k.dot_sq8 = dot_sq8_generic;
   k.isa = "generic";
@@ -342,16 +350,18 @@ Kernels choose() {
   bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
   if (avx512) {
-    k.dot[0] = dot_avx512<E_F32>, k.dot[1] = dot_avx512<E_F16>, k.dot[2] = dot_avx512<E_BF16>;
-    k.l2[0] = l2_avx512<E_F32>, k.l2[1] = l2_avx512<E_F16>, k.l2[2] = l2_avx512<E_BF16>;
+    k.dot[0] = dot_avx512<E_F32>, k.dot[1] = dot_avx512<E_F16>, k.dot[2] = dot_avx512<E_BF16>, k.dot[3] = dot_avx512<E_I8>;
+    k.l2[0] = l2_avx512<E_F32>, k.l2[1] = l2_avx512<E_F16>, k.l2[2] = l2_avx512<E_BF16>, k.l2[3] = l2_avx512<E_I8>;
     k.dot_norm[0] = dot_norm_avx512<E_F32>, k.dot_norm[1] = dot_norm_avx512<E_F16>, k.dot_norm[2] = dot_norm_avx512<E_BF16>;
+    k.dot_norm[3] = dot_norm_avx512<E_I8>;
     k.l2_sq8 = l2_sq8_avx512;
     k.dot_sq8 = dot_sq8_avx512;
     k.isa = "avx512";
   } else if (avx2) {
-    k.dot[0] = dot_avx2<E_F32>, k.dot[1] = dot_avx2<E_F16>, k.dot[2] = dot_avx2<E_BF16>;
-    k.l2[0] = l2_avx2<E_F32>, k.l2[1] = l2_avx2<E_F16>, k.l2[2] = l2_avx2<E_BF16>;
+    k.dot[0] = dot_avx2<E_F32>, k.dot[1] = dot_avx2<E_F16>, k.dot[2] = dot_avx2<E_BF16>, k.dot[3] = dot_avx2<E_I8>;
+    k.l2[0] = l2_avx2<E_F32>, k.l2[1] = l2_avx2<E_F16>, k.l2[2] = l2_avx2<E_BF16>, k.l2[3] = l2_avx2<E_I8>;
     k.dot_norm[0] = dot_norm_avx2<E_F32>, k.dot_norm[1] = dot_norm_avx2<E_F16>, k.dot_norm[2] = dot_norm_avx2<E_BF16>;
+    k.dot_norm[3] = dot_norm_avx2<E_I8>;
     k.l2_sq8 = l2_sq8_avx2;
     k.dot_sq8 = dot_sq8_avx2;
     k.isa = "avx2";
@@ -405,6 +415,7 @@ const char* element_name(Element e) {
     case Element::F16: return "f16";
     case Element::BF16: return "bf16";
     case Element::BIN: return "bin";
+    case Element::I8: return "i8";
   }
   return "?";
 }
@@ -416,7 +427,7 @@ bool parse_metric(const std::string& s, Metric* out) {
 }
 
 bool parse_element(const std::string& s, Element* out) {
-  for (Element e : {Element::F32, Element::F16, Element::BF16, Element::BIN})
+  for (Element e : {Element::F32, Element::F16, Element::BF16, Element::BIN, Element::I8})
     if (s == element_name(e)) return *out = e, true;
   return false;
 }

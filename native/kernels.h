@@ -1,5 +1,5 @@
 // Distance kernels for the scans and IVF lists: a float query against one stored row of
-// f32, f16 or bf16 (decoded in registers, so scores use the query at full precision),
+// f32, f16, bf16 or i8 (decoded in registers, so scores use the query at full precision),
 // 8-bit scalar-quantized rows, and bit vectors. Chosen once at load from what the CPU
 // offers (AVX-512, AVX2+FMA+F16C, or portable C++): one build runs on any x86-64.
 #pragma once
@@ -12,11 +12,11 @@
 namespace elanus {
 
 struct Kernels {
-  // [element] for F32, F16, BF16.
-  float (*dot[3])(const float* q, const void* x, std::size_t d);
-  float (*l2[3])(const float* q, const void* x, std::size_t d);
+  // [element] for F32, F16, BF16, I8.
+  float (*dot[4])(const float* q, const void* x, std::size_t d);
+  float (*l2[4])(const float* q, const void* x, std::size_t d);
   /** q·x, and x·x into *xx. */
-  float (*dot_norm[3])(const float* q, const void* x, std::size_t d, float* xx);
+  float (*dot_norm[4])(const float* q, const void* x, std::size_t d, float* xx);
   /** Σ (a_i - step_i·c_i)²: L2 to an SQ8 row with a = q - min. */
   float (*l2_sq8)(const float* a, const float* step, const std::uint8_t* c, std::size_t d);
   /** Σ w_i·c_i: the data-dependent part of q·x for an SQ8 row, with w = q·step. */
@@ -34,7 +34,7 @@ inline float binary_distance(Metric m, const std::uint8_t* a, const std::uint8_t
   return m == Metric::HAMMING ? static_cast<float>(hamming_bits(a, b, bytes)) : jaccard_distance(a, b, bytes);
 }
 
-inline int element_slot(Element e) { return e == Element::F32 ? 0 : e == Element::F16 ? 1 : 2; }
+inline int element_slot(Element e) { return e == Element::F32 ? 0 : e == Element::F16 ? 1 : e == Element::I8 ? 3 : 2; }
 
 /**
  * A dense query ready to be scored against rows of one element type: the key is the

@@ -53,6 +53,12 @@ export const sparseMetrics: readonly string[] = ['IP'];
 
 const denseTypes: readonly string[] = ['FLAT', 'IVF_FLAT', 'IVF_SQ8', 'IVF_PQ', 'HNSW', 'HNSW_SQ', 'DISKANN', 'AUTOINDEX'];
 const binaryTypes: readonly string[] = ['BIN_FLAT', 'BIN_IVF_FLAT', 'AUTOINDEX'];
+/**
+ * Int8Vector: Milvus 2.6 builds only the HNSW family on it (knowhere's index table has
+ * no FLAT, IVF or DISKANN for int8; HNSW_PQ and HNSW_PRQ, which it also allows, Elanus
+ * does not have on any type). AUTOINDEX is HNSW. Metrics: L2, IP, COSINE.
+ */
+const int8Types: readonly string[] = ['HNSW', 'HNSW_SQ', 'AUTOINDEX'];
 const sparseTypes: readonly string[] = ['SPARSE_INVERTED_INDEX', 'SPARSE_WAND', 'AUTOINDEX'];
 
 const sqTypes = ['SQ6', 'SQ8', 'FP16', 'BF16'];
@@ -130,10 +136,11 @@ const integerTypes = new Set([DataType.Int8, DataType.Int16, DataType.Int32, Dat
 const numericTypes = new Set([...integerTypes, DataType.Float, DataType.Double]);
 const denseVectorTypes = new Set([DataType.FloatVector, DataType.Float16Vector, DataType.BFloat16Vector]);
 
-type Family = 'dense' | 'binary' | 'sparse' | 'scalar';
+type Family = 'dense' | 'int8' | 'binary' | 'sparse' | 'scalar';
 
 function familyOf(f: FieldSchema): Family {
   if (denseVectorTypes.has(f.type)) return 'dense';
+  if (f.type === DataType.Int8Vector) return 'int8';
   if (f.type === DataType.BinaryVector) return 'binary';
   if (f.type === DataType.SparseFloatVector) return 'sparse';
   return 'scalar';
@@ -143,6 +150,7 @@ function familyOf(f: FieldSchema): Family {
 export function allowedIndexTypes(f: FieldSchema): string[] {
   const family = familyOf(f);
   if (family === 'dense') return [...denseTypes];
+  if (family === 'int8') return [...int8Types];
   if (family === 'binary') return [...binaryTypes];
   if (family === 'sparse') return [...sparseTypes];
   const t = f.type;
@@ -161,12 +169,12 @@ export function allowedIndexTypes(f: FieldSchema): string[] {
 /** Milvus's default metric for a vector type when an index names none (2.5). */
 export function defaultMetric(f: FieldSchema): string | undefined {
   const family = familyOf(f);
-  return family === 'dense' ? 'COSINE' : family === 'binary' ? 'HAMMING' : family === 'sparse' ? 'IP' : undefined;
+  return family === 'dense' || family === 'int8' ? 'COSINE' : family === 'binary' ? 'HAMMING' : family === 'sparse' ? 'IP' : undefined;
 }
 
 function metricsOf(f: FieldSchema): readonly string[] {
   const family = familyOf(f);
-  return family === 'dense' ? denseMetrics : family === 'binary' ? binaryMetrics : family === 'sparse' ? sparseMetrics : [];
+  return family === 'dense' || family === 'int8' ? denseMetrics : family === 'binary' ? binaryMetrics : family === 'sparse' ? sparseMetrics : [];
 }
 
 function fieldWhat(f: FieldSchema, key: string | undefined): string {
@@ -431,7 +439,7 @@ export function normalizeIndexProperty(index: IndexMeta, key: string, value: unk
 export function effectiveIndexType(index: IndexMeta, field: FieldSchema): string {
   if (index.indexType !== 'AUTOINDEX') return index.indexType;
   const family = familyOf(field);
-  return family === 'dense' ? 'HNSW' : family === 'binary' ? 'BIN_IVF_FLAT' : family === 'sparse' ? 'SPARSE_INVERTED_INDEX' : 'INVERTED';
+  return family === 'dense' || family === 'int8' ? 'HNSW' : family === 'binary' ? 'BIN_IVF_FLAT' : family === 'sparse' ? 'SPARSE_INVERTED_INDEX' : 'INVERTED';
 }
 
 /** A collection's indexes; collections stored before indexes existed have none. */

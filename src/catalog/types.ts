@@ -18,6 +18,7 @@ export enum DataType {
   Float16Vector = 102,
   BFloat16Vector = 103,
   SparseFloatVector = 104,
+  Int8Vector = 105,
 }
 
 export const vectorTypes: ReadonlySet<DataType> = new Set([
@@ -26,6 +27,7 @@ export const vectorTypes: ReadonlySet<DataType> = new Set([
   DataType.Float16Vector,
   DataType.BFloat16Vector,
   DataType.SparseFloatVector,
+  DataType.Int8Vector,
 ]);
 
 export const arrayElementTypes: ReadonlySet<DataType> = new Set([

@@ -48,7 +48,7 @@ interface Job {
   readonly chunk: number;
 }
 
-const denseTypes = new Set<DataType>([DataType.FloatVector, DataType.Float16Vector, DataType.BFloat16Vector]);
+const denseTypes = new Set<DataType>([DataType.FloatVector, DataType.Float16Vector, DataType.BFloat16Vector, DataType.Int8Vector]);
 
 export class InterimIndexes {
   /** segment → field id → its chunks. */

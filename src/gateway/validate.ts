@@ -324,6 +324,10 @@ function writeVector(f: FieldSchema, v: unknown, r: number, out: TypedValues): v
     }
     return;
   }
+  if (f.type === DataType.Int8Vector) {
+    writeInt8Vector(f, v, r, out as Int8Array);
+    return;
+  }
   // Float16/BFloat16 also accept their raw little-endian bytes (2 per value).
   if ((f.type === DataType.Float16Vector || f.type === DataType.BFloat16Vector) && v instanceof Uint8Array) {
     if (v.length !== 2 * w) fail('WRONG_DIMENSION', { field: f.name, row: r, expected: w, got: v.length / 2 });
@@ -344,6 +348,28 @@ function writeVector(f: FieldSchema, v: unknown, r: number, out: TypedValues): v
     for (let i = 0; i < w; i++) if (((out as Uint16Array)[r * w + i]! & 0x7c00) === 0x7c00 && f.type === DataType.Float16Vector) fail('VALUE_OUT_OF_RANGE', { field: f.name, row: r, value: arr[i] as number, type: 'Float16' });
   } else if (f.type === DataType.FloatVector) {
     for (let i = 0; i < w; i++) if (!Number.isFinite((out as Float32Array)[r * w + i]!)) fail('VALUE_OUT_OF_RANGE', { field: f.name, row: r, value: arr[i] as number, type: 'Float32' });
+  }
+}
+
+/**
+ * An Int8Vector row: an Int8Array (as the gRPC wire's bytes decode), or dim numbers, each
+ * an integer in [-128, 127]. Nothing is rounded or wrapped: 1.5 or 200 is refused, not
+ * stored as something else.
+ */
+function writeInt8Vector(f: FieldSchema, v: unknown, r: number, out: Int8Array): void {
+  const w = f.dim!;
+  if (v instanceof Int8Array) {
+    if (v.length !== w) fail('WRONG_DIMENSION', { field: f.name, row: r, expected: w, got: v.length });
+    out.set(v, r * w);
+    return;
+  }
+  const arr = Array.isArray(v) ? v : fail('WRONG_TYPE', { field: f.name, row: r, expected: `Int8Vector (${w} integers in [-128, 127])`, got: describe(v) });
+  if (arr.length !== w) fail('WRONG_DIMENSION', { field: f.name, row: r, expected: w, got: arr.length });
+  for (let i = 0; i < w; i++) {
+    const x: unknown = arr[i];
+    if (typeof x !== 'number' || !Number.isInteger(x)) fail('WRONG_TYPE', { field: f.name, row: r, expected: 'integers in [-128, 127]', got: describe(x) });
+    if (x < -128 || x > 127) fail('VALUE_OUT_OF_RANGE', { field: f.name, row: r, value: x, type: 'Int8Vector (-128 to 127)' });
+    out[r * w + i] = x;
   }
 }
 

@@ -19,11 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { ElanusError } from '../errors/index.js';
 
 export type NativeMetric = 'L2' | 'IP' | 'COSINE' | 'HAMMING' | 'JACCARD';
-/** Layout of vectors handed in: f32 = Float32Array (dim per row); f16 / bf16 = Uint16Array of raw half bits (dim per row); bin = Uint8Array (dim/8 bytes per row, dim = bits). */
-export type ElementType = 'f32' | 'f16' | 'bf16' | 'bin';
-export type VectorData = Float32Array | Uint16Array | Uint8Array;
+/** Layout of vectors handed in: f32 = Float32Array (dim per row); f16 / bf16 = Uint16Array of raw half bits (dim per row); i8 = Int8Array (dim per row); bin = Uint8Array (dim/8 bytes per row, dim = bits). */
+export type ElementType = 'f32' | 'f16' | 'bf16' | 'i8' | 'bin';
+export type VectorData = Float32Array | Uint16Array | Int8Array | Uint8Array;
 export type IndexBuildSpec =
-  | { type: 'HNSW'; metric: 'L2' | 'IP' | 'COSINE'; dim: number; element: 'f32' | 'f16' | 'bf16'; M: number; efConstruction: number; storage: 'f32' | 'f16' | 'bf16' | 'i8'; threads?: number }
+  /** i8 (Int8Vector) only here: Milvus builds nothing but the HNSW family on it. The graph keeps `storage`. */
+  | { type: 'HNSW'; metric: 'L2' | 'IP' | 'COSINE'; dim: number; element: 'f32' | 'f16' | 'bf16' | 'i8'; M: number; efConstruction: number; storage: 'f32' | 'f16' | 'bf16' | 'i8'; threads?: number }
   | { type: 'IVF_FLAT' | 'IVF_SQ8'; metric: 'L2' | 'IP' | 'COSINE'; dim: number; element: 'f32' | 'f16' | 'bf16'; nlist: number; threads?: number }
   | { type: 'IVF_PQ'; metric: 'L2' | 'IP' | 'COSINE'; dim: number; element: 'f32' | 'f16' | 'bf16'; nlist: number; m: number; nbits: number; threads?: number }
   | { type: 'BIN_IVF_FLAT'; metric: 'HAMMING' | 'JACCARD'; dim: number; element: 'bin'; nlist: number; threads?: number };

@@ -24,6 +24,7 @@ export function elementOf(f: FieldSchema): ElementType {
     case DataType.Float16Vector: return 'f16';
     case DataType.BFloat16Vector: return 'bf16';
     case DataType.BinaryVector: return 'bin';
+    case DataType.Int8Vector: return 'i8';
     default: return fail('INVALID_ARGUMENT', { detail: `field "${f.name}" is not a dense or binary vector field` });
   }
 }
@@ -52,8 +53,10 @@ export function planVectorIndex(index: IndexMeta, field: FieldSchema, buildThrea
     case 'HNSW_SQ':
     // DISKANN is served by the same in-memory graph (its build parameters only tune Milvus's on-disk layout).
     case 'DISKANN': {
-      const element = elementOf(field) as 'f32' | 'f16' | 'bf16';
-      const native = element === 'f32' ? 'f32' : element;
+      const element = elementOf(field) as 'f32' | 'f16' | 'bf16' | 'i8';
+      // An int8 field's graph holds float32 (the i8 storage is HNSW_SQ's quantizer, which
+      // rescales; plain HNSW keeps the values as they are).
+      const native = element === 'i8' ? 'f32' : element;
       const storage = type === 'HNSW_SQ' ? (sqStorage[p['sq_type'] ?? 'SQ8'] ?? 'i8') : native;
       const M = type === 'DISKANN' ? Math.max(2, Math.floor(intParam(p, 'max_degree', 56) / 2)) : intParam(p, 'M', autoHnsw.M);
       const efConstruction = type === 'DISKANN' ? intParam(p, 'search_list_size', autoHnsw.efConstruction) : intParam(p, 'efConstruction', autoHnsw.efConstruction);

@@ -13,10 +13,10 @@ import { valueAt, widthOf } from '../segments/columns.js';
 import type { Segment } from '../segments/segment.js';
 import type { OutputPlan } from './rows.js';
 
-export type DenseData = Float32Array | Uint8Array | Uint16Array;
+export type DenseData = Float32Array | Uint8Array | Uint16Array | Int8Array;
 
 export type ResultColumn =
-  /** Float, binary and half-precision vectors: `widthOf(field)` elements per row, as stored (halves as their 16 bits). */
+  /** Float, binary, half-precision and int8 vectors: `widthOf(field)` elements per row, as stored (halves as their 16 bits). */
   | { readonly field: FieldSchema; readonly kind: 'dense'; readonly data: DenseData; readonly valid: Uint8Array | undefined }
   /** Everything else, one value per row as `valueAt` reads it (null when unset). */
   | { readonly field: FieldSchema; readonly kind: 'values'; readonly values: readonly unknown[] };
@@ -29,7 +29,7 @@ export interface ResultColumns {
   readonly dynamic: { readonly keys: '*' | readonly string[]; readonly values: ReadonlyArray<Readonly<Record<string, unknown>> | null> } | undefined;
 }
 
-const denseTypes: ReadonlySet<DataType> = new Set([DataType.FloatVector, DataType.BinaryVector, DataType.Float16Vector, DataType.BFloat16Vector]);
+const denseTypes: ReadonlySet<DataType> = new Set([DataType.FloatVector, DataType.BinaryVector, DataType.Float16Vector, DataType.BFloat16Vector, DataType.Int8Vector]);
 
 /** The plan's output fields of `picks`, in that order. */
 export function gatherColumns(plan: OutputPlan, picks: ReadonlyArray<{ readonly seg: Segment; readonly row: number }>): ResultColumns {
@@ -123,6 +123,7 @@ export function columnOf(c: ResultColumns, name: string): ResultColumn | undefin
 function emptyDense(f: FieldSchema): DenseData {
   if (f.type === DataType.FloatVector) return new Float32Array(0);
   if (f.type === DataType.BinaryVector) return new Uint8Array(0);
+  if (f.type === DataType.Int8Vector) return new Int8Array(0);
   if (isVector(f.type)) return new Uint16Array(0);
   return new Float32Array(0);
 }

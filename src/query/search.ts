@@ -38,6 +38,8 @@ export function prepareQueries(f: FieldSchema, data: unknown): PreparedQuery[] {
       return Uint8Array.from(arr);
     }
     if (arr.length !== f.dim) fail('WRONG_DIMENSION', { field: f.name, row: i, expected: f.dim!, got: arr.length });
+    // Int8 queries are compared as the integers they are (held as floats, which hold them exactly).
+    if (f.type === DataType.Int8Vector) return int8Query(f, arr, i);
     const v = Float32Array.from(arr);
     for (let k = 0; k < v.length; k++) if (!Number.isFinite(v[k]!)) fail('VALUE_NOT_FINITE', { field: f.name, row: i, position: k });
     // Half-precision fields are compared at their stored precision.
@@ -45,6 +47,18 @@ export function prepareQueries(f: FieldSchema, data: unknown): PreparedQuery[] {
     if (f.type === DataType.BFloat16Vector) for (let k = 0; k < v.length; k++) v[k] = bf16ToF32(f32ToBf16(v[k]!));
     return v;
   });
+}
+
+/** An Int8Vector query: dim integers in [-128, 127], nothing rounded or wrapped. */
+function int8Query(f: FieldSchema, arr: ArrayLike<number>, i: number): Float32Array {
+  const v = new Float32Array(arr.length);
+  for (let k = 0; k < arr.length; k++) {
+    const x: unknown = arr[k];
+    if (typeof x !== 'number' || !Number.isInteger(x)) fail('WRONG_TYPE', { field: f.name, row: i, expected: 'integers in [-128, 127]', got: `${typeof x} ${String(x)}` });
+    if (x < -128 || x > 127) fail('VALUE_OUT_OF_RANGE', { field: f.name, row: i, value: x, type: 'Int8Vector (-128 to 127)' });
+    v[k] = x;
+  }
+  return v;
 }
 
 export interface SearchSpec {
@@ -83,6 +97,10 @@ export function bruteForceSearch(segments: readonly Segment[], spec: SearchSpec)
         const src = col as Uint16Array;
         const conv = f.type === DataType.Float16Vector ? f16ToF32 : bf16ToF32;
         for (let k = 0; k < dim; k++) scratch[k] = conv(src[r * dim + k]!);
+        vec = scratch;
+      } else if (f.type === DataType.Int8Vector) {
+        const src = col as Int8Array;
+        for (let k = 0; k < dim; k++) scratch[k] = src[r * dim + k]!;
         vec = scratch;
       }
       const rowNorm = spec.metric === 'COSINE' && vec ? norm(vec, vo, dim) : 0;

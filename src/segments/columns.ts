@@ -1,6 +1,7 @@
 // Columnar data: one column per field, in the compact form each type allows (typed
-// arrays for numbers and vectors, 2 bytes per value for Float16/BFloat16). Growing
-// segments append into ColumnBuilders; sealed segments and log records hold Columns.
+// arrays for numbers and vectors, 2 bytes per value for Float16/BFloat16, 1 signed byte
+// per value for Int8Vector). Growing segments append into ColumnBuilders; sealed
+// segments and log records hold Columns.
 import { bf16ToF32, f16ToF32 } from '../catalog/half-float.js';
 import { assert } from '../errors/index.js';
 import { DataType, type FieldSchema } from '../catalog/types.js';
@@ -23,6 +24,7 @@ export function widthOf(f: FieldSchema): number {
     case DataType.FloatVector:
     case DataType.Float16Vector:
     case DataType.BFloat16Vector:
+    case DataType.Int8Vector:
       return f.dim!;
     case DataType.BinaryVector:
       return f.dim! / 8;
@@ -46,6 +48,7 @@ export function typedCtorOf(t: DataType): TypedCtor | undefined {
     case DataType.BinaryVector: return Uint8Array;
     case DataType.Float16Vector:
     case DataType.BFloat16Vector: return Uint16Array;
+    case DataType.Int8Vector: return Int8Array;
     default: return undefined;
   }
 }
@@ -152,6 +155,7 @@ export function valueAt(f: FieldSchema, col: Column, i: number): unknown {
     case DataType.Float: return (v as Float32Array)[i];
     case DataType.FloatVector: return Array.from((v as Float32Array).subarray(i * w, (i + 1) * w));
     case DataType.BinaryVector: return Array.from((v as Uint8Array).subarray(i * w, (i + 1) * w));
+    case DataType.Int8Vector: return Array.from((v as Int8Array).subarray(i * w, (i + 1) * w));
     case DataType.Float16Vector:
     case DataType.BFloat16Vector: return Array.from((v as Uint16Array).subarray(i * w, (i + 1) * w), f.type === DataType.Float16Vector ? f16ToF32 : bf16ToF32);
     default:

@@ -167,7 +167,7 @@ interface ScalarField {
 interface VectorField {
   data?: string; dim?: string;
   float_vector?: { data: number[] }; binary_vector?: Uint8Array; float16_vector?: Uint8Array; bfloat16_vector?: Uint8Array;
-  sparse_float_vector?: { contents: Uint8Array[]; dim: string };
+  sparse_float_vector?: { contents: Uint8Array[]; dim: string }; int8_vector?: Uint8Array;
 }
 
 export interface ProtoFieldData {
@@ -239,6 +239,10 @@ export function columnValues(fd: ProtoFieldData, rows: number): unknown[] {
       case 'sparse_float_vector':
         values = v.sparse_float_vector!.contents.map(sparseFromBytes);
         break;
+      case 'int8_vector':
+        // One signed byte per value: every byte is a valid int8, so only the length is checked.
+        values = chunk(v.int8_vector!, dim, rows, fd.field_name, dim, 1).map((b) => new Int8Array(b.buffer, b.byteOffset, b.length));
+        break;
       default:
         fail('NOT_SUPPORTED', { what: `vector data of kind ${String(v.data)}` });
     }
@@ -273,6 +277,7 @@ const dataKeyOf: Partial<Record<DataType, string>> = {
   [DataType.Int64]: 'long_data', [DataType.Float]: 'float_data', [DataType.Double]: 'double_data', [DataType.VarChar]: 'string_data',
   [DataType.JSON]: 'json_data', [DataType.Array]: 'array_data', [DataType.FloatVector]: 'float_vector', [DataType.BinaryVector]: 'binary_vector',
   [DataType.Float16Vector]: 'float16_vector', [DataType.BFloat16Vector]: 'bfloat16_vector', [DataType.SparseFloatVector]: 'sparse_float_vector',
+  [DataType.Int8Vector]: 'int8_vector',
 };
 
 /**
@@ -328,7 +333,7 @@ function inferRows(fd: ProtoFieldData): number {
     if (v.data === 'float_vector') return dim ? v.float_vector!.data.length / dim : 0;
     if (v.data === 'sparse_float_vector') return v.sparse_float_vector!.contents.length;
     const bytes = (v as Record<string, unknown>)[v.data ?? ''] as Uint8Array | undefined;
-    const width = v.data === 'binary_vector' ? dim / 8 : dim * 2;
+    const width = v.data === 'binary_vector' ? dim / 8 : v.data === 'int8_vector' ? dim : dim * 2;
     return bytes && width ? bytes.length / width : 0;
   }
   return scalarValues(fd.scalars).length;
@@ -424,6 +429,10 @@ function columnFromResult(c: ResultColumn, count: number): ProtoFieldData {
       return { ...base, vectors: { dim, float_vector: { data: Array.from(c.data as Float32Array) } } };
     case DataType.BinaryVector:
       return { ...base, vectors: { dim, binary_vector: c.data as Uint8Array } };
+    case DataType.Int8Vector: {
+      const d = c.data as Int8Array;
+      return { ...base, vectors: { dim, int8_vector: new Uint8Array(d.buffer, d.byteOffset, d.byteLength) } };
+    }
     default: {
       // Half-precision vectors: their stored 16 bits, little-endian, as the wire carries them.
       const d = c.data as Uint16Array;
@@ -452,6 +461,10 @@ function columnOf(f: FieldSchema, values: unknown[]): ProtoFieldData {
         return { ...base, vectors: { dim, float_vector: { data: values.flatMap((v) => v as number[]) } } };
       case DataType.BinaryVector:
         return { ...base, vectors: { dim, binary_vector: Uint8Array.from(values.flatMap((v) => v as number[])) } };
+      case DataType.Int8Vector: {
+        const d = Int8Array.from(values.flatMap((v) => Array.from(v as ArrayLike<number>)));
+        return { ...base, vectors: { dim, int8_vector: new Uint8Array(d.buffer) } };
+      }
       case DataType.Float16Vector:
       case DataType.BFloat16Vector: {
         const key = f.type === DataType.Float16Vector ? 'float16_vector' : 'bfloat16_vector';
@@ -520,7 +533,7 @@ function halfBytes(rows: number[][], t: DataType): Uint8Array {
 
 // ---------------------------------------------------------------- query vectors
 
-/** PlaceholderType: 100 BinaryVector, 101 FloatVector, 102 Float16, 103 BFloat16, 104 SparseFloatVector. */
+/** PlaceholderType: 100 BinaryVector, 101 FloatVector, 102 Float16, 103 BFloat16, 104 SparseFloatVector, 105 Int8Vector. */
 export function vectorsFromPlaceholderGroup(bytes: Uint8Array, field: FieldSchema): unknown[] {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) fail('INVALID_ARGUMENT', { detail: 'the search request carries no query vectors' });
   let group: { placeholders: Array<{ tag: string; type: number; values: Uint8Array[] }> };
@@ -548,6 +561,7 @@ export function vectorsFromPlaceholderGroup(bytes: Uint8Array, field: FieldSchem
         const s = sparseFromBytes(b);
         return Object.fromEntries(s.indices.map((idx, k) => [idx, s.values[k]]));
       }
+      case 105: return Array.from(new Int8Array(b.buffer, b.byteOffset, b.byteLength));
       default:
         fail('NOT_SUPPORTED', { what: `query vectors of placeholder type ${ph.type}` });
     }
