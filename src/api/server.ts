@@ -18,6 +18,7 @@ import { Connections, defaultConnectionLimits, type Connection, type ConnectionL
 import { GrpcSocket } from './grpc-socket.js';
 import { Forwarder } from './forward.js';
 import { replicaPathPrefix } from './replica-wire.js';
+import type { Authenticator } from './auth.js';
 
 /** Enough of the HTTP/2 preface to tell it from any HTTP/1.1 method. */
 const http2Sniff = Buffer.from('PRI * HTTP/2.0');
@@ -53,6 +54,11 @@ export interface ServeOptions {
    * /healthz and /metrics, which describe this node) then go there unchanged.
    */
   readonly forwardTo?: () => string | undefined;
+  /**
+   * Authentication (`--auth-enabled`): every gRPC call is authenticated with it, and
+   * `http` should hand it to registerRestRoutes. /healthz and /metrics stay open.
+   */
+  readonly auth?: Authenticator;
 }
 
 export type ServerOptions = ListenOptions & ServeOptions;
@@ -169,7 +175,7 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
     'grpc.max_connection_idle_ms': limits.idleTimeoutMs,
   });
   const forwarder = o.forwardTo ? new Forwarder(o.forwardTo, o.messageBytesMax) : undefined;
-  addMilvusService(grpcServer, o.engine, observe, o.grpcHandlers, forwarder);
+  addMilvusService(grpcServer, o.engine, observe, o.grpcHandlers, forwarder, o.auth);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
 
   const app = Fastify({ logger: false, bodyLimit: o.messageBytesMax, forceCloseConnections: true });

@@ -10,3 +10,7 @@ export {
 } from './indexes.js';
 export { f32ToBf16, bf16ToF32, f32ToF16, f16ToF32 } from './half-float.js';
 export { MetaCache, type EngineMetaStore } from './meta-cache.js';
+export {
+  credentialKeys, credentialLimits, hashPassword, rootPasswordDefault, rootUser, scryptCost, validatePassword, validateUserName, verifyPassword,
+  type CredentialMeta,
+} from './credentials.js';

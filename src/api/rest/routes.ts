@@ -28,6 +28,9 @@ import { allowsInt64, int64Header } from './int64.js';
 import { ProtoKeyError, parseJson, stringifyJson } from './json.js';
 import { partitionRoutes } from './partitions.js';
 import { unsupportedRoutes } from './unsupported.js';
+import { userRoutes } from './users.js';
+import { addressOf, type Authenticator } from '../auth.js';
+import { toElanusError } from '../status.js';
 
 export const restPrefix = '/v2/vectordb';
 
@@ -48,9 +51,28 @@ function parseBody(text: string): ParsedBody {
   }
 }
 
-export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger: Logger): void {
+/**
+ * With `auth`, every request under /v2/vectordb is authenticated from its Authorization
+ * header before its body is read (api/auth.ts); a refusal answers as Milvus's REST v2
+ * does: HTTP 401 with code 1800 (429 past the failure limit).
+ */
+export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger: Logger, auth?: Authenticator): void {
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
+  /** Who sent each request, once authenticated. */
+  const users = new WeakMap<FastifyRequest, string>();
   void app.register(async (scope) => {
+    if (auth) {
+      scope.addHook('onRequest', async (req, reply) => {
+        const header = req.headers.authorization;
+        try {
+          users.set(req, await auth.authenticateHttp(typeof header === 'string' ? header : undefined, addressOf(req.socket.remoteAddress)));
+        } catch (e) {
+          const err = toElanusError(e);
+          send(reply, err.spec.httpStatus, errorEnvelope(err));
+          return reply;
+        }
+      });
+    }
     // Every body is JSON, whatever its Content-Type says: a header fastify cannot even
     // parse as a media type would otherwise be refused before the parser runs.
     scope.addHook('onRequest', (req, _reply, done) => {
@@ -79,7 +101,7 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
           const started = performance.now();
           let envelope: Record<string, unknown>;
           try {
-            envelope = okEnvelope(await handler(callOf(engine, req, checkDatabase)));
+            envelope = okEnvelope(await handler(callOf(engine, req, checkDatabase, users.get(req))));
           } catch (e) {
             envelope = errorEnvelope(e);
             if (!(e instanceof ElanusError)) logger.error({ err: e, path }, 'rest: unexpected error');
@@ -98,6 +120,7 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
     add(indexRoutes, true);
     add(writeRoutes, true);
     add(readRoutes, true);
+    add(userRoutes, false);
     add(unsupportedRoutes, false);
   }, { prefix: restPrefix });
 }
@@ -106,7 +129,7 @@ function send(reply: FastifyReply, status: number, envelope: unknown): void {
   void reply.code(status).type(jsonType).send(stringifyJson(envelope));
 }
 
-function callOf(engine: Gateway, req: FastifyRequest, checkDatabase: boolean): RestCall {
+function callOf(engine: Gateway, req: FastifyRequest, checkDatabase: boolean, user: string | undefined): RestCall {
   const parsed = req.body as ParsedBody | undefined;
   let body: Body = {};
   let hasBigInt = false;
@@ -124,7 +147,7 @@ function callOf(engine: Gateway, req: FastifyRequest, checkDatabase: boolean): R
   // The engine answers some calls on a missing database with an empty result (a list);
   // Milvus answers them all with "database not found", and so does this.
   if (checkDatabase && !engine.hasDatabase(db)) fail('DATABASE_NOT_FOUND', { name: db });
-  return { engine, body, db, int64AsNumbers: allowsInt64(req.headers[int64Header]), hasBigInt };
+  return { engine, body, db, int64AsNumbers: allowsInt64(req.headers[int64Header]), hasBigInt, user };
 }
 
 /** Errors fastify raises before a handler runs, as coded errors. */
