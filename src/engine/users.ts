@@ -59,7 +59,7 @@ export class UsersRole {
     return (await verifyPassword(password, await this.hashOf(stamp))) ? stamp : undefined;
   }
 
-  createCredential(req: { username: string; password: string }): Promise<typeof status> {
+  async createCredential(req: { username: string; password: string }): Promise<typeof status> {
     this.core.checkOpen();
     const username = validateUserName(this.core.requireObject(req).username);
     const password = validatePassword(req.password);
@@ -104,7 +104,7 @@ export class UsersRole {
     }
   }
 
-  deleteCredential(req: { username: string }): Promise<typeof status> {
+  async deleteCredential(req: { username: string }): Promise<typeof status> {
     this.core.checkOpen();
     const username = validateUserName(this.core.requireObject(req).username);
     if (username === rootUser) fail('ROOT_NOT_DELETABLE');
