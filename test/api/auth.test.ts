@@ -130,3 +130,11 @@ test('peer addresses and loopback hosts', () => {
   for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) assert.equal(isLoopbackHost(h), true, h);
   for (const h of ['0.0.0.0', '::', '10.0.0.1', 'example.com']) assert.equal(isLoopbackHost(h), false, h);
 });
+
+test('the addresses tracked are bounded: past addressesMax the oldest is forgotten (its window with it)', async () => {
+  const { auth } = setup();
+  for (let i = 0; i < authLimits.failuresPerWindowMax; i++) await assert.rejects(auth.authenticateGrpc(b64('root:wrong-pass'), 'first'));
+  await assert.rejects(auth.authenticateGrpc(b64('root:Milvus'), 'first'), { code: 'AUTH_RATE_LIMITED' });
+  for (let i = 0; i < authLimits.addressesMax; i++) await assert.rejects(auth.authenticateHttp('Bearer root:wrong-pass', `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`), { code: 'AUTH_FAILED' });
+  assert.equal(await auth.authenticateGrpc(b64('root:Milvus'), 'first'), 'root');
+});

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Elanus } from '../../src/index.js';
 import { FaultFileSystem } from '../../src/testing/index.js';
 import { openEngine } from './helpers.js';
+import { credentialLimits } from '../../src/engine/index.js';
 
 test('root exists from the start with the configured password; once changed, the stored one wins, across a reopen', async () => {
   const h = await openEngine();
@@ -131,4 +132,21 @@ test('a power loss at any write of a create or a password change: the change is 
     }
   }
   assert.ok(sawCrash, 'the sweep crashed somewhere');
+});
+
+test('at most usersMax users, root included: the next create is LIMIT_EXCEEDED and stores nothing', async () => {
+  const h = await openEngine({ storage: 'memory' });
+  try {
+    for (let i = 1; i < credentialLimits.usersMax; i++) await h.db.createCredential({ username: `user_${i}`, password: 'password-1' });
+    assert.equal((await h.db.listCredUsers()).usernames.length, credentialLimits.usersMax);
+    await assert.rejects(h.db.createCredential({ username: 'one_too_many', password: 'password-1' }), { code: 'LIMIT_EXCEEDED' });
+    await h.db.deleteCredential({ username: 'user_1' });
+    await h.db.createCredential({ username: 'one_too_many', password: 'password-1' });
+    await h.reopen();
+    const names = (await h.db.listCredUsers()).usernames;
+    assert.equal(names.length, credentialLimits.usersMax);
+    assert.ok(names.includes('one_too_many') && !names.includes('user_1'));
+  } finally {
+    await h.dispose();
+  }
 });
