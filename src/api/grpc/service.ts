@@ -8,6 +8,7 @@ import type { Gateway } from '../../gateway/index.js';
 import { packageDefinition, serviceMethods, serviceName } from '../proto.js';
 import { okStatus, statusOf, toElanusError } from '../status.js';
 import { addressOf, type Authenticator } from '../auth.js';
+import { RelayedStatus } from '../forward.js';
 import type { Handler } from './context.js';
 import { catalogHandlers } from './handlers/catalog.js';
 import { dataHandlers } from './handlers/data.js';
@@ -86,7 +87,11 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
           forwarder.forward(address, method.path, call.request, call.metadata, call.getDeadline()).then((reply) => {
             observe(name, performance.now() - started, 'FORWARDED');
             callback(null, reply);
-          }, fromError);
+          }, (e: unknown) => {
+            if (!(e instanceof RelayedStatus)) return fromError(e);
+            observe(name, performance.now() - started, 'FORWARDED');
+            callback({ code: e.code, details: e.details, metadata: e.metadata });
+          });
           return;
         }
         const serve = (user: string | undefined) => {
