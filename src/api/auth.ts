@@ -16,7 +16,8 @@
 // `failuresPerWindowMax` failures in `failureWindowMs`, an attempt the cache cannot
 // confirm is refused with AUTH_RATE_LIMITED (without running scrypt) until the window
 // ends; calls with credentials already verified still pass, so a client that is working
-// keeps working while someone at the same address guesses. Each failure is logged at
+// keeps working while someone at the same address guesses. Verifications running count
+// against their address too, so guesses sent all at once are bounded the same way. Each failure is logged at
 // warn (user and address, never the password) and counted for the metrics.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -54,6 +55,10 @@ export class Authenticator {
   private readonly verified = new Map<string, { stamp: string; mac: Buffer }>();
   private readonly failuresByAddress = new Map<string, { windowStartMs: number; failures: number; limitLogged: boolean }>();
   private readonly failureCounts = new Map<AuthFailureReason, number>(authFailureReasons.map((r) => [r, 0]));
+  /** Verifications running, by user and password (HMAC): calls bringing the same ones share one. */
+  private readonly pending = new Map<string, Promise<string | undefined>>();
+  /** Verifications running, by the address that started them. */
+  private readonly inFlight = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly o: AuthenticatorOptions) {
@@ -96,7 +101,21 @@ export class Authenticator {
     const known = this.verified.get(user);
     if (stamp !== undefined && known && known.stamp === stamp && timingSafeEqual(known.mac, mac)) return user;
     if (this.limited(address)) return this.refuse('rate_limited', address, user);
-    const verifiedStamp = await this.o.users.verifyCredential(user, password);
+    // Calls that bring the same password at once (a client's first burst) share one
+    // verification; each new one counts against its address while it runs.
+    const key = `${user}\0${mac.toString('hex')}`;
+    let verifying = this.pending.get(key);
+    if (!verifying) {
+      this.inFlight.set(address, (this.inFlight.get(address) ?? 0) + 1);
+      verifying = this.o.users.verifyCredential(user, password).finally(() => {
+        this.pending.delete(key);
+        const n = (this.inFlight.get(address) ?? 1) - 1;
+        if (n > 0) this.inFlight.set(address, n);
+        else this.inFlight.delete(address);
+      });
+      this.pending.set(key, verifying);
+    }
+    const verifiedStamp = await verifying;
     if (verifiedStamp === undefined) return this.refuse('wrong', address, user);
     this.verified.delete(user);
     this.verified.set(user, { stamp: verifiedStamp, mac });
@@ -104,15 +123,20 @@ export class Authenticator {
     return user;
   }
 
-  /** True while `address` has used up its failures for the current window. */
+  /**
+   * True while `address` has used up its failures for the current window, counting the
+   * verifications it has running as failures to come: many wrong passwords sent at once
+   * are bounded as those sent one after another are (each verification takes a libuv
+   * thread, which file I/O shares, for tens of milliseconds).
+   */
   private limited(address: string): boolean {
-    const f = this.failuresByAddress.get(address);
-    if (!f) return false;
-    if (this.now() - f.windowStartMs >= authLimits.failureWindowMs) {
+    const running = this.inFlight.get(address) ?? 0;
+    let f = this.failuresByAddress.get(address);
+    if (f && this.now() - f.windowStartMs >= authLimits.failureWindowMs) {
       this.failuresByAddress.delete(address);
-      return false;
+      f = undefined;
     }
-    return f.failures >= authLimits.failuresPerWindowMax;
+    return (f?.failures ?? 0) + running >= authLimits.failuresPerWindowMax;
   }
 
   private refuse(reason: AuthFailureReason, address: string, user: string | undefined): Promise<never> {

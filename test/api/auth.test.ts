@@ -138,3 +138,15 @@ test('the addresses tracked are bounded: past addressesMax the oldest is forgott
   for (let i = 0; i < authLimits.addressesMax; i++) await assert.rejects(auth.authenticateHttp('Bearer root:wrong-pass', `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`), { code: 'AUTH_FAILED' });
   assert.equal(await auth.authenticateGrpc(b64('root:Milvus'), 'first'), 'root');
 });
+
+test('attempts sent all at once: one password shared by a burst is verified once; distinct guesses are bounded as sequential ones are', async () => {
+  const { auth, users } = setup();
+  const burst = await Promise.all(Array.from({ length: 8 }, () => auth.authenticateGrpc(b64('alice:pass:with:colons'), 'app')));
+  assert.deepEqual(burst, Array.from({ length: 8 }, () => 'alice'));
+  assert.equal(users.verifications, 1);
+  const guesses = await Promise.allSettled(Array.from({ length: 3 * authLimits.failuresPerWindowMax }, (_, i) => auth.authenticateGrpc(b64(`root:guess-${i}`), 'guesser')));
+  const codes = guesses.map((g) => (g.status === 'rejected' ? (g.reason as { code: string }).code : 'accepted'));
+  assert.equal(codes.filter((c) => c === 'AUTH_FAILED').length, authLimits.failuresPerWindowMax);
+  assert.equal(codes.filter((c) => c === 'AUTH_RATE_LIMITED').length, 2 * authLimits.failuresPerWindowMax);
+  assert.equal(users.verifications, 1 + authLimits.failuresPerWindowMax, 'no verification past the limit');
+});
