@@ -76,10 +76,12 @@ export class Authenticator {
   authenticateHttp(value: string | undefined, address: string): Promise<string> {
     if (value === undefined || value.trim() === '') return this.refuse('missing', address, undefined);
     if (value.length > authLimits.credentialBytesMax) return this.refuse('malformed', address, undefined);
-    const m = /^\s*(Bearer|Basic)\s+(.*?)\s*$/i.exec(value);
+    const m = /^\s*(Bearer|Basic)(?:\s+(.*?))?\s*$/i.exec(value);
     if (!m) return this.refuse('malformed', address, undefined);
-    const raw = m[1]!.toLowerCase() === 'basic' ? Buffer.from(m[2]!, 'base64').toString('utf8') : m[2]!;
-    // `Bearer` with nothing after it is what the SDK's HttpClient sends without credentials.
+    const given = m[2] ?? '';
+    const raw = m[1]!.toLowerCase() === 'basic' ? Buffer.from(given, 'base64').toString('utf8') : given;
+    // `Bearer ` with nothing after it (a bare `Bearer` once the server trims the value) is
+    // what the SDK's HttpClient sends without credentials.
     if (raw === '') return this.refuse('missing', address, undefined);
     return this.check(raw, address);
   }

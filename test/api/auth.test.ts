@@ -53,6 +53,7 @@ test('missing, malformed and wrong credentials are refused with Milvus\'s authen
   await assert.rejects(auth.authenticateGrpc('', 'a'), { code: 'AUTH_MISSING' });
   await assert.rejects(auth.authenticateHttp(undefined, 'a'), { code: 'AUTH_MISSING' });
   await assert.rejects(auth.authenticateHttp('Bearer ', 'a'), { code: 'AUTH_MISSING' });
+  await assert.rejects(auth.authenticateHttp('Bearer', 'a'), { code: 'AUTH_MISSING' });
   await assert.rejects(auth.authenticateHttp('Token root:Milvus', 'a'), { code: 'AUTH_FAILED' });
   await assert.rejects(auth.authenticateGrpc(b64('no-colon-api-key'), 'a'), { code: 'AUTH_FAILED' });
   await assert.rejects(auth.authenticateGrpc(b64(':Milvus'), 'a'), { code: 'AUTH_FAILED' });
@@ -60,7 +61,7 @@ test('missing, malformed and wrong credentials are refused with Milvus\'s authen
   await assert.rejects(auth.authenticateGrpc(b64('nobody:Milvus'), 'a'), /auth check failure, please check username and password are correct/);
   await assert.rejects(auth.authenticateGrpc('x'.repeat(authLimits.credentialBytesMax + 1), 'a'), { code: 'AUTH_FAILED' });
   const counts = auth.failures();
-  assert.deepEqual([...counts], [['missing', 4], ['malformed', 4], ['wrong', 2], ['rate_limited', 0]]);
+  assert.deepEqual([...counts], [['missing', 5], ['malformed', 4], ['wrong', 2], ['rate_limited', 0]]);
 });
 
 test('a verified password is remembered; a changed or dropped user is verified again, or refused, at once', async () => {
