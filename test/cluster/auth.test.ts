@@ -16,6 +16,7 @@ test('a standby forwards credentials; the coordinator judges them; users survive
   await until('node-a to coordinate', () => a.node.isCoordinator());
   const b = await startNode('node-b', shared, undefined, {}, { auth: true });
   await until('node-b to see the coordinator', () => b.node.leader()?.node === 'node-a');
+  await until('node-b to forward to it', () => b.node.forwardTo() === a.address);
   const clients: MilvusClient[] = [];
   const connect = async (creds: Record<string, string>) => {
     const c = new MilvusClient({ address: b.address, logLevel: 'error', ...creds });
@@ -29,13 +30,16 @@ test('a standby forwards credentials; the coordinator judges them; users survive
     return true;
   });
   try {
+    // The coordinator holds the lease before its engine has started: until then a call
+    // (credentials or none) answers NOT_COORDINATOR. Wait until root is served.
+    const root = await connect({ username: 'root', password: 'Milvus' });
+    await until('the coordinator to serve', async () => (await root.listUsers()).status.error_code === 'Success');
     await refused(connect({}), 'AUTH_MISSING');
     await refused(connect({ username: 'root', password: 'wrong-pass' }), 'AUTH_FAILED');
     const rest = await fetch(`http://${b.address}/v2/vectordb/users/list`, { method: 'POST', body: '{}', headers: { Authorization: 'Bearer root:wrong-pass' } });
     assert.equal(rest.status, 401);
     assert.equal(((await rest.json()) as { code: number }).code, 1800);
 
-    const root = await connect({ username: 'root', password: 'Milvus' });
     assert.equal((await root.createUser({ username: 'alice', password: 'alice-pass-1' })).error_code, 'Success');
     assert.equal((await root.createUser({ username: 'bob', password: 'bob-pass-1' })).error_code, 'Success');
     assert.equal((await root.updateUser({ username: 'alice', oldPassword: 'alice-pass-1', newPassword: 'alice-pass-2' })).error_code, 'Success');
