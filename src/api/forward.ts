@@ -55,7 +55,9 @@ export class Forwarder implements CallForwarder {
     for (const [k, v] of Object.entries(metadata.getMap())) if (!k.startsWith('grpc-') && !k.startsWith(':')) md.set(k, v);
     return new Promise((resolve, reject) => {
       client.makeUnaryRequest(method, identity, identity, request, md, { deadline }, (err, reply) => {
-        if (err || reply === undefined) reject(unavailable(address, err?.details ?? 'no reply'));
+        // A status the serving node chose (authentication refused the call) goes back as it came.
+        if (err && err.metadata?.get('elanus-code').length) reject(new RelayedStatus(err.code, err.details, err.metadata));
+        else if (err || reply === undefined) reject(unavailable(address, err?.details ?? 'no reply'));
         else resolve(reply);
       });
     });
@@ -96,6 +98,16 @@ export class Forwarder implements CallForwarder {
     this.client?.channel.close();
     this.client = undefined;
     this.agent.destroy();
+  }
+}
+
+/**
+ * A gRPC status the node that served a forwarded call answered with on purpose (it
+ * carries `elanus-code`: authentication's refusals), to send back to the client unchanged.
+ */
+export class RelayedStatus extends Error {
+  constructor(readonly code: grpc.status, readonly details: string, readonly metadata: grpc.Metadata) {
+    super(details);
   }
 }
 

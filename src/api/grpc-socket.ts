@@ -50,6 +50,15 @@ export class GrpcSocket extends Duplex {
     socket.on('error', (e) => this.destroy(e));
   }
 
+  /** The client's address, for grpc-js's getPeer (authentication counts failures per address). */
+  get remoteAddress(): string | undefined {
+    return this.conn.socket.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.conn.socket.remotePort;
+  }
+
   /** Checks the client's bytes, then hands them to the HTTP/2 session. */
   private receive(d: Buffer): void {
     let rest = d;

@@ -12,6 +12,7 @@ import type { Gateway, HealthComponent } from '../gateway/index.js';
 import { isElanusError } from '../errors/index.js';
 import type { CallObserver } from './grpc/service.js';
 import { closeReasons, type ConnectionStats } from './connections.js';
+import { authFailureReasons, type AuthFailureReason } from './auth.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -40,10 +41,23 @@ interface CollectionFigures {
  * `connections` gives the server's connection figures (RunningServer.connections); the
  * server counts them itself from the moment it binds, and a scrape reads them.
  */
-export function createMetrics(engine: Gateway, connections?: () => ConnectionStats): Metrics {
+export function createMetrics(engine: Gateway, connections?: () => ConnectionStats, authFailures?: () => ReadonlyMap<AuthFailureReason, number>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   if (connections) registerConnectionMetrics(registry, connections);
+  if (authFailures) {
+    new Counter({
+      name: 'elanus_auth_failures_total',
+      help: 'Calls and requests refused by authentication, by reason: missing (no credentials), malformed (not user:password), wrong (no such user, or a wrong password), rate_limited (past the failed attempts one address may make per minute); each also logged at warn, without the password',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const counts = authFailures();
+        for (const reason of authFailureReasons) this.inc({ reason }, counts.get(reason) ?? 0);
+      },
+    });
+  }
 
   const requests = new Counter({
     name: 'elanus_requests_total',

@@ -18,6 +18,7 @@ import { Connections, defaultConnectionLimits, type Connection, type ConnectionL
 import { GrpcSocket } from './grpc-socket.js';
 import { Forwarder, localRestReads, type RestForwarding } from './forward.js';
 import { replicaPathPrefix } from './replica-wire.js';
+import type { Authenticator } from './auth.js';
 
 /** Enough of the HTTP/2 preface to tell it from any HTTP/1.1 method. */
 const http2Sniff = Buffer.from('PRI * HTTP/2.0');
@@ -56,8 +57,14 @@ export interface ServeOptions {
   /**
    * Cluster mode: a gateway that answers this gRPC call here although calls go to
    * forwardTo() (reads from this node's replica); failures there are forwarded after all.
+   * Not used with `auth`: calls are then authenticated where they are served.
    */
   readonly localCalls?: (rpc: string) => LocalGateway | undefined;
+  /**
+   * Authentication (`--auth-enabled`): every gRPC call is authenticated with it, and
+   * `http` should hand it to registerRestRoutes. /healthz and /metrics stay open.
+   */
+  readonly auth?: Authenticator;
 }
 
 
@@ -174,8 +181,10 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
     // GOAWAY after this long without a call: the client reconnects on its next one.
     'grpc.max_connection_idle_ms': limits.idleTimeoutMs,
   });
-  const forwarder = o.forwardTo ? new Forwarder(o.forwardTo, o.messageBytesMax, o.localCalls) : undefined;
-  addMilvusService(grpcServer, o.engine, observe, o.grpcHandlers, forwarder);
+  // With authentication on, this node answers nothing it would otherwise forward (above).
+  const localCalls = o.auth ? undefined : o.localCalls;
+  const forwarder = o.forwardTo ? new Forwarder(o.forwardTo, o.messageBytesMax, localCalls) : undefined;
+  addMilvusService(grpcServer, o.engine, observe, o.grpcHandlers, forwarder, o.auth);
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
 
   const app = Fastify({ logger: false, bodyLimit: o.messageBytesMax, forceCloseConnections: true });
@@ -202,7 +211,7 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
       if (path === '/healthz' || path === '/metrics' || path?.startsWith(replicaPathPrefix)) return;
       // Reads this node may answer from its replica: the REST route decides (and forwards
       // with the body it read when it cannot).
-      if (o.localCalls && path !== undefined && localRestReads.has(path)) return;
+      if (localCalls && path !== undefined && localRestReads.has(path)) return;
       const address = forwarder.target();
       if (address === undefined) return;
       forwarder.forwardHttp(address, req, reply);
@@ -215,7 +224,7 @@ async function startProtocols(o: ServeOptions, limits: ConnectionLimits, conns: 
     if (h.status === 'ok') return { status: 'ok' };
     return reply.code(503).send({ status: 'degraded', reasons: h.reasons });
   });
-  const restForwarding: RestForwarding | undefined = forwarder && o.localCalls ? {
+  const restForwarding: RestForwarding | undefined = forwarder && localCalls ? {
     target: () => forwarder.target(), local: (rpc) => forwarder.local?.(rpc),
     forward: (address, req, reply, body) => forwarder.forwardHttp(address, req, reply, body),
   } : undefined;

@@ -15,3 +15,7 @@ export {
   normalizeResourceGroupConfig, sameResourceGroupConfig, resourceGroupConfigToWire, resourceGroupCapacity, recoverNodes, assignReplicas,
   checkNodesFor, type ResourceGroupConfig, type ResourceGroupMeta, type ResourceGroupConfigInput,
 } from './resource-groups.js';
+export {
+  credentialKeys, credentialLimits, hashPassword, rootPasswordDefault, rootUser, scryptCost, validatePassword, validateUserName, verifyPassword,
+  type CredentialMeta,
+} from './credentials.js';

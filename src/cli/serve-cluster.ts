@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { createMetrics } from '../api/metrics.js';
+import { Authenticator } from '../api/auth.js';
 import { registerRestRoutes } from '../api/rest/index.js';
 import { registerReplicaRoutes } from '../api/replica-wire.js';
 import type { Listener } from '../api/server.js';
@@ -107,9 +108,12 @@ export async function serveCluster(input: ClusterServeInput): Promise<number> {
   }
   const cluster = new ClusterNode({
     node, address, stores, leaseTtlMs: config.cluster.leaseTtlMs, logger, roles: config.cluster.roles,
-    engine: { limits: config.limits, shardsDefault: config.shardsDefault, nativeThreads: config.nativeThreads, nativeNice: config.nativeNice, events: input.events },
+    engine: { limits: config.limits, shardsDefault: config.shardsDefault, nativeThreads: config.nativeThreads, nativeNice: config.nativeNice, events: input.events, rootPassword: config.rootPassword },
   });
-  const metrics = config.metrics ? createMetrics(cluster.gateway, () => listener.connections()) : undefined;
+  // Calls are authenticated where they are served: a gateway forwards them, credentials
+  // and all, and the coordinator checks them against the users in etcd.
+  const auth = config.authEnabled ? new Authenticator({ users: cluster.gateway, logger }) : undefined;
+  const metrics = config.metrics ? createMetrics(cluster.gateway, () => listener.connections(), auth && (() => auth.failures())) : undefined;
   if (metrics) registerClusterMetrics(metrics.registry, cluster);
   const server = await listener.serve({
     engine: cluster.gateway,
@@ -117,9 +121,10 @@ export async function serveCluster(input: ClusterServeInput): Promise<number> {
     forwardTo: () => cluster.forwardTo(),
     localCalls: (rpc) => cluster.localCalls(rpc),
     ...(metrics ? { observe: metrics.observe } : {}),
+    ...(auth ? { auth } : {}),
     http: (app, forwarding) => {
       metrics?.register(app);
-      registerRestRoutes(app, cluster.gateway, logger, forwarding);
+      registerRestRoutes(app, cluster.gateway, logger, auth, forwarding);
       registerReplicaRoutes(app, () => cluster.replicaReader(), () => cluster.ticketIssuer());
     },
   });

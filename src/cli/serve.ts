@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createMetrics } from '../api/metrics.js';
+import { Authenticator, isLoopbackHost } from '../api/auth.js';
 import { registerRestRoutes } from '../api/rest/index.js';
 import { listen, type Listener } from '../api/server.js';
 import { loadConfig, redacted } from '../config/index.js';
@@ -51,13 +52,20 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
     throw e;
   }
 
+  if (!config.authEnabled && !isLoopbackHost(config.host)) {
+    logger.warn({ host: config.host }, `authentication is off and the server listens on ${config.host}: anyone who reaches the port may read, change and drop everything (turn it on with --auth-enabled; docs/SECURITY.md)`);
+  }
+
   // From here a signal stops the server, even while the engine is still opening.
   const stop = stopRequests(logger);
   if (config.cluster.enabled) {
     return serveCluster({ config, listener, logger, events: engineEvents(logger), stopRequested: stop.requested });
   }
   const dataDir = resolve(config.dataDir);
-  const opening = Elanus.open({ path: dataDir, limits: config.limits, shardsDefault: config.shardsDefault, nativeThreads: config.nativeThreads, nativeNice: config.nativeNice, events: engineEvents(logger) });
+  const opening = Elanus.open({
+    path: dataDir, limits: config.limits, shardsDefault: config.shardsDefault, nativeThreads: config.nativeThreads, nativeNice: config.nativeNice,
+    events: engineEvents(logger), rootPassword: config.rootPassword,
+  });
   let engine: Elanus | undefined;
   try {
     engine = await Promise.race([opening, stop.requested.then(() => undefined)]);
@@ -76,21 +84,23 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
     return 0;
   }
 
-  const metrics = config.metrics ? createMetrics(engine, () => listener.connections()) : undefined;
+  const auth = config.authEnabled ? new Authenticator({ users: engine, logger }) : undefined;
+  const metrics = config.metrics ? createMetrics(engine, () => listener.connections(), auth && (() => auth.failures())) : undefined;
   const ready = engine;
   const server = await listener.serve({
     engine,
     messageBytesMax: config.messageBytesMax,
     observe: metrics?.observe,
+    ...(auth ? { auth } : {}),
     http: (app) => {
       logHttpRequests(app, logger);
       metrics?.register(app);
-      registerRestRoutes(app, ready, logger);
+      registerRestRoutes(app, ready, logger, auth);
     },
   });
 
   logger.info(
-    { address: `${server.host}:${server.port}`, host: server.host, port: server.port, dataDir, metrics: config.metrics },
+    { address: `${server.host}:${server.port}`, host: server.host, port: server.port, dataDir, metrics: config.metrics, authEnabled: config.authEnabled },
     `serving Milvus gRPC and HTTP on ${server.host}:${server.port}, data in ${dataDir}`,
   );
   const signal = await stop.requested;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ElanusError, assert } from '../errors/index.js';
+import { credentialLimits } from '../engine/index.js';
 import { choicesOf, clusterRoles, configFileEnv, configFileFlag, keySpecs, nestedGroups, type ClusterConfig, type ClusterRole, type Config, type KeySpec } from './schema.js';
 
 export interface LoadInput {
@@ -83,6 +84,12 @@ export function loadConfig(input: LoadInput = {}): LoadedConfig {
   if (config.connectionBytesMax < config.messageBytesMax) {
     const source = origin.connectionBytesMax === 'default' ? origin.messageBytesMax! : origin.connectionBytesMax!;
     throw configError('connectionBytesMax', source, `must be at least messageBytesMax (${config.messageBytesMax}), got ${config.connectionBytesMax}`);
+  }
+  // Root's password is held to the rule every password is (a shorter one could never be set again).
+  const rootBytes = Buffer.byteLength(config.rootPassword);
+  if (rootBytes < credentialLimits.passwordBytesMin || rootBytes > credentialLimits.passwordBytesMax) {
+    // The value itself is a secret: only its length is named.
+    throw configError('rootPassword', origin.rootPassword!, `must be ${credentialLimits.passwordBytesMin} to ${credentialLimits.passwordBytesMax} bytes long, got ${rootBytes}`);
   }
   return Object.freeze({ config, origin: Object.freeze(origin), warnings: Object.freeze(warnings) });
 }
@@ -207,6 +214,8 @@ function build(values: ReadonlyMap<string, Value>): Config {
     connectionsMax: get<number>('connectionsMax'),
     connectionBytesMax: get<number>('connectionBytesMax'),
     metrics: get<boolean>('metrics'),
+    authEnabled: get<boolean>('authEnabled'),
+    rootPassword: get<string>('rootPassword'),
     shardsDefault: get<number>('shardsDefault'),
     nativeThreads: get<number>('nativeThreads'),
     nativeNice: get<number>('nativeNice'),

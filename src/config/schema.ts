@@ -3,7 +3,7 @@
 // option list and the README's table all come from this one list, so a setting cannot
 // exist in one place and be missing from another.
 import { defaultConnectionLimits } from '../api/connections.js';
-import { defaultLimits, type EngineLimits } from '../engine/index.js';
+import { defaultLimits, rootPasswordDefault, type EngineLimits } from '../engine/index.js';
 import { nativeNiceDefault, nativeNiceMax, nativeThreadsMax } from '../index/native.js';
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -37,6 +37,10 @@ export interface Config {
   readonly connectionBytesMax: number;
   /** Serve Prometheus metrics at GET /metrics. */
   readonly metrics: boolean;
+  /** Authenticate every gRPC call and REST request (docs/SECURITY.md). */
+  readonly authEnabled: boolean;
+  /** Root's password until root changes it (then the stored one wins). Never logged. */
+  readonly rootPassword: string;
   /** Shards of new collections unless the request says otherwise. */
   readonly shardsDefault: number;
   /** Threads of the native pool for vector index builds and searches; 0 = every core but one, at least two. */
@@ -147,6 +151,8 @@ const top: KeySpec[] = [
   { key: 'connectionsMax', type: 'integer', default: defaultConnectionLimits.connectionsMax, min: 1, max: 1_000_000, env: 'ELANUS_CONNECTIONS_MAX', flag: 'connections-max', help: 'connections held at once; more are closed as they arrive' },
   { key: 'connectionBytesMax', type: 'integer', default: defaultConnectionLimits.connectionBytesMax, min: 1024, max: Number.MAX_SAFE_INTEGER, env: 'ELANUS_CONNECTION_BYTES_MAX', flag: 'connection-bytes-max', help: 'request bytes one connection may have the server hold (received, not yet answered) before it is cut; at least message-bytes-max' },
   { key: 'metrics', type: 'boolean', default: true, env: 'ELANUS_METRICS', flag: 'metrics', help: 'serve Prometheus metrics at GET /metrics' },
+  { key: 'authEnabled', type: 'boolean', default: false, env: 'ELANUS_AUTH_ENABLED', flag: 'auth-enabled', help: 'authenticate every gRPC call and REST request with a user and password (docs/SECURITY.md); off, anyone who reaches the port may do anything, and a warning is logged at start unless host is a loopback address' },
+  { key: 'rootPassword', type: 'string', default: rootPasswordDefault, env: 'ELANUS_ROOT_PASSWORD', flag: 'root-password', help: 'root\'s password until root changes it (UpdateCredential; from then on the stored one wins), 6 to 72 bytes; prefer the environment or the config file to a flag', secret: true },
   { key: 'shardsDefault', type: 'integer', default: 1, min: 1, max: 64, env: 'ELANUS_SHARDS_DEFAULT', flag: 'shards-default', help: 'shards of a new collection when the request names none' },
   { key: 'nativeThreads', type: 'integer', default: 0, min: 0, max: nativeThreadsMax, env: 'ELANUS_NATIVE_THREADS', flag: 'native-threads', help: 'threads of the native pool that runs vector index builds and searches (apart from libuv\'s, which file I/O uses); 0 = every core but one, at least two; fixed for the process once the engine opens' },
   { key: 'nativeNice', type: 'integer', default: nativeNiceDefault, min: 0, max: nativeNiceMax, env: 'ELANUS_NATIVE_NICE', flag: 'native-nice', help: 'nice value (Linux) of the native pool\'s threads: 10 keeps them below the event loop, which answers requests and syncs the log; lower it where other busy processes share the cores and take the searches\' CPU; fixed for the process once the engine opens' },

@@ -21,6 +21,7 @@ import type { Maintenance } from './maintenance.js';
 import type { ReadRole } from './reads.js';
 import type { ShardPlacement } from '../gateway/roles.js';
 import type { WriteRole } from './writes.js';
+import type { UsersRole } from './users.js';
 
 /** The roles, wired by Elanus.open: each reaches the others only through here. */
 export interface EngineRoles {
@@ -32,6 +33,8 @@ export interface EngineRoles {
   readonly reads: ReadRole;
   /** Which data node serves each shard (the coordinator's), and the nodes' read side. */
   readonly placement: ShardPlacement;
+  /** Users and their passwords. */
+  readonly users: UsersRole;
 }
 
 export class EngineCore {

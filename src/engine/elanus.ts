@@ -27,6 +27,7 @@ import { Health, type HealthReport, type RepairKind } from './health.js';
 import { EngineCore, type EngineRoles } from './core.js';
 import { CatalogRole } from './catalog-ddl.js';
 import { ResourceGroupRole } from './resource-groups.js';
+import { UsersRole } from './users.js';
 import { IndexRole } from './index-ddl.js';
 import { Maintenance } from './maintenance.js';
 import { ReadRole } from './reads.js';
@@ -117,6 +118,15 @@ export class Elanus implements Gateway {
   readonly vectorIndexStats: IndexRole['vectorIndexStats'];
   readonly waitForIndexes: IndexRole['waitForIndexes'];
 
+  // users
+  readonly createCredential: UsersRole['createCredential'];
+  readonly updateCredential: UsersRole['updateCredential'];
+  readonly deleteCredential: UsersRole['deleteCredential'];
+  readonly listCredUsers: UsersRole['listCredUsers'];
+  readonly describeUser: UsersRole['describeUser'];
+  readonly credentialStamp: UsersRole['credentialStamp'];
+  readonly verifyCredential: UsersRole['verifyCredential'];
+
   // maintenance
   readonly flush: Maintenance['flush'];
   readonly flushSync: Maintenance['flushSync'];
@@ -203,6 +213,13 @@ export class Elanus implements Gateway {
     this.dropIndexProperties = roles.indexes.dropIndexProperties.bind(roles.indexes);
     this.vectorIndexStats = roles.indexes.vectorIndexStats.bind(roles.indexes);
     this.waitForIndexes = roles.indexes.waitForIndexes.bind(roles.indexes);
+    this.createCredential = roles.users.createCredential.bind(roles.users);
+    this.updateCredential = roles.users.updateCredential.bind(roles.users);
+    this.deleteCredential = roles.users.deleteCredential.bind(roles.users);
+    this.listCredUsers = roles.users.listCredUsers.bind(roles.users);
+    this.describeUser = roles.users.describeUser.bind(roles.users);
+    this.credentialStamp = roles.users.credentialStamp.bind(roles.users);
+    this.verifyCredential = roles.users.verifyCredential.bind(roles.users);
     this.flush = roles.maintenance.flush.bind(roles.maintenance);
     this.flushSync = roles.maintenance.flushSync.bind(roles.maintenance);
     this.compact = roles.maintenance.compact.bind(roles.maintenance);
@@ -320,6 +337,7 @@ export class Elanus implements Gateway {
         catalog: new CatalogRole(core), indexes: new IndexRole(core), maintenance: new Maintenance(core), resourceGroups: new ResourceGroupRole(core),
         writes: new WriteRole(core), reads: new ReadRole(core),
         placement: opts.replicas ? new ReplicatedPlacement(nodes[0]!, opts.replicas) : new LocalPlacement(nodes),
+        users: new UsersRole(core, opts.rootPassword),
       };
       core.roles = roles;
       await roles.maintenance.recover(legacyDropped);

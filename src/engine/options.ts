@@ -113,6 +113,11 @@ export interface StartOptions {
   /** Self-repairs and health changes, for logs and metrics (the server logs repairs at warn). */
   events?: EngineEvents;
   /**
+   * Root's password until root's own is changed (UpdateCredential); from then on the
+   * stored hash wins and this is not read. Default `Milvus`, as Milvus.
+   */
+  rootPassword?: string;
+  /**
    * Threads of the native pool that runs every vector index build and search (0 = every
    * core but one). The pool is the process's: the first engine opened with this set (or
    * the first native call, with the default) fixes it, and opening another engine with a

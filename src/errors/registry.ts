@@ -24,6 +24,19 @@ const spec = (
   retryable = false,
 ): ErrorSpec => Object.freeze({ message, milvusCode, legacyCode, grpcStatus: 0, httpStatus, retryable });
 
+/**
+ * An error Milvus sends as a gRPC status rather than inside an OK reply: its
+ * authentication interceptor refuses a call before any handler runs (16 UNAUTHENTICATED).
+ */
+const callSpec = (
+  message: string,
+  milvusCode: number,
+  legacyCode: number,
+  httpStatus: number,
+  grpcStatus: number,
+  retryable = false,
+): ErrorSpec => Object.freeze({ message, milvusCode, legacyCode, grpcStatus, httpStatus, retryable });
+
 // Legacy codes from common.proto ErrorCode (as numbered in the pinned SDK's proto):
 // 1 UnexpectedError, 4 CollectionNotExists, 5 IllegalArgument, 7 IllegalDimension,
 // 9 IllegalCollectionName, 15 MetaFailed, 25 IndexNotExist, 56 NotReadyServe.
@@ -114,6 +127,19 @@ export const errorRegistry = Object.freeze({
   COLLECTION_NOT_FULLY_LOADED: spec('collection not fully loaded[collection={id}]', 103, 1, 409, true),
   NODE_NOT_FOUND: spec('node not found[node={node}]: {detail}', 901, 1, 404),
   SEGMENT_NOT_FOUND: spec('segment not found[segment={id}]: {detail}', 600, 1, 404),
+  // Users and authentication (catalog/credentials.ts, api/auth.ts; docs/SECURITY.md). The
+  // texts are Milvus's: its proxy's name and password checks, its rootcoord's answers, and
+  // its authentication interceptor (a gRPC UNAUTHENTICATED status; REST v2: HTTP 401 with
+  // code 1800).
+  INVALID_USER_NAME: spec('invalid user name {name}, {rule}: invalid parameter', 1100, 5, 400),
+  INVALID_PASSWORD: spec('invalid password: the length of a password must be in [{min}, {max}] bytes, got {length}: invalid parameter', 1100, 5, 400),
+  USER_ALREADY_EXISTS: spec('user already exists: {name}', 65535, 29, 409),
+  USER_NOT_FOUND: spec('user not found[user={name}]', 65535, 32, 404),
+  OLD_PASSWORD_WRONG: spec('old password not correct for {name}: not authenticated', 1400, 30, 401),
+  ROOT_NOT_DELETABLE: spec('root user cannot be deleted: privilege not permitted', 1401, 31, 403),
+  AUTH_MISSING: callSpec('missing authorization in header; user hasn\'t authenticated', 1800, 3, 401, 16),
+  AUTH_FAILED: callSpec('auth check failure, please check username and password are correct; user hasn\'t authenticated', 1800, 3, 401, 16),
+  AUTH_RATE_LIMITED: callSpec('too many failed authentications from {address}: at most {max} in {windowSeconds} s; retry after {retryAfterSeconds} s', 8, 3, 429, 8, true),
   // The embedded log (wal/). 1300 and 1302 are Milvus's ErrMqTopicNotFound and ErrMqInternal.
   TOPIC_NOT_FOUND: spec('log topic "{topic}" does not exist', 1300, 1, 404),
   CONSUMER_GROUP_NOT_FOUND: spec('consumer group "{group}" does not exist on log topic "{topic}"', 1302, 1, 404),

@@ -155,6 +155,19 @@ export interface Coordinator extends ResourceGroupCalls {
   vectorIndexStats(): { built: number; loaded: number; failed: number; discarded: number; memoryBytes: number; interim: { chunks: number; built: number; failed: number; dropped: number; memoryBytes: number; }; };
   waitForIndexes(): Promise<{ built: number; loaded: number; failed: number; discarded: number; }>;
 
+  // ---------------------------------------------------------------- users (engine/users.ts)
+
+  createCredential(req: { username: string; password: string; }): Promise<Status>;
+  /** The old password must match unless `caller` (the authenticated user) is root. */
+  updateCredential(req: { username: string; oldPassword?: string | undefined; newPassword: string; caller?: string | undefined; }): Promise<Status>;
+  deleteCredential(req: { username: string; }): Promise<Status>;
+  listCredUsers(): Promise<{ status: Status; usernames: string[]; }>;
+  describeUser(req: { username: string; }): Promise<{ status: Status; username: string; roles: string[]; }>;
+  /** An opaque string that changes whenever the user's password does; undefined: no such user. */
+  credentialStamp(username: string): string | undefined;
+  /** Resolves with the stamp the password was verified against, or undefined when the user or password is wrong. */
+  verifyCredential(username: string, password: string): Promise<string | undefined>;
+
   // ---------------------------------------------------------------- flush and compaction
 
   flush(req: DbScoped & { collection_names: string[]; }): Promise<{ status: Status; coll_segIDs: Record<string, { data: number[]; }>; }>;

@@ -45,6 +45,8 @@ test('defaults, frozen', () => {
     connectionsMax: 1024,
     connectionBytesMax: 512 * 1024 * 1024,
     metrics: true,
+    authEnabled: false,
+    rootPassword: 'Milvus',
     shardsDefault: 1,
     nativeThreads: 0,
     nativeNice: 10,
@@ -153,6 +155,18 @@ test('config file problems are coded errors naming the file', () => {
   assertInvalid({ flags: { config: file('broken.json', '{ "port": ') } }, 'config', /^flag --config$/);
   assertInvalid({ flags: { config: file('array.json', [1]) } }, 'config', /^flag --config$/);
   assertInvalid({ env: { ELANUS_CONFIG: join(dir, 'missing.json') } }, 'config', /^env ELANUS_CONFIG$/);
+});
+
+test('authEnabled and rootPassword: from the environment and flags; a root password outside 6..72 bytes is refused without echoing it; never in the logged form', () => {
+  const { config } = loadConfig({ env: { ELANUS_AUTH_ENABLED: 'on', ELANUS_ROOT_PASSWORD: 'Sesame-1234' }, flags: {} });
+  assert.equal(config.authEnabled, true);
+  assert.equal(config.rootPassword, 'Sesame-1234');
+  assert.equal(loadConfig({ env: { ELANUS_AUTH_ENABLED: 'on' }, flags: { authEnabled: false } }).config.authEnabled, false);
+  assert.equal(loadConfig({ env: {}, flags: { rootPassword: 'from-a-flag' } }).config.rootPassword, 'from-a-flag');
+  assertInvalid({ env: { ELANUS_ROOT_PASSWORD: 'short' } }, 'rootPassword', /^env ELANUS_ROOT_PASSWORD$/);
+  assertInvalid({ flags: { rootPassword: 'x'.repeat(73) } }, 'rootPassword', /^flag --root-password$/);
+  assert.throws(() => loadConfig({ env: { ELANUS_ROOT_PASSWORD: 'tiny' } }), (e: Error) => !e.message.includes('tiny'));
+  assert.ok(!JSON.stringify(redacted(config)).includes('Sesame-1234'));
 });
 
 test('cluster settings nest in the file, come from the environment and flags, and secrets are never in the logged form', () => {

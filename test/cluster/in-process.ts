@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { listen, type RunningServer } from '../../src/api/server.js';
 import { registerRestRoutes } from '../../src/api/rest/index.js';
+import { Authenticator } from '../../src/api/auth.js';
 import { registerReplicaRoutes } from '../../src/api/replica-wire.js';
 import { ClusterNode, type ClusterStores, type NodeRole } from '../../src/cli/cluster-node.js';
 import type { EngineLimits } from '../../src/engine/index.js';
@@ -69,7 +70,8 @@ export interface RunningNode {
   heal(): void;
 }
 
-export async function startNode(name: string, shared: ClusterStores, roles?: readonly NodeRole[], limits: Partial<EngineLimits> = {}): Promise<RunningNode> {
+/** `auth`: the node authenticates the calls it serves, as `elanus serve --cluster --auth-enabled` does. */
+export async function startNode(name: string, shared: ClusterStores, roles?: readonly NodeRole[], limits: Partial<EngineLimits> = {}, opts: { auth?: boolean } = {}): Promise<RunningNode> {
   const listener = await listen({ host: '127.0.0.1', port: 0, logger });
   const address = `127.0.0.1:${listener.port}`;
   const meta = severable(shared.meta);
@@ -77,10 +79,12 @@ export async function startNode(name: string, shared: ClusterStores, roles?: rea
     node: name, address, stores: { ...shared, meta: meta.store }, leaseTtlMs, logger, ...(roles ? { roles } : {}),
     engine: { limits: { backgroundIntervalMs: 0, interimIndexRows: 0, ...limits } },
   });
+  const auth = opts.auth ? new Authenticator({ users: node.gateway, logger }) : undefined;
   const server = await listener.serve({
     engine: node.gateway, messageBytesMax: 64 << 20, forwardTo: () => node.forwardTo(), localCalls: (rpc) => node.localCalls(rpc),
+    ...(auth ? { auth } : {}),
     http: (app, forwarding) => {
-      registerRestRoutes(app, node.gateway, logger, forwarding);
+      registerRestRoutes(app, node.gateway, logger, auth, forwarding);
       registerReplicaRoutes(app, () => node.replicaReader(), () => node.ticketIssuer());
     },
   });

@@ -66,8 +66,6 @@ test('GetMetrics returns a JSON report the SDK parses, listing collections', asy
 test('unimplemented RPCs answer NOT_SUPPORTED, never success', async () => {
   const notSupported = (s: unknown, rpc: string) =>
     assertErr(s, { code: 1100, error_code: 'UnexpectedError', elanus: 'NOT_SUPPORTED', reason: new RegExp(`the ${rpc} RPC is not supported`) });
-  notSupported(await h.client.createUser({ username: 'alice', password: 'password123' }), 'CreateCredential');
-  notSupported((await h.client.listUsers()).status, 'ListCredUsers');
   notSupported(await h.client.createRole({ roleName: 'r1' }), 'CreateRole');
   notSupported((await h.client.listImportTasks({ collection_name: 'x' } as never) as { status: unknown }).status, 'ListImportTasks');
 });

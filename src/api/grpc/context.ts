@@ -5,6 +5,8 @@ export interface CallContext {
   readonly engine: Gateway;
   /** The database the call addresses: the request's db_name, else the `dbname` header, else "default". */
   readonly db: string;
+  /** The authenticated user, or undefined when authentication is off. */
+  readonly user: string | undefined;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,20 +6,23 @@ import * as grpc from '@grpc/grpc-js';
 import { ElanusError } from '../../errors/index.js';
 import type { Gateway } from '../../gateway/index.js';
 import { packageDefinition, serviceMethods, serviceName } from '../proto.js';
-import { okStatus, statusOf } from '../status.js';
+import { okStatus, statusOf, toElanusError } from '../status.js';
+import { addressOf, type Authenticator } from '../auth.js';
+import { RelayedStatus } from '../forward.js';
 import type { Handler } from './context.js';
 import { catalogHandlers } from './handlers/catalog.js';
 import { dataHandlers } from './handlers/data.js';
 import { indexHandlers } from './handlers/indexes.js';
 import { resourceGroupHandlers } from './handlers/resource-groups.js';
 import { systemHandlers } from './handlers/system.js';
+import { userHandlers } from './handlers/users.js';
 
 export interface CallObserver {
   /** Called once per call with its outcome (metrics, request logs). */
   (rpc: string, ms: number, code: string): void;
 }
 
-export const implemented: Readonly<Record<string, Handler>> = Object.freeze({ ...systemHandlers, ...catalogHandlers, ...dataHandlers, ...indexHandlers, ...resourceGroupHandlers });
+export const implemented: Readonly<Record<string, Handler>> = Object.freeze({ ...systemHandlers, ...catalogHandlers, ...dataHandlers, ...indexHandlers, ...resourceGroupHandlers, ...userHandlers });
 
 /** Where a call goes when this node does not serve it itself (cluster mode's gateways). */
 export interface CallForwarder {
@@ -43,7 +46,14 @@ export interface LocalGateway {
 
 const identity = (b: Buffer): Buffer => b;
 
-export function addMilvusService(server: grpc.Server, engine: Gateway, observe: CallObserver, extra: Readonly<Record<string, Handler>> = {}, forwarder?: CallForwarder): void {
+/**
+ * With `auth`, every call is authenticated before it is decoded: its `authorization`
+ * metadata must name a user and that user's password (api/auth.ts). A call refused there
+ * ends in a gRPC status (16 UNAUTHENTICATED, or 8 RESOURCE_EXHAUSTED past the failure
+ * limit), as Milvus's interceptor answers, not in an OK reply. A call this node forwards
+ * is authenticated by the node that serves it.
+ */
+export function addMilvusService(server: grpc.Server, engine: Gateway, observe: CallObserver, extra: Readonly<Record<string, Handler>> = {}, forwarder?: CallForwarder, auth?: Authenticator): void {
   const methods = serviceMethods();
   const handlers: Record<string, Handler> = { ...implemented, ...extra };
   const definition = packageDefinition[serviceName] as grpc.ServiceDefinition;
@@ -72,7 +82,16 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
         callback(null, bytes);
       };
       const fromError = (e: unknown) => {
-        const status = statusOf(e);
+        const err = toElanusError(e);
+        if (err.spec.grpcStatus !== 0) {
+          // Refused before any handler ran (authentication): a gRPC status, as Milvus sends it.
+          observe(name, performance.now() - started, err.code);
+          const metadata = new grpc.Metadata();
+          metadata.set('elanus-code', err.code);
+          callback({ code: err.spec.grpcStatus, details: `${err.code}: ${err.message}`, metadata });
+          return;
+        }
+        const status = statusOf(err);
         finish(repliesStatus ? status : { status }, status.detail);
       };
       try {
@@ -81,8 +100,14 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
           const forward = () => forwarder.forward(address, method.path, call.request, call.metadata, call.getDeadline()).then((reply) => {
             observe(name, performance.now() - started, 'FORWARDED');
             callback(null, reply);
-          }, fromError);
-          const local = (handler as Handler | undefined) !== undefined ? forwarder.local?.(name) : undefined;
+          }, (e: unknown) => {
+            if (!(e instanceof RelayedStatus)) return fromError(e);
+            observe(name, performance.now() - started, 'FORWARDED');
+            callback({ code: e.code, details: e.details, metadata: e.metadata });
+          });
+          // With authentication on, calls are authenticated where they are served (the
+          // coordinator): this node answers none itself, not even from its replica.
+          const local = !auth && (handler as Handler | undefined) !== undefined ? forwarder.local?.(name) : undefined;
           if (!local) {
             void forward();
             return;
@@ -95,7 +120,7 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
             void forward();
             return;
           }
-          handler(req, { engine: local.engine, db: dbOf(req, call.metadata) }).then((reply) => {
+          handler(req, { engine: local.engine, db: dbOf(req, call.metadata), user: undefined }).then((reply) => {
             local.release(true);
             finish(reply, 'OK');
           }, () => {
@@ -104,15 +129,39 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
           });
           return;
         }
-        if (!handler) throw new ElanusError('NOT_SUPPORTED', { what: `the ${name} RPC` });
-        const req = (method.requestDeserialize(call.request) ?? {}) as Record<string, unknown>;
-        handler(req, { engine, db: dbOf(req, call.metadata) }).then((reply) => finish(reply, 'OK'), fromError);
+        const serve = (user: string | undefined) => {
+          if (!handler) throw new ElanusError('NOT_SUPPORTED', { what: `the ${name} RPC` });
+          const req = (method.requestDeserialize(call.request) ?? {}) as Record<string, unknown>;
+          return handler(req, { engine, db: dbOf(req, call.metadata), user });
+        };
+        if (!auth) {
+          serve(undefined).then((reply) => finish(reply, 'OK'), fromError);
+          return;
+        }
+        const value = call.metadata.get('authorization')[0];
+        auth.authenticateGrpc(typeof value === 'string' ? value : value?.toString('utf8'), peerAddress(call))
+          .then(serve)
+          .then((reply) => finish(reply, 'OK'), fromError);
       } catch (e) {
         fromError(e);
       }
     };
   }
   server.addService(raw as grpc.ServiceDefinition, impl);
+}
+
+/**
+ * The client's address. grpc-js reads it from the HTTP/2 session's socket, which for a
+ * connection handed over by server.ts is Node's wrapper around our GrpcSocket and knows
+ * no address ('unknown'); the GrpcSocket itself does (grpc-socket.ts), one wrapper
+ * further in. grpc-js does not type that path, hence the guarded walk.
+ */
+function peerAddress(call: grpc.ServerUnaryCall<Buffer, Buffer>): string {
+  const peer = call.getPeer();
+  if (peer !== 'unknown') return addressOf(peer);
+  const inner = (call as unknown as { call?: { stream?: { session?: { socket?: { stream?: { remoteAddress?: unknown } } } } } }).call;
+  const address = inner?.stream?.session?.socket?.stream?.remoteAddress;
+  return typeof address === 'string' ? addressOf(address) : 'unknown';
 }
 
 export { okStatus };

@@ -16,6 +16,8 @@ export interface RestCall {
   readonly int64AsNumbers: boolean;
   /** The body held integer literals past 2^53, parsed as bigint (see json.ts). */
   readonly hasBigInt: boolean;
+  /** The authenticated user, or undefined when authentication is off. */
+  readonly user: string | undefined;
 }
 
 export type RestHandler = (call: RestCall) => Promise<unknown>;

@@ -30,6 +30,9 @@ import { partitionRoutes } from './partitions.js';
 import { resourceGroupRoutes } from './resource-groups.js';
 import { unsupportedRoutes } from './unsupported.js';
 import { localRestReads, type RestForwarding } from '../forward.js';
+import { userRoutes } from './users.js';
+import { addressOf, type Authenticator } from '../auth.js';
+import { toElanusError } from '../status.js';
 
 export const restPrefix = '/v2/vectordb';
 
@@ -51,13 +54,31 @@ function parseBody(text: string): ParsedBody {
 }
 
 /**
- * `forwarding`, on a cluster node that forwards calls: the reads it may answer itself
- * from its replica (api/forward.ts localRestReads) are tried here first, and forwarded
- * with the body as it came when they cannot be answered here.
+ * With `auth`, every request under /v2/vectordb is authenticated from its Authorization
+ * header before its body is read (api/auth.ts); a refusal answers as Milvus's REST v2
+ * does: HTTP 401 with code 1800 (429 past the failure limit).
+ *
+ * `forwarding`, on a cluster node that forwards calls (and only without `auth`: calls
+ * are then authenticated where they are served): the reads it may answer itself from its
+ * replica (api/forward.ts localRestReads) are tried here first, and forwarded with the
+ * body as it came when they cannot be answered here.
  */
-export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger: Logger, forwarding?: RestForwarding): void {
-  const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
+export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger: Logger, auth?: Authenticator, forwarding?: RestForwarding): void {  const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
+  /** Who sent each request, once authenticated. */
+  const users = new WeakMap<FastifyRequest, string>();
   void app.register(async (scope) => {
+    if (auth) {
+      scope.addHook('onRequest', async (req, reply) => {
+        const header = req.headers.authorization;
+        try {
+          users.set(req, await auth.authenticateHttp(typeof header === 'string' ? header : undefined, addressOf(req.socket.remoteAddress)));
+        } catch (e) {
+          const err = toElanusError(e);
+          send(reply, err.spec.httpStatus, errorEnvelope(err));
+          return reply;
+        }
+      });
+    }
     // Every body is JSON, whatever its Content-Type says: a header fastify cannot even
     // parse as a media type would otherwise be refused before the parser runs.
     scope.addHook('onRequest', (req, _reply, done) => {
@@ -82,7 +103,7 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
 
     const add = (routes: Readonly<Record<string, RestHandler>>, checkDatabase: boolean) => {
       for (const [path, handler] of Object.entries(routes)) {
-        const rpc = forwarding ? localRestReads.get(`${restPrefix}/${path}`) : undefined;
+        const rpc = forwarding && !auth ? localRestReads.get(`${restPrefix}/${path}`) : undefined;
         scope.post(`/${path}`, async (req, reply) => {
           const started = performance.now();
           const address = rpc === undefined ? undefined : forwarding!.target();
@@ -92,7 +113,7 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
             const local = forwarding!.local(rpc);
             if (local) {
               try {
-                const answered = okEnvelope(await handler(callOf(local.engine, req, checkDatabase)));
+                const answered = okEnvelope(await handler(callOf(local.engine, req, checkDatabase, undefined)));
                 local.release(true);
                 send(reply, 200, answered);
                 return reply;
@@ -105,7 +126,7 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
           }
           let envelope: Record<string, unknown>;
           try {
-            envelope = okEnvelope(await handler(callOf(engine, req, checkDatabase)));
+            envelope = okEnvelope(await handler(callOf(engine, req, checkDatabase, users.get(req))));
           } catch (e) {
             envelope = errorEnvelope(e);
             if (!(e instanceof ElanusError)) logger.error({ err: e, path }, 'rest: unexpected error');
@@ -126,6 +147,7 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
     add(readRoutes, true);
     // Groups are not in a database; transfer_replica names its collection's in dbName.
     add(resourceGroupRoutes, false);
+    add(userRoutes, false);
     add(unsupportedRoutes, false);
   }, { prefix: restPrefix });
 }
@@ -134,7 +156,7 @@ function send(reply: FastifyReply, status: number, envelope: unknown): void {
   void reply.code(status).type(jsonType).send(stringifyJson(envelope));
 }
 
-function callOf(engine: Gateway, req: FastifyRequest, checkDatabase: boolean): RestCall {
+function callOf(engine: Gateway, req: FastifyRequest, checkDatabase: boolean, user: string | undefined): RestCall {
   const parsed = req.body as ParsedBody | undefined;
   let body: Body = {};
   let hasBigInt = false;
@@ -152,7 +174,7 @@ function callOf(engine: Gateway, req: FastifyRequest, checkDatabase: boolean): R
   // The engine answers some calls on a missing database with an empty result (a list);
   // Milvus answers them all with "database not found", and so does this.
   if (checkDatabase && !engine.hasDatabase(db)) fail('DATABASE_NOT_FOUND', { name: db });
-  return { engine, body, db, int64AsNumbers: allowsInt64(req.headers[int64Header]), hasBigInt };
+  return { engine, body, db, int64AsNumbers: allowsInt64(req.headers[int64Header]), hasBigInt, user };
 }
 
 /** Errors fastify raises before a handler runs, as coded errors. */

@@ -8,7 +8,7 @@ const paths = [
   'collections/truncate', 'collections/compact', 'collections/get_compaction_state',
   'collections/fields/add', 'collections/fields/drop',
   'collections/add_function', 'collections/alter_function', 'collections/drop_function',
-  'users/list', 'users/describe', 'users/create', 'users/update_password', 'users/drop', 'users/grant_role', 'users/revoke_role',
+  'users/grant_role', 'users/revoke_role',
   'roles/list', 'roles/describe', 'roles/create', 'roles/drop', 'roles/grant_privilege', 'roles/revoke_privilege',
   'roles/grant_privilege_v2', 'roles/revoke_privilege_v2',
   'privilege_groups/create', 'privilege_groups/drop', 'privilege_groups/list',
