@@ -62,3 +62,30 @@ test('a standby forwards credentials; the coordinator judges them; users survive
     await release();
   }
 });
+
+test('with authentication on, a standby with a read replica answers nothing from it: reads go to the coordinator, which judges them', async () => {
+  const { shared, release } = await sharedStores('auth-replica');
+  const a = await startNode('node-a', shared, undefined, {}, { auth: true });
+  await until('node-a to coordinate', () => a.node.isCoordinator());
+  const b = await startNode('node-b', shared, ['gateway', 'coordinator', 'data'], {}, { auth: true });
+  const root = new MilvusClient({ address: b.address, logLevel: 'error', username: 'root', password: 'Milvus' });
+  try {
+    await root.connectPromise;
+    await until('the coordinator to serve', async () => (await root.listUsers()).status.error_code === 'Success');
+    assert.equal((await root.createCollection({ collection_name: 'c', dimension: 2 } as never)).error_code, 'Success');
+    assert.equal((await root.insert({ collection_name: 'c', data: [{ id: 1, vector: [1, 2] }, { id: 2, vector: [2, 1] }] })).status.error_code, 'Success');
+    await until('the replica to register', () => a.node.replicas()?.nodes().includes('node-b') ?? false);
+    for (let i = 0; i < 5; i++) {
+      const r = await root.query({ collection_name: 'c', filter: '', output_fields: ['count(*)'], consistency_level: 'Strong' as never });
+      assert.equal(Number(r.data[0]?.['count(*)']), 2);
+    }
+    const noAuth = await fetch(`http://${b.address}/v2/vectordb/entities/query`, { method: 'POST', body: JSON.stringify({ collectionName: 'c', filter: '', outputFields: ['count(*)'] }) });
+    assert.equal(noAuth.status, 401, 'a REST read without credentials is refused, not answered from the replica');
+    assert.equal(b.node.replicaStats()?.gatewayAnswered ?? 0, 0, 'nothing was answered on the standby');
+  } finally {
+    await root.closeConnection().catch(() => undefined);
+    for (const n of [b, a]) await n.server.close(1_000).catch(() => undefined);
+    for (const n of [b, a]) await n.node.close();
+    await release();
+  }
+});
