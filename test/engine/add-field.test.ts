@@ -42,7 +42,7 @@ test('addCollectionField: old rows read null, new rows their value, across flush
   }
 });
 
-test('alterCollectionField grows max_length and refuses everything else', async () => {
+test('alterCollectionField grows max_length, sets mmap.enabled and refuses everything else', async () => {
   const h = await openEngine({ storage: 'memory' });
   try {
     await h.db.createCollection({ collection_name: 'c', fields: [
@@ -55,11 +55,13 @@ test('alterCollectionField grows max_length and refuses everything else', async 
     await h.db.insert({ collection_name: 'c', data: [{ id: 1, s: 'hello', vec: [1, 2] }] });
     await assert.rejects(h.db.alterCollectionField({ collection_name: 'c', field_name: 's', properties: { max_length: 2 } }), { code: 'INVALID_ARGUMENT' });
     await assert.rejects(h.db.alterCollectionField({ collection_name: 'c', field_name: 'vec', properties: { max_length: 9 } }), { code: 'INVALID_ARGUMENT' });
-    await assert.rejects(h.db.alterCollectionField({ collection_name: 'c', field_name: 's', properties: { 'mmap.enabled': 'true' } }), { code: 'INVALID_ARGUMENT' });
+    await assert.rejects(h.db.alterCollectionField({ collection_name: 'c', field_name: 's', properties: { nullable: 'true' } }), { code: 'INVALID_ARGUMENT' });
+    await h.db.alterCollectionField({ collection_name: 'c', field_name: 's', properties: { 'mmap.enabled': 'true' } });
     await assert.rejects(h.db.alterCollectionField({ collection_name: 'c', field_name: 'nope', properties: { max_length: 9 } }), { code: 'FIELD_NOT_FOUND' });
     const db = await h.reopen();
     const d = await db.describeCollection({ collection_name: 'c' });
     assert.equal(d.schema.fields.find((f) => f.name === 's')!.max_length, 8);
+    assert.equal(db.collectionMeta({ collection_name: 'c' }).schema.fields.find((f) => f.name === 's')!.mmapEnabled, true, 'kept across a reopen');
   } finally {
     await h.dispose();
   }
