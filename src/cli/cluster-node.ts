@@ -211,9 +211,11 @@ export class ClusterNode {
     this.leadership = leadership;
     logger.info({ node, lease: leadership.lease }, 'won the coordinator election: starting the engine from the cluster\'s stores');
     const started = performance.now();
-    // The coordinator reads for itself: its replica (and registration) go first.
+    // The coordinator reads for itself: its replica and registration go. Not waited for:
+    // a copy being rebuilt (reading S3 and the log) must not hold the engine's start back,
+    // and the coordinator's directory leaves its own node out anyway.
     this.coordinating.abort();
-    await this.stopReplica();
+    void this.stopReplica();
     this.directory = new ReplicaNodes(stores.meta, node, logger);
     const engine = await Elanus.start({
       meta: lent(stores.meta as MetaStore & { probe(): Promise<boolean> }, stores.meta.probe ? {} : { probe: () => answers(stores.meta) }),

@@ -24,19 +24,24 @@ test('verify against a 3-node cluster with node kills: partition-ddl, mixed, kil
   const cli = (...args: string[]) => spawnSync(process.execPath, [main, 'cluster', ...args], { encoding: 'utf8', timeout: 200_000, env: { ...process.env, ELANUS_CLUSTER_ROLES: 'all' } });
   const up = cli('up', '--nodes', '3', '--dir', dir, '--port', String(port));
   assert.equal(up.status, 0, up.stderr);
+  // A failed run keeps the cluster's folder (its nodes' logs) and says where.
+  let passed = 0;
   const common = { cluster: dir, durationMs: 20_000, concurrency: 6, rows: 2_000, dim: 16, killEveryMs: 6_000, callTimeoutMs: 30_000 };
   try {
     await t.test('partition-ddl, Elanus nodes killed', async () => {
       const r = await runClean({ ...common, scenario: 'partition-ddl', seed: 14_001, killNodes: ['elanus'] }, [...dataInvariants, 'catalog matches the model']);
       assert.ok(Number(r.figures.kills) >= 1, `kills: ${r.figures.kills}`);
+      passed++;
     });
     await t.test('mixed, Elanus nodes and JetStream servers killed', async () => {
       const r = await runClean({ ...common, scenario: 'mixed', seed: 14_002, killNodes: ['elanus', 'nats'] }, dataInvariants);
       assert.ok(Number(r.figures.kills) >= 1, `kills: ${r.figures.kills}`);
+      passed++;
     });
     await t.test('kill-upsert, Elanus nodes killed by the scenario and the etcd member by --kill-nodes', async () => {
       const r = await runClean({ ...common, scenario: 'kill-upsert', seed: 14_003, killNodes: ['etcd'] }, dataInvariants);
       assert.ok(Number(r.figures['kills.elanus']) >= 1, `Elanus kills: ${r.figures['kills.elanus']}`);
+      passed++;
     });
     await t.test('reads were shared with the standbys\' read replicas (the nodes\' own metrics say so)', async () => {
       const gateways = (JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as { gateways: string[] }).gateways;
@@ -67,10 +72,12 @@ test('verify against a 3-node cluster with node kills: partition-ddl, mixed, kil
         after = await replicaReads();
       }
       assert.ok(after > before, `the replicas answered reads (their counters: ${before} before, ${after} after)`);
+      passed++;
     });
   } finally {
     const down = cli('down', '--dir', dir);
     assert.equal(down.status, 0, down.stderr);
-    await rm(dir, { recursive: true, force: true });
+    if (passed === 4) await rm(dir, { recursive: true, force: true });
+    else t.diagnostic(`kept the cluster's folder with its nodes' logs: ${dir}`);
   }
 });
