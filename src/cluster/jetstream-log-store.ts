@@ -210,6 +210,45 @@ export class JetStreamLogStore implements LogStore {
     });
   }
 
+  /**
+   * Has another replica lead the stream (JetStream's leader step-down), then waits until
+   * the stream answers again. The engine asks for it when a stream starts past its
+   * checkpoint: nats-server 2.9.x can leave a restarted replica holding the stream from a
+   * later first sequence than its peers (nats-io/nats-server#4196), and the records it
+   * lacks are on the others. One replica: nothing to do.
+   */
+  async reelect(stream: string): Promise<void> {
+    this.check();
+    if (typeof stream !== 'string' || !this.validName(stream)) throw new ElanusError('TOPIC_NOT_FOUND', { topic: String(stream) });
+    if ((this.opts.replicas ?? 1) <= 1) return;
+    const name = this.names.stream(stream);
+    const leader = async (): Promise<string | undefined> => this.retrying(async () => {
+      try {
+        return (await this.conn.jsm.streams.info(name)).cluster?.leader;
+      } catch (e) {
+        throw toStoreError(e, this.conn.endpoint, stream);
+      }
+    });
+    const before = await leader();
+    await this.retrying(async () => {
+      try {
+        const reply = await this.conn.nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${name}`, undefined, { timeout: this.opts.requestTimeoutMs });
+        const answer = reply.json<{ error?: { code?: number; description?: string } }>();
+        if (answer.error) throw new Error(`JetStream refused the leader step-down: ${answer.error.description ?? answer.error.code}`);
+      } catch (e) {
+        throw toStoreError(e, this.conn.endpoint, stream);
+      }
+    });
+    // Elected when the stream names a leader other than the one that stepped down.
+    const deadline = Date.now() + this.opts.retryMs;
+    for (;;) {
+      const now = await leader().catch(() => undefined);
+      if ((now !== undefined && now !== '' && now !== before) || Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, retryIntervalMs));
+    }
+    await this.bounds(stream);
+  }
+
   async createConsumer(stream: string, consumer: string, start: ConsumerStart): Promise<void> {
     this.check();
     checkConsumerName(consumer);

@@ -64,7 +64,7 @@ export const collectionPrefix = (collectionId: number) => `segments/${collection
 export interface EngineContext {
   /** Where segment and L0 files are kept: every one is an object, named by a key. */
   readonly objects: ObjectStore;
-  readonly log: LogStore;
+  readonly log: LogStore & { reelect?(stream: string): Promise<void> };
   readonly limits: EngineLimits;
   /** Runs a step in the coordinator queue (DDL and metadata commits, one at a time). */
   coordinate<T>(task: () => Promise<T>): Promise<T>;
@@ -98,6 +98,9 @@ export interface EngineContext {
   /** Storage faults of flushes and compactions are noted here, and cleared when they next succeed. */
   readonly health: Health;
 }
+
+/** How many times a recovery has another replica lead a stream that starts past its checkpoint. */
+const reelectTriesMax = 2;
 
 export class CollectionData {
   readonly shards: Shard[];
@@ -191,7 +194,14 @@ export class CollectionData {
     if (this.ctx.logFenceTs) {
       await this.ctx.log.append(topic, encodeRecord({ kind: 'delete', ts: this.ctx.logFenceTs(), pks: [], partitionId: -1 }));
     }
-    const { first, end } = await this.ctx.log.bounds(topic);
+    let { first, end } = await this.ctx.log.bounds(topic);
+    // A replicated log whose leading replica holds less than its peers (nats-server 2.9.x
+    // can replay a purge wrongly on a restarted replica): another replica is asked to
+    // lead, twice at most, before the recovery refuses to skip records.
+    for (let tries = 0; from < first && this.ctx.log.reelect && tries < reelectTriesMax; tries++) {
+      await this.ctx.log.reelect(topic);
+      ({ first, end } = await this.ctx.log.bounds(topic));
+    }
     if (from < first) {
       throw new ElanusError('CORRUPT_DATA', { path: topic, offset: from, detail: `log starts at ${first}, after the checkpoint ${shard.checkpoint}` });
     }

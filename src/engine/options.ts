@@ -11,6 +11,12 @@ import type { EngineEvents } from './health.js';
 export interface EngineLogStore extends LogStore {
   /** Heals streams whose appends failed, without appending. */
   probe(): Promise<unknown>;
+  /**
+   * A replicated log (JetStream): has another replica lead the stream. Recovery asks for
+   * it when the stream starts past the checkpoint, which only a replica that diverged
+   * from its peers can show (docs/CLUSTER.md, failures).
+   */
+  reelect?(stream: string): Promise<void>;
 }
 
 /**

@@ -227,6 +227,30 @@ if (binary === undefined) {
     });
   });
 
+  describe('JetStreamLogStore: another replica leads on request', () => {
+    test('reelect: the stream gets another leader and answers with every record', async () => {
+      const nats = await start(3);
+      const store = await open(nats, 'reelect', { replicas: 3, retryMs: 30_000 });
+      try {
+        await store.createStream('c2s0');
+        for (let i = 0; i < 50; i++) await store.append('c2s0', enc(`r-${i}`));
+        const leader = async () => (await jsm(store).streams.info('reelect_c2s0')).cluster?.leader;
+        const before = await leader();
+        assert.ok(before, 'the stream has a leader');
+        await store.reelect('c2s0');
+        const after = await leader();
+        assert.ok(after && after !== before, `another replica leads (${before} before, ${after} after)`);
+        const { first, end } = await store.bounds('c2s0');
+        assert.equal(end - first, 50);
+        const got = await store.read('c2s0', first, 100);
+        assert.deepEqual(got.map((e) => dec(e.payload)), Array.from({ length: 50 }, (_, i) => `r-${i}`));
+        await assert.rejects(store.reelect('no-such-stream'), (e: unknown) => (e as { code?: string }).code === 'TOPIC_NOT_FOUND');
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe('JetStreamLogStore under a real failure', () => {
     test('a server stopped (SIGSTOP) mid-burst: the acknowledged appends are a prefix of the calls, each stored where it was placed', async () => {
       const nats = await start(1);
