@@ -179,9 +179,12 @@ export class ClusterNode {
     const engine = this.engine;
     this.engine = undefined;
     await engine?.close().catch((e: unknown) => this.o.logger.warn({ err: String(e) }, 'closing the engine failed'));
+    await Promise.all([this.running, this.watching, this.replicating]);
+    // The lease goes once the campaign is over: one won while this node was closing
+    // (run() gives up when it sees `closed`) is given up too, or the node would hold the
+    // coordinator key, keep it alive and serve nothing.
     await this.directory?.close();
     await this.leadership?.resign().catch(() => undefined);
-    await Promise.all([this.running, this.watching, this.replicating]);
     await this.stopReplica();
     this.tickets.close();
     this.resolveLost('closed');
@@ -209,6 +212,8 @@ export class ClusterNode {
     });
     if (!leadership) return;
     this.leadership = leadership;
+    // Won while closing: close() resigns it once this returns.
+    if (this.closed) return;
     logger.info({ node, lease: leadership.lease }, 'won the coordinator election: starting the engine from the cluster\'s stores');
     const started = performance.now();
     // The coordinator reads for itself: its replica and registration go. Not waited for:
