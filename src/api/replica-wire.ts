@@ -43,9 +43,7 @@ export function registerReplicaRoutes(app: FastifyInstance, reader: () => ShardR
       if (!engine) return refuse(503, new ElanusError('NOT_COORDINATOR', { detail: 'this node does not coordinate now' }));
       let request: TicketReq;
       try {
-        if (!Buffer.isBuffer(req.body)) throw new Error(`the body must be ${contentType}`);
-        request = v8.deserialize(req.body) as TicketReq;
-        if (typeof request !== 'object' || request === null) throw new Error('not a read');
+        request = decodeBody<TicketReq>(req.body, () => true);
       } catch (e) {
         return refuse(400, new ElanusError('INVALID_ARGUMENT', { detail: `a view request that does not decode: ${(e as Error).message}` }));
       }
@@ -60,9 +58,7 @@ export function registerReplicaRoutes(app: FastifyInstance, reader: () => ShardR
     if (!r) return refuse(503, new ElanusError('REPLICA_BEHIND', { node: 'this node', detail: 'it runs no read replica now' }));
     let request: ShardReadReq;
     try {
-      if (!Buffer.isBuffer(req.body)) throw new Error(`the body must be ${contentType}`);
-      request = v8.deserialize(req.body) as ShardReadReq;
-      if (typeof request !== 'object' || request === null || !Array.isArray(request.shards)) throw new Error('not a shard read');
+      request = decodeBody<ShardReadReq>(req.body, (r) => Array.isArray(r.shards));
     } catch (e) {
       return refuse(400, new ElanusError('INVALID_ARGUMENT', { detail: `a replica read that does not decode: ${(e as Error).message}` }));
     }
@@ -75,6 +71,14 @@ export function registerReplicaRoutes(app: FastifyInstance, reader: () => ShardR
       return refuse(503, e instanceof ElanusError ? e : new ElanusError('INTERNAL', { detail: (e as Error)?.message ?? String(e) }));
     }
   });
+}
+
+/** A request body in V8's serialization: an object that passes `ok`, else a thrown Error saying why. */
+function decodeBody<T extends object>(body: unknown, ok: (r: T) => boolean): T {
+  if (!Buffer.isBuffer(body)) throw new Error(`the body must be ${contentType}`);
+  const r = v8.deserialize(body) as T;
+  if (typeof r !== 'object' || r === null || !ok(r)) throw new Error('not a request of this route');
+  return r;
 }
 
 /** A replica's read side as the coordinator calls it. */

@@ -91,11 +91,8 @@ export class ReadRole {
     const view = await this.readView(req, req.partition_names);
     const { coll, data } = view;
     const placement = this.placement();
-    const shards = data.shards.map((_, i) => i);
-    const writers = placement.writeOwners(coll.id, shards.length);
-    const byNode = new Map<string, number[]>();
-    writers.forEach((node, shard) => byNode.set(node, [...(byNode.get(node) ?? []), shard]));
-    const logEnds = new Array<number>(shards.length).fill(0);
+    const byNode = shardsByNode(placement.writeOwners(coll.id, data.shards.length), undefined);
+    const logEnds = new Array<number>(data.shards.length).fill(0);
     for (const [node, list] of byNode) {
       const reader = placement.reader(node);
       if (!reader.appliedEnds) fail('INTERNAL', { detail: `data node ${node} cannot say how far its shards are applied` });
@@ -119,13 +116,7 @@ export class ReadRole {
    */
   private async fanOut<T>(coll: CollectionMeta, data: CollectionData, wanted: ReadonlySet<number> | undefined, call: (reader: ShardReader, shards: number[], single: boolean) => Promise<T>): Promise<{ parts: T[]; single: boolean }> {
     const placement = this.placement();
-    const byNode = new Map<string, number[]>();
-    placement.owners(coll.id, data.shards.length).forEach((node, shard) => {
-      if (wanted && !wanted.has(shard)) return;
-      const list = byNode.get(node);
-      if (list) list.push(shard);
-      else byNode.set(node, [shard]);
-    });
+    const byNode = shardsByNode(placement.owners(coll.id, data.shards.length), wanted);
     const single = byNode.size <= 1;
     if (single) {
       // One node (the embedded mode's usual case): no array of promises to wait on.
@@ -534,6 +525,18 @@ const searchTopKMax = 16_384;
 const nqMax = 16_384;
 
 // ---------------------------------------------------------------- small helpers
+
+/** The shards each node serves, from a placement's owners (index = shard); only `wanted` ones when given. */
+function shardsByNode(owners: readonly string[], wanted: ReadonlySet<number> | undefined): Map<string, number[]> {
+  const byNode = new Map<string, number[]>();
+  owners.forEach((node, shard) => {
+    if (wanted && !wanted.has(shard)) return;
+    const list = byNode.get(node);
+    if (list) list.push(shard);
+    else byNode.set(node, [shard]);
+  });
+  return byNode;
+}
 
 const hybridRequestsMax = 1024;
 
