@@ -16,6 +16,7 @@ import { indexHandlers } from './handlers/indexes.js';
 import { resourceGroupHandlers } from './handlers/resource-groups.js';
 import { systemHandlers } from './handlers/system.js';
 import { userHandlers } from './handlers/users.js';
+import { unsupportedRpcs } from '../compat.js';
 
 export interface CallObserver {
   /** Called once per call with its outcome (metrics, request logs). */
@@ -130,7 +131,7 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
           return;
         }
         const serve = (user: string | undefined) => {
-          if (!handler) throw new ElanusError('NOT_SUPPORTED', { what: `the ${name} RPC` });
+          if (!handler) throw new ElanusError('NOT_SUPPORTED', { what: unsupportedRpcs[name] ? `the ${name} RPC (${unsupportedRpcs[name]})` : `the ${name} RPC` });
           const req = (method.requestDeserialize(call.request) ?? {}) as Record<string, unknown>;
           return handler(req, { engine, db: dbOf(req, call.metadata), user });
         };
