@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `elanus` command: `serve` runs the server, `demo` the short in-process tour,
 // `verify` the failure-story verifier, `inspect` reports what a data folder holds,
+// `backup` copies a running server's data out consistently and `restore` makes a data folder of it,
 // `version` (or `--version`, `-v`) prints `elanus <version>`, `help` lists them. Exit
 // codes: 0 done, 1 failed (for verify: violations found; for inspect: damage found), 2
 // the command line was wrong.
@@ -8,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { configFileEnv, keySpecs } from '../config/index.js';
 import { runDemo } from './demo.js';
 import { runInspect } from './inspect-command.js';
+import { runBackup, runRestore } from './backup-command.js';
 import { runServe } from './serve.js';
 import { elanusVersion } from './version.js';
 import { runClusterDown, runClusterSupervise, runClusterUp } from './cluster-up.js';
@@ -62,6 +64,19 @@ function program(setExit: (code: number) => void): Command {
     .argument('<dir>', 'the data folder')
     .option('--json', 'one JSON document instead of text')
     .action(async (dir: string, o: { json?: boolean }) => setExit(await runInspect(dir, o)));
+
+  p.command('backup')
+    .description('take a consistent backup of a running server into a new folder: every write acknowledged before its timestamp, none after (exit 1 on failure)')
+    .requiredOption('--to <dir>', 'a new or empty folder')
+    .option('--target <host:port>', 'the server', '127.0.0.1:19530')
+    .option('--token <user:password>', 'root\'s credentials, when the server has authentication on')
+    .action(async (o: { to: string; target: string; token?: string }) => setExit(await runBackup(o)));
+
+  p.command('restore')
+    .description('make a new data folder from a backup, checking every file (exit 1 when the backup is damaged or incomplete)')
+    .requiredOption('--from <dir>', 'the folder given to elanus backup --to')
+    .requiredOption('--data-dir <dir>', 'the data folder to create (new or empty); then: elanus serve --data-dir <dir>')
+    .action(async (o: { from: string; dataDir: string }) => setExit(await runRestore(o)));
 
   const cluster = p.command('cluster').description('a whole cluster on loopback: etcd, 3 JetStream servers, the S3 stand-in and N Elanus nodes (docs/CLUSTER.md)');
   const intArg = (name: string, min: number, max: number) => (v: string) => {

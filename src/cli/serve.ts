@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { createMetrics } from '../api/metrics.js';
 import { Authenticator, isLoopbackHost } from '../api/auth.js';
 import { registerRestRoutes } from '../api/rest/index.js';
+import { registerBackupRoutes } from './backup-server.js';
 import { listen, type Listener } from '../api/server.js';
 import { loadConfig, redacted } from '../config/index.js';
 import { Elanus, type EngineEvents } from '../engine/index.js';
@@ -87,6 +88,7 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
   const auth = config.authEnabled ? new Authenticator({ users: engine, logger }) : undefined;
   const metrics = config.metrics ? createMetrics(engine, () => listener.connections(), auth && (() => auth.failures())) : undefined;
   const ready = engine;
+  let releaseBackups: (() => Promise<void>) | undefined;
   const server = await listener.serve({
     engine,
     messageBytesMax: config.messageBytesMax,
@@ -96,6 +98,7 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
       logHttpRequests(app, logger);
       metrics?.register(app);
       registerRestRoutes(app, ready, logger, auth);
+      releaseBackups = registerBackupRoutes(app, ready, dataDir, logger, auth);
     },
   });
 
@@ -106,6 +109,7 @@ export async function runServe(flags: Readonly<Record<string, unknown>>): Promis
   const signal = await stop.requested;
   logger.info({ signal, deadlineMs: config.shutdownDeadlineMs }, 'stopping: no new connections, calls in flight get until the deadline');
   try {
+    await releaseBackups?.();
     return await stopWithin(engine, server, config.shutdownDeadlineMs, logger);
   } catch (e) {
     logger.error({ err: e }, 'shutdown failed');

@@ -12,6 +12,7 @@
 //    step, so no DDL can slip between the check and the append; each shard owns its
 //    segments and key index and changes them only by applying log records in order;
 //  - reads.ts: read views, queries and searches, merged across shards and segments.
+import { backupView, type BackupView } from './backup.js';
 import { fail } from '../errors/index.js';
 import { systemTimers } from '../concurrency/index.js';
 import { configureNativePool } from '../index/native.js';
@@ -281,6 +282,7 @@ export class Elanus implements Gateway {
       const legacy = await importFolder(fs, joinPath(root, 'segments'), objects, 'segments/');
       const stores: EngineStores = {
         meta, log, objects,
+        folder: { path: root, metaSnapshot: () => meta!.snapshotFile() },
         probeWritable: () => probeWritable(fs, root),
         release: () => lock.release(),
       };
@@ -381,6 +383,14 @@ export class Elanus implements Gateway {
       if (failure) throw failure.error;
     })();
     return this.closing;
+  }
+
+  /**
+   * What a consistent backup of the data folder holds, decided at one instant while
+   * writes go on (engine/backup.ts); the caller copies it out. NOT_SUPPORTED in cluster mode.
+   */
+  backupView(): Promise<BackupView> {
+    return backupView(this.core, this.core.stores);
   }
 
   /** Storage faults the engine is living with ("degraded" while some writes are refused). */

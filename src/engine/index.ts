@@ -7,4 +7,5 @@ export { reportedFieldName } from '../gateway/indexes.js';
 export { repairKinds, type EngineEvents, type HealthComponent, type HealthReason, type HealthReport, type RepairKind } from './health.js';
 export { metaKeys, topicOf, collectionPrefix, type SegmentMeta, type L0Meta } from './collection.js';
 export { indexFileOf } from './vector-indexes.js';
+export type { BackupView } from './backup.js';
 export { credentialLimits, rootPasswordDefault, rootUser } from '../catalog/index.js';

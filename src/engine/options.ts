@@ -47,6 +47,14 @@ export interface EngineStores {
    * while it does not (a small durable write; health probes after a refused DDL step).
    */
   probeWritable(): Promise<void>;
+  /**
+   * Set when the stores are a data folder's (Elanus.open): where it is, and its metadata
+   * as one `snapshot` file read in one synchronous step (a backup's, engine/backup.ts).
+   */
+  readonly folder?: {
+    readonly path: string;
+    metaSnapshot(): { readonly bytes: Uint8Array; readonly entries: ReadonlyArray<readonly [string, string]> };
+  };
   /** Called last at close, after the stores: releases the folder lock or the lease. */
   release(): Promise<void>;
 }

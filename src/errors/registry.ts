@@ -156,6 +156,7 @@ export const errorRegistry = Object.freeze({
   CORRUPT_DATA: spec('corrupt data in {path} at offset {offset}: {detail}', 1, 15, 500),
   DATA_DIR_LOCKED: spec('data folder {path} is in use by process {pid}; stop it first or choose another folder', 1, 1, 409),
   NOT_A_DATA_DIR: spec('{path} is not an Elanus data folder: {detail}', 1, 1, 404),
+  BACKUP_NOT_FOUND: spec('backup snapshot {id} does not exist on this server (released, or removed after it went unused)', 1, 1, 404),
   READ_ONLY: spec('{what} at {path} was opened read-only; nothing may be written to it', 1, 1, 409),
   CLOSED: spec('the engine is closed', 1, 56, 503),
   NOT_COORDINATOR: spec('this node no longer holds the coordinator lease ({detail}); retry: the request goes to the node that does', 2, 56, 503, true),

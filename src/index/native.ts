@@ -1,5 +1,6 @@
 // Typed wrappers over our native addon (native/*.cc, built by node-gyp into
-// build/Release/elanus_vector.node): vector indexes (HNSW from usearch's C++ headers; IVF_FLAT,
+// build/Release/elanus_vector.node, or the N-API prebuild an installed package carries in
+// prebuilds/; node-gyp-build picks the first that fits, the local build first): vector indexes (HNSW from usearch's C++ headers; IVF_FLAT,
 // IVF_SQ8, IVF_PQ and BIN_IVF_FLAT of our own) and exact scans. All work runs on the
 // addon's own thread pool (native/pool.h), never on libuv's, whose threads node:fs needs
 // for the log's writes and fsyncs; filters are applied inside the search. Errors the
@@ -100,8 +101,6 @@ export interface NativePoolStats {
   readonly finished: number;
 }
 
-const addonFile = join('build', 'Release', 'elanus_vector.node');
-
 /** The folder holding package.json, walking up from this module (dist/src/index/ when compiled). */
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -175,12 +174,14 @@ export function configureNativePool(threads: number | undefined, nice?: number):
 /** Loaded on first use, so that importing this module never fails on a machine without the build. */
 function native(): Addon {
   if (addon) return addon;
-  const file = join(packageRoot(), addonFile);
+  const root = packageRoot();
   let loaded: Addon;
   try {
-    loaded = createRequire(import.meta.url)(file) as Addon;
+    const require = createRequire(import.meta.url);
+    const load = require('node-gyp-build') as (dir: string) => unknown;
+    loaded = load(root) as Addon;
   } catch (e) {
-    throw new ElanusError('INTERNAL', { detail: `the native vector addon could not be loaded from ${file} (run npm run build:native): ${(e as Error).message}` }, { cause: e });
+    throw new ElanusError('INTERNAL', { detail: `the native vector addon could not be loaded from ${root} (build/Release or prebuilds/; run npm run build:native): ${(e as Error).message}` }, { cause: e });
   }
   // The pool is the process's: another module instance (a worker thread) may have
   // started it. A size configured here must be the one it runs (else "invalid"); with

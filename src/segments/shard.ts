@@ -177,6 +177,20 @@ export class Shard {
     return new Promise((resolve) => this.drainWaiters.push({ until: this.enqueued, resolve }));
   }
 
+  /**
+   * One past the log position of the last record submitted before this call, once every
+   * such record is applied (or failed): the log below it holds exactly the records
+   * submitted before the call, whatever was submitted since. A backup's cut
+   * (engine/backup.ts).
+   */
+  async logEndNow(): Promise<number> {
+    const submitted = this.inflight.slice();
+    let end = this.appliedOffset + 1;
+    await this.barrier();
+    for (const e of submitted) if (e.error === undefined) end = Math.max(end, e.offset + 1);
+    return end;
+  }
+
   /** The timestamp below which everything submitted is applied: the oldest in-flight one, or none. */
   oldestInFlightTs(): bigint | undefined {
     return this.inflight[0]?.record.ts;

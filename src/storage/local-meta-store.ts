@@ -137,6 +137,12 @@ export class LocalMetaStore implements MetaStore {
     return this.journal.view.revision;
   }
 
+  /** The durable state as a `snapshot` file, in one synchronous step (EmbeddedMetaStore.snapshotFile). */
+  snapshotFile(): ReturnType<EmbeddedMetaStore['snapshotFile']> {
+    this.checkOpen();
+    return this.journal.snapshotFile();
+  }
+
   // ---- writes ----------------------------------------------------------------------
 
   put(key: string, value: string, opts: { readonly lease?: number } = {}): Promise<number> {

@@ -352,17 +352,30 @@ export class EmbeddedMetaStore implements SyncMetaStore {
     if (events.length > 0) this.onEvents?.(this.state.revision, events);
   }
 
-  /** Writes a snapshot of everything and empties the journal. Runs inside the write loop. */
-  private async checkpoint(): Promise<void> {
-    assert(this.writing, 'checkpoint outside the write loop');
-    const snap: Snapshot = {
+  /**
+   * The durable state as the bytes of a `snapshot` file (which a folder holding only that
+   * file opens to), with its entries: read in one synchronous step, so it is the state
+   * after one commit and before the next. A backup's metadata (cli/backup-server.ts).
+   */
+  snapshotFile(): { readonly bytes: Uint8Array; readonly entries: ReadonlyArray<readonly [string, string]> } {
+    const snap = this.snapshot();
+    return { bytes: frameRecord(encoder.encode(JSON.stringify(snap))), entries: snap.entries.map(([k, v]) => [k, v] as const) };
+  }
+
+  private snapshot(): Snapshot {
+    return {
       seq: this.seq,
       revision: this.state.revision,
       leaseNext: this.state.leaseNext,
       entries: [...this.state.entries.entries()].sort((a, b) => compareKeys(a[0], b[0])).map(([k, e]) => [k, e.value, e.create, e.mod, e.version, e.lease]),
       leases: [...this.state.leases.entries()].map(([id, l]) => [id, l.ttlMs]),
     };
-    const payload = encoder.encode(JSON.stringify(snap));
+  }
+
+  /** Writes a snapshot of everything and empties the journal. Runs inside the write loop. */
+  private async checkpoint(): Promise<void> {
+    assert(this.writing, 'checkpoint outside the write loop');
+    const payload = encoder.encode(JSON.stringify(this.snapshot()));
     // A snapshot past the framing limit could not be read back: keep the journal instead
     // (it replays to the same state), which only costs a longer open.
     if (payload.length > this.recordBytesMax) {

@@ -7,3 +7,4 @@ export { topicNameBytesMax, groupNameBytesMax } from './names.js';
 export { subscriptionsPerGroupMax } from './topic.js';
 export { WalLogStore, type WalLogStoreOptions } from './log-store.js';
 export { inspectLog, type LogReport, type TopicReport, type LogDamage } from './inspect.js';
+export { topicFolder, topicMetaFileName, headerlessFileName, segmentFileBase, segmentBytesBelow } from './backup.js';

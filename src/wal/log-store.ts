@@ -25,6 +25,7 @@ import {
   type ConsumerStart, type FileSystem, type LogBounds, type LogEntry, type LogStore, frameRecord, idempotencyKeyBytes, joinPath, logLimits, scanRecord,
   writeFileDurable,
 } from '../storage/index.js';
+import { headerlessFileName } from './names.js';
 import { walPayloadBytesMax } from './record.js';
 import { Wal, type WalOptions } from './wal.js';
 
@@ -42,7 +43,6 @@ const payloadBytesLimit = walPayloadBytesMax - 2 - logLimits.idempotencyKeyBytes
 
 const formatVersion = 1;
 const headerlessVersion = 1;
-const headerlessFile = 'headerless';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 /** The header of a record appended without a key. */
@@ -322,7 +322,7 @@ function headOf(key: Uint8Array): Uint8Array {
  * anything is appended. Notes for topics gone or truncated past them are dropped.
  */
 async function loadHeaderless(fs: FileSystem, dir: string, wal: Wal): Promise<Map<string, number>> {
-  const path = joinPath(dir, headerlessFile);
+  const path = joinPath(dir, headerlessFileName);
   const notes = new Map<string, number>();
   if (!(await fs.exists(path))) {
     for (const t of wal.topics()) if (wal.durableEndOffset(t) > wal.startOffset(t)) notes.set(t, wal.durableEndOffset(t));
@@ -357,7 +357,7 @@ async function loadHeaderless(fs: FileSystem, dir: string, wal: Wal): Promise<Ma
 
 function writeHeaderless(fs: FileSystem, dir: string, notes: ReadonlyMap<string, number>): Promise<void> {
   const body = encoder.encode(JSON.stringify({ version: headerlessVersion, below: [...notes] }));
-  return writeFileDurable(fs, joinPath(dir, headerlessFile), frameRecord(body));
+  return writeFileDurable(fs, joinPath(dir, headerlessFileName), frameRecord(body));
 }
 
 function invalid(detail: string): ElanusError {

@@ -40,6 +40,9 @@ export function topicsDir(walDir: string): string {
 
 export const metaFileName = 'meta';
 
+/** WalLogStore's notes beside topics/ (log-store.ts): per topic, where headerless records end. */
+export const headerlessFileName = 'headerless';
+
 const segmentDigits = 20;
 const segmentSuffix = '.log';
 
