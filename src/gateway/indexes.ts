@@ -18,7 +18,7 @@ import {
 } from '../catalog/index.js';
 import { fail, isElanusError } from '../errors/index.js';
 import { type Metric, metricFor } from '../query/distance.js';
-import { checkFilter, parseFilter, type Checked } from '../query/expr/index.js';
+import { parseFilter, resolveName, type Checked } from '../query/expr/index.js';
 import type { CollectionReq } from './requests.js';
 
 export interface CreateIndexReq extends CollectionReq, IndexInput {
@@ -155,12 +155,12 @@ export function checkCreateIndex(schema: CollectionSchema, collection: string, r
     if (e.kind !== 'ident' && e.kind !== 'path') notPath('');
     const other = schema.fields.find((f) => f.name === e.name && !f.isDynamic && f.type !== DataType.JSON);
     if (other !== undefined) notPath(`; ${other.name} is a ${dataTypeName(other.type)} field`);
-    c = checkFilter(schema, e);
+    c = resolveName(schema, e);
   } catch (e) {
     if (isElanusError(e) && e.code !== 'INDEX_PARAM_INVALID') bad(`json_path ${text} is not a path: ${e.message}`);
     throw e;
   }
-  const ref = c.kind === 'truth' ? c.operand : c;
+  const ref = c;
   if (ref.kind !== 'json') notPath('');
   const into = ref.field ?? schema.fields.find((f) => f.isDynamic)!;
   if (into.fieldId !== field.fieldId) bad(`json_path ${text} is a path into field "${into.name}", not into "${field.name}"`);

@@ -142,19 +142,31 @@ export function filterOf(o: Options): fc.Arbitrary<Expr> {
   }
   const jsonRef = fc.oneof(...jsonRefs);
   const numField = fc.constantFrom('i8', 'i16', 'i32', 'i64', 'f', 'd').map(ident);
+  const intField = fc.constantFrom('i8', 'i16', 'i32', 'i64').map(ident);
+  const floatField = fc.constantFrom('f', 'd').map(ident);
   const arrField = fc.constantFrom('ai', 'av').map(ident);
   const elem = (name: string) => fc.integer({ min: 0, max: 4 }).map((i) => path(name, [i]));
-  const numLeaf = fc.oneof(
-    { weight: 4, arbitrary: numField }, { weight: 2, arbitrary: number }, { weight: 2, arbitrary: jsonRef },
-    { weight: 1, arbitrary: elem('ai') },
-    { weight: 1, arbitrary: fc.oneof(arrField, jsonRef).map((t) => call('array_length', t)) },
-  );
-  const { num } = fc.letrec((tie) => ({
-    num: fc.oneof({ depthSize: 'small', withCrossShrink: true },
-      numLeaf,
-      fc.tuple(fc.constantFrom('+', '-', '*', '/', '%', '**'), tie('num'), tie('num')).map(([op, l, r]) => binary(op, l as Expr, r as Expr)),
-      tie('num').map((x): Expr => ({ kind: 'unary', op: '-', operand: x as Expr, ...at }))),
-  }));
+  // Milvus's typing (query/expr/check.ts): an integer field (or element) meets integer
+  // constants; a float field or a JSON path any number; arithmetic is one of them with one
+  // constant (the constant first only for + and *), compared with a constant of its type;
+  // ** and constant-only arithmetic fold.
+  const intRef = fc.oneof({ weight: 4, arbitrary: intField }, { weight: 1, arbitrary: elem('ai') });
+  const anyNumRef = fc.oneof(floatField, jsonRef);
+  const arith = (ref: fc.Arbitrary<Expr>, k: fc.Arbitrary<Expr>, ops: readonly string[]) =>
+    fc.tuple(fc.constantFrom(...ops), ref, k, fc.boolean()).map(([op, f, c, first]) =>
+      (first && (op === '+' || op === '*') ? binary(op, c, f) : binary(op, f, c)));
+  const folded = fc.tuple(fc.constantFrom('+', '-', '*', '**'), number, number).map(([op, a, b]) => binary(op, a, b));
+  // [a value side, the constants it is compared with]
+  const numSides: [fc.Arbitrary<Expr>, fc.Arbitrary<Expr>][] = [
+    [intRef, lit.int],
+    [anyNumRef, number],
+    [arith(intRef, lit.int, ['+', '-', '*', '/', '%']), lit.int],
+    [arith(floatField, number, ['+', '-', '*', '/']), number],
+    [arith(jsonRef, lit.int, ['+', '-', '*', '/', '%']), lit.int],
+    [arith(jsonRef, lit.float, ['+', '-', '*', '/']), number],
+    [fc.oneof(arrField, jsonRef).map((t) => call('array_length', t)), lit.int],
+    [floatField, fc.oneof(number, folded)],
+  ];
   const strRef = fc.oneof({ weight: 4, arbitrary: fc.constant(ident('s')) }, { weight: 2, arbitrary: jsonRef }, { weight: 1, arbitrary: elem('av') });
   const rangeTarget = fc.oneof(numField, jsonRef);
   const likePattern = fc.oneof(
@@ -170,29 +182,28 @@ export function filterOf(o: Options): fc.Arbitrary<Expr> {
   const inList = (v: fc.Arbitrary<Expr>, item: fc.Arbitrary<Expr>) =>
     fc.tuple(fc.boolean(), v, list(item)).map(([negated, value, l]): Expr => ({ kind: 'in', negated, value, list: l, ...at }));
   const leaf = fc.oneof(
-    { weight: 6, arbitrary: fc.oneof(cmp(numField, number), cmp(number, numField)) },
-    { weight: 3, arbitrary: cmp(num, num) },
+    { weight: 6, arbitrary: fc.oneof(...numSides.map(([v, k]) => fc.oneof(cmp(v, k), cmp(k, v)))) },
+    { weight: 1, arbitrary: fc.oneof(cmp(intField, intField), cmp(floatField, numField), cmp(fc.constant(ident('s')), fc.constant(ident('s')))) },
     { weight: 3, arbitrary: fc.oneof(cmp(strRef, lit.string), cmp(lit.string, strRef)) },
-    { weight: 2, arbitrary: fc.oneof(cmp(fc.constant(ident('b')), lit.bool, ['==', '!=']), fc.constant(ident('b'))) },
+    { weight: 2, arbitrary: fc.oneof(cmp(fc.constant(ident('b')), lit.bool, ['==', '!=']), cmp(lit.bool, fc.constant(ident('b')), ['==', '!='])) },
     { weight: 1, arbitrary: cmp(fc.constant(ident('ai')), list(lit.int), ['==', '!=']) },
     { weight: 2, arbitrary: cmp(jsonRef, scalar) },
-    { weight: 2, arbitrary: fc.tuple(fc.boolean(), number, rangeTarget, number, fc.boolean(), fc.boolean()).map(([up, lo, target, hi, s1, s2]): Expr => ({
+    { weight: 2, arbitrary: fc.tuple(fc.boolean(), fc.oneof(lit.int, fc.constant(int(-1n))), rangeTarget, fc.oneof(lit.int, fc.constant(int(127n))), fc.boolean(), fc.boolean()).map(([up, lo, target, hi, s1, s2]): Expr => ({
       kind: 'range', lower: lo, target: target as Extract<Expr, { kind: 'ident' | 'path' }>, upper: hi,
       lowerOp: up ? (s1 ? '<' : '<=') : (s1 ? '>' : '>='), upperOp: up ? (s2 ? '<' : '<=') : (s2 ? '>' : '>='), ...at,
     })) },
     { weight: 4, arbitrary: fc.oneof(
-      inList(numField, number), inList(fc.constant(ident('s')), lit.string), inList(fc.constant(ident('b')), lit.bool),
-      inList(jsonRef, scalar), inList(elem('ai'), number)) },
+      inList(intField, lit.int), inList(floatField, number), inList(fc.constant(ident('s')), lit.string), inList(fc.constant(ident('b')), lit.bool),
+      inList(jsonRef, scalar), inList(elem('ai'), lit.int)) },
     { weight: 3, arbitrary: fc.tuple(strRef, likePattern).map(([value, pattern]): Expr => ({ kind: 'like', value, pattern, ...at })) },
     { weight: 3, arbitrary: fc.tuple(fc.boolean(), nullTarget).map(([negated, target]): Expr => ({ kind: 'is_null', negated, target: target as Extract<Expr, { kind: 'ident' }>, ...at })) },
-    { weight: 1, arbitrary: jsonRef.map((target): Expr => ({ kind: 'exists', target, ...at })) },
+    { weight: 1, arbitrary: jsonRef.filter((e) => e.kind !== 'ident' || e.name !== 'j').map((target): Expr => ({ kind: 'exists', target, ...at })) },
+    { weight: 1, arbitrary: fc.oneof(cmp(jsonRef, list(scalar)), cmp(arrField.filter((e) => e.kind === 'ident' && e.name === 'ai'), fc.array(lit.int, { minLength: 1, maxLength: 3 }).map((items): Expr => ({ kind: 'array', items, ...at })), ['==', '!='])) },
     { weight: 3, arbitrary: fc.oneof(
       fc.tuple(jsonRef, scalar).map(([t, v]) => call('json_contains', t, v)),
       fc.tuple(fc.constantFrom('json_contains_all', 'json_contains_any'), jsonRef, list(scalar)).map(([f, t, l]) => call(f, t, l)),
       fc.tuple(fc.constantFrom('array_contains', 'array_contains_all', 'array_contains_any'), fc.boolean(), lit.int, list(lit.int), lit.string, list(lit.string))
         .map(([f, ints, i, li, s, ls]) => (f === 'array_contains' ? call(f, ident(ints ? 'ai' : 'av'), ints ? i : s) : call(f, ident(ints ? 'ai' : 'av'), ints ? li : ls)))) },
-    { weight: 1, arbitrary: jsonRef },
-    { weight: 1, arbitrary: lit.bool },
     { weight: 3, arbitrary: fc.oneof(cmp(indexedPath, scalar), cmp(scalar, indexedPath), inList(indexedPath, number), inList(indexedPath, lit.string), inList(indexedPath, lit.bool)) },
   );
   const { cond } = fc.letrec((tie) => ({

@@ -29,8 +29,8 @@ test('anything else is a predicate or everything', () => {
   assert.equal(keysOf(schema, 'id in [1, 2] or price > 1'), 'predicate');
   assert.equal(keysOf(schema, 'not (id in [1])'), 'predicate');
   assert.equal(keysOf(schema, 'big == 3'), 'predicate', 'an Int64 field that is not the key');
-  // A float is compared as the language says (1.0 == 1), not looked up as a key.
-  assert.equal(keysOf(schema, 'id == 1.5'), 'predicate');
+  // A float against an integer key is refused, as Milvus refuses to cast it to Int64.
+  assert.throws(() => resolveFilter(schema, 'id == 1.5'), { code: 'FILTER_TYPE' });
   // In a list it is refused, as Milvus refuses to cast it to Int64.
   assert.throws(() => resolveFilter(schema, 'id in [1.5, 2]'), { code: 'FILTER_TYPE' });
   assert.throws(() => resolveFilter(schema, 'id in [1.0]'), { code: 'FILTER_TYPE' });

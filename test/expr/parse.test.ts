@@ -107,7 +107,8 @@ const leaf: fc.Arbitrary<Expr> = fc.oneof(
   fc.boolean().map((value) => ({ kind: 'bool', value, pos: 0 }) as Expr),
   fc.string().map((value) => ({ kind: 'string', value: value.replace(/\\/g, ''), pos: 0 }) as Expr),
   name.map((n) => ({ kind: 'ident', name: n, pos: 0 }) as Expr),
-  fc.tuple(name, fc.array(fc.oneof(fc.string().map((s) => s.replace(/\\/g, '')), fc.nat(99)), { minLength: 1, maxLength: 3 }))
+  // JSON keys are never empty: Milvus refuses [""] (getColumnInfoFromJSONIdentifier).
+  fc.tuple(name, fc.array(fc.oneof(fc.string({ minLength: 1 }).map((s) => s.replace(/\\/g, '') || 'k'), fc.nat(99)), { minLength: 1, maxLength: 3 }))
     .map(([n, path]) => ({ kind: 'path', name: n, path, pos: 0 }) as Expr),
   fc.constantFrom('p', 'q').map((n) => ({ kind: 'param', name: n, pos: 0 }) as Expr),
 );

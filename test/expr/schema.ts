@@ -35,3 +35,18 @@ export type Row = Partial<Record<keyof typeof fields, unknown>> & { $meta?: Reco
 export function reader(row: Row): [(f: FieldSchema) => unknown, () => Record<string, unknown> | null] {
   return [(f) => (row as Record<string, unknown>)[f.name] ?? null, () => row.$meta ?? null];
 }
+
+/** Four rows over `schema`, shared by the evaluation goldens (evaluate.test.ts, milvus-rules.test.ts). */
+export const rows: readonly Row[] = [
+  { id: 1, price: 120, stock: 10, big: '9007199254740993', ratio: Math.fround(0.1), color: 'red', flag: true,
+    product: { model: 'JSN-087', tags: ['electronics', 'sale', 'new'], dims: [1, 2, 3], n: 5 },
+    tags: ['a', 'b'], nums: [1, 2, 3, 4], $meta: { age: 30, city: 'Paris', sub: { x: 1 } } },
+  { id: 2, price: 80, stock: 60, big: 9007199254740992, ratio: 0.5, color: 'green', flag: false,
+    product: { model: 'ABC-1', tags: ['home'], n: 2.5 },
+    tags: ['b'], nums: [5], $meta: { age: 17 } },
+  { id: 3, price: 300, stock: null, big: null, ratio: 1, color: null, flag: null,
+    product: null, tags: [], nums: null, $meta: {} },
+  { id: 4, price: 100.5, stock: 49, big: '-9223372036854775808', ratio: 2, color: 'prefix_%x', flag: true,
+    product: { model: null, tags: 'sale', n: '5' },
+    tags: ['a', 'c', 'd', 'e'], nums: [], $meta: { age: '30', city: 'Zürich' } },
+];

@@ -73,3 +73,56 @@ test('query results come in primary-key order, so the SDK query iterator pages t
     await h.close();
   }
 });
+
+// Milvus's filter semantics through the SDK (query/expr/README.md): an Array index past
+// the end matches nothing under != too, json_contains_all of [] holds for every row,
+// exists is false for a JSON null, a JSON array compares with a list literal element by
+// element (false where the value is no array, != included); and forms Milvus's plan
+// parser refuses are refused with code 1100.
+test('filter semantics and typing as Milvus 2.6 through the SDK', async () => {
+  const h = await startHarness();
+  try {
+    const c = h.client;
+    assertOk(await c.createCollection({ collection_name: 'm', fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true },
+      { name: 'stock', data_type: DataType.Int32 },
+      { name: 'flag', data_type: DataType.Bool },
+      { name: 'info', data_type: DataType.JSON },
+      { name: 'nums', data_type: DataType.Array, element_type: DataType.Int64, max_capacity: 8 },
+      { name: 'v', data_type: DataType.FloatVector, dim: 2 },
+    ] }));
+    const rows = [
+      { id: 1, stock: 10, flag: true, info: { a: 1, dims: [1, 2, 3] }, nums: [1, 2, 3, 4], v: [1, 0] },
+      { id: 2, stock: 20, flag: false, info: { a: null, dims: [1, 2] }, nums: [5], v: [0, 1] },
+      { id: 3, stock: 30, flag: true, info: { dims: 'x' }, nums: [], v: [1, 1] },
+      { id: 4, stock: 40, flag: false, info: { a: 'b', dims: [3, 2, 1] }, nums: [7, 7, 7, 1, 9], v: [2, 1] },
+    ];
+    assertOk((await c.insert({ collection_name: 'm', data: rows })).status);
+    assertOk(await c.loadCollection({ collection_name: 'm' }));
+    const ids = async (filter: string) => {
+      const r = await c.query({ collection_name: 'm', filter, output_fields: ['stock'], consistency_level: 'Strong' as never });
+      assertOk(r.status);
+      return r.data.map((x) => Number(x.id)).sort((a, b) => a - b);
+    };
+    assert.deepEqual(await ids('nums[3] != 1'), [1]);
+    assert.deepEqual(await ids('nums[3] == 1'), [4]);
+    assert.deepEqual(await ids('json_contains_all(info["dims"], [])'), [1, 2, 3, 4]);
+    assert.deepEqual(await ids('json_contains_any(info["dims"], [])'), []);
+    assert.deepEqual(await ids('exists info["a"]'), [1, 4]);
+    assert.deepEqual(await ids('info["a"] is null'), [2, 3]);
+    assert.deepEqual(await ids('info["dims"] == [1, 2, 3]'), [1]);
+    assert.deepEqual(await ids('info["dims"] != [1, 2, 3]'), [2, 4]);
+    assert.deepEqual(await ids('info["dims"] > [1, 2]'), []);
+    assert.deepEqual(await ids('stock * 2 == 40 or flag == false'), [2, 4]);
+    assert.deepEqual(await ids('info["a"] < 0x1.8p0'), [1]);
+    for (const [filter, elanus] of [
+      ['stock > 2.5', 'FILTER_TYPE'], ['flag', 'FILTER_TYPE'], ['not flag', 'FILTER_TYPE'], ['stock + stock == 20', 'FILTER_TYPE'],
+      ['stock / 0 == 1', 'FILTER_TYPE'], ['5 < stock < 5', 'FILTER_TYPE'], ['exists info', 'FILTER_TYPE'],
+      ['info["a" ] == 1', 'FILTER_SYNTAX'], ['stock is  null', 'FILTER_SYNTAX'], ['info["a"] == "\\d"', 'FILTER_SYNTAX'],
+    ] as const) {
+      assertErr((await c.query({ collection_name: 'm', filter, output_fields: ['stock'] })).status, { code: 1100, elanus });
+    }
+  } finally {
+    await h.close();
+  }
+});

@@ -13,7 +13,7 @@ import { rowByRow } from './fallback.js';
 import { inColumn } from './in-list.js';
 import { likeColumn } from './like.js';
 import { sortedRange, sortedRangeTri, estimateJsonCompare, estimateJsonIn, jsonIndexCompare, jsonIndexIn, estimateCompare, estimateContains, estimateIn, estimateLike, indexCompare, indexContains, indexIn, indexLike, indexWorthIt, type ScalarIndex } from './scalar-index.js';
-import { andTri, constTri, maskNulls, notTri, orTri, type Tri } from './tri.js';
+import { andTri, constTri, notTri, orTri, type Tri } from './tri.js';
 import { segmentView, type ExecOptions, type SegmentView } from './view.js';
 
 /**
@@ -108,12 +108,6 @@ function condition(c: Checked, view: SegmentView): Tri | undefined {
     case 'or': return orTri(c.items.map((x) => evaluateView(x, view)), rows);
     case 'not': return notTri(evaluateView(c.operand, view), rows);
     case 'const': return typeof c.value === 'boolean' ? constTri(rows, c.value) : undefined;
-    case 'field': {
-      // A bare Bool field used as a condition.
-      const col = view.column(c.field);
-      if (!(col.values instanceof Uint8Array) || c.type !== 'bool') return undefined;
-      return maskNulls(col.values.slice(0, rows), col.valid, rows);
-    }
     case 'compare': {
       if (c.left.kind === 'field' && c.right.kind === 'const') {
         return compareField(c.left.field, c.op, c.right.value, view);
@@ -146,6 +140,8 @@ function condition(c: Checked, view: SegmentView): Tri | undefined {
       return (ix !== undefined ? indexLike(ix, c.value.field, col, c.pattern, rows) : undefined) ?? likeColumn(col, c.pattern, c.regex, rows);
     }
     case 'contains': {
+      // An empty list answers every row at once, as the reference does.
+      if (c.mode !== 'one' && c.values.length === 0) return constTri(rows, c.mode === 'all');
       // Array fields with an index only; everything else (and growing segments) row by row.
       if (c.target.kind !== 'field') return undefined;
       const ix = chosenIndex(c.target.field, view, (x) => estimateContains(x, c.mode, c.values, rows));

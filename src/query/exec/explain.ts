@@ -215,7 +215,7 @@ function staticPath(c: Checked): string {
 function rowReason(c: Checked): string {
   const why: string[] = [];
   const walk = (x: Checked): void => {
-    const r = x.kind === 'json' ? 'JSON path' : x.kind === 'arith' || x.kind === 'neg' ? 'arithmetic'
+    const r = x.kind === 'json' ? 'JSON path' : x.kind === 'arith' ? 'arithmetic'
       : x.kind === 'elem' ? 'array element' : x.kind === 'length' || x.kind === 'contains' ? 'array function'
         : x.kind === 'compare' && x.left.kind !== 'const' && x.right.kind !== 'const' ? 'field against field' : undefined;
     if (r !== undefined && !why.includes(r)) why.push(r);
@@ -228,7 +228,7 @@ function rowReason(c: Checked): string {
 function children(c: Checked): Checked[] {
   switch (c.kind) {
     case 'arith': case 'compare': return [c.left, c.right];
-    case 'neg': case 'not': case 'truth': return [c.operand];
+    case 'not': return [c.operand];
     case 'length': case 'is_null': case 'exists': case 'contains': return [c.target];
     case 'in': case 'like': return [c.value];
     case 'and': case 'or': return [...c.items];
@@ -244,7 +244,6 @@ export function show(c: Checked): string {
     case 'json': return `${c.field?.name ?? '$meta'}${c.path.map((p) => `[${JSON.stringify(p)}]`).join('')}`;
     case 'elem': return `${c.field.name}[${c.index}]`;
     case 'arith': return `(${show(c.left)} ${c.op} ${show(c.right)})`;
-    case 'neg': return `-${show(c.operand)}`;
     case 'length': return `array_length(${show(c.target)})`;
     case 'compare': return `${show(c.left)} ${c.op} ${show(c.right)}`;
     case 'in': return `${show(c.value)} in ${value(c.values)}`;
@@ -253,7 +252,6 @@ export function show(c: Checked): string {
     case 'exists': return `exists ${show(c.target)}`;
     case 'contains':
       return c.mode === 'one' ? `array_contains(${show(c.target)}, ${value(c.values[0]!)})` : `array_contains_${c.mode}(${show(c.target)}, ${value(c.values)})`;
-    case 'truth': return show(c.operand);
     case 'not': return `not (${show(c.operand)})`;
     case 'and': case 'or': return c.items.map((x) => `(${show(x)})`).join(` ${c.kind} `);
   }

@@ -44,7 +44,7 @@ export interface Range extends At {
   readonly upper: Expr;
 }
 export interface In extends At { readonly kind: 'in'; readonly negated: boolean; readonly value: Expr; readonly list: Expr }
-export interface Like extends At { readonly kind: 'like'; readonly value: Expr; readonly pattern: StringLit | Param }
+export interface Like extends At { readonly kind: 'like'; readonly value: Expr; readonly pattern: StringLit }
 export interface IsNull extends At { readonly kind: 'is_null'; readonly negated: boolean; readonly target: Ident | Path }
 export interface Exists extends At { readonly kind: 'exists'; readonly target: Expr }
 export interface Call extends At { readonly kind: 'call'; readonly name: FunctionName; readonly args: readonly Expr[] }

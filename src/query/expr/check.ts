@@ -1,13 +1,16 @@
 // Type-checks a parse tree against a collection schema and returns the checked tree
-// (checked.ts): names resolved, template parameters bound from expr_params, constant
-// arithmetic folded, and every mix Milvus refuses turned into a FILTER_TYPE error that
-// names the field and the column.
+// (checked.ts): names resolved, template parameters bound from expr_params, constants
+// folded, and every form Milvus 2.6's plan parser refuses turned into a FILTER_TYPE error
+// that names the field and the column. The rules are those of Milvus's
+// internal/parser/planparserv2 (parser_visitor.go, utils.go, operators.go); each check
+// below names the function it follows, and test/expr/milvus-rules.test.ts holds a case
+// for each.
 import { DataType, type CollectionSchema } from '../../catalog/types.js';
 import type { Expr, CompareOp } from './ast.js';
 import { checked, type Checked, type Const, type StaticType, type Value } from './checked.js';
 import { failAt } from './errors.js';
 import { describe, resolveName } from './names.js';
-import { arithmetic, likeRegex } from './values.js';
+import { arithmetic, compareValues, likeRegex } from './values.js';
 
 export type FilterParams = Readonly<Record<string, unknown>>;
 
@@ -16,17 +19,46 @@ export function checkFilter(schema: CollectionSchema, e: Expr, params: FilterPar
   return new Checker(schema, params).condition(e, 'the filter');
 }
 
+type Arith = '+' | '-' | '*' | '/' | '%' | '**';
+type Ref = Extract<Checked, { kind: 'field' | 'elem' | 'json' }>;
+
 const numeric = (t: StaticType) => t === 'int' || t === 'float' || t === 'json';
+const isRef = (c: Checked): c is Ref => c.kind === 'field' || c.kind === 'elem' || c.kind === 'json';
 
 class Checker {
+  // Milvus folds a comparison, `not`, `and` or `or` of constants into a boolean constant
+  // that may stand as a filter; a literal true/false or a template parameter may not
+  // (parser_visitor.go: literals are nodeDependent; plan_parser_v2.go canBeExecuted).
+  private readonly folded = new WeakSet<Checked>();
+  // Constants bound from {name}: Milvus refuses them where two constants meet
+  // ("placeholder was not supported between two constants", VisitEquality/VisitAddSub...).
+  private readonly templates = new WeakMap<Checked, string>();
+
   constructor(private readonly schema: CollectionSchema, private readonly params: FilterParams) {}
 
-  /** A node used where a truth is needed: a boolean, or a JSON value (true only when it is true). */
+  /** A node used where a truth is needed (plan_parser_v2.go parseExprInner, canBeExecuted). */
   condition(e: Expr, where: string): Checked {
     const c = this.value(e);
-    if (c.type === 'bool') return c;
-    if (c.type === 'json') return checked({ kind: 'truth', operand: c, type: 'bool', pos: c.pos });
-    failAt('FILTER_TYPE', `${where} must be a boolean expression, but ${describe(c)} is not one`, c.pos);
+    if (this.executable(c)) return c;
+    failAt('FILTER_TYPE', `${where} must be a boolean expression, but ${this.name(c)} is not one`, c.pos, this.conditionHint(c));
+  }
+
+  private executable(c: Checked): boolean {
+    if (c.type !== 'bool') return false;
+    if (c.kind === 'const') return this.folded.has(c);
+    return !isRef(c);
+  }
+
+  private conditionHint(c: Checked): string | undefined {
+    if (isRef(c)) return 'a field is not a condition by itself, as in Milvus: compare it, as in flag == true';
+    if (c.kind === 'const' && this.templates.has(c)) return 'a template parameter is not a condition by itself';
+    if (c.kind === 'const' && c.type === 'bool') return 'a literal true or false is not a condition by itself, as in Milvus; an empty filter matches every row';
+    return undefined;
+  }
+
+  private name(c: Checked): string {
+    const t = this.templates.get(c);
+    return t !== undefined ? `template parameter {${t}}` : describe(c);
   }
 
   value(e: Expr): Checked {
@@ -37,24 +69,25 @@ class Checker {
       case 'string': return constant(e.value, e.pos);
       case 'array': return constant(e.items.map((x) => this.constValue(x, 'an array literal')), e.pos);
       case 'ident': case 'path': return resolveName(this.schema, e);
-      case 'param': return constant(this.param(e.name, e.pos), e.pos);
+      case 'param': {
+        const c = constant(this.param(e.name, e.pos), e.pos);
+        this.templates.set(c, e.name);
+        return c;
+      }
       case 'unary': return this.unary(e);
       case 'binary':
         if (e.op === 'and' || e.op === 'or') return this.logic(e);
         if (isCompare(e.op)) return this.compare(e.op, this.value(e.left), this.value(e.right), e.pos);
         return this.arith(e.op as Arith, this.value(e.left), this.value(e.right), e.pos);
-      case 'range': {
-        const target = this.value(e.target);
-        const lower = this.compare(e.lowerOp, this.value(e.lower), target, e.pos);
-        const upper = this.compare(e.upperOp, target, this.value(e.upper), e.target.pos);
-        return checked({ kind: 'and', items: [lower, upper], type: 'bool', pos: e.pos });
-      }
+      case 'range': return this.range(e);
       case 'in': return this.inList(e.value, e.list, e.negated, e.pos);
       case 'like': {
+        // parser_visitor.go VisitLike: a string field, a JSON path, or a string array element.
         const v = this.value(e.value);
-        if (v.type !== 'string' && v.type !== 'json') failAt('FILTER_TYPE', `like needs a string, but ${describe(v)} is not one`, v.pos);
-        const p = e.pattern.kind === 'string' ? e.pattern.value : this.param(e.pattern.name, e.pattern.pos);
-        if (typeof p !== 'string') failAt('FILTER_TYPE', 'the pattern of like must be a string', e.pattern.pos);
+        if (!isRef(v) || (v.type !== 'string' && v.type !== 'json')) {
+          failAt('FILTER_TYPE', `like needs a string field or a JSON path, but ${this.name(v)} is not one`, v.pos);
+        }
+        const p = e.pattern.value;
         return checked({ kind: 'like', value: v, pattern: p, regex: likeRegex(p), type: 'bool', pos: e.pos });
       }
       case 'is_null': {
@@ -62,34 +95,43 @@ class Checker {
         return checked({ kind: 'is_null', target, negated: e.negated, type: 'bool', pos: e.pos });
       }
       case 'exists': {
+        // parser_visitor.go VisitExists: a single JSON field with a key path ("exists
+        // operations are only supportted on json key"); a bare dynamic key has one.
         const target = this.value(e.target);
-        if (target.kind !== 'json') failAt('FILTER_TYPE', `exists needs a JSON path or a dynamic field, but ${describe(target)} is not one`, target.pos);
+        if (target.kind !== 'json') failAt('FILTER_TYPE', `exists needs a JSON path or a dynamic field, but ${this.name(target)} is not one`, target.pos);
+        if (target.path.length === 0) failAt('FILTER_TYPE', `exists needs a key inside ${this.name(target)}, as in exists field["key"]`, target.pos);
         return checked({ kind: 'exists', target, type: 'bool', pos: e.pos });
       }
       case 'call': return this.call(e.name, e.args, e.pos);
     }
   }
 
+  /** parser_visitor.go VisitUnary: constants fold; `not` needs a condition; `-` applies to constants only. */
   private unary(e: Extract<Expr, { kind: 'unary' }>): Checked {
-    if (e.op === 'not') {
-      const operand = this.value(e.operand);
-      if (operand.type !== 'bool' && operand.type !== 'json') {
-        failAt('FILTER_TYPE', `not needs a boolean expression, but ${describe(operand)} is not one`, e.pos,
-          'not binds tighter than comparisons and in: write not (x > 1), or x not in [...]');
-      }
-      const c = operand.type === 'json' ? checked({ kind: 'truth' as const, operand, type: 'bool' as const, pos: operand.pos }) : operand;
-      return checked({ kind: 'not', operand: c, type: 'bool', pos: e.pos });
-    }
     const operand = this.value(e.operand);
-    if (!numeric(operand.type)) failAt('FILTER_TYPE', `unary ${e.op} needs a number, but ${describe(operand)} is not one`, e.pos);
-    if (e.op === '+') return operand;
-    if (operand.kind === 'const') {
-      const v = operand.value as bigint | number;
-      return constant(typeof v === 'bigint' ? BigInt.asIntN(64, -v) : -v, e.pos);
+    if (e.op === 'not') {
+      if (operand.kind === 'const') {
+        if (typeof operand.value !== 'boolean') failAt('FILTER_TYPE', `not needs a boolean, but ${this.name(operand)} is not one`, e.pos);
+        this.noTemplate(operand, 'not', e.pos);
+        return this.fold(!operand.value, e.pos);
+      }
+      if (!this.executable(operand)) {
+        failAt('FILTER_TYPE', `not needs a boolean expression, but ${this.name(operand)} is not one`, e.pos,
+          isRef(operand) && operand.type === 'bool' ? 'write flag == false, as Milvus does not take a bare field as a condition'
+            : 'not binds tighter than comparisons and in: write not (x > 1), or x not in [...]');
+      }
+      return checked({ kind: 'not', operand, type: 'bool', pos: e.pos });
     }
-    return checked({ kind: 'neg', operand, type: operand.type, pos: e.pos });
+    if (!numeric(operand.type)) failAt('FILTER_TYPE', `unary ${e.op} needs a number, but ${this.name(operand)} is not one`, e.pos);
+    if (e.op === '+') return operand;
+    if (operand.kind !== 'const') {
+      failAt('FILTER_TYPE', `unary - applies only to constants, not to ${this.name(operand)}`, e.pos, 'write the comparison the other way round, as in x > 5 for -x < -5');
+    }
+    const v = operand.value as bigint | number;
+    return constant(typeof v === 'bigint' ? BigInt.asIntN(64, -v) : -v, e.pos);
   }
 
+  /** parser_visitor.go VisitLogicalAnd/Or: conditions with conditions, or constants with constants (folded). */
   private logic(e: Extract<Expr, { kind: 'binary' }>): Checked {
     // Flatten `a or b or c` into one list without recursing down the left spine, so
     // that a long flat filter does not nest deeply here or in evaluation.
@@ -99,33 +141,172 @@ class Checker {
     while (cur.kind === 'binary' && cur.op === op) { operands.push(cur.right); cur = cur.left; }
     operands.push(cur);
     operands.reverse();
-    const items = operands.map((x) => this.condition(x, `each side of ${op}`));
+    const items = operands.map((x) => this.value(x));
+    const consts = items.filter((x) => x.kind === 'const');
+    if (consts.length === items.length) {
+      const bools = items.map((x) => {
+        if (typeof (x as Const).value !== 'boolean') failAt('FILTER_TYPE', `${op} needs booleans, but ${this.name(x)} is not one`, x.pos);
+        this.noTemplate(x as Const, op, x.pos);
+        return (x as Const).value as boolean;
+      });
+      return this.fold(op === 'and' ? bools.every(Boolean) : bools.some(Boolean), e.pos);
+    }
+    for (const x of items) {
+      if (x.kind === 'const') {
+        failAt('FILTER_TYPE', `${op} joins conditions, but ${this.name(x)} is a constant`, x.pos,
+          'Milvus does not mix constants and conditions in and/or; drop the constant');
+      }
+      if (!this.executable(x)) {
+        failAt('FILTER_TYPE', `each side of ${op} must be a boolean expression, but ${this.name(x)} is not one`, x.pos, this.conditionHint(x));
+      }
+    }
     return checked({ kind: op, items, type: 'bool', pos: e.pos });
   }
 
+  /** utils.go HandleCompare, handleCompareRightValue, handleCompare and castValue. */
   compare(op: CompareOp, left: Checked, right: Checked, pos: number): Checked {
     const ordering = op !== '==' && op !== '!=';
-    if (!comparable(left.type, right.type, ordering)) {
-      failAt('FILTER_TYPE', `cannot compare ${describe(left)} with ${describe(right)} using ${op}`, pos);
+    if (left.kind === 'const' && right.kind === 'const') {
+      this.noTemplate(left, op, pos);
+      this.noTemplate(right, op, pos);
+      if (!comparable(left.type, right.type, ordering) || left.type === 'array') {
+        failAt('FILTER_TYPE', `cannot compare ${describe(left)} with ${describe(right)} using ${op}`, pos);
+      }
+      const order = compareValues(left.value, right.value)!;
+      return this.fold(holds(op, order), pos);
+    }
+    if (left.kind !== 'const' && right.kind !== 'const') return this.compareFields(op, left, right, pos);
+    const [x, k] = left.kind === 'const' ? [right, left] : [left, right as Const];
+    if (x.kind === 'arith' || x.kind === 'length') {
+      // utils.go handleBinaryArithExpr: `field op c` compared with a constant of the arithmetic's type.
+      if (!comparable(x.type, k.type, ordering)) failAt('FILTER_TYPE', `cannot compare ${describe(x)} with ${this.name(k)} using ${op}`, pos);
+      if (x.type === 'int' && k.type === 'float') {
+        failAt('FILTER_TYPE', `cannot compare ${describe(x)} with ${this.name(k)}: Milvus casts the constant to Int64`, k.pos, 'compare it with an integer');
+      }
+    } else if (isRef(x)) {
+      this.compareRef(op, x, k, pos);
+    } else {
+      // A condition compared with a constant, as in (a > 1) == true: utils.go
+      // handleCompareRightValue finds no column ("not supported to combine multiple fields").
+      failAt('FILTER_TYPE', `cannot compare ${describe(x)} with ${this.name(k)} using ${op}`, pos,
+        'only a field, a JSON path, field op constant or array_length(...) is compared with a constant');
     }
     return checked({ kind: 'compare', op, left: roundForFloat(left, right), right: roundForFloat(right, left), type: 'bool', pos });
   }
 
+  /** A field, element or JSON path against a constant: utils.go canBeCompared and castValue. */
+  private compareRef(op: CompareOp, x: Ref, k: Const, pos: number): void {
+    const ordering = op !== '==' && op !== '!=';
+    if (x.type === 'array') {
+      // VisitRelational: "can not comparisons array fields directly"; == and != compare
+      // whole arrays, whose literal must be non-empty and of one element type
+      // (canBeCompared reads the literal's element type, None when mixed or empty).
+      const elem = x.kind === 'field' ? x.elem : undefined;
+      const items = Array.isArray(k.value) ? k.value as readonly Value[] : undefined;
+      const one = items !== undefined && items.length > 0 && items.every((v) => typeOf(v) === typeOf(items[0]!));
+      if (ordering || items === undefined || !one || elem === undefined || !comparable(elem, typeOf(items[0]!), false)) {
+        failAt('FILTER_TYPE', `cannot compare ${describe(x)} with ${this.name(k)} using ${op}`, pos,
+          ordering ? 'Array fields are compared only with == or != against a list' : `compare it with a non-empty list of ${elem ?? 'like'} values`);
+      }
+      return;
+    }
+    if (x.type === 'json') {
+      // A JSON path takes any constant; a list is compared element by element
+      // (segcore CompareTwoJsonArray), whose items must be scalars.
+      if (Array.isArray(k.value) && (k.value as readonly Value[]).some((v) => Array.isArray(v))) {
+        failAt('FILTER_TYPE', `cannot compare ${describe(x)} with a list of lists`, k.pos);
+      }
+      return;
+    }
+    if (!comparable(x.type, k.type, ordering)) failAt('FILTER_TYPE', `cannot compare ${describe(x)} with ${this.name(k)} using ${op}`, pos);
+    if (x.type === 'int' && k.type === 'float') {
+      failAt('FILTER_TYPE', `cannot compare ${describe(x)} with ${this.name(k)}: Milvus casts the constant to the field's integer type`, k.pos,
+        'compare it with an integer');
+    }
+  }
+
+  /** utils.go handleCompare: two plain fields, neither JSON nor a whole Array. */
+  private compareFields(op: CompareOp, left: Checked, right: Checked, pos: number): Checked {
+    for (const side of [left, right]) {
+      if (!isRef(side)) {
+        failAt('FILTER_TYPE', `cannot compare ${describe(left)} with ${describe(right)}: only two fields compare with each other`, side.pos,
+          'arithmetic and array_length are compared with a constant only');
+      }
+      if (side.kind === 'json') failAt('FILTER_TYPE', `cannot compare ${describe(side)} with another field: comparing two fields with a JSON value is not supported`, side.pos);
+      if (side.type === 'array') failAt('FILTER_TYPE', `cannot compare ${describe(side)} with another field: Array fields are not compared directly`, side.pos);
+    }
+    const ordering = op !== '==' && op !== '!=';
+    if (!comparable(left.type, right.type, ordering)) failAt('FILTER_TYPE', `cannot compare ${describe(left)} with ${describe(right)} using ${op}`, pos);
+    return checked({ kind: 'compare', op, left, right, type: 'bool', pos });
+  }
+
+  /**
+   * parser_visitor.go VisitAddSub, VisitMulDivMod and VisitPower, utils.go
+   * canArithmetic, checkValidModArith, handleBinaryArithExpr and combineBinaryArithExpr,
+   * operators.go Divide and Modulo: constants fold; otherwise one field (or JSON path, or
+   * array element) with one constant, the field first except for + and *.
+   */
   private arith(op: Arith, left: Checked, right: Checked, pos: number): Checked {
     for (const side of [left, right]) {
-      if (!numeric(side.type)) failAt('FILTER_TYPE', `arithmetic (${op}) needs numbers, but ${describe(side)} is not one`, side.pos);
+      if (!numeric(side.type)) failAt('FILTER_TYPE', `arithmetic (${op}) needs numbers, but ${this.name(side)} is not one`, side.pos);
     }
     if (left.kind === 'const' && right.kind === 'const') {
-      const v = arithmetic(op, left.value as bigint | number, right.value as bigint | number);
-      if (v === undefined) failAt('FILTER_TYPE', 'division by zero', right.pos);
-      return constant(v, pos);
+      this.noTemplate(left, op, pos);
+      this.noTemplate(right, op, pos);
+      const a = left.value as bigint | number;
+      const b = right.value as bigint | number;
+      if (op === '%' && (typeof a !== 'bigint' || typeof b !== 'bigint')) failAt('FILTER_TYPE', 'modulo (%) applies only to integers', pos);
+      if ((op === '/' || op === '%') && Number(b) === 0) failAt('FILTER_TYPE', op === '/' ? 'division by zero' : 'modulo by zero', right.pos);
+      return constant(arithmetic(op, a, b)!, pos);
     }
-    const type: StaticType = left.type === 'int' && right.type === 'int' && op !== '**' ? 'int' : 'float';
+    if (op === '**') failAt('FILTER_TYPE', 'power (**) applies only to constants', pos);
+    if (left.kind !== 'const' && right.kind !== 'const') {
+      failAt('FILTER_TYPE', isRef(left) && isRef(right) ? `arithmetic between two fields (${op}) is not supported`
+        : `arithmetic (${op}) on an expression is not supported: only one field with one constant, as in price * 2 > 10`, pos);
+    }
+    const [f, k] = left.kind === 'const' ? [right, left] : [left, right as Const];
+    if (!isRef(f)) {
+      failAt('FILTER_TYPE', `arithmetic (${op}) on ${describe(f)} is not supported: only one field with one constant, as in price * 2 > 10`, pos);
+    }
+    if (left.kind === 'const' && op !== '+' && op !== '*') {
+      failAt('FILTER_TYPE', `constant ${op} field is not supported: only field ${op} constant`, pos);
+    }
+    if (f.type === 'int' && k.type === 'float') failAt('FILTER_TYPE', `arithmetic (${op}) between ${describe(f)} and ${this.name(k)} is not supported: an integer field takes integer constants`, k.pos);
+    if (op === '%' && (f.type === 'float' || k.type === 'float')) failAt('FILTER_TYPE', `modulo (%) applies only to integers, not to ${f.type === 'float' ? describe(f) : this.name(k)}`, pos);
+    if ((op === '/' || op === '%') && Number(k.value) === 0) failAt('FILTER_TYPE', op === '/' ? 'division by zero' : 'modulo by zero', k.pos);
+    const type: StaticType = (f.type === 'int' || f.type === 'json') && k.type === 'int' ? 'int' : 'float';
     return checked({ kind: 'arith', op, left, right, type, pos });
   }
 
+  /** parser_visitor.go VisitRange/VisitReverseRange and utils.go castRangeValue: constant bounds, not empty. */
+  private range(e: Extract<Expr, { kind: 'range' }>): Checked {
+    const target = this.value(e.target);
+    const lower = this.value(e.lower);
+    const upper = this.value(e.upper);
+    for (const [b, which] of [[lower, 'lower'], [upper, 'upper']] as const) {
+      if (b.kind !== 'const') failAt('FILTER_TYPE', `the ${which} bound of a range must be a constant, but ${describe(b)} is not one`, b.pos);
+    }
+    const lo = this.compare(e.lowerOp, lower, target, e.pos);
+    const hi = this.compare(e.upperOp, target, upper, e.target.pos);
+    const up = e.lowerOp === '<' || e.lowerOp === '<=';
+    const [small, large] = (up ? [lower, upper] : [upper, lower]) as [Const, Const];
+    const inclusive = up ? e.lowerOp === '<=' && e.upperOp === '<=' : e.lowerOp === '>=' && e.upperOp === '>=';
+    // A bound from a template parameter is not checked, as Milvus fills it later.
+    if (!this.templates.has(small) && !this.templates.has(large)) {
+      const order = compareValues(small.value, large.value);
+      if (order !== undefined && (inclusive ? order > 0 : order >= 0)) {
+        failAt('FILTER_TYPE', `invalid range: no value lies between ${show(small.value)} and ${show(large.value)}`, e.pos,
+          'the lower bound must be below the upper bound (or equal to it when both ends are inclusive)');
+      }
+    }
+    return checked({ kind: 'and', items: [lo, hi], type: 'bool', pos: e.pos });
+  }
+
+  /** parser_visitor.go VisitTerm: one field (or path) on the left, a list cast to its type on the right. */
   private inList(valueExpr: Expr, list: Expr, negated: boolean, pos: number): Checked {
     const value = this.value(valueExpr);
+    if (value.kind === 'const') failAt('FILTER_TYPE', `in needs a field on its left, but ${this.name(value)} is a constant`, value.pos);
+    if (!isRef(value)) failAt('FILTER_TYPE', `in needs a single field or JSON path on its left, but ${describe(value)} is not one`, value.pos);
     if (value.type === 'array') failAt('FILTER_TYPE', `in cannot test ${describe(value)}`, value.pos, 'use array_contains_any(field, [...])');
     const values = this.constList(list, 'in');
     for (const v of values) {
@@ -143,10 +324,11 @@ class Checker {
     return negated ? checked({ kind: 'not', operand: node, type: 'bool', pos }) : node;
   }
 
+  /** parser_visitor.go VisitJSONContains*, VisitArrayLength and utils.go checkContainsElement. */
   private call(name: string, args: readonly Expr[], pos: number): Checked {
     const target = this.value(args[0]!);
-    if (target.type !== 'array' && target.type !== 'json') {
-      failAt('FILTER_TYPE', `${name} needs an Array field or a JSON value, but ${describe(target)} is not one`, target.pos);
+    if ((target.kind !== 'field' && target.kind !== 'json') || (target.type !== 'array' && target.type !== 'json')) {
+      failAt('FILTER_TYPE', `${name} needs an Array field or a JSON value, but ${this.name(target)} is not one`, target.pos);
     }
     if (name === 'array_length') return checked({ kind: 'length', target, type: 'int', pos });
     const mode = name.endsWith('_all') ? 'all' : name.endsWith('_any') ? 'any' : 'one';
@@ -155,6 +337,10 @@ class Checker {
       for (const v of values) {
         if (!comparable(target.elem, typeOf(v), false)) {
           failAt('FILTER_TYPE', `${describe(target)} holds ${target.elem} elements, which cannot equal ${describe(constant(v, 0))}`, args[1]!.pos);
+        }
+        // array_contains casts its one value to the element type (castValue); _all and _any only compare types.
+        if (mode === 'one' && target.elem === 'int' && typeof v === 'number') {
+          failAt('FILTER_TYPE', `${describe(target)} holds int elements, and ${String(v)} cannot be cast to one`, args[1]!.pos);
         }
       }
     }
@@ -173,6 +359,19 @@ class Checker {
     return c.value;
   }
 
+  private fold(v: boolean, pos: number): Const {
+    const c = constant(v, pos);
+    this.folded.add(c);
+    return c;
+  }
+
+  private noTemplate(c: Const, op: string, pos: number): void {
+    const name = this.templates.get(c);
+    if (name !== undefined) {
+      failAt('FILTER_TYPE', `template parameter {${name}} cannot meet another constant with ${op}`, pos, 'compare a field with a template parameter');
+    }
+  }
+
   private param(name: string, pos: number): Value {
     if (!Object.prototype.hasOwnProperty.call(this.params, name)) {
       failAt('FILTER_PARAM', `template parameter {${name}} has no value in expr_params`, pos);
@@ -181,10 +380,19 @@ class Checker {
   }
 }
 
-type Arith = '+' | '-' | '*' | '/' | '%' | '**';
-
 function isCompare(op: string): op is CompareOp {
   return op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=';
+}
+
+function holds(op: CompareOp, order: number): boolean {
+  switch (op) {
+    case '==': return order === 0;
+    case '!=': return order !== 0;
+    case '<': return order < 0;
+    case '<=': return order <= 0;
+    case '>': return order > 0;
+    case '>=': return order >= 0;
+  }
 }
 
 function comparable(a: StaticType, b: StaticType, ordering: boolean): boolean {
@@ -203,6 +411,10 @@ export function typeOf(v: Value): StaticType {
     case 'boolean': return 'bool';
     default: return 'array';
   }
+}
+
+function show(v: Value): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
 function constant(value: Value, pos: number): Const {

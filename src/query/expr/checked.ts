@@ -30,7 +30,6 @@ export interface Arith extends Typed {
   readonly left: Checked;
   readonly right: Checked;
 }
-export interface Neg extends Typed { readonly kind: 'neg'; readonly operand: Checked }
 export interface Length extends Typed { readonly kind: 'length'; readonly target: Checked }
 
 export interface Compare extends Typed {
@@ -52,12 +51,10 @@ export interface Contains extends Typed {
 }
 export interface Logic extends Typed { readonly kind: 'and' | 'or'; readonly items: readonly Checked[] }
 export interface Not extends Typed { readonly kind: 'not'; readonly operand: Checked }
-/** A JSON value used as a condition: true only when it is the boolean true. */
-export interface Truth extends Typed { readonly kind: 'truth'; readonly operand: Checked }
 
 export type Checked =
-  | Const | FieldRef | JsonRef | ElemRef | Arith | Neg | Length
-  | Compare | InList | Like | IsNull | Exists | Contains | Logic | Not | Truth;
+  | Const | FieldRef | JsonRef | ElemRef | Arith | Length
+  | Compare | InList | Like | IsNull | Exists | Contains | Logic | Not;
 
 export function checked<T extends Checked>(n: T): T {
   return Object.freeze(n);

@@ -47,11 +47,6 @@ export function evaluate(c: Checked, ctx: Ctx): unknown {
       return c.index < arr.length ? readScalar(c.field.elementType!, arr[c.index]) : undefined;
     }
     case 'json': return readJson(c.field === null ? ctx.meta() ?? {} : ctx.row(c.field), c.path, c.field === null);
-    case 'neg': {
-      const v = evaluate(c.operand, ctx);
-      if (typeof v === 'bigint') return BigInt.asIntN(64, -v);
-      return typeof v === 'number' ? -v : v === null ? null : undefined;
-    }
     case 'arith': {
       const a = evaluate(c.left, ctx);
       const b = evaluate(c.right, ctx);
@@ -68,6 +63,18 @@ export function evaluate(c: Checked, ctx: Ctx): unknown {
       const a = evaluate(c.left, ctx);
       const b = evaluate(c.right, ctx);
       if (a === null || b === null) return null;
+      // An Array element beyond the array's end matches nothing, not even under != (segcore
+      // reads such a row as false before it applies the operator).
+      if ((a === undefined && c.left.kind === 'elem') || (b === undefined && c.right.kind === 'elem')) return false;
+      const list = listSide(c);
+      if (list !== undefined) {
+        // A JSON value against a list literal (segcore CompareTwoJsonArray): == and != only
+        // where the value is an array, element by element; every other row, and every
+        // ordering, is false.
+        const v = list === 'right' ? a : b;
+        if (!Array.isArray(v) || (c.op !== '==' && c.op !== '!=')) return false;
+        return (compareValues(a, b) === 0) === (c.op === '==');
+      }
       const order = a === undefined || b === undefined ? undefined : compareValues(a, b);
       if (order === undefined) return c.op === '!=';
       switch (c.op) {
@@ -97,9 +104,12 @@ export function evaluate(c: Checked, ctx: Ctx): unknown {
     }
     case 'exists': {
       const base = c.target.field === null ? ctx.meta() ?? {} : ctx.row(c.target.field);
-      return c.target.path.length === 0 ? base !== null && base !== undefined : present(base, c.target.path);
+      return present(base, c.target.path);
     }
     case 'contains': {
+      // Milvus answers an empty list at once, for every row: all of nothing is true, any
+      // of nothing false.
+      if (c.mode !== 'one' && c.values.length === 0) return c.mode === 'all';
       const v = evaluate(c.target, ctx);
       if (v === null) return null;
       if (!Array.isArray(v)) return false;
@@ -128,10 +138,6 @@ export function evaluate(c: Checked, ctx: Ctx): unknown {
     case 'not': {
       const t = evaluate(c.operand, ctx);
       return t === null ? null : !t;
-    }
-    case 'truth': {
-      const v = evaluate(c.operand, ctx);
-      return v === null ? null : v === true;
     }
   }
 }
@@ -178,6 +184,7 @@ function readJson(base: unknown, path: readonly (string | number)[], dynamic: bo
   return path.length === 0 && v === null ? null : fromJson(v);
 }
 
+/** `exists`: the key is there and holds something other than JSON null (segcore's Json::exist). */
 function present(base: unknown, path: readonly (string | number)[]): boolean {
   let v: unknown = base;
   for (const k of path) {
@@ -185,7 +192,14 @@ function present(base: unknown, path: readonly (string | number)[]): boolean {
     if (Array.isArray(v) ? typeof k !== 'number' || k >= v.length : typeof k !== 'string' || !Object.prototype.hasOwnProperty.call(v, k)) return false;
     v = (v as Record<string | number, unknown>)[k];
   }
-  return true;
+  return v !== null && v !== undefined;
+}
+
+/** Which side of a comparison is a list literal facing a JSON value, if one is. */
+function listSide(c: Extract<Checked, { kind: 'compare' }>): 'left' | 'right' | undefined {
+  if (c.right.kind === 'const' && Array.isArray(c.right.value) && c.left.kind === 'json') return 'right';
+  if (c.left.kind === 'const' && Array.isArray(c.left.value) && c.right.kind === 'json') return 'left';
+  return undefined;
 }
 
 function fromJsonDeep(v: unknown): unknown {

@@ -1,8 +1,17 @@
 // Turns filter text into tokens, following the lexer rules of Milvus's Plan.g4:
 // integers in decimal, octal (`017`), hex (`0x1F`) and binary (`0b101`); floats with a
-// fraction and/or an exponent; strings in single or double quotes with C escapes;
-// identifiers and `$meta`. Keywords are recognized, as Milvus does, in all-lower or
-// all-upper case only (`and`/`AND`, not `And`); booleans also as `True`/`False`.
+// fraction and/or an exponent, and hexadecimal floats (`0x1.8p3`); strings in single or
+// double quotes with the escapes Milvus accepts; identifiers and `$meta`. Keywords are
+// recognized, as Milvus does, in all-lower or all-upper case only (`and`/`AND`, not
+// `And`); booleans also as `True`/`False`.
+//
+// Strings: Milvus lexes them with Plan.g4's C escape rules and then unquotes them with
+// Go's strconv.Unquote (planparserv2/utils.go convertEscapeSingle), so an escape is
+// accepted only when both accept it: \a \b \f \n \r \t \v \\ \' \", exactly three octal
+// digits (at most \377), \x with exactly two hex digits, \u with four and \U with eight
+// (a valid code point, not a surrogate). Octal and \x escapes are bytes, decoded with
+// the rest as UTF-8. Anything else (`\d`, `\%`, `\?`) is an error; a like pattern
+// writes a literal % as `\\%`.
 import { failAt } from './errors.js';
 
 export type TokenType = 'int' | 'float' | 'string' | 'ident' | 'keyword' | 'op' | 'eof';
@@ -81,12 +90,17 @@ export function tokenize(text: string): Token[] {
 
 function number(text: string, start: number): Token {
   const rest = text.slice(start);
-  let m = /^0[xX][0-9a-fA-F]+/.exec(rest) ?? /^0[bB][01]+/.exec(rest);
+  let m = /^0[xX](?:[0-9a-fA-F]*\.[0-9a-fA-F]+|[0-9a-fA-F]+\.?)[pP][+-]?\d+/.exec(rest);
+  if (m) {
+    end(text, start + m[0].length);
+    return floatToken(text, start, m[0], hexFloat(m[0]));
+  }
+  m = /^0[xX][0-9a-fA-F]+/.exec(rest) ?? /^0[bB][01]+/.exec(rest);
   if (m) return intToken(text, start, m[0], BigInt(m[0]));
   m = /^(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|^\d+[eE][+-]?\d+/.exec(rest);
   if (m) {
     end(text, start + m[0].length);
-    return { type: 'float', text: m[0], raw: m[0], start, end: start + m[0].length, value: Number(m[0]) };
+    return floatToken(text, start, m[0], Number(m[0]));
   }
   m = /^\d+/.exec(rest)!;
   const digits = m[0];
@@ -99,6 +113,23 @@ function number(text: string, start: number): Token {
     return intToken(text, start, digits, BigInt('0o' + digits.slice(1)));
   }
   return intToken(text, start, digits, BigInt(digits));
+}
+
+/** Go's ParseFloat, which Milvus uses, refuses a literal beyond the double range. */
+function floatToken(text: string, start: number, src: string, value: number): Token {
+  if (!Number.isFinite(value)) failAt('FILTER_SYNTAX', `float ${src} is out of the double range`, start);
+  return { type: 'float', text: src, raw: src, start, end: start + src.length, value };
+}
+
+/** `0x1.8p3` = 0x18 * 2^(3 - 4): the hex digits as an integer, scaled by a power of two. */
+function hexFloat(src: string): number {
+  const [mant, exp] = src.slice(2).split(/[pP]/) as [string, string];
+  const dot = mant.indexOf('.');
+  const digits = mant.replace('.', '');
+  const shift = Number(exp) - (dot < 0 ? 0 : 4 * (mant.length - dot - 1));
+  // Number(bigint) rounds to nearest; the scaling by 2^shift is exact unless the result
+  // is subnormal or overflows, which floatToken then refuses.
+  return Number(BigInt('0x' + digits)) * 2 ** shift;
 }
 
 function intToken(text: string, start: number, src: string, value: bigint): Token {
@@ -114,41 +145,43 @@ function end(text: string, at: number): void {
 }
 
 const simpleEscapes: Record<string, string> = {
-  "'": "'", '"': '"', '?': '?', '\\': '\\', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+  "'": "'", '"': '"', '\\': '\\', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
 };
+const utf8 = new TextDecoder();
 
 function string(text: string, start: number): Token {
   const quote = text[start]!;
   let i = start + 1;
   let value = '';
+  // Octal and \x escapes are bytes: they gather here and decode as UTF-8 together.
+  let bytes: number[] = [];
+  const flush = () => { if (bytes.length > 0) { value += utf8.decode(Uint8Array.from(bytes)); bytes = []; } };
   for (;;) {
     if (i >= text.length || text[i] === '\n' || text[i] === '\r') {
       failAt('FILTER_SYNTAX', `unterminated string; expected a closing ${quote}`, start);
     }
     const c = text[i]!;
     if (c === quote) break;
-    if (c !== '\\') { value += c; i++; continue; }
+    if (c !== '\\') { flush(); value += c; i++; continue; }
     const e = text[i + 1] ?? '';
-    if (e in simpleEscapes) { value += simpleEscapes[e]; i += 2; continue; }
     let m: RegExpExecArray | null;
-    if ((m = /^[0-7]{1,3}/.exec(text.slice(i + 1, i + 4)))) {
-      value += String.fromCharCode(parseInt(m[0], 8)); i += 1 + m[0].length; continue;
+    if (e in simpleEscapes) { flush(); value += simpleEscapes[e]; i += 2; continue; }
+    if ((m = /^[0-7]{3}/.exec(text.slice(i + 1, i + 4))) && parseInt(m[0], 8) <= 0o377) {
+      bytes.push(parseInt(m[0], 8)); i += 4; continue;
     }
-    if (e === 'x' && (m = /^[0-9a-fA-F]{1,2}/.exec(text.slice(i + 2, i + 4)))) {
-      value += String.fromCharCode(parseInt(m[0], 16)); i += 2 + m[0].length; continue;
+    if (e === 'x' && (m = /^[0-9a-fA-F]{2}/.exec(text.slice(i + 2, i + 4)))) {
+      bytes.push(parseInt(m[0], 16)); i += 4; continue;
     }
     if ((e === 'u' && (m = /^[0-9a-fA-F]{4}/.exec(text.slice(i + 2, i + 6)))) ||
         (e === 'U' && (m = /^[0-9a-fA-F]{8}/.exec(text.slice(i + 2, i + 10))))) {
       const cp = parseInt(m[0], 16);
-      if (cp > 0x10ffff) failAt('FILTER_SYNTAX', `invalid escape \\U${m[0]}`, i);
-      value += String.fromCodePoint(cp); i += 2 + m[0].length; continue;
+      if (cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff)) { flush(); value += String.fromCodePoint(cp); i += 2 + m[0].length; continue; }
     }
-    // Any other escaped character is kept with its backslash: `like` patterns need
-    // `\%` and `\_` to reach the pattern matcher intact.
     if (e === '' || e === '\n' || e === '\r') failAt('FILTER_SYNTAX', `unterminated string; expected a closing ${quote}`, start);
-    value += '\\' + e;
-    i += 2;
+    failAt('FILTER_SYNTAX', `invalid escape ${JSON.stringify(text.slice(i, i + 2))} in a string`, i,
+      'a backslash itself is written \\\\, so a literal % in a like pattern is \\\\%');
   }
+  flush();
   return { type: 'string', text: text.slice(start, i + 1), raw: text.slice(start, i + 1), start, end: i + 1, value };
 }
 

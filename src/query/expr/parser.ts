@@ -35,7 +35,7 @@ export function parseFilter(text: string): Expr {
       detail: `the filter is ${text.length} characters long; exprLengthMax is ${exprLengthMax} characters`,
     });
   }
-  const p = new Parser(tokenize(text));
+  const p = new Parser(tokenize(text), text);
   if (p.peek().type === 'eof') failAt('FILTER_SYNTAX', 'empty filter; expected an expression', 0);
   const e = p.expr(1);
   const t = p.peek();
@@ -46,7 +46,7 @@ export function parseFilter(text: string): Expr {
 class Parser {
   private i = 0;
   private depth = 0;
-  constructor(private readonly tokens: readonly Token[]) {}
+  constructor(private readonly tokens: readonly Token[], private readonly source: string) {}
 
   peek(k = 0): Token { return this.tokens[Math.min(this.i + k, this.tokens.length - 1)]!; }
   private next(): Token { return this.tokens[this.i++]!; }
@@ -151,10 +151,11 @@ class Parser {
     while (this.isKw(this.peek(), 'like')) {
       this.next();
       const t = this.peek();
-      let pattern: StringLit | Param;
+      let pattern: StringLit;
+      // Plan.g4 (2.6) reads `expr LIKE StringLiteral`: a template parameter is not a pattern.
       if (t.type === 'string') { this.next(); pattern = node({ kind: 'string', value: t.value as string, pos: t.start }); }
-      else if (this.isOp(t, '{')) pattern = this.param();
-      else failAt('FILTER_SYNTAX', `expected a string pattern after like, found ${describe(t)}`, t.start);
+      else failAt('FILTER_SYNTAX', `expected a string pattern after like, found ${describe(t)}`, t.start,
+        this.isOp(t, '{') ? 'a like pattern is a string literal, not a template parameter' : undefined);
       e = node({ kind: 'like', value: e, pattern, pos: e.pos });
     }
     return e;
@@ -196,18 +197,27 @@ class Parser {
     failAt('FILTER_SYNTAX', `unexpected ${describe(t)}; expected a value, a field or "("`, t.start);
   }
 
-  /** A name, then index segments written straight after it (`info["a"][0]`), then `is [not] null`. */
+  /**
+   * A name, then index segments written straight after it (`info["a"][0]`), then `is [not] null`.
+   * Plan.g4 lexes `name["key"]` as one JSONIdentifier token, so no space may stand
+   * anywhere inside it; an empty key is refused as Milvus's getColumnInfoFromJSONIdentifier
+   * refuses it ("invalid identifier").
+   */
   private name(): Expr {
     const t = this.next();
     const path: (string | number)[] = [];
     let end = t.end;
     while (this.isOp(this.peek(), '[') && this.peek().start === end) {
-      this.next();
+      const open = this.next();
       const k = this.next();
+      if (k.start !== open.end) failAt('FILTER_SYNTAX', 'a space inside [] of a JSON path or array index', open.end, `write ${t.text}[${k.text}] without spaces`);
+      if (k.type === 'string' && k.value === '') failAt('FILTER_SYNTAX', 'empty key [""] in a JSON path', k.start);
       if (k.type === 'string') path.push(k.value as string);
       else if (k.type === 'int' && /^(0|[1-9]\d*)$/.test(k.text)) path.push(Number(k.value as bigint));
       else failAt('FILTER_SYNTAX', `expected a quoted key or a decimal index inside [], found ${describe(k)}`, k.start);
-      end = this.expect(']').end;
+      const close = this.expect(']');
+      if (close.start !== k.end) failAt('FILTER_SYNTAX', 'a space inside [] of a JSON path or array index', k.end, `write ${t.text}[${k.text}] without spaces`);
+      end = close.end;
     }
     const target: Ident | Path = path.length === 0
       ? node({ kind: 'ident', name: t.text, pos: t.start })
@@ -222,7 +232,16 @@ class Parser {
     const word = (t: Token, w: string) => (t.type === 'ident' || t.type === 'keyword') && t.raw === (upper ? w.toUpperCase() : w);
     const negated = word(this.peek(1), 'not');
     const n = this.peek(negated ? 2 : 1);
-    if (!word(n, 'null')) failAt('FILTER_SYNTAX', `expected ${upper ? '"IS NULL" or "IS NOT NULL"' : '"is null" or "is not null"'}, found ${describe(n)}`, n.start);
+    const expected = upper ? '"IS NULL" or "IS NOT NULL"' : '"is null" or "is not null"';
+    if (!word(n, 'null')) failAt('FILTER_SYNTAX', `expected ${expected}, found ${describe(n)}`, n.start);
+    // Plan.g4's ISNULL and ISNOTNULL tokens hold exactly one space between the words.
+    const words = this.tokens.slice(this.i, this.i + (negated ? 3 : 2));
+    for (let w = 1; w < words.length; w++) {
+      const gap = words[w]!.start - words[w - 1]!.end;
+      if (gap !== 1 || this.source[words[w - 1]!.end] !== ' ') {
+        failAt('FILTER_SYNTAX', `expected ${expected} with one space between the words`, words[w - 1]!.end);
+      }
+    }
     this.i += negated ? 3 : 2;
     return node({ kind: 'is_null', negated, target, pos: target.pos });
   }
@@ -263,6 +282,10 @@ class Parser {
     this.leave();
     const want = name === 'array_length' ? 1 : 2;
     if (args.length !== want) failAt('FILTER_SYNTAX', `${name} takes ${want} argument${want > 1 ? 's' : ''}, got ${args.length}`, t.start);
+    // Plan.g4: `ArrayLength '(' (Identifier | JSONIdentifier) ')'`, a name and nothing else.
+    if (name === 'array_length' && args[0]!.kind !== 'ident' && args[0]!.kind !== 'path') {
+      failAt('FILTER_SYNTAX', 'array_length takes a field name or a JSON path', args[0]!.pos);
+    }
     return node({ kind: 'call', name, args: Object.freeze(args), pos: t.start });
   }
 }
