@@ -60,6 +60,13 @@ const binaryTypes: readonly string[] = ['BIN_FLAT', 'BIN_IVF_FLAT', 'AUTOINDEX']
  */
 const int8Types: readonly string[] = ['HNSW', 'HNSW_SQ', 'AUTOINDEX'];
 const sparseTypes: readonly string[] = ['SPARSE_INVERTED_INDEX', 'SPARSE_WAND', 'AUTOINDEX'];
+/**
+ * A struct's FloatVector sub-field (an embedding list, type ArrayOfVector here): Milvus
+ * 2.6 indexes it with AUTOINDEX or HNSW and a MAX_SIM metric. Elanus records the index
+ * and serves its searches exactly (query/emb-list.ts).
+ */
+const embListTypes: readonly string[] = ['HNSW', 'AUTOINDEX'];
+export const embListIndexMetrics: readonly string[] = ['MAX_SIM_COSINE', 'MAX_SIM_IP', 'MAX_SIM_L2'];
 
 const sqTypes = ['SQ6', 'SQ8', 'FP16', 'BF16'];
 /** Precision order for HNSW_SQ: the refine type must be more precise than sq_type. */
@@ -136,9 +143,10 @@ const integerTypes = new Set([DataType.Int8, DataType.Int16, DataType.Int32, Dat
 const numericTypes = new Set([...integerTypes, DataType.Float, DataType.Double]);
 const denseVectorTypes = new Set([DataType.FloatVector, DataType.Float16Vector, DataType.BFloat16Vector]);
 
-type Family = 'dense' | 'int8' | 'binary' | 'sparse' | 'scalar';
+type Family = 'dense' | 'int8' | 'binary' | 'sparse' | 'emblist' | 'scalar';
 
 function familyOf(f: FieldSchema): Family {
+  if (f.type === DataType.ArrayOfVector) return 'emblist';
   if (denseVectorTypes.has(f.type)) return 'dense';
   if (f.type === DataType.Int8Vector) return 'int8';
   if (f.type === DataType.BinaryVector) return 'binary';
@@ -153,6 +161,9 @@ export function allowedIndexTypes(f: FieldSchema): string[] {
   if (family === 'int8') return [...int8Types];
   if (family === 'binary') return [...binaryTypes];
   if (family === 'sparse') return [...sparseTypes];
+  if (family === 'emblist') return [...embListTypes];
+  // Milvus 2.6: "the scalar fields in the Array of Structs field do not support indexes".
+  if (f.type === DataType.ArrayOfStruct) return [];
   const t = f.type;
   const elem = f.elementType;
   const out: string[] = [];
@@ -169,16 +180,20 @@ export function allowedIndexTypes(f: FieldSchema): string[] {
 /** Milvus's default metric for a vector type when an index names none (2.5). */
 export function defaultMetric(f: FieldSchema): string | undefined {
   const family = familyOf(f);
+  if (family === 'emblist') return 'MAX_SIM_COSINE';
   return family === 'dense' || family === 'int8' ? 'COSINE' : family === 'binary' ? 'HAMMING' : family === 'sparse' ? 'IP' : undefined;
 }
 
 function metricsOf(f: FieldSchema): readonly string[] {
   const family = familyOf(f);
+  if (family === 'emblist') return embListIndexMetrics;
   return family === 'dense' || family === 'int8' ? denseMetrics : family === 'binary' ? binaryMetrics : family === 'sparse' ? sparseMetrics : [];
 }
 
 function fieldWhat(f: FieldSchema, key: string | undefined): string {
   if (key !== undefined) return 'dynamic field ($meta) key';
+  if (f.type === DataType.ArrayOfVector) return 'embedding list (a struct\'s FloatVector sub-field)';
+  if (f.type === DataType.ArrayOfStruct) return 'Array of Structs sub-field';
   const type = f.type === DataType.Array && f.elementType !== undefined ? `Array<${dataTypeName(f.elementType)}>` : dataTypeName(f.type);
   return `${f.isPrimary ? 'primary key ' : ''}${type} field`;
 }

@@ -7,7 +7,7 @@ import {
   vectorDimMax, vectorFieldsPerCollectionMax,
 } from './limits.js';
 import {
-  type CollectionSchema, DataType, type FieldSchema, arrayElementTypes, dataTypeName, isVector, parseDataType,
+  type CollectionSchema, DataType, type FieldSchema, arrayElementTypes, dataTypeName, isVector, parseDataType, structSubFieldTypes,
 } from './types.js';
 import { validateName } from './names.js';
 
@@ -26,6 +26,8 @@ export interface FieldInput {
   nullable?: boolean;
   default_value?: unknown;
   type_params?: Record<string, unknown>;
+  /** An Array of Structs field (data_type Array, element_type Struct): the struct's sub-fields. */
+  fields?: readonly FieldInput[];
 }
 
 export const dynamicFieldName = '$meta';
@@ -64,10 +66,17 @@ export function normalizeSchema(input: {
     seen.add(field.name);
     fields.push(field);
   });
+  // Milvus keeps one namespace for the fields and every struct's sub-fields.
+  for (const f of fields) for (const sub of f.structFields ?? []) {
+    if (seen.has(sub.name)) fail('INVALID_SCHEMA', { detail: `duplicated field name ${sub.name} found` });
+    seen.add(sub.name);
+  }
   const primaries = fields.filter((f) => f.isPrimary);
   if (primaries.length === 0) fail('INVALID_SCHEMA', { detail: 'primary key is not specified' });
   if (primaries.length > 1) fail('INVALID_SCHEMA', { detail: `there are more than one primary key, field name = ${primaries.map((f) => f.name).join(', ')}` });
-  const vectors = fields.filter((f) => isVector(f.type));
+  // A struct's vector sub-fields count as vector fields (Milvus: "the number of vector
+  // fields both at the collection level and in the Structs combined").
+  const vectors = fields.flatMap((f) => (f.structFields ? f.structFields : [f])).filter((f) => isVector(f.type));
   if (vectors.length === 0) fail('INVALID_SCHEMA_PARAM', { detail: 'schema does not contain vector field' });
   if (vectors.length > vectorFieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `at most ${vectorFieldsPerCollectionMax} vector fields, found ${vectors.length}` });
   const keys = fields.filter((f) => f.isPartitionKey);
@@ -81,7 +90,70 @@ export function normalizeSchema(input: {
       isPrimary: false, autoId: false, nullable: false, isPartitionKey: false, isDynamic: true,
     }));
   }
-  return Object.freeze({ fields: Object.freeze(fields), enableDynamicField, description: input.description ?? '' });
+  return Object.freeze({ fields: Object.freeze(numberStructFields(fields)), enableDynamicField, description: input.description ?? '' });
+}
+
+/**
+ * Struct sub-fields get field ids after every top-level field's (the dynamic field's
+ * included), in order, as Milvus numbers them after the collection's fields.
+ */
+function numberStructFields(fields: readonly FieldSchema[]): FieldSchema[] {
+  let next = fields.reduce((m, f) => Math.max(m, f.fieldId), 0) + 1;
+  return fields.map((f) => (f.structFields
+    ? Object.freeze({ ...f, structFields: Object.freeze(f.structFields.map((s) => Object.freeze({ ...s, fieldId: next++ }))) })
+    : f));
+}
+
+/** The highest field id a schema uses, struct sub-fields included. */
+export function maxFieldId(schema: CollectionSchema): number {
+  let m = 0;
+  for (const f of schema.fields) for (const x of [f, ...(f.structFields ?? [])]) m = Math.max(m, x.fieldId);
+  return m;
+}
+
+/**
+ * An Array of Structs field, as Milvus 2.6 allows it: at least one sub-field, each of a
+ * struct sub-field type (FloatVector or a scalar), none a key, nullable or defaulted; the
+ * field itself takes max_capacity and is neither nullable nor defaulted.
+ */
+function normalizeStructField(f: FieldInput, base: { -readonly [K in keyof FieldSchema]: FieldSchema[K] }, collection: string): FieldSchema {
+  const name = base.name;
+  const tp = f.type_params ?? {};
+  if (base.isPrimary || base.isPartitionKey) fail('INVALID_SCHEMA', { detail: `Array of Structs field "${name}" cannot be the primary key or a partition key` });
+  if (base.nullable) fail('INVALID_SCHEMA', { detail: `Array of Structs field "${name}" cannot be nullable` });
+  if (f.default_value !== undefined && f.default_value !== null) fail('INVALID_SCHEMA', { detail: `Array of Structs field "${name}" cannot have a default value` });
+  const subs = f.fields;
+  if (!Array.isArray(subs) || subs.length === 0) fail('INVALID_SCHEMA', { detail: `Array of Structs field "${name}" needs at least one sub-field (fields)` });
+  const capacity = f.max_capacity ?? tp.max_capacity ?? subs.map((x) => x?.max_capacity ?? x?.type_params?.max_capacity).find((x) => x !== undefined);
+  if (capacity === undefined) fail('INVALID_SCHEMA', { detail: `type param(max_capacity) should be specified for array field ${name} of collection ${collection}` });
+  const maxCapacity = intParam(name, 'max_capacity', capacity, 1, arrayCapacityMax);
+  const seen = new Set<string>();
+  const structFields = subs.map((sub, i) => {
+    if (typeof sub !== 'object' || sub === null) fail('INVALID_SCHEMA', { detail: `Array of Structs field "${name}": each sub-field must be an object` });
+    // A sub-field may come as the SDKs send it (Array / ArrayOfVector with its element_type) or as its element type.
+    const declared = parseDataType(sub.data_type);
+    const type = declared === DataType.Array || declared === DataType.ArrayOfVector ? parseDataType(sub.element_type ?? sub.type_params?.element_type) : declared;
+    if (type === undefined || !structSubFieldTypes.has(type)) {
+      fail('INVALID_SCHEMA', { detail: `sub-field "${String(sub.name)}" of Array of Structs field "${name}": type ${JSON.stringify(sub.element_type ?? sub.data_type)} is not allowed in a struct; allowed: ${[...structSubFieldTypes].map(dataTypeName).join(', ')}` });
+    }
+    if (sub.is_primary_key === true || sub.is_partition_key === true || sub.autoID === true) fail('INVALID_SCHEMA', { detail: `sub-field "${String(sub.name)}" of Array of Structs field "${name}" cannot be a key` });
+    if (sub.nullable === true) fail('INVALID_SCHEMA', { detail: `sub-field "${String(sub.name)}" of Array of Structs field "${name}" cannot be nullable` });
+    if (sub.default_value !== undefined && sub.default_value !== null) fail('INVALID_SCHEMA', { detail: `sub-field "${String(sub.name)}" of Array of Structs field "${name}" cannot have a default value` });
+    const { max_capacity: _c, element_type: _e, ...rest } = sub;
+    const stp = { ...(sub.type_params ?? {}) };
+    delete stp['max_capacity'];
+    delete stp['element_type'];
+    // The field id is a placeholder here: numberStructFields gives the final ones.
+    const field = normalizeField({ ...rest, data_type: type, type_params: stp }, -1 - i, undefined, collection);
+    if (seen.has(field.name)) fail('INVALID_SCHEMA', { detail: `duplicated field name ${field.name} found in Array of Structs field "${name}"` });
+    seen.add(field.name);
+    return Object.freeze({ ...field, maxCapacity });
+  });
+  const mmap = tp['mmap.enabled'];
+  return Object.freeze({
+    ...base, type: DataType.ArrayOfStruct, elementType: DataType.Struct, maxCapacity, structFields: Object.freeze(structFields),
+    ...(mmap !== undefined ? { mmapEnabled: mmapParam(name, mmap) } : {}),
+  });
 }
 
 function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: string | undefined, collection: string): FieldSchema {
@@ -99,6 +171,12 @@ function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: strin
   const out: { -readonly [K in keyof FieldSchema]: FieldSchema[K] } = {
     fieldId, name, description: f.description ?? '', type, isPrimary, autoId, nullable, isPartitionKey, isDynamic: false,
   };
+  if (type === DataType.ArrayOfStruct || (type === DataType.Array && parseDataType(f.element_type ?? tp.element_type) === DataType.Struct)) {
+    return normalizeStructField(f, out, collection);
+  }
+  if (type === DataType.ArrayOfVector || type === DataType.Struct) {
+    fail('INVALID_SCHEMA', { detail: `field "${name}": ${dataTypeName(type)} is only a sub-field's type inside an Array of Structs field` });
+  }
   if (isPrimary) {
     if (type !== DataType.Int64 && type !== DataType.VarChar) fail('INVALID_SCHEMA', { detail: `primary key "${name}" must be Int64 or VarChar, not ${dataTypeName(type)}` });
     if (nullable) fail('INVALID_SCHEMA', { detail: `primary key "${name}" cannot be nullable` });
@@ -229,8 +307,10 @@ export function int64Of(v: unknown): bigint | undefined {
 export function normalizeAddedField(schema: CollectionSchema, input: FieldInput, collectionName = ''): CollectionSchema {
   if (typeof input !== 'object' || input === null) fail('INVALID_SCHEMA', { detail: 'field must be an object' });
   if (schema.fields.length >= fieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `more than ${fieldsPerCollectionMax} fields` });
-  const fieldId = schema.fields.reduce((m, f) => Math.max(m, f.fieldId), 0) + 1;
+  const fieldId = maxFieldId(schema) + 1;
   const field = normalizeField(input, fieldId, undefined, collectionName);
+  // Milvus 2.6: "you cannot add an Array of Structs to an existing collection".
+  if (field.type === DataType.ArrayOfStruct) fail('INVALID_SCHEMA', { detail: `Array of Structs field "${field.name}" cannot be added to an existing collection` });
   if (schema.fields.some((f) => f.name === field.name)) fail('INVALID_SCHEMA', { detail: `duplicated field name ${field.name} found` });
   if (field.isPrimary || field.isPartitionKey) fail('INVALID_SCHEMA', { detail: `an added field cannot be the primary key or a partition key ("${field.name}")` });
   if (isVector(field.type)) fail('INVALID_SCHEMA', { detail: `vector field "${field.name}" cannot be added to an existing collection` });

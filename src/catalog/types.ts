@@ -19,6 +19,12 @@ export enum DataType {
   BFloat16Vector = 103,
   SparseFloatVector = 104,
   Int8Vector = 105,
+  /** A struct's vector sub-field on the wire: one list of vectors per row (Milvus's internal type). */
+  ArrayOfVector = 106,
+  /** An Array of Structs field (Milvus 2.6: an Array field whose element_type is Struct). */
+  ArrayOfStruct = 200,
+  /** The element type that makes an Array field an Array of Structs. */
+  Struct = 201,
 }
 
 export const vectorTypes: ReadonlySet<DataType> = new Set([
@@ -33,6 +39,12 @@ export const vectorTypes: ReadonlySet<DataType> = new Set([
 export const arrayElementTypes: ReadonlySet<DataType> = new Set([
   DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64,
   DataType.Float, DataType.Double, DataType.VarChar,
+]);
+
+/** The types a struct's sub-fields may have (Milvus 2.6, "Array of Structs": FLOAT_VECTOR and these scalars). */
+export const structSubFieldTypes: ReadonlySet<DataType> = new Set([
+  DataType.Bool, DataType.Int8, DataType.Int16, DataType.Int32, DataType.Int64,
+  DataType.Float, DataType.Double, DataType.VarChar, DataType.FloatVector,
 ]);
 
 export function isVector(t: DataType): boolean {
@@ -69,7 +81,14 @@ export interface FieldSchema {
   /** VarChar, and Array of VarChar: the maximum length in characters. */
   readonly maxLength?: number;
   readonly elementType?: DataType;
+  /** Array, and Array of Structs: the most elements a row may hold. */
   readonly maxCapacity?: number;
+  /**
+   * An Array of Structs field (type ArrayOfStruct): the struct's sub-fields, each with a
+   * field id of its own, its element type as `type` (FloatVector, Int64, VarChar, ...),
+   * and its dim or max_length. A row's value is an array of objects keyed by their names.
+   */
+  readonly structFields?: readonly FieldSchema[];
   /**
    * The field's `mmap.enabled` type param as the user set it (at creation or with
    * AlterCollectionField): stored and reported as Milvus does; Elanus holds columns in
@@ -178,4 +197,18 @@ export function primaryField(schema: CollectionSchema): FieldSchema {
   const f = schema.fields.find((x) => x.isPrimary);
   if (!f) throw new Error('schema without primary key');
   return f;
+}
+
+/**
+ * `chunks[text_vector]`, as Milvus 2.6 names a struct's sub-field (anns_field,
+ * output_fields, index field_name): the Array of Structs field and the sub-field, or
+ * undefined when `name` is no such path.
+ */
+export function structPathOf(schema: CollectionSchema, name: unknown): { readonly struct: FieldSchema; readonly sub: FieldSchema } | undefined {
+  if (typeof name !== 'string') return undefined;
+  const m = /^([^[\]]+)\[([^[\]]+)\]$/.exec(name);
+  if (!m) return undefined;
+  const struct = schema.fields.find((f) => f.name === m[1] && f.type === DataType.ArrayOfStruct);
+  const sub = struct?.structFields!.find((s) => s.name === m[2]);
+  return struct && sub ? { struct, sub } : undefined;
 }

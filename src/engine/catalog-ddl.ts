@@ -629,7 +629,12 @@ function sameSchema(a: CollectionSchema, b: CollectionSchema): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function describeField(f: CollectionSchema['fields'][number]) {
+/**
+ * A field as the SDK's describeCollection shows it. An Array of Structs field is an Array
+ * whose element_type is Struct, with its sub-fields (`fields`), each described by its own type.
+ */
+function describeField(f: CollectionSchema['fields'][number]): DescribedField {
+  const struct = f.type === DataType.ArrayOfStruct;
   const type_params: Array<{ key: string; value: string }> = [];
   if (f.dim !== undefined) type_params.push({ key: 'dim', value: String(f.dim) });
   if (f.maxLength !== undefined) type_params.push({ key: 'max_length', value: String(f.maxLength) });
@@ -638,8 +643,8 @@ function describeField(f: CollectionSchema['fields'][number]) {
     fieldID: f.fieldId,
     name: f.name,
     description: f.description,
-    data_type: DataType[f.type],
-    dataType: f.type,
+    data_type: DataType[struct ? DataType.Array : f.type]!,
+    dataType: struct ? DataType.Array : f.type,
     is_primary_key: f.isPrimary,
     autoID: f.autoId,
     is_partition_key: f.isPartitionKey,
@@ -647,9 +652,19 @@ function describeField(f: CollectionSchema['fields'][number]) {
     nullable: f.nullable,
     default_value: f.defaultValue,
     element_type: f.elementType === undefined ? undefined : DataType[f.elementType],
+    ...(struct ? { fields: f.structFields!.map(describeField) } : {}),
     type_params,
     dim: f.dim,
     max_length: f.maxLength,
     max_capacity: f.maxCapacity,
   };
+}
+
+interface DescribedField {
+  fieldID: number; name: string; description: string; data_type: string; dataType: DataType;
+  is_primary_key: boolean; autoID: boolean; is_partition_key: boolean; is_dynamic: boolean; nullable: boolean;
+  default_value: unknown; element_type: string | undefined; type_params: Array<{ key: string; value: string }>;
+  dim: number | undefined; max_length: number | undefined; max_capacity: number | undefined;
+  /** An Array of Structs field's sub-fields. */
+  fields?: DescribedField[];
 }

@@ -5,7 +5,8 @@
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
-import { type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, type FieldSchema, consistencyLevels, isVector, validateName, dataTypeName } from '../catalog/index.js';
+import { type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, type FieldSchema, consistencyLevels, indexesOf, isVector, structPathOf, validateName, dataTypeName } from '../catalog/index.js';
+import { embListFields, embListMetricOf, prepareEmbLists } from '../query/emb-list.js';
 import { pkKeyOf } from '../gateway/validate.js';
 import { mergeGroups, mergeHits, mergeRows, topGroups } from '../gateway/merge.js';
 import type { SearchMode, ShardHits, ShardReadReq, ShardReader } from '../gateway/roles.js';
@@ -339,8 +340,13 @@ export class ReadRole {
     if (limit < 1) fail('INVALID_ARGUMENT', { detail: 'limit must be at least 1' });
     if (limit + offset > searchTopKMax) fail('LIMIT_EXCEEDED', { what: 'search topk', detail: `offset + limit must be at most ${searchTopKMax}` });
     const { coll } = this.core.live(req);
+    const path = structPathOf(coll.schema, req.anns_field);
+    if (path) return this.embListSearch(req, coll, path, limit, offset);
     const vectorFields = coll.schema.fields.filter((f) => isVector(f.type));
     let field = vectorFields[0]!;
+    if (req.anns_field === undefined && vectorFields.length === 0) {
+      fail('INVALID_ARGUMENT', { detail: `the collection's vectors are in Array of Structs fields; say which with anns_field (${coll.schema.fields.flatMap(embListFields).join(', ')})` });
+    }
     if (req.anns_field !== undefined) {
       const f = coll.schema.fields.find((x) => x.name === req.anns_field);
       if (!f) fail('FIELD_NOT_FOUND', { field: req.anns_field, collection: coll.name });
@@ -446,6 +452,44 @@ export class ReadRole {
     const { parts, single } = await ask({ kind: params.radius !== undefined ? 'range' : 'top' }, k, (one) => (one ? offset : 0));
     const merged = mergeHits(parts, queries.length, single ? Infinity : k, metric, single ? 0 : offset, bytesMax, hitOverheadBytes);
     // A literal, not a spread with properties after it (V8's slow path, shardRead).
+    return { status, lists: merged.lists, columns: merged.columns, flat, groupField: undefined };
+  }
+
+  /**
+   * A search of an embedding list (anns_field `chunks[vec]`, a struct's FloatVector
+   * sub-field): each query is a list of vectors, each row scored by MAX_SIM over its
+   * list, exactly. As in Milvus, not by primary keys, not grouped, not a range search
+   * and not an iterator.
+   */
+  private async embListSearch(req: SearchReq, coll: CollectionMeta, path: { struct: FieldSchema; sub: FieldSchema }, limit: number, offset: number): Promise<SearchColumns> {
+    const name = `${path.struct.name}[${path.sub.name}]`;
+    if (path.sub.type !== DataType.FloatVector) fail('INVALID_ARGUMENT', { detail: `anns_field "${name}" is a ${dataTypeName(path.sub.type)} sub-field, not a vector` });
+    const given = req.metric_type ?? (req.params as { metric_type?: unknown } | undefined)?.metric_type;
+    const index = indexesOf(coll).find((i) => i.fieldId === path.sub.fieldId);
+    const metric = embListMetricOf({ ...path.sub, name }, given ?? index?.metricType);
+    if (index?.metricType !== undefined && metric !== index.metricType) fail('METRIC_MISMATCH', { field: name, expected: index.metricType, actual: metric });
+    if (req.ids !== undefined && req.ids !== null) fail('INVALID_ARGUMENT', { detail: `an embedding-list search ("${name}") cannot search by primary keys (ids)` });
+    const raw = req.data ?? req.vectors ?? req.vector;
+    const queries = prepareEmbLists(path.sub, name, raw);
+    if (queries.length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query embedding lists` });
+    const filter = planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
+    planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
+    const params = parseSearchParams(req.params, req as unknown as Record<string, unknown>, offset + limit);
+    if (params.radius !== undefined || params.groupByField !== undefined || searchIteratorParams(req.params)) {
+      fail('INVALID_ARGUMENT', { detail: `an embedding-list search ("${name}") takes no range (radius), grouping (group_by_field) or iterator, as in Milvus` });
+    }
+    const view = await this.readView(req, req.partition_names);
+    const { data } = view;
+    const keyed = keysAsPks(filter, coll.schema);
+    const wanted = shardsOfKeys(keyed, data.shards.length);
+    const bytesMax = this.core.limits.resultBytesMax;
+    const k = offset + limit;
+    const { parts, single } = await this.fanOut(coll, data, wanted, (r, shards, one) => r.searchShards(Object.assign(this.shardRead(req, coll, view, keyed, shards), {
+      anns_field: name, metric, queries, params, output_fields: req.output_fields ?? [], bytesMax, mode: { kind: 'top' as const }, k, offset: one ? offset : 0,
+    })));
+    const merged = mergeHits(parts, queries.length, single ? Infinity : k, metric, single ? 0 : offset, bytesMax, hitOverheadBytes);
+    // One list given as an array of vectors answers with one flat list, as one vector does.
+    const flat = queries.length === 1 && nesting(raw) <= 2;
     return { status, lists: merged.lists, columns: merged.columns, flat, groupField: undefined };
   }
 
@@ -642,6 +686,11 @@ function shardsOfKeys(plan: FilterPlan, shards: number): Set<number> | undefined
   if (plan.kind !== 'keys') return undefined;
   const shardOf = shardRouter(shards);
   return new Set((plan.values as PkKey[]).map(shardOf));
+}
+
+/** How deep arrays nest in `x` (a vector is 1, a list of vectors 2), following first elements. */
+function nesting(x: unknown): number {
+  return Array.isArray(x) || ArrayBuffer.isView(x) ? 1 + nesting((x as ArrayLike<unknown>)[0]) : 0;
 }
 
 function isBatch(raw: unknown): boolean {

@@ -12,7 +12,9 @@ import { planOutput, resultBytes } from '../query/rows.js';
 import { gatherColumns } from '../query/result-columns.js';
 import { type GroupedHit, type SearchHit, type VectorSearchSpec, groupValueAt, groupingSearch, searchBeyond, vectorRangeSearch, vectorSearch } from '../query/vector-search.js';
 import { BoundedHeap } from '../index/topk.js';
-import { DataType } from '../catalog/index.js';
+import { DataType, structPathOf } from '../catalog/index.js';
+import { embListSearch } from '../query/emb-list.js';
+import type { EmbListMetric, Metric } from '../query/distance.js';
 import type { PkKey } from '../segments/pk.js';
 import type { Segment } from '../segments/segment.js';
 import type { Shard } from '../segments/shard.js';
@@ -147,7 +149,8 @@ export class ShardReads implements ShardReader {
   async searchShards(req: ShardSearchReq): Promise<ShardHits> {
     const v = await this.view(req);
     const { coll, filter, partitions } = v;
-    const field = coll.schema.fields.find((f) => f.name === req.anns_field);
+    const path = structPathOf(coll.schema, req.anns_field);
+    const field = path ? path.struct : coll.schema.fields.find((f) => f.name === req.anns_field);
     if (!field) fail('FIELD_NOT_FOUND', { field: req.anns_field, collection: coll.name });
     const plan = planOutput(coll.schema, coll.name, req.output_fields, { includeVectorsByDefault: false });
     const mode = req.mode;
@@ -155,6 +158,16 @@ export class ShardReads implements ShardReader {
     if (filter.kind === 'keys') {
       const keys = new Set(filter.values as PkKey[]);
       tests.push((seg, row) => keys.has(seg.pks[row]!));
+    }
+    if (path) {
+      // An embedding list (a struct's vector sub-field): exact MAX_SIM top-k, nothing else (reads.ts refuses the other modes).
+      assert(mode.kind === 'top', 'an embedding-list search is a plain top-k search');
+      const hits = embListSearch(v.segments, {
+        field, fieldIndex: coll.schema.fields.indexOf(field), sub: path.sub, metric: req.metric as EmbListMetric,
+        queries: req.queries as Float32Array[], k: req.k, at: req.at, partitions, filter: filter as Filter,
+        rowTest: tests.length === 0 ? undefined : tests[0],
+      });
+      return this.shardHits(plan, hits.map((list) => list.slice(req.offset)), req.bytesMax);
     }
     const groupIndex = mode.kind === 'group' ? coll.schema.fields.findIndex((f) => f.name === mode.field && !f.isDynamic) : -1;
     if (mode.kind === 'group') {
@@ -165,7 +178,7 @@ export class ShardReads implements ShardReader {
       }
     }
     const spec: VectorSearchSpec = {
-      field, fieldIndex: coll.schema.fields.indexOf(field), metric: req.metric, queries: req.queries, k: req.k,
+      field, fieldIndex: coll.schema.fields.indexOf(field), metric: req.metric as Metric, queries: req.queries, k: req.k,
       at: req.at, partitions, filter: filter as Filter, params: req.params,
       rowTest: tests.length === 0 ? undefined : tests.length === 1 ? tests[0] : (seg, row) => tests.every((t) => t(seg, row)),
       indexOf: (seg) => this.core.vindex.lookup(coll, field, seg),
@@ -184,8 +197,13 @@ export class ShardReads implements ShardReader {
         lists = r.hits.map((list) => list.slice(req.offset));
       }
     }
+    return this.shardHits(plan, lists, req.bytesMax);
+  }
+
+  /** A shard's hits and their output columns, held to the result budget. */
+  private shardHits(plan: ReturnType<typeof planOutput>, lists: ReadonlyArray<ReadonlyArray<SearchHit | GroupedHit>>, bytesMax: number): ShardHits {
     const flat = lists.flat();
-    const bytes = resultBytes(plan, flat, req.bytesMax, hitOverheadBytes);
+    const bytes = resultBytes(plan, flat, bytesMax, hitOverheadBytes);
     let at = 0;
     const hits = lists.map((list) => list.map((h): ShardHit => {
       const key = h.seg.pks[h.row]!;

@@ -48,6 +48,9 @@ export class WriteRole {
     const keyField = coll.schema.fields.find((f) => f.isPartitionKey);
     if (keyField && req.partition_name !== undefined) fail('PARTITION_KEY_MODE', { collection: coll.name });
     const partition = keyField ? undefined : this.core.livePartition(coll, data, req.partition_name ?? defaultPartition);
+    // Milvus 2.6: "Structs do not support upsert in merge mode"; an upsert that replaces whole rows does.
+    const struct = partial ? coll.schema.fields.find((f) => f.type === DataType.ArrayOfStruct) : undefined;
+    if (struct) fail('INVALID_ARGUMENT', { detail: `a partial upsert (partial_update) is not supported on a collection with an Array of Structs field ("${struct.name}"), as in Milvus; upsert whole rows` });
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
     if (upsert && pkField.autoId && !req.columnar && !req.columns) {
       for (const [i, row] of (Array.isArray(rows) ? rows : []).entries()) {

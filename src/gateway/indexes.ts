@@ -14,7 +14,7 @@
 // (vector-indexes.ts); describeIndex reports their progress.
 import {
   type CollectionMeta, type CollectionSchema, DataType, dataTypeName, type FieldSchema, type IndexInput, type IndexMeta, type IndexSpec,
-  dynamicFieldName, indexesOf, isVector, jsonIndexTarget, jsonPointer, normalizeIndex, sameIndexSpec, validateName,
+  dynamicFieldName, indexesOf, isVector, jsonIndexTarget, jsonPointer, normalizeIndex, sameIndexSpec, structPathOf, validateName,
 } from '../catalog/index.js';
 import { fail, isElanusError } from '../errors/index.js';
 import { type Metric, metricFor } from '../query/distance.js';
@@ -88,7 +88,7 @@ export function reportedFieldName(index: IndexMeta): string {
 /** Which recorded indexes a field_name means: the field's, or the dynamic field's under that key. */
 function onFieldNamed(coll: CollectionMeta, name: unknown): (i: IndexMeta) => boolean {
   const fieldName = requireFieldName(name);
-  const f = coll.schema.fields.find((x) => x.name === fieldName);
+  const f = coll.schema.fields.find((x) => x.name === fieldName) ?? structPathOf(coll.schema, fieldName)?.sub;
   if (f) return (i) => i.fieldId === f.fieldId;
   if (coll.schema.enableDynamicField) return (i) => i.fieldName === dynamicFieldName && reportedFieldName(i) === fieldName;
   fail('FIELD_NOT_FOUND', { field: fieldName, collection: coll.name });
@@ -140,6 +140,13 @@ export interface IndexTarget {
  */
 export function checkCreateIndex(schema: CollectionSchema, collection: string, req: IndexInput & { readonly field_name: string }): IndexTarget {
   const name = requireFieldName(req.field_name);
+  const path = structPathOf(schema, name);
+  if (path) {
+    // A struct's sub-field, named `chunks[emb]`: its vectors are an embedding list (type
+    // ArrayOfVector in the index's eyes); its scalars take no index, as in Milvus 2.6.
+    const field: FieldSchema = { ...path.sub, name, type: path.sub.type === DataType.FloatVector ? DataType.ArrayOfVector : DataType.ArrayOfStruct, elementType: path.sub.type };
+    return { field, spec: normalizeIndex(field, req) };
+  }
   const named = schema.fields.find((f) => f.name === name);
   const field = named ?? schema.fields.find((f) => f.isDynamic);
   if (!field) fail('FIELD_NOT_FOUND', { field: name, collection });

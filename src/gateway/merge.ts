@@ -3,7 +3,7 @@
 // lives in one shard), so merging never has to choose between two versions of a row.
 import { assert } from '../errors/index.js';
 import { checkBudget } from '../query/rows.js';
-import { type Metric, largerIsNearer } from '../query/distance.js';
+import { type SearchMetric, largerIsNearer } from '../query/distance.js';
 import { comparePk } from '../query/vector-search.js';
 import { type ResultColumns, selectColumns } from '../query/result-columns.js';
 import type { PkKey } from '../segments/pk.js';
@@ -56,7 +56,7 @@ export function mergeRows(parts: readonly ShardRows[], int64: boolean, offset: n
 }
 
 /** Per query, the nearest `k` hits of every part (equal scores by key), `offset` skipped. */
-export function mergeHits(parts: readonly ShardHits[], nq: number, k: number, metric: Metric, offset: number, bytesMax: number, perHitBytes: number): MergedHits {
+export function mergeHits(parts: readonly ShardHits[], nq: number, k: number, metric: SearchMetric, offset: number, bytesMax: number, perHitBytes: number): MergedHits {
   const out: PartHit[][] = [];
   for (let q = 0; q < nq; q++) {
     const all = sortedHits(parts, q, metric);
@@ -73,7 +73,7 @@ export function mergeHits(parts: readonly ShardHits[], nq: number, k: number, me
  * each, over every part's hits; groups before `offset` are left out. With `only`, query q
  * takes only the groups only[q] names.
  */
-export function mergeGroups(parts: readonly ShardHits[], nq: number, groups: number, size: number, metric: Metric, offset: number, bytesMax: number, perHitBytes: number, only?: ReadonlyArray<readonly unknown[]>): MergedHits {
+export function mergeGroups(parts: readonly ShardHits[], nq: number, groups: number, size: number, metric: SearchMetric, offset: number, bytesMax: number, perHitBytes: number, only?: ReadonlyArray<readonly unknown[]>): MergedHits {
   const out: PartHit[][] = [];
   for (let q = 0; q < nq; q++) {
     // After a second round, each query's groups are those its first round chose.
@@ -100,7 +100,7 @@ export function mergeGroups(parts: readonly ShardHits[], nq: number, groups: num
 }
 
 /** Group values of each query's best `groups` groups over the parts (the first round of a grouping search on several nodes). */
-export function topGroups(parts: readonly ShardHits[], nq: number, groups: number, metric: Metric): unknown[][] {
+export function topGroups(parts: readonly ShardHits[], nq: number, groups: number, metric: SearchMetric): unknown[][] {
   const out: unknown[][] = [];
   for (let q = 0; q < nq; q++) {
     const order = new Set<unknown>();
@@ -113,7 +113,7 @@ export function topGroups(parts: readonly ShardHits[], nq: number, groups: numbe
   return out;
 }
 
-function sortedHits(parts: readonly ShardHits[], q: number, metric: Metric): PartHit[] {
+function sortedHits(parts: readonly ShardHits[], q: number, metric: SearchMetric): PartHit[] {
   const larger = largerIsNearer(metric);
   const all: PartHit[] = [];
   parts.forEach((part, p) => {

@@ -11,7 +11,7 @@
 // for its shards' partial answer and merges them (merge.ts).
 import type { FilterPlan } from '../query/filter.js';
 import type { ResultColumns } from '../query/result-columns.js';
-import type { Metric } from '../query/distance.js';
+import type { SearchMetric } from '../query/distance.js';
 import type { PreparedQuery } from '../query/vector-search.js';
 import type { SearchParams } from '../index/spec.js';
 import type { PkKey } from '../segments/pk.js';
@@ -89,7 +89,7 @@ export type SearchMode =
 
 export interface ShardSearchReq extends ShardReadReq {
   readonly anns_field: string;
-  readonly metric: Metric;
+  readonly metric: SearchMetric;
   readonly queries: readonly PreparedQuery[];
   /** Hits per query (groups, when grouping), offset included unless `offset` is set. */
   readonly k: number;

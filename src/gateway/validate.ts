@@ -284,6 +284,8 @@ function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown,
       list![r] = checkJson(f, v, r);
     } else if (f.type === DataType.Array) {
       list![r] = arrayOf(f, v, r);
+    } else if (f.type === DataType.ArrayOfStruct) {
+      list![r] = structArrayOf(f, v, r);
     }
   }
   return { fieldId: f.fieldId, values: (typed ?? list)!, valid };
@@ -421,6 +423,64 @@ export function checkJson(f: FieldSchema, v: unknown, r: number): unknown {
   if (text.length > jsonBytesMax) fail('STRING_TOO_LONG', { field: f.name, row: r, length: text.length, max: jsonBytesMax });
   // Stored as parsed from its own text, so the engine never holds a caller's object.
   return JSON.parse(text);
+}
+
+/**
+ * An Array of Structs row: an array of at most max_capacity objects, each with every
+ * sub-field and no other key. Values are stored as the field types hold them, so a read
+ * returns what Milvus would: Float and FloatVector values rounded to float32, Int64 as a
+ * number when safe, else its decimal string (a bigint could not be written to the log).
+ * Errors name the sub-field as Milvus's paths do: `chunks[text_vector]`.
+ */
+function structArrayOf(f: FieldSchema, v: unknown, r: number): Array<Record<string, unknown>> {
+  if (!Array.isArray(v)) fail('WRONG_TYPE', { field: f.name, row: r, expected: 'an Array of Structs (an array of objects)', got: describe(v) });
+  if (v.length > f.maxCapacity!) fail('ARRAY_TOO_LONG', { field: f.name, row: r, length: v.length, max: f.maxCapacity! });
+  const subs = f.structFields!;
+  return v.map((el) => {
+    if (typeof el !== 'object' || el === null || Array.isArray(el)) fail('WRONG_TYPE', { field: f.name, row: r, expected: `structs with fields ${subs.map((s) => s.name).join(', ')}`, got: describe(el) });
+    const given = el as Record<string, unknown>;
+    for (const k of Object.keys(given)) {
+      if (!subs.some((s) => s.name === k)) fail('WRONG_TYPE', { field: `${f.name}[${k}]`, row: r, expected: `structs with fields ${subs.map((s) => s.name).join(', ')}`, got: `a struct with field "${k}"` });
+    }
+    const out: Record<string, unknown> = {};
+    for (const s of subs) {
+      const path: FieldSchema = { ...s, name: `${f.name}[${s.name}]` };
+      const x = given[s.name];
+      if (x === undefined) fail('MISSING_FIELD', { field: path.name, row: r });
+      if (x === null) fail('NULL_NOT_ALLOWED', { field: path.name, row: r });
+      out[s.name] = structValue(path, x, r);
+    }
+    return out;
+  });
+}
+
+function structValue(f: FieldSchema, x: unknown, r: number): unknown {
+  if (f.type === DataType.FloatVector) {
+    const w = f.dim!;
+    const arr = Array.isArray(x) || x instanceof Float32Array || x instanceof Float64Array ? x : fail('WRONG_TYPE', { field: f.name, row: r, expected: `FloatVector (${w} numbers)`, got: describe(x) });
+    if (arr.length !== w) fail('WRONG_DIMENSION', { field: f.name, row: r, expected: w, got: arr.length });
+    const out = new Array<number>(w);
+    for (let i = 0; i < w; i++) {
+      const n: unknown = arr[i];
+      if (typeof n !== 'number') fail('WRONG_TYPE', { field: f.name, row: r, expected: 'numbers', got: describe(n) });
+      if (!Number.isFinite(n)) fail('VALUE_NOT_FINITE', { field: f.name, row: r, position: i });
+      out[i] = Math.fround(n);
+      if (!Number.isFinite(out[i]!)) fail('VALUE_OUT_OF_RANGE', { field: f.name, row: r, value: n, type: 'Float32' });
+    }
+    return out;
+  }
+  if (f.type === DataType.Int64) {
+    const b = int64Of(x);
+    if (b === undefined) fail('WRONG_TYPE', { field: f.name, row: r, expected: 'Int64', got: describe(x) });
+    return pkKeyOfBigint(b);
+  }
+  const problem = scalarProblem(f, x);
+  if (problem) {
+    if (f.type === DataType.VarChar && typeof x === 'string') fail('STRING_TOO_LONG', { field: f.name, row: r, length: x.length, max: f.maxLength! });
+    if (typeof x === 'number' && problem.startsWith('is out of range')) fail('VALUE_OUT_OF_RANGE', { field: f.name, row: r, value: x, type: dataTypeName(f.type) });
+    fail('WRONG_TYPE', { field: f.name, row: r, expected: dataTypeName(f.type), got: describe(x) });
+  }
+  return f.type === DataType.Float ? Math.fround(x as number) : x;
 }
 
 function arrayOf(f: FieldSchema, v: unknown, r: number): unknown[] {

@@ -5,13 +5,23 @@ import { fail } from '../errors/index.js';
 import { DataType, type FieldSchema } from '../catalog/types.js';
 
 export type Metric = 'L2' | 'IP' | 'COSINE' | 'HAMMING' | 'JACCARD';
+/** Any metric a search ranks by: a vector field's, or an embedding list's. */
+export type SearchMetric = Metric | EmbListMetric;
+
+/**
+ * Embedding-list metrics (Milvus 2.6, a struct's FloatVector sub-field): for each query
+ * vector the best score against any of the row's vectors, summed over the query's
+ * vectors (query/emb-list.ts).
+ */
+export type EmbListMetric = 'MAX_SIM_COSINE' | 'MAX_SIM_IP' | 'MAX_SIM_L2';
+export const embListMetrics: readonly EmbListMetric[] = ['MAX_SIM_COSINE', 'MAX_SIM_IP', 'MAX_SIM_L2'];
 
 export const floatMetrics: readonly Metric[] = ['L2', 'IP', 'COSINE'];
 export const binaryMetrics: readonly Metric[] = ['HAMMING', 'JACCARD'];
 export const sparseMetrics: readonly Metric[] = ['IP'];
 
-export function largerIsNearer(m: Metric): boolean {
-  return m === 'IP' || m === 'COSINE';
+export function largerIsNearer(m: SearchMetric): boolean {
+  return m === 'IP' || m === 'COSINE' || m === 'MAX_SIM_IP' || m === 'MAX_SIM_COSINE';
 }
 
 /** Checks a metric against the field's type; the default is Milvus's for that type. */

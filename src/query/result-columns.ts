@@ -51,6 +51,7 @@ export function gatherColumns(plan: OutputPlan, picks: ReadonlyArray<{ readonly 
       });
       return { field, kind: 'dense', data: data ?? emptyDense(field), valid };
     }
+    if (field.type === DataType.ArrayOfStruct) return { field, kind: 'values', values: picks.map(({ seg, row }) => structsOut(field, valueAt(field, seg.column(index), row))) };
     return { field, kind: 'values', values: picks.map(({ seg, row }) => valueAt(field, seg.column(index), row)) };
   });
   const dynamic = plan.dynamicIndex >= 0 && (plan.dynamicKeys === '*' || plan.dynamicKeys.length > 0)
@@ -83,6 +84,21 @@ export function selectColumns(parts: readonly ResultColumns[], picks: ReadonlyAr
   });
   const dynamic = first?.dynamic ? { keys: first.dynamic.keys, values: picks.map(([p, r]) => parts[p]!.dynamic!.values[r]!) } : undefined;
   return { count: n, fields, dynamic };
+}
+
+/**
+ * An Array of Structs value with the sub-fields the output asked for (planOutput narrows
+ * the field's structFields for `chunks[text]`), in the schema's order; new objects, so
+ * the stored ones are never handed out.
+ */
+function structsOut(field: FieldSchema, v: unknown): unknown {
+  if (!Array.isArray(v)) return v;
+  const names = field.structFields!.map((s) => s.name);
+  return v.map((el: Record<string, unknown>) => {
+    const o: Record<string, unknown> = {};
+    for (const n of names) o[n] = el[n];
+    return o;
+  });
 }
 
 /** One plain object per row: the output fields, then the dynamic keys asked for (values held by reference copied). */
@@ -128,7 +144,7 @@ function emptyDense(f: FieldSchema): DenseData {
   return new Float32Array(0);
 }
 
-const heldByReference: ReadonlySet<DataType> = new Set([DataType.JSON, DataType.Array, DataType.SparseFloatVector]);
+const heldByReference: ReadonlySet<DataType> = new Set([DataType.JSON, DataType.Array, DataType.SparseFloatVector, DataType.ArrayOfStruct]);
 
 function copyOut(v: unknown): unknown {
   return typeof v === 'object' && v !== null ? structuredClone(v) : v;

@@ -1,7 +1,7 @@
 // Output plans of results (which fields a query or search returns, from output_fields)
 // and the result-size budget: estimated bytes of the rows a result would hold.
 import { fail } from '../errors/index.js';
-import { type CollectionSchema, type FieldSchema, isVector } from '../catalog/types.js';
+import { type CollectionSchema, DataType, type FieldSchema, isVector } from '../catalog/types.js';
 import { estimateBytes, widthOf } from '../segments/columns.js';
 import type { Segment } from '../segments/segment.js';
 
@@ -33,14 +33,30 @@ export function planOutput(schema: CollectionSchema, collection: string, request
       if (dynamicIndex >= 0) dynamicKeys = '*';
       continue;
     }
-    const e = byName.get(name);
+    const e = byName.get(name) ?? structOutput(schema, byName, chosen, name, collection);
     if (e && e.field.isDynamic) dynamicKeys = '*';
-    else if (e) chosen.set(name, e);
+    else if (e) chosen.set(e.field.name, e);
     else if (dynamicIndex >= 0) {
       if (dynamicKeys !== '*') dynamicKeys.push(name);
     } else fail('FIELD_NOT_FOUND', { field: name, collection });
   }
   return { fields: [...chosen.values()], dynamicKeys, dynamicIndex };
+}
+
+/**
+ * `chunks[text]`, as Milvus 2.6 names a struct's sub-field in output_fields: the Array of
+ * Structs field with only the sub-fields asked for (several names add up; the whole
+ * field, asked for too, wins). Undefined when the name is no such path.
+ */
+function structOutput(schema: CollectionSchema, byName: ReadonlyMap<string, { field: FieldSchema; index: number }>, chosen: ReadonlyMap<string, { field: FieldSchema; index: number }>, name: string, collection: string): { field: FieldSchema; index: number } | undefined {
+  const m = /^([^[\]]+)\[([^[\]]+)\]$/.exec(name);
+  const e = m ? byName.get(m[1]!) : undefined;
+  if (!m || !e || e.field.type !== DataType.ArrayOfStruct) return undefined;
+  const full = schema.fields[e.index]!;
+  if (!full.structFields!.some((s) => s.name === m[2])) fail('FIELD_NOT_FOUND', { field: name, collection });
+  const prev = chosen.get(full.name)?.field.structFields ?? [];
+  const names = new Set([...prev.map((s) => s.name), m[2]!]);
+  return { field: { ...full, structFields: full.structFields!.filter((s) => names.has(s.name)) }, index: e.index };
 }
 
 /**

@@ -89,7 +89,7 @@ interface Allowed {
 const conjunctions = new WeakMap<Uint8Array, Allowed & { readonly live: Uint8Array }>();
 
 /** The rows of `seg` a search may return: visible at `at`, in the filter. */
-function allowedRows(seg: Segment, spec: VectorSearchSpec): Allowed {
+export function allowedRows(seg: Segment, spec: Pick<VectorSearchSpec, 'filter' | 'rowTest' | 'at'>): Allowed {
   const rows = seg.rowCount;
   const f = spec.filter;
   if (f.kind === 'all' && spec.rowTest === undefined && seg.deletedRows === 0 && seg.allInsertedBy(spec.at)) return { rows, mask: undefined, count: rows };

@@ -31,8 +31,14 @@ interface ProtoFieldSchema {
   is_dynamic?: boolean; is_partition_key?: boolean; nullable?: boolean; is_function_output?: boolean;
 }
 
+/** schema.proto's StructArrayFieldSchema: an Array of Structs field and its sub-fields (each an Array or ArrayOfVector). */
+interface ProtoStructArrayField {
+  fieldID?: string; name: string; description?: string; fields: ProtoFieldSchema[]; type_params?: Kv;
+}
+
 export interface ProtoCollectionSchema {
   name?: string; description?: string; autoID?: boolean; fields: ProtoFieldSchema[]; enable_dynamic_field?: boolean; properties?: Kv; functions?: unknown[];
+  struct_array_fields?: ProtoStructArrayField[];
 }
 
 /** Decodes CreateCollectionRequest.schema (serialized CollectionSchema bytes). */
@@ -61,7 +67,28 @@ export function decodeField(bytes: Uint8Array): FieldInput {
 
 export function fieldsFromProto(schema: ProtoCollectionSchema): FieldInput[] {
   if ((schema.functions ?? []).length > 0) fail('NOT_SUPPORTED', { what: 'schema functions (BM25, text embedding)' });
-  return schema.fields.filter((f) => !f.is_dynamic).map((f) => {
+  return [...plainFieldsFromProto(schema), ...(schema.struct_array_fields ?? []).map(structFieldFromProto)];
+}
+
+/**
+ * A StructArrayFieldSchema as the catalog takes an Array of Structs field: its sub-fields
+ * keep the types the SDKs send (Array or ArrayOfVector with an element_type) and their
+ * max_capacity, which is the struct field's.
+ */
+function structFieldFromProto(s: ProtoStructArrayField): FieldInput {
+  const params = kvToObject(s.type_params);
+  return {
+    name: s.name,
+    data_type: DataType.Array,
+    element_type: DataType.Struct,
+    description: s.description ?? '',
+    type_params: params,
+    fields: plainFieldsFromProto({ fields: s.fields ?? [] }),
+  };
+}
+
+function plainFieldsFromProto(schema: Pick<ProtoCollectionSchema, 'fields' | 'autoID'>): FieldInput[] {
+  return (schema.fields ?? []).filter((f) => !f.is_dynamic).map((f) => {
     const params = kvToObject(f.type_params);
     const out: FieldInput = {
       name: f.name,
@@ -126,6 +153,16 @@ export function fieldToProto(f: FieldSchema) {
   };
 }
 
+function structFieldToProto(f: FieldSchema) {
+  return {
+    fieldID: String(f.fieldId),
+    name: f.name,
+    description: f.description,
+    fields: f.structFields!.map((s) => fieldToProto({ ...s, type: isVector(s.type) ? DataType.ArrayOfVector : DataType.Array, elementType: s.type })),
+    type_params: f.mmapEnabled !== undefined ? [{ key: 'mmap.enabled', value: String(f.mmapEnabled) }] : [],
+  };
+}
+
 const consistencyNumbers = { Strong: 0, Session: 1, Bounded: 2, Eventually: 3 } as const;
 const consistencyNames = ['Strong', 'Session', 'Bounded', 'Eventually'] as const;
 
@@ -147,7 +184,11 @@ export function schemaToProto(c: CollectionMeta) {
     // The dynamic field ($meta) is the engine's own column: Milvus leaves it out of the
     // schema it describes and reports only enable_dynamic_field. pymilvus builds its
     // insert columns from the fields listed here, so listing it broke every insert.
-    fields: c.schema.fields.filter((f) => !f.isDynamic).map(fieldToProto),
+    fields: c.schema.fields.filter((f) => !f.isDynamic && f.type !== DataType.ArrayOfStruct).map(fieldToProto),
+    // Array of Structs fields go apart, as Milvus describes them: each sub-field an Array
+    // (scalars) or ArrayOfVector (vectors) whose element_type is its own type, carrying
+    // the struct's max_capacity (the SDKs read it from there).
+    struct_array_fields: c.schema.fields.filter((f) => f.type === DataType.ArrayOfStruct).map(structFieldToProto),
     enable_dynamic_field: c.schema.enableDynamicField,
     properties: objectToKv(c.properties),
     functions: [],
@@ -168,10 +209,14 @@ interface VectorField {
   data?: string; dim?: string;
   float_vector?: { data: number[] }; binary_vector?: Uint8Array; float16_vector?: Uint8Array; bfloat16_vector?: Uint8Array;
   sparse_float_vector?: { contents: Uint8Array[]; dim: string }; int8_vector?: Uint8Array;
+  /** A struct's vector sub-field: one VectorField per row, holding that row's vectors one after another. */
+  vector_array?: { dim?: string; data: VectorField[]; element_type?: number };
 }
 
 export interface ProtoFieldData {
   type: number; field_name: string; scalars?: ScalarField | null; vectors?: VectorField | null; field_id?: string; is_dynamic?: boolean; valid_data?: boolean[];
+  /** An Array of Structs column: one FieldData per sub-field, each with one array per row. */
+  struct_arrays?: { fields: ProtoFieldData[] } | null;
 }
 
 const decoder = new TextDecoder();
@@ -216,7 +261,9 @@ export function sparseFromBytes(b: Uint8Array): { indices: number[]; values: num
 /** Splits one FieldData column into per-row values (null where valid_data says so). */
 export function columnValues(fd: ProtoFieldData, rows: number): unknown[] {
   let values: unknown[];
-  if (fd.vectors) {
+  if (fd.struct_arrays) {
+    values = structRows(fd, rows);
+  } else if (fd.vectors) {
     const v = fd.vectors;
     const dim = Number(v.dim ?? 0);
     switch (v.data) {
@@ -264,6 +311,42 @@ export function columnValues(fd: ProtoFieldData, rows: number): unknown[] {
   return values;
 }
 
+/**
+ * An Array of Structs column (StructArrayField) as rows of objects: each sub-field's
+ * column holds one array per row (scalars an array_data entry, vectors a vector_array
+ * entry with the row's vectors flat), and element e of a row is the object of every
+ * sub-field's e-th value. The sub-fields of a row must agree on its element count.
+ */
+function structRows(fd: ProtoFieldData, rows: number): Array<Array<Record<string, unknown>>> {
+  const subs = fd.struct_arrays!.fields ?? [];
+  if (subs.length === 0) fail('INVALID_ARGUMENT', { detail: `Array of Structs field "${fd.field_name}" carries no sub-field columns` });
+  const perSub = subs.map((sub): [string, unknown[][]] => {
+    let perRow: unknown[][];
+    if (sub.vectors) {
+      const va = sub.vectors.vector_array;
+      if (!va) fail('WRONG_TYPE', { field: `${fd.field_name}[${sub.field_name}]`, row: 0, expected: 'vector_array', got: String(sub.vectors.data) });
+      const dim = Number(va.dim ?? sub.vectors.dim ?? 0);
+      perRow = (va.data ?? []).map((v, r) => {
+        const flat = v.float_vector?.data ?? [];
+        const d = Number(v.dim ?? dim);
+        if (!(d > 0) || flat.length % d !== 0) fail('WRONG_DIMENSION', { field: `${fd.field_name}[${sub.field_name}]`, row: r, expected: dim, got: flat.length });
+        return Array.from({ length: flat.length / d }, (_, i) => Array.from(flat.slice(i * d, (i + 1) * d)));
+      });
+    } else {
+      perRow = scalarValues(sub.scalars) as unknown[][];
+    }
+    if (perRow.length !== rows) fail('INVALID_ARGUMENT', { detail: `sub-field "${fd.field_name}[${sub.field_name}]" has ${perRow.length} rows of ${rows} (every row needs its array, empty or not)` });
+    return [sub.field_name, perRow];
+  });
+  return Array.from({ length: rows }, (_, r) => {
+    const n = perSub[0]![1][r]!.length;
+    for (const [name, col] of perSub) {
+      if (col[r]!.length !== n) fail('INVALID_ARGUMENT', { detail: `row ${r} of "${fd.field_name}" has ${n} structs in "${perSub[0]![0]}" but ${col[r]!.length} in "${name}"` });
+    }
+    return Array.from({ length: n }, (_, e) => Object.fromEntries(perSub.map(([name, col]) => [name, col[r]![e]])));
+  });
+}
+
 function chunk(bytes: Uint8Array, width: number, rows: number, field: string, dim: number, perByte: number): Uint8Array[] {
   if (!(width > 0) || bytes.length !== width * rows) {
     fail('WRONG_DIMENSION', { field, row: 0, expected: dim, got: rows ? Math.round((bytes.length / rows) * perByte) : 0 });
@@ -289,6 +372,13 @@ function checkColumnKind(coll: CollectionMeta, fd: ProtoFieldData): void {
   if (fd.is_dynamic) return;
   const f = coll.schema.fields.find((x) => x.name === fd.field_name);
   if (!f) return; // the engine reports unknown fields with their own code
+  if (f.type === DataType.ArrayOfStruct || fd.struct_arrays) {
+    // The SDKs send an Array of Structs column as type Array (or ArrayOfStruct) with struct_arrays.
+    if (f.type !== DataType.ArrayOfStruct || !fd.struct_arrays || (fd.type !== DataType.Array && fd.type !== DataType.ArrayOfStruct)) {
+      fail('WRONG_TYPE', { field: f.name, row: 0, expected: f.type === DataType.ArrayOfStruct ? 'an Array of Structs (struct_arrays)' : `${DataType[f.type]} (${dataKeyOf[f.type]})`, got: `${DataType[fd.type] ?? fd.type} (${fd.struct_arrays ? 'struct_arrays' : fd.vectors?.data ?? fd.scalars?.data ?? 'no data'})` });
+    }
+    return;
+  }
   const kind = fd.vectors ? fd.vectors.data : fd.scalars?.data;
   if (fd.type !== f.type || (kind !== undefined && kind !== dataKeyOf[f.type])) {
     fail('WRONG_TYPE', { field: f.name, row: 0, expected: `${DataType[f.type]} (${dataKeyOf[f.type]})`, got: `${DataType[fd.type] ?? fd.type} (${kind ?? 'no data'})` });
@@ -327,6 +417,10 @@ export function columnsFromFieldsData(fields: ProtoFieldData[], numRows: number,
 
 function inferRows(fd: ProtoFieldData): number {
   if (fd.valid_data?.length) return fd.valid_data.length;
+  if (fd.struct_arrays) {
+    const sub = fd.struct_arrays.fields?.[0];
+    return sub ? (sub.vectors?.vector_array?.data.length ?? scalarValues(sub.scalars).length) : 0;
+  }
   if (fd.vectors) {
     const v = fd.vectors;
     const dim = Number(v.dim ?? 0);
@@ -453,6 +547,7 @@ const encoder = new TextEncoder();
 
 function columnOf(f: FieldSchema, values: unknown[]): ProtoFieldData {
   const base = { type: f.type, field_name: f.name, field_id: String(f.fieldId), is_dynamic: false };
+  if (f.type === DataType.ArrayOfStruct) return { ...base, struct_arrays: { fields: f.structFields!.map((s) => structSubColumn(s, values as Array<Array<Record<string, unknown>> | null>)) }, valid_data: [] };
   const valid_data = f.nullable ? values.map((v) => v !== null && v !== undefined) : [];
   if (isVector(f.type)) {
     const dim = String(f.dim ?? 0);
@@ -495,6 +590,19 @@ function columnOf(f: FieldSchema, values: unknown[]): ProtoFieldData {
       fail('NOT_SUPPORTED', { what: `results of type ${DataType[f.type]}` });
   }
   return { ...base, scalars, valid_data };
+}
+
+/** One sub-field of an Array of Structs result column: per row, the array of its values (vectors flat in a vector_array entry). */
+function structSubColumn(s: FieldSchema, rows: ReadonlyArray<ReadonlyArray<Record<string, unknown>> | null>): ProtoFieldData {
+  const base = { field_name: s.name, field_id: String(s.fieldId), is_dynamic: false, valid_data: [] };
+  if (s.type === DataType.FloatVector) {
+    const dim = String(s.dim);
+    return {
+      ...base, type: DataType.ArrayOfVector,
+      vectors: { dim, vector_array: { dim, element_type: s.type, data: rows.map((r) => ({ dim, float_vector: { data: (r ?? []).flatMap((e) => e[s.name] as number[]) } })) } },
+    };
+  }
+  return { ...base, type: DataType.Array, scalars: { array_data: { element_type: s.type, data: rows.map((r) => arrayScalar(s.type, (r ?? []).map((e) => e[s.name]))) } } };
 }
 
 function arrayScalar(t: DataType, v: unknown[]): ScalarField {
@@ -547,6 +655,7 @@ export function vectorsFromPlaceholderGroup(bytes: Uint8Array, field: FieldSchem
   return ph.values.map((b, i) => {
     switch (ph.type) {
       case 101: {
+        if (field.type === DataType.ArrayOfVector) fail('INVALID_ARGUMENT', { detail: `"${field.name}" is an embedding list: search it with embedding lists (placeholder type EmbListFloatVector), as the SDKs send them for a struct's vector sub-field` });
         if (b.length % 4 !== 0) fail('WRONG_DIMENSION', { field: field.name, row: i, expected: field.dim ?? 0, got: b.length / 4 });
         const copy = new Uint8Array(b);
         return Array.from(new Float32Array(copy.buffer, 0, copy.length / 4));
@@ -562,6 +671,15 @@ export function vectorsFromPlaceholderGroup(bytes: Uint8Array, field: FieldSchem
         return Object.fromEntries(s.indices.map((idx, k) => [idx, s.values[k]]));
       }
       case 105: return Array.from(new Int8Array(b.buffer, b.byteOffset, b.byteLength));
+      case 301: {
+        // EmbListFloatVector: one embedding list, its float32 vectors one after another.
+        if (field.type !== DataType.ArrayOfVector || b.length % 4 !== 0) fail('INVALID_ARGUMENT', { detail: `query ${i}: an embedding list (placeholder type EmbListFloatVector) searches a struct's vector sub-field such as chunks[vector], not "${field.name}"` });
+        const copy = new Uint8Array(b);
+        const flat = new Float32Array(copy.buffer, 0, copy.length / 4);
+        const dim = field.dim!;
+        if (flat.length === 0 || flat.length % dim !== 0) fail('WRONG_DIMENSION', { field: field.name, row: i, expected: dim, got: flat.length });
+        return Array.from({ length: flat.length / dim }, (_, k) => Array.from(flat.subarray(k * dim, (k + 1) * dim)));
+      }
       default:
         fail('NOT_SUPPORTED', { what: `query vectors of placeholder type ${ph.type}` });
     }

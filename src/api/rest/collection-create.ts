@@ -54,6 +54,10 @@ export function planCreate(body: Body, db: string): CreatePlan {
     if ((optionalArray(schema!, 'functions', 'schema.functions') ?? []).length > 0) fail('NOT_SUPPORTED', { what: 'schema functions (BM25, text embedding)' });
     const autoId = optionalBool(schema!, 'autoID', 'schema.autoID') ?? optionalBool(schema!, 'autoId', 'schema.autoId') ?? false;
     fields = schemaFields.map((f, i) => fieldInput(f, i, autoId));
+    // Array of Structs fields: schema.structArrayFields, each { fieldName, description,
+    // fields (as schema.fields), typeParams or elementTypeParams with max_capacity }.
+    const structs = optionalArray(schema!, 'structArrayFields', 'schema.structArrayFields') ?? [];
+    structs.forEach((x, i) => fields.push(structFieldInput(x, i)));
     // The Node SDK's type spells it enabledDynamicField; Milvus reads enableDynamicField.
     enableDynamicField = optionalBool(schema!, 'enableDynamicField', 'schema.enableDynamicField') ?? optionalBool(schema!, 'enabledDynamicField', 'schema.enabledDynamicField') ?? false;
     indexes = indexRequests(body);
@@ -125,6 +129,21 @@ function fieldInput(f: unknown, i: number, schemaAutoId: boolean): FieldInput {
   // An Int64 default past 2^53 keeps its digits; any other type gets a plain number.
   if (dv !== undefined && dv !== null) out.default_value = dataType.toLowerCase() === 'int64' ? dv : numbersOnly(dv);
   return out;
+}
+
+function structFieldInput(f: unknown, i: number): FieldInput {
+  const where = `schema.structArrayFields[${i}]`;
+  if (typeof f !== 'object' || f === null || Array.isArray(f)) bad(`${where} must be an object`);
+  const b = f as Body;
+  const subs = optionalArray(b, 'fields', `${where}.fields`) ?? [];
+  return {
+    name: requireString(b, 'fieldName', `${where}.fieldName`),
+    data_type: 'Array',
+    element_type: 'Struct',
+    description: optionalString(b, 'description', `${where}.description`) ?? '',
+    type_params: { ...(optionalProperties(b, 'typeParams') ?? {}), ...(optionalProperties(b, 'elementTypeParams') ?? {}) },
+    fields: subs.map((x, k) => fieldInput(x, k, false)),
+  };
 }
 
 function properties(body: Body, params: Body): Record<string, string | number | boolean> {

@@ -15,7 +15,13 @@ export function describeCollection(coll: CollectionMeta, aliases: readonly strin
     collectionID: coll.id,
     description: coll.schema.description,
     autoId: pk.autoId,
-    fields: coll.schema.fields.filter((f) => !f.isDynamic).map((f) => describeField(f, int64AsNumbers)),
+    fields: coll.schema.fields.filter((f) => !f.isDynamic && f.type !== DataType.ArrayOfStruct).map((f) => describeField(f, int64AsNumbers)),
+    // Array of Structs fields apart, as the gRPC schema has them (struct_array_fields):
+    // each sub-field described by its own type, with the struct's max_capacity.
+    structArrayFields: coll.schema.fields.filter((f) => f.type === DataType.ArrayOfStruct).map((f) => ({
+      name: f.name, id: f.fieldId, description: f.description,
+      fields: f.structFields!.map((s) => describeField(s, int64AsNumbers)),
+    })),
     functions: [],
     aliases,
     // A JSON-path index on a dynamic key is reported under the key, as Milvus reports it.

@@ -34,6 +34,8 @@ export function resolveName(schema: CollectionSchema, ref: Ident | Path): Checke
     failAt('FILTER_TYPE', `unknown field "${ref.name}"`, pos, guess !== undefined ? `did you mean "${guess}"?` : `fields: ${names.join(', ')}`);
   }
   if (isVector(field.type)) failAt('FILTER_TYPE', `vector field "${field.name}" cannot be used in a filter`, pos);
+  // Milvus 2.6: an Array of Structs field and its sub-fields cannot appear in filters.
+  if (field.type === DataType.ArrayOfStruct) failAt('FILTER_TYPE', `Array of Structs field "${field.name}" (and its sub-fields) cannot be used in a filter, as in Milvus 2.6`, pos);
   const type = staticTypeOf(field.type);
   if (type === undefined) failAt('FILTER_TYPE', `field "${field.name}" of type ${dataTypeName(field.type)} cannot be used in a filter`, pos);
   if (type === 'json') return checked({ kind: 'json', field, path, type, pos });

@@ -1,6 +1,6 @@
 // Insert, upsert, delete, query, search, flush, compaction and segment introspection.
 import { fail } from '../../../errors/index.js';
-import { type CollectionMeta, DataType, isVector, validateName } from '../../../catalog/index.js';
+import { type CollectionMeta, DataType, isVector, structPathOf, validateName } from '../../../catalog/index.js';
 import { type ResultColumn, type ResultColumns, planOutput } from '../../../gateway/index.js';
 import { okStatus } from '../../status.js';
 import type { CallContext, Handler } from '../context.js';
@@ -116,7 +116,10 @@ export const dataHandlers: Record<string, Handler> = {
     // search_input). The deprecated search_by_primary_keys flag is ignored, as in Milvus.
     const byKeys = r.search_input === 'ids' || r.ids?.int_id || r.ids?.str_id ? searchIds(coll, r.ids) : undefined;
     const vectorFields = coll.schema.fields.filter((f) => isVector(f.type));
-    const field = sp.anns_field ? coll.schema.fields.find((f) => f.name === sp.anns_field) : vectorFields.length === 1 ? vectorFields[0] : undefined;
+    // `chunks[vec]`: a struct's vector sub-field, searched with embedding lists.
+    const path = structPathOf(coll.schema, sp.anns_field);
+    const field = path ? { ...path.sub, name: sp.anns_field, type: DataType.ArrayOfVector }
+      : sp.anns_field ? coll.schema.fields.find((f) => f.name === sp.anns_field) : vectorFields.length === 1 ? vectorFields[0] : undefined;
     if (!field) {
       if (sp.anns_field) fail('FIELD_NOT_FOUND', { field: sp.anns_field, collection: coll.name });
       fail('INVALID_ARGUMENT', { detail: `the collection has ${vectorFields.length} vector fields; say which one with anns_field` });
