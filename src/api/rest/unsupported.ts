@@ -8,11 +8,6 @@ const paths = [
   'collections/truncate', 'collections/compact', 'collections/get_compaction_state',
   'collections/fields/add', 'collections/fields/drop',
   'collections/add_function', 'collections/alter_function', 'collections/drop_function',
-  'users/grant_role', 'users/revoke_role',
-  'roles/list', 'roles/describe', 'roles/create', 'roles/drop', 'roles/grant_privilege', 'roles/revoke_privilege',
-  'roles/grant_privilege_v2', 'roles/revoke_privilege_v2',
-  'privilege_groups/create', 'privilege_groups/drop', 'privilege_groups/list',
-  'privilege_groups/add_privileges_to_group', 'privilege_groups/remove_privileges_from_group',
   'jobs/import/list', 'jobs/import/create', 'jobs/import/get_progress', 'jobs/import/describe',
 ];
 
