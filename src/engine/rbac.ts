@@ -58,7 +58,7 @@ export class RbacRole {
 
   // ---------------------------------------------------------------- roles
 
-  createRole(req: { roleName: string }): Promise<Status> {
+  async createRole(req: { roleName: string }): Promise<Status> {
     this.core.checkOpen();
     const name = validateRoleName(this.core.requireObject(req).roleName);
     return this.core.ddl(async () => {
@@ -74,7 +74,7 @@ export class RbacRole {
   }
 
   /** Drops a role and its users' bindings; its grants too with `forceDrop`, else a role with grants is refused. */
-  dropRole(req: { roleName: string; forceDrop?: boolean }): Promise<Status> {
+  async dropRole(req: { roleName: string; forceDrop?: boolean }): Promise<Status> {
     this.core.checkOpen();
     const name = validateRoleName(this.core.requireObject(req).roleName);
     if (builtinRoles.includes(name)) fail('ROLE_NOT_DROPPABLE', { name });
@@ -91,7 +91,7 @@ export class RbacRole {
   }
 
   /** Binds a user to a role or unbinds it; binding twice or unbinding what is not bound changes nothing (as Milvus). */
-  operateUserRole(req: { username: string; roleName: string; remove: boolean }): Promise<Status> {
+  async operateUserRole(req: { username: string; roleName: string; remove: boolean }): Promise<Status> {
     this.core.checkOpen();
     const user = validateUserName(this.core.requireObject(req).username);
     const role = validateRoleName(req.roleName);
@@ -140,7 +140,7 @@ export class RbacRole {
   // ---------------------------------------------------------------- grants
 
   /** OperatePrivilege (V1): a privilege or group on an object type and name, in a database. */
-  operatePrivilege(req: PrivilegeChange): Promise<Status> {
+  async operatePrivilege(req: PrivilegeChange): Promise<Status> {
     this.core.checkOpen();
     const role = validateRoleName(this.core.requireObject(req).role);
     if (!(objectTypes as readonly string[]).includes(req.objectType)) {
@@ -161,7 +161,7 @@ export class RbacRole {
    * a built-in privilege bounds its scope, as Milvus checks it: a cluster-level one is
    * granted on `*`.`*`, a database-level one on a database's `*`.
    */
-  operatePrivilegeV2(req: PrivilegeChangeV2): Promise<Status> {
+  async operatePrivilegeV2(req: PrivilegeChangeV2): Promise<Status> {
     this.core.checkOpen();
     const role = validateRoleName(this.core.requireObject(req).role);
     const privilege = this.privilegeName(req.privilege);
@@ -191,7 +191,7 @@ export class RbacRole {
 
   // ---------------------------------------------------------------- privilege groups
 
-  createPrivilegeGroup(req: { groupName: string }): Promise<Status> {
+  async createPrivilegeGroup(req: { groupName: string }): Promise<Status> {
     this.core.checkOpen();
     const name = this.customGroupName(this.core.requireObject(req).groupName);
     return this.core.ddl(async () => {
@@ -205,7 +205,7 @@ export class RbacRole {
   }
 
   /** Drops a custom group; one that a role is granted is refused (revoke it first). */
-  dropPrivilegeGroup(req: { groupName: string }): Promise<Status> {
+  async dropPrivilegeGroup(req: { groupName: string }): Promise<Status> {
     this.core.checkOpen();
     const name = this.customGroupName(this.core.requireObject(req).groupName);
     return this.core.ddl(async () => {
@@ -226,7 +226,7 @@ export class RbacRole {
   }
 
   /** Adds privileges to a custom group or removes them; each must be a privilege, not a group. */
-  operatePrivilegeGroup(req: { groupName: string; privileges: readonly string[]; remove: boolean }): Promise<Status> {
+  async operatePrivilegeGroup(req: { groupName: string; privileges: readonly string[]; remove: boolean }): Promise<Status> {
     this.core.checkOpen();
     const name = this.customGroupName(this.core.requireObject(req).groupName);
     if (!Array.isArray(req.privileges) || req.privileges.length === 0) fail('INVALID_PRIVILEGE', { detail: 'privileges must name at least one privilege' });
@@ -264,7 +264,7 @@ export class RbacRole {
    * Restores a backup in one commit: nothing of it may exist already (a user, role or
    * group of the same name is refused, and nothing is stored), as Milvus refuses.
    */
-  restoreRbac(req: { backup: RbacBackup; grantor?: string | undefined }): Promise<Status> {
+  async restoreRbac(req: { backup: RbacBackup; grantor?: string | undefined }): Promise<Status> {
     this.core.checkOpen();
     const b = this.core.requireObject(req).backup;
     if (typeof b !== 'object' || b === null) fail('INVALID_ARGUMENT', { detail: 'the RBAC backup is missing' });
