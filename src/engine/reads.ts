@@ -27,6 +27,35 @@ import { type CollectionReq, type GetReq, type QueryReq, type ReadReq, type Sear
 import { type EngineCore, iteratorLeaseMs, exprParamsOf, isPartitionLoaded, shardRouter } from './core.js';
 import type { ReadTicket, ShardPlacement, TicketReq, TicketSource } from '../gateway/roles.js';
 
+/** What a read sees (ReadRole.readView); `release` ends its hold against compaction. */
+interface ReadView {
+  readonly coll: CollectionMeta;
+  readonly data: CollectionData;
+  readonly at: bigint;
+  readonly partitions: Set<number> | undefined;
+  readonly waitApplied: boolean;
+  readonly logEnds: readonly number[] | undefined;
+  readonly partitionsNamed: boolean;
+  readonly release: () => void;
+}
+
+/** A search request as checked before its view is taken (ReadRole.searchColumns). */
+interface SearchPlan {
+  readonly coll: CollectionMeta;
+  readonly field: FieldSchema;
+  readonly metric: ReturnType<typeof searchMetric>;
+  readonly keys: readonly PkKey[] | undefined;
+  readonly queries: PreparedQuery[];
+  readonly filter: FilterPlan;
+  readonly params: ReturnType<typeof parseSearchParams>;
+  readonly groupField: FieldSchema | undefined;
+  readonly iter: ReturnType<typeof searchIteratorParams>;
+  readonly iterState: SearchIterState | undefined;
+  readonly limit: number;
+  readonly offset: number;
+  readonly raw: unknown;
+}
+
 export class ReadRole {
   /**
    * `placement` is the data nodes reads fan out to (the engine's: core.roles.placement);
@@ -38,12 +67,13 @@ export class ReadRole {
   // ---------------------------------------------------------------- reads
 
   /**
-   * Pins what a read sees: a timestamp and the segments. Strong waits for every write
+   * Pins what a read sees: a timestamp and the segments, held against compaction until
+   * the caller calls `release` (in a finally). Strong waits for every write
    * submitted before it; Bounded waits only for writes older than boundedStalenessMs;
    * Session and Eventually read what is applied (a client's own acknowledged writes
    * are always applied, so Session is read-your-writes).
    */
-  private async readView(req: ReadReq, partitionNames: string[] | undefined, pinnedAt?: bigint) {
+  private async readView(req: ReadReq, partitionNames: string[] | undefined, pinnedAt?: bigint): Promise<ReadView> {
     const { coll, data } = this.core.live(req);
     if (!coll.loaded) fail('COLLECTION_NOT_LOADED', { name: coll.name });
     let partitions: Set<number> | undefined;
@@ -78,7 +108,9 @@ export class ReadRole {
     } else {
       at = this.core.collectionSafeTs(data);
     }
-    return { coll, data, at, partitions, waitApplied, logEnds, partitionsNamed: partitionNames !== undefined && partitionNames.length > 0 };
+    // From here until the read is answered, compaction keeps what it sees (core.holdRead).
+    const release = this.core.holdRead(at);
+    return { coll, data, at, partitions, waitApplied, logEnds, partitionsNamed: partitionNames !== undefined && partitionNames.length > 0, release };
   }
 
   /**
@@ -89,6 +121,8 @@ export class ReadRole {
   async readTicket(req: TicketReq): Promise<ReadTicket> {
     this.core.requireObject(req);
     const view = await this.readView(req, req.partition_names);
+    // The gateway reads its own replica's copy, which compaction here does not touch.
+    view.release();
     const { coll, data } = view;
     const placement = this.placement();
     const byNode = shardsByNode(placement.writeOwners(coll.id, data.shards.length), undefined);
@@ -186,6 +220,8 @@ export class ReadRole {
     const pkField = view.coll.schema.fields.find((f) => f.isPrimary)!;
     const pin = this.core.nextPin++;
     this.core.pins.set(pin, { ts: view.at, lastUsedMs: this.core.clock.now() });
+    // The pin holds the snapshot from here on (each page holds it again while it reads).
+    view.release();
     let after: PkKey | undefined;
     const it = pagedIterator(total, async (remaining) => {
       const p = this.core.pins.get(pin);
@@ -210,6 +246,14 @@ export class ReadRole {
     const offset = optionalCount('offset', req.offset) ?? 0;
     if (limit !== undefined && limit + offset > this.core.limits.resultRowsMax) fail('LIMIT_EXCEEDED', { what: 'query result', detail: `offset + limit must be at most ${this.core.limits.resultRowsMax}` });
     const view = await this.readView(req, req.partition_names, pinnedAt);
+    try {
+      return await this.queryView(req, view, limit, offset, after);
+    } finally {
+      view.release();
+    }
+  }
+
+  private async queryView(req: QueryReq, view: ReadView, limit: number | undefined, offset: number, after: PkKey | undefined): Promise<QueryColumns> {
     const { coll, data } = view;
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
     const planned = req.ids !== undefined ? undefined : planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
@@ -337,6 +381,16 @@ export class ReadRole {
       }
     }
     const view = await this.readView(req, req.partition_names, iterState ? this.core.pins.get(iterState.pin)!.ts : undefined);
+    try {
+      return await this.searchView(req, view, { coll, field, metric, keys, queries, filter, params, groupField, iter, iterState, limit, offset, raw });
+    } finally {
+      view.release();
+    }
+  }
+
+  private async searchView(req: SearchReq, view: ReadView, s: SearchPlan): Promise<SearchColumns> {
+    const { coll, field, metric, keys, filter, params, groupField, iter, limit, offset, raw } = s;
+    let { queries, iterState } = s;
     const { data } = view;
     if (keys) queries = await this.vectorsOfKeys(req, coll, data, view, field, keys);
     const keyed = keysAsPks(filter, coll.schema);

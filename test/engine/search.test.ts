@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Elanus } from '../../src/engine/index.js';
 import { Random } from '../../src/testing/index.js';
 import { DataType, basicFields, basicRows, createBasic, range, vec, withEngine } from './helpers.js';
+import { describeNeeding } from '../suites.js';
 
 // From dist/test/engine/ up to /work (the repo's parent) and into shared/datasets.
 const loaderUrl = new URL('../../../../shared/datasets/load.mjs', import.meta.url);
@@ -82,7 +83,7 @@ function assertExactTopK(got: Hit[], truth: Hit[], k: number, tol: number, what:
 
 const hitsOf = (r: unknown): Hit[] => (r as Array<Record<string, unknown>>).map((h) => ({ id: h['id'] as number, score: h['score'] as number }));
 
-describe('search on SIFT-small', { skip: siftMissing }, () => {
+describeNeeding(siftMissing, 'search on SIFT-small', () => {
   test('recall 1.0 against ground truth; exact L2, IP and COSINE top-k; nq > 1; offset; deletes', () => withEngine(async (db) => {
     const loader = (await import(loaderUrl.href)) as Loader;
     const base = loader.readFvecs(fileURLToPath(new URL('siftsmall_base.fvecs', siftDir)));

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataType, promisify } from '@zilliz/milvus2-sdk-node';
 import { assertErr, assertOk, startHarness, type Harness } from './helpers.js';
+import { unsupportedRpcs } from '../../src/api/compat.js';
 
 let h: Harness;
 before(async () => {
@@ -65,7 +66,7 @@ test('GetMetrics returns a JSON report the SDK parses, listing collections', asy
 
 test('unimplemented RPCs answer NOT_SUPPORTED, never success', async () => {
   const notSupported = (s: unknown, rpc: string) =>
-    assertErr(s, { code: 1100, error_code: 'UnexpectedError', elanus: 'NOT_SUPPORTED', reason: new RegExp(`the ${rpc} RPC is not supported`) });
+    assertErr(s, { code: 1100, error_code: 'UnexpectedError', elanus: 'NOT_SUPPORTED', reason: new RegExp(`the ${rpc} RPC \\(${unsupportedRpcs[rpc]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) is not supported`) });
   notSupported((await h.client.runAnalyzer({ text: 'a b', analyzer_params: { tokenizer: 'standard' } } as never) as unknown as { status: unknown }).status, 'RunAnalyzer');
   notSupported((await h.client.listImportTasks({ collection_name: 'x' } as never) as { status: unknown }).status, 'ListImportTasks');
 });

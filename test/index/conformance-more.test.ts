@@ -9,8 +9,9 @@ import { Random } from '../../src/testing/index.js';
 import { type EngineHandle, openEngine, range } from '../engine/helpers.js';
 import { type IndexCase, assertRecall, indexAndLoad, loadDataset, searchAll, truthOf } from './conformance.js';
 import { datasetsMissing, glove, mnist } from './datasets.js';
+import { describeNeeding } from '../suites.js';
 
-describe('index conformance: GloVe-100 (cosine) and MNIST (L2)', { skip: datasetsMissing }, () => {
+describeNeeding(datasetsMissing, 'index conformance: GloVe-100 (cosine) and MNIST (L2)', () => {
   let h: EngineHandle;
   before(async () => {
     h = await openEngine({ limits: { segmentRowsMax: 4000 } });
@@ -42,7 +43,7 @@ describe('index conformance: GloVe-100 (cosine) and MNIST (L2)', { skip: dataset
   });
 });
 
-describe('index conformance: binary vectors (MNIST binarized) and sparse vectors', { skip: datasetsMissing }, () => {
+describeNeeding(datasetsMissing, 'index conformance: binary vectors (MNIST binarized) and sparse vectors', () => {
   let h: EngineHandle;
   before(async () => {
     h = await openEngine({ limits: { segmentRowsMax: 4000 } });

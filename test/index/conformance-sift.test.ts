@@ -9,6 +9,7 @@ import { segmentSearches } from '../../src/query/vector-search.js';
 import { type EngineHandle, openEngine } from '../engine/helpers.js';
 import { type IndexCase, assertRecall, indexAndLoad, loadDataset, searchAll, tagOf, truthOf } from './conformance.js';
 import { type Dataset, datasetsMissing, siftsmall } from './datasets.js';
+import { describeNeeding } from '../suites.js';
 
 const cases: IndexCase[] = [
   { name: 'FLAT', index: { index_type: 'FLAT', metric_type: 'L2' }, search: {}, floor: 1 },
@@ -24,7 +25,7 @@ const cases: IndexCase[] = [
   { name: 'HNSW on BFloat16 vectors', index: { index_type: 'HNSW', metric_type: 'L2', params: { M: 16, efConstruction: 200 } }, search: { ef: 64 }, floor: 0.9, vectorType: DataType.BFloat16Vector },
 ];
 
-describe('index conformance: SIFT-small, L2', { skip: datasetsMissing }, () => {
+describeNeeding(datasetsMissing, 'index conformance: SIFT-small, L2', () => {
   let h: EngineHandle;
   let ds: Dataset;
   before(async () => {

@@ -9,6 +9,7 @@ import type { Elanus } from '../../src/engine/index.js';
 import { segmentSearches } from '../../src/query/vector-search.js';
 import { DataType, withEngine } from '../engine/helpers.js';
 import { type Dataset, datasetsMissing, exactTopK, recall, row, siftsmall } from './datasets.js';
+import { describeNeeding } from '../suites.js';
 
 const chunkRows = 4096;
 const limits = { interimIndexRows: chunkRows };
@@ -51,7 +52,7 @@ async function accessDuring(body: () => Promise<unknown>): Promise<{ index: numb
   return { index: segmentSearches.index - before.index, interim: segmentSearches.interim - before.interim, exact: segmentSearches.exact - before.exact };
 }
 
-describe('interim indexes of growing segments', { skip: datasetsMissing }, () => {
+describeNeeding(datasetsMissing, 'interim indexes of growing segments', () => {
   test('chunks are built in the background and searched with recall against the exact answer', () => withEngine(async (db) => {
     const ds = await siftsmall();
     const rows = 9_000;

@@ -19,6 +19,7 @@ import {
   buildIndex, exactSearch, loadIndex, rangeSearch, searchMany,
   type IndexBuildSpec, type NativeIndex, type NativeMetric, type SearchResult,
 } from '../../src/index/native.js';
+import { describeNeeding } from '../suites.js';
 
 // From dist/test/index/ up to /work (the repo's parent) and into shared/datasets.
 const loaderUrl = new URL('../../../../shared/datasets/load.mjs', import.meta.url);
@@ -161,7 +162,7 @@ const isInvalid = (detail?: RegExp) => (e: unknown) => {
 
 // ---- recall ----------------------------------------------------------------------------
 
-describe('recall@10 on SIFT-small (10,000 × 128, L2)', { skip: dataMissing }, () => {
+describeNeeding(dataMissing, 'recall@10 on SIFT-small (10,000 × 128, L2)', () => {
   test('exactSearch is exact for f32, f16 and bf16 rows (SIFT\'s integers are exact in all three)', async () => {
     const { base, queries, gt, gtDist } = await siftData();
     const r = await exactSearch(base.data, base.n, 128, 'f32', 'L2', queries.data, queries.n, { k });
@@ -205,7 +206,7 @@ describe('recall@10 on SIFT-small (10,000 × 128, L2)', { skip: dataMissing }, (
   });
 });
 
-describe('COSINE and IP on GloVe-100', { skip: dataMissing }, () => {
+describeNeeding(dataMissing, 'COSINE and IP on GloVe-100', () => {
   const d = 100;
   const nq = 100;
   let glove: Promise<{ base: Vectors; qs: Float32Array; gtDist: Float32Array }> | undefined;
@@ -324,7 +325,7 @@ describe('binary vectors', () => {
 
 // ---- filters -----------------------------------------------------------------------------
 
-describe('filters inside the search', { skip: dataMissing }, () => {
+describeNeeding(dataMissing, 'filters inside the search', () => {
   // Floors per allowed share: filtered HNSW walks through disallowed rows, IVF scans only
   // nprobe of nlist lists whatever the filter (so at 1% it sees ~25 allowed rows).
   const cases: Array<[number, number, number]> = [
@@ -390,7 +391,7 @@ describe('filters inside the search', { skip: dataMissing }, () => {
 
 // ---- serialization, concurrency, range ----------------------------------------------------
 
-describe('serialize and load', { skip: dataMissing }, () => {
+describeNeeding(dataMissing, 'serialize and load', () => {
   test('every index kind loads back into one that answers identically; damaged bytes are refused', async () => {
     const { queries } = await siftData();
     const { mask } = maskOf(10_000, 0.3, 3);
@@ -503,7 +504,7 @@ describe('versions in the serialized header', () => {
   });
 });
 
-describe('concurrency', { skip: dataMissing }, () => {
+describeNeeding(dataMissing, 'concurrency', () => {
   test('200 searches started at once on one index equal the same searches run one by one', async () => {
     const { queries } = await siftData();
     const { mask } = maskOf(10_000, 0.2, 11);
@@ -522,7 +523,7 @@ describe('concurrency', { skip: dataMissing }, () => {
   });
 });
 
-describe('range search', { skip: dataMissing }, () => {
+describeNeeding(dataMissing, 'range search', () => {
   // SIFT's values are integers, so float32 L2 and IP over them are exact: the native answer
   // must equal the brute force here row for row, in order (ties by row).
   async function check(metric: NativeMetric, pick: (sorted: number[]) => { radius: number; rangeFilter?: number }, limit?: number): Promise<void> {
@@ -575,7 +576,7 @@ describe('range search', { skip: dataMissing }, () => {
 
 // ---- refusals ------------------------------------------------------------------------------
 
-describe('searchMany: indexes over consecutive row ranges, one task', { skip: dataMissing }, () => {
+describeNeeding(dataMissing, 'searchMany: indexes over consecutive row ranges, one task', () => {
   test('equals each index searched alone, rows shifted by the ranges before, merged per query; masks cover all rows', async () => {
     const { base, queries } = await siftData();
     const spec = { type: 'HNSW', metric: 'L2', dim: 128, element: 'f32', M: 16, efConstruction: 100, storage: 'f32' } as const;

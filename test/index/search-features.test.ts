@@ -9,6 +9,7 @@ import { isElanusError } from '../../src/errors/index.js';
 import { type EngineHandle, openEngine } from '../engine/helpers.js';
 import { indexAndLoad, loadDataset, tagOf } from './conformance.js';
 import { type Dataset, datasetsMissing, exactTopK, row, score, siftsmall } from './datasets.js';
+import { describeNeeding } from '../suites.js';
 
 type Hit = { id: number; score: number; tag?: number };
 
@@ -21,7 +22,7 @@ async function rejects(p: Promise<unknown>, code: string, text?: RegExp): Promis
   });
 }
 
-describe('search features on an HNSW index (SIFT-small)', { skip: datasetsMissing }, () => {
+describeNeeding(datasetsMissing, 'search features on an HNSW index (SIFT-small)', () => {
   let h: EngineHandle;
   let ds: Dataset;
   const name = 'feat';

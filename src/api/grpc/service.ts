@@ -18,6 +18,7 @@ import { resourceGroupHandlers } from './handlers/resource-groups.js';
 import { systemHandlers } from './handlers/system.js';
 import { userHandlers } from './handlers/users.js';
 import { roleHandlers } from './handlers/roles.js';
+import { unsupportedRpcs } from '../compat.js';
 
 export interface CallObserver {
   /** Called once per call with its outcome (metrics, request logs). */
@@ -139,7 +140,7 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
           // (api/privileges.ts), as Milvus's privilege interceptor does: a refusal is a gRPC
           // PERMISSION_DENIED status.
           if (user !== undefined) authorize(engine, rpcAccess[name], req, db, user);
-          if (!handler) throw new ElanusError('NOT_SUPPORTED', { what: `the ${name} RPC` });
+          if (!handler) throw new ElanusError('NOT_SUPPORTED', { what: unsupportedRpcs[name] ? `the ${name} RPC (${unsupportedRpcs[name]})` : `the ${name} RPC` });
           return handler(req, { engine, db, user });
         };
         if (!auth) {

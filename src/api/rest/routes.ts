@@ -38,6 +38,25 @@ import { authorize, restAccessOf } from '../privileges.js';
 
 export const restPrefix = '/v2/vectordb';
 
+/**
+ * The served endpoints, by group, and whether a call's database must exist first. Also
+ * what the README's compatibility table lists as served (api/compat.ts).
+ */
+export const restRouteGroups: ReadonlyArray<{ readonly routes: Readonly<Record<string, RestHandler>>; readonly checkDatabase: boolean }> = [
+  // Database endpoints name their target in dbName, so it need not exist beforehand.
+  { routes: databaseRoutes, checkDatabase: false },
+  { routes: collectionRoutes, checkDatabase: true },
+  { routes: partitionRoutes, checkDatabase: true },
+  { routes: aliasRoutes, checkDatabase: true },
+  { routes: indexRoutes, checkDatabase: true },
+  { routes: writeRoutes, checkDatabase: true },
+  { routes: readRoutes, checkDatabase: true },
+  // Groups are not in a database; transfer_replica names its collection's in dbName.
+  { routes: resourceGroupRoutes, checkDatabase: false },
+  { routes: userRoutes, checkDatabase: false },
+  { routes: roleRoutes, checkDatabase: false },
+];
+
 const jsonType = 'application/json; charset=utf-8';
 
 /** The body parser's result: parse errors travel to the handler as data, not as throws. The text as it came, to forward it. */
@@ -146,18 +165,7 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
         });
       }
     };
-    // Database endpoints name their target in dbName, so it need not exist beforehand.
-    add(databaseRoutes, false);
-    add(collectionRoutes, true);
-    add(partitionRoutes, true);
-    add(aliasRoutes, true);
-    add(indexRoutes, true);
-    add(writeRoutes, true);
-    add(readRoutes, true);
-    // Groups are not in a database; transfer_replica names its collection's in dbName.
-    add(resourceGroupRoutes, false);
-    add(userRoutes, false);
-    add(roleRoutes, false);
+    for (const g of restRouteGroups) add(g.routes, g.checkDatabase);
     add(unsupportedRoutes, false);
   }, { prefix: restPrefix });
 }

@@ -2,15 +2,9 @@
 // NOT_SUPPORTED envelope (HTTP 200, as Milvus answers errors), so a client learns what
 // is missing rather than meeting a 404 it could take for a wrong address.
 import { fail } from '../../errors/index.js';
+import { unsupportedRestPaths } from '../compat.js';
 import type { RestHandler } from './envelope.js';
 
-const paths = [
-  'collections/truncate', 'collections/compact', 'collections/get_compaction_state',
-  'collections/fields/add', 'collections/fields/drop',
-  'collections/add_function', 'collections/alter_function', 'collections/drop_function',
-  'jobs/import/list', 'jobs/import/create', 'jobs/import/get_progress', 'jobs/import/describe',
-];
-
 export const unsupportedRoutes: Readonly<Record<string, RestHandler>> = Object.fromEntries(
-  paths.map((p) => [p, async () => fail('NOT_SUPPORTED', { what: `the REST endpoint /v2/vectordb/${p}` })]),
+  Object.entries(unsupportedRestPaths).map(([p, why]) => [p, async () => fail('NOT_SUPPORTED', { what: `the REST endpoint /v2/vectordb/${p} (${why})` })]),
 );

@@ -57,8 +57,8 @@ export class Lifecycles {
     await this.ctx.call(client, 'flush', (t) => t.flush(coll), { collection: coll, allow: (code) => code === 'RATE_LIMITED' });
 
     if (variant === 'release-drop') {
-      await this.ctx.call(client, 'release-partition', (t) => t.releasePartitions(coll, [p]), { ...spec, allow });
-      await this.drop(client, p);
+      const released = await this.ctx.call(client, 'release-partition', (t) => t.releasePartitions(coll, [p]), { ...spec, allow });
+      await this.drop(client, p, released.r.outcome === 'ok');
       this.completed++;
       return;
     }
@@ -91,13 +91,20 @@ export class Lifecycles {
       this.ctx.checked('unexpected-success');
       if (r.outcome === 'ok') this.ctx.violations.add({ kind: 'unexpected-success', message: `a search of partition ${p} succeeded after it was released`, ops: [op], related: (o) => o.partition === p });
     }
-    await this.drop(client, p);
+    await this.drop(client, p, released.r.outcome === 'ok');
     this.completed++;
   }
 
-  private async drop(client: number, p: string): Promise<void> {
+  /**
+   * Drops partition `p`. When its release did not succeed (it failed with a fault, or its
+   * outcome is unknown after a kill), the partition may still be loaded, and Milvus's
+   * refusal to drop a loaded partition (PARTITION_LOADED) is the right answer.
+   */
+  private async drop(client: number, p: string, releasedOk: boolean): Promise<void> {
     const coll = this.collection;
-    const dropped = await this.ctx.call(client, 'drop-partition', (t) => t.dropPartition(coll, p), { collection: coll, partition: p, allow: this.allowRace(p) });
+    const race = this.allowRace(p);
+    const allow = (code: string, op: Op) => race(code, op) || (!releasedOk && code === 'PARTITION_LOADED');
+    const dropped = await this.ctx.call(client, 'drop-partition', (t) => t.dropPartition(coll, p), { collection: coll, partition: p, allow });
     this.settleDrop(p, dropped.r);
     if (dropped.r.outcome !== 'ok') return;
     // Gone for every operation, with a code.

@@ -17,6 +17,10 @@ export const systemHandlers: Record<string, Handler> = {
       identifier: String(randomInt(1, 2 ** 47)),
     };
   },
+  // Older SDKs' handshake: Milvus answers success with its deploy mode as the reason.
+  async RegisterLink() {
+    return { status: { ...okStatus, reason: 'STANDALONE' }, address: null };
+  },
   async GetVersion() {
     return { status: okStatus, version: milvusVersion };
   },
