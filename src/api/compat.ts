@@ -5,7 +5,6 @@
 // (scripts/compat-table.mjs; test/api/compat-table.test.ts fails when it drifts, when an
 // RPC is neither served nor listed here, or when a served one is still listed).
 
-const rbac = 'roles and privileges are not built yet (issue 17): with --auth-enabled every authenticated user may do everything';
 const functions = 'schema functions (BM25, text embedding) are not built yet (issue 16)';
 const importJobs = 'bulk import from files is not built yet (issue 18); insert in batches instead';
 const replication = 'cross-cluster replication (Milvus CDC) is not part of Elanus';
@@ -25,20 +24,6 @@ export const unsupportedRpcs: Readonly<Record<string, string>> = Object.freeze({
   DeleteUserTags: userTags,
   GetUserTags: userTags,
   ListUsersWithTag: userTags,
-  BackupRBAC: rbac,
-  RestoreRBAC: rbac,
-  CreateRole: rbac,
-  DropRole: rbac,
-  OperateUserRole: rbac,
-  SelectRole: rbac,
-  SelectUser: rbac,
-  OperatePrivilege: rbac,
-  OperatePrivilegeV2: rbac,
-  SelectGrant: rbac,
-  CreatePrivilegeGroup: rbac,
-  DropPrivilegeGroup: rbac,
-  ListPrivilegeGroups: rbac,
-  OperatePrivilegeGroup: rbac,
   CreateRowPolicy: rowPolicies,
   DropRowPolicy: rowPolicies,
   ListRowPolicies: rowPolicies,
@@ -68,21 +53,6 @@ export const unsupportedRestPaths: Readonly<Record<string, string>> = Object.fre
   'collections/add_function': functions,
   'collections/alter_function': functions,
   'collections/drop_function': functions,
-  'users/grant_role': rbac,
-  'users/revoke_role': rbac,
-  'roles/list': rbac,
-  'roles/describe': rbac,
-  'roles/create': rbac,
-  'roles/drop': rbac,
-  'roles/grant_privilege': rbac,
-  'roles/revoke_privilege': rbac,
-  'roles/grant_privilege_v2': rbac,
-  'roles/revoke_privilege_v2': rbac,
-  'privilege_groups/create': rbac,
-  'privilege_groups/drop': rbac,
-  'privilege_groups/list': rbac,
-  'privilege_groups/add_privileges_to_group': rbac,
-  'privilege_groups/remove_privileges_from_group': rbac,
   'jobs/import/list': importJobs,
   'jobs/import/create': importJobs,
   'jobs/import/get_progress': importJobs,

@@ -19,3 +19,8 @@ export {
   credentialKeys, credentialLimits, hashPassword, rootPasswordDefault, rootUser, scryptCost, validatePassword, validateUserName, verifyPassword,
   type CredentialMeta,
 } from './credentials.js';
+export {
+  adminRole, anyName, builtinGroups, builtinRoles, grantsAllow, objectTypeOf, objectTypes, privilegeLevelOf, privilegeNames, publicRole, rbacKeys,
+  rbacLimits, validateRoleName, type GrantMeta, type Need, type ObjectType, type Privilege, type PrivilegeChange, type PrivilegeChangeV2, type PrivilegeGroupMeta, type PrivilegeLevel, type RbacBackup,
+  type RoleMeta, type UserRoleMeta,
+} from './rbac.js';

@@ -22,6 +22,7 @@ import type { ReadRole } from './reads.js';
 import type { ShardPlacement } from '../gateway/roles.js';
 import type { WriteRole } from './writes.js';
 import type { UsersRole } from './users.js';
+import type { RbacRole } from './rbac.js';
 
 /** The roles, wired by Elanus.open: each reaches the others only through here. */
 export interface EngineRoles {
@@ -35,6 +36,8 @@ export interface EngineRoles {
   readonly placement: ShardPlacement;
   /** Users and their passwords. */
   readonly users: UsersRole;
+  /** Roles, grants and privilege groups, and the privilege check. */
+  readonly rbac: RbacRole;
 }
 
 export class EngineCore {

@@ -29,6 +29,7 @@ import { EngineCore, type EngineRoles } from './core.js';
 import { CatalogRole } from './catalog-ddl.js';
 import { ResourceGroupRole } from './resource-groups.js';
 import { UsersRole } from './users.js';
+import { RbacRole } from './rbac.js';
 import { IndexRole } from './index-ddl.js';
 import { Maintenance } from './maintenance.js';
 import { ReadRole } from './reads.js';
@@ -127,6 +128,22 @@ export class Elanus implements Gateway {
   readonly describeUser: UsersRole['describeUser'];
   readonly credentialStamp: UsersRole['credentialStamp'];
   readonly verifyCredential: UsersRole['verifyCredential'];
+  // roles and privileges
+  readonly createRole: RbacRole['createRole'];
+  readonly dropRole: RbacRole['dropRole'];
+  readonly operateUserRole: RbacRole['operateUserRole'];
+  readonly selectRole: RbacRole['selectRole'];
+  readonly selectUser: RbacRole['selectUser'];
+  readonly operatePrivilege: RbacRole['operatePrivilege'];
+  readonly operatePrivilegeV2: RbacRole['operatePrivilegeV2'];
+  readonly selectGrant: RbacRole['selectGrant'];
+  readonly createPrivilegeGroup: RbacRole['createPrivilegeGroup'];
+  readonly dropPrivilegeGroup: RbacRole['dropPrivilegeGroup'];
+  readonly listPrivilegeGroups: RbacRole['listPrivilegeGroups'];
+  readonly operatePrivilegeGroup: RbacRole['operatePrivilegeGroup'];
+  readonly backupRbac: RbacRole['backupRbac'];
+  readonly restoreRbac: RbacRole['restoreRbac'];
+  readonly allows: RbacRole['allows'];
 
   // maintenance
   readonly flush: Maintenance['flush'];
@@ -221,6 +238,21 @@ export class Elanus implements Gateway {
     this.describeUser = roles.users.describeUser.bind(roles.users);
     this.credentialStamp = roles.users.credentialStamp.bind(roles.users);
     this.verifyCredential = roles.users.verifyCredential.bind(roles.users);
+    this.createRole = roles.rbac.createRole.bind(roles.rbac);
+    this.dropRole = roles.rbac.dropRole.bind(roles.rbac);
+    this.operateUserRole = roles.rbac.operateUserRole.bind(roles.rbac);
+    this.selectRole = roles.rbac.selectRole.bind(roles.rbac);
+    this.selectUser = roles.rbac.selectUser.bind(roles.rbac);
+    this.operatePrivilege = roles.rbac.operatePrivilege.bind(roles.rbac);
+    this.operatePrivilegeV2 = roles.rbac.operatePrivilegeV2.bind(roles.rbac);
+    this.selectGrant = roles.rbac.selectGrant.bind(roles.rbac);
+    this.createPrivilegeGroup = roles.rbac.createPrivilegeGroup.bind(roles.rbac);
+    this.dropPrivilegeGroup = roles.rbac.dropPrivilegeGroup.bind(roles.rbac);
+    this.listPrivilegeGroups = roles.rbac.listPrivilegeGroups.bind(roles.rbac);
+    this.operatePrivilegeGroup = roles.rbac.operatePrivilegeGroup.bind(roles.rbac);
+    this.backupRbac = roles.rbac.backupRbac.bind(roles.rbac);
+    this.restoreRbac = roles.rbac.restoreRbac.bind(roles.rbac);
+    this.allows = roles.rbac.allows.bind(roles.rbac);
     this.flush = roles.maintenance.flush.bind(roles.maintenance);
     this.flushSync = roles.maintenance.flushSync.bind(roles.maintenance);
     this.compact = roles.maintenance.compact.bind(roles.maintenance);
@@ -340,6 +372,7 @@ export class Elanus implements Gateway {
         writes: new WriteRole(core), reads: new ReadRole(core),
         placement: opts.replicas ? new ReplicatedPlacement(nodes[0]!, opts.replicas) : new LocalPlacement(nodes),
         users: new UsersRole(core, opts.rootPassword),
+        rbac: new RbacRole(core),
       };
       core.roles = roles;
       await roles.maintenance.recover(legacyDropped);

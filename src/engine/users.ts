@@ -14,7 +14,7 @@
 // hash, which wins from then on.
 import { fail } from '../errors/index.js';
 import {
-  credentialKeys, credentialLimits, hashPassword, rootPasswordDefault, rootUser, validatePassword, validateUserName, verifyPassword,
+  credentialKeys, credentialLimits, hashPassword, rbacKeys, rootPasswordDefault, rootUser, validatePassword, validateUserName, verifyPassword,
   type CredentialMeta,
 } from '../catalog/index.js';
 import { status } from '../gateway/requests.js';
@@ -111,7 +111,9 @@ export class UsersRole {
     return this.core.ddl(async () => {
       // Drops are idempotent, as elsewhere: a user that is not there is already dropped.
       if (!this.stored(username)) return status;
-      await this.core.catalog.commit({ del: [credentialKeys.user(username)] });
+      // Its role bindings go with it, in the same commit: a user created later under the
+      // same name starts with no role.
+      await this.core.catalog.commit({ del: [credentialKeys.user(username)], delPrefix: [rbacKeys.userRolesOf(username)] });
       return status;
     });
   }
@@ -121,12 +123,12 @@ export class UsersRole {
     return { status, usernames: this.names() };
   }
 
-  /** REST users/describe: the user's roles (none until roles exist: issue 17's next slice). */
+  /** REST users/describe: the user's roles. */
   async describeUser(req: { username: string }): Promise<{ status: typeof status; username: string; roles: string[] }> {
     this.core.checkOpen();
     const username = validateUserName(this.core.requireObject(req).username);
     if (this.credentialStamp(username) === undefined) fail('USER_NOT_FOUND', { name: username });
-    return { status, username, roles: [] };
+    return { status, username, roles: [...this.core.roles.rbac.rolesOf(username)] };
   }
 
   // ---------------------------------------------------------------- helpers

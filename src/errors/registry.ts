@@ -140,6 +140,20 @@ export const errorRegistry = Object.freeze({
   AUTH_MISSING: callSpec('missing authorization in header; user hasn\'t authenticated', 1800, 3, 401, 16),
   AUTH_FAILED: callSpec('auth check failure, please check username and password are correct; user hasn\'t authenticated', 1800, 3, 401, 16),
   AUTH_RATE_LIMITED: callSpec('too many failed authentications from {address}: at most {max} in {windowSeconds} s; retry after {retryAfterSeconds} s', 8, 3, 429, 8, true),
+  // Roles, grants and privilege groups (catalog/rbac.ts, engine/rbac.ts, api/privileges.ts).
+  // A call refused for want of a privilege gets Milvus's privilege interceptor answer: a
+  // gRPC PERMISSION_DENIED status (7) with its text; REST v2: HTTP 403 with code 1401.
+  PERMISSION_DENIED: callSpec('{privilege}: permission deny to {user} in the `{db}` database', 1401, 3, 403, 7),
+  INVALID_ROLE_NAME: spec('invalid role name {name}, {rule}: invalid parameter', 1100, 5, 400),
+  INVALID_PRIVILEGE_GROUP_NAME: spec('invalid privilege group name {name}, {rule}: invalid parameter', 1100, 5, 400),
+  ROLE_ALREADY_EXISTS: spec('role [name:"{name}"] already exists', 65535, 35, 409),
+  ROLE_NOT_FOUND: spec('not found the role, maybe the role isn\'t existed or internal system error[role={name}]', 65535, 38, 404),
+  ROLE_NOT_DROPPABLE: spec('the role[{name}] is a default role, which can\'t be dropped: invalid parameter', 1100, 36, 400),
+  ROLE_HAS_GRANTS: spec('fail to drop the role that it has privileges. Use REVOKE API to revoke privileges[role={name}]', 65535, 36, 409),
+  INVALID_PRIVILEGE: spec('{detail}: invalid parameter', 1100, 41, 400),
+  PRIVILEGE_GROUP_ALREADY_EXISTS: spec('privilege group [{name}] already exists', 65535, 58, 409),
+  PRIVILEGE_GROUP_NOT_FOUND: spec('privilege group [{name}] does not exist', 65535, 61, 404),
+  PRIVILEGE_GROUP_IN_USE: spec('privilege group [{name}] is used by role [{role}], Use REVOKE API to revoke it first', 65535, 59, 409),
   // The embedded log (wal/). 1300 and 1302 are Milvus's ErrMqTopicNotFound and ErrMqInternal.
   TOPIC_NOT_FOUND: spec('log topic "{topic}" does not exist', 1300, 1, 404),
   CONSUMER_GROUP_NOT_FOUND: spec('consumer group "{group}" does not exist on log topic "{topic}"', 1302, 1, 404),

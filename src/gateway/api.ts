@@ -2,7 +2,9 @@
 // nothing else. The embedded engine implements it in process (engine/elanus.ts); a remote
 // gateway in cluster mode implements the same calls over the wire. Requests and results are
 // plain data (no engine objects), so either side of a wire can hold them.
-import type { CollectionMeta, ConsistencyLevel, DataType, FieldInput } from '../catalog/index.js';
+import type {
+  CollectionMeta, ConsistencyLevel, DataType, FieldInput, GrantMeta, Need, PrivilegeChange, PrivilegeChangeV2, RbacBackup,
+} from '../catalog/index.js';
 import type { AlterIndexReq, CreateIndexReq, DropIndexPropertiesReq, IndexDescription, IndexReq, IndexState } from './indexes.js';
 import type { MergedHit } from './merge.js';
 import type { LoadOptions, ResourceGroupCalls } from './resource-groups.js';
@@ -167,6 +169,26 @@ export interface Coordinator extends ResourceGroupCalls {
   credentialStamp(username: string): string | undefined;
   /** Resolves with the stamp the password was verified against, or undefined when the user or password is wrong. */
   verifyCredential(username: string, password: string): Promise<string | undefined>;
+
+  // ---------------------------------------------------------------- roles and privileges (engine/rbac.ts)
+
+  createRole(req: { roleName: string; }): Promise<Status>;
+  /** Refused while the role has grants, unless `forceDrop`. */
+  dropRole(req: { roleName: string; forceDrop?: boolean; }): Promise<Status>;
+  operateUserRole(req: { username: string; roleName: string; remove: boolean; }): Promise<Status>;
+  selectRole(req: { roleName?: string | undefined; includeUserInfo?: boolean; }): { status: Status; results: Array<{ role: string; users: string[]; }>; };
+  selectUser(req: { username?: string | undefined; includeRoleInfo?: boolean; }): { status: Status; results: Array<{ user: string; roles: string[]; }>; };
+  operatePrivilege(req: PrivilegeChange): Promise<Status>;
+  operatePrivilegeV2(req: PrivilegeChangeV2): Promise<Status>;
+  selectGrant(req: { role: string; objectType?: string | undefined; objectName?: string | undefined; dbName?: string | undefined; }): { status: Status; grants: GrantMeta[]; };
+  createPrivilegeGroup(req: { groupName: string; }): Promise<Status>;
+  dropPrivilegeGroup(req: { groupName: string; }): Promise<Status>;
+  listPrivilegeGroups(): { status: Status; groups: Array<{ name: string; privileges: string[]; }>; };
+  operatePrivilegeGroup(req: { groupName: string; privileges: readonly string[]; remove: boolean; }): Promise<Status>;
+  backupRbac(): { status: Status; backup: RbacBackup; };
+  restoreRbac(req: { backup: RbacBackup; grantor?: string | undefined; }): Promise<Status>;
+  /** Whether `user` may make a call that needs `need` (root and admin may make every call). Synchronous: every call asks it. */
+  allows(user: string, need: Need): boolean;
 
   // ---------------------------------------------------------------- flush and compaction
 

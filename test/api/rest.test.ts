@@ -464,9 +464,9 @@ test('errors: every bad request gets a coded envelope (HTTP 200), unknown paths 
   assert.equal(get.status, 404);
   assert.equal((await fetch(`${base}/v2/other`, { method: 'POST', body: '{}' })).status, 404);
   // Milvus endpoints not implemented yet answer a coded envelope, not a 404.
-  const roles = await post('/v2/vectordb/roles/list', {});
-  assert.equal(roles.status, 200);
-  fails(roles.json, 1100, 'NOT_SUPPORTED');
+  const imports = await post('/v2/vectordb/jobs/import/list', {});
+  assert.equal(imports.status, 200);
+  fails(imports.json, 1100, 'NOT_SUPPORTED');
 
   // After all that, the server still serves.
   assert.deepEqual(ok(await sdk.getCollectionStatistics({ collectionName: 'errs' })), { rowCount: 1 });

@@ -116,16 +116,16 @@ test('users and authentication through the SDK and REST, across a restart and a 
   // REST: a user changes their own password with the old one; root changes anyone's without it.
   r = await rest(s, 'users/update_password', { userName: 'bob', password: 'bob-pass-1', newPassword: 'bob-pass-2' }, 'Bearer bob:bob-pass-1');
   assert.deepEqual([r.status, r.json.code], [200, 0]);
-  r = await rest(s, 'users/list', {}, 'Bearer bob:bob-pass-1');
+  r = await rest(s, 'users/describe', { userName: 'bob' }, 'Bearer bob:bob-pass-1');
   assert.equal(r.status, 401);
   r = await rest(s, 'users/update_password', { userName: 'bob', password: 'forgotten', newPassword: 'bob-pass-3' }, 'Bearer root:Milvus');
   assert.deepEqual([r.status, r.json.code], [200, 0]);
-  assert.equal((await rest(s, 'users/list', {}, 'Bearer bob:bob-pass-3')).status, 200);
+  assert.equal((await rest(s, 'users/describe', { userName: 'bob' }, 'Bearer bob:bob-pass-3')).status, 200);
 
   // A dropped user is refused on its very next call; root cannot be dropped.
   r = await rest(s, 'users/drop', { userName: 'bob' }, 'Bearer root:Milvus');
   assert.deepEqual([r.status, r.json.code], [200, 0]);
-  assert.equal((await rest(s, 'users/list', {}, 'Bearer bob:bob-pass-3')).status, 401);
+  assert.equal((await rest(s, 'users/describe', { userName: 'bob' }, 'Bearer bob:bob-pass-3')).status, 401);
   await refused(bob.listDatabases(), unauthenticated, 'AUTH_FAILED');
   const dropRoot = await admin.deleteUser({ username: 'root' });
   assert.deepEqual([dropRoot.code, dropRoot.reason], [1401, 'ROOT_NOT_DELETABLE: root user cannot be deleted: privilege not permitted']);
@@ -147,7 +147,8 @@ test('users and authentication through the SDK and REST, across a restart and a 
   // The SDK's HttpClient: its Authorization header from username and password, or a token.
   const endpoint = `http://127.0.0.1:${s.port}`;
   assert.deepEqual(await new HttpClient({ endpoint, username: 'root', password: 'Root-Pass-2' }).listUsers(), { code: 0, data: ['root', 'alice'] });
-  assert.deepEqual(await new HttpClient({ endpoint, token: 'alice:alice-pass-2' }).listUsers(), { code: 0, data: ['root', 'alice'] });
+  // A user with no role may not list the users (SelectOwnership), but may describe itself.
+  assert.deepEqual(await new HttpClient({ endpoint, token: 'alice:alice-pass-2' }).describeUser({ userName: 'alice' }), { code: 0, data: [] });
   await assert.rejects(new HttpClient({ endpoint }).listUsers(), (e: Error & { status?: number }) => {
     assert.equal(e.status, 401);
     assert.match(e.message, /"code":1800,"message":"AUTH_MISSING: /);

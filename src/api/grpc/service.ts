@@ -9,6 +9,7 @@ import { packageDefinition, serviceMethods, serviceName } from '../proto.js';
 import { okStatus, statusOf, toElanusError } from '../status.js';
 import { addressOf, type Authenticator } from '../auth.js';
 import { RelayedStatus } from '../forward.js';
+import { authorize, rpcAccess } from '../privileges.js';
 import type { Handler } from './context.js';
 import { catalogHandlers } from './handlers/catalog.js';
 import { dataHandlers } from './handlers/data.js';
@@ -16,6 +17,7 @@ import { indexHandlers } from './handlers/indexes.js';
 import { resourceGroupHandlers } from './handlers/resource-groups.js';
 import { systemHandlers } from './handlers/system.js';
 import { userHandlers } from './handlers/users.js';
+import { roleHandlers } from './handlers/roles.js';
 import { unsupportedRpcs } from '../compat.js';
 
 export interface CallObserver {
@@ -23,7 +25,7 @@ export interface CallObserver {
   (rpc: string, ms: number, code: string): void;
 }
 
-export const implemented: Readonly<Record<string, Handler>> = Object.freeze({ ...systemHandlers, ...catalogHandlers, ...dataHandlers, ...indexHandlers, ...resourceGroupHandlers, ...userHandlers });
+export const implemented: Readonly<Record<string, Handler>> = Object.freeze({ ...systemHandlers, ...catalogHandlers, ...dataHandlers, ...indexHandlers, ...resourceGroupHandlers, ...userHandlers, ...roleHandlers });
 
 /** Where a call goes when this node does not serve it itself (cluster mode's gateways). */
 export interface CallForwarder {
@@ -49,7 +51,8 @@ const identity = (b: Buffer): Buffer => b;
 
 /**
  * With `auth`, every call is authenticated before it is decoded: its `authorization`
- * metadata must name a user and that user's password (api/auth.ts). A call refused there
+ * metadata must name a user and that user's password (api/auth.ts); once decoded, the
+ * user must hold the privilege the call needs (api/privileges.ts). A call refused there
  * ends in a gRPC status (16 UNAUTHENTICATED, or 8 RESOURCE_EXHAUSTED past the failure
  * limit), as Milvus's interceptor answers, not in an OK reply. A call this node forwards
  * is authenticated by the node that serves it.
@@ -131,9 +134,14 @@ export function addMilvusService(server: grpc.Server, engine: Gateway, observe: 
           return;
         }
         const serve = (user: string | undefined) => {
-          if (!handler) throw new ElanusError('NOT_SUPPORTED', { what: unsupportedRpcs[name] ? `the ${name} RPC (${unsupportedRpcs[name]})` : `the ${name} RPC` });
           const req = (method.requestDeserialize(call.request) ?? {}) as Record<string, unknown>;
-          return handler(req, { engine, db: dbOf(req, call.metadata), user });
+          const db = dbOf(req, call.metadata);
+          // With authentication on, the caller's privileges are judged before anything else
+          // (api/privileges.ts), as Milvus's privilege interceptor does: a refusal is a gRPC
+          // PERMISSION_DENIED status.
+          if (user !== undefined) authorize(engine, rpcAccess[name], req, db, user);
+          if (!handler) throw new ElanusError('NOT_SUPPORTED', { what: unsupportedRpcs[name] ? `the ${name} RPC (${unsupportedRpcs[name]})` : `the ${name} RPC` });
+          return handler(req, { engine, db, user });
         };
         if (!auth) {
           serve(undefined).then((reply) => finish(reply, 'OK'), fromError);

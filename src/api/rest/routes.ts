@@ -31,8 +31,10 @@ import { resourceGroupRoutes } from './resource-groups.js';
 import { unsupportedRoutes } from './unsupported.js';
 import { localRestReads, type RestForwarding } from '../forward.js';
 import { userRoutes } from './users.js';
+import { roleRoutes } from './roles.js';
 import { addressOf, type Authenticator } from '../auth.js';
 import { toElanusError } from '../status.js';
+import { authorize, restAccessOf } from '../privileges.js';
 
 export const restPrefix = '/v2/vectordb';
 
@@ -52,6 +54,7 @@ export const restRouteGroups: ReadonlyArray<{ readonly routes: Readonly<Record<s
   // Groups are not in a database; transfer_replica names its collection's in dbName.
   { routes: resourceGroupRoutes, checkDatabase: false },
   { routes: userRoutes, checkDatabase: false },
+  { routes: roleRoutes, checkDatabase: false },
 ];
 
 const jsonType = 'application/json; charset=utf-8';
@@ -122,6 +125,7 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
     const add = (routes: Readonly<Record<string, RestHandler>>, checkDatabase: boolean) => {
       for (const [path, handler] of Object.entries(routes)) {
         const rpc = forwarding && !auth ? localRestReads.get(`${restPrefix}/${path}`) : undefined;
+        const access = restAccessOf(path);
         scope.post(`/${path}`, async (req, reply) => {
           const started = performance.now();
           const address = rpc === undefined ? undefined : forwarding!.target();
@@ -143,14 +147,20 @@ export function registerRestRoutes(app: FastifyInstance, engine: Gateway, logger
             return reply;
           }
           let envelope: Record<string, unknown>;
+          let httpStatus = 200;
+          const user = users.get(req);
+          // With authentication on, the caller's privileges are judged before the body's
+          // database is looked up (api/privileges.ts); a refusal answers HTTP 403, as Milvus's.
+          const authorizeCall = user === undefined ? undefined : (body: Body, db: string) => authorize(engine, access, body, db, user);
           try {
-            envelope = okEnvelope(await handler(callOf(engine, req, checkDatabase, users.get(req))));
+            envelope = okEnvelope(await handler(callOf(engine, req, checkDatabase, user, authorizeCall)));
           } catch (e) {
             envelope = errorEnvelope(e);
+            if (e instanceof ElanusError && e.code === 'PERMISSION_DENIED') httpStatus = e.spec.httpStatus;
             if (!(e instanceof ElanusError)) logger.error({ err: e, path }, 'rest: unexpected error');
           }
           logger.debug({ path, code: envelope['code'], ms: Math.round((performance.now() - started) * 1000) / 1000 }, 'rest');
-          send(reply, 200, envelope);
+          send(reply, httpStatus, envelope);
           return reply;
         });
       }
@@ -164,7 +174,9 @@ function send(reply: FastifyReply, status: number, envelope: unknown): void {
   void reply.code(status).type(jsonType).send(stringifyJson(envelope));
 }
 
-function callOf(engine: Gateway, req: FastifyRequest, checkDatabase: boolean, user: string | undefined): RestCall {
+function callOf(
+  engine: Gateway, req: FastifyRequest, checkDatabase: boolean, user: string | undefined, authorizeCall?: (body: Body, db: string) => void,
+): RestCall {
   const parsed = req.body as ParsedBody | undefined;
   let body: Body = {};
   let hasBigInt = false;
@@ -179,6 +191,7 @@ function callOf(engine: Gateway, req: FastifyRequest, checkDatabase: boolean, us
   if (given !== undefined && given !== null && typeof given !== 'string') fail('INVALID_ARGUMENT', { detail: 'dbName must be a string' });
   const header = req.headers['db-name'];
   const db = (typeof given === 'string' && given) || (typeof header === 'string' && header) || 'default';
+  authorizeCall?.(body, db);
   // The engine answers some calls on a missing database with an empty result (a list);
   // Milvus answers them all with "database not found", and so does this.
   if (checkDatabase && !engine.hasDatabase(db)) fail('DATABASE_NOT_FOUND', { name: db });
