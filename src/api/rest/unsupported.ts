@@ -5,8 +5,7 @@ import { fail } from '../../errors/index.js';
 import type { RestHandler } from './envelope.js';
 
 const paths = [
-  'collections/truncate', 'collections/compact', 'collections/get_compaction_state',
-  'collections/fields/add', 'collections/fields/drop',
+  'collections/fields/drop',
   'collections/add_function', 'collections/alter_function', 'collections/drop_function',
   'users/grant_role', 'users/revoke_role',
   'roles/list', 'roles/describe', 'roles/create', 'roles/drop', 'roles/grant_privilege', 'roles/revoke_privilege',
