@@ -174,7 +174,8 @@ export class Segment {
   }
 
   visible(i: number, at: bigint, since: bigint): boolean {
-    if (this.tsCol[i]! < since) return false;
+    // No row read from the column when none can have expired (always so without a TTL).
+    if (since > this.minTs && this.tsCol[i]! < since) return false;
     // Reading at or after every insert and delete of this segment (the common case):
     // a row is visible exactly when it was never deleted.
     if (at >= this.maxTs && at >= this.maxDeleteTs) return this.deleted[i] === 0;
