@@ -45,10 +45,6 @@ export const unsupportedRpcs: Readonly<Record<string, string>> = Object.freeze({
 
 /** RESTful v2 endpoints (paths under /v2/vectordb/) without a handler, with the reason. */
 export const unsupportedRestPaths: Readonly<Record<string, string>> = Object.freeze({
-  'collections/truncate': 'not wired to REST yet; TruncateCollection over gRPC does it',
-  'collections/compact': 'not wired to REST yet; ManualCompaction over gRPC does it',
-  'collections/get_compaction_state': 'not wired to REST yet; GetCompactionState over gRPC answers it',
-  'collections/fields/add': 'not wired to REST yet; AddCollectionField over gRPC does it',
   'collections/fields/drop': 'dropping a field is a Milvus 3.0 call (DropCollectionField), not in the 2.6 protocol Elanus serves',
   'collections/add_function': functions,
   'collections/alter_function': functions,

@@ -3,6 +3,7 @@ export * from './limits.js';
 export { normalizeSchema, normalizeAddedField, scalarProblem, int64Of, dynamicFieldName, mmapParam, type FieldInput } from './schema.js';
 export { validateName, reservedFieldNames, type NameKind } from './names.js';
 export { Catalog, keys as catalogKeys, defaultDatabase, defaultPartition, deepFreeze } from './catalog.js';
+export { checkCollectionTtl, collectionTtlKey, collectionTtlSeconds, collectionTtlSecondsMax } from './ttl.js';
 export { IdAllocator } from './id-allocator.js';
 export {
   normalizeIndex, normalizeIndexProperty, requireIndexProperty, sameIndexSpec, indexesOf, allowedIndexTypes, defaultMetric,

@@ -2,9 +2,9 @@
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
-import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax, validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName, arrayCapacityMax, mmapParam, type FieldSchema } from '../catalog/index.js';
+import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax, validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName, arrayCapacityMax, mmapParam, type FieldSchema, checkCollectionTtl, collectionTtlKey, collectionTtlSeconds } from '../catalog/index.js';
 import { objectKeys } from '../storage/index.js';
-import { physicalOf } from '../tso/index.js';
+import { expiredBefore, physicalOf } from '../tso/index.js';
 import { CollectionData, collectionPrefix, metaKeys, topicOf } from './collection.js';
 import { type CollectionReq, type CreateCollectionReq, type DbScoped, type PartitionReq, status } from '../gateway/requests.js';
 import { type EngineCore, isPartitionLoaded } from './core.js';
@@ -273,7 +273,9 @@ export class CatalogRole {
     const { data } = this.core.live(req);
     await data.barrier();
     const at = this.core.tso.next();
-    const rows = data.shards.reduce((n, s) => n + s.count(at), 0);
+    // The collection's TTL as it is once the wait is over, like a read at `at`.
+    const since = expiredBefore(at, collectionTtlSeconds(this.core.live(req).coll));
+    const rows = data.shards.reduce((n, s) => n + s.count(at, since), 0);
     return { status, stats: [{ key: 'row_count', value: String(rows) }], data: { row_count: rows } };
   }
 
@@ -465,7 +467,8 @@ export class CatalogRole {
     const p = this.core.livePartition(coll, data, req.partition_name);
     await data.barrier();
     const at = this.core.tso.next();
-    const rows = data.shards.reduce((n, s) => n + s.count(at, new Set([p.id])), 0);
+    const since = expiredBefore(at, collectionTtlSeconds(this.core.live(req).coll));
+    const rows = data.shards.reduce((n, s) => n + s.count(at, since, new Set([p.id])), 0);
     return { status, stats: [{ key: 'row_count', value: String(rows) }], data: { row_count: rows } };
   }
 
@@ -602,8 +605,7 @@ function stringProps(p: Record<string, unknown> | undefined): Record<string, str
 }
 
 function validateProperties(p: Record<string, string>): void {
-  const ttl = p['collection.ttl.seconds'];
-  if (ttl !== undefined && !/^\d+$/.test(ttl)) fail('INVALID_ARGUMENT', { detail: `collection.ttl.seconds must be a non-negative integer, got ${JSON.stringify(ttl)}` });
+  checkCollectionTtl(p[collectionTtlKey]);
 }
 
 function kv(p: Readonly<Record<string, string>>): Array<{ key: string; value: string }> {

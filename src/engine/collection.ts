@@ -3,7 +3,7 @@
 // ("Flush and recovery"). Metadata commits run in the engine's coordinator queue, so
 // they are ordered with DDL: a drop and a flush cannot interleave their commits.
 import { ElanusError, assert } from '../errors/index.js';
-import type { CollectionMeta, CollectionSchema } from '../catalog/index.js';
+import { type CollectionMeta, type CollectionSchema, collectionTtlSeconds } from '../catalog/index.js';
 import { SerialQueue } from '../concurrency/index.js';
 import { type Column, defaultColumn, typedCtorOf, widthOf } from '../segments/columns.js';
 import { timestampFieldId } from '../segments/codec.js';
@@ -89,6 +89,8 @@ export interface EngineContext {
   crash(point: CrashPoint): void;
   /** The timestamp every current and future read is at or above. */
   safeTs(): bigint;
+  /** Rows of the collection written before this have expired for every current and future read (EngineCore.safeSince). */
+  safeSince(collectionId: number, ttlSeconds: number): bigint;
   /** Reports background failures (never thrown to a caller who did not ask). */
   onBackgroundError(e: unknown): void;
   /** Flushed segments appeared (a flush or compaction committed): their indexes can be built. */
@@ -504,11 +506,13 @@ export class CollectionData {
   private async compactShard(shard: Shard): Promise<{ merged: number; removedRows: number }> {
     if (this.state !== 'ready') return { merged: 0, removedRows: 0 };
     const safeTs = this.ctx.safeTs();
+    // Rows expired under the collection's TTL are dead like deleted ones: no read sees them.
+    const since = this.ctx.safeSince(this.id, collectionTtlSeconds(this.meta()));
     const { compactionSmallRowsMax: small, compactionDeletedRatioMin: ratio } = this.ctx.limits;
     const byPartition = new Map<number, Segment[]>();
     for (const s of shard.segments()) {
       if (s.state !== 'flushed') continue;
-      const dead = s.rowCount - s.countVisible(safeTs);
+      const dead = s.rowCount - s.countVisible(safeTs, since);
       if (s.rowCount < small || dead >= s.rowCount * ratio) {
         let list = byPartition.get(s.partitionId);
         if (!list) byPartition.set(s.partitionId, (list = []));
@@ -518,9 +522,9 @@ export class CollectionData {
     let merged = 0;
     let removedRows = 0;
     for (const group of byPartition.values()) {
-      const dead = group.reduce((n, s) => n + s.rowCount - s.countVisible(safeTs), 0);
+      const dead = group.reduce((n, s) => n + s.rowCount - s.countVisible(safeTs, since), 0);
       if (group.length < 2 && dead === 0) continue;
-      const r = await this.compactGroup(shard, group, safeTs);
+      const r = await this.compactGroup(shard, group, safeTs, since);
       if (r !== undefined) {
         merged += group.length;
         removedRows += r;
@@ -531,14 +535,15 @@ export class CollectionData {
   }
 
   /**
-   * Rewrites `group` without the rows deleted at or before `safeTs`, into as many segments
+   * Rewrites `group` without the rows deleted at or before `safeTs` or written before
+   * `since` (expired under the TTL), into as many segments
    * as it takes to keep each within segmentRowsMax rows and segmentBytesMax bytes (the
    * limits a growing segment is sealed at): ten small 768-d segments merged into one
    * made a 309 MB file before.
    */
-  private async compactGroup(shard: Shard, group: Segment[], safeTs: bigint): Promise<number | undefined> {
+  private async compactGroup(shard: Shard, group: Segment[], safeTs: bigint, since: bigint): Promise<number | undefined> {
     const schema = this.meta().schema;
-    const outputs = cutOutputs(group, safeTs, this.ctx.limits);
+    const outputs = cutOutputs(group, safeTs, since, this.ctx.limits);
     const total = group.reduce((n, s) => n + s.rowCount, 0);
     const kept = outputs.reduce((n, o) => n + o.length, 0);
     // As many segments out as in and no row dropped: a rewrite would gain nothing, and
@@ -657,17 +662,18 @@ function segmentMeta(collectionId: number, seg: Segment, file: string, bytes: nu
 type Origin = ReadonlyArray<{ seg: Segment; row: number }>;
 
 /**
- * The rows of `group` still visible after `safeTs`, in segment order, cut into runs of at
- * most segmentRowsMax rows and (by each source segment's bytes per row) segmentBytesMax bytes.
+ * The rows of `group` still visible after `safeTs` and not expired (written at or after
+ * `since`), in segment order, cut into runs of at most segmentRowsMax rows and (by each
+ * source segment's bytes per row) segmentBytesMax bytes.
  */
-function cutOutputs(group: readonly Segment[], safeTs: bigint, limits: EngineLimits): Origin[] {
+function cutOutputs(group: readonly Segment[], safeTs: bigint, since: bigint, limits: EngineLimits): Origin[] {
   const out: Array<Array<{ seg: Segment; row: number }>> = [];
   let cur: Array<{ seg: Segment; row: number }> = [];
   let curBytes = 0;
   for (const s of group) {
     const perRow = s.rowCount > 0 ? s.memoryBytes() / s.rowCount : 0;
     for (let i = 0; i < s.rowCount; i++) {
-      if (s.deleteTsAt(i) <= safeTs) continue;
+      if (s.deleteTsAt(i) <= safeTs || s.tsAt(i) < since) continue;
       if (cur.length > 0 && (cur.length >= limits.segmentRowsMax || curBytes + perRow > limits.segmentBytesMax)) {
         out.push(cur);
         cur = [];

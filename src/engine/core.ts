@@ -8,7 +8,7 @@ import { VectorIndexes } from './vector-indexes.js';
 import { InterimIndexes } from './interim-indexes.js';
 import type { PkKey } from '../segments/pk.js';
 import { type ObjectStore } from '../storage/index.js';
-import { Tso, type Clock } from '../tso/index.js';
+import { Tso, type Clock, expiredBefore } from '../tso/index.js';
 import { CollectionData, type EngineContext } from './collection.js';
 import { type CrashPoint, type EngineLimits, type EngineLogStore, type EngineStores } from './options.js';
 import { type CollectionReq, type DbScoped } from '../gateway/requests.js';
@@ -43,8 +43,11 @@ export interface EngineRoles {
 export class EngineCore {
   readonly coord = new SerialQueue();
   readonly data = new Map<number, CollectionData>();
-  /** Snapshots pinned by query iterators: compaction keeps every row visible at them. */
-  readonly pins = new Map<number, { ts: bigint; lastUsedMs: number }>();
+  /**
+   * Snapshots pinned by query and search iterators (what each reads at: `ts`, and `since`,
+   * engine/reads.ts Snapshot): compaction keeps every row visible at them.
+   */
+  readonly pins = new Map<number, { ts: bigint; since: bigint; collectionId: number; lastUsedMs: number }>();
   /** Search iterators by token; each holds a pin (and ends with it). */
   readonly searchIters = new Map<string, SearchIterState>();
   nextPin = 1;
@@ -124,6 +127,7 @@ export class EngineCore {
       ...(this.readOnly ? { replica: true } : {}),
       crash: (p) => this.crashPoint?.(p),
       safeTs: () => this.globalSafeTs(),
+      safeSince: (id, ttlSeconds) => this.safeSince(id, ttlSeconds),
       onBackgroundError: (e) => this.noteBackgroundError(e),
       onSegmentsPublished: () => this.vindex.schedule(),
       health: this.healthState,
@@ -225,6 +229,18 @@ export class EngineCore {
     const id = this.nextRead++;
     this.readsAt.set(id, at);
     return () => { this.readsAt.delete(id); };
+  }
+
+  /**
+   * The first write timestamp that no current or future read of the collection takes as
+   * expired under a TTL of `ttlSeconds` (0 without one): reads are at or above
+   * globalSafeTs, and a pinned iterator keeps the `since` it began with.
+   */
+  safeSince(collectionId: number, ttlSeconds: number): bigint {
+    if (ttlSeconds <= 0) return 0n;
+    let since = expiredBefore(this.globalSafeTs(), ttlSeconds);
+    for (const pin of this.pins.values()) if (pin.collectionId === collectionId && pin.since < since) since = pin.since;
+    return since;
   }
 
   globalSafeTs(): bigint {

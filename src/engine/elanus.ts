@@ -149,6 +149,7 @@ export class Elanus implements Gateway {
   readonly flush: Maintenance['flush'];
   readonly flushSync: Maintenance['flushSync'];
   readonly compact: Maintenance['compact'];
+  readonly getCompactionState: Maintenance['getCompactionState'];
 
   // writes
   readonly insert: WriteRole['insert'];
@@ -256,6 +257,7 @@ export class Elanus implements Gateway {
     this.flush = roles.maintenance.flush.bind(roles.maintenance);
     this.flushSync = roles.maintenance.flushSync.bind(roles.maintenance);
     this.compact = roles.maintenance.compact.bind(roles.maintenance);
+    this.getCompactionState = roles.maintenance.getCompactionState.bind(roles.maintenance);
     this.insert = roles.writes.insert.bind(roles.writes);
     this.upsert = roles.writes.upsert.bind(roles.writes);
     this.delete = roles.writes.delete.bind(roles.writes);

@@ -9,9 +9,14 @@ import { CollectionData, topicOf } from './collection.js';
 import { type CollectionReq, type DbScoped, status } from '../gateway/requests.js';
 import { type EngineCore, catalogChanges } from './core.js';
 
+/** Manual compactions whose state getCompactionState answers: the latest ones. */
+const compactionsRememberedMax = 1024;
+
 export class Maintenance {
   private timer: Timer | undefined;
   private backgroundRunning = false;
+  /** Plan count of each manual compaction by id, oldest first. */
+  private readonly compactions = new Map<number, number>();
 
   constructor(private readonly core: EngineCore) {}
 
@@ -124,10 +129,30 @@ export class Maintenance {
     return this.flush(req);
   }
 
+  /**
+   * Compacts at once (the call returns when it is done), as Milvus's ManualCompaction
+   * starts one; the id it answers is kept for getCompactionState, with its plan count
+   * (one plan when segments were rewritten, none when there was nothing to gain).
+   */
   async compact(req: CollectionReq): Promise<{ status: typeof status; compactionID: number; merged: number; removedRows: number }> {
     const { data } = this.core.live(req);
     const r = await this.core.guardDrop(data, req.collection_name, this.core.dbOf(req), () => data.compact());
-    return { status, compactionID: this.core.ids.next(), ...r };
+    const compactionID = this.core.ids.next();
+    this.compactions.set(compactionID, r.merged > 0 ? 1 : 0);
+    if (this.compactions.size > compactionsRememberedMax) this.compactions.delete(this.compactions.keys().next().value!);
+    return { status, compactionID, ...r };
+  }
+
+  /**
+   * The state of a manual compaction, in Milvus's terms: Completed (with its plans) for
+   * an id compact() answered, UndefiedState (Milvus's spelling) for any other; none is
+   * ever Executing, since compact() returns when it is done. Ids are kept in memory only.
+   */
+  getCompactionState(req: { compactionID: number | string | bigint }): { status: typeof status; state: 'Completed' | 'UndefiedState'; completedPlans: number } {
+    this.core.checkOpen();
+    const id = Number(this.core.requireObject(req).compactionID);
+    const plans = Number.isSafeInteger(id) ? this.compactions.get(id) : undefined;
+    return plans === undefined ? { status, state: 'UndefiedState', completedPlans: 0 } : { status, state: 'Completed', completedPlans: plans };
   }
 }
 

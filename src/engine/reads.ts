@@ -5,7 +5,7 @@
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
-import { type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, type FieldSchema, consistencyLevels, indexesOf, isVector, structPathOf, validateName, dataTypeName } from '../catalog/index.js';
+import { type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, type FieldSchema, consistencyLevels, indexesOf, isVector, structPathOf, validateName, dataTypeName, collectionTtlSeconds } from '../catalog/index.js';
 import { embListFields, embListMetricOf, prepareEmbLists } from '../query/emb-list.js';
 import { pkKeyOf } from '../gateway/validate.js';
 import { mergeGroups, mergeHits, mergeRows, topGroups } from '../gateway/merge.js';
@@ -21,7 +21,7 @@ import { checkRange, parseSearchParams } from '../index/spec.js';
 import { pagedIterator } from './paged.js';
 import { searchMetric } from '../gateway/indexes.js';
 import type { PkKey } from '../segments/pk.js';
-import { physicalOf } from '../tso/index.js';
+import { expiredBefore, physicalOf } from '../tso/index.js';
 import { CollectionData } from './collection.js';
 import { hitOverheadBytes } from './shard-reads.js';
 import { type CollectionReq, type GetReq, type QueryReq, type ReadReq, type SearchReq, status } from '../gateway/requests.js';
@@ -33,6 +33,8 @@ interface ReadView {
   readonly coll: CollectionMeta;
   readonly data: CollectionData;
   readonly at: bigint;
+  /** Rows written before this have expired under the collection's TTL (0n: none). */
+  readonly since: bigint;
   readonly partitions: Set<number> | undefined;
   readonly waitApplied: boolean;
   readonly logEnds: readonly number[] | undefined;
@@ -74,7 +76,7 @@ export class ReadRole {
    * Session and Eventually read what is applied (a client's own acknowledged writes
    * are always applied, so Session is read-your-writes).
    */
-  private async readView(req: ReadReq, partitionNames: string[] | undefined, pinnedAt?: bigint): Promise<ReadView> {
+  private async readView(req: ReadReq, partitionNames: string[] | undefined, pinned?: Snapshot): Promise<ReadView> {
     const { coll, data } = this.core.live(req);
     if (!coll.loaded) fail('COLLECTION_NOT_LOADED', { name: coll.name });
     let partitions: Set<number> | undefined;
@@ -94,8 +96,8 @@ export class ReadRole {
     // until every write submitted before it is applied; the others read what is applied.
     let waitApplied = false;
     let logEnds: readonly number[] | undefined;
-    if (pinnedAt !== undefined) {
-      at = pinnedAt;
+    if (pinned !== undefined) {
+      at = pinned.at;
     } else if (this.tickets) {
       // A replica's copy: the coordinator picks the snapshot and says how far each shard's
       // log must be applied (the source checks the copy holds the catalog it checked against).
@@ -109,9 +111,12 @@ export class ReadRole {
     } else {
       at = this.core.collectionSafeTs(data);
     }
+    // Which rows have expired is decided here, once per read (a pinned read keeps its own):
+    // every shard and segment it reaches then agrees on it.
+    const since = pinned !== undefined ? pinned.since : expiredBefore(at, collectionTtlSeconds(coll));
     // From here until the read is answered, compaction keeps what it sees (core.holdRead).
     const release = this.core.holdRead(at);
-    return { coll, data, at, partitions, waitApplied, logEnds, partitionsNamed: partitionNames !== undefined && partitionNames.length > 0, release };
+    return { coll, data, at, since, partitions, waitApplied, logEnds, partitionsNamed: partitionNames !== undefined && partitionNames.length > 0, release };
   }
 
   /**
@@ -168,11 +173,11 @@ export class ReadRole {
    * on Node 20 each property written after a spread in an object literal takes V8's slow
    * path (about 1 µs a property, 8 µs for a search's request).
    */
-  private shardRead(req: ReadReq, coll: CollectionMeta, view: { at: bigint; partitions: ReadonlySet<number> | undefined; waitApplied: boolean; partitionsNamed?: boolean; logEnds?: readonly number[] | undefined }, filter: FilterPlan, shards: number[]): ShardReadReq {
+  private shardRead(req: ReadReq, coll: CollectionMeta, view: ReadViewOf, filter: FilterPlan, shards: number[]): ShardReadReq {
     const ends = view.logEnds;
     return {
       db_name: this.core.dbOf(req), collection_name: req.collection_name, collectionId: coll.id, shards,
-      at: view.at, waitApplied: view.waitApplied, partitions: view.partitions === undefined ? undefined : [...view.partitions], filter,
+      at: view.at, since: view.since, waitApplied: view.waitApplied, partitions: view.partitions === undefined ? undefined : [...view.partitions], filter,
       catalogVersion: this.core.catalog.version, partitionsNamed: view.partitionsNamed === true,
       logEnds: ends === undefined ? undefined : shards.map((i) => ends[i]!),
     };
@@ -220,7 +225,7 @@ export class ReadRole {
     const view = await this.readView(req, req.partition_names);
     const pkField = view.coll.schema.fields.find((f) => f.isPrimary)!;
     const pin = this.core.nextPin++;
-    this.core.pins.set(pin, { ts: view.at, lastUsedMs: this.core.clock.now() });
+    this.core.pins.set(pin, { ts: view.at, since: view.since, collectionId: view.coll.id, lastUsedMs: this.core.clock.now() });
     // The pin holds the snapshot from here on (each page holds it again while it reads).
     view.release();
     let after: PkKey | undefined;
@@ -228,7 +233,7 @@ export class ReadRole {
       const p = this.core.pins.get(pin);
       if (!p) fail('TIMEOUT', { what: 'query iterator (unused past its lease)', ms: iteratorLeaseMs });
       p.lastUsedMs = this.core.clock.now();
-      const data = rowsOf(await this.queryAt({ ...req, limit: Math.min(batchSize, remaining), offset: 0 }, view.at, after));
+      const data = rowsOf(await this.queryAt({ ...req, limit: Math.min(batchSize, remaining), offset: 0 }, view, after));
       if (data.length > 0) after = pkKeyOf(pkField, data[data.length - 1]![pkField.name]);
       return data;
     }, () => this.core.pins.delete(pin));
@@ -241,12 +246,12 @@ export class ReadRole {
     return this.queryAt(req, undefined, undefined);
   }
 
-  private async queryAt(req: QueryReq, pinnedAt: bigint | undefined, after: PkKey | undefined): Promise<QueryColumns> {
+  private async queryAt(req: QueryReq, pinned: Snapshot | undefined, after: PkKey | undefined): Promise<QueryColumns> {
     this.core.requireObject(req);
     const limit = optionalCount('limit', req.limit);
     const offset = optionalCount('offset', req.offset) ?? 0;
     if (limit !== undefined && limit + offset > this.core.limits.resultRowsMax) fail('LIMIT_EXCEEDED', { what: 'query result', detail: `offset + limit must be at most ${this.core.limits.resultRowsMax}` });
-    const view = await this.readView(req, req.partition_names, pinnedAt);
+    const view = await this.readView(req, req.partition_names, pinned);
     try {
       return await this.queryView(req, view, limit, offset, after);
     } finally {
@@ -300,13 +305,13 @@ export class ReadRole {
    * search_iter_v2, search_iter_id and search_iter_batch_size) it returns one batch of
    * an iterator over a pinned snapshot, nearest first, and a token for the next batch.
    */
-  async search(req: SearchReq): Promise<{
-    status: typeof status;
-    results: Array<Record<string, unknown>> | Array<Array<Record<string, unknown>>>;
-    search_iterator_v2_results?: { token: string; last_bound: number };
-    session_ts?: string;
-  }> {
-    const r = await this.searchColumns(req);
+  search(req: SearchReq): Promise<SearchRows> {
+    return this.searchRows(req, {});
+  }
+
+  /** A search's rows; `snapshot` as in searchAt. */
+  private async searchRows(req: SearchReq, snapshot: { view?: Snapshot }): Promise<SearchRows> {
+    const r = await this.searchAt(req, snapshot);
     // The primary key is always among the output columns (when there are hits).
     const pk = r.columns.fields.find((c) => c.field.isPrimary)?.field.name ?? '';
     const rows = rowsOfColumns(r.columns);
@@ -333,7 +338,16 @@ export class ReadRole {
   }
 
   /** A search's hits per query and their output fields in columns, as the gRPC layer puts them on the wire. */
-  async searchColumns(req: SearchReq): Promise<SearchColumns> {
+  searchColumns(req: SearchReq): Promise<SearchColumns> {
+    return this.searchAt(req, {});
+  }
+
+  /**
+   * A search read at `snapshot.view` when set, else at the view its consistency level
+   * takes, which is then left in `snapshot.view`: a hybrid search's sub-searches read the
+   * first one's, so all of them see the same rows (and the same expired ones).
+   */
+  private async searchAt(req: SearchReq, snapshot: { view?: Snapshot }): Promise<SearchColumns> {
     this.core.requireObject(req);
     const limit = optionalCount('limit', req.limit ?? req.topk) ?? 10;
     const offset = optionalCount('offset', req.offset) ?? 0;
@@ -386,7 +400,9 @@ export class ReadRole {
         pin.lastUsedMs = this.core.clock.now();
       }
     }
-    const view = await this.readView(req, req.partition_names, iterState ? this.core.pins.get(iterState.pin)!.ts : undefined);
+    const pinned = iterState ? this.core.pins.get(iterState.pin)! : undefined;
+    const view = await this.readView(req, req.partition_names, pinned ? { at: pinned.ts, since: pinned.since } : snapshot.view);
+    snapshot.view ??= { at: view.at, since: view.since };
     try {
       return await this.searchView(req, view, { coll, field, metric, keys, queries, filter, params, groupField, iter, iterState, limit, offset, raw });
     } finally {
@@ -410,7 +426,7 @@ export class ReadRole {
     if (iter) {
       if (!iterState) {
         const pin = this.core.nextPin++;
-        this.core.pins.set(pin, { ts: view.at, lastUsedMs: this.core.clock.now() });
+        this.core.pins.set(pin, { ts: view.at, since: view.since, collectionId: coll.id, lastUsedMs: this.core.clock.now() });
         iterState = { pin, bound: undefined, ties: new Set() };
         this.core.searchIters.set(String(pin), iterState);
       }
@@ -499,7 +515,7 @@ export class ReadRole {
    * filter does not apply; it selects hits, not query vectors). A key that is not there
    * is an INVALID_ARGUMENT naming it, as Milvus refuses ids it cannot find.
    */
-  private async vectorsOfKeys(req: SearchReq, coll: CollectionMeta, data: CollectionData, view: { at: bigint; partitions: ReadonlySet<number> | undefined; waitApplied: boolean }, field: FieldSchema, keys: readonly PkKey[]): Promise<PreparedQuery[]> {
+  private async vectorsOfKeys(req: SearchReq, coll: CollectionMeta, data: CollectionData, view: ReadViewOf, field: FieldSchema, keys: readonly PkKey[]): Promise<PreparedQuery[]> {
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
     const filter: FilterPlan = { kind: 'keys', values: keys };
     const bytesMax = this.core.limits.resultBytesMax;
@@ -592,17 +608,28 @@ export class ReadRole {
     const { coll } = this.core.live(req);
     const pk = coll.schema.fields.find((f) => f.isPrimary)!;
     const lists = [];
-    for (const [i, sub] of req.data.entries()) {
-      const r = await this.search({
-        db_name: req.db_name, collection_name: req.collection_name, partition_names: req.partition_names,
-        consistency_level: i === 0 ? req.consistency_level : 'Eventually',
-        anns_field: sub.anns_field, data: [sub.data], limit: sub.limit ?? limit, params: sub.params,
-        filter: sub.filter ?? sub.expr, metric_type: sub.metric_type, output_fields: req.output_fields,
-        // Each sub-request's filter takes its own template values, as in Milvus.
-        exprValues: exprParamsOf(sub),
-      });
-      const field = coll.schema.fields.find((f) => f.name === sub.anns_field)!;
-      lists.push({ hits: (r.results as Array<Array<Record<string, unknown>>>)[0]!, metric: searchMetric(coll, field, sub.metric_type) });
+    const snapshot: { view?: Snapshot } = {};
+    // The first sub-search takes the view; it stays held against compaction until the
+    // last one has read (each holds it only while it runs).
+    let release: (() => void) | undefined;
+    try {
+      for (const sub of req.data) {
+        const r = await this.searchRows({
+          db_name: req.db_name, collection_name: req.collection_name, partition_names: req.partition_names,
+          consistency_level: req.consistency_level,
+          anns_field: sub.anns_field, data: [sub.data], limit: sub.limit ?? limit, params: sub.params,
+          filter: sub.filter ?? sub.expr, metric_type: sub.metric_type, output_fields: req.output_fields,
+          // Each sub-request's filter takes its own template values, as in Milvus.
+          exprValues: exprParamsOf(sub),
+        }, snapshot);
+        // Taken in the same run of microtasks as the sub-search's own release: no
+        // compaction can start between the two.
+        if (snapshot.view && !release) release = this.core.holdRead(snapshot.view.at);
+        const field = coll.schema.fields.find((f) => f.name === sub.anns_field)!;
+        lists.push({ hits: (r.results as Array<Array<Record<string, unknown>>>)[0]!, metric: searchMetric(coll, field, sub.metric_type) });
+      }
+    } finally {
+      release?.();
     }
     const fused = new Map<unknown, { score: number; row: Record<string, unknown> }>();
     lists.forEach((list, i) => {
@@ -620,6 +647,27 @@ export class ReadRole {
 }
 
 const searchTopKMax = 16_384;
+
+/** What a read sees: its timestamp and the first write timestamp it does not take as expired. */
+interface Snapshot {
+  readonly at: bigint;
+  readonly since: bigint;
+}
+
+/** The parts of a read's view that its partial reads carry. */
+interface ReadViewOf extends Snapshot {
+  readonly partitions: ReadonlySet<number> | undefined;
+  readonly waitApplied: boolean;
+  readonly partitionsNamed?: boolean;
+  readonly logEnds?: readonly number[] | undefined;
+}
+
+type SearchRows = {
+  status: typeof status;
+  results: Array<Record<string, unknown>> | Array<Array<Record<string, unknown>>>;
+  search_iterator_v2_results?: { token: string; last_bound: number };
+  session_ts?: string;
+};
 const nqMax = 16_384;
 
 // ---------------------------------------------------------------- small helpers

@@ -73,15 +73,16 @@ export class ShardReads implements ShardReader {
     const { filter, partitions } = v;
     let n = 0;
     if (filter.kind === 'all') {
-      for (const s of v.shards) n += s.count(req.at, partitions);
+      for (const s of v.shards) n += s.count(req.at, req.since, partitions);
     } else if (filter.kind === 'keys') {
-      n = this.lookup(v.data, v.shards, filter.values as PkKey[], req.at, partitions).length;
+      n = this.lookup(v.data, v.shards, filter.values as PkKey[], req.at, req.since, partitions).length;
     } else {
       for (const seg of v.segments) {
         if (partitions && !partitions.has(seg.partitionId)) continue;
+        if (seg.allExpired(req.since)) continue;
         const bits = filter.bits(seg);
         const rows = Math.min(seg.rowCount, bits.length);
-        for (let r = 0; r < rows; r++) if (bits[r] === 1 && seg.visible(r, req.at)) n++;
+        for (let r = 0; r < rows; r++) if (bits[r] === 1 && seg.visible(r, req.at, req.since)) n++;
       }
     }
     return n;
@@ -104,13 +105,14 @@ export class ShardReads implements ShardReader {
       // An iterator's next page: only keys after the last one it returned.
       : (m: { seg: Segment; row: number }) => { if (byKey(m.seg.pks[m.row]!, after) > 0) matches.push(m); };
     if (filter.kind === 'keys') {
-      for (const loc of this.lookup(v.data, v.shards, filter.values as PkKey[], req.at, partitions)) push(loc);
+      for (const loc of this.lookup(v.data, v.shards, filter.values as PkKey[], req.at, req.since, partitions)) push(loc);
     } else {
       for (const seg of v.segments) {
         if (partitions && !partitions.has(seg.partitionId)) continue;
+        if (seg.allExpired(req.since)) continue;
         const bits = filter.kind === 'predicate' ? filter.bits(seg) : undefined;
         const rows = bits ? Math.min(seg.rowCount, bits.length) : seg.rowCount;
-        for (let r = 0; r < rows; r++) if ((!bits || bits[r] === 1) && seg.visible(r, req.at)) push({ seg, row: r });
+        for (let r = 0; r < rows; r++) if ((!bits || bits[r] === 1) && seg.visible(r, req.at, req.since)) push({ seg, row: r });
       }
     }
     const kept = matches.sorted().slice(req.offset);
@@ -119,10 +121,11 @@ export class ShardReads implements ShardReader {
   }
 
   /**
-   * Rows visible at `at` with the given keys, among this node's shards: through the key
-   * index when reading the latest state, else by scan.
+   * Rows visible at `at` (and not expired for a read from `since`) with the given keys,
+   * among this node's shards: through the key index when reading the latest state, else
+   * by scan.
    */
-  private lookup(data: CollectionData, shards: readonly Shard[], keys: readonly PkKey[], at: bigint, partitions: ReadonlySet<number> | undefined): Array<{ seg: Segment; row: number }> {
+  private lookup(data: CollectionData, shards: readonly Shard[], keys: readonly PkKey[], at: bigint, since: bigint, partitions: ReadonlySet<number> | undefined): Array<{ seg: Segment; row: number }> {
     const shardOf = shardRouter(data.shards.length);
     const mine = new Set(shards.map((s) => s.index));
     const out: Array<{ seg: Segment; row: number }> = [];
@@ -131,15 +134,17 @@ export class ShardReads implements ShardReader {
       if (!mine.has(index)) continue;
       const shard = data.shards[index]!;
       const loc = shard.pkIndex.get(k);
-      if (loc && loc.seg.visible(loc.row, at)) {
+      if (loc && loc.seg.visible(loc.row, at, since)) {
         if (!partitions || partitions.has(loc.seg.partitionId)) out.push(loc);
         continue;
       }
+      // The live row is written by `at` but expired: every older version of the key is too.
+      if (loc && loc.seg.tsAt(loc.row) <= at && loc.seg.tsAt(loc.row) < since) continue;
       // The live row is newer than `at` (or gone): an older version may be the one visible at `at`.
       for (const seg of shard.segments()) {
         if (partitions && !partitions.has(seg.partitionId)) continue;
         for (let r = 0; r < seg.rowCount; r++) {
-          if (seg.pks[r] === k && seg.visible(r, at)) out.push({ seg, row: r });
+          if (seg.pks[r] === k && seg.visible(r, at, since)) out.push({ seg, row: r });
         }
       }
     }
@@ -164,7 +169,7 @@ export class ShardReads implements ShardReader {
       assert(mode.kind === 'top', 'an embedding-list search is a plain top-k search');
       const hits = embListSearch(v.segments, {
         field, fieldIndex: coll.schema.fields.indexOf(field), sub: path.sub, metric: req.metric as EmbListMetric,
-        queries: req.queries as Float32Array[], k: req.k, at: req.at, partitions, filter: filter as Filter,
+        queries: req.queries as Float32Array[], k: req.k, at: req.at, since: req.since, partitions, filter: filter as Filter,
         rowTest: tests.length === 0 ? undefined : tests[0],
       });
       return this.shardHits(plan, hits.map((list) => list.slice(req.offset)), req.bytesMax);
@@ -179,7 +184,7 @@ export class ShardReads implements ShardReader {
     }
     const spec: VectorSearchSpec = {
       field, fieldIndex: coll.schema.fields.indexOf(field), metric: req.metric as Metric, queries: req.queries, k: req.k,
-      at: req.at, partitions, filter: filter as Filter, params: req.params,
+      at: req.at, since: req.since, partitions, filter: filter as Filter, params: req.params,
       rowTest: tests.length === 0 ? undefined : tests.length === 1 ? tests[0] : (seg, row) => tests.every((t) => t(seg, row)),
       indexOf: (seg) => this.core.vindex.lookup(coll, field, seg),
       interimOf: (seg) => this.core.interim.lookup(coll, field, seg),

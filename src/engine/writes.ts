@@ -2,7 +2,8 @@
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
-import { DataType, defaultPartition } from '../catalog/index.js';
+import { DataType, collectionTtlSeconds, defaultPartition } from '../catalog/index.js';
+import { expiredBefore } from '../tso/index.js';
 import { type ColumnBatch, type ValidatedBatch, pkKeyOf, validateColumns, validateRows } from '../gateway/validate.js';
 import { resolveFilter } from '../query/filter.js';
 import type { PkKey } from '../segments/pk.js';
@@ -68,8 +69,9 @@ export class WriteRole {
     const writers = this.writersOf(coll.id, data.shards.length);
     // From here to the submits: one synchronous step (a partial upsert's merge reads the
     // rows its records replace; partial-upsert.ts says why that makes it atomic).
-    const batch: ValidatedBatch = partial ? mergePartial(coll, given, this.storedRows(coll.id, writers, byShard, given.pks)) : given;
     const ts = this.core.tso.next();
+    // A stored row expired under the TTL is no row to merge with: as for a query at `ts`.
+    const batch: ValidatedBatch = partial ? mergePartial(coll, given, this.storedRows(coll.id, writers, byShard, given.pks, expiredBefore(ts, collectionTtlSeconds(coll)))) : given;
     const prepared: PreparedWrite[] = [];
     for (let s = 0; s < byShard.length; s++) {
       const rowsOf = byShard[s]!;
@@ -92,13 +94,13 @@ export class WriteRole {
     return { ids, idsOut, ts };
   }
 
-  /** For each row of a batch, the stored row its key would replace (the shards' latest state). */
-  private storedRows(collectionId: number, writers: readonly ShardWriter[], byShard: readonly number[][], pks: readonly PkKey[]) {
+  /** For each row of a batch, the stored row its key would replace (the shards' latest state), unless written before `since` (expired). */
+  private storedRows(collectionId: number, writers: readonly ShardWriter[], byShard: readonly number[][], pks: readonly PkKey[], since: bigint) {
     const out = new Array<ReturnType<ShardWriter['latestRows']>[number]>(pks.length);
     byShard.forEach((rowsOf, s) => {
       if (rowsOf.length === 0) return;
       const found = writers[s]!.latestRows(collectionId, s, rowsOf.map((i) => pks[i]!));
-      rowsOf.forEach((i, k) => { out[i] = found[k]; });
+      rowsOf.forEach((i, k) => { const row = found[k]; out[i] = row && row.ts >= since ? row : undefined; });
     });
     return out;
   }
@@ -144,6 +146,9 @@ export class WriteRole {
   private async deleteMatching(req: DeleteReq, test: (seg: Segment, row: number) => boolean, partitionId: number | undefined) {
     const { coll, data } = this.core.live(req);
     const at = this.core.collectionSafeTs(data);
+    // Expired rows are gone for this read too: a delete by expression only names rows a
+    // query at `at` would return.
+    const since = expiredBefore(at, collectionTtlSeconds(coll));
     const ts = this.core.tso.next();
     let count = 0;
     const writers = this.writersOf(coll.id, data.shards.length);
@@ -155,7 +160,7 @@ export class WriteRole {
       const pks: PkKey[] = [];
       for (const seg of shard.segments()) {
         if (partitionId !== undefined && seg.partitionId !== partitionId) continue;
-        for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at) && test(seg, r)) pks.push(seg.pks[r]!);
+        for (let r = 0; r < seg.rowCount; r++) if (seg.visible(r, at, since) && test(seg, r)) pks.push(seg.pks[r]!);
       }
       count += pks.length;
       if (pks.length > 0) prepared.push(writers[shard.index]!.prepare(coll.id, shard.index, { kind: 'delete', ts, pks, partitionId: partitionId ?? -1 }));

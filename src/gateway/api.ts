@@ -195,6 +195,7 @@ export interface Coordinator extends ResourceGroupCalls {
   flush(req: DbScoped & { collection_names: string[]; }): Promise<{ status: Status; coll_segIDs: Record<string, { data: number[]; }>; }>;
   flushSync(req: DbScoped & { collection_names: string[]; }): Promise<{ status: Status; coll_segIDs: Record<string, { data: number[]; }>; }>;
   compact(req: CollectionReq): Promise<{ status: Status; compactionID: number; merged: number; removedRows: number; }>;
+  getCompactionState(req: { compactionID: number | string | bigint; }): { status: Status; state: 'Completed' | 'UndefiedState'; completedPlans: number; };
 }
 
 /**

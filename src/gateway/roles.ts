@@ -28,6 +28,11 @@ export interface ShardReadReq {
   readonly shards: readonly number[];
   /** The snapshot: rows visible at this timestamp. */
   readonly at: bigint;
+  /**
+   * Rows written before this timestamp have expired for this read (the collection's TTL,
+   * tso/tso.ts expiredBefore, decided once by the gateway); 0 when nothing expires.
+   */
+  readonly since: bigint;
   /** Wait until every write submitted to these shards before the call is applied (Strong, and Bounded past its bound). */
   readonly waitApplied: boolean;
   /** Partition ids to read; undefined = every partition. */

@@ -15,7 +15,7 @@ import { type EmbListMetric, embListMetrics, largerIsNearer } from './distance.j
 import { type SearchHit, type VectorSearchSpec, allowedRows } from './vector-search.js';
 
 /** What an embedding-list search needs beside the usual spec: the struct and its sub-field's name. */
-export interface EmbListSpec extends Pick<VectorSearchSpec, 'field' | 'fieldIndex' | 'k' | 'at' | 'partitions' | 'filter' | 'rowTest'> {
+export interface EmbListSpec extends Pick<VectorSearchSpec, 'field' | 'fieldIndex' | 'k' | 'at' | 'since' | 'partitions' | 'filter' | 'rowTest'> {
   /** The sub-field (its own dim); `field` and `fieldIndex` are the Array of Structs field's. */
   readonly sub: FieldSchema;
   readonly metric: EmbListMetric;

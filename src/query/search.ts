@@ -69,6 +69,8 @@ export interface SearchSpec {
   /** offset + limit. */
   readonly k: number;
   readonly at: bigint;
+  /** Rows written before it have expired for this read (segments/segment.ts); 0 when none. */
+  readonly since: bigint;
   readonly partitions: ReadonlySet<number> | undefined;
   /** Extra row filter (primary keys, later filter expressions). */
   readonly accept?: (seg: Segment, row: number) => boolean;
@@ -86,7 +88,7 @@ export function bruteForceSearch(segments: readonly Segment[], spec: SearchSpec)
     if (spec.partitions && !spec.partitions.has(seg.partitionId)) continue;
     const col = seg.column(spec.fieldIndex).values;
     for (let r = 0; r < seg.rowCount; r++) {
-      if (!seg.visible(r, spec.at)) continue;
+      if (!seg.visible(r, spec.at, spec.since)) continue;
       if (spec.accept && !spec.accept(seg, r)) continue;
       let vec: Float32Array | undefined;
       let vo = 0;

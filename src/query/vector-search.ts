@@ -45,6 +45,8 @@ export interface VectorSearchSpec {
   /** offset + limit (for grouping: groups). */
   readonly k: number;
   readonly at: bigint;
+  /** Rows written before it have expired for this read (segments/segment.ts); 0 when none. */
+  readonly since: bigint;
   readonly partitions: ReadonlySet<number> | undefined;
   readonly filter: Filter;
   /** A further test of each row, beside the filter (a `keys` filter's keys; the group values a search is held to). */
@@ -88,13 +90,16 @@ interface Allowed {
 /** filter answer → (live mask it was combined with, the rows both allow). */
 const conjunctions = new WeakMap<Uint8Array, Allowed & { readonly live: Uint8Array }>();
 
-/** The rows of `seg` a search may return: visible at `at`, in the filter. */
-export function allowedRows(seg: Segment, spec: Pick<VectorSearchSpec, 'filter' | 'rowTest' | 'at'>): Allowed {
+/** The rows of `seg` a search may return: visible at `at`, not expired, in the filter. */
+export function allowedRows(seg: Segment, spec: Pick<VectorSearchSpec, 'filter' | 'rowTest' | 'at' | 'since'>): Allowed {
   const rows = seg.rowCount;
   const f = spec.filter;
-  if (f.kind === 'all' && spec.rowTest === undefined && seg.deletedRows === 0 && seg.allInsertedBy(spec.at)) return { rows, mask: undefined, count: rows };
+  if (seg.allExpired(spec.since)) return { rows, mask: new Uint8Array(rows), count: 0 };
+  // The shortcuts below read visibility from deletes alone: only where no row has expired.
+  const fresh = seg.noneExpired(spec.since);
+  if (fresh && f.kind === 'all' && spec.rowTest === undefined && seg.deletedRows === 0 && seg.allInsertedBy(spec.at)) return { rows, mask: undefined, count: rows };
   const bits = f.kind === 'predicate' ? f.bits(seg) : undefined;
-  if (seg.allInsertedBy(spec.at) && spec.at >= seg.maxDeleteTs && spec.rowTest === undefined) {
+  if (fresh && seg.allInsertedBy(spec.at) && spec.at >= seg.maxDeleteTs && spec.rowTest === undefined) {
     // Reading the latest state: visibility is the segment's cached live mask.
     const live = seg.liveMask();
     if (!bits) return { rows, mask: live, count: rows - seg.deletedRows };
@@ -109,7 +114,7 @@ export function allowedRows(seg: Segment, spec: Pick<VectorSearchSpec, 'filter' 
     conjunctions.set(bits, out);
     return out;
   }
-  const prefix = spec.at >= seg.maxDeleteTs && spec.rowTest === undefined ? seg.insertedPrefix(spec.at) : undefined;
+  const prefix = fresh && spec.at >= seg.maxDeleteTs && spec.rowTest === undefined ? seg.insertedPrefix(spec.at) : undefined;
   if (prefix !== undefined) {
     // A growing segment read before its latest appends: the visible rows are the first
     // `prefix` ones that are not deleted (every delete is at or before the read, so it hit
@@ -126,7 +131,7 @@ export function allowedRows(seg: Segment, spec: Pick<VectorSearchSpec, 'filter' 
   for (let r = 0; r < rows; r++) {
     if (bits && bits[r] !== 1) continue;
     if (spec.rowTest !== undefined && !spec.rowTest(seg, r)) continue;
-    if (!seg.visible(r, spec.at)) continue;
+    if (!seg.visible(r, spec.at, spec.since)) continue;
     mask[r] = 1;
     count++;
   }

@@ -5,6 +5,8 @@
 //
 // Visibility at timestamp T: ts[i] <= T < deleteTs[i]. Only deleteTs changes after a row
 // is written, and only from MAX to a smaller value, by the shard that owns the segment.
+// A read of a collection with a TTL also passes `since` (tso expiredBefore): rows written
+// before it have expired for that read (since = 0 when nothing expires).
 import { assert } from '../errors/index.js';
 import type { CollectionSchema, FieldSchema } from '../catalog/types.js';
 import { type Column, ColumnBuilder, defaultColumn } from './columns.js';
@@ -171,7 +173,9 @@ export class Segment {
     return this.delCol[i]!;
   }
 
-  visible(i: number, at: bigint): boolean {
+  visible(i: number, at: bigint, since: bigint): boolean {
+    // No row read from the column when none can have expired (always so without a TTL).
+    if (since > this.minTs && this.tsCol[i]! < since) return false;
     // Reading at or after every insert and delete of this segment (the common case):
     // a row is visible exactly when it was never deleted.
     if (at >= this.maxTs && at >= this.maxDeleteTs) return this.deleted[i] === 0;
@@ -219,12 +223,22 @@ export class Segment {
     return this.maxTs <= at;
   }
 
-  /** Rows visible at `at`. */
-  countVisible(at: bigint): number {
-    if (this.rows === 0) return 0;
-    if (this.maxTs <= at && this.maxDeleteTs <= at) return this.rows - this.deletedRows;
+  /** True when no row was written before `since`: none has expired for a read from `since`. */
+  noneExpired(since: bigint): boolean {
+    return this.minTs >= since;
+  }
+
+  /** True when every row was written before `since`: all have expired for a read from `since`. */
+  allExpired(since: bigint): boolean {
+    return this.rows > 0 && this.maxTs < since;
+  }
+
+  /** Rows visible at `at` and not expired for a read from `since`. */
+  countVisible(at: bigint, since: bigint): number {
+    if (this.rows === 0 || this.allExpired(since)) return 0;
+    if (this.maxTs <= at && this.maxDeleteTs <= at && this.noneExpired(since)) return this.rows - this.deletedRows;
     let n = 0;
-    for (let i = 0; i < this.rows; i++) if (this.visible(i, at)) n++;
+    for (let i = 0; i < this.rows; i++) if (this.visible(i, at, since)) n++;
     return n;
   }
 

@@ -24,6 +24,8 @@ export interface StoredRow {
   readonly columns: readonly Column[];
   readonly row: number;
   readonly partitionId: number;
+  /** The timestamp of the write that stored it (a TTL expires rows by it). */
+  readonly ts: bigint;
 }
 
 export interface PendingDelete {
@@ -211,7 +213,7 @@ export class Shard {
     const at = new Map<PkKey, StoredRow | undefined>();
     for (const pk of pks) {
       const loc = this.pkIndex.get(pk);
-      at.set(pk, loc ? { columns: loc.seg.columns(), row: loc.row, partitionId: loc.seg.partitionId } : undefined);
+      at.set(pk, loc ? { columns: loc.seg.columns(), row: loc.row, partitionId: loc.seg.partitionId, ts: loc.seg.tsAt(loc.row) } : undefined);
     }
     for (const { record: r } of this.inflight) {
       if (r.kind === 'delete') {
@@ -226,7 +228,7 @@ export class Shard {
         if (!at.has(pk)) continue;
         const partitionId = r.rowPartitions ? r.rowPartitions[i]! : r.partitionId;
         // A record for a partition dropped meanwhile is dropped when applied (applyInsert).
-        if (this.opts.partitionExists(partitionId)) at.set(pk, { columns: r.columns, row: i, partitionId });
+        if (this.opts.partitionExists(partitionId)) at.set(pk, { columns: r.columns, row: i, partitionId, ts: r.ts });
       }
     }
     return pks.map((pk) => at.get(pk));
@@ -391,6 +393,14 @@ export class Shard {
         if (loc && loc.seg === o.seg && loc.row === o.row) this.pkIndex.set(pk, { seg, row: i });
       }
     }
+    // A live row that no replacement carries expired under the TTL (a deleted one has left
+    // the key index already): its key no longer has a row.
+    for (const s of removed) {
+      for (let i = 0; i < s.rowCount; i++) {
+        const loc = this.pkIndex.get(s.pks[i]!);
+        if (loc && loc.seg === s && loc.row === i) this.pkIndex.delete(s.pks[i]!);
+      }
+    }
     const gone = new Set(removed);
     for (const s of removed) s.state = 'dropped';
     this.segs = this.segs.filter((s) => !gone.has(s)).concat(added.map((a) => a.seg));
@@ -447,10 +457,10 @@ export class Shard {
     }
   }
 
-  /** Rows visible at `at` in the given partitions (all when undefined). */
-  count(at: bigint, partitions?: ReadonlySet<number>): number {
+  /** Rows visible at `at`, not expired for a read from `since`, in the given partitions (all when undefined). */
+  count(at: bigint, since: bigint, partitions?: ReadonlySet<number>): number {
     let n = 0;
-    for (const s of this.segs) if (!partitions || partitions.has(s.partitionId)) n += s.countVisible(at);
+    for (const s of this.segs) if (!partitions || partitions.has(s.partitionId)) n += s.countVisible(at, since);
     return n;
   }
 }

@@ -1,1 +1,1 @@
-export { Tso, systemClock, composeTs, physicalOf, logicalBits, type Clock, type Timestamp, type TsoOptions } from './tso.js';
+export { Tso, systemClock, composeTs, physicalOf, expiredBefore, logicalBits, type Clock, type Timestamp, type TsoOptions } from './tso.js';

@@ -22,6 +22,18 @@ export function physicalOf(ts: Timestamp): number {
   return Number(ts >> logicalBits);
 }
 
+/**
+ * The first write timestamp a read at `at` still sees under a TTL of `ttlSeconds`: rows
+ * written before it have expired for that read (0 when nothing expires). Decided from
+ * the read's own timestamp, not the clock at each row, so every shard and segment of one
+ * read agrees on which rows are gone.
+ */
+export function expiredBefore(at: Timestamp, ttlSeconds: number): Timestamp {
+  if (ttlSeconds <= 0) return 0n;
+  const physical = physicalOf(at) - ttlSeconds * 1000;
+  return physical <= 0 ? 0n : composeTs(physical, 0);
+}
+
 export interface TsoOptions {
   clock: Clock;
   /** Loads the stored high-water mark (physical ms). */

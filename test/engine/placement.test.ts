@@ -149,7 +149,7 @@ test('a read dealt to a replica carries the log ends the coordinator applied, wh
     nodes: () => ['r1'], reader: () => remote, failed: () => assert.fail('the replica answered'),
   });
   const req: ShardReadReq = {
-    db_name: 'default', collection_name: 'c', collectionId: 1, shards: [0, 1], at: 5n, waitApplied: true,
+    db_name: 'default', collection_name: 'c', collectionId: 1, shards: [0, 1], at: 5n, since: 0n, waitApplied: true,
     partitions: undefined, filter: { kind: 'all' }, catalogVersion: 3, logEnds: undefined,
   };
   assert.equal(await placement.reader('r1').countShards(req), 7);

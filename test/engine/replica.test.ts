@@ -35,7 +35,7 @@ test('a read replica answers as the engine does, follows its log, and refuses an
     const id = db.collectionMeta({ collection_name: 'c' }).id;
     const version = (await meta.get('catalog/version'))!.value;
     const req = (at: bigint, over: Partial<ShardReadReq> = {}): ShardReadReq => ({
-      db_name: 'default', collection_name: 'c', collectionId: id, shards: [0], at, waitApplied: true,
+      db_name: 'default', collection_name: 'c', collectionId: id, shards: [0], at, since: 0n, waitApplied: true,
       partitions: undefined, filter: { kind: 'all' }, catalogVersion: Number(version), ...over,
     });
     assert.equal(await replica.countShards(req(db.allocTimestamp())), 130);

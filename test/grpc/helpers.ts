@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { Elanus } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/api/server.js';
+import type { Clock } from '../../src/tso/index.js';
 
 export interface Harness {
   readonly engine: Elanus;
@@ -19,9 +20,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** `clock`: the engine's wall clock (timestamps), for tests that move time by hand. */
+export async function startHarness(o: { clock?: Clock } = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'elanus-grpc-'));
-  const engine = await Elanus.open({ path: dir, limits: { backgroundIntervalMs: 0 } });
+  const engine = await Elanus.open({ path: dir, limits: { backgroundIntervalMs: 0 }, ...(o.clock ? { clock: o.clock } : {}) });
   const server = await startServer({ engine, host: '127.0.0.1', port: 0, messageBytesMax: 64 * 1024 * 1024, logger: pino({ level: 'silent' }) });
   const address = `127.0.0.1:${server.port}`;
   const clients: MilvusClient[] = [];

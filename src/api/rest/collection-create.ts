@@ -53,7 +53,7 @@ export function planCreate(body: Body, db: string): CreatePlan {
   } else {
     if ((optionalArray(schema!, 'functions', 'schema.functions') ?? []).length > 0) fail('NOT_SUPPORTED', { what: 'schema functions (BM25, text embedding)' });
     const autoId = optionalBool(schema!, 'autoID', 'schema.autoID') ?? optionalBool(schema!, 'autoId', 'schema.autoId') ?? false;
-    fields = schemaFields.map((f, i) => fieldInput(f, i, autoId));
+    fields = schemaFields.map((f, i) => fieldInput(f, `schema.fields[${i}]`, autoId));
     // Array of Structs fields: schema.structArrayFields, each { fieldName, description,
     // fields (as schema.fields), typeParams or elementTypeParams with max_capacity }.
     const structs = optionalArray(schema!, 'structArrayFields', 'schema.structArrayFields') ?? [];
@@ -103,8 +103,8 @@ function quickSetup(body: Body, params: Body): { fields: FieldInput[]; index: In
   return { fields: [pk, vector], index };
 }
 
-function fieldInput(f: unknown, i: number, schemaAutoId: boolean): FieldInput {
-  const where = `schema.fields[${i}]`;
+/** A field in Milvus's REST shape (fieldName, dataType, …) at `where` in the body, as the engine takes it. */
+export function fieldInput(f: unknown, where: string, schemaAutoId: boolean): FieldInput {
   if (typeof f !== 'object' || f === null || Array.isArray(f)) bad(`${where} must be an object`);
   const b = f as Body;
   const name = requireString(b, 'fieldName', `${where}.fieldName`);
@@ -142,7 +142,7 @@ function structFieldInput(f: unknown, i: number): FieldInput {
     element_type: 'Struct',
     description: optionalString(b, 'description', `${where}.description`) ?? '',
     type_params: { ...(optionalProperties(b, 'typeParams') ?? {}), ...(optionalProperties(b, 'elementTypeParams') ?? {}) },
-    fields: subs.map((x, k) => fieldInput(x, k, false)),
+    fields: subs.map((x, k) => fieldInput(x, `${where}.fields[${k}]`, false)),
   };
 }
 

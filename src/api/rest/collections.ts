@@ -1,8 +1,9 @@
 // /v2/vectordb/collections/*: create, drop, has, describe, list, rename, load,
 // refresh_load, release, flush, get_stats, get_load_state, alter_properties,
-// drop_properties.
-import { bad, optionalProperties, optionalString, optionalStringList, requireString, requireStringList } from './body.js';
-import { planCreate } from './collection-create.js';
+// drop_properties, fields/add, fields/alter_properties, truncate, compact,
+// get_compaction_state.
+import { bad, optionalBool, optionalObject, optionalProperties, optionalString, optionalStringList, requireString, requireStringList, typeName } from './body.js';
+import { fieldInput, planCreate } from './collection-create.js';
 import { describeCollection } from './collection-describe.js';
 import type { RestCall, RestHandler } from './envelope.js';
 
@@ -92,5 +93,37 @@ export const collectionRoutes: Readonly<Record<string, RestHandler>> = {
   'collections/drop_properties': async (c) => {
     await c.engine.dropCollectionProperties({ ...collectionReq(c), properties: requireStringList(c.body, 'propertyKeys') });
     return {};
+  },
+
+  // Milvus 2.6: { collectionName, schema: { fieldName, dataType, nullable, defaultValue, elementTypeParams, … } },
+  // the field as collections/create takes one; the engine says which fields can be added.
+  'collections/fields/add': async (c) => {
+    const schema = optionalObject(c.body, 'schema');
+    if (schema === undefined) bad('schema is required and must be an object describing the field');
+    await c.engine.addCollectionField({ ...collectionReq(c), field: fieldInput(schema, 'schema', false) });
+    return {};
+  },
+
+  'collections/truncate': async (c) => {
+    await c.engine.truncateCollection(collectionReq(c));
+    return {};
+  },
+
+  // Milvus answers { compactionID }. isClustering (a clustering compaction) needs a
+  // clustering key, which no collection here has.
+  'collections/compact': async (c) => {
+    const req = collectionReq(c);
+    if (optionalBool(c.body, 'isClustering')) bad('isClustering: a clustering compaction needs a clustering key field, and the collection has none');
+    return { compactionID: (await c.engine.compact(req)).compactionID };
+  },
+
+  // Milvus answers { compactionID, state, executingPlanNumber, timeoutPlanNumber, completedPlanNumber }
+  // for the body's jobID (an int64; 0 when missing, as Go decodes it). The Node SDK's
+  // HttpClient sends the id as compactionID, which Milvus ignores; it is read here too.
+  'collections/get_compaction_state': async ({ engine, body }) => {
+    const id = body['jobID'] ?? body['compactionID'] ?? 0;
+    if (!(typeof id === 'number' && Number.isSafeInteger(id)) && typeof id !== 'bigint') bad(`jobID must be an integer, got ${typeName(id)}`);
+    const s = engine.getCompactionState({ compactionID: id });
+    return { compactionID: id, state: s.state, executingPlanNumber: 0, timeoutPlanNumber: 0, completedPlanNumber: s.completedPlans };
   },
 };

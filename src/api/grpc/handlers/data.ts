@@ -61,8 +61,8 @@ function optionalNumber(v: string | undefined, name: string): number | undefined
   return n;
 }
 
-const compactions = new Map<string, { plans: number }>();
-const compactionsMax = 1024;
+/** common.CompactionState's numbers. */
+const compactionStates = { UndefiedState: 0, Completed: 2 } as const;
 
 export const dataHandlers: Record<string, Handler> = {
   Insert: (r, ctx) => write(r, ctx, false),
@@ -278,21 +278,17 @@ export const dataHandlers: Record<string, Handler> = {
     const db = r.db_name || ctx.db;
     const coll = r.collection_name ? ctx.engine.collectionMeta({ db_name: db, collection_name: r.collection_name }) : await collectionByIdAnyDb(ctx, db, Number(r.collectionID));
     const res = await ctx.engine.compact({ db_name: coll.db, collection_name: coll.name });
-    const id = String(res.compactionID);
-    compactions.set(id, { plans: res.merged > 0 ? 1 : 0 });
-    if (compactions.size > compactionsMax) compactions.delete(compactions.keys().next().value!);
-    return { status: ok, compactionID: id, compactionPlanCount: res.merged > 0 ? 1 : 0 };
+    return { status: ok, compactionID: String(res.compactionID), compactionPlanCount: res.merged > 0 ? 1 : 0 };
   },
 
-  async GetCompactionState(r) {
-    const c = compactions.get(String(r.compactionID));
+  async GetCompactionState(r, ctx) {
     // Compaction runs to completion inside ManualCompaction.
-    return { status: ok, state: c ? 2 : 0, executingPlanNo: '0', timeoutPlanNo: '0', completedPlanNo: String(c?.plans ?? 0), failedPlanNo: '0' };
+    const c = ctx.engine.getCompactionState({ compactionID: String(r.compactionID) });
+    return { status: ok, state: compactionStates[c.state], executingPlanNo: '0', timeoutPlanNo: '0', completedPlanNo: String(c.completedPlans), failedPlanNo: '0' };
   },
 
-  async GetCompactionStateWithPlans(r) {
-    const c = compactions.get(String(r.compactionID));
-    return { status: ok, state: c ? 2 : 0, mergeInfos: [] };
+  async GetCompactionStateWithPlans(r, ctx) {
+    return { status: ok, state: compactionStates[ctx.engine.getCompactionState({ compactionID: String(r.compactionID) }).state], mergeInfos: [] };
   },
 
   async GetPersistentSegmentInfo(r, ctx) {
