@@ -216,7 +216,7 @@ function rowReason(c: Checked): string {
   const why: string[] = [];
   const walk = (x: Checked): void => {
     const r = x.kind === 'json' ? 'JSON path' : x.kind === 'arith' || x.kind === 'neg' ? 'arithmetic'
-      : x.kind === 'elem' ? 'array element' : x.kind === 'length' || x.kind === 'contains' ? 'array function'
+      : x.kind === 'elem' ? 'array element' : x.kind === 'length' || x.kind === 'contains' ? 'array function' : x.kind === 'spatial' ? 'geometry'
         : x.kind === 'compare' && x.left.kind !== 'const' && x.right.kind !== 'const' ? 'field against field' : undefined;
     if (r !== undefined && !why.includes(r)) why.push(r);
     for (const k of children(x)) walk(k);
@@ -256,6 +256,7 @@ export function show(c: Checked): string {
     case 'truth': return show(c.operand);
     case 'not': return `not (${show(c.operand)})`;
     case 'and': case 'or': return c.items.map((x) => `(${show(x)})`).join(` ${c.kind} `);
+    case 'spatial': return `st_${c.op}(${c.target.field.name}, ${JSON.stringify(c.wkt)}${c.op === 'dwithin' ? `, ${c.distance}` : ''})`;
   }
 }
 

@@ -261,7 +261,7 @@ class Parser {
     }
     this.expect(')', `"," or ")" in the call of ${name}`);
     this.leave();
-    const want = name === 'array_length' ? 1 : 2;
+    const want = name === 'array_length' ? 1 : name === 'st_dwithin' ? 3 : 2;
     if (args.length !== want) failAt('FILTER_SYNTAX', `${name} takes ${want} argument${want > 1 ? 's' : ''}, got ${args.length}`, t.start);
     return node({ kind: 'call', name, args: Object.freeze(args), pos: t.start });
   }
