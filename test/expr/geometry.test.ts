@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataType, type CollectionSchema } from '../../src/catalog/types.js';
 import { ElanusError } from '../../src/errors/index.js';
+import { geometryWktLengthMax, parseWkt } from '../../src/catalog/geometry.js';
 import { compileFilter } from '../../src/query/expr/index.js';
 import { field } from './schema.js';
 
@@ -71,6 +72,14 @@ test('ST_DWITHIN: meters, haversine between points, degrees scaled at the query 
 
 test('template parameters bind the WKT', () => {
   assert.deepEqual(matching('st_within(geo, {area})', { area: square }), [1, 4, 6, 9, 13]);
+});
+
+test('WKT text is limited to geometryWktLengthMax characters: at the limit it parses, one more is refused', () => {
+  const head = 'POINT (1 ';
+  const atLimit = head + '2'.padStart(geometryWktLengthMax - head.length - 1, '0') + ')';
+  assert.equal(atLimit.length, geometryWktLengthMax);
+  assert.ok(!('problem' in parseWkt(atLimit)));
+  assert.deepEqual(parseWkt(atLimit + ' '), { problem: `is longer than ${geometryWktLengthMax} characters` });
 });
 
 const errors: [string, string, string][] = [
