@@ -106,3 +106,33 @@ test('REST: invalid WKT is refused with field and row, and nothing is stored', a
   assert.equal(q.code, 1100);
   assert.match(q.message ?? '', /FILTER_TYPE: .*must not be negative/);
 });
+
+test('REST: a WKT default value is checked, kept in normal text and filled in for rows without one', async () => {
+  const refused = await post('/collections/create', {
+    collectionName: 'rgd',
+    schema: { fields: [
+      { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+      { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: 2 } },
+      { fieldName: 'geo', dataType: 'Geometry', defaultValue: 'POINT (1)' },
+    ] },
+  });
+  assert.equal(refused.code, 65535, JSON.stringify(refused)); // INVALID_SCHEMA, as every schema refusal
+  assert.match(refused.message ?? '', /default value "POINT \(1\)" is not valid WKT/);
+  const created = await post('/collections/create', {
+    collectionName: 'rgd',
+    schema: { fields: [
+      { fieldName: 'id', dataType: 'Int64', isPrimary: true },
+      { fieldName: 'v', dataType: 'FloatVector', elementTypeParams: { dim: 2 } },
+      { fieldName: 'geo', dataType: 'Geometry', defaultValue: 'point(1.50 2)' },
+    ] },
+    indexParams: [{ fieldName: 'v', indexName: 'v', metricType: 'L2', indexType: 'FLAT' }],
+  });
+  assert.equal(created.code, 0, created.message);
+  const d = await post('/collections/describe', { collectionName: 'rgd' });
+  assert.equal((d.data.fields as Json[]).find((x) => x.name === 'geo').defaultValue, 'POINT (1.5 2)');
+  const ins = await post('/entities/insert', { collectionName: 'rgd', data: [{ id: 1, v: [0, 0] }, { id: 2, v: [0, 0], geo: null }, { id: 3, v: [0, 0], geo: 'POINT (7 7)' }] });
+  assert.equal(ins.code, 0, ins.message);
+  const q = await post('/entities/query', { collectionName: 'rgd', filter: `ST_EQUALS(geo, 'POINT (1.5 2)')`, outputFields: ['geo'], limit: 10 });
+  assert.equal(q.code, 0, q.message);
+  assert.deepEqual((q.data as Json[]).map((x) => [Number(x.id), x.geo]).sort((a, b) => a[0] - b[0]), [[1, 'POINT (1.5 2)'], [2, 'POINT (1.5 2)']]);
+});

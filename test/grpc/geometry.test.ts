@@ -2,7 +2,7 @@
 // (geometry_wkt_data), WKT in query and search output, invalid WKT refused with nothing
 // stored, the ST_* filters with answers known from the drawing (a 10×10 square and shapes
 // placed around it), the RTREE index (same answers with and without it, growing and
-// flushed), upserts, and values and answers kept across a restart.
+// flushed), upserts, compaction, and values and answers kept across a restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -140,6 +140,19 @@ test('Geometry end to end through the SDK: schema, WKT round trip, refusals, fil
     assertOk(await c.upsert({ collection_name: 'geo', data: [{ id: 3, v: [3, 1], geo: 'POINT (20 20)' }] }));
     assertOk(await c.flushSync({ collection_names: ['geo'] }));
     await assertAnswers(c, 'after upserts, RTREE');
+    // Compaction merges the flushed segments (the upserts left deleted copies behind).
+    const comp = await c.compact({ collection_name: 'geo' });
+    assertOk(comp);
+    // The SDK decodes the state enum by name.
+    let state = '';
+    for (let i = 0; i < 200 && state !== 'Completed'; i++) {
+      const st = await c.getCompactionState({ compactionID: comp.compactionID });
+      assertOk(st);
+      state = String(st.state);
+      if (state !== 'Completed') await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.equal(state, 'Completed');
+    await assertAnswers(c, 'after compaction, RTREE');
 
     assertOk(await c.dropIndex({ collection_name: 'geo', field_name: 'geo', index_name: 'rtree_geo' }));
     await assertAnswers(c, 'flushed, index dropped');
