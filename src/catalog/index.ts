@@ -10,6 +10,7 @@ export {
   effectiveIndexType, indexPropertyRules, jsonCastTypes, jsonIndexTarget, jsonPointer, type IndexInput, type IndexSpec, type JsonIndexTarget,
 } from './indexes.js';
 export { f32ToBf16, bf16ToF32, f32ToF16, f16ToF32 } from './half-float.js';
+export { parseWkt, geometryOf, geometryWktLengthMax, type Geometry, type ParsedGeometry } from './geometry.js';
 export { MetaCache, type EngineMetaStore } from './meta-cache.js';
 export {
   defaultResourceGroup, defaultResourceGroupCapacity, resourceGroupsMax, localNodeId, emptyResourceGroupConfig, validateResourceGroupName,

@@ -116,6 +116,8 @@ const buildRules: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
   BITMAP: {},
   STL_SORT: {},
   Trie: {},
+  // Milvus's RTREE on a Geometry field takes no parameters.
+  RTREE: {},
 };
 
 /**
@@ -174,6 +176,8 @@ export function allowedIndexTypes(f: FieldSchema): string[] {
   if (numericTypes.has(t)) out.push('STL_SORT');
   if (t === DataType.VarChar) out.push('Trie');
   if (out.length > 0) out.push('AUTOINDEX');
+  // A Geometry field takes only the spatial index (Milvus names no AUTOINDEX choice for it).
+  if (t === DataType.Geometry) out.push('RTREE');
   return out;
 }
 

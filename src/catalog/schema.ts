@@ -1,7 +1,8 @@
 // Turns a createCollection request (in the Milvus Node SDK's shape) into a validated,
 // frozen CollectionSchema. Every rule that Milvus enforces at creation is checked here,
 // each with a coded error, so that nothing downstream meets a schema it cannot store.
-import { fail } from '../errors/index.js';
+import { assert, fail } from '../errors/index.js';
+import { parseWkt } from './geometry.js';
 import {
   arrayCapacityMax, fieldsPerCollectionMax, varcharLengthMax,
   vectorDimMax, vectorFieldsPerCollectionMax,
@@ -217,9 +218,16 @@ function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: strin
     if (type === DataType.JSON || type === DataType.Array) fail('INVALID_SCHEMA', { detail: `field "${name}": ${dataTypeName(type)} fields cannot have a default value` });
     const problem = scalarProblem(out as FieldSchema, f.default_value);
     if (problem) fail('INVALID_SCHEMA', { detail: `field "${name}": default value ${JSON.stringify(f.default_value)} ${problem}` });
-    out.defaultValue = type === DataType.Int64 ? String(f.default_value) : f.default_value;
+    out.defaultValue = type === DataType.Int64 ? String(f.default_value) : type === DataType.Geometry ? normalWkt(f.default_value) : f.default_value;
   }
   return Object.freeze(out);
+}
+
+/** A checked geometry default's normal text (stored and reported as values are). */
+function normalWkt(v: unknown): string {
+  const p = parseWkt(v);
+  assert(!('problem' in p));
+  return p.wkt;
 }
 
 /** A field's `mmap.enabled`: true or false (as a boolean or its text, any case). */
@@ -279,6 +287,10 @@ export function scalarProblem(f: FieldSchema, v: unknown): string | undefined {
     case DataType.VarChar:
       if (typeof v !== 'string') return 'is not a string';
       return v.length > (f.maxLength ?? varcharLengthMax) ? `is longer than max_length ${f.maxLength}` : undefined;
+    case DataType.Geometry: {
+      const p = parseWkt(v);
+      return 'problem' in p ? p.problem : undefined;
+    }
     default:
       return undefined;
   }

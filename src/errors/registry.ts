@@ -66,6 +66,7 @@ export const errorRegistry = Object.freeze({
   VALUE_NOT_FINITE: spec('vector field "{field}" in row {row} holds a NaN or infinite value at position {position}', 1100, 5, 400),
   VALUE_OUT_OF_RANGE: spec('field "{field}" in row {row}: value {value} is out of range for {type}', 1100, 5, 400),
   STRING_TOO_LONG: spec('field "{field}" in row {row} is {length} characters long, max_length is {max}', 1100, 5, 400),
+  INVALID_GEOMETRY: spec('geometry field "{field}" in row {row}: {value} {problem}', 1100, 5, 400),
   ARRAY_TOO_LONG: spec('field "{field}" in row {row} has {length} elements, max_capacity is {max}', 1100, 5, 400),
   NULL_NOT_ALLOWED: spec('field "{field}" in row {row} is not nullable', 1100, 5, 400),
   DUPLICATE_PRIMARY_KEY: spec('duplicate primary keys are not allowed in the same batch: {pk} is in rows {first} and {second}', 1100, 5, 400),

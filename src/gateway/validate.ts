@@ -6,7 +6,7 @@ import {
   type CollectionMeta, DataType, type FieldSchema, dataTypeName, int64Of, isVector, scalarProblem,
 } from '../catalog/index.js';
 import { type Column, type TypedValues, typedCtorOf, widthOf } from '../segments/columns.js';
-import { f32ToBf16, f32ToF16 } from '../catalog/index.js';
+import { f32ToBf16, f32ToF16, parseWkt } from '../catalog/index.js';
 
 import type { PkKey } from "../segments/pk.js";
 export type { PkKey };
@@ -280,6 +280,8 @@ function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown,
       if (typeof v !== 'string') fail('WRONG_TYPE', { field: f.name, row: r, expected: 'VarChar', got: describe(v) });
       if (v.length > f.maxLength!) fail('STRING_TOO_LONG', { field: f.name, row: r, length: v.length, max: f.maxLength! });
       list![r] = v;
+    } else if (f.type === DataType.Geometry) {
+      list![r] = geometryValue(f, v, r);
     } else if (f.type === DataType.JSON) {
       list![r] = checkJson(f, v, r);
     } else if (f.type === DataType.Array) {
@@ -289,6 +291,14 @@ function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown,
     }
   }
   return { fieldId: f.fieldId, values: (typed ?? list)!, valid };
+}
+
+/** A Geometry value: WKT text, stored as its normal text (catalog/geometry.ts). */
+function geometryValue(f: FieldSchema, v: unknown, r: number): string {
+  if (typeof v !== 'string') fail('WRONG_TYPE', { field: f.name, row: r, expected: 'Geometry (WKT text)', got: describe(v) });
+  const p = parseWkt(v);
+  if ('problem' in p) fail('INVALID_GEOMETRY', { field: f.name, row: r, value: JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v), problem: p.problem });
+  return p.wkt;
 }
 
 function writeScalar(f: FieldSchema, v: unknown, r: number, out: TypedValues): void {

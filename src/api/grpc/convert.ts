@@ -122,7 +122,7 @@ function valueFieldOf(f: FieldSchema): ProtoValueField | undefined {
     case DataType.Int64: return { long_data: String(v) };
     case DataType.Float: return { float_data: v as number };
     case DataType.Double: return { double_data: v as number };
-    case DataType.VarChar: return { string_data: v as string };
+    case DataType.VarChar: case DataType.Geometry: return { string_data: v as string };
     default: return undefined;
   }
 }
@@ -203,6 +203,7 @@ interface ScalarField {
   bool_data?: { data: boolean[] }; int_data?: { data: number[] }; long_data?: { data: string[] };
   float_data?: { data: number[] }; double_data?: { data: number[] }; string_data?: { data: string[] };
   bytes_data?: { data: Uint8Array[] }; array_data?: { data: ScalarField[]; element_type: number }; json_data?: { data: Uint8Array[] };
+  geometry_wkt_data?: { data: string[] }; geometry_data?: { data: Uint8Array[] };
 }
 
 interface VectorField {
@@ -233,6 +234,9 @@ function scalarValues(s: ScalarField | null | undefined): unknown[] {
     case 'json_data': return s.json_data!.data.map((b) => parseJsonBytes(b));
     case 'array_data': return s.array_data!.data.map((x) => scalarValues(x));
     case 'bytes_data': return s.bytes_data!.data;
+    // The SDKs send geometries as WKT (geometry_wkt_data); WKB (geometry_data) is what
+    // Milvus keeps internally, and Elanus takes only the text form.
+    case 'geometry_wkt_data': return s.geometry_wkt_data!.data;
     default: fail('NOT_SUPPORTED', { what: `scalar data of kind ${s.data}` });
   }
 }
@@ -360,7 +364,7 @@ const dataKeyOf: Partial<Record<DataType, string>> = {
   [DataType.Int64]: 'long_data', [DataType.Float]: 'float_data', [DataType.Double]: 'double_data', [DataType.VarChar]: 'string_data',
   [DataType.JSON]: 'json_data', [DataType.Array]: 'array_data', [DataType.FloatVector]: 'float_vector', [DataType.BinaryVector]: 'binary_vector',
   [DataType.Float16Vector]: 'float16_vector', [DataType.BFloat16Vector]: 'bfloat16_vector', [DataType.SparseFloatVector]: 'sparse_float_vector',
-  [DataType.Int8Vector]: 'int8_vector',
+  [DataType.Int8Vector]: 'int8_vector', [DataType.Geometry]: 'geometry_wkt_data',
 };
 
 /**
@@ -582,6 +586,8 @@ function columnOf(f: FieldSchema, values: unknown[]): ProtoFieldData {
     case DataType.Float: scalars = { float_data: { data: filled(0) as number[] } }; break;
     case DataType.Double: scalars = { double_data: { data: filled(0) as number[] } }; break;
     case DataType.VarChar: scalars = { string_data: { data: filled('') as string[] } }; break;
+    // Results carry WKT, as Milvus's proxy turns its stored WKB back into text for them.
+    case DataType.Geometry: scalars = { geometry_wkt_data: { data: filled('') as string[] } }; break;
     case DataType.JSON: scalars = { json_data: { data: values.map((v) => (v === null || v === undefined ? new Uint8Array(0) : encoder.encode(JSON.stringify(v)))) } }; break;
     case DataType.Array:
       scalars = { array_data: { element_type: f.elementType!, data: values.map((v) => arrayScalar(f.elementType!, (v ?? []) as unknown[])) } };

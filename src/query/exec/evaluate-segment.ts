@@ -10,6 +10,7 @@ import type { Checked, Value } from '../expr/index.js';
 import type { JsonRef } from '../expr/checked.js';
 import { compareColumn, flipOp, type CompareOp } from './compare.js';
 import { rowByRow } from './fallback.js';
+import { rtreeSpatial } from './rtree.js';
 import { inColumn } from './in-list.js';
 import { likeColumn } from './like.js';
 import { sortedRange, sortedRangeTri, estimateJsonCompare, estimateJsonIn, jsonIndexCompare, jsonIndexIn, estimateCompare, estimateContains, estimateIn, estimateLike, indexCompare, indexContains, indexIn, indexLike, indexWorthIt, type ScalarIndex } from './scalar-index.js';
@@ -162,6 +163,11 @@ function condition(c: Checked, view: SegmentView): Tri | undefined {
         t.fill(c.negated ? 1 : 0);
       }
       return { t, n: null };
+    }
+    case 'spatial': {
+      // With an RTREE, candidates by bounding box and the exact test on them; else row by row.
+      const ix = view.rtree(c.target.field);
+      return ix !== undefined ? rtreeSpatial(ix, c, view.column(c.target.field), rows) : undefined;
     }
     default: return undefined;
   }

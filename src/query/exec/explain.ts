@@ -7,6 +7,7 @@
 // (indexSelectivityMax), and the estimates are summed over the segments that take the
 // index; growing segments always scan. Nothing is evaluated.
 import type { CollectionSchema, FieldSchema, IndexMeta } from '../../catalog/types.js';
+import { effectiveIndexType } from '../../catalog/indexes.js';
 import type { Segment } from '../../segments/segment.js';
 import { compileFilter, type Checked, type Value } from '../expr/index.js';
 import type { FilterParams } from '../expr/index.js';
@@ -114,6 +115,8 @@ function indexable(c: Checked): Indexable | undefined {
 function access(c: Checked, ctx: Ctx): string[] {
   const jl = jsonAccess(c, ctx);
   if (jl !== undefined) return jl;
+  const sl = spatialAccess(c, ctx);
+  if (sl !== undefined) return sl;
   const ixl = indexable(c);
   if (ixl === undefined) {
     const path = staticPath(c);
@@ -141,6 +144,22 @@ function access(c: Checked, ctx: Ctx): string[] {
     else add(`${base} (index estimate above ${ctx.max} of the rows)`, seg.rowCount, est);
   }
   return groups.lines(via ?? other);
+}
+
+/**
+ * A spatial leaf on a field with an RTREE spec: sealed segments take candidates from the
+ * tree and test them exactly (rtree.ts, always, as Milvus does), growing ones go row by row.
+ */
+function spatialAccess(c: Checked, ctx: Ctx): string[] | undefined {
+  if (c.kind !== 'spatial') return undefined;
+  const f = c.target.field;
+  const spec = ctx.indexes.find((x) => x.fieldId === f.fieldId && effectiveIndexType(x, f) === 'RTREE');
+  if (spec === undefined) return undefined;
+  const via = `index RTREE on ${f.name}, then the exact predicate`;
+  if (ctx.segments === undefined) return [via];
+  const groups = new AccessGroups();
+  for (const seg of ctx.segments) groups.add(isSealed(seg) ? via : 'row-by-row (geometry) (growing)', seg.rowCount);
+  return groups.lines(via);
 }
 
 /** A comparison or `in` on a JSON path that an INVERTED json_path index covers: its access lines, else undefined. */
@@ -216,7 +235,7 @@ function rowReason(c: Checked): string {
   const why: string[] = [];
   const walk = (x: Checked): void => {
     const r = x.kind === 'json' ? 'JSON path' : x.kind === 'arith' ? 'arithmetic'
-      : x.kind === 'elem' ? 'array element' : x.kind === 'length' || x.kind === 'contains' ? 'array function'
+      : x.kind === 'elem' ? 'array element' : x.kind === 'length' || x.kind === 'contains' ? 'array function' : x.kind === 'spatial' ? 'geometry'
         : x.kind === 'compare' && x.left.kind !== 'const' && x.right.kind !== 'const' ? 'field against field' : undefined;
     if (r !== undefined && !why.includes(r)) why.push(r);
     for (const k of children(x)) walk(k);
@@ -254,6 +273,7 @@ export function show(c: Checked): string {
       return c.mode === 'one' ? `array_contains(${show(c.target)}, ${value(c.values[0]!)})` : `array_contains_${c.mode}(${show(c.target)}, ${value(c.values)})`;
     case 'not': return `not (${show(c.operand)})`;
     case 'and': case 'or': return c.items.map((x) => `(${show(x)})`).join(` ${c.kind} `);
+    case 'spatial': return `st_${c.op}(${c.target.field.name}, ${JSON.stringify(c.wkt)}${c.op === 'dwithin' ? `, ${c.distance}` : ''})`;
   }
 }
 

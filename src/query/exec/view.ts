@@ -5,6 +5,7 @@ import type { CollectionSchema, FieldSchema, IndexMeta } from '../../catalog/typ
 import type { Column } from '../../segments/columns.js';
 import { valueAt } from '../../segments/columns.js';
 import type { Segment } from '../../segments/segment.js';
+import { rtreeOf, type RTreeIndex } from './rtree.js';
 import { indexSelectivityMax, jsonIndexOf, scalarIndexOf, type JsonIndex, type ScalarIndex } from './scalar-index.js';
 
 export interface SegmentView {
@@ -21,6 +22,8 @@ export interface SegmentView {
    * `path` (INVERTED with json_path / json_cast_type), sealed segments only.
    */
   jsonIndex(field: FieldSchema | null, path: readonly (string | number)[]): JsonIndex | undefined;
+  /** The field's R-tree in this segment (sealed segments with an RTREE spec only). */
+  rtree(field: FieldSchema): RTreeIndex | undefined;
   /** The planner's threshold for this evaluation (scalar-index.ts indexSelectivityMax). */
   readonly indexSelectivityMax: number;
 }
@@ -50,6 +53,7 @@ export function segmentView(schema: CollectionSchema, seg: Segment, indexes?: re
     meta: (row) => (metaCol === undefined ? null : ((metaCol.values as readonly unknown[])[row] as Record<string, unknown> | null)),
     value: (f, row) => valueAt(f, column(f), row),
     indexSelectivityMax: options?.indexSelectivityMax ?? indexSelectivityMax,
+    rtree: (f) => (indexes === undefined || indexes.length === 0 ? undefined : rtreeOf(seg, f, column(f), seg.rowCount, indexes)),
     index: (f) => (indexes === undefined || indexes.length === 0 ? undefined : scalarIndexOf(seg, f, column(f), seg.rowCount, indexes)),
     jsonIndex: (f, path) => {
       const on = f ?? (dynamic >= 0 ? schema.fields[dynamic]! : undefined);

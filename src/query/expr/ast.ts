@@ -11,12 +11,14 @@ export type UnaryOp = '-' | '+' | 'not';
 export type FunctionName =
   | 'json_contains' | 'json_contains_all' | 'json_contains_any'
   | 'array_contains' | 'array_contains_all' | 'array_contains_any'
-  | 'array_length';
+  | 'array_length'
+  | 'st_equals' | 'st_touches' | 'st_overlaps' | 'st_crosses' | 'st_contains' | 'st_intersects' | 'st_within' | 'st_dwithin';
 
 export const functionNames: readonly FunctionName[] = Object.freeze([
   'json_contains', 'json_contains_all', 'json_contains_any',
   'array_contains', 'array_contains_all', 'array_contains_any',
   'array_length',
+  'st_equals', 'st_touches', 'st_overlaps', 'st_crosses', 'st_contains', 'st_intersects', 'st_within', 'st_dwithin',
 ]);
 
 interface At { readonly pos: number }

@@ -6,6 +6,8 @@
 // below names the function it follows, and test/expr/milvus-rules.test.ts holds a case
 // for each.
 import { DataType, type CollectionSchema } from '../../catalog/types.js';
+import { parseWkt } from '../../catalog/geometry.js';
+import { spatialFunctions } from './spatial.js';
 import type { Expr, CompareOp } from './ast.js';
 import { checked, type Checked, type Const, type StaticType, type Value } from './checked.js';
 import { failAt } from './errors.js';
@@ -326,6 +328,7 @@ class Checker {
 
   /** parser_visitor.go VisitJSONContains*, VisitArrayLength and utils.go checkContainsElement. */
   private call(name: string, args: readonly Expr[], pos: number): Checked {
+    if (Object.prototype.hasOwnProperty.call(spatialFunctions, name)) return this.spatial(name, args, pos);
     const target = this.value(args[0]!);
     if ((target.kind !== 'field' && target.kind !== 'json') || (target.type !== 'array' && target.type !== 'json')) {
       failAt('FILTER_TYPE', `${name} needs an Array field or a JSON value, but ${this.name(target)} is not one`, target.pos);
@@ -345,6 +348,39 @@ class Checker {
       }
     }
     return checked({ kind: 'contains', mode, target, values, type: 'bool', pos });
+  }
+
+  /**
+   * As Milvus's parser takes them: the first argument names a Geometry field, the second
+   * is a WKT string (a literal or a template parameter) that must parse; ST_DWITHIN's
+   * second is a POINT and its third a constant number of meters, not negative.
+   */
+  private spatial(name: string, args: readonly Expr[], pos: number): Checked {
+    const op = spatialFunctions[name]!;
+    const first = args[0]!;
+    if (first.kind !== 'ident') failAt('FILTER_TYPE', `the first argument of ${name} must be a Geometry field name`, first.pos);
+    const target = resolveName(this.schema, first);
+    if (target.kind !== 'field' || target.type !== 'geometry') {
+      failAt('FILTER_TYPE', `${name} is only supported on Geometry fields, but ${describe(target)} is not one`, first.pos);
+    }
+    const second = args[1]!;
+    const text = second.kind === 'string' ? second.value : second.kind === 'param' ? this.param(second.name, second.pos) : undefined;
+    if (typeof text !== 'string') failAt('FILTER_TYPE', `the second argument of ${name} must be a WKT string`, second.pos);
+    const parsed = parseWkt(text);
+    if ('problem' in parsed) failAt('FILTER_TYPE', `the second argument of ${name}: ${JSON.stringify(text.length > 60 ? text.slice(0, 60) + '…' : text)} ${parsed.problem}`, second.pos);
+    let distance = 0;
+    if (op === 'dwithin') {
+      if (parsed.geometry.getGeometryType() !== 'Point' || parsed.geometry.isEmpty()) {
+        failAt('FILTER_TYPE', `the second argument of ${name} must be a POINT, got ${parsed.wkt.split(' ')[0]}`, second.pos);
+      }
+      const d = this.value(args[2]!);
+      if (d.kind !== 'const' || (typeof d.value !== 'number' && typeof d.value !== 'bigint')) {
+        failAt('FILTER_TYPE', `the distance of ${name} must be a constant number of meters`, args[2]!.pos);
+      }
+      distance = Number(d.value);
+      if (!(distance >= 0)) failAt('FILTER_TYPE', `the distance of ${name} must not be negative, got ${distance}`, args[2]!.pos);
+    }
+    return checked({ kind: 'spatial', op, target, wkt: parsed.wkt, query: parsed.geometry, distance, type: 'bool', pos });
   }
 
   private constList(e: Expr, where: string): readonly Value[] {

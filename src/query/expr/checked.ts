@@ -4,12 +4,14 @@
 //   a value   — Value, `null` for SQL null (a null field), `undefined` for missing (a JSON
 //               key that is absent or JSON null, an array index out of range);
 //   a truth   — true, false, or null for unknown (three-valued logic, see README.md).
+import type { Geometry } from '../../catalog/geometry.js';
 import type { FieldSchema } from '../../catalog/types.js';
+import type { SpatialOp } from './spatial.js';
 
 /** Integers are bigint everywhere after checking, so that Int64 compares exactly. */
 export type Value = bigint | number | string | boolean | readonly Value[];
 
-export type StaticType = 'bool' | 'int' | 'float' | 'string' | 'json' | 'array';
+export type StaticType = 'bool' | 'int' | 'float' | 'string' | 'json' | 'array' | 'geometry';
 
 export interface Typed { readonly type: StaticType; readonly pos: number }
 
@@ -51,10 +53,23 @@ export interface Contains extends Typed {
 }
 export interface Logic extends Typed { readonly kind: 'and' | 'or'; readonly items: readonly Checked[] }
 export interface Not extends Typed { readonly kind: 'not'; readonly operand: Checked }
+/**
+ * `ST_op(geo, 'wkt')` / `ST_DWITHIN(geo, 'POINT(x y)', meters)` on a Geometry field:
+ * `wkt` is the argument's normal text, `query` its geometry (read-only).
+ */
+export interface Spatial extends Typed {
+  readonly kind: 'spatial';
+  readonly op: SpatialOp;
+  readonly target: FieldRef;
+  readonly wkt: string;
+  readonly query: Geometry;
+  /** ST_DWITHIN's distance in meters; 0 for the other operators. */
+  readonly distance: number;
+}
 
 export type Checked =
   | Const | FieldRef | JsonRef | ElemRef | Arith | Length
-  | Compare | InList | Like | IsNull | Exists | Contains | Logic | Not;
+  | Compare | InList | Like | IsNull | Exists | Contains | Logic | Not | Spatial;
 
 export function checked<T extends Checked>(n: T): T {
   return Object.freeze(n);

@@ -10,7 +10,9 @@
 import type { CollectionSchema, FieldSchema } from '../../catalog/types.js';
 import { DataType } from '../../catalog/types.js';
 import { assert } from '../../errors/index.js';
+import { geometryOf } from '../../catalog/geometry.js';
 import { checkFilter, type FilterParams } from './check.js';
+import { spatialHolds } from './spatial.js';
 import type { Checked } from './checked.js';
 import { parseFilter } from './parser.js';
 import { arithmetic, compareValues, fromJson, toInt } from './values.js';
@@ -138,6 +140,12 @@ export function evaluate(c: Checked, ctx: Ctx): unknown {
     case 'not': {
       const t = evaluate(c.operand, ctx);
       return t === null ? null : !t;
+    }
+    case 'spatial': {
+      // A null geometry is unknown, as segcore marks it invalid.
+      const v = ctx.row(c.target.field);
+      if (v === null || v === undefined) return null;
+      return spatialHolds(c.op, geometryOf(v as string), c.query, c.distance);
     }
   }
 }

@@ -32,6 +32,7 @@ const keywords = new Set([
   'and', 'or', 'not', 'in', 'like', 'exists', 'true', 'false',
   'json_contains', 'json_contains_all', 'json_contains_any',
   'array_contains', 'array_contains_all', 'array_contains_any', 'array_length',
+  'st_equals', 'st_touches', 'st_overlaps', 'st_crosses', 'st_contains', 'st_intersects', 'st_within', 'st_dwithin',
 ]);
 
 // Longest first, so that `**` wins over `*` and `<=` over `<`.

@@ -15,6 +15,7 @@ export function staticTypeOf(t: DataType): StaticType | undefined {
     case DataType.String: case DataType.VarChar: return 'string';
     case DataType.JSON: return 'json';
     case DataType.Array: return 'array';
+    case DataType.Geometry: return 'geometry';
     default: return undefined;
   }
 }
@@ -74,6 +75,7 @@ function constName(t: StaticType): string {
     case 'bool': return 'a boolean';
     case 'array': return 'an array';
     case 'json': return 'a JSON value';
+    case 'geometry': return 'a geometry';
   }
 }
 

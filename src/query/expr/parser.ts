@@ -280,7 +280,7 @@ class Parser {
     }
     this.expect(')', `"," or ")" in the call of ${name}`);
     this.leave();
-    const want = name === 'array_length' ? 1 : 2;
+    const want = name === 'array_length' ? 1 : name === 'st_dwithin' ? 3 : 2;
     if (args.length !== want) failAt('FILTER_SYNTAX', `${name} takes ${want} argument${want > 1 ? 's' : ''}, got ${args.length}`, t.start);
     // Plan.g4: `ArrayLength '(' (Identifier | JSONIdentifier) ')'`, a name and nothing else.
     if (name === 'array_length' && args[0]!.kind !== 'ident' && args[0]!.kind !== 'path') {
