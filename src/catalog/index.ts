@@ -19,3 +19,6 @@ export {
   credentialKeys, credentialLimits, hashPassword, rootPasswordDefault, rootUser, scryptCost, validatePassword, validateUserName, verifyPassword,
   type CredentialMeta,
 } from './credentials.js';
+export {
+  timezoneKey, defaultTimezone, isTimezoneValid, parseTimestamptz, formatTimestamptz, parseInterval, addInterval, type Interval,
+} from './timestamptz.js';

@@ -5,6 +5,7 @@
 //               key that is absent or JSON null, an array index out of range);
 //   a truth   — true, false, or null for unknown (three-valued logic, see README.md).
 import type { FieldSchema } from '../../catalog/types.js';
+import type { Interval } from '../../catalog/timestamptz.js';
 
 /** Integers are bigint everywhere after checking, so that Int64 compares exactly. */
 export type Value = bigint | number | string | boolean | readonly Value[];
@@ -55,9 +56,24 @@ export interface Not extends Typed { readonly kind: 'not'; readonly operand: Che
 /** A JSON value used as a condition: true only when it is the boolean true. */
 export interface Truth extends Typed { readonly kind: 'truth'; readonly operand: Checked }
 
+/**
+ * `ts + INTERVAL 'P1M' > ISO '…'` (Milvus's TimestamptzArithCompareExpr): the field's
+ * microseconds moved by the interval on the UTC calendar, compared with `value`
+ * (microseconds). Without an interval the checker makes a plain Compare of the field
+ * (as an integer) with the microseconds, which indexes can answer.
+ */
+export interface TzArith extends Typed {
+  readonly kind: 'tz_arith';
+  readonly field: FieldSchema;
+  readonly sign: 1 | -1;
+  readonly interval: Interval;
+  readonly op: '==' | '!=' | '<' | '<=' | '>' | '>=';
+  readonly value: bigint;
+}
+
 export type Checked =
   | Const | FieldRef | JsonRef | ElemRef | Arith | Neg | Length
-  | Compare | InList | Like | IsNull | Exists | Contains | Logic | Not | Truth;
+  | Compare | InList | Like | IsNull | Exists | Contains | Logic | Not | Truth | TzArith;
 
 export function checked<T extends Checked>(n: T): T {
   return Object.freeze(n);

@@ -34,6 +34,10 @@ export function resolveName(schema: CollectionSchema, ref: Ident | Path): Checke
     failAt('FILTER_TYPE', `unknown field "${ref.name}"`, pos, guess !== undefined ? `did you mean "${guess}"?` : `fields: ${names.join(', ')}`);
   }
   if (isVector(field.type)) failAt('FILTER_TYPE', `vector field "${field.name}" cannot be used in a filter`, pos);
+  if (field.type === DataType.Timestamptz) {
+    failAt('FILTER_TYPE', `Timestamptz field "${field.name}" can only be compared with an ISO timestamp literal or tested with is null`, pos,
+      `write ${field.name} > ISO '2025-01-01T00:00:00Z' or ${field.name} + INTERVAL 'P1D' > ISO '…'`);
+  }
   const type = staticTypeOf(field.type);
   if (type === undefined) failAt('FILTER_TYPE', `field "${field.name}" of type ${dataTypeName(field.type)} cannot be used in a filter`, pos);
   if (type === 'json') return checked({ kind: 'json', field, path, type, pos });
