@@ -166,7 +166,11 @@ class Parser {
       case 'int': this.next(); return node({ kind: 'int', value: t.value as bigint, pos: t.start });
       case 'float': this.next(); return node({ kind: 'float', value: t.value as number, pos: t.start });
       case 'string': this.next(); return node({ kind: 'string', value: t.value as string, pos: t.start });
-      case 'ident': return this.tzForward() ?? this.tzReverse() ?? this.name();
+      case 'ident':
+        if (this.tzWord(0, 'interval')) {
+          failAt('FILTER_SYNTAX', "INTERVAL '…' may only follow a Timestamptz field compared with ISO '…', as in ts + INTERVAL 'P1D' > ISO '2025-01-01T00:00:00Z'", t.start);
+        }
+        return this.tzForward() ?? this.tzReverse() ?? this.name();
       case 'keyword':
         if (t.text === 'true' || t.text === 'false') { this.next(); return node({ kind: 'bool', value: t.value as boolean, pos: t.start }); }
         if (t.text === 'exists') {
@@ -236,7 +240,7 @@ class Parser {
     const iso = this.peek(1);
     const op = this.compareOpAt(2);
     const name = this.peek(3);
-    if (op === undefined || name.type !== 'ident') failAt('FILTER_SYNTAX', 'ISO \'…\' must be compared with a Timestamptz field, as in ISO \'2025-01-01T00:00:00Z\' < ts', start.start);
+    if (op === undefined || name.type !== 'ident' || this.tzWord(3, 'iso')) failAt('FILTER_SYNTAX', 'ISO \'…\' must be compared with a Timestamptz field, as in ISO \'2025-01-01T00:00:00Z\' < ts', start.start);
     const iv = this.intervalAt(4);
     this.i += 4 + (iv?.width ?? 0);
     const target = node({ kind: 'ident', name: name.text, pos: name.start });
