@@ -2,7 +2,7 @@
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
-import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax, validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName, arrayCapacityMax, mmapParam, type FieldSchema, timezoneKey, defaultTimezone, isTimezoneValid } from '../catalog/index.js';
+import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax, validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName, arrayCapacityMax, mmapParam, type FieldSchema, timezoneKey, defaultTimezone, isTimezoneValid, formatTimestamptz } from '../catalog/index.js';
 import { objectKeys } from '../storage/index.js';
 import { physicalOf } from '../tso/index.js';
 import { CollectionData, collectionPrefix, metaKeys, topicOf } from './collection.js';
@@ -214,7 +214,7 @@ export class CatalogRole {
         name: coll.name,
         description: coll.schema.description,
         enable_dynamic_field: coll.schema.enableDynamicField,
-        fields: coll.schema.fields.filter((f) => !f.isDynamic).map(describeField),
+        fields: coll.schema.fields.filter((f) => !f.isDynamic).map((f) => describeField(f, this.core.timezoneOf(coll))),
       },
       shards_num: coll.shardsNum,
       num_partitions: coll.numPartitions || coll.partitions.length,
@@ -643,7 +643,8 @@ function sameSchema(a: CollectionSchema, b: CollectionSchema): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function describeField(f: CollectionSchema['fields'][number]) {
+/** `timezone`: the collection's, in which a Timestamptz default is written (as Milvus describes it). */
+function describeField(f: CollectionSchema['fields'][number], timezone: string) {
   const type_params: Array<{ key: string; value: string }> = [];
   if (f.dim !== undefined) type_params.push({ key: 'dim', value: String(f.dim) });
   if (f.maxLength !== undefined) type_params.push({ key: 'max_length', value: String(f.maxLength) });
@@ -659,7 +660,7 @@ function describeField(f: CollectionSchema['fields'][number]) {
     is_partition_key: f.isPartitionKey,
     is_dynamic: f.isDynamic,
     nullable: f.nullable,
-    default_value: f.defaultValue,
+    default_value: f.type === DataType.Timestamptz && f.defaultValue !== undefined ? formatTimestamptz(BigInt(f.defaultValue as string), timezone) : f.defaultValue,
     element_type: f.elementType === undefined ? undefined : DataType[f.elementType],
     type_params,
     dim: f.dim,

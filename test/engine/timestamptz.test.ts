@@ -106,7 +106,7 @@ test('Timestamptz: the database timezone applies when the collection names none;
     const q = async (out: string[]) => (await db.query({ db_name: 'tokyo', collection_name: 'c', filter: 'id == 1', output_fields: out, consistency_level: 'Strong' })).data[0]!;
     assert.deepEqual(await q(['ts', 'd']), { id: 1, ts: '2025-01-01T09:00:00+09:00', d: '2025-01-01T09:00:00+09:00' });
     const described = await db.describeCollection({ db_name: 'tokyo', collection_name: 'c' });
-    assert.ok(described.schema.fields.some((f) => f.name === 'd'));
+    assert.equal(described.schema.fields.find((f) => f.name === 'd')!.default_value, '2025-01-01T09:00:00+09:00');
     // A field added later with a default: rows stored before read the default.
     await db.addCollectionField({ db_name: 'tokyo', collection_name: 'c', field: { name: 'later', data_type: DataType.Timestamptz, nullable: true, default_value: '2024-12-31T15:00:00Z' } });
     assert.deepEqual(await q(['later']), { id: 1, later: '2025-01-01T00:00:00+09:00' });
