@@ -26,3 +26,6 @@ export {
   rbacLimits, validateRoleName, type GrantMeta, type Need, type ObjectType, type Privilege, type PrivilegeChange, type PrivilegeChangeV2, type PrivilegeGroupMeta, type PrivilegeLevel, type RbacBackup,
   type RoleMeta, type UserRoleMeta,
 } from './rbac.js';
+export {
+  timezoneKey, defaultTimezone, isTimezoneValid, parseTimestamptz, formatTimestamptz, parseInterval, addInterval, type Interval,
+} from './timestamptz.js';

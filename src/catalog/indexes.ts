@@ -173,7 +173,8 @@ export function allowedIndexTypes(f: FieldSchema): string[] {
   // Milvus refuses BITMAP on a primary key, on floating-point numbers and on JSON.
   const bitmapElem = (d: DataType | undefined) => d === DataType.Bool || (d !== undefined && integerTypes.has(d)) || d === DataType.VarChar;
   if (!f.isPrimary && (bitmapElem(t) || (t === DataType.Array && bitmapElem(elem)))) out.push('BITMAP');
-  if (numericTypes.has(t)) out.push('STL_SORT');
+  // Milvus sorts Timestamptz (STL_SORT) but refuses INVERTED and BITMAP on it.
+  if (numericTypes.has(t) || t === DataType.Timestamptz) out.push('STL_SORT');
   if (t === DataType.VarChar) out.push('Trie');
   if (out.length > 0) out.push('AUTOINDEX');
   // A Geometry field takes only the spatial index (Milvus names no AUTOINDEX choice for it).
@@ -457,6 +458,8 @@ export function normalizeIndexProperty(index: IndexMeta, key: string, value: unk
  */
 export function effectiveIndexType(index: IndexMeta, field: FieldSchema): string {
   if (index.indexType !== 'AUTOINDEX') return index.indexType;
+  // Milvus's scalar AUTOINDEX builds STL_SORT on Timestamptz (its scalarAutoIndex "timestamptz" entry).
+  if (field.type === DataType.Timestamptz) return 'STL_SORT';
   const family = familyOf(field);
   return family === 'dense' || family === 'int8' ? 'HNSW' : family === 'binary' ? 'BIN_IVF_FLAT' : family === 'sparse' ? 'SPARSE_INVERTED_INDEX' : 'INVERTED';
 }

@@ -11,6 +11,7 @@ import {
   type CollectionSchema, DataType, type FieldSchema, arrayElementTypes, dataTypeName, isVector, parseDataType, structSubFieldTypes,
 } from './types.js';
 import { validateName } from './names.js';
+import { defaultTimezone, parseTimestamptz } from './timestamptz.js';
 
 /** A field as the SDK describes it. */
 export interface FieldInput {
@@ -56,13 +57,15 @@ export function normalizeSchema(input: {
   partitionKeyField?: string;
   /** For the texts that name it. */
   collectionName?: string;
+  /** Places a Timestamptz default written without an offset (the collection's `timezone`, else UTC). */
+  timezone?: string;
 }): CollectionSchema {
   if (!Array.isArray(input.fields) || input.fields.length === 0) fail('INVALID_SCHEMA', { detail: 'a collection needs at least a primary key and a vector field' });
   if (input.fields.length > fieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `more than ${fieldsPerCollectionMax} fields` });
   const seen = new Set<string>();
   const fields: FieldSchema[] = [];
   input.fields.forEach((f, i) => {
-    const field = normalizeField(f, firstFieldId + i, input.partitionKeyField, input.collectionName ?? '');
+    const field = normalizeField(f, firstFieldId + i, input.partitionKeyField, input.collectionName ?? '', input.timezone ?? defaultTimezone);
     if (seen.has(field.name)) fail('INVALID_SCHEMA', { detail: `duplicated field name ${field.name} found` });
     seen.add(field.name);
     fields.push(field);
@@ -145,7 +148,8 @@ function normalizeStructField(f: FieldInput, base: { -readonly [K in keyof Field
     delete stp['max_capacity'];
     delete stp['element_type'];
     // The field id is a placeholder here: numberStructFields gives the final ones.
-    const field = normalizeField({ ...rest, data_type: type, type_params: stp }, -1 - i, undefined, collection);
+    // No Timestamptz sub-fields (their types are checked above): the timezone places nothing.
+    const field = normalizeField({ ...rest, data_type: type, type_params: stp }, -1 - i, undefined, collection, defaultTimezone);
     if (seen.has(field.name)) fail('INVALID_SCHEMA', { detail: `duplicated field name ${field.name} found in Array of Structs field "${name}"` });
     seen.add(field.name);
     return Object.freeze({ ...field, maxCapacity });
@@ -157,7 +161,7 @@ function normalizeStructField(f: FieldInput, base: { -readonly [K in keyof Field
   });
 }
 
-function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: string | undefined, collection: string): FieldSchema {
+function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: string | undefined, collection: string, timezone: string): FieldSchema {
   if (typeof f !== 'object' || f === null) fail('INVALID_SCHEMA', { detail: 'each field must be an object' });
   const name = validateName('field', f.name);
   const type = parseDataType(f.data_type);
@@ -216,6 +220,10 @@ function normalizeField(f: FieldInput, fieldId: number, partitionKeyField: strin
   if (mmap !== undefined) out.mmapEnabled = mmapParam(name, mmap);
   if (f.default_value !== undefined && f.default_value !== null) {
     if (type === DataType.JSON || type === DataType.Array) fail('INVALID_SCHEMA', { detail: `field "${name}": ${dataTypeName(type)} fields cannot have a default value` });
+    if (type === DataType.Timestamptz) {
+      out.defaultValue = timestamptzDefault(name, f.default_value, timezone);
+      return Object.freeze(out);
+    }
     const problem = scalarProblem(out as FieldSchema, f.default_value);
     if (problem) fail('INVALID_SCHEMA', { detail: `field "${name}": default value ${JSON.stringify(f.default_value)} ${problem}` });
     out.defaultValue = type === DataType.Int64 ? String(f.default_value) : type === DataType.Geometry ? normalWkt(f.default_value) : f.default_value;
@@ -228,6 +236,23 @@ function normalWkt(v: unknown): string {
   const p = parseWkt(v);
   assert(!('problem' in p));
   return p.wkt;
+}
+
+/**
+ * A Timestamptz default, kept as the decimal text of its microseconds (as Int64 defaults
+ * are): ISO 8601 text, placed by `timezone` when it has no offset (Milvus's
+ * CheckAndRewriteTimestampTzDefaultValue), or the microseconds themselves as a bigint
+ * (what the wire's `timestamptz_data` carries; the Node SDK sends that).
+ */
+function timestamptzDefault(field: string, v: unknown, timezone: string): string {
+  if (typeof v === 'bigint') {
+    if (int64Of(v) === undefined) fail('INVALID_SCHEMA_PARAM', { detail: `invalid default value of field, name: ${field}: ${v} is out of the Int64 range` });
+    return v.toString();
+  }
+  if (typeof v !== 'string') fail('INVALID_SCHEMA_PARAM', { detail: `invalid default value of field, name: ${field}: expected an ISO 8601 timestamp string, got ${JSON.stringify(v)}` });
+  const us = parseTimestamptz(v, timezone);
+  if (typeof us === 'string') fail('INVALID_SCHEMA_PARAM', { detail: `invalid default value of field, name: ${field}: invalid timestamp string: '${v}': ${us}` });
+  return us.toString();
 }
 
 /** A field's `mmap.enabled`: true or false (as a boolean or its text, any case). */
@@ -316,11 +341,11 @@ export function int64Of(v: unknown): bigint | undefined {
  * must read as something, so it has to be nullable (they read null) or have a default;
  * it cannot be the primary key, a partition key or a vector, as in Milvus.
  */
-export function normalizeAddedField(schema: CollectionSchema, input: FieldInput, collectionName = ''): CollectionSchema {
+export function normalizeAddedField(schema: CollectionSchema, input: FieldInput, collectionName = '', timezone = defaultTimezone): CollectionSchema {
   if (typeof input !== 'object' || input === null) fail('INVALID_SCHEMA', { detail: 'field must be an object' });
   if (schema.fields.length >= fieldsPerCollectionMax) fail('INVALID_SCHEMA', { detail: `more than ${fieldsPerCollectionMax} fields` });
   const fieldId = maxFieldId(schema) + 1;
-  const field = normalizeField(input, fieldId, undefined, collectionName);
+  const field = normalizeField(input, fieldId, undefined, collectionName, timezone);
   // Milvus 2.6: "you cannot add an Array of Structs to an existing collection".
   if (field.type === DataType.ArrayOfStruct) fail('INVALID_SCHEMA', { detail: `Array of Structs field "${field.name}" cannot be added to an existing collection` });
   if (schema.fields.some((f) => f.name === field.name)) fail('INVALID_SCHEMA', { detail: `duplicated field name ${field.name} found` });

@@ -14,6 +14,8 @@ export enum DataType {
   Array = 22,
   JSON = 23,
   Geometry = 24,
+  /** Microseconds since the epoch (UTC), read and written as ISO 8601 text (catalog/timestamptz.ts). */
+  Timestamptz = 26,
   BinaryVector = 100,
   FloatVector = 101,
   Float16Vector = 102,

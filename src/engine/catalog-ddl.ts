@@ -2,7 +2,7 @@
 // A role of the embedded engine (engine/README.md): its state is the engine core's,
 // shared with the other roles; it reaches them only through core.roles.
 import { fail } from '../errors/index.js';
-import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax, validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName, arrayCapacityMax, mmapParam, type FieldSchema, checkCollectionTtl, collectionTtlKey, collectionTtlSeconds } from '../catalog/index.js';
+import { type CollectionMeta, type CollectionSchema, DataType, type PartitionMeta, catalogKeys, consistencyLevels, defaultDatabase, defaultPartition, normalizeSchema, normalizeAddedField, partitionKeyPartitionsDefault, partitionsPerCollectionMax, shardsPerCollectionMax, validateName, type FieldInput, databasesMax, varcharLengthMax, collectionsPerDatabaseMax, dataTypeName, arrayCapacityMax, mmapParam, type FieldSchema, checkCollectionTtl, collectionTtlKey, collectionTtlSeconds, timezoneKey, defaultTimezone, isTimezoneValid, formatTimestamptz } from '../catalog/index.js';
 import { objectKeys } from '../storage/index.js';
 import { expiredBefore, physicalOf } from '../tso/index.js';
 import { CollectionData, collectionPrefix, metaKeys, topicOf } from './collection.js';
@@ -21,7 +21,9 @@ export class CatalogRole {
       const name = validateName('database', this.core.requireObject(req).db_name);
       if (this.core.catalog.hasDatabase(name)) fail('DATABASE_ALREADY_EXISTS', { name });
       if (this.core.catalog.listDatabases().length >= databasesMax) fail('LIMIT_EXCEEDED', { what: 'database', detail: `at most ${databasesMax} databases` });
-      await this.core.catalog.commit({ put: { [catalogKeys.database(name)]: { id: this.core.ids.next(), name, properties: stringProps(req.properties), createdTs: this.core.tso.next().toString() } } });
+      const properties = stringProps(req.properties);
+      validateTimezone(properties);
+      await this.core.catalog.commit({ put: { [catalogKeys.database(name)]: { id: this.core.ids.next(), name, properties, createdTs: this.core.tso.next().toString() } } });
       return status;
     });
   }
@@ -53,7 +55,9 @@ export class CatalogRole {
   alterDatabase(req: { db_name: string; properties: Record<string, string> }): Promise<typeof status> {
     return this.core.ddl(async () => {
       const d = this.core.catalog.database(this.core.requireObject(req).db_name);
-      await this.core.catalog.commit({ put: { [catalogKeys.database(d.name)]: { ...d, properties: { ...d.properties, ...stringProps(req.properties) } } } });
+      const given = stringProps(req.properties);
+      validateTimezone(given);
+      await this.core.catalog.commit({ put: { [catalogKeys.database(d.name)]: { ...d, properties: { ...d.properties, ...given } } } });
       return status;
     });
   }
@@ -77,17 +81,24 @@ export class CatalogRole {
     return this.core.ddl(async () => {
       this.core.requireObject(req);
       const db = this.core.dbOf(req);
-      this.core.catalog.database(db);
+      const dbMeta = this.core.catalog.database(db);
       const name = validateName('collection', req.collection_name);
       const quick = req.dimension !== undefined && !req.fields && !req.schema;
       const fields = quick ? quickFields(req) : (req.fields ?? req.schema);
       if (!Array.isArray(fields)) fail('INVALID_SCHEMA', { detail: 'fields (or dimension for quick setup) is required' });
+      // Properties follow the same rules at creation as in alterCollection; without this
+      // check a collection could be created with a TTL that alterCollection would refuse.
+      const properties = stringProps(req.properties);
+      validateProperties(properties);
       const schema = normalizeSchema({
         fields,
         enableDynamicField: req.enable_dynamic_field ?? req.enableDynamicField ?? (quick ? true : false),
         description: req.description,
         partitionKeyField: req.partition_key_field,
         collectionName: name,
+        // Milvus places a Timestamptz default without an offset in the collection's
+        // timezone, which the collection takes from the database when it names none.
+        timezone: properties[timezoneKey] ?? dbMeta.properties[timezoneKey] ?? defaultTimezone,
       });
       const existing = this.core.catalog.findCollection(db, name);
       if (existing) {
@@ -103,10 +114,6 @@ export class CatalogRole {
       const numPartitions = hasKey ? intOption('num_partitions', req.num_partitions, partitionKeyPartitionsDefault, 1, partitionsPerCollectionMax) : 0;
       const level = req.consistency_level ?? 'Bounded';
       if (!consistencyLevels.includes(level)) fail('INVALID_ARGUMENT', { detail: `consistency_level must be one of ${consistencyLevels.join(', ')}` });
-      // Properties follow the same rules at creation as in alterCollection; without this
-      // check a collection could be created with a TTL that alterCollection would refuse.
-      const properties = stringProps(req.properties);
-      validateProperties(properties);
       const createdTs = this.core.tso.next().toString();
       const partitions: PartitionMeta[] = hasKey
         ? Array.from({ length: numPartitions }, (_, i) => ({ id: this.core.ids.next(), name: `${defaultPartition}_${i}`, createdTs }))
@@ -207,7 +214,7 @@ export class CatalogRole {
         name: coll.name,
         description: coll.schema.description,
         enable_dynamic_field: coll.schema.enableDynamicField,
-        fields: coll.schema.fields.filter((f) => !f.isDynamic).map(describeField),
+        fields: coll.schema.fields.filter((f) => !f.isDynamic).map((f) => describeField(f, this.core.timezoneOf(coll))),
       },
       shards_num: coll.shardsNum,
       num_partitions: coll.numPartitions || coll.partitions.length,
@@ -348,7 +355,7 @@ export class CatalogRole {
   addCollectionField(req: CollectionReq & { field: FieldInput }): Promise<typeof status> {
     return this.core.ddl(async () => {
       const { coll, data } = this.core.live(req);
-      const schema = normalizeAddedField(coll.schema, this.core.requireObject(req).field, coll.name);
+      const schema = normalizeAddedField(coll.schema, this.core.requireObject(req).field, coll.name, this.core.timezoneOf(coll));
       await this.core.catalog.commit({ put: { [catalogKeys.collection(coll.id)]: { ...coll, schema } } });
       for (const s of data.shards) s.conform(this.core.catalog.collectionById(coll.id)!.schema);
       return status;
@@ -606,6 +613,13 @@ function stringProps(p: Record<string, unknown> | undefined): Record<string, str
 
 function validateProperties(p: Record<string, string>): void {
   checkCollectionTtl(p[collectionTtlKey]);
+  validateTimezone(p);
+}
+
+/** A `timezone` property (collection or database) must name a timezone, as Milvus checks it. */
+function validateTimezone(p: Record<string, string>): void {
+  const tz = p[timezoneKey];
+  if (tz !== undefined && !isTimezoneValid(tz)) fail('INVALID_ARGUMENT', { detail: `unknown or invalid IANA Time Zone ID: ${tz}` });
 }
 
 function kv(p: Readonly<Record<string, string>>): Array<{ key: string; value: string }> {
@@ -635,7 +649,8 @@ function sameSchema(a: CollectionSchema, b: CollectionSchema): boolean {
  * A field as the SDK's describeCollection shows it. An Array of Structs field is an Array
  * whose element_type is Struct, with its sub-fields (`fields`), each described by its own type.
  */
-function describeField(f: CollectionSchema['fields'][number]): DescribedField {
+/** `timezone`: the collection's, in which a Timestamptz default is written (as Milvus describes it). */
+function describeField(f: CollectionSchema['fields'][number], timezone: string): DescribedField {
   const struct = f.type === DataType.ArrayOfStruct;
   const type_params: Array<{ key: string; value: string }> = [];
   if (f.dim !== undefined) type_params.push({ key: 'dim', value: String(f.dim) });
@@ -652,9 +667,9 @@ function describeField(f: CollectionSchema['fields'][number]): DescribedField {
     is_partition_key: f.isPartitionKey,
     is_dynamic: f.isDynamic,
     nullable: f.nullable,
-    default_value: f.defaultValue,
+    default_value: f.type === DataType.Timestamptz && f.defaultValue !== undefined ? formatTimestamptz(BigInt(f.defaultValue as string), timezone) : f.defaultValue,
     element_type: f.elementType === undefined ? undefined : DataType[f.elementType],
-    ...(struct ? { fields: f.structFields!.map(describeField) } : {}),
+    ...(struct ? { fields: f.structFields!.map((x) => describeField(x, timezone)) } : {}),
     type_params,
     dim: f.dim,
     max_length: f.maxLength,

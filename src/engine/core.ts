@@ -1,7 +1,7 @@
 // The engine's shared state and the checks every role makes (engine/README.md): the stores,
 // the coordinator queue, the collections' data, pinned snapshots, the index builders.
 import { ElanusError, fail } from '../errors/index.js';
-import { Catalog, type CollectionMeta, IdAllocator, MetaCache, type PartitionMeta, defaultDatabase, validateName } from '../catalog/index.js';
+import { Catalog, type CollectionMeta, IdAllocator, MetaCache, type PartitionMeta, defaultDatabase, defaultTimezone, isTimezoneValid, timezoneKey, validateName } from '../catalog/index.js';
 import { SerialQueue, type Timers } from '../concurrency/index.js';
 import { type SearchIterState } from '../query/vector-search.js';
 import { VectorIndexes } from './vector-indexes.js';
@@ -159,6 +159,24 @@ export class EngineCore {
   requireObject<T>(req: T): T {
     if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', { detail: 'the request must be an object' });
     return req;
+  }
+
+  /**
+   * The timezone Timestamptz values of `coll` are read and written in: the collection's
+   * `timezone` property, else its database's, else UTC (Milvus copies the database's
+   * onto a new collection; here it is looked up, so a later change to the database's
+   * shows in collections that name none). `requested`, a read's own `timezone`
+   * parameter, comes first and must name a timezone.
+   */
+  timezoneOf(coll: CollectionMeta, requested?: unknown): string {
+    if (requested !== undefined && requested !== null && requested !== '') {
+      if (!isTimezoneValid(requested)) fail('INVALID_ARGUMENT', { detail: `unknown or invalid IANA Time Zone ID: ${String(requested)}` });
+      return requested;
+    }
+    const own = coll.properties[timezoneKey];
+    if (own !== undefined) return own;
+    const db = this.catalog.hasDatabase(coll.db) ? this.catalog.database(coll.db).properties[timezoneKey] : undefined;
+    return db ?? defaultTimezone;
   }
 
   /** The collection and its data, for an operation that may not proceed once a drop began. */

@@ -450,6 +450,15 @@ export class Elanus implements Gateway {
     return this.core.live(req).coll;
   }
 
+  /**
+   * The timezone the collection's Timestamptz values are shown in when a request names
+   * none (its `timezone` property, else its database's, else UTC): the wire layers
+   * write Timestamptz defaults in it when they describe the collection.
+   */
+  collectionTimezone(coll: CollectionMeta): string {
+    return this.core.timezoneOf(coll);
+  }
+
   /** Whether `db` exists (the wire layers check the database a request names). */
   hasDatabase(db: string): boolean {
     return this.core.catalog.hasDatabase(db);

@@ -11,7 +11,7 @@ import { pkKeyOf } from '../gateway/validate.js';
 import { mergeGroups, mergeHits, mergeRows, topGroups } from '../gateway/merge.js';
 import type { SearchMode, ShardHits, ShardReadReq, ShardReader } from '../gateway/roles.js';
 import type { QueryColumns, SearchColumns } from '../gateway/api.js';
-import { rowsOfColumns } from '../query/result-columns.js';
+import { renderTimestamptz, rowsOfColumns } from '../query/result-columns.js';
 import { type FilterPlan, planFilter } from '../query/filter.js';
 import { explainFilter } from '../query/exec/explain.js';
 import { planOutput } from '../query/rows.js';
@@ -57,6 +57,8 @@ interface SearchPlan {
   readonly limit: number;
   readonly offset: number;
   readonly raw: unknown;
+  /** Timestamptz values of the answer are written in it. */
+  readonly timezone: string;
 }
 
 export class ReadRole {
@@ -206,7 +208,7 @@ export class ReadRole {
     const { coll, data } = this.core.live(req);
     const text = req.filter ?? req.expr ?? '';
     if (typeof text !== 'string') fail('INVALID_ARGUMENT', { detail: 'filter must be a string' });
-    const plan = explainFilter(coll.schema, text, exprParamsOf(req), coll.indexes, data.shards.flatMap((s) => s.segments()));
+    const plan = explainFilter(coll.schema, text, exprParamsOf(req), coll.indexes, data.shards.flatMap((s) => s.segments()), undefined, this.core.timezoneOf(coll, (req as ReadReq).timezone));
     return { status, plan };
   }
 
@@ -262,7 +264,8 @@ export class ReadRole {
   private async queryView(req: QueryReq, view: ReadView, limit: number | undefined, offset: number, after: PkKey | undefined): Promise<QueryColumns> {
     const { coll, data } = view;
     const pkField = coll.schema.fields.find((f) => f.isPrimary)!;
-    const planned = req.ids !== undefined ? undefined : planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
+    const timezone = this.core.timezoneOf(coll, req.timezone);
+    const planned = req.ids !== undefined ? undefined : planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), timezone);
     const outputs = req.output_fields ?? [];
     // Checked before the count(*) test below reads them as strings (else a TypeError, not a coded error).
     if (!Array.isArray(outputs) || outputs.some((o) => typeof o !== 'string')) fail('INVALID_ARGUMENT', { detail: 'output_fields must be an array of strings' });
@@ -286,7 +289,8 @@ export class ReadRole {
       output_fields: outputs, offset: one ? offset : 0,
       limit: one || limit === undefined ? limit : offset + limit, after, bytesMax,
     })));
-    return { status, columns: mergeRows(parts, pkField.type === DataType.Int64, single ? 0 : offset, single ? undefined : limit, bytesMax) };
+    const merged = mergeRows(parts, pkField.type === DataType.Int64, single ? 0 : offset, single ? undefined : limit, bytesMax);
+    return { status, columns: renderTimestamptz(merged, timezone) };
   }
 
   async get(req: GetReq): Promise<{ status: typeof status; data: Array<Record<string, unknown>> }> {
@@ -376,7 +380,9 @@ export class ReadRole {
     const keys = req.ids === undefined || req.ids === null ? undefined : searchKeys(coll, req.ids, raw);
     let queries = keys ? [] : prepareQueries(field, raw);
     if ((keys ?? queries).length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query vectors` });
-    const filter = planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
+    // Milvus takes a search's timezone from its search params (the SDKs put `params` there too).
+    const timezone = this.core.timezoneOf(coll, req.timezone ?? (req.params as { timezone?: unknown } | undefined)?.timezone);
+    const filter = planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), timezone);
     planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
     const params = parseSearchParams(req.params, req as unknown as Record<string, unknown>, offset + limit);
     if (params.radius !== undefined) checkRange(metric, params.radius, params.rangeFilter);
@@ -404,14 +410,14 @@ export class ReadRole {
     const view = await this.readView(req, req.partition_names, pinned ? { at: pinned.ts, since: pinned.since } : snapshot.view);
     snapshot.view ??= { at: view.at, since: view.since };
     try {
-      return await this.searchView(req, view, { coll, field, metric, keys, queries, filter, params, groupField, iter, iterState, limit, offset, raw });
+      return await this.searchView(req, view, { coll, field, metric, keys, queries, filter, params, groupField, iter, iterState, limit, offset, raw, timezone });
     } finally {
       view.release();
     }
   }
 
   private async searchView(req: SearchReq, view: ReadView, s: SearchPlan): Promise<SearchColumns> {
-    const { coll, field, metric, keys, filter, params, groupField, iter, limit, offset, raw } = s;
+    const { coll, field, metric, keys, filter, params, groupField, iter, limit, offset, raw, timezone } = s;
     let { queries, iterState } = s;
     const { data } = view;
     if (keys) queries = await this.vectorsOfKeys(req, coll, data, view, field, keys);
@@ -441,7 +447,7 @@ export class ReadRole {
         state.bound = last;
       }
       return {
-        status, lists: merged.lists, columns: merged.columns, flat: true, groupField: undefined,
+        status, lists: merged.lists, columns: renderTimestamptz(merged.columns, timezone), flat: true, groupField: undefined,
         search_iterator_v2_results: { token: String(state.pin), last_bound: state.bound ?? 0 },
         session_ts: view.at.toString(),
       };
@@ -462,13 +468,13 @@ export class ReadRole {
       }
       // offset and limit count groups.
       const grouped = mergeGroups(parts, queries.length, offset + limit, params.groupSize, metric, offset, bytesMax, hitOverheadBytes, only);
-      return { status, lists: grouped.lists, columns: grouped.columns, flat, groupField: groupField.name };
+      return { status, lists: grouped.lists, columns: renderTimestamptz(grouped.columns, timezone), flat, groupField: groupField.name };
     }
     const k = offset + limit;
     const { parts, single } = await ask({ kind: params.radius !== undefined ? 'range' : 'top' }, k, (one) => (one ? offset : 0));
     const merged = mergeHits(parts, queries.length, single ? Infinity : k, metric, single ? 0 : offset, bytesMax, hitOverheadBytes);
     // A literal, not a spread with properties after it (V8's slow path, shardRead).
-    return { status, lists: merged.lists, columns: merged.columns, flat, groupField: undefined };
+    return { status, lists: merged.lists, columns: renderTimestamptz(merged.columns, timezone), flat, groupField: undefined };
   }
 
   /**
@@ -617,7 +623,7 @@ export class ReadRole {
         const r = await this.searchRows({
           db_name: req.db_name, collection_name: req.collection_name, partition_names: req.partition_names,
           consistency_level: req.consistency_level,
-          anns_field: sub.anns_field, data: [sub.data], limit: sub.limit ?? limit, params: sub.params,
+          anns_field: sub.anns_field, data: [sub.data], limit: sub.limit ?? limit, params: sub.params, timezone: req.timezone,
           filter: sub.filter ?? sub.expr, metric_type: sub.metric_type, output_fields: req.output_fields,
           // Each sub-request's filter takes its own template values, as in Milvus.
           exprValues: exprParamsOf(sub),

@@ -58,7 +58,7 @@ export class WriteRole {
         if (row && typeof row === 'object' && !(pkField.name in row)) fail('MISSING_FIELD', { field: pkField.name, row: i });
       }
     }
-    const opts = { upsert, partial, autoIds: (n: number) => Array.from({ length: n }, () => this.core.tso.next()) };
+    const opts = { upsert, partial, timezone: this.core.timezoneOf(coll), autoIds: (n: number) => Array.from({ length: n }, () => this.core.tso.next()) };
     // Columns (the gRPC layer's decoded FieldData, or the SDK's column form) stay columns.
     const columnar = req.columnar ?? (req.columns !== undefined ? columnBatchOf(req.columns) : undefined);
     const given = columnar ? validateColumns(coll, columnar, opts) : validateRows(coll, rows, opts);
@@ -113,7 +113,7 @@ export class WriteRole {
       if (!Array.isArray(req.ids)) fail('INVALID_ARGUMENT', { detail: 'ids must be an array' });
       keys = req.ids.map((v) => pkKeyOf(pkField, v));
     } else {
-      const f = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), coll.indexes);
+      const f = resolveFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), coll.indexes, this.core.timezoneOf(coll));
       if (f.kind === 'all') fail('INVALID_ARGUMENT', { detail: 'delete needs ids or a filter; to remove every row, drop or truncate the collection' });
       if (f.kind === 'keys') keys = f.values.map((v) => pkKeyOf(pkField, v));
       else {

@@ -64,6 +64,8 @@ export const errorRegistry = Object.freeze({
   WRONG_TYPE: spec('field "{field}" in row {row} expects {expected}, got {got}', 1100, 5, 400),
   WRONG_DIMENSION: spec('vector field "{field}" in row {row} expects dimension {expected}, got {got}', 1100, 7, 400),
   VALUE_NOT_FINITE: spec('vector field "{field}" in row {row} holds a NaN or infinite value at position {position}', 1100, 5, 400),
+  /** A Timestamptz value that is not a timestamp Milvus reads (its text: invalid timestamp string). */
+  INVALID_TIMESTAMP: spec('field "{field}" in row {row}: invalid timestamp string: {value}: {reason}', 1100, 5, 400),
   VALUE_OUT_OF_RANGE: spec('field "{field}" in row {row}: value {value} is out of range for {type}', 1100, 5, 400),
   STRING_TOO_LONG: spec('field "{field}" in row {row} is {length} characters long, max_length is {max}', 1100, 5, 400),
   INVALID_GEOMETRY: spec('geometry field "{field}" in row {row}: {value} {problem}', 1100, 5, 400),

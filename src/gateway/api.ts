@@ -114,6 +114,8 @@ export interface Coordinator extends ResourceGroupCalls {
   truncateCollection(req: CollectionReq): Promise<Status>;
   collectionMeta(req: CollectionReq): CollectionMeta;
   collectionMetaById(db: string, id: number): CollectionMeta;
+  /** The timezone the collection's Timestamptz values are shown in by default (its, its database's, or UTC). */
+  collectionTimezone(coll: CollectionMeta): string;
 
   // ---------------------------------------------------------------- partitions
 

@@ -64,6 +64,12 @@ export interface DeleteReq extends CollectionReq, FilterParams {
 
 export interface ReadReq extends CollectionReq {
   partition_names?: string[];
+  /**
+   * The timezone Timestamptz values are read in (results, and ISO literals without an
+   * offset in the filter): an IANA name; the collection's or database's `timezone`
+   * property, else UTC, when absent. A search also takes it in `params.timezone`.
+   */
+  timezone?: string;
   consistency_level?: ConsistencyLevel;
   output_fields?: string[];
 }

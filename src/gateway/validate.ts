@@ -6,7 +6,7 @@ import {
   type CollectionMeta, DataType, type FieldSchema, dataTypeName, int64Of, isVector, scalarProblem,
 } from '../catalog/index.js';
 import { type Column, type TypedValues, typedCtorOf, widthOf } from '../segments/columns.js';
-import { f32ToBf16, f32ToF16, parseWkt } from '../catalog/index.js';
+import { defaultTimezone, f32ToBf16, f32ToF16, parseTimestamptz, parseWkt } from '../catalog/index.js';
 
 import type { PkKey } from "../segments/pk.js";
 export type { PkKey };
@@ -55,6 +55,8 @@ interface ValidateOptions {
    * refused as missing) but marked as not given; the primary key is still required.
    */
   partial?: boolean;
+  /** Places Timestamptz text written without an offset (engine: the collection's timezone); UTC when absent. */
+  timezone?: string;
 }
 
 export function validateRows(coll: CollectionMeta, rows: unknown, opts: ValidateOptions = {}): PartialBatch {
@@ -166,7 +168,7 @@ function assemble(coll: CollectionMeta, count: number, source: BatchSource, opts
       columns.push({ fieldId: f.fieldId, values: f.type === DataType.Int64 ? new BigInt64Array(count) : new Array<string>(count) });
     } else {
       const floats = source.floatsOf?.(f);
-      columns.push(floats ? floatColumn(f, count, floats) : buildColumn(f, count, source.valueOf(f), mask));
+      columns.push(floats ? floatColumn(f, count, floats) : buildColumn(f, count, source.valueOf(f), mask, opts.timezone ?? defaultTimezone));
     }
     given.push(mask && mask.includes(0) ? mask : undefined);
   }
@@ -249,7 +251,7 @@ function dynamicColumn(f: FieldSchema, count: number, extraOf: (r: number) => Re
 }
 
 /** `given`, for a partial upsert: a value left out (undefined) is marked 0 there and left as a placeholder. */
-function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown, given?: Uint8Array): Column {
+function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown, given: Uint8Array | undefined, timezone: string): Column {
   const width = widthOf(f);
   const ctor = typedCtorOf(f.type);
   const typed = ctor ? new ctor(n * width) : undefined;
@@ -263,6 +265,12 @@ function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown,
       continue;
     }
     if (v === undefined || v === null) {
+      if (f.defaultValue !== undefined && f.type === DataType.Timestamptz) {
+        // The default is held as its microseconds already (catalog/schema.ts).
+        if (valid) valid[r] = 1;
+        (typed as BigInt64Array)[r] = BigInt(f.defaultValue as string);
+        continue;
+      }
       if (f.defaultValue !== undefined) v = f.defaultValue;
       else if (f.nullable) {
         if (list) list[r] = null;
@@ -274,6 +282,8 @@ function buildColumn(f: FieldSchema, n: number, valueOf: (r: number) => unknown,
     if (isVector(f.type)) {
       if (f.type === DataType.SparseFloatVector) list![r] = sparseOf(f, v, r);
       else writeVector(f, v, r, typed!);
+    } else if (f.type === DataType.Timestamptz) {
+      (typed as BigInt64Array)[r] = timestamptzOf(f, v, r, timezone);
     } else if (typed) {
       writeScalar(f, v, r, typed);
     } else if (f.type === DataType.VarChar) {
@@ -299,6 +309,17 @@ function geometryValue(f: FieldSchema, v: unknown, r: number): string {
   const p = parseWkt(v);
   if ('problem' in p) fail('INVALID_GEOMETRY', { field: f.name, row: r, value: JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v), problem: p.problem });
   return p.wkt;
+}
+
+/**
+ * A Timestamptz value: ISO 8601 text (the SDKs send text, also for Milvus), placed by
+ * `timezone` when it names no offset; stored as microseconds since the epoch.
+ */
+function timestamptzOf(f: FieldSchema, v: unknown, r: number, timezone: string): bigint {
+  if (typeof v !== 'string') fail('WRONG_TYPE', { field: f.name, row: r, expected: 'Timestamptz (an ISO 8601 string such as "2025-01-01T08:00:00+08:00")', got: describe(v) });
+  const us = parseTimestamptz(v, timezone);
+  if (typeof us === 'string') fail('INVALID_TIMESTAMP', { field: f.name, row: r, value: JSON.stringify(v.length > 64 ? v.slice(0, 64) + '…' : v), reason: us });
+  return us;
 }
 
 function writeScalar(f: FieldSchema, v: unknown, r: number, out: TypedValues): void {

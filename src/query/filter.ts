@@ -31,21 +31,25 @@ export type FilterPlan =
   | { readonly kind: 'keys'; readonly values: readonly unknown[] }
   | { readonly kind: 'predicate'; readonly checked: Checked; readonly key: string };
 
-/** Parses and checks a filter once; `pk in [...]` and `pk == x` become a key plan. */
-export function planFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>): FilterPlan {
+/**
+ * Parses and checks a filter once; `pk in [...]` and `pk == x` become a key plan.
+ * `timezone` places ISO timestamp literals written without an offset.
+ */
+export function planFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>, timezone?: string): FilterPlan {
   const pk = schema.fields.find((f) => f.isPrimary)!;
   if (expr === undefined || expr === null || (typeof expr === 'string' && expr.trim() === '')) return { kind: 'all' };
   if (typeof expr !== 'string') throw new ElanusError('INVALID_ARGUMENT', { detail: 'filter must be a string' });
-  const compiled = compileFilter(schema, expr, params);
+  const compiled = compileFilter(schema, expr, params, timezone);
   // `pk in [...]` and `pk == x` go through the key index instead of a scan.
   const keys = keysOf(compiled.checked, pk);
   if (keys !== undefined) return { kind: 'keys', values: keys };
-  return { kind: 'predicate', checked: compiled.checked, key: `${schema.fields.length}\u0000${expr}\u0000${stableJson(params)}` };
+  // The timezone is part of the key: it changes what `ISO '2025-01-01T00:00:00'` means.
+  return { kind: 'predicate', checked: compiled.checked, key: `${schema.fields.length}\u0000${expr}\u0000${stableJson(params)}\u0000${timezone ?? ''}` };
 }
 
 /** `indexes`, the collection's index specs, lets sealed segments answer from scalar indexes (exec/). */
-export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>, indexes?: readonly IndexMeta[]): Filter {
-  return bindFilter(planFilter(schema, expr, params), schema, indexes);
+export function resolveFilter(schema: CollectionSchema, expr: unknown, params?: Record<string, unknown>, indexes?: readonly IndexMeta[], timezone?: string): Filter {
+  return bindFilter(planFilter(schema, expr, params, timezone), schema, indexes);
 }
 
 /** A planned filter over this process's segments. */

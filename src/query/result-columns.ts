@@ -9,6 +9,7 @@
 // rows are made (nothing returned to a caller aliases engine memory, engine/README.md).
 import { DataType, type FieldSchema, isVector } from '../catalog/types.js';
 import { bf16ToF32, f16ToF32 } from '../catalog/half-float.js';
+import { formatTimestamptz } from '../catalog/timestamptz.js';
 import { valueAt, widthOf } from '../segments/columns.js';
 import type { Segment } from '../segments/segment.js';
 import type { OutputPlan } from './rows.js';
@@ -58,6 +59,20 @@ export function gatherColumns(plan: OutputPlan, picks: ReadonlyArray<{ readonly 
     ? { keys: plan.dynamicKeys, values: picks.map(({ seg, row }) => (seg.column(plan.dynamicIndex).values as ReadonlyArray<Record<string, unknown> | null>)[row] ?? null) }
     : undefined;
   return { count: n, fields, dynamic };
+}
+
+/**
+ * The columns with every Timestamptz value (microseconds, as segments hold it) written as
+ * RFC 3339 text in `timezone`, as Milvus's proxy writes them into results. Done once, on
+ * the merged result, by the reader that knows the request's timezone.
+ */
+export function renderTimestamptz(c: ResultColumns, timezone: string): ResultColumns {
+  if (!c.fields.some((x) => x.field.type === DataType.Timestamptz)) return c;
+  const fields = c.fields.map((col): ResultColumn => {
+    if (col.field.type !== DataType.Timestamptz || col.kind !== 'values') return col;
+    return { field: col.field, kind: 'values', values: col.values.map((v) => (v === null || v === undefined ? null : formatTimestamptz(BigInt(v as number | string), timezone))) };
+  });
+  return { ...c, fields };
 }
 
 /** Rows `picks` ([part, row]) of several parts' columns (same plan), in that order. */

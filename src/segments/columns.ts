@@ -41,7 +41,8 @@ export function typedCtorOf(t: DataType): TypedCtor | undefined {
     case DataType.Int8: return Int8Array;
     case DataType.Int16: return Int16Array;
     case DataType.Int32: return Int32Array;
-    case DataType.Int64: return BigInt64Array as unknown as TypedCtor;
+    case DataType.Int64:
+    case DataType.Timestamptz: return BigInt64Array as unknown as TypedCtor;
     case DataType.Float: return Float32Array;
     case DataType.Double: return Float64Array;
     case DataType.FloatVector: return Float32Array;
@@ -144,14 +145,18 @@ export function estimateBytes(v: unknown): number {
   return 16 + JSON.stringify(v).length * 2;
 }
 
-/** Reads row `i` of a column as a plain JS value (Int64 as number when safe, else string). */
+/**
+ * Reads row `i` of a column as a plain JS value (Int64 as number when safe, else string;
+ * Timestamptz as its microseconds the same way: reads render it as text, engine/reads.ts).
+ */
 export function valueAt(f: FieldSchema, col: Column, i: number): unknown {
   if (col.valid && col.valid[i] === 0) return null;
   const w = widthOf(f);
   const v = col.values;
   switch (f.type) {
     case DataType.Bool: return (v as Uint8Array)[i] === 1;
-    case DataType.Int64: return int64Out((v as BigInt64Array)[i]!);
+    case DataType.Int64:
+    case DataType.Timestamptz: return int64Out((v as BigInt64Array)[i]!);
     case DataType.Float: return (v as Float32Array)[i];
     case DataType.FloatVector: return Array.from((v as Float32Array).subarray(i * w, (i + 1) * w));
     case DataType.BinaryVector: return Array.from((v as Uint8Array).subarray(i * w, (i + 1) * w));
@@ -179,7 +184,7 @@ export function defaultColumn(f: FieldSchema, n: number): Column {
   else {
     const t = new ctor(n * widthOf(f));
     if (hasDefault) {
-      const v = f.type === DataType.Int64 ? BigInt(f.defaultValue as string) : f.type === DataType.Bool ? (f.defaultValue ? 1 : 0) : (f.defaultValue as number);
+      const v = f.type === DataType.Int64 || f.type === DataType.Timestamptz ? BigInt(f.defaultValue as string) : f.type === DataType.Bool ? (f.defaultValue ? 1 : 0) : (f.defaultValue as number);
       (t as unknown as { fill(v: unknown): void }).fill(v);
     }
     values = t;

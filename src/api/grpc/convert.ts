@@ -2,7 +2,7 @@
 // groups (query vectors), key-value parameter lists. Everything that knows Milvus's
 // message shapes lives here and in the handlers; the engine never sees a protobuf.
 import { fail } from '../../errors/index.js';
-import { type CollectionMeta, DataType, type FieldInput, type FieldSchema, bf16ToF32, f16ToF32, f32ToBf16 as toBf16, f32ToF16 as toF16, isVector } from '../../catalog/index.js';
+import { type CollectionMeta, DataType, type FieldInput, type FieldSchema, bf16ToF32, f16ToF32, f32ToBf16 as toBf16, f32ToF16 as toF16, isVector, defaultTimezone, formatTimestamptz } from '../../catalog/index.js';
 import { types } from '../proto.js';
 import { type ColumnBatch, type InputColumn, type ResultColumn, type ResultColumns, valueOf } from '../../gateway/index.js';
 
@@ -102,7 +102,9 @@ function plainFieldsFromProto(schema: Pick<ProtoCollectionSchema, 'fields' | 'au
     };
     if (f.element_type) out.element_type = f.element_type;
     const dv = valueFieldToJs(f.default_value);
-    if (dv !== undefined) out.default_value = dv;
+    // A Timestamptz default comes as text (string_data: pymilvus) or as its microseconds
+    // (timestamptz_data: the Node SDK converts the text itself); the latter as a bigint.
+    if (dv !== undefined) out.default_value = f.default_value?.data === 'timestamptz_data' || (f.data_type === DataType.Timestamptz && f.default_value?.data === 'long_data') ? BigInt(dv as string) : dv;
     return out;
   });
 }
@@ -113,10 +115,12 @@ function valueFieldToJs(v: ProtoValueField | null | undefined): unknown {
   return x;
 }
 
-function valueFieldOf(f: FieldSchema): ProtoValueField | undefined {
+function valueFieldOf(f: FieldSchema, timezone: string): ProtoValueField | undefined {
   const v = f.defaultValue;
   if (v === undefined || v === null) return undefined;
   switch (f.type) {
+    // As Milvus describes it (RewriteTimestampTzDefaultValueToString): text in the collection's timezone.
+    case DataType.Timestamptz: return { string_data: formatTimestamptz(BigInt(v as string), timezone) };
     case DataType.Bool: return { bool_data: v as boolean };
     case DataType.Int8: case DataType.Int16: case DataType.Int32: return { int_data: v as number };
     case DataType.Int64: return { long_data: String(v) };
@@ -127,7 +131,7 @@ function valueFieldOf(f: FieldSchema): ProtoValueField | undefined {
   }
 }
 
-export function fieldToProto(f: FieldSchema) {
+export function fieldToProto(f: FieldSchema, timezone = defaultTimezone) {
   const type_params: Kv = [];
   if (f.dim !== undefined) type_params.push({ key: 'dim', value: String(f.dim) });
   if (f.maxLength !== undefined) type_params.push({ key: 'max_length', value: String(f.maxLength) });
@@ -144,7 +148,7 @@ export function fieldToProto(f: FieldSchema) {
     autoID: f.autoId,
     state: 0,
     element_type: f.elementType ?? 0,
-    default_value: valueFieldOf(f),
+    default_value: valueFieldOf(f, timezone),
     is_dynamic: f.isDynamic,
     is_partition_key: f.isPartitionKey,
     is_clustering_key: false,
@@ -176,7 +180,8 @@ export function consistencyFromProto(n: number | undefined, useDefault: boolean 
   return consistencyNames[n] ?? (n === 4 ? 'Bounded' : undefined);
 }
 
-export function schemaToProto(c: CollectionMeta) {
+/** `timezone`: the collection's (Elanus.collectionTimezone), for Timestamptz defaults. */
+export function schemaToProto(c: CollectionMeta, timezone = defaultTimezone) {
   return {
     name: c.name,
     description: c.schema.description,
@@ -184,7 +189,7 @@ export function schemaToProto(c: CollectionMeta) {
     // The dynamic field ($meta) is the engine's own column: Milvus leaves it out of the
     // schema it describes and reports only enable_dynamic_field. pymilvus builds its
     // insert columns from the fields listed here, so listing it broke every insert.
-    fields: c.schema.fields.filter((f) => !f.isDynamic && f.type !== DataType.ArrayOfStruct).map(fieldToProto),
+    fields: c.schema.fields.filter((f) => !f.isDynamic && f.type !== DataType.ArrayOfStruct).map((f) => fieldToProto(f, timezone)),
     // Array of Structs fields go apart, as Milvus describes them: each sub-field an Array
     // (scalars) or ArrayOfVector (vectors) whose element_type is its own type, carrying
     // the struct's max_capacity (the SDKs read it from there).
@@ -365,6 +370,8 @@ const dataKeyOf: Partial<Record<DataType, string>> = {
   [DataType.JSON]: 'json_data', [DataType.Array]: 'array_data', [DataType.FloatVector]: 'float_vector', [DataType.BinaryVector]: 'binary_vector',
   [DataType.Float16Vector]: 'float16_vector', [DataType.BFloat16Vector]: 'bfloat16_vector', [DataType.SparseFloatVector]: 'sparse_float_vector',
   [DataType.Int8Vector]: 'int8_vector', [DataType.Geometry]: 'geometry_wkt_data',
+  // Sent as text, as the SDKs send it (Milvus converts it in its proxy).
+  [DataType.Timestamptz]: 'string_data',
 };
 
 /**
@@ -588,6 +595,8 @@ function columnOf(f: FieldSchema, values: unknown[]): ProtoFieldData {
     case DataType.VarChar: scalars = { string_data: { data: filled('') as string[] } }; break;
     // Results carry WKT, as Milvus's proxy turns its stored WKB back into text for them.
     case DataType.Geometry: scalars = { geometry_wkt_data: { data: filled('') as string[] } }; break;
+    // Rendered as text by the read (engine/reads.ts), as Milvus's proxy sends it.
+    case DataType.Timestamptz: scalars = { string_data: { data: filled('') as string[] } }; break;
     case DataType.JSON: scalars = { json_data: { data: values.map((v) => (v === null || v === undefined ? new Uint8Array(0) : encoder.encode(JSON.stringify(v)))) } }; break;
     case DataType.Array:
       scalars = { array_data: { element_type: f.elementType!, data: values.map((v) => arrayScalar(f.elementType!, (v ?? []) as unknown[])) } };

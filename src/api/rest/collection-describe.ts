@@ -1,6 +1,6 @@
 // The data of /v2/vectordb/collections/describe, from the engine's frozen metadata, in
 // Milvus's REST shape (camelCase, type names as strings, type params as key/value pairs).
-import { type CollectionMeta, DataType, type FieldSchema, dataTypeName, indexesOf } from '../../catalog/index.js';
+import { type CollectionMeta, DataType, type FieldSchema, dataTypeName, defaultTimezone, formatTimestamptz, indexesOf } from '../../catalog/index.js';
 import { reportedFieldName } from '../../gateway/index.js';
 import { int64Out } from './int64.js';
 
@@ -8,19 +8,20 @@ export function loadStateOf(coll: CollectionMeta): 'LoadStateLoaded' | 'LoadStat
   return coll.loaded ? 'LoadStateLoaded' : 'LoadStateNotLoad';
 }
 
-export function describeCollection(coll: CollectionMeta, aliases: readonly string[], int64AsNumbers: boolean): Record<string, unknown> {
+/** `timezone`: the collection's (Gateway.collectionTimezone), in which Timestamptz defaults are written. */
+export function describeCollection(coll: CollectionMeta, aliases: readonly string[], int64AsNumbers: boolean, timezone = defaultTimezone): Record<string, unknown> {
   const pk = coll.schema.fields.find((f) => f.isPrimary)!;
   return {
     collectionName: coll.name,
     collectionID: coll.id,
     description: coll.schema.description,
     autoId: pk.autoId,
-    fields: coll.schema.fields.filter((f) => !f.isDynamic && f.type !== DataType.ArrayOfStruct).map((f) => describeField(f, int64AsNumbers)),
+    fields: coll.schema.fields.filter((f) => !f.isDynamic && f.type !== DataType.ArrayOfStruct).map((f) => describeField(f, int64AsNumbers, timezone)),
     // Array of Structs fields apart, as the gRPC schema has them (struct_array_fields):
     // each sub-field described by its own type, with the struct's max_capacity.
     structArrayFields: coll.schema.fields.filter((f) => f.type === DataType.ArrayOfStruct).map((f) => ({
       name: f.name, id: f.fieldId, description: f.description,
-      fields: f.structFields!.map((s) => describeField(s, int64AsNumbers)),
+      fields: f.structFields!.map((s) => describeField(s, int64AsNumbers, timezone)),
     })),
     functions: [],
     aliases,
@@ -35,7 +36,7 @@ export function describeCollection(coll: CollectionMeta, aliases: readonly strin
   };
 }
 
-function describeField(f: FieldSchema, int64AsNumbers: boolean): Record<string, unknown> {
+function describeField(f: FieldSchema, int64AsNumbers: boolean, timezone: string): Record<string, unknown> {
   const params: Array<{ key: string; value: string }> = [];
   if (f.dim !== undefined) params.push({ key: 'dim', value: String(f.dim) });
   if (f.maxLength !== undefined) params.push({ key: 'max_length', value: String(f.maxLength) });
@@ -54,6 +55,9 @@ function describeField(f: FieldSchema, int64AsNumbers: boolean): Record<string, 
   };
   if (params.length > 0) out['params'] = params;
   if (f.type === DataType.Array && f.elementType !== undefined) out['elementType'] = dataTypeName(f.elementType);
-  if (f.defaultValue !== undefined && f.defaultValue !== null) out['defaultValue'] = f.type === DataType.Int64 ? int64Out(f.defaultValue, int64AsNumbers) : f.defaultValue;
+  if (f.defaultValue !== undefined && f.defaultValue !== null) {
+    out['defaultValue'] = f.type === DataType.Int64 ? int64Out(f.defaultValue, int64AsNumbers)
+      : f.type === DataType.Timestamptz ? formatTimestamptz(BigInt(f.defaultValue as string), timezone) : f.defaultValue;
+  }
   return out;
 }

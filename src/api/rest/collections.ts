@@ -39,7 +39,7 @@ export const collectionRoutes: Readonly<Record<string, RestHandler>> = {
   'collections/describe': async (c) => {
     const coll = c.engine.collectionMeta(collectionReq(c));
     const { aliases } = await c.engine.listAliases({ db_name: coll.db, collection_name: coll.name });
-    return describeCollection(coll, aliases, c.int64AsNumbers);
+    return describeCollection(coll, aliases, c.int64AsNumbers, c.engine.collectionTimezone(coll));
   },
 
   'collections/list': async ({ engine, db }) => (await engine.showCollections({ db_name: db })).data.map((x) => x.name),

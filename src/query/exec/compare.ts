@@ -32,7 +32,7 @@ export function compareColumn(field: FieldSchema, col: Column, op: CompareOp, c:
       if (typeof c !== 'bigint' && typeof c !== 'number') return undefined;
       return maskNulls(loop(v, op, Number(c), rows), col.valid, rows);
     }
-    case DataType.Int64: {
+    case DataType.Int64: case DataType.Timestamptz: {
       if (!(v instanceof BigInt64Array)) return undefined;
       if (typeof c === 'bigint') return maskNulls(loop(v, op, c, rows), col.valid, rows);
       if (typeof c !== 'number') return undefined;

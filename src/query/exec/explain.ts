@@ -24,10 +24,10 @@ import type { ExecOptions } from './view.js';
 /** The plan of `text` over the collection; with `segments`, per access path the segments and estimated rows. */
 export function explainFilter(
   schema: CollectionSchema, text: string, params: FilterParams | undefined, indexes: readonly IndexMeta[] | undefined,
-  segments?: readonly Segment[], options?: ExecOptions,
+  segments?: readonly Segment[], options?: ExecOptions, timezone?: string,
 ): string {
   if (text.trim() === '') return 'all rows (no filter)';
-  const tree = compileFilter(schema, text, params).checked;
+  const tree = compileFilter(schema, text, params, timezone).checked;
   const max = options?.indexSelectivityMax ?? indexSelectivityMax;
   const out: string[] = [];
   if (segments !== undefined) {
@@ -234,7 +234,7 @@ function staticPath(c: Checked): string {
 function rowReason(c: Checked): string {
   const why: string[] = [];
   const walk = (x: Checked): void => {
-    const r = x.kind === 'json' ? 'JSON path' : x.kind === 'arith' ? 'arithmetic'
+    const r = x.kind === 'json' ? 'JSON path' : x.kind === 'arith' || x.kind === 'tz_arith' ? 'arithmetic'
       : x.kind === 'elem' ? 'array element' : x.kind === 'length' || x.kind === 'contains' ? 'array function' : x.kind === 'spatial' ? 'geometry'
         : x.kind === 'compare' && x.left.kind !== 'const' && x.right.kind !== 'const' ? 'field against field' : undefined;
     if (r !== undefined && !why.includes(r)) why.push(r);
@@ -274,6 +274,11 @@ export function show(c: Checked): string {
     case 'not': return `not (${show(c.operand)})`;
     case 'and': case 'or': return c.items.map((x) => `(${show(x)})`).join(` ${c.kind} `);
     case 'spatial': return `st_${c.op}(${c.target.field.name}, ${JSON.stringify(c.wkt)}${c.op === 'dwithin' ? `, ${c.distance}` : ''})`;
+    case 'tz_arith': {
+      const iv = c.interval;
+      const text = `P${iv.years}Y${iv.months}M${iv.days}DT${iv.hours}H${iv.minutes}M${iv.seconds}S`;
+      return `${c.field.name} ${c.sign > 0 ? '+' : '-'} INTERVAL ${JSON.stringify(text)} ${c.op} ${c.value.toString()}`;
+    }
   }
 }
 

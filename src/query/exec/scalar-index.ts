@@ -71,8 +71,10 @@ function elementKey(v: unknown): ElemKey | undefined {
   }
 }
 
+/** Timestamptz is its microseconds (an int64 column), sorted like Int64 (STL_SORT, as Milvus allows it). */
 const isNumeric = (t: DataType) =>
-  t === DataType.Int8 || t === DataType.Int16 || t === DataType.Int32 || t === DataType.Int64 || t === DataType.Float || t === DataType.Double;
+  t === DataType.Int8 || t === DataType.Int16 || t === DataType.Int32 || t === DataType.Int64 || t === DataType.Float || t === DataType.Double
+  || t === DataType.Timestamptz;
 const isString = (t: DataType) => t === DataType.VarChar || t === DataType.String;
 
 /** Which index the spec builds on this field, if any. */

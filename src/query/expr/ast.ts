@@ -50,11 +50,25 @@ export interface Like extends At { readonly kind: 'like'; readonly value: Expr; 
 export interface IsNull extends At { readonly kind: 'is_null'; readonly negated: boolean; readonly target: Ident | Path }
 export interface Exists extends At { readonly kind: 'exists'; readonly target: Expr }
 export interface Call extends At { readonly kind: 'call'; readonly name: FunctionName; readonly args: readonly Expr[] }
+/**
+ * Plan.g4's Timestamptz comparison, `ts [+|- INTERVAL 'P1D'] op ISO '2025-01-01T00:00:00Z'`
+ * or the same written the other way round, normalized so that the field is on the left
+ * (`op` flipped for the reverse form). ISO and INTERVAL are keywords only here: a field
+ * may be named `iso`.
+ */
+export interface TzCompare extends At {
+  readonly kind: 'tz_compare';
+  readonly target: Ident;
+  readonly op: CompareOp;
+  readonly interval: { readonly sign: 1 | -1; readonly text: string; readonly pos: number } | undefined;
+  readonly iso: string;
+  readonly isoPos: number;
+}
 
 export type Expr =
   | IntLit | FloatLit | BoolLit | StringLit | ArrayLit
   | Ident | Path | Param
-  | Unary | Binary | Range | In | Like | IsNull | Exists | Call;
+  | Unary | Binary | Range | In | Like | IsNull | Exists | Call | TzCompare;
 
 /** The one constructor: every node leaves here frozen. */
 export function node<T extends Expr>(n: T): T {

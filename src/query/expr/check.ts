@@ -8,6 +8,7 @@
 import { DataType, type CollectionSchema } from '../../catalog/types.js';
 import { parseWkt } from '../../catalog/geometry.js';
 import { spatialFunctions } from './spatial.js';
+import { defaultTimezone, parseInterval, parseTimestamptz } from '../../catalog/timestamptz.js';
 import type { Expr, CompareOp } from './ast.js';
 import { checked, type Checked, type Const, type StaticType, type Value } from './checked.js';
 import { failAt } from './errors.js';
@@ -16,9 +17,12 @@ import { arithmetic, compareValues, likeRegex } from './values.js';
 
 export type FilterParams = Readonly<Record<string, unknown>>;
 
-/** The checked condition of a filter; throws FILTER_TYPE or FILTER_PARAM. */
-export function checkFilter(schema: CollectionSchema, e: Expr, params: FilterParams = {}): Checked {
-  return new Checker(schema, params).condition(e, 'the filter');
+/**
+ * The checked condition of a filter; throws FILTER_TYPE or FILTER_PARAM. `timezone`
+ * places ISO timestamp literals written without an offset (the read's timezone).
+ */
+export function checkFilter(schema: CollectionSchema, e: Expr, params: FilterParams = {}, timezone = defaultTimezone): Checked {
+  return new Checker(schema, params, timezone).condition(e, 'the filter');
 }
 
 type Arith = '+' | '-' | '*' | '/' | '%' | '**';
@@ -36,7 +40,7 @@ class Checker {
   // ("placeholder was not supported between two constants", VisitEquality/VisitAddSub...).
   private readonly templates = new WeakMap<Checked, string>();
 
-  constructor(private readonly schema: CollectionSchema, private readonly params: FilterParams) {}
+  constructor(private readonly schema: CollectionSchema, private readonly params: FilterParams, private readonly timezone: string) {}
 
   /** A node used where a truth is needed (plan_parser_v2.go parseExprInner, canBeExecuted). */
   condition(e: Expr, where: string): Checked {
@@ -93,7 +97,9 @@ class Checker {
         return checked({ kind: 'like', value: v, pattern: p, regex: likeRegex(p), type: 'bool', pos: e.pos });
       }
       case 'is_null': {
-        const target = resolveName(this.schema, e.target);
+        const tz = e.target.kind === 'ident' ? this.timestamptzField(e.target.name) : undefined;
+        // A Timestamptz field is read as its microseconds: only its validity matters here.
+        const target = tz ? checked({ kind: 'field' as const, field: tz, type: 'int' as const, pos: e.target.pos }) : resolveName(this.schema, e.target);
         return checked({ kind: 'is_null', target, negated: e.negated, type: 'bool', pos: e.pos });
       }
       case 'exists': {
@@ -105,7 +111,29 @@ class Checker {
         return checked({ kind: 'exists', target, type: 'bool', pos: e.pos });
       }
       case 'call': return this.call(e.name, e.args, e.pos);
+      case 'tz_compare': return this.tzCompare(e);
     }
+  }
+
+  private timestamptzField(name: string) {
+    const f = this.schema.fields.find((x) => x.name === name && !x.isDynamic);
+    return f?.type === DataType.Timestamptz ? f : undefined;
+  }
+
+  /** Milvus's checks, in its order: the field, then the ISO literal, then the interval. */
+  private tzCompare(e: Extract<Expr, { kind: 'tz_compare' }>): Checked {
+    const f = this.schema.fields.find((x) => x.name === e.target.name && !x.isDynamic);
+    if (f === undefined) failAt('FILTER_TYPE', `can not translate identifier: ${e.target.name}`, e.target.pos);
+    if (f.type !== DataType.Timestamptz) failAt('FILTER_TYPE', `field '${f.name}' is not a timestamptz datatype`, e.target.pos);
+    const us = parseTimestamptz(e.iso, this.timezone);
+    if (typeof us === 'string') failAt('FILTER_TYPE', `invalid timestamp string: '${e.iso}': ${us}`, e.isoPos);
+    const field = checked({ kind: 'field' as const, field: f, type: 'int' as const, pos: e.target.pos });
+    if (e.interval === undefined) {
+      return checked({ kind: 'compare', op: e.op, left: field, right: constant(us, e.isoPos), type: 'bool', pos: e.pos });
+    }
+    const interval = parseInterval(e.interval.text);
+    if (typeof interval === 'string') failAt('FILTER_TYPE', interval, e.interval.pos);
+    return checked({ kind: 'tz_arith', field: f, sign: e.interval.sign, interval, op: e.op, value: us, type: 'bool', pos: e.pos });
   }
 
   /** parser_visitor.go VisitUnary: constants fold; `not` needs a condition; `-` applies to constants only. */

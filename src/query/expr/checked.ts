@@ -7,6 +7,7 @@
 import type { Geometry } from '../../catalog/geometry.js';
 import type { FieldSchema } from '../../catalog/types.js';
 import type { SpatialOp } from './spatial.js';
+import type { Interval } from '../../catalog/timestamptz.js';
 
 /** Integers are bigint everywhere after checking, so that Int64 compares exactly. */
 export type Value = bigint | number | string | boolean | readonly Value[];
@@ -67,9 +68,24 @@ export interface Spatial extends Typed {
   readonly distance: number;
 }
 
+/**
+ * `ts + INTERVAL 'P1M' > ISO '…'` (Milvus's TimestamptzArithCompareExpr): the field's
+ * microseconds moved by the interval on the UTC calendar, compared with `value`
+ * (microseconds). Without an interval the checker makes a plain Compare of the field
+ * (as an integer) with the microseconds, which indexes can answer.
+ */
+export interface TzArith extends Typed {
+  readonly kind: 'tz_arith';
+  readonly field: FieldSchema;
+  readonly sign: 1 | -1;
+  readonly interval: Interval;
+  readonly op: '==' | '!=' | '<' | '<=' | '>' | '>=';
+  readonly value: bigint;
+}
+
 export type Checked =
   | Const | FieldRef | JsonRef | ElemRef | Arith | Length
-  | Compare | InList | Like | IsNull | Exists | Contains | Logic | Not | Spatial;
+  | Compare | InList | Like | IsNull | Exists | Contains | Logic | Not | Spatial | TzArith;
 
 export function checked<T extends Checked>(n: T): T {
   return Object.freeze(n);

@@ -9,6 +9,7 @@
 // turns false into true — as Milvus does for JSON paths.
 import type { CollectionSchema, FieldSchema } from '../../catalog/types.js';
 import { DataType } from '../../catalog/types.js';
+import { addInterval } from '../../catalog/timestamptz.js';
 import { assert } from '../../errors/index.js';
 import { geometryOf } from '../../catalog/geometry.js';
 import { checkFilter, type FilterParams } from './check.js';
@@ -27,8 +28,8 @@ export interface CompiledFilter {
   test(row: RowReader, meta: MetaReader): boolean;
 }
 
-export function compileFilter(schema: CollectionSchema, text: string, params?: FilterParams): CompiledFilter {
-  const tree = checkFilter(schema, parseFilter(text), params ?? {});
+export function compileFilter(schema: CollectionSchema, text: string, params?: FilterParams, timezone?: string): CompiledFilter {
+  const tree = checkFilter(schema, parseFilter(text), params ?? {}, timezone);
   return Object.freeze({
     checked: tree,
     test: (row: RowReader, meta: MetaReader) => evaluate(tree, { row, meta }) === true,
@@ -147,6 +148,20 @@ export function evaluate(c: Checked, ctx: Ctx): unknown {
       if (v === null || v === undefined) return null;
       return spatialHolds(c.op, geometryOf(v as string), c.query, c.distance);
     }
+    case 'tz_arith': {
+      const v = readField(c.field, ctx.row(c.field));
+      if (v === null) return null;
+      const moved = addInterval(v as bigint, c.interval, c.sign);
+      if (moved === undefined) return false;
+      switch (c.op) {
+        case '==': return moved === c.value;
+        case '!=': return moved !== c.value;
+        case '<': return moved < c.value;
+        case '<=': return moved <= c.value;
+        case '>': return moved > c.value;
+        case '>=': return moved >= c.value;
+      }
+    }
   }
 }
 
@@ -166,7 +181,7 @@ function readField(field: FieldSchema, v: unknown): unknown {
 function readScalar(type: DataType, v: unknown): unknown {
   if (v === null || v === undefined) return null;
   switch (type) {
-    case DataType.Int8: case DataType.Int16: case DataType.Int32: case DataType.Int64: {
+    case DataType.Int8: case DataType.Int16: case DataType.Int32: case DataType.Int64: case DataType.Timestamptz: {
       const i = toInt(v);
       assert(i !== undefined, `integer field holds ${String(v)}`);
       return i;

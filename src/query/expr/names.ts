@@ -37,6 +37,10 @@ export function resolveName(schema: CollectionSchema, ref: Ident | Path): Checke
   if (isVector(field.type)) failAt('FILTER_TYPE', `vector field "${field.name}" cannot be used in a filter`, pos);
   // Milvus 2.6: an Array of Structs field and its sub-fields cannot appear in filters.
   if (field.type === DataType.ArrayOfStruct) failAt('FILTER_TYPE', `Array of Structs field "${field.name}" (and its sub-fields) cannot be used in a filter, as in Milvus 2.6`, pos);
+  if (field.type === DataType.Timestamptz) {
+    failAt('FILTER_TYPE', `Timestamptz field "${field.name}" can only be compared with an ISO timestamp literal or tested with is null`, pos,
+      `write ${field.name} > ISO '2025-01-01T00:00:00Z' or ${field.name} + INTERVAL 'P1D' > ISO '…'`);
+  }
   const type = staticTypeOf(field.type);
   if (type === undefined) failAt('FILTER_TYPE', `field "${field.name}" of type ${dataTypeName(field.type)} cannot be used in a filter`, pos);
   if (type === 'json') return checked({ kind: 'json', field, path, type, pos });

@@ -167,7 +167,11 @@ class Parser {
       case 'int': this.next(); return node({ kind: 'int', value: t.value as bigint, pos: t.start });
       case 'float': this.next(); return node({ kind: 'float', value: t.value as number, pos: t.start });
       case 'string': this.next(); return node({ kind: 'string', value: t.value as string, pos: t.start });
-      case 'ident': return this.name();
+      case 'ident':
+        if (this.tzWord(0, 'interval')) {
+          failAt('FILTER_SYNTAX', "INTERVAL '…' may only follow a Timestamptz field compared with ISO '…', as in ts + INTERVAL 'P1D' > ISO '2025-01-01T00:00:00Z'", t.start);
+        }
+        return this.tzForward() ?? this.tzReverse() ?? this.name();
       case 'keyword':
         if (t.text === 'true' || t.text === 'false') { this.next(); return node({ kind: 'bool', value: t.value as boolean, pos: t.start }); }
         if (t.text === 'exists') {
@@ -195,6 +199,54 @@ class Parser {
         failAt('FILTER_SYNTAX', 'unexpected end of filter; expected a value, a field or "("', t.start);
     }
     failAt('FILTER_SYNTAX', `unexpected ${describe(t)}; expected a value, a field or "("`, t.start);
+  }
+
+  /** `iso`/`ISO` or `interval`/`INTERVAL` (all-lower or all-upper, as Plan.g4's keywords) followed by a string. */
+  private tzWord(k: number, word: 'iso' | 'interval'): boolean {
+    const t = this.peek(k);
+    return t.type === 'ident' && (t.text === word || t.text === word.toUpperCase()) && this.peek(k + 1).type === 'string';
+  }
+
+  private compareOpAt(k: number): CompareOp | undefined {
+    const t = this.peek(k);
+    return t.type === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(t.text) ? (t.text as CompareOp) : undefined;
+  }
+
+  /** The interval after a field, `+ INTERVAL 'P1D'` at offset k, or undefined (width 0). */
+  private intervalAt(k: number): { sign: 1 | -1; text: string; pos: number; width: number } | undefined {
+    const t = this.peek(k);
+    if (!(this.isOp(t, '+') || this.isOp(t, '-')) || !this.tzWord(k + 1, 'interval')) return undefined;
+    const s = this.peek(k + 2);
+    return { sign: t.text === '+' ? 1 : -1, text: s.value as string, pos: s.start, width: 3 };
+  }
+
+  /** `ts [± INTERVAL '…'] op ISO '…'`, taken whole as Plan.g4's TimestamptzCompareForward is. */
+  private tzForward(): Expr | undefined {
+    const name = this.peek();
+    const iv = this.intervalAt(1);
+    const at = 1 + (iv?.width ?? 0);
+    const op = this.compareOpAt(at);
+    if (op === undefined || !this.tzWord(at + 1, 'iso')) return undefined;
+    const iso = this.peek(at + 2);
+    this.i += at + 3;
+    const target = node({ kind: 'ident', name: name.text, pos: name.start });
+    const interval = iv ? Object.freeze({ sign: iv.sign, text: iv.text, pos: iv.pos }) : undefined;
+    return node({ kind: 'tz_compare', target, op, interval, iso: iso.value as string, isoPos: iso.start, pos: name.start });
+  }
+
+  /** `ISO '…' op ts [± INTERVAL '…']` (TimestamptzCompareReverse): the field goes left, the operator turns round. */
+  private tzReverse(): Expr | undefined {
+    if (!this.tzWord(0, 'iso')) return undefined;
+    const start = this.peek();
+    const iso = this.peek(1);
+    const op = this.compareOpAt(2);
+    const name = this.peek(3);
+    if (op === undefined || name.type !== 'ident' || this.tzWord(3, 'iso')) failAt('FILTER_SYNTAX', 'ISO \'…\' must be compared with a Timestamptz field, as in ISO \'2025-01-01T00:00:00Z\' < ts', start.start);
+    const iv = this.intervalAt(4);
+    this.i += 4 + (iv?.width ?? 0);
+    const target = node({ kind: 'ident', name: name.text, pos: name.start });
+    const interval = iv ? Object.freeze({ sign: iv.sign, text: iv.text, pos: iv.pos }) : undefined;
+    return node({ kind: 'tz_compare', target, op: flip(op), interval, iso: iso.value as string, isoPos: iso.start, pos: start.start });
   }
 
   /**
@@ -288,6 +340,10 @@ class Parser {
     }
     return node({ kind: 'call', name, args: Object.freeze(args), pos: t.start });
   }
+}
+
+function flip(op: CompareOp): CompareOp {
+  return op === '<' ? '>' : op === '<=' ? '>=' : op === '>' ? '<' : op === '>=' ? '<=' : op;
 }
 
 function describe(t: Token): string {

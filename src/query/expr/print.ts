@@ -21,6 +21,10 @@ export function printFilter(e: Expr): string {
     case 'is_null': return `(${printFilter(e.target)} ${e.negated ? 'is not null' : 'is null'})`;
     case 'exists': return `(exists ${printFilter(e.target)})`;
     case 'call': return `${e.name}(${e.args.map(printFilter).join(', ')})`;
+    case 'tz_compare': {
+      const iv = e.interval ? ` ${e.interval.sign > 0 ? '+' : '-'} INTERVAL ${printString(e.interval.text)}` : '';
+      return `(${e.target.name}${iv} ${e.op} ISO ${printString(e.iso)})`;
+    }
   }
 }
 

@@ -11,7 +11,7 @@ const tsMs = (ts: string) => String(BigInt(ts) >> 18n);
 function describe(c: CollectionMeta, ctx: CallContext) {
   return {
     status: ok,
-    schema: schemaToProto(c),
+    schema: schemaToProto(c, ctx.engine.collectionTimezone(c)),
     collectionID: String(c.id),
     virtual_channel_names: Array.from({ length: c.shardsNum }, (_, i) => `c${c.id}s${i}`),
     physical_channel_names: Array.from({ length: c.shardsNum }, (_, i) => `c${c.id}s${i}`),

@@ -90,6 +90,8 @@ export const dataHandlers: Record<string, Handler> = {
       partition_names: r.partition_names,
       limit: optionalNumber(params.limit, 'limit'),
       offset: optionalNumber(params.offset, 'offset'),
+      // Milvus reads a query's timezone from its query params (pymilvus: timezone=...).
+      timezone: params.timezone || undefined,
       consistency_level: consistencyFromProto(r.consistency_level, r.use_default_consistency),
     });
     const pk = coll.schema.fields.find((f) => f.isPrimary)!;
@@ -143,6 +145,7 @@ export const dataHandlers: Record<string, Handler> = {
       group_by_field: sp.group_by_field || undefined,
       group_size: optionalNumber(sp.group_size, 'group_size'),
       strict_group_size: sp.strict_group_size === 'true',
+      timezone: sp.timezone || undefined,
       consistency_level: consistencyFromProto(r.consistency_level, r.use_default_consistency),
     });
     const iterator = res.search_iterator_v2_results;
@@ -206,6 +209,7 @@ export const dataHandlers: Record<string, Handler> = {
       offset: optionalNumber(rank.offset, 'offset'),
       output_fields: r.output_fields ?? [],
       partition_names: r.partition_names,
+      timezone: rank.timezone || undefined,
       consistency_level: consistencyFromProto(r.consistency_level, r.use_default_consistency),
     });
     const hits = res.results as Array<Record<string, unknown>>;
