@@ -2,43 +2,14 @@
 // schema.structArrayFields, rows whose struct field is an array of objects, query output
 // of the whole field and of `chunks[text]`, embedding-list search (data: a list of
 // embedding lists) with MAX_SIM scores computed here, and coded refusals that store nothing.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Elanus } from '../../src/engine/index.js';
-import { type RunningServer, startServer } from '../../src/api/server.js';
-import { registerRestRoutes } from '../../src/api/rest/index.js';
+import { restHarness } from './rest-harness.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-interface Envelope { code: number; message?: string; data?: Json }
 
-let dir: string;
-let engine: Elanus;
-let server: RunningServer;
-let base: string;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'elanus-rest-struct-'));
-  engine = await Elanus.open({ path: dir, limits: { backgroundIntervalMs: 0 } });
-  const logger = pino({ level: 'silent' });
-  server = await startServer({ engine, host: '127.0.0.1', port: 0, messageBytesMax: 1024 * 1024, logger, http: (app) => registerRestRoutes(app, engine, logger) });
-  base = `http://127.0.0.1:${server.port}`;
-});
-
-after(async () => {
-  await server?.close();
-  await engine?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-async function post(path: string, body: unknown): Promise<Envelope> {
-  const r = await fetch(`${base}/v2/vectordb${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
-  return await r.json() as Envelope;
-}
+const { post } = restHarness('elanus-rest-struct-');
 
 // Values that are exact in float32, so the stored floats read back as given.
 const rows = [

@@ -2,43 +2,14 @@
 // Timestamptz fields (nullable, an ISO 8601 default), rows as ISO 8601 text, query and
 // search results as text in the collection's timezone, ISO/INTERVAL filters, and coded
 // errors for text that is no timestamp, with nothing of a refused request stored.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { Elanus } from '../../src/engine/index.js';
-import { type RunningServer, startServer } from '../../src/api/server.js';
-import { registerRestRoutes } from '../../src/api/rest/index.js';
+import { restHarness } from './rest-harness.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-interface Envelope { code: number; message?: string; data?: Json }
 
-let dir: string;
-let engine: Elanus;
-let server: RunningServer;
-let base: string;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'elanus-rest-tz-'));
-  engine = await Elanus.open({ path: dir, limits: { backgroundIntervalMs: 0 } });
-  const logger = pino({ level: 'silent' });
-  server = await startServer({ engine, host: '127.0.0.1', port: 0, messageBytesMax: 1024 * 1024, logger, http: (app) => registerRestRoutes(app, engine, logger) });
-  base = `http://127.0.0.1:${server.port}`;
-});
-
-after(async () => {
-  await server?.close();
-  await engine?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-async function post(path: string, body: unknown): Promise<Envelope> {
-  const r = await fetch(`${base}/v2/vectordb${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
-  return await r.json() as Envelope;
-}
+const { post } = restHarness('elanus-rest-tz-');
 
 const rows = [
   { id: 1, ts: '2025-01-01T08:00:00+08:00', v: [1, 0] },
