@@ -587,7 +587,7 @@ export class CollectionData {
         a.seg.file = a.file;
         a.seg.fileBytes = a.bytes;
       }
-      shard.swap(group, added);
+      shard.swap(group, added, since > 0n);
       this.ctx.onSegmentsPublished();
       await this.removeFiles(group.map((s) => s.file!));
       return total - kept;

@@ -378,7 +378,7 @@ export class Shard {
    * Swaps compacted segments for their replacements (after the metadata commit). Row i of
    * a replacement is row `origin[i]` of a removed segment.
    */
-  swap(removed: readonly Segment[], added: ReadonlyArray<{ seg: Segment; origin: ReadonlyArray<{ seg: Segment; row: number }> }>): void {
+  swap(removed: readonly Segment[], added: ReadonlyArray<{ seg: Segment; origin: ReadonlyArray<{ seg: Segment; row: number }> }>, expired: boolean): void {
     for (const { seg, origin } of added) {
       // A field may have been added while the replacement was written.
       seg.conform(this.opts.schema());
@@ -394,8 +394,9 @@ export class Shard {
       }
     }
     // A live row that no replacement carries expired under the TTL (a deleted one has left
-    // the key index already): its key no longer has a row.
-    for (const s of removed) {
+    // the key index already): its key no longer has a row. Without expiry (`expired`
+    // false: the compaction cut at no TTL) every live row is carried, and nothing is read.
+    for (const s of expired ? removed : []) {
       for (let i = 0; i < s.rowCount; i++) {
         const loc = this.pkIndex.get(s.pks[i]!);
         if (loc && loc.seg === s && loc.row === i) this.pkIndex.delete(s.pks[i]!);
