@@ -7,6 +7,7 @@
 import { fail } from '../errors/index.js';
 import { type CollectionMeta, type CollectionSchema, type ConsistencyLevel, DataType, type FieldSchema, consistencyLevels, indexesOf, isVector, structPathOf, validateName, dataTypeName, collectionTtlSeconds } from '../catalog/index.js';
 import { embListFields, embListMetricOf, prepareEmbLists } from '../query/emb-list.js';
+import type { EmbListMetric } from '../query/distance.js';
 import { pkKeyOf } from '../gateway/validate.js';
 import { mergeGroups, mergeHits, mergeRows, topGroups } from '../gateway/merge.js';
 import type { SearchMode, ShardHits, ShardReadReq, ShardReader } from '../gateway/roles.js';
@@ -73,11 +74,25 @@ export class ReadRole {
 
   /**
    * Pins what a read sees: a timestamp and the segments, held against compaction until
-   * the caller calls `release` (in a finally). Strong waits for every write
+   * `release` (withView calls it). Strong waits for every write
    * submitted before it; Bounded waits only for writes older than boundedStalenessMs;
    * Session and Eventually read what is applied (a client's own acknowledged writes
    * are always applied, so Session is read-your-writes).
    */
+  /**
+   * Runs `body` on a read's view, holding its snapshot against compaction until `body`
+   * has settled (core.holdRead): the one way the read paths take a view, so none can
+   * forget to let it go.
+   */
+  private async withView<T>(req: ReadReq, partitionNames: string[] | undefined, pinned: Snapshot | undefined, body: (view: ReadView) => T | Promise<T>): Promise<T> {
+    const view = await this.readView(req, partitionNames, pinned);
+    try {
+      return await body(view);
+    } finally {
+      view.release();
+    }
+  }
+
   private async readView(req: ReadReq, partitionNames: string[] | undefined, pinned?: Snapshot): Promise<ReadView> {
     const { coll, data } = this.core.live(req);
     if (!coll.loaded) fail('COLLECTION_NOT_LOADED', { name: coll.name });
@@ -128,9 +143,9 @@ export class ReadRole {
    */
   async readTicket(req: TicketReq): Promise<ReadTicket> {
     this.core.requireObject(req);
-    const view = await this.readView(req, req.partition_names);
-    // The gateway reads its own replica's copy, which compaction here does not touch.
-    view.release();
+    // The gateway reads its own replica's copy, which compaction here does not touch: the
+    // hold ends with the view's choice.
+    const view = await this.withView(req, req.partition_names, undefined, (v) => v);
     const { coll, data } = view;
     const placement = this.placement();
     const byNode = shardsByNode(placement.writeOwners(coll.id, data.shards.length), undefined);
@@ -224,12 +239,13 @@ export class ReadRole {
     const batchSize = optionalCount('batchSize', req.batchSize) ?? 1000;
     if (batchSize < 1 || batchSize > this.core.limits.resultRowsMax) fail('INVALID_ARGUMENT', { detail: `batchSize must be in [1, ${this.core.limits.resultRowsMax}]` });
     const total = optionalCount('limit', req.limit) ?? Infinity;
-    const view = await this.readView(req, req.partition_names);
-    const pkField = view.coll.schema.fields.find((f) => f.isPrimary)!;
     const pin = this.core.nextPin++;
-    this.core.pins.set(pin, { ts: view.at, since: view.since, collectionId: view.coll.id, lastUsedMs: this.core.clock.now() });
     // The pin holds the snapshot from here on (each page holds it again while it reads).
-    view.release();
+    const view = await this.withView(req, req.partition_names, undefined, (v) => {
+      this.core.pins.set(pin, { ts: v.at, since: v.since, collectionId: v.coll.id, lastUsedMs: this.core.clock.now() });
+      return v;
+    });
+    const pkField = view.coll.schema.fields.find((f) => f.isPrimary)!;
     let after: PkKey | undefined;
     const it = pagedIterator(total, async (remaining) => {
       const p = this.core.pins.get(pin);
@@ -253,12 +269,7 @@ export class ReadRole {
     const limit = optionalCount('limit', req.limit);
     const offset = optionalCount('offset', req.offset) ?? 0;
     if (limit !== undefined && limit + offset > this.core.limits.resultRowsMax) fail('LIMIT_EXCEEDED', { what: 'query result', detail: `offset + limit must be at most ${this.core.limits.resultRowsMax}` });
-    const view = await this.readView(req, req.partition_names, pinned);
-    try {
-      return await this.queryView(req, view, limit, offset, after);
-    } finally {
-      view.release();
-    }
+    return this.withView(req, req.partition_names, pinned, (view) => this.queryView(req, view, limit, offset, after));
   }
 
   private async queryView(req: QueryReq, view: ReadView, limit: number | undefined, offset: number, after: PkKey | undefined): Promise<QueryColumns> {
@@ -407,13 +418,10 @@ export class ReadRole {
       }
     }
     const pinned = iterState ? this.core.pins.get(iterState.pin)! : undefined;
-    const view = await this.readView(req, req.partition_names, pinned ? { at: pinned.ts, since: pinned.since } : snapshot.view);
-    snapshot.view ??= { at: view.at, since: view.since };
-    try {
-      return await this.searchView(req, view, { coll, field, metric, keys, queries, filter, params, groupField, iter, iterState, limit, offset, raw, timezone });
-    } finally {
-      view.release();
-    }
+    return this.withView(req, req.partition_names, pinned ? { at: pinned.ts, since: pinned.since } : snapshot.view, (view) => {
+      snapshot.view ??= { at: view.at, since: view.since };
+      return this.searchView(req, view, { coll, field, metric, keys, queries, filter, params, groupField, iter, iterState, limit, offset, raw, timezone });
+    });
   }
 
   private async searchView(req: SearchReq, view: ReadView, s: SearchPlan): Promise<SearchColumns> {
@@ -494,14 +502,19 @@ export class ReadRole {
     const raw = req.data ?? req.vectors ?? req.vector;
     const queries = prepareEmbLists(path.sub, name, raw);
     if (queries.length > nqMax) fail('LIMIT_EXCEEDED', { what: 'nq', detail: `at most ${nqMax} query embedding lists` });
-    const filter = planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req));
+    const timezone = this.core.timezoneOf(coll, req.timezone ?? (req.params as { timezone?: unknown } | undefined)?.timezone);
+    const filter = planFilter(coll.schema, req.filter ?? req.expr, exprParamsOf(req), timezone);
     planOutput(coll.schema, coll.name, req.output_fields ?? [], { includeVectorsByDefault: false });
     const params = parseSearchParams(req.params, req as unknown as Record<string, unknown>, offset + limit);
     if (params.radius !== undefined || params.groupByField !== undefined || searchIteratorParams(req.params)) {
       fail('INVALID_ARGUMENT', { detail: `an embedding-list search ("${name}") takes no range (radius), grouping (group_by_field) or iterator, as in Milvus` });
     }
-    const view = await this.readView(req, req.partition_names);
-    const { data } = view;
+    return this.withView(req, req.partition_names, undefined, (view) => this.embListView(req, view, { name, metric, queries, filter, params, limit, offset, raw, timezone }));
+  }
+
+  private async embListView(req: SearchReq, view: ReadView, s: { name: string; metric: EmbListMetric; queries: Float32Array[]; filter: FilterPlan; params: ReturnType<typeof parseSearchParams>; limit: number; offset: number; raw: unknown; timezone: string }): Promise<SearchColumns> {
+    const { name, metric, queries, filter, params, limit, offset, raw, timezone } = s;
+    const { coll, data } = view;
     const keyed = keysAsPks(filter, coll.schema);
     const wanted = shardsOfKeys(keyed, data.shards.length);
     const bytesMax = this.core.limits.resultBytesMax;
@@ -512,7 +525,7 @@ export class ReadRole {
     const merged = mergeHits(parts, queries.length, single ? Infinity : k, metric, single ? 0 : offset, bytesMax, hitOverheadBytes);
     // One list given as an array of vectors answers with one flat list, as one vector does.
     const flat = queries.length === 1 && nesting(raw) <= 2;
-    return { status, lists: merged.lists, columns: merged.columns, flat, groupField: undefined };
+    return { status, lists: merged.lists, columns: renderTimestamptz(merged.columns, timezone), flat, groupField: undefined };
   }
 
   /**
