@@ -13,7 +13,7 @@ import type { Expr, CompareOp } from './ast.js';
 import { checked, type Checked, type Const, type StaticType, type Value } from './checked.js';
 import { failAt } from './errors.js';
 import { describe, resolveName } from './names.js';
-import { arithmetic, compareValues, likeRegex } from './values.js';
+import { arithmetic, compareValues, holds, likeRegex } from './values.js';
 
 export type FilterParams = Readonly<Record<string, unknown>>;
 
@@ -446,17 +446,6 @@ class Checker {
 
 function isCompare(op: string): op is CompareOp {
   return op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=';
-}
-
-function holds(op: CompareOp, order: number): boolean {
-  switch (op) {
-    case '==': return order === 0;
-    case '!=': return order !== 0;
-    case '<': return order < 0;
-    case '<=': return order <= 0;
-    case '>': return order > 0;
-    case '>=': return order >= 0;
-  }
 }
 
 function comparable(a: StaticType, b: StaticType, ordering: boolean): boolean {

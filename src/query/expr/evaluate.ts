@@ -16,7 +16,7 @@ import { checkFilter, type FilterParams } from './check.js';
 import { spatialHolds } from './spatial.js';
 import type { Checked } from './checked.js';
 import { parseFilter } from './parser.js';
-import { arithmetic, compareValues, fromJson, toInt } from './values.js';
+import { arithmetic, compareValues, fromJson, holds, toInt } from './values.js';
 
 /** Reads one field of the current row; null for a null value. */
 export type RowReader = (field: FieldSchema) => unknown;
@@ -80,16 +80,8 @@ export function evaluate(c: Checked, ctx: Ctx): unknown {
       }
       const order = a === undefined || b === undefined ? undefined : compareValues(a, b);
       if (order === undefined) return c.op === '!=';
-      switch (c.op) {
-        case '==': return order === 0;
-        case '!=': return order !== 0;
-        case '<': return order < 0;
-        case '<=': return order <= 0;
-        case '>': return order > 0;
-        case '>=': return order >= 0;
-      }
+      return holds(c.op, order);
     }
-    // eslint-disable-next-line no-fallthrough
     case 'in': {
       const v = evaluate(c.value, ctx);
       if (v === null) return null;

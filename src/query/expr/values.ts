@@ -1,5 +1,6 @@
 // Operations on runtime values, shared by constant folding (check.ts) and evaluation
 // (evaluate.ts) so that both compute exactly the same thing.
+import type { CompareOp } from './ast.js';
 import type { Value } from './checked.js';
 
 /**
@@ -128,4 +129,16 @@ export function fromJson(v: unknown): unknown {
   if (v === null) return undefined;
   if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
   return v;
+}
+
+/** Whether comparison `op` holds for two values whose order (compareValues) is `order`. */
+export function holds(op: CompareOp, order: number): boolean {
+  switch (op) {
+    case '==': return order === 0;
+    case '!=': return order !== 0;
+    case '<': return order < 0;
+    case '<=': return order <= 0;
+    case '>': return order > 0;
+    case '>=': return order >= 0;
+  }
 }
