@@ -5,13 +5,13 @@
 // other user still has the password last given to it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Elanus } from '../../src/index.js';
 import { Random } from '../../src/testing/index.js';
+import { runUntilKilled } from './kill-child.js';
 
 const childPath = fileURLToPath(new URL('./users-child.js', import.meta.url));
 const rounds = Number(process.env.ELANUS_USER_KILL_ROUNDS ?? 4);
@@ -20,34 +20,7 @@ interface Op { kind: 'create' | 'update'; user: string; password: string }
 
 /** Runs the child until it has run `runMs` past READY, then SIGKILL; returns the acknowledged ops and the one in flight. */
 function runChild(path: string, round: number, seed: number, runMs: number): Promise<{ acked: Op[]; inFlight: Op | undefined }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childPath, path, String(round), String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const acked: Op[] = [];
-    let inFlight: Op | undefined;
-    let buffer = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (c: string) => (stderr += c));
-    child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line === 'READY') setTimeout(() => child.kill('SIGKILL'), runMs);
-        else if (line.startsWith('I ')) inFlight = JSON.parse(line.slice(2)) as Op;
-        else if (line === 'A') {
-          acked.push(inFlight!);
-          inFlight = undefined;
-        }
-      }
-    });
-    child.once('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`the child exited (${code ?? signal}) before it was killed:\n${stderr}`));
-      else resolve({ acked, inFlight });
-    });
-  });
+  return runUntilKilled<Op>(childPath, [path, String(round), String(seed)], runMs);
 }
 
 test('kill -9 during user creations and password changes: each change is wholly there or not, every acknowledged one is', async () => {
